@@ -1,0 +1,115 @@
+# sluice build.  `make` builds every program into bin/ (a symlink to the
+# build directory of the current flavour); `make check` runs every test;
+# `make check SAN=1` does both with AddressSanitizer + UBSan.
+
+CC      ?= cc
+PKGS    := libevent libcares openssl
+FLAVOUR := $(if $(SAN),san,std)
+BUILD   := build/$(FLAVOUR)
+PREFIX  ?= /usr/local
+
+DEPS_OK := $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo yes)
+PKG_CFLAGS := $(if $(DEPS_OK),$(shell pkg-config --cflags $(PKGS)))
+PKG_LIBS   := $(if $(DEPS_OK),$(shell pkg-config --libs $(PKGS)))
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+           -D_GNU_SOURCE -Iutil $(PKG_CFLAGS) \
+           -DSLUICE_PREFIX='"$(PREFIX)"'
+ifdef SAN
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+LDLIBS  := $(PKG_LIBS) -lm
+
+DAEMONS  := master pickup cleanup qmgr smtp smtpd flush showq bounce
+COMMANDS := $(notdir $(wildcard cmd/*))
+# A program exists once its <dir>/<name>.c exists.
+PROGS_D  := $(foreach d,$(DAEMONS),$(if $(wildcard $(d)/$(d).c),$(d)))
+PROGS_C  := $(foreach c,$(COMMANDS),$(if $(wildcard cmd/$(c)/$(c).c),$(c)))
+BINS     := $(addprefix $(BUILD)/bin/,$(PROGS_D) $(PROGS_C))
+
+UTIL_SRC := $(wildcard util/*.c)
+UTIL_OBJ := $(UTIL_SRC:%.c=$(BUILD)/%.o)
+UTIL_LIB := $(BUILD)/libsluice.a
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+all: $(UTIL_LIB)
+.PHONY: bin deps-build deps-test all deps check unit e2e run install clean bench
+MAILQ := $(if $(filter sendmail,$(PROGS_C)),$(BUILD)/bin/mailq)
+all: deps-build $(BINS) $(MAILQ) bin
+
+deps-build:
+	@pkg-config --exists $(PKGS) || sh scripts/deps.sh build
+
+bin: $(BINS)
+	@mkdir -p $(BUILD)/bin && ln -sfn $(BUILD)/bin bin
+
+$(BUILD)/%.o: %.c $(wildcard util/*.h) | deps-build
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -I$(dir $<) -c -o $@ $<
+
+$(UTIL_LIB): $(UTIL_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+define daemon_rule
+$(BUILD)/bin/$(1): $(patsubst %.c,$(BUILD)/%.o,$(wildcard $(1)/*.c)) $(UTIL_LIB)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+define command_rule
+$(BUILD)/bin/$(1): $(patsubst %.c,$(BUILD)/%.o,$(wildcard cmd/$(1)/*.c)) $(UTIL_LIB)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach p,$(PROGS_D),$(eval $(call daemon_rule,$(p))))
+$(foreach p,$(PROGS_C),$(eval $(call command_rule,$(p))))
+
+# mailq is sendmail under another name, as in Postfix.
+$(BUILD)/bin/mailq: $(BUILD)/bin/sendmail
+	ln -sf sendmail $@
+
+# Unit tests: tests/unit/test_<mod>.c links util; test_<prog>_<topic>.c also
+# links the program's objects except its main file <prog>/<prog>.c.
+prog_of = $(firstword $(subst _, ,$(patsubst test_%,%,$(1))))
+prog_objs = $(if $(filter $(call prog_of,$(1)),$(DAEMONS)),$(patsubst %.c,$(BUILD)/%.o,$(filter-out $(call prog_of,$(1))/$(call prog_of,$(1)).c,$(wildcard $(call prog_of,$(1))/*.c))))
+define unit_rule
+$(BUILD)/tests/$(1): $(BUILD)/tests/unit/$(1).o $(call prog_objs,$(1)) $(UTIL_LIB)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(CMOCKA_LIBS) $$(LDLIBS)
+endef
+$(foreach t,$(UNIT_SRC:tests/unit/%.c=%),$(eval $(call unit_rule,$(t))))
+
+check: deps-test all $(UNIT_BIN)
+	@FLAVOUR=$(FLAVOUR) BUILD=$(BUILD) sh tests/run-all $(UNIT_BIN)
+
+deps-test:
+	@{ pkg-config --exists $(PKGS) cmocka && command -v swaks >/dev/null && \
+	   { command -v dnsmasq >/dev/null || test -x /usr/sbin/dnsmasq; }; } || sh scripts/deps.sh test
+
+unit: all $(UNIT_BIN)
+	@for t in $(UNIT_BIN); do $$t || exit 1; done
+
+e2e: all
+	@sh tests/e2e/run
+
+run: all
+	@test -f run/main.cf || bin/sluice init $(CURDIR)/run 2525
+	bin/sluice -c $(CURDIR)/run start-fg
+
+bench: all
+	sh bench/run
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/libexec/sluice $(DESTDIR)$(PREFIX)/etc/sluice
+	for p in $(PROGS_C); do install -m 755 $(BUILD)/bin/$$p $(DESTDIR)$(PREFIX)/sbin/; done
+	ln -sf sendmail $(DESTDIR)$(PREFIX)/sbin/mailq
+	for p in $(PROGS_D); do install -m 755 $(BUILD)/bin/$$p $(DESTDIR)$(PREFIX)/libexec/sluice/; done
+	install -m 644 conf/main.cf conf/master.cf $(DESTDIR)$(PREFIX)/etc/sluice/
+
+clean:
+	rm -rf build bin

@@ -1,0 +1,27 @@
+#!/bin/sh
+# Install the Debian packages sluice needs.  Usage: deps.sh [build|test]
+# As root it installs what is missing; otherwise it prints the exact command.
+set -e
+build="pkg-config libevent-dev libc-ares-dev libssl-dev"
+test="libcmocka-dev swaks dnsmasq-base"
+case "${1:-test}" in
+  build) want="$build" ;;
+  *)     want="$build $test" ;;
+esac
+missing=""
+for p in $want; do
+  dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
+    missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+cmd="apt-get install -y --no-install-recommends$missing"
+if [ "$(id -u)" = 0 ]; then
+  echo "deps.sh: installing:$missing" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null 2>&1 || apt-get update
+  $cmd >/dev/null || $cmd
+else
+  echo "deps.sh: missing packages:$missing" >&2
+  echo "deps.sh: run as root: $cmd" >&2
+  exit 1
+fi

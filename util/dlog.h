@@ -1,0 +1,58 @@
+#ifndef SLUICE_DLOG_H
+#define SLUICE_DLOG_H
+/*
+ * NAME
+ *	dlog - per-message defer and bounce logs (defer/ID, bounce/ID)
+ * SYNOPSIS
+ *	#include "dlog.h"
+ *
+ *	int  dlog_append(const char *queue, const char *id,
+ *			const struct dlog_entry *e);
+ *	struct dlog_reader *dlog_open(const char *queue, const char *id);
+ *	int  dlog_next(struct dlog_reader *r, struct dlog_entry *e);
+ *	struct dlog_reader *dlog_close(struct dlog_reader *r);
+ *	int  dlog_remove(const char *queue, const char *id);
+ * DESCRIPTION
+ *	The file format is Postfix's (../shared/spec/queue.md section 11):
+ *	per entry an empty line, the old-style "<recipient>: reason" line,
+ *	then name=value lines (recipient, original_recipient, offset,
+ *	dsn_orig_rcpt, notify_flags, status, action, diag_type, diag_text,
+ *	mta_type, mta_mname, reason), then an empty line. Fields that are
+ *	NULL/empty/0 are left out as Postfix leaves them out.
+ *
+ *	dlog_append() appends one entry to queue/[hash/]ID ("defer" or
+ *	"bounce"; paths from qdir_path()) opened O_APPEND|O_CREAT 0600 under
+ *	an exclusive flock, then fsync()s; 0 or -1 with errno.
+ *	dlog_open() returns a reader or NULL (errno ENOENT when absent);
+ *	dlog_next() fills e with the next entry (strings borrowed until the
+ *	next call; missing fields get Postfix's defaults: status 4.0.0 and
+ *	action "delayed" for defer, 5.0.0 and "failed" for bounce, reason
+ *	"(description unavailable)") and returns 1, or 0 at the end. Lines
+ *	are read with a bounded length. dlog_remove() unlinks the log (0 if
+ *	it did not exist).
+ */
+#include "vbuf.h"
+
+struct dlog_entry {
+    const char *recipient;
+    const char *original_recipient;
+    long    offset;
+    const char *dsn_orig_rcpt;
+    int     notify_flags;
+    const char *status;
+    const char *action;
+    const char *diag_type;
+    const char *diag_text;
+    const char *mta_type;
+    const char *mta_mname;
+    const char *reason;
+};
+
+int dlog_append(const char *queue, const char *id, const struct dlog_entry *e);
+struct dlog_reader;
+struct dlog_reader *dlog_open(const char *queue, const char *id);
+int dlog_next(struct dlog_reader *r, struct dlog_entry *e);
+struct dlog_reader *dlog_close(struct dlog_reader *r);
+int dlog_remove(const char *queue, const char *id);
+
+#endif

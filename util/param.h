@@ -1,0 +1,90 @@
+#ifndef SLUICE_PARAM_H
+#define SLUICE_PARAM_H
+/*
+ * NAME
+ *	param - the typed parameter table and the loaded configuration
+ * SYNOPSIS
+ *	#include "param.h"
+ *
+ *	void param_load(const char *config_dir);
+ *	void param_override(const char *name_eq_value);
+ *	void param_log_open(void);
+ *	const char *param_config_dir(void);
+ *	const char *param_main_cf_path(void);
+ *
+ *	const char *param_str(const char *name);
+ *	long  param_int(const char *name);
+ *	long  param_time(const char *name);
+ *	long  param_size(const char *name);
+ *	int   param_bool(const char *name);
+ *	char **param_list(const char *name);
+ *	const char *param_raw(const char *name);
+ *	int   param_is_set(const char *name);
+ *
+ *	const struct param_def *param_table(size_t *count);
+ *	const struct param_def *param_find(const char *name);
+ *	struct cfg *param_cfg(void);
+ * DESCRIPTION
+ *	The table lists every parameter sluice knows, with Postfix's name,
+ *	type and raw (unexpanded) default, sorted by name; postconf -d prints
+ *	it. The one extension is dns_servers.
+ *
+ *	param_load() finds the configuration directory (config_dir if not
+ *	NULL, else $MAIL_CONFIG, else SLUICE_PREFIX "/etc/sluice"), reads
+ *	main.cf there and checks every known parameter that main.cf sets
+ *	against its type; a bad value is fatal, naming file, line and
+ *	parameter, e.g. "PATH, line 3: bad time value for parameter
+ *	minimal_backoff_time: abc". It also exports MAIL_CONFIG so child
+ *	processes see the same directory. Unknown names in main.cf are kept
+ *	(programs that care warn about them). It may be called again to
+ *	reload; values returned earlier then become invalid.
+ *
+ *	param_override() applies a master.cf/command-line "-o name=value"
+ *	over main.cf. param_log_open() opens the log as msg_log_open() with
+ *	syslog_name, maillog_file and myhostname.
+ *
+ *	Accessors take a parameter name from the table; an unknown name is a
+ *	panic (our bug). param_str() returns the expanded value, borrowed
+ *	until the next param_load()/param_override(). param_int() parses a
+ *	decimal number; param_time() returns seconds, applying the unit
+ *	s m h d w or the parameter's default unit for a bare number;
+ *	param_size() bytes; param_bool() 1 for yes/true/1, 0 otherwise;
+ *	param_list() splits on white space and commas into a NULL-terminated
+ *	vector, borrowed like param_str(). param_raw() is the unexpanded
+ *	value (main.cf, override, else default); param_is_set() tells if
+ *	main.cf or an override sets it. param_cfg() is the loaded main.cf.
+ * DIAGNOSTICS
+ *	Fatal: unreadable main.cf, bad parameter value. Panic: unknown name.
+ */
+#include "cfg.h"
+
+enum param_type { PARAM_STR, PARAM_BOOL, PARAM_INT, PARAM_TIME, PARAM_SIZE, PARAM_LIST };
+
+struct param_def {
+    const char *name;
+    enum param_type type;
+    const char *def;		/* raw default as postconf -d prints it */
+    char    unit;		/* PARAM_TIME: default unit s m h d w */
+    long    min;		/* PARAM_INT/TIME/SIZE: minimum (0 = none) */
+};
+
+void param_load(const char *config_dir);
+void param_override(const char *name_eq_value);
+void param_log_open(void);
+const char *param_config_dir(void);
+const char *param_main_cf_path(void);
+
+const char *param_str(const char *name);
+long param_int(const char *name);
+long param_time(const char *name);
+long param_size(const char *name);
+int param_bool(const char *name);
+char **param_list(const char *name);
+const char *param_raw(const char *name);
+int param_is_set(const char *name);
+
+const struct param_def *param_table(size_t *count);
+const struct param_def *param_find(const char *name);
+struct cfg *param_cfg(void);
+
+#endif

@@ -1,0 +1,74 @@
+#ifndef SLUICE_SERVER_H
+#define SLUICE_SERVER_H
+/*
+ * NAME
+ *	server - the skeleton every sluice daemon runs on
+ * SYNOPSIS
+ *	#include "server.h"
+ *
+ *	int server_main(int argc, char **argv, const struct server_spec *spec);
+ *	struct event_base *server_base(void);
+ *	const char *server_service_name(void);
+ *	void server_stop(void);
+ *
+ *	int trigger_send(const char *endpoint, const char *bytes, size_t len);
+ *	int server_connect(const char *endpoint, int timeout, struct vbuf *why);
+ * DESCRIPTION
+ *	A daemon's main() fills a const struct server_spec and returns
+ *	server_main(). The master starts it as
+ *	    PROG -c CONFIG_DIR -n SERVICE -t TYPE [-o name=value]... [-v]
+ *	with the service's listening socket on fd SERVER_LISTEN_FD (3); run
+ *	by hand without fd 3 (or with -S, "stand-alone"), the daemon has no
+ *	endpoint and only runs its timers.
+ *
+ *	server_main() parses those options, loads main.cf (param_load), applies
+ *	-o overrides, opens the log (param_log_open), chdir()s to
+ *	queue_directory, drops privileges to mail_owner when started as root
+ *	(verifying the result), creates the libevent base, calls spec->init,
+ *	and then dispatches:
+ *	  SERVER_MULTI: each accepted connection is handed to spec->accept(fd)
+ *	    (non-blocking, close-on-exec; the callee owns it);
+ *	  SERVER_TRIGGER: each accepted connection is read to EOF (at most
+ *	    1024 bytes, 10 s) and the bytes are given to spec->trigger();
+ *	    the master's periodic wake-up arrives the same way as "W".
+ *	SIGTERM and SIGINT call spec->stop (if any) and leave the loop;
+ *	SIGHUP is ignored (the master restarts children on reload). The
+ *	return value is the process exit status. server_stop() leaves the
+ *	loop from inside a callback.
+ *
+ *	trigger_send() connects to a UNIX socket endpoint such as
+ *	"public/qmgr" (relative to queue_directory), writes the bytes and
+ *	closes, never blocking more than a second; returns 0 or -1 (errno).
+ *	A lost trigger only delays work until the next periodic scan.
+ *	server_connect() opens a blocking UNIX stream connection to endpoint
+ *	with a connect/IO timeout (SO_SNDTIMEO/SO_RCVTIMEO); -1 with why.
+ * DIAGNOSTICS
+ *	Fatal: bad options, unknown mail_owner as root, failed privilege drop.
+ */
+#include <stddef.h>
+#include "vbuf.h"
+
+#define SERVER_LISTEN_FD 3
+
+struct event_base;
+
+enum server_mode { SERVER_MULTI, SERVER_TRIGGER };
+
+struct server_spec {
+    const char *name;			/* program name for logs: "qmgr" */
+    enum server_mode mode;
+    void  (*init)(struct event_base *base);	/* after privileges are dropped */
+    void  (*accept)(int fd);			/* SERVER_MULTI */
+    void  (*trigger)(const char *buf, size_t len);	/* SERVER_TRIGGER */
+    void  (*stop)(void);			/* on SIGTERM, before exit */
+};
+
+int server_main(int argc, char **argv, const struct server_spec *spec);
+struct event_base *server_base(void);
+const char *server_service_name(void);
+void server_stop(void);
+
+int trigger_send(const char *endpoint, const char *bytes, size_t len);
+int server_connect(const char *endpoint, int timeout, struct vbuf *why);
+
+#endif
