@@ -5,7 +5,7 @@
 CC      ?= cc
 PKGS    := libevent libcares openssl
 FLAVOUR := $(if $(SAN),san,std)
-BUILD   := build/$(FLAVOUR)
+BUILD   ?= build/$(FLAVOUR)
 PREFIX  ?= /usr/local
 
 DEPS_OK := $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo yes)
@@ -46,7 +46,7 @@ deps-build:
 	@pkg-config --exists $(PKGS) || sh scripts/deps.sh build
 
 bin: $(BINS)
-	@mkdir -p $(BUILD)/bin && ln -sfn $(BUILD)/bin bin
+	@mkdir -p $(BUILD)/bin && case $(BUILD) in build/*) ln -sfn $(BUILD)/bin bin;; esac
 
 $(BUILD)/%.o: %.c $(wildcard util/*.h) | deps-build
 	@mkdir -p $(dir $@)
@@ -85,7 +85,7 @@ endef
 $(foreach t,$(UNIT_SRC:tests/unit/%.c=%),$(eval $(call unit_rule,$(t))))
 
 check: deps-test all $(UNIT_BIN)
-	@FLAVOUR=$(FLAVOUR) BUILD=$(BUILD) sh tests/run-all $(UNIT_BIN)
+	@SLUICE_BIN=$(abspath $(BUILD)/bin) sh tests/run-all $(UNIT_BIN)
 
 deps-test:
 	@{ pkg-config --exists $(PKGS) cmocka && command -v swaks >/dev/null && \
@@ -95,7 +95,7 @@ unit: all $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do $$t || exit 1; done
 
 e2e: all
-	@sh tests/e2e/run
+	@SLUICE_BIN=$(abspath $(BUILD)/bin) sh tests/e2e/run $(T)
 
 run: all
 	@test -f run/main.cf || bin/sluice init $(CURDIR)/run 2525
