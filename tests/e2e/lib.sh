@@ -39,3 +39,41 @@ cleanup_pids() {
   for c in ${INSTANCES:-}; do "$B/sluice" -c "$c" stop >/dev/null 2>&1; done
 }
 trap cleanup_pids EXIT
+
+# ---- instances and the sink ------------------------------------------------
+# relay_instance DIR SINKPORT: a started sluice instance relaying everything
+# to [127.0.0.1]:SINKPORT with fast retry settings. Sets $C to DIR.
+relay_instance() {
+  C=$1
+  new_instance "$C"
+  "$B/postconf" -c "$C" -e "relayhost = [127.0.0.1]:$2" \
+    "minimal_backoff_time = 2s" "maximal_backoff_time = 4s" "queue_run_delay = 1s" \
+    "service_throttle_time = 1s" "myhostname = relay.example.com" "myorigin = example.com" \
+    >/dev/null || fail "postconf -e"
+  "$B/sluice" -c "$C" start || fail "sluice start"
+  INSTANCES="${INSTANCES:-} $C"
+}
+
+# start_sink PORT DIR [sink options...]: run tests/e2e/sink.py, remember its pid.
+start_sink() {
+  local port=$1 dir=$2; shift 2
+  mkdir -p "$dir"
+  python3 "$SLUICE_ROOT/tests/e2e/sink.py" --port "$port" --dir "$dir" "$@" >"$dir.log" 2>&1 &
+  SINK_PID=$!
+  remember $SINK_PID
+  wait_for 10 python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" ||
+    fail "sink on port $port did not start"
+}
+stop_sink() { kill "$SINK_PID" 2>/dev/null; wait "$SINK_PID" 2>/dev/null; }
+
+# sink_count DIR: number of messages the sink stored.
+sink_count() { ls "$1" 2>/dev/null | grep -c '\.eml$'; }
+
+# queue_count DIR QUEUE...: number of files in those queues of instance DIR.
+queue_count() {
+  local c=$1; shift
+  local q; q=$("$B/postconf" -c "$c" -h queue_directory)
+  local n=0 d
+  for d in "$@"; do n=$((n + $(find "$q/$d" -type f 2>/dev/null | wc -l))); done
+  echo $n
+}
