@@ -102,7 +102,7 @@ run: all
 	bin/sluice -c $(CURDIR)/run start-fg
 
 bench: all
-	sh bench/run
+	bash bench/run
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/libexec/sluice $(DESTDIR)$(PREFIX)/etc/sluice
