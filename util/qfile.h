@@ -16,6 +16,13 @@
  *	const char *rec_type_name(int type);
  *	int  rec_size_parse(const char *data, size_t len, long fields[6]);
  *	void rec_size_format(char out[96], const long fields[6]);
+int rec_get_why(FILE *fp, struct vbuf *data, size_t maxlen, int flags,
+                struct vbuf *why);
+int rec_goto(FILE *fp, const char *value, struct vbuf *why);
+ *
+ *	int  rec_get_why(FILE *fp, struct vbuf *data, size_t maxlen,
+ *			int flags, struct vbuf *why);
+ *	int  rec_goto(FILE *fp, const char *value, struct vbuf *why);
  * DESCRIPTION
  *	A record is one type byte, the data length as a little-endian
  *	base-128 varint (7 bits per byte, 0x80 = more follows, at most 4
@@ -45,6 +52,17 @@
  *	-1 if it holds anything but digits, '-' and spaces.
  *	rec_size_format() prints six fields "%15ld" joined by single
  *	spaces (95 bytes + NUL).
+ *
+ *	rec_get_why() is rec_get() that, on REC_ERR, also puts Postfix's
+ *	reason into why (if not NULL), e.g. "unexpected EOF in data, record
+ *	type 78 length 50", "too many length bits, record type 67",
+ *	"illegal length N, record type T", "malformed pointer record value:
+ *	X", "too many reverse jump records"; callers prefix the path.
+ *	rec_goto() follows the value of a 'p' record read with REC_RAW (as
+ *	REC_FOLLOW_PTR would): 0 on success (value 0 = no-op), REC_ERR with
+ *	why otherwise. Pointer loops are cut off: more than 10000 jumps to
+ *	an offset at or before the previous jump's target in one pass over
+ *	a file (a pass starts when a read starts at offset 0) fail.
  * DIAGNOSTICS
  *	Fatal: out of memory. Everything else is returned.
  */
@@ -105,5 +123,8 @@ long rec_parse(const void *buf, size_t avail, size_t maxlen, int *type,
 const char *rec_type_name(int type);
 int rec_size_parse(const char *data, size_t len, long fields[6]);
 void rec_size_format(char out[96], const long fields[6]);
+int rec_get_why(FILE *fp, struct vbuf *data, size_t maxlen, int flags,
+                struct vbuf *why);
+int rec_goto(FILE *fp, const char *value, struct vbuf *why);
 
 #endif
