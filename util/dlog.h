@@ -12,6 +12,7 @@
  *	int  dlog_next(struct dlog_reader *r, struct dlog_entry *e);
  *	struct dlog_reader *dlog_close(struct dlog_reader *r);
  *	int  dlog_remove(const char *queue, const char *id);
+ *	void dlog_quote_rcpt(struct vbuf *out, const char *addr);
  * DESCRIPTION
  *	The file format is Postfix's (../shared/spec/queue.md section 11):
  *	per entry an empty line, the old-style "<recipient>: reason" line,
@@ -30,8 +31,20 @@
  *	"(description unavailable)") and returns 1, or 0 at the end. Lines
  *	are read with a bounded length. dlog_remove() unlinks the log (0 if
  *	it did not exist).
+ *
+ *	Details. Addresses are written in their quoted form (dlog_quote_rcpt())
+ *	and control bytes in any value become '?'; an empty recipient is
+ *	written "<>" (old-style line "<>: reason"). dlog_next() returns the
+ *	recipient as stored (quoted form; "(recipient address unavailable)"
+ *	when absent), missing string fields as "" (never NULL), and drops an
+ *	entry not yet ended by its blank line; lines are cut at DLOG_LINE_MAX.
+ *	dlog_quote_rcpt() appends addr to out with its local part quoted per
+ *	RFC 5321 when it is not a dot-string ("a b"@x, "a..b"@x; 8-bit kept),
+ *	as Postfix's quote_822_local() does.
  */
 #include "vbuf.h"
+
+#define DLOG_LINE_MAX	8192
 
 struct dlog_entry {
     const char *recipient;
@@ -54,5 +67,6 @@ struct dlog_reader *dlog_open(const char *queue, const char *id);
 int dlog_next(struct dlog_reader *r, struct dlog_entry *e);
 struct dlog_reader *dlog_close(struct dlog_reader *r);
 int dlog_remove(const char *queue, const char *id);
+void dlog_quote_rcpt(struct vbuf *out, const char *addr);
 
 #endif
