@@ -56,6 +56,13 @@
  *	returns the next file name that passes qid_ok() (borrowed until the
  *	next call) or NULL at the end; the current file's relative path is
  *	qdir_scan_path(). Memory use does not depend on the queue's size.
+ *	qdir_scan_open() returns NULL (errno set) when the queue directory
+ *	cannot be opened; qdir_scan_next() and qdir_scan_close() accept
+ *	NULL. Scans descend at most 16 levels.
+ *
+ *	qdir_mkdirs() treats the last path component as a file name (as
+ *	Postfix's mail_queue_mkdirs()): "deferred/3/ID" creates "deferred"
+ *	and "deferred/3"; a path ending in '/' is created entirely.
  * DIAGNOSTICS
  *	Fatal: cannot chdir to queue_directory. Panic: invalid queue name or
  *	queue ID passed by the caller.
