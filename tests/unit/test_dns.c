@@ -1,0 +1,459 @@
+/*
+ * test_dns - c-ares inside libevent against a real dnsmasq on 127.0.0.1.
+ *
+ * The group setup starts "dnsmasq --no-daemon" on a free UDP port with
+ * fixture records, and the teardown kills it by pid. Without dnsmasq
+ * the DNS cases are skipped; the cases that need no server (literals,
+ * bad names, bad server lists) always run.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <event2/event.h>
+
+#include "dns.h"
+#include "mem.h"
+#include "msg.h"
+#include "vbuf.h"
+
+static struct event_base *base;
+static pid_t dnsmasq_pid = -1;
+static int dns_port;
+static char servers[64];
+
+/* One finished lookup, copied out of the callback. */
+struct result {
+    int     called;
+    int     status;
+    char    dsn[16];
+    char    why[512];
+    char    addrs[512];		/* "a b c" */
+    size_t  naddr;
+};
+
+static void on_done(const struct dns_reply *r, void *ctx)
+{
+    struct result *res = ctx;
+
+    res->called++;
+    res->status = r->status;
+    snprintf(res->dsn, sizeof(res->dsn), "%s", r->dsn);
+    snprintf(res->why, sizeof(res->why), "%s", r->why);
+    res->naddr = r->naddr;
+    res->addrs[0] = 0;
+    for (size_t i = 0; i < r->naddr; i++) {
+        if (i)
+            strncat(res->addrs, " ", sizeof(res->addrs) - strlen(res->addrs) - 1);
+        strncat(res->addrs, r->addrs[i].text,
+                sizeof(res->addrs) - strlen(res->addrs) - 1);
+    }
+}
+
+/* run_until - dispatch until *flag or the deadline (bounded) */
+
+static void run_until(int *flag, int seconds)
+{
+    time_t  deadline = time(NULL) + seconds;
+    struct timeval slice = { 0, 100000 };
+
+    for (int i = 0; !*flag && time(NULL) < deadline && i < 100000; i++) {
+        event_base_loopexit(base, &slice);
+        event_base_loop(base, EVLOOP_ONCE);
+    }
+}
+
+/* free_udp_port - a UDP port on 127.0.0.1 nothing is bound to */
+
+static int free_udp_port(void)
+{
+    struct sockaddr_in sin;
+    socklen_t len = sizeof(sin);
+    int     fd = socket(AF_INET, SOCK_DGRAM, 0);
+    int     port;
+
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || bind(fd, (struct sockaddr *) &sin, sizeof(sin)) < 0
+        || getsockname(fd, (struct sockaddr *) &sin, &len) < 0)
+        return -1;
+    port = ntohs(sin.sin_port);
+    close(fd);
+    return port;
+}
+
+/* port_busy - someone (dnsmasq) has bound the UDP port */
+
+static int port_busy(int port)
+{
+    struct sockaddr_in sin;
+    int     fd = socket(AF_INET, SOCK_DGRAM, 0);
+    int     busy;
+
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sin.sin_port = htons((uint16_t) port);
+    busy = bind(fd, (struct sockaddr *) &sin, sizeof(sin)) < 0
+        && errno == EADDRINUSE;
+    close(fd);
+    return busy;
+}
+
+static const char *dnsmasq_path(void)
+{
+    static const char *const paths[] = {
+        "/usr/sbin/dnsmasq", "/usr/bin/dnsmasq", "/usr/local/sbin/dnsmasq", 0
+    };
+
+    for (int i = 0; paths[i]; i++)
+        if (access(paths[i], X_OK) == 0)
+            return paths[i];
+    return NULL;
+}
+
+static int group_setup(void **state)
+{
+    const char *path = dnsmasq_path();
+    char    portarg[32];
+    struct vbuf why = VBUF_INIT;
+
+    msg_init("test_dns", MSG_STDERR);
+    base = event_base_new();
+    if (base == NULL)
+        return -1;
+    if (path == NULL || (dns_port = free_udp_port()) < 0)
+        return 0;
+    snprintf(portarg, sizeof(portarg), "--port=%d", dns_port);
+    if ((dnsmasq_pid = fork()) == 0) {
+        int     devnull = open("/dev/null", 1);
+
+        dup2(devnull, 1);
+        dup2(devnull, 2);
+        execl(path, "dnsmasq", "--no-daemon", "--conf-file=/dev/null",
+              "--pid-file=", portarg, "--listen-address=127.0.0.1",
+              "--bind-interfaces", "--no-resolv", "--no-hosts",
+              "--address=/test.example/127.0.0.1",
+              "--address=/nx.example/",
+              "--local=/nodata.example/",
+              "--host-record=nodata.example,127.0.0.3",
+              "--host-record=both.example,127.0.0.2,::2",
+              "--cname=alias.example,both.example",
+              (char *) 0);
+        _exit(127);
+    }
+    for (int i = 0; i < 100 && !port_busy(dns_port); i++)
+        usleep(50000);
+    if (!port_busy(dns_port)) {
+        kill(dnsmasq_pid, SIGTERM);
+        waitpid(dnsmasq_pid, NULL, 0);
+        dnsmasq_pid = -1;
+        return 0;
+    }
+    snprintf(servers, sizeof(servers), "127.0.0.1:%d", dns_port);
+    if (dns_init(base, servers, &why) < 0) {
+        fprintf(stderr, "dns_init: %s\n", vbuf_str(&why));
+        return -1;
+    }
+    vbuf_free(&why);
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    dns_shutdown();
+    if (dnsmasq_pid > 0) {
+        kill(dnsmasq_pid, SIGTERM);
+        waitpid(dnsmasq_pid, NULL, 0);
+    }
+    event_base_free(base);
+    return 0;
+}
+
+static void need_dnsmasq(void)
+{
+    if (dnsmasq_pid <= 0)
+        skip();
+}
+
+/* Lookups answered by the dnsmasq fixtures. */
+struct lookup_case {
+    const char *name;
+    const char *host;
+    int     families;
+    int     status;
+    const char *dsn;
+    const char *why;
+    const char *addrs;
+};
+
+static const struct lookup_case lookups[] = {
+    {"A record", "test.example", DNS_INET4, DNS_OK, "2.0.0", "", "127.0.0.1"},
+    {"A record of a subdomain", "mx.test.example", DNS_INET4, DNS_OK,
+     "2.0.0", "", "127.0.0.1"},
+    {"trailing dot", "test.example.", DNS_INET4, DNS_OK, "2.0.0", "",
+     "127.0.0.1"},
+    {"both families, IPv4 first", "both.example", DNS_INET_ALL, DNS_OK,
+     "2.0.0", "", "127.0.0.2 ::2"},
+    {"AAAA only", "both.example", DNS_INET6, DNS_OK, "2.0.0", "", "::2"},
+    {"CNAME followed", "alias.example", DNS_INET4, DNS_OK, "2.0.0", "",
+     "127.0.0.2"},
+    {"NXDOMAIN", "nx.example", DNS_INET4, DNS_NOTFOUND, "5.4.4",
+     "Host or domain name not found. Name service error for "
+     "name=nx.example type=A: Host not found", ""},
+    {"NXDOMAIN both families reports AAAA", "nx.example", DNS_INET_ALL,
+     DNS_NOTFOUND, "5.4.4",
+     "Host or domain name not found. Name service error for "
+     "name=nx.example type=AAAA: Host not found", ""},
+    {"no data of the type", "nodata.example", DNS_INET6, DNS_NOTFOUND,
+     "5.4.4", "Host or domain name not found. Name service error for "
+     "name=nodata.example type=AAAA: Host found but no data record of "
+     "requested type", ""},
+    {"one family suffices", "nodata.example", DNS_INET_ALL, DNS_OK, "2.0.0",
+     "", "127.0.0.3"},
+    /* c-ares tries every server and then reports "cannot contact". */
+    {"REFUSED from every server is temporary", "elsewhere.example",
+     DNS_INET4, DNS_RETRY, "4.4.3", "Host or domain name not found. "
+     "Name service error for name=elsewhere.example type=A: Host not found, "
+     "try again", ""},
+};
+
+static void test_lookups(void **state)
+{
+    need_dnsmasq();
+    for (size_t i = 0; i < sizeof(lookups) / sizeof(lookups[0]); i++) {
+        const struct lookup_case *c = &lookups[i];
+        struct result res = { 0 };
+        struct dns_req *req;
+
+        req = dns_query_addr(c->host, c->families, on_done, &res);
+        assert_non_null(req);
+        assert_int_equal(res.called, 0);	/* never synchronous */
+        run_until(&res.called, 15);
+        print_message("case: %s\n", c->name);
+        assert_int_equal(res.called, 1);
+        assert_int_equal(res.status, c->status);
+        assert_string_equal(res.dsn, c->dsn);
+        assert_string_equal(res.why, c->why);
+        assert_string_equal(res.addrs, c->addrs);
+    }
+}
+
+/* Many concurrent lookups all complete, each exactly once. */
+static void test_concurrent(void **state)
+{
+    enum { N = 40 };
+    struct result res[N];
+    int     done = 0;
+
+    need_dnsmasq();
+    memset(res, 0, sizeof(res));
+    for (int i = 0; i < N; i++)
+        dns_query_addr(i % 2 ? "test.example" : "nx.example", DNS_INET4,
+                       on_done, &res[i]);
+    for (int round = 0; round < 300 && done < N; round++) {
+        struct timeval slice = { 0, 50000 };
+
+        event_base_loopexit(base, &slice);
+        event_base_dispatch(base);
+        done = 0;
+        for (int i = 0; i < N; i++)
+            done += res[i].called;
+    }
+    assert_int_equal(done, N);
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(res[i].called, 1);
+        assert_int_equal(res[i].status, i % 2 ? DNS_OK : DNS_NOTFOUND);
+    }
+}
+
+/* A cancelled request never calls back, even when the answer arrives. */
+static void test_cancel(void **state)
+{
+    struct result cancelled = { 0 };
+    struct result later = { 0 };
+    struct dns_req *req;
+
+    need_dnsmasq();
+    req = dns_query_addr("test.example", DNS_INET_ALL, on_done, &cancelled);
+    req = dns_cancel(req);
+    assert_null(req);
+    /* A second lookup to the same server: its answer comes after ours. */
+    dns_query_addr("both.example", DNS_INET_ALL, on_done, &later);
+    run_until(&later.called, 15);
+    assert_int_equal(later.called, 1);
+    assert_int_equal(cancelled.called, 0);
+    assert_null(dns_cancel(NULL));
+}
+
+/* Numeric addresses and malformed names need no server. */
+struct literal_case {
+    const char *name;
+    const char *host;
+    int     families;
+    int     status;
+    const char *addrs;
+    const char *why;
+};
+
+static const struct literal_case literals[] = {
+    {"IPv4", "192.0.2.1", DNS_INET4, DNS_OK, "192.0.2.1", ""},
+    {"IPv6", "2001:db8::1", DNS_INET_ALL, DNS_OK, "2001:db8::1", ""},
+    {"ipv6: prefix", "ipv6:::1", DNS_INET_ALL, DNS_OK, "::1", ""},
+    {"IPV6: prefix case", "IPv6:2001:DB8::2", DNS_INET6, DNS_OK,
+     "2001:db8::2", ""},
+    {"empty label", "a..example", DNS_INET4, DNS_INVAL, "",
+     "Name service error for name=a..example type=A: Malformed domain name"},
+    {"leading hyphen", "-a.example", DNS_INET4, DNS_INVAL, "",
+     "Name service error for name=-a.example type=A: Malformed domain name"},
+    {"bad character", "a b.example", DNS_INET_ALL, DNS_INVAL, "",
+     "Name service error for name=a b.example type=AAAA: Malformed domain name"},
+    {"empty", "", DNS_INET4, DNS_INVAL, "",
+     "Name service error for name= type=A: Malformed domain name"},
+    {"only a dot", ".", DNS_INET4, DNS_INVAL, "",
+     "Name service error for name=. type=A: Malformed domain name"},
+    {"label too long",
+     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example",
+     DNS_INET4, DNS_INVAL, "",
+     "Name service error for name=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+     "aaaaaaaaaaaaaaaaaaaaaa.example type=A: Malformed domain name"},
+};
+
+static void test_literals(void **state)
+{
+    struct vbuf why = VBUF_INIT;
+    int     local = 0;
+
+    if (dnsmasq_pid <= 0) {		/* still need a resolver object */
+        assert_int_equal(dns_init(base, "127.0.0.1:9", &why), 0);
+        local = 1;
+    }
+    for (size_t i = 0; i < sizeof(literals) / sizeof(literals[0]); i++) {
+        const struct literal_case *c = &literals[i];
+        struct result res = { 0 };
+
+        print_message("case: %s\n", c->name);
+        dns_query_addr(c->host, c->families, on_done, &res);
+        assert_int_equal(res.called, 0);
+        run_until(&res.called, 2);
+        assert_int_equal(res.called, 1);
+        assert_int_equal(res.status, c->status);
+        assert_string_equal(res.addrs, c->addrs);
+        assert_string_equal(res.why, c->why);
+        if (c->status == DNS_INVAL)
+            assert_string_equal(res.dsn, "5.4.4");
+    }
+    /* A cancelled literal does not call back either. */
+    {
+        struct result res = { 0 };
+        int     flag = 0;
+
+        dns_cancel(dns_query_addr("10.0.0.1", DNS_INET4, on_done, &res));
+        run_until(&flag, 1);
+        assert_int_equal(res.called, 0);
+    }
+    {
+        struct dns_addr a;
+
+        assert_int_equal(dns_addr_literal("10.1.2.3", DNS_INET6, &a), 0);
+        assert_int_equal(dns_addr_literal("::1", DNS_INET4, &a), 0);
+        assert_int_equal(dns_addr_literal("host.example", DNS_INET_ALL, &a), 0);
+        assert_int_equal(dns_addr_literal("10.1.2.3", DNS_INET4, &a), 1);
+        assert_int_equal(a.sa.ss_family, AF_INET);
+        assert_string_equal(a.text, "10.1.2.3");
+    }
+    if (local)
+        dns_shutdown();
+    vbuf_free(&why);
+}
+
+/* A server that refuses (closed UDP port): temporary error. */
+static void test_soft_failure(void **state)
+{
+    struct vbuf why = VBUF_INIT;
+    struct result res = { 0 };
+    char    dead[64];
+    int     port = free_udp_port();
+
+    snprintf(dead, sizeof(dead), " 127.0.0.1:%d ,", port);
+    assert_int_equal(dns_init(base, dead, &why), 0);
+    dns_query_addr("test.example", DNS_INET4, on_done, &res);
+    run_until(&res.called, 30);
+    assert_int_equal(res.called, 1);
+    assert_int_equal(res.status, DNS_RETRY);
+    assert_string_equal(res.dsn, "4.4.3");
+    assert_string_equal(res.why, "Host or domain name not found. Name service "
+                        "error for name=test.example type=A: Host not found, "
+                        "try again");
+    /* Shutdown with a request outstanding drops it silently. */
+    memset(&res, 0, sizeof(res));
+    dns_query_addr("test.example", DNS_INET4, on_done, &res);
+    dns_query_addr("192.0.2.7", DNS_INET4, on_done, &res);
+    dns_shutdown();
+    assert_int_equal(res.called, 0);
+    /* Back to the fixture server for later tests. */
+    if (dnsmasq_pid > 0)
+        assert_int_equal(dns_init(base, servers, &why), 0);
+    vbuf_free(&why);
+}
+
+/* Server lists: separators, and garbage rejected with a reason. */
+static void test_server_lists(void **state)
+{
+    static const struct {
+        const char *name;
+        const char *servers;
+        int     ok;
+    }       cases[] = {
+        {"one", "127.0.0.1", 1},
+        {"with port", "127.0.0.1:5353", 1},
+        {"list with spaces", "127.0.0.1:53, 127.0.0.2  127.0.0.3:54", 1},
+        {"ipv6 with port", "[::1]:53", 1},
+        {"empty keeps system", "", 1},
+        {"host name", "dns.example", 0},
+        {"garbage", "1.2.3.4:53:99x", 0},
+    };
+    struct vbuf why = VBUF_INIT;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        vbuf_reset(&why);
+        print_message("case: %s\n", cases[i].name);
+        assert_int_equal(dns_init(base, cases[i].servers, &why) == 0,
+                         cases[i].ok);
+        if (!cases[i].ok)
+            assert_non_null(strstr(vbuf_str(&why), "bad dns_servers value"));
+    }
+    dns_shutdown();
+    if (dnsmasq_pid > 0)
+        assert_int_equal(dns_init(base, servers, &why), 0);
+    vbuf_free(&why);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lookups),
+        cmocka_unit_test(test_concurrent),
+        cmocka_unit_test(test_cancel),
+        cmocka_unit_test(test_literals),
+        cmocka_unit_test(test_soft_failure),
+        cmocka_unit_test(test_server_lists),
+    };
+
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

@@ -1,0 +1,132 @@
+#ifndef SLUICE_DNS_H
+#define SLUICE_DNS_H
+/*
+ * NAME
+ *	dns - asynchronous address lookups with c-ares inside libevent
+ * SYNOPSIS
+ *	#include "dns.h"
+ *
+ *	int  dns_init(struct event_base *base, const char *servers,
+ *			struct vbuf *why);
+ *	void dns_shutdown(void);
+ *
+ *	typedef void dns_done_fn(const struct dns_reply *reply, void *ctx);
+ *	struct dns_req *dns_query_addr(const char *host, int families,
+ *			dns_done_fn *cb, void *ctx);
+ *	struct dns_req *dns_cancel(struct dns_req *req);
+ *
+ *	int  dns_addr_literal(const char *host, int families,
+ *			struct dns_addr *out);
+ *	const char *dns_status_name(int status);
+ * DESCRIPTION
+ *	One resolver per process, sharing the process's event_base: every
+ *	resolver socket gets one libevent event (c-ares tells us about them
+ *	through ARES_OPT_SOCK_STATE_CB), readiness calls ares_process_fd(),
+ *	and one timer, re-armed from ares_timeout() after every change,
+ *	drives c-ares' retransmissions and timeouts. Nothing here blocks.
+ *
+ *	dns_init() creates the resolver on base. servers is the
+ *	dns_servers parameter: a comma and/or white space separated list of
+ *	numeric "host[:port]" entries ("[ipv6]:port" for an IPv6 address
+ *	with a port) used instead of /etc/resolv.conf; NULL or "" keeps the
+ *	system configuration. Each query is sent at most twice per server
+ *	with a 5 s timeout. Returns 0, or -1 with why (bad server list,
+ *	c-ares failure); the caller picks the severity (daemons: fatal).
+ *	Calling it again replaces the resolver (outstanding requests are
+ *	dropped without callback). dns_shutdown() destroys the resolver;
+ *	outstanding requests are dropped without callback.
+ *
+ *	dns_query_addr() looks up the addresses of host: A records when
+ *	families has DNS_INET4, AAAA when it has DNS_INET6 (both queries
+ *	run concurrently; IPv4 addresses are listed first). The name is
+ *	queried as given (absolute; no search list). A numeric IPv4 or
+ *	IPv6 address (an "ipv6:" prefix is allowed) resolves without DNS.
+ *	The callback runs later from the event loop, exactly once, unless
+ *	the request is cancelled first; it never runs inside
+ *	dns_query_addr(). It returns a request handle owned by the dns
+ *	module: it stays valid until the callback has returned or until
+ *	dns_cancel(). Callers keep the handle in their session and clear it
+ *	in the callback.
+ *
+ *	dns_cancel() abandons a request (e.g. when its session is freed):
+ *	its callback will not run, and a late answer is dropped. It takes
+ *	NULL and always returns NULL ("s->dns = dns_cancel(s->dns);").
+ *	Cancelling from inside the request's own callback is a panic.
+ *
+ *	The reply (borrowed; valid only during the callback):
+ *	    status  DNS_OK (naddr > 0), DNS_RETRY (temporary failure:
+ *		    SERVFAIL, timeout, unreachable server; also REFUSED and
+ *		    NOTIMP, because c-ares then tries the next server and
+ *		    finally reports every server as unreachable),
+ *		    DNS_NOTFOUND (NXDOMAIN or no record of the type: hard),
+ *		    DNS_FAIL (non-recoverable, e.g. FORMERR: hard),
+ *		    DNS_INVAL (the name is not a valid host name: hard);
+ *	    dsn     "2.0.0", "4.4.3" (RETRY), "5.4.4" (NOTFOUND, INVAL),
+ *		    "5.4.3" (FAIL), as Postfix's smtp maps them;
+ *	    why     "" for DNS_OK, else Postfix's text, e.g.
+ *		    "Host or domain name not found. Name service error for
+ *		    name=NAME type=A: Host not found" with the last part one
+ *		    of "Host not found", "Host not found, try again",
+ *		    "Non-recoverable error", "Host found but no data record
+ *		    of requested type"; a malformed reply gives "Name
+ *		    service error for name=NAME type=TYPE: Malformed or
+ *		    unexpected name server reply" (RETRY);
+ *	    addrs, naddr  at most DNS_ADDR_MAX addresses, port 0.
+ *	With both families, any address makes the reply DNS_OK; otherwise a
+ *	temporary failure dominates, and with equal failures the AAAA text
+ *	is reported (Postfix reports the last type queried).
+ *
+ *	dns_addr_literal() fills out and returns 1 when host is a numeric
+ *	address of an allowed family ("ipv6:" prefix allowed), else 0.
+ *	dns_status_name() names a status for debug logs.
+ * DIAGNOSTICS
+ *	Fatal: out of memory. Panic: dns_query_addr() before dns_init(),
+ *	cancelling a request from its own callback.
+ * SEE ALSO
+ *	../shared/spec/smtp-client.md section 3; c-ares(3).
+ */
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include "vbuf.h"
+
+#define DNS_INET4	(1<<0)
+#define DNS_INET6	(1<<1)
+#define DNS_INET_ALL	(DNS_INET4 | DNS_INET6)
+
+#define DNS_OK		0
+#define DNS_RETRY	1
+#define DNS_NOTFOUND	2
+#define DNS_FAIL	3
+#define DNS_INVAL	4
+
+#define DNS_ADDR_MAX	100
+
+struct dns_addr {
+    struct sockaddr_storage sa;		/* family and address; port 0 */
+    socklen_t salen;
+    char    text[64];			/* "192.0.2.1", "2001:db8::1" */
+};
+
+struct dns_reply {
+    const char *host;			/* the name as asked */
+    int     status;
+    const char *dsn;
+    const char *why;
+    const struct dns_addr *addrs;
+    size_t  naddr;
+};
+
+struct event_base;
+struct dns_req;
+
+typedef void dns_done_fn(const struct dns_reply *reply, void *ctx);
+
+int dns_init(struct event_base *base, const char *servers, struct vbuf *why);
+void dns_shutdown(void);
+struct dns_req *dns_query_addr(const char *host, int families,
+                               dns_done_fn *cb, void *ctx);
+struct dns_req *dns_cancel(struct dns_req *req);
+int dns_addr_literal(const char *host, int families, struct dns_addr *out);
+const char *dns_status_name(int status);
+
+#endif
