@@ -1,0 +1,27 @@
+/*
+ * smtpd private interface: one struct smtpd_session per client, the relay
+ * check and the address/network helpers.
+ */
+#ifndef SLUICE_SMTPD_H
+#define SLUICE_SMTPD_H
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include "vbuf.h"
+
+/* smtpd_check.c */
+struct smtpd_net;
+void smtpd_check_init(void);
+int smtpd_check_mynetworks(const struct sockaddr_storage *ss);
+/* Returns 0 to accept the recipient, or an SMTP code (454/554/451) with the
+ * reply text (without the code) in why. */
+int smtpd_check_rcpt(const struct sockaddr_storage *client, const char *rcpt,
+                     struct vbuf *why);
+int smtpd_addr_routed(const char *addr);
+int smtpd_domain_match(const char *domain, char **list, int subdomains);
+
+/* smtpd_session.c */
+void smtpd_session_create(int fd);
+void smtpd_session_stop_all(void);
+
+#endif

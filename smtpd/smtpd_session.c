@@ -1,0 +1,881 @@
+/*
+ * smtpd_session - one SMTP client: a state machine over a bufferevent.
+ *
+ * Commands are read with a bounded line length and answered in order, so
+ * pipelined clients work. The cleanup connection is opened at the first
+ * accepted RCPT (Postfix's smtpd_delay_open_until_valid_rcpt): cleanup
+ * first answers with the new queue ID, then the envelope and the content
+ * are streamed to it as queue-file records while the client sends them.
+ * "250 Ok: queued as ID" is sent only after cleanup replies status=0,
+ * which it does after the queue file is fsync'ed.
+ *
+ * DATA ends only at <CR><LF>.<CR><LF>: a bare LF ends a content line (it is
+ * normalised) but never the message, so no client can smuggle a second
+ * message past a downstream server.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <netdb.h>
+#include <string.h>
+#include <strings.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "smtpd.h"
+#include "attr.h"
+#include "mem.h"
+#include "msg.h"
+#include "param.h"
+#include "qfile.h"
+#include "qid.h"
+#include "server.h"
+#include "vbuf.h"
+
+#define CMD_LINE_MAX	4096		/* longest command line we accept */
+#define DATA_CHUNK	8192		/* longest content record we send */
+#define CLEANUP_HIWAT	(256 * 1024)	/* pause the client above this */
+#define CLEANUP_TIMEOUT	300
+
+enum smtpd_state {
+    SS_CMD,				/* reading commands */
+    SS_WAIT_ID,				/* cleanup opened, waiting for its ID */
+    SS_DATA,				/* reading message content */
+    SS_WAIT_QUEUED,			/* content sent, waiting for cleanup */
+    SS_CLOSING,				/* flushing the last reply */
+};
+
+/* Command counters, printed in this order on the disconnect line. */
+enum { C_HELO, C_EHLO, C_MAIL, C_RCPT, C_DATA, C_RSET, C_NOOP, C_VRFY,
+       C_ETRN, C_QUIT, C_UNKNOWN, C_COUNT };
+static const char *const cmd_names[C_COUNT] = {
+    "helo", "ehlo", "mail", "rcpt", "data", "rset", "noop", "vrfy", "etrn",
+    "quit", "unknown"
+};
+
+struct smtpd_session {
+    struct bufferevent *bev;		/* client */
+    struct bufferevent *cbev;		/* cleanup, during a transaction */
+    enum smtpd_state state;
+    struct sockaddr_storage ss;
+    char    addr[INET6_ADDRSTRLEN];
+    char    port[8];
+    char    saddr[INET6_ADDRSTRLEN];
+    char    sport[8];
+    char    name[NI_MAXHOST];
+    char    namaddr[NI_MAXHOST + INET6_ADDRSTRLEN + 4];
+    char   *helo;
+    int     esmtp;
+    char   *sender;			/* NULL = no MAIL yet */
+    char   *first_rcpt;
+    int     nrcpt;
+    struct vbuf pending;		/* R records to send once cleanup is open */
+    char    qid[QID_SIZE];
+    long    size;			/* content bytes seen */
+    int     too_big;
+    int     in_header;
+    int     hops;
+    int     prev_crlf;			/* last content line ended in CRLF */
+    int     at_bol;			/* next content byte starts a line */
+    int     skip_line;			/* discarding an overlong command */
+    int     errors;
+    const char *last_cmd;		/* for "timeout after X" */
+    int     ok[C_COUNT];
+    int     total[C_COUNT];
+    struct vbuf scratch;
+    struct smtpd_session *next, *prev;
+};
+
+static struct smtpd_session *sessions;
+
+static void session_free(struct smtpd_session *s);
+static void client_read(struct bufferevent *bev, void *ctx);
+static void process_input(struct smtpd_session *s);
+
+static const char *state_name(enum smtpd_state st)
+{
+    switch (st) {
+    case SS_CMD: return "CMD";
+    case SS_WAIT_ID: return "WAIT_ID";
+    case SS_DATA: return "DATA";
+    case SS_WAIT_QUEUED: return "WAIT_QUEUED";
+    case SS_CLOSING: return "CLOSING";
+    }
+    msg_panic("smtpd: unknown state %d", (int) st);
+}
+
+static void enter_state(struct smtpd_session *s, enum smtpd_state st)
+{
+    if (msg_verbose)
+        msg_info("%s: %s -> %s", s->namaddr, state_name(s->state), state_name(st));
+    s->state = st;
+}
+
+static void reply(struct smtpd_session *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void reply(struct smtpd_session *s, const char *fmt, ...)
+{
+    va_list ap;
+    struct evbuffer *out = bufferevent_get_output(s->bev);
+
+    va_start(ap, fmt);
+    evbuffer_add_vprintf(out, fmt, ap);
+    va_end(ap);
+    evbuffer_add(out, "\r\n", 2);
+}
+
+/* An error reply that counts toward smtpd_hard_error_limit. */
+static int error_reply(struct smtpd_session *s, const char *text)
+{
+    reply(s, "%s", text);
+    if (++s->errors >= param_int("smtpd_hard_error_limit")) {
+        msg_info("too many errors after %s from %s", s->last_cmd ? s->last_cmd : "CONNECT",
+                 s->namaddr);
+        reply(s, "421 4.7.0 %s Error: too many errors", param_str("myhostname"));
+        enter_state(s, SS_CLOSING);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- the cleanup side ---------------------------------------------------- */
+
+static void cleanup_send(struct smtpd_session *s, int type, const void *data, size_t len)
+{
+    if (s->cbev == NULL)
+        return;
+    vbuf_reset(&s->scratch);
+    rec_encode(&s->scratch, type, data, len);
+    bufferevent_write(s->cbev, s->scratch.data, s->scratch.len);
+}
+
+static void cleanup_sendf(struct smtpd_session *s, int type, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void cleanup_sendf(struct smtpd_session *s, int type, const char *fmt, ...)
+{
+    struct vbuf b = VBUF_INIT;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vbuf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    cleanup_send(s, type, b.data, b.len);
+    vbuf_free(&b);
+}
+
+static void cleanup_close(struct smtpd_session *s)
+{
+    if (s->cbev) {
+        bufferevent_free(s->cbev);
+        s->cbev = NULL;
+    }
+}
+
+static void transaction_reset(struct smtpd_session *s)
+{
+    cleanup_close(s);
+    s->sender = mem_free(s->sender);
+    s->first_rcpt = mem_free(s->first_rcpt);
+    s->nrcpt = 0;
+    s->qid[0] = 0;
+    s->size = 0;
+    s->too_big = 0;
+    vbuf_reset(&s->pending);
+}
+
+static void client_pause(struct smtpd_session *s)
+{
+    bufferevent_disable(s->bev, EV_READ);
+}
+
+static void client_resume(struct smtpd_session *s)
+{
+    bufferevent_enable(s->bev, EV_READ);
+    process_input(s);
+}
+
+/* The envelope records that start every message, after cleanup's ID. */
+static void cleanup_send_envelope(struct smtpd_session *s)
+{
+    struct timeval tv;
+
+    gettimeofday(&tv, NULL);
+    cleanup_sendf(s, REC_TYPE_TIME, "%ld %ld", (long) tv.tv_sec, (long) tv.tv_usec);
+    cleanup_sendf(s, REC_TYPE_ATTR, "log_ident=%s", s->qid);
+    cleanup_sendf(s, REC_TYPE_ATTR, "rewrite_context=%s",
+                  smtpd_check_mynetworks(&s->ss) ? "local" : "remote");
+    cleanup_send(s, REC_TYPE_FROM, s->sender, strlen(s->sender));
+    cleanup_sendf(s, REC_TYPE_ATTR, "log_client_name=%s", s->name);
+    cleanup_sendf(s, REC_TYPE_ATTR, "log_client_address=%s", s->addr);
+    cleanup_sendf(s, REC_TYPE_ATTR, "log_client_port=%s", s->port);
+    cleanup_sendf(s, REC_TYPE_ATTR, "log_message_origin=%s", s->namaddr);
+    if (s->helo)
+        cleanup_sendf(s, REC_TYPE_ATTR, "log_helo_name=%s", s->helo);
+    cleanup_sendf(s, REC_TYPE_ATTR, "log_protocol_name=%s", s->esmtp ? "ESMTP" : "SMTP");
+    cleanup_sendf(s, REC_TYPE_ATTR, "client_name=%s", s->name);
+    cleanup_sendf(s, REC_TYPE_ATTR, "reverse_client_name=%s", s->name);
+    cleanup_sendf(s, REC_TYPE_ATTR, "client_address=%s", s->addr);
+    cleanup_sendf(s, REC_TYPE_ATTR, "client_port=%s", s->port);
+    cleanup_sendf(s, REC_TYPE_ATTR, "server_address=%s", s->saddr);
+    cleanup_sendf(s, REC_TYPE_ATTR, "server_port=%s", s->sport);
+    if (s->helo)
+        cleanup_sendf(s, REC_TYPE_ATTR, "helo_name=%s", s->helo);
+    cleanup_sendf(s, REC_TYPE_ATTR, "protocol_name=%s", s->esmtp ? "ESMTP" : "SMTP");
+    cleanup_sendf(s, REC_TYPE_ATTR, "client_address_type=%d",
+                  s->ss.ss_family == AF_INET6 ? 10 : 2);
+    if (s->pending.len)
+        bufferevent_write(s->cbev, s->pending.data, s->pending.len);
+    vbuf_reset(&s->pending);
+}
+
+static void cleanup_fail(struct smtpd_session *s, const char *why)
+{
+    msg_warn("%s: cleanup service: %s", s->qid[0] ? s->qid : "NOQUEUE", why);
+    enum smtpd_state was = s->state;
+    transaction_reset(s);
+    enter_state(s, SS_CMD);
+    if (was == SS_WAIT_ID || was == SS_WAIT_QUEUED) {
+        reply(s, "451 4.3.0 Error: queue file write error");
+        client_resume(s);
+    }
+    /* In SS_DATA the client keeps sending; the end of DATA reports it. */
+}
+
+static void cleanup_read(struct bufferevent *cbev, void *ctx)
+{
+    struct smtpd_session *s = ctx;
+    struct evbuffer *in = bufferevent_get_input(cbev);
+    struct attr_list list = {0};
+    size_t len = evbuffer_get_length(in);
+    const char *buf = (const char *) evbuffer_pullup(in, -1);
+    long used = attr_parse(buf, len, &list);
+
+    if (used == 0) {
+        attr_list_free(&list);
+        return;
+    }
+    if (used < 0) {
+        attr_list_free(&list);
+        cleanup_fail(s, "malformed reply");
+        return;
+    }
+    evbuffer_drain(in, (size_t) used);
+    if (s->state == SS_WAIT_ID) {
+        const char *id = attr_get(&list, "queue_id");
+        if (id == NULL || !qid_ok(id) || strlen(id) >= sizeof(s->qid)) {
+            attr_list_free(&list);
+            cleanup_fail(s, "no queue ID");
+            return;
+        }
+        snprintf(s->qid, sizeof(s->qid), "%s", id);
+        msg_info("%s: client=%s", s->qid, s->namaddr);
+        cleanup_send_envelope(s);
+        enter_state(s, SS_CMD);
+        s->ok[C_RCPT]++;
+        reply(s, "250 2.1.5 Ok");
+        attr_list_free(&list);
+        client_resume(s);
+        return;
+    }
+    if (s->state == SS_WAIT_QUEUED) {
+        const char *st = attr_get(&list, "status");
+        const char *why = attr_get(&list, "reason");
+        if (st && strcmp(st, "0") == 0) {
+            s->ok[C_DATA]++;
+            reply(s, "250 2.0.0 Ok: queued as %s", s->qid);
+        } else if (why && strstr(why, "too big")) {
+            reply(s, "552 5.3.4 Error: message file too big");
+        } else {
+            msg_warn("%s: cleanup refused the message: %s", s->qid, why ? why : "(no reason)");
+            reply(s, "451 4.3.0 Error: queue file write error");
+        }
+        attr_list_free(&list);
+        transaction_reset(s);
+        enter_state(s, SS_CMD);
+        client_resume(s);
+        return;
+    }
+    attr_list_free(&list);
+    cleanup_fail(s, "unexpected reply");
+}
+
+static void cleanup_write(struct bufferevent *cbev, void *ctx)
+{
+    struct smtpd_session *s = ctx;
+    /* Output drained below the low-water mark: the client may go on. */
+    if (s->state == SS_DATA && !(bufferevent_get_enabled(s->bev) & EV_READ))
+        client_resume(s);
+}
+
+static void cleanup_event(struct bufferevent *cbev, short what, void *ctx)
+{
+    struct smtpd_session *s = ctx;
+
+    if (what & BEV_EVENT_CONNECTED)
+        return;
+    cleanup_fail(s, (what & BEV_EVENT_TIMEOUT) ? "timeout" :
+                 (what & BEV_EVENT_EOF) ? "connection closed" : strerror(errno));
+}
+
+static int cleanup_open(struct smtpd_session *s)
+{
+    struct sockaddr_un sun;
+    int fd;
+
+    memset(&sun, 0, sizeof(sun));
+    sun.sun_family = AF_UNIX;
+    snprintf(sun.sun_path, sizeof(sun.sun_path), "public/cleanup");
+    if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
+        return -1;
+    if (connect(fd, (struct sockaddr *) &sun, sizeof(sun)) < 0 && errno != EINPROGRESS) {
+        msg_warn("connect to public/cleanup: %m");
+        close(fd);
+        return -1;
+    }
+    s->cbev = bufferevent_socket_new(server_base(), fd, BEV_OPT_CLOSE_ON_FREE);
+    struct timeval tv = {CLEANUP_TIMEOUT, 0};
+    bufferevent_set_timeouts(s->cbev, &tv, &tv);
+    bufferevent_setcb(s->cbev, cleanup_read, cleanup_write, cleanup_event, s);
+    bufferevent_setwatermark(s->cbev, EV_WRITE, CLEANUP_HIWAT / 4, 0);
+    bufferevent_enable(s->cbev, EV_READ | EV_WRITE);
+    return 0;
+}
+
+/* ---- commands -------------------------------------------------------------- */
+
+/* Extract the address from "FROM:<addr> params" / "TO:<addr> params".
+ * Returns the parameters part, or NULL on a syntax error. */
+static char *parse_path(char *arg, const char *keyword, char **addr)
+{
+    size_t kl = strlen(keyword);
+
+    if (strncasecmp(arg, keyword, kl) != 0)
+        return NULL;
+    arg += kl;
+    while (*arg == ' ')
+        arg++;
+    if (*arg != '<') {
+        /* Postfix accepts a bare address too (strict_rfc821_envelopes = no). */
+        char *end = arg + strcspn(arg, " ");
+        if (end == arg)
+            return NULL;
+        *addr = arg;
+        if (*end)
+            *end++ = 0;
+        return end;
+    }
+    char *close = NULL;
+    int quoted = 0;
+    for (char *p = arg + 1; *p; p++) {
+        if (*p == '\\' && p[1]) {
+            p++;
+        } else if (*p == '"') {
+            quoted = !quoted;
+        } else if (*p == '>' && !quoted) {
+            close = p;
+            break;
+        }
+    }
+    if (close == NULL)
+        return NULL;
+    *close = 0;
+    *addr = arg + 1;
+    /* Drop a source route "<@a,@b:user@dom>". */
+    if (**addr == '@') {
+        char *colon = strchr(*addr, ':');
+        if (colon == NULL)
+            return NULL;
+        *addr = colon + 1;
+    }
+    return close + 1;
+}
+
+static int addr_ok(const char *a)
+{
+    for (const unsigned char *p = (const unsigned char *) a; *p; p++)
+        if (*p < 0x20 || *p == 0x7f || *p == '<' || *p == '>')
+            return 0;
+    return strlen(a) <= 1000;
+}
+
+static void cmd_helo(struct smtpd_session *s, char *arg, int ehlo)
+{
+    if (*arg == 0) {
+        error_reply(s, "501 Syntax: HELO hostname");
+        return;
+    }
+    mem_free(s->helo);
+    s->helo = mem_strndup(arg, 255);
+    s->esmtp = ehlo;
+    transaction_reset(s);
+    s->ok[ehlo ? C_EHLO : C_HELO]++;
+    if (!ehlo) {
+        reply(s, "250 %s", param_str("myhostname"));
+        return;
+    }
+    reply(s, "250-%s", param_str("myhostname"));
+    reply(s, "250-PIPELINING");
+    reply(s, "250-SIZE %ld", param_size("message_size_limit"));
+    reply(s, "250-ENHANCEDSTATUSCODES");
+    reply(s, "250 8BITMIME");
+}
+
+static void cmd_mail(struct smtpd_session *s, char *arg)
+{
+    char *addr = NULL, *params;
+
+    if (s->sender) {
+        error_reply(s, "503 5.5.1 Error: nested MAIL command");
+        return;
+    }
+    if ((params = parse_path(arg, "FROM:", &addr)) == NULL || !addr_ok(addr)) {
+        error_reply(s, "501 5.1.7 Bad sender address syntax");
+        return;
+    }
+    long limit = param_size("message_size_limit");
+    for (char *tok = strtok(params, " "); tok; tok = strtok(NULL, " ")) {
+        if (strncasecmp(tok, "SIZE=", 5) == 0) {
+            char *end;
+            errno = 0;
+            unsigned long long v = strtoull(tok + 5, &end, 10);
+            if (*end || end == tok + 5 || errno) {
+                error_reply(s, "501 5.5.4 Bad message size syntax");
+                return;
+            }
+            if (limit > 0 && v > (unsigned long long) limit) {
+                error_reply(s, "552 5.3.4 Message size exceeds fixed limit");
+                return;
+            }
+        } else if (strncasecmp(tok, "BODY=", 5) == 0) {
+            if (strcasecmp(tok + 5, "8BITMIME") != 0 && strcasecmp(tok + 5, "7BIT") != 0) {
+                error_reply(s, "501 5.5.4 Unsupported BODY parameter");
+                return;
+            }
+        } else if (strncasecmp(tok, "SMTPUTF8", 8) == 0 || strncasecmp(tok, "RET=", 4) == 0
+                   || strncasecmp(tok, "ENVID=", 6) == 0) {
+            continue;
+        } else {
+            error_reply(s, "555 5.5.4 Unsupported option");
+            return;
+        }
+    }
+    s->sender = mem_strdup(addr);
+    s->ok[C_MAIL]++;
+    reply(s, "250 2.1.0 Ok");
+}
+
+static void cmd_rcpt(struct smtpd_session *s, char *arg)
+{
+    char *addr = NULL;
+
+    if (s->sender == NULL) {
+        error_reply(s, "503 5.5.1 Error: need MAIL command");
+        return;
+    }
+    if (parse_path(arg, "TO:", &addr) == NULL || !addr_ok(addr) || *addr == 0) {
+        error_reply(s, "501 5.1.3 Bad recipient address syntax");
+        return;
+    }
+    if (s->nrcpt >= param_int("smtpd_recipient_limit")) {
+        error_reply(s, "452 4.5.3 Error: too many recipients");
+        return;
+    }
+    int code = smtpd_check_rcpt(&s->ss, addr, &s->scratch);
+    if (code) {
+        char *text = mem_strdup(vbuf_str(&s->scratch));
+        msg_info("%s: reject: RCPT from %s: %d %s; from=<%s> to=<%s> proto=%s helo=<%s>",
+                 s->qid[0] ? s->qid : "NOQUEUE", s->namaddr, code, text, s->sender, addr,
+                 s->esmtp ? "ESMTP" : "SMTP", s->helo ? s->helo : "");
+        vbuf_reset(&s->scratch);
+        vbuf_printf(&s->scratch, "%d %s", code, text);
+        mem_free(text);
+        char *r = mem_strdup(vbuf_str(&s->scratch));
+        error_reply(s, r);
+        mem_free(r);
+        return;
+    }
+    s->nrcpt++;
+    if (s->first_rcpt == NULL)
+        s->first_rcpt = mem_strdup(addr);
+    if (s->cbev == NULL) {
+        /* First valid recipient: open cleanup and wait for the queue ID. */
+        rec_encode(&s->pending, REC_TYPE_RCPT, addr, strlen(addr));
+        if (cleanup_open(s) < 0) {
+            transaction_reset(s);
+            error_reply(s, "451 4.3.0 Error: queue file write error");
+            return;
+        }
+        enter_state(s, SS_WAIT_ID);
+        client_pause(s);
+        return;
+    }
+    cleanup_send(s, REC_TYPE_RCPT, addr, strlen(addr));
+    s->ok[C_RCPT]++;
+    reply(s, "250 2.1.5 Ok");
+}
+
+static void send_received(struct smtpd_session *s)
+{
+    char date[64];
+    time_t now = time(NULL);
+    struct tm tm;
+
+    localtime_r(&now, &tm);
+    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z (%Z)", &tm);
+    cleanup_sendf(s, REC_TYPE_NORM, "Received: from %s (%s [%s])",
+                  s->helo ? s->helo : s->name, s->name, s->addr);
+    if (s->nrcpt == 1) {
+        cleanup_sendf(s, REC_TYPE_NORM, "\tby %s (%s) with %s id %s",
+                      param_str("myhostname"), param_str("mail_name"),
+                      s->esmtp ? "ESMTP" : "SMTP", s->qid);
+        cleanup_sendf(s, REC_TYPE_NORM, "\tfor <%s>; %s", s->first_rcpt, date);
+    } else {
+        cleanup_sendf(s, REC_TYPE_NORM, "\tby %s (%s) with %s id %s;",
+                      param_str("myhostname"), param_str("mail_name"),
+                      s->esmtp ? "ESMTP" : "SMTP", s->qid);
+        cleanup_sendf(s, REC_TYPE_NORM, "\t%s", date);
+    }
+}
+
+static void cmd_data(struct smtpd_session *s, char *arg)
+{
+    if (*arg) {
+        error_reply(s, "501 5.5.4 Syntax: DATA");
+        return;
+    }
+    if (s->sender == NULL) {
+        error_reply(s, "503 5.5.1 Error: need RCPT command");
+        return;
+    }
+    if (s->nrcpt == 0 || s->cbev == NULL) {
+        error_reply(s, "554 5.5.1 Error: no valid recipients");
+        return;
+    }
+    cleanup_send(s, REC_TYPE_MESG, "", 0);
+    send_received(s);
+    s->size = 0;
+    s->too_big = 0;
+    s->in_header = 1;
+    s->hops = 0;
+    s->prev_crlf = 1;
+    s->at_bol = 1;
+    enter_state(s, SS_DATA);
+    reply(s, "354 End data with <CR><LF>.<CR><LF>");
+}
+
+static void do_command(struct smtpd_session *s, char *line)
+{
+    char *arg = line + strcspn(line, " ");
+    if (*arg)
+        *arg++ = 0;
+    while (*arg == ' ')
+        arg++;
+    /* Trailing white space is not part of the argument. */
+    size_t n = strlen(arg);
+    while (n && (arg[n - 1] == ' ' || arg[n - 1] == '\t'))
+        arg[--n] = 0;
+
+    int c = C_UNKNOWN;
+    for (int i = 0; i < C_COUNT - 1; i++)
+        if (strcasecmp(line, cmd_names[i]) == 0)
+            c = i;
+    s->total[c]++;
+    s->last_cmd = c == C_UNKNOWN ? "UNKNOWN" : cmd_names[c];
+    switch (c) {
+    case C_HELO: cmd_helo(s, arg, 0); s->last_cmd = "HELO"; break;
+    case C_EHLO: cmd_helo(s, arg, 1); s->last_cmd = "EHLO"; break;
+    case C_MAIL: s->last_cmd = "MAIL"; cmd_mail(s, arg); break;
+    case C_RCPT: s->last_cmd = "RCPT"; cmd_rcpt(s, arg); break;
+    case C_DATA: s->last_cmd = "DATA"; cmd_data(s, arg); break;
+    case C_RSET:
+        s->last_cmd = "RSET";
+        transaction_reset(s);
+        s->ok[C_RSET]++;
+        reply(s, "250 2.0.0 Ok");
+        break;
+    case C_NOOP:
+        s->last_cmd = "NOOP";
+        s->ok[C_NOOP]++;
+        reply(s, "250 2.0.0 Ok");
+        break;
+    case C_VRFY:
+        s->last_cmd = "VRFY";
+        error_reply(s, "502 5.5.1 VRFY command is disabled");
+        break;
+    case C_ETRN:
+        s->last_cmd = "ETRN";
+        error_reply(s, "502 5.5.1 Error: command not implemented");
+        break;
+    case C_QUIT:
+        s->last_cmd = "QUIT";
+        s->ok[C_QUIT]++;
+        reply(s, "221 2.0.0 Bye");
+        enter_state(s, SS_CLOSING);
+        break;
+    default:
+        error_reply(s, "502 5.5.2 Error: command not recognized");
+        break;
+    }
+}
+
+/* ---- content ------------------------------------------------------------- */
+
+static void data_line(struct smtpd_session *s, const char *p, size_t len, int complete)
+{
+    /* Undo dot-stuffing at the start of a line. */
+    if (s->at_bol && len > 0 && p[0] == '.') {
+        p++;
+        len--;
+    }
+    if (s->in_header && s->at_bol) {
+        if (len == 0)
+            s->in_header = 0;
+        else if (len >= 9 && strncasecmp(p, "Received:", 9) == 0)
+            s->hops++;
+        else if (!(p[0] == ' ' || p[0] == '\t') && memchr(p, ':', len) == NULL)
+            s->in_header = 0;
+    }
+    s->size += (long) len + (complete ? 2 : 0);
+    long limit = param_size("message_size_limit");
+    if (limit > 0 && s->size > limit)
+        s->too_big = 1;
+    if (!s->too_big)
+        cleanup_send(s, complete ? REC_TYPE_NORM : REC_TYPE_CONT, p, len);
+    s->at_bol = complete;
+}
+
+static void data_end(struct smtpd_session *s)
+{
+    if (s->cbev == NULL) {			/* cleanup went away meanwhile */
+        transaction_reset(s);
+        enter_state(s, SS_CMD);
+        error_reply(s, "451 4.3.0 Error: queue file write error");
+        return;
+    }
+    if (s->too_big) {
+        msg_info("%s: reject: size limit exceeded from %s", s->qid, s->namaddr);
+        transaction_reset(s);
+        enter_state(s, SS_CMD);
+        error_reply(s, "552 5.3.4 Error: message file too big");
+        return;
+    }
+    if (s->hops > param_int("hopcount_limit")) {
+        transaction_reset(s);
+        enter_state(s, SS_CMD);
+        error_reply(s, "554 5.4.0 Error: too many hops");
+        return;
+    }
+    cleanup_send(s, REC_TYPE_XTRA, "", 0);
+    cleanup_send(s, REC_TYPE_END, "", 0);
+    enter_state(s, SS_WAIT_QUEUED);
+    client_pause(s);
+}
+
+/* ---- input loop ------------------------------------------------------------ */
+
+static void process_input(struct smtpd_session *s)
+{
+    struct evbuffer *in = bufferevent_get_input(s->bev);
+
+    while (s->state == SS_CMD || s->state == SS_DATA) {
+        size_t avail = evbuffer_get_length(in);
+        if (avail == 0)
+            break;
+        struct evbuffer_ptr nl = evbuffer_search(in, "\n", 1, NULL);
+        if (s->state == SS_DATA) {
+            if (nl.pos < 0) {
+                if (avail < DATA_CHUNK)
+                    break;
+                /* An overlong line: pass a piece on as a partial record. */
+                char *p = (char *) evbuffer_pullup(in, DATA_CHUNK);
+                s->prev_crlf = 0;
+                data_line(s, p, DATA_CHUNK, 0);
+                evbuffer_drain(in, DATA_CHUNK);
+                continue;
+            }
+            size_t len = (size_t) nl.pos;
+            char *p = (char *) evbuffer_pullup(in, (ssize_t) len + 1);
+            int crlf = len > 0 && p[len - 1] == '\r';
+            size_t tlen = crlf ? len - 1 : len;
+            if (crlf && s->prev_crlf && s->at_bol && tlen == 1 && p[0] == '.') {
+                evbuffer_drain(in, len + 1);
+                data_end(s);
+                continue;
+            }
+            data_line(s, p, tlen, 1);
+            s->prev_crlf = crlf;
+            evbuffer_drain(in, len + 1);
+            /* Flow control: wait for cleanup to drain. */
+            if (s->cbev && evbuffer_get_length(bufferevent_get_output(s->cbev)) > CLEANUP_HIWAT) {
+                client_pause(s);
+                break;
+            }
+            continue;
+        }
+        /* Command mode. */
+        if (nl.pos < 0) {
+            if (avail > CMD_LINE_MAX) {
+                evbuffer_drain(in, avail);
+                s->skip_line = 1;
+            }
+            break;
+        }
+        size_t len = (size_t) nl.pos;
+        char *p = (char *) evbuffer_pullup(in, (ssize_t) len + 1);
+        if (s->skip_line || len > CMD_LINE_MAX) {
+            s->skip_line = 0;
+            evbuffer_drain(in, len + 1);
+            if (error_reply(s, "500 5.5.0 Error: line too long") < 0)
+                break;
+            continue;
+        }
+        char *line = mem_strndup(p, len);
+        int has_nul = strlen(line) != len;
+        evbuffer_drain(in, len + 1);
+        if (len && line[len - 1] == '\r')
+            line[--len] = 0;
+        if (has_nul) {
+            s->total[C_UNKNOWN]++;
+            error_reply(s, "500 5.5.2 Error: bad syntax");
+        } else {
+            do_command(s, line);
+        }
+        mem_free(line);
+    }
+    if (s->state == SS_CLOSING) {
+        bufferevent_disable(s->bev, EV_READ);
+        if (evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
+            session_free(s);
+    }
+}
+
+static void client_read(struct bufferevent *bev, void *ctx)
+{
+    process_input(ctx);
+}
+
+static void client_write(struct bufferevent *bev, void *ctx)
+{
+    struct smtpd_session *s = ctx;
+    if (s->state == SS_CLOSING)
+        session_free(s);
+}
+
+static void client_event(struct bufferevent *bev, short what, void *ctx)
+{
+    struct smtpd_session *s = ctx;
+
+    if (what & BEV_EVENT_TIMEOUT) {
+        msg_info("timeout after %s from %s", s->last_cmd ? s->last_cmd : "CONNECT", s->namaddr);
+        if (s->state != SS_CLOSING) {
+            reply(s, "421 4.4.2 %s Error: timeout exceeded", param_str("myhostname"));
+            enter_state(s, SS_CLOSING);
+            bufferevent_disable(bev, EV_READ);
+            bufferevent_enable(bev, EV_WRITE);
+            struct timeval tv = {5, 0};
+            bufferevent_set_timeouts(bev, NULL, &tv);
+            return;
+        }
+    } else if (s->state != SS_CLOSING) {
+        if (s->state == SS_DATA)
+            msg_info("lost connection after DATA (%ld bytes) from %s", s->size, s->namaddr);
+        else
+            msg_info("lost connection after %s from %s",
+                     s->last_cmd ? s->last_cmd : "CONNECT", s->namaddr);
+    }
+    session_free(s);
+}
+
+static void session_free(struct smtpd_session *s)
+{
+    struct vbuf line = VBUF_INIT;
+    int okall = 0, all = 0;
+
+    for (int i = 0; i < C_COUNT; i++) {
+        if (s->total[i] == 0)
+            continue;
+        okall += s->ok[i];
+        all += s->total[i];
+        if (s->ok[i] == s->total[i])
+            vbuf_printf(&line, " %s=%d", cmd_names[i], s->ok[i]);
+        else
+            vbuf_printf(&line, " %s=%d/%d", cmd_names[i], s->ok[i], s->total[i]);
+    }
+    if (okall == all)
+        vbuf_printf(&line, " commands=%d", all);
+    else
+        vbuf_printf(&line, " commands=%d/%d", okall, all);
+    msg_info("disconnect from %s%s", s->namaddr, vbuf_str(&line));
+    vbuf_free(&line);
+    transaction_reset(s);
+    bufferevent_free(s->bev);
+    mem_free(s->helo);
+    vbuf_free(&s->pending);
+    vbuf_free(&s->scratch);
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        sessions = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    mem_free(s);
+}
+
+static void sockaddr_text(const struct sockaddr_storage *ss, char *addr, size_t alen,
+                          char *port, size_t plen)
+{
+    if (getnameinfo((const struct sockaddr *) ss, sizeof(*ss), addr, (socklen_t) alen,
+                    port, (socklen_t) plen, NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+        snprintf(addr, alen, "unknown");
+        snprintf(port, plen, "0");
+    }
+    /* IPv4-mapped IPv6 addresses are logged as IPv4, as Postfix does. */
+    if (strncmp(addr, "::ffff:", 7) == 0 && strchr(addr + 7, '.'))
+        memmove(addr, addr + 7, strlen(addr + 7) + 1);
+}
+
+void smtpd_session_create(int fd)
+{
+    struct smtpd_session *s = mem_calloc(1, sizeof(*s));
+    socklen_t len = sizeof(s->ss);
+    struct sockaddr_storage local;
+    socklen_t llen = sizeof(local);
+
+    if (getpeername(fd, (struct sockaddr *) &s->ss, &len) < 0)
+        memset(&s->ss, 0, sizeof(s->ss));
+    sockaddr_text(&s->ss, s->addr, sizeof(s->addr), s->port, sizeof(s->port));
+    if (getsockname(fd, (struct sockaddr *) &local, &llen) == 0)
+        sockaddr_text(&local, s->saddr, sizeof(s->saddr), s->sport, sizeof(s->sport));
+    /* Reverse lookups come with the DNS work; until then, Postfix's word. */
+    snprintf(s->name, sizeof(s->name), "unknown");
+    snprintf(s->namaddr, sizeof(s->namaddr), "%s[%s]", s->name, s->addr);
+    s->state = SS_CMD;
+    s->bev = bufferevent_socket_new(server_base(), fd, BEV_OPT_CLOSE_ON_FREE);
+    bufferevent_setcb(s->bev, client_read, client_write, client_event, s);
+    long t = param_time("smtpd_timeout");
+    struct timeval tv = {t, 0};
+    bufferevent_set_timeouts(s->bev, &tv, &tv);
+    bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+    s->next = sessions;
+    if (sessions)
+        sessions->prev = s;
+    sessions = s;
+    msg_info("connect from %s", s->namaddr);
+    reply(s, "220 %s", param_str("smtpd_banner"));
+}
+
+void smtpd_session_stop_all(void)
+{
+    while (sessions)
+        session_free(sessions);
+}
