@@ -24,6 +24,13 @@ struct smtpd_net {
 static struct smtpd_net *nets;
 static size_t nnets;
 
+/* Used when neither restriction list is set and compatibility_level < 1
+ * leaves both empty: sluice is never an open relay by default. */
+static char *safe_default[] = {
+    "permit_mynetworks", "permit_sasl_authenticated", "defer_unauth_destination", NULL
+};
+static int use_safe_default;
+
 static int net_parse(const char *text, struct smtpd_net *n)
 {
     char buf[128];
@@ -97,6 +104,14 @@ void smtpd_check_init(void)
             for (size_t s = 0; stoppers[s]; s++)
                 if (strcasecmp(r[i], stoppers[s]) == 0)
                     found = 1;
+    }
+    use_safe_default = 0;
+    if (!found && !param_is_set("smtpd_relay_restrictions")
+        && !param_is_set("smtpd_recipient_restrictions")) {
+        msg_warn("using the safe default smtpd_relay_restrictions = "
+                 "permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination");
+        use_safe_default = 1;
+        found = 1;
     }
     if (!found)
         msg_fatal("in parameter smtpd_relay_restrictions or smtpd_recipient_restrictions, "
@@ -197,6 +212,8 @@ static int eval_list(const char *pname, const struct sockaddr_storage *client,
                      const char *rcpt, struct vbuf *why)
 {
     char **r = param_list(pname);
+    if (use_safe_default && strcmp(pname, "smtpd_relay_restrictions") == 0)
+        r = safe_default;
     for (size_t i = 0; r[i]; i++) {
         const char *x = r[i];
         if (strcasecmp(x, "permit_mynetworks") == 0) {
