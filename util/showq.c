@@ -1,0 +1,670 @@
+/*
+ * showq - the queue listing; see showq.h.
+ *
+ * Implementation notes. One module-wide reader state holds the buffers
+ * that are reused from message to message: the record buffer, a string
+ * pool with every address and reason of the current message, the
+ * recipient array and the duplicate filter (an open-addressing table of
+ * recipient indexes, sized for the defer log entries only, since only
+ * those are entered). Nothing survives from one message to the next, so
+ * a walk over 100,000 messages uses the memory of its largest message.
+ *
+ * A queue file is opened with O_NONBLOCK|O_NOFOLLOW (a FIFO or symlink
+ * planted in a queue cannot block or redirect us) and fstat()ed: that
+ * stat is the ready test. Records are read with rec_get() in reader
+ * mode (pointer records followed); no record may exceed SHOWQ_REC_MAX,
+ * which bounds memory on hostile maildrop files. At the M record the
+ * reader jumps to data offset + content size, where the X record must
+ * be; otherwise it goes back and reads through the content.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "showq.h"
+#include "dlog.h"
+#include "mem.h"
+#include "msg.h"
+#include "param.h"
+#include "qdir.h"
+#include "qfile.h"
+#include "qid.h"
+
+#define SHOWQ_REC_MAX		(1024 * 1024)	/* bytes per record */
+#define SHOWQ_EMPTY_ADDR	"MAILER-DAEMON"
+#define SHOWQ_DUP_DEFAULT	1000
+
+const char *const showq_queues[] = {
+    QDIR_MAILDROP, QDIR_ACTIVE, QDIR_INCOMING, QDIR_DEFERRED, QDIR_HOLD, 0,
+};
+
+ /*
+  * A recipient while the message is being read: offsets into the pool.
+  */
+struct showq_slot {
+    size_t  addr;
+    size_t  reason;			/* SIZE_MAX = none */
+};
+
+static struct showq_state {
+    int     init;
+    long    dup_limit;			/* 0 = no limit */
+    struct vbuf rec;			/* current record */
+    struct vbuf why;			/* reader error text */
+    struct vbuf path;			/* queue file path */
+    struct vbuf tmp;			/* quoting */
+    struct vbuf pool;			/* NUL-terminated strings */
+    struct showq_slot *slots;
+    size_t  slot_count;
+    size_t  slot_cap;
+    struct showq_rcpt *rcpt;		/* built after reading */
+    size_t  rcpt_cap;
+    size_t *dup;			/* slot index + 1; 0 = empty */
+    size_t  dup_cap;			/* power of 2 */
+    size_t  dup_used;
+    char    iobuf[8192];		/* stdio buffer, one file at a time */
+} sq;
+
+/* showq_init - one-time reader state */
+
+static void
+showq_init(void)
+{
+    if (sq.init)
+	return;
+    sq.init = 1;
+    sq.dup_limit = SHOWQ_DUP_DEFAULT;
+    if (param_find("duplicate_filter_limit") != 0)
+	sq.dup_limit = param_int("duplicate_filter_limit");
+    if (sq.dup_limit < 0)
+	sq.dup_limit = 0;
+}
+
+/* showq_printable - printable ASCII, everything else '?' */
+
+void
+showq_printable(struct vbuf *out, const char *s)
+{
+    const unsigned char *cp;
+    const unsigned char *start;
+
+    for (start = cp = (const unsigned char *) s; *cp; cp++) {
+	if (*cp < 0x20 || *cp > 0x7e) {
+	    vbuf_append(out, start, (size_t) (cp - start));
+	    vbuf_putc(out, '?');
+	    start = cp + 1;
+	}
+    }
+    vbuf_append(out, start, (size_t) (cp - start));
+}
+
+/* showq_pool_addr - add a quoted printable address to the pool */
+
+static size_t
+showq_pool_addr(const char *addr, int quote)
+{
+    size_t  off = sq.pool.len;
+
+    if (*addr == 0)
+	addr = SHOWQ_EMPTY_ADDR;
+    if (quote) {
+	vbuf_reset(&sq.tmp);
+	dlog_quote_rcpt(&sq.tmp, addr);
+	addr = vbuf_str(&sq.tmp);
+    }
+    showq_printable(&sq.pool, addr);
+    vbuf_append(&sq.pool, "", 1);		/* keep the NUL */
+    return (off);
+}
+
+/* showq_pool_text - add printable text to the pool */
+
+static size_t
+showq_pool_text(const char *text)
+{
+    size_t  off = sq.pool.len;
+
+    showq_printable(&sq.pool, text);
+    vbuf_append(&sq.pool, "", 1);
+    return (off);
+}
+
+/* showq_slot_add - append a recipient */
+
+static void
+showq_slot_add(size_t addr, size_t reason)
+{
+    if (sq.slot_count >= sq.slot_cap) {
+	sq.slot_cap = sq.slot_cap ? sq.slot_cap * 2 : 64;
+	sq.slots = mem_realloc(sq.slots, sq.slot_cap * sizeof(*sq.slots));
+    }
+    sq.slots[sq.slot_count].addr = addr;
+    sq.slots[sq.slot_count].reason = reason;
+    sq.slot_count++;
+}
+
+/* showq_hash - FNV-1a */
+
+static size_t
+showq_hash(const char *s)
+{
+    uint64_t h = 14695981039346656037ULL;
+
+    for (; *s; s++) {
+	h ^= (unsigned char) *s;
+	h *= 1099511628211ULL;
+    }
+    return ((size_t) h);
+}
+
+/* showq_dup_reset - empty the filter, room for want entries */
+
+static void
+showq_dup_reset(size_t want)
+{
+    size_t  cap = 16;
+
+    while (cap < want * 2)
+	cap *= 2;
+    if (cap > sq.dup_cap) {
+	sq.dup = mem_realloc(sq.dup, cap * sizeof(*sq.dup));
+	sq.dup_cap = cap;
+    }
+    memset(sq.dup, 0, sq.dup_cap * sizeof(*sq.dup));
+    sq.dup_used = 0;
+}
+
+/* showq_dup_find - is this address in the filter? */
+
+static int
+showq_dup_find(const char *addr)
+{
+    size_t  mask = sq.dup_cap - 1;
+    size_t  i;
+
+    if (sq.dup_used == 0)
+	return (0);
+    for (i = showq_hash(addr) & mask; sq.dup[i] != 0; i = (i + 1) & mask)
+	if (strcmp(sq.pool.data + sq.slots[sq.dup[i] - 1].addr, addr) == 0)
+	    return (1);
+    return (0);
+}
+
+/* showq_dup_put - insert a slot index (no duplicate check) */
+
+static void
+showq_dup_put(size_t slot)
+{
+    size_t  mask = sq.dup_cap - 1;
+    size_t  i;
+
+    for (i = showq_hash(sq.pool.data + sq.slots[slot].addr) & mask;
+	 sq.dup[i] != 0; i = (i + 1) & mask)
+	 /* void */ ;
+    sq.dup[i] = slot + 1;
+    sq.dup_used++;
+}
+
+/* showq_dup_enter - remember the address of this slot */
+
+static void
+showq_dup_enter(size_t slot)
+{
+    size_t *old;
+    size_t  old_cap;
+    size_t  i;
+
+    if (sq.dup_limit > 0 && sq.dup_used >= (size_t) sq.dup_limit)
+	return;
+    if (showq_dup_find(sq.pool.data + sq.slots[slot].addr))
+	return;
+    if ((sq.dup_used + 1) * 2 > sq.dup_cap) {
+	old_cap = sq.dup_cap;
+	old = sq.dup;
+	sq.dup_cap = old_cap * 2;
+	sq.dup = mem_calloc(sq.dup_cap, sizeof(*sq.dup));
+	sq.dup_used = 0;
+	for (i = 0; i < old_cap; i++)
+	    if (old[i] != 0)
+		showq_dup_put(old[i] - 1);
+	mem_free(old);
+    }
+    showq_dup_put(slot);
+}
+
+/* showq_read_log - the defer log entries come first */
+
+static void
+showq_read_log(const char *id)
+{
+    struct dlog_reader *r;
+    struct dlog_entry e;
+
+    if ((r = dlog_open(QDIR_DEFER, id)) == 0) {
+	if (errno != ENOENT)
+	    msg_warn("open %s log for %s: %m", QDIR_DEFER, id);
+	return;
+    }
+    while (dlog_next(r, &e) > 0) {
+	size_t  addr = showq_pool_addr(e.recipient ? e.recipient : "", 0);
+	size_t  reason = showq_pool_text(e.reason ? e.reason : "");
+
+	showq_slot_add(addr, reason);
+	showq_dup_enter(sq.slot_count - 1);
+    }
+    (void) dlog_close(r);
+}
+
+/* showq_rcpt_record - an R record, unless the log listed it */
+
+static void
+showq_rcpt_record(const char *addr)
+{
+    size_t  off = showq_pool_addr(addr, 1);
+
+    if (showq_dup_find(sq.pool.data + off)) {
+	vbuf_truncate(&sq.pool, off);
+	return;
+    }
+    showq_slot_add(off, SIZE_MAX);
+}
+
+/* showq_number - leading decimal seconds of a T record */
+
+static long
+showq_number(const char *s)
+{
+    long    val = 0;
+
+    while (*s == ' ')
+	s++;
+    for (; *s >= '0' && *s <= '9'; s++) {
+	if (val > (LONG_MAX - 9) / 10)
+	    return (0);
+	val = val * 10 + (*s - '0');
+    }
+    return (val);
+}
+
+/* showq_skip_content - read through content records up to X */
+
+static int
+showq_skip_content(FILE *fp)
+{
+    int     type;
+
+    while ((type = rec_get_why(fp, &sq.rec, SHOWQ_REC_MAX, REC_READER,
+			       &sq.why)) > 0) {
+	if (type == REC_TYPE_XTRA || type == REC_TYPE_END)
+	    return (type);
+    }
+    return (type);
+}
+
+/* showq_read - report one message */
+
+int
+showq_read(const char *queue, const char *id, showq_fn *fn, void *ctx)
+{
+    struct showq_msg msg;
+    struct stat st;
+    FILE   *fp;
+    int     fd;
+    int     type;
+    int     sender_seen = 0;
+    long    arrival = 0;
+    long    size = -1;
+    long    data_off = 0;
+    long    fields[6];
+    size_t  sender = 0;
+    size_t  i;
+    int     in_content = 0;
+    int     ret;
+
+    showq_init();
+    qdir_path(&sq.path, queue, id);
+    if ((fd = open(sq.path.data, O_RDONLY | O_NONBLOCK | O_NOFOLLOW
+		   | O_CLOEXEC)) < 0) {
+	if (errno != ENOENT && errno != ELOOP)
+	    msg_warn("open %s: %m", sq.path.data);
+	return (0);
+    }
+    if (fstat(fd, &st) < 0 || !qdir_ready(&st)) {
+	(void) close(fd);
+	return (0);
+    }
+    if ((fp = fdopen(fd, "r")) == 0) {
+	msg_warn("fdopen %s: %m", sq.path.data);
+	(void) close(fd);
+	return (0);
+    }
+    (void) setvbuf(fp, sq.iobuf, _IOFBF, sizeof(sq.iobuf));
+
+    /*
+     * Start a new message: logs first, then the file.
+     */
+    vbuf_reset(&sq.pool);
+    sq.slot_count = 0;
+    showq_dup_reset(16);
+    showq_read_log(id);
+
+    while ((type = rec_get_why(fp, &sq.rec, SHOWQ_REC_MAX, REC_READER,
+			       &sq.why)) > 0) {
+	switch (type) {
+	case REC_TYPE_SIZE:
+	    if (size >= 0)
+		break;
+	    if (rec_size_parse(sq.rec.data, sq.rec.len, fields) < 1
+		|| (fields[0] <= 0 && strcmp(queue, QDIR_MAILDROP) != 0)) {
+		msg_warn("%s %s: bad size record: %.100s", queue, id,
+			 sq.rec.data);
+		size = 0;
+	    } else if (fields[0] > 0) {
+		size = fields[0];
+		data_off = fields[1];
+	    } else {
+		size = 0;
+	    }
+	    break;
+	case REC_TYPE_TIME:
+	    if (arrival == 0)
+		arrival = showq_number(sq.rec.data);
+	    break;
+	case REC_TYPE_FROM:
+	    if (sender_seen++) {
+		msg_warn("%s %s: duplicate sender address: %.100s -- "
+			 "skipping remainder of this file", queue, id,
+			 sq.rec.data);
+		goto done;
+	    }
+	    sender = showq_pool_addr(sq.rec.data, 1);
+	    break;
+	case REC_TYPE_RCPT:
+	    showq_rcpt_record(sq.rec.data);
+	    break;
+	case REC_TYPE_MESG:
+	    in_content = 1;
+	    if (size > 0 && data_off > 0 && data_off + size < st.st_size
+		&& fseek(fp, data_off + size, SEEK_SET) == 0) {
+		type = rec_get_why(fp, &sq.rec, SHOWQ_REC_MAX, REC_READER,
+				   &sq.why);
+		if (type == REC_TYPE_XTRA) {
+		    in_content = 0;
+		    break;
+		}
+		if (fseek(fp, data_off, SEEK_SET) != 0)
+		    goto done;
+	    }
+	    type = showq_skip_content(fp);
+	    if (type == REC_TYPE_XTRA)
+		in_content = 0;
+	    if (type != REC_TYPE_XTRA)
+		goto done;
+	    break;
+	case REC_TYPE_END:
+	    goto done;
+	default:
+	    break;
+	}
+    }
+done:
+    if (type == REC_ERR)
+	msg_warn("%s: %s", sq.path.data, vbuf_str(&sq.why));
+    else if (type == REC_EOF || in_content)
+	msg_warn("%s: premature end of queue file", sq.path.data);
+    (void) fclose(fp);
+    if (!sender_seen)
+	return (0);
+
+    /*
+     * Pointers into the pool are stable from here on.
+     */
+    if (sq.slot_count > sq.rcpt_cap) {
+	sq.rcpt_cap = sq.slot_count;
+	sq.rcpt = mem_realloc(sq.rcpt, sq.rcpt_cap * sizeof(*sq.rcpt));
+    }
+    for (i = 0; i < sq.slot_count; i++) {
+	sq.rcpt[i].address = sq.pool.data + sq.slots[i].addr;
+	sq.rcpt[i].reason = sq.slots[i].reason == SIZE_MAX ? 0 :
+	    sq.pool.data + sq.slots[i].reason;
+    }
+    msg.queue = queue;
+    msg.id = id;
+    msg.path = sq.path.data;
+    msg.arrival = arrival ? arrival : (long) st.st_mtime;
+    msg.size = size > 0 ? size : (long) st.st_size;
+    msg.forced_expire = (st.st_mode & S_IXGRP) != 0;
+    msg.sender = sq.pool.data + sender;
+    msg.rcpt = sq.rcpt;
+    msg.rcpt_count = sq.slot_count;
+    ret = fn(&msg, ctx);
+    return (ret);
+}
+
+/* showq_walk - report every ready message of the queues */
+
+int
+showq_walk(const char *const *queues, showq_fn *fn, void *ctx,
+	   struct vbuf *why)
+{
+    const char *const *qp;
+    struct qdir_scan *scan;
+    const char *id;
+    int     ret = 0;
+
+    if (queues == 0)
+	queues = showq_queues;
+    for (qp = queues; *qp && ret == 0; qp++) {
+	if ((scan = qdir_scan_open(*qp)) == 0) {
+	    if (errno == ENOENT)
+		continue;
+	    vbuf_reset(why);
+	    vbuf_printf(why, "open queue directory %s: %m", *qp);
+	    return (-1);
+	}
+	while (ret == 0 && (id = qdir_scan_next(scan)) != 0)
+	    ret = showq_read(*qp, id, fn, ctx);
+	(void) qdir_scan_close(scan);
+    }
+    return (ret);
+}
+
+ /*
+  * Output: Postfix's showq_compat (mailq) and showq_json formats.
+  */
+struct showq_out {
+    FILE   *fp;
+    int     flags;
+    unsigned long count;
+    unsigned long long bytes;
+};
+
+/* showq_out_create - new printer */
+
+struct showq_out *
+showq_out_create(FILE *fp, int flags)
+{
+    struct showq_out *out = mem_calloc(1, sizeof(*out));
+
+    out->fp = fp;
+    out->flags = flags;
+    return (out);
+}
+
+/* showq_out_free - destroy printer */
+
+struct showq_out *
+showq_out_free(struct showq_out *out)
+{
+    mem_free(out);
+    return (0);
+}
+
+/* showq_json_str - print a JSON string */
+
+static void
+showq_json_str(FILE *fp, const char *s)
+{
+    const unsigned char *cp;
+
+    putc('"', fp);
+    for (cp = (const unsigned char *) s; *cp; cp++) {
+	switch (*cp) {
+	case '"':
+	    fputs("\\\"", fp);
+	    break;
+	case '\\':
+	    fputs("\\\\", fp);
+	    break;
+	case '\b':
+	    fputs("\\b", fp);
+	    break;
+	case '\f':
+	    fputs("\\f", fp);
+	    break;
+	case '\n':
+	    fputs("\\n", fp);
+	    break;
+	case '\r':
+	    fputs("\\r", fp);
+	    break;
+	case '\t':
+	    fputs("\\t", fp);
+	    break;
+	default:
+	    if (*cp < 0x20 || *cp == 0x7f)
+		fprintf(fp, "\\u%04X", *cp);
+	    else
+		putc(*cp, fp);
+	    break;
+	}
+    }
+    putc('"', fp);
+}
+
+/* showq_out_json - one message as one JSON line */
+
+static void
+showq_out_json(struct showq_out *out, const struct showq_msg *msg)
+{
+    FILE   *fp = out->fp;
+    size_t  i;
+
+    fputs("{\"queue_name\": ", fp);
+    showq_json_str(fp, msg->queue);
+    fputs(", \"queue_id\": ", fp);
+    showq_json_str(fp, msg->id);
+    fprintf(fp, ", \"arrival_time\": %ld, \"message_size\": %ld, "
+	    "\"forced_expire\": %s, \"sender\": ", msg->arrival, msg->size,
+	    msg->forced_expire ? "true" : "false");
+    showq_json_str(fp, msg->sender);
+    fputs(", \"recipients\": [", fp);
+    for (i = 0; i < msg->rcpt_count; i++) {
+	fputs(i ? ", {\"address\": " : "{\"address\": ", fp);
+	showq_json_str(fp, msg->rcpt[i].address);
+	if (msg->rcpt[i].reason && *msg->rcpt[i].reason) {
+	    fputs(", \"delay_reason\": ", fp);
+	    showq_json_str(fp, msg->rcpt[i].reason);
+	}
+	putc('}', fp);
+    }
+    fputs("]}\n", fp);
+}
+
+/* showq_out_compat - one message in mailq format */
+
+static void
+showq_out_compat(struct showq_out *out, const struct showq_msg *msg)
+{
+    FILE   *fp = out->fp;
+    int     long_ids = (out->flags & SHOWQ_OUT_LONG_IDS) != 0;
+    char    id[QID_SIZE + 300];
+    char    when[32];
+    const char *prev = "";
+    const char *reason;
+    const char *text;
+    time_t  t = (time_t) msg->arrival;
+    struct tm *tm;
+    size_t  i;
+    int     pad;
+
+    if (out->count == 0) {
+	if (long_ids)
+	    fprintf(fp, "%-17s %8s %-19s %s\n", "----Queue ID-----",
+		    "--Size--", "---Arrival Time----",
+		    "--Sender/Recipient------");
+	else
+	    fprintf(fp, "%-11s %7s %-20s %s\n", "-Queue ID-", "--Size--",
+		    "----Arrival Time----", "-Sender/Recipient-------");
+    } else {
+	putc('\n', fp);
+    }
+    snprintf(id, sizeof(id), "%s%s%s", msg->id,
+	     strcmp(msg->queue, QDIR_ACTIVE) == 0 ? "*" :
+	     strcmp(msg->queue, QDIR_HOLD) == 0 ? "!" : "",
+	     msg->forced_expire ? "#" : "");
+    if ((tm = localtime(&t)) == 0 || strftime(when, sizeof(when),
+					  "%a %b %e %H:%M:%S %Y\n", tm) == 0)
+	snprintf(when, sizeof(when), "%-24s\n", "?");
+    if (long_ids)
+	fprintf(fp, "%-17s %8ld %19.19s %s\n", id, msg->size, when,
+		msg->sender);
+    else
+	fprintf(fp, "%-11s %7ld %20.20s %s\n", id, msg->size, when,
+		msg->sender);
+    for (i = 0; i < msg->rcpt_count; i++) {
+	reason = msg->rcpt[i].reason ? msg->rcpt[i].reason : "";
+	if (strcmp(reason, prev) != 0) {
+	    text = *reason ? reason : "reason unavailable";
+	    pad = 76 - (int) strlen(text);
+	    fprintf(fp, "%*s(%s)\n", pad > 0 ? pad : 0, "", text);
+	    prev = reason;
+	}
+	if (long_ids)
+	    fprintf(fp, "%-17s %8s %-19s %s\n", "", "", "",
+		    msg->rcpt[i].address);
+	else
+	    fprintf(fp, "%-11s %7s %-20s %s\n", "", "", "",
+		    msg->rcpt[i].address);
+    }
+}
+
+/* showq_out_msg - print one message */
+
+int
+showq_out_msg(const struct showq_msg *msg, void *ctx)
+{
+    struct showq_out *out = ctx;
+
+    if (out->flags & SHOWQ_OUT_JSON)
+	showq_out_json(out, msg);
+    else
+	showq_out_compat(out, msg);
+    out->count++;
+    if (msg->size > 0)
+	out->bytes += (unsigned long long) msg->size;
+    return (0);
+}
+
+/* showq_out_end - trailer */
+
+int
+showq_out_end(struct showq_out *out)
+{
+    if ((out->flags & SHOWQ_OUT_JSON) == 0) {
+	if (out->count == 0)
+	    fputs("Mail queue is empty\n", out->fp);
+	else
+	    fprintf(out->fp, "\n-- %llu Kbytes in %lu Request%s.\n",
+		    out->bytes / 1024, out->count,
+		    out->count == 1 ? "" : "s");
+    }
+    if (fflush(out->fp) != 0 || ferror(out->fp))
+	return (-1);
+    return (0);
+}

@@ -1,0 +1,125 @@
+#ifndef SLUICE_SHOWQ_H
+#define SLUICE_SHOWQ_H
+/*
+ * NAME
+ *	showq - stream the mail queue listing (postqueue -p, -j, mailq)
+ * SYNOPSIS
+ *	#include "showq.h"
+ *
+ *	struct showq_rcpt { const char *address; const char *reason; };
+ *	struct showq_msg { queue, id, path, arrival, size, forced_expire,
+ *			sender, rcpt, rcpt_count };
+ *	typedef int showq_fn(const struct showq_msg *msg, void *ctx);
+ *
+ *	extern const char *const showq_queues[];
+ *	int  showq_walk(const char *const *queues, showq_fn *fn, void *ctx,
+ *			struct vbuf *why);
+ *	int  showq_read(const char *queue, const char *id, showq_fn *fn,
+ *			void *ctx);
+ *
+ *	struct showq_out *showq_out_create(FILE *fp, int flags);
+ *	int  showq_out_msg(const struct showq_msg *msg, void *ctx);
+ *	int  showq_out_end(struct showq_out *out);
+ *	struct showq_out *showq_out_free(struct showq_out *out);
+ *
+ *	void showq_printable(struct vbuf *out, const char *s);
+ * DESCRIPTION
+ *	This is what Postfix's showq(8) daemon reports, read directly from
+ *	the queue (../shared/spec/admin-tools.md section 1.1), and the two
+ *	ways postqueue prints it (sections 1.2 and 1.3). The working
+ *	directory must be queue_directory (qdir_chdir()).
+ *
+ *	showq_walk() lists the queues named in queues (NULL-terminated;
+ *	NULL means showq_queues: maildrop, active, incoming, deferred,
+ *	hold), each recursively in readdir() order, and calls fn once per
+ *	ready queue file (qdir_ready(); complete maildrop files are 0744,
+ *	so the same test applies). Memory does not grow with the number of
+ *	messages: one message is read, reported and forgotten before the
+ *	next. A nonzero return from fn stops the walk and is returned;
+ *	otherwise showq_walk() returns 0, or -1 with why when a queue
+ *	directory exists but cannot be read (a missing one is skipped).
+ *
+ *	showq_read() reports one message, queue/[hash/]ID: it returns fn's
+ *	result, or 0 without calling fn when the file is missing, not ready
+ *	or has no sender record (a damaged file gets a warning).
+ *
+ *	What a message report holds (all strings borrowed until fn
+ *	returns): queue name; queue ID; path relative to queue_directory;
+ *	arrival time (seconds of the first T record, else the file mtime);
+ *	size (field 1 of the C record when it is a positive number, else
+ *	the file size, so postdrop's maildrop files show their file size);
+ *	forced_expire (group execute bit); sender; recipients. Recipients
+ *	are first every entry of defer/ID with its reason, then the R
+ *	records in file order (envelope and extracted segment) except
+ *	those whose address was already listed from the log (a filter of
+ *	at most duplicate_filter_limit addresses, 0 = no limit); D records
+ *	are never listed. A recipient without a log entry has reason NULL.
+ *	Addresses are shown with the local part quoted per RFC 5321
+ *	(dlog_quote_rcpt()) and then showq_printable(); an empty address
+ *	becomes "MAILER-DAEMON". A second S record ends the report of that
+ *	file with a warning. The message content is not read: the reader
+ *	seeks from the C record's data offset past the content to the
+ *	extracted segment (and falls back to reading through the content
+ *	when the C record does not lead to an X record).
+ *
+ *	showq_out_create() returns a printer for fp; flags is one of
+ *	SHOWQ_OUT_COMPAT (postqueue -p / mailq) or SHOWQ_OUT_JSON
+ *	(postqueue -j, Postfix 3.7 fields: no orig_address), optionally
+ *	with SHOWQ_OUT_LONG_IDS (the wider -p columns for long queue IDs).
+ *	showq_out_msg() is a showq_fn (ctx = the printer) that prints one
+ *	message and returns 0. showq_out_end() prints the -p trailer
+ *	("-- N Kbytes in N Requests.") or "Mail queue is empty", flushes,
+ *	and returns 0, or -1 when a write to fp failed. showq_out_free()
+ *	releases the printer (not fp) and returns NULL.
+ *
+ *	showq_printable() appends s with every byte outside printable
+ *	ASCII (0x20-0x7e) replaced by '?'.
+ * DIAGNOSTICS
+ *	Warnings: unreadable or damaged queue files, bad size records,
+ *	duplicate sender records. Fatal: out of memory.
+ * SEE ALSO
+ *	qdir(3), qfile(3), dlog(3), postqueue(1).
+ */
+#include <stdio.h>
+#include <stddef.h>
+#include <time.h>
+#include "vbuf.h"
+
+struct showq_rcpt {
+    const char *address;		/* quoted, printable */
+    const char *reason;			/* defer log reason, or NULL */
+};
+
+struct showq_msg {
+    const char *queue;			/* "deferred" */
+    const char *id;			/* queue ID */
+    const char *path;			/* "deferred/3/3D4DDA76052" */
+    long    arrival;			/* seconds since the epoch */
+    long    size;			/* bytes, as mailq shows it */
+    int     forced_expire;		/* g+x bit */
+    const char *sender;			/* quoted, printable, never empty */
+    const struct showq_rcpt *rcpt;	/* rcpt_count entries */
+    size_t  rcpt_count;
+};
+
+typedef int showq_fn(const struct showq_msg *msg, void *ctx);
+
+extern const char *const showq_queues[];
+
+int showq_walk(const char *const *queues, showq_fn *fn, void *ctx,
+               struct vbuf *why);
+int showq_read(const char *queue, const char *id, showq_fn *fn, void *ctx);
+
+#define SHOWQ_OUT_COMPAT	0
+#define SHOWQ_OUT_JSON		(1<<0)
+#define SHOWQ_OUT_LONG_IDS	(1<<1)
+
+struct showq_out;
+struct showq_out *showq_out_create(FILE *fp, int flags);
+int showq_out_msg(const struct showq_msg *msg, void *ctx);
+int showq_out_end(struct showq_out *out);
+struct showq_out *showq_out_free(struct showq_out *out);
+
+void showq_printable(struct vbuf *out, const char *s);
+
+#endif
