@@ -320,6 +320,7 @@ showq_read(const char *queue, const char *id, showq_fn *fn, void *ctx)
     long    arrival = 0;
     long    size = -1;
     long    data_off = 0;
+    long    content;
     long    fields[6];
     size_t  sender = 0;
     size_t  i;
@@ -389,6 +390,7 @@ showq_read(const char *queue, const char *id, showq_fn *fn, void *ctx)
 	    break;
 	case REC_TYPE_MESG:
 	    in_content = 1;
+	    content = ftell(fp);
 	    if (size > 0 && data_off > 0 && data_off + size < st.st_size
 		&& fseek(fp, data_off + size, SEEK_SET) == 0) {
 		type = rec_get_why(fp, &sq.rec, SHOWQ_REC_MAX, REC_READER,
@@ -397,7 +399,7 @@ showq_read(const char *queue, const char *id, showq_fn *fn, void *ctx)
 		    in_content = 0;
 		    break;
 		}
-		if (fseek(fp, data_off, SEEK_SET) != 0)
+		if (content < 0 || fseek(fp, content, SEEK_SET) != 0)
 		    goto done;
 	    }
 	    type = showq_skip_content(fp);
