@@ -7,6 +7,7 @@
  *	#include "param.h"
  *
  *	void param_load(const char *config_dir);
+ *	void param_load_cfg(const char *config_dir, struct cfg *c);
  *	void param_override(const char *name_eq_value);
  *	void param_log_open(void);
  *	const char *param_config_dir(void);
@@ -33,11 +34,18 @@
  *	NULL, else $MAIL_CONFIG, else SLUICE_PREFIX "/etc/sluice"), reads
  *	main.cf there and checks every known parameter that main.cf sets
  *	against its type; a bad value is fatal, naming file, line and
- *	parameter, e.g. "PATH, line 3: bad time value for parameter
- *	minimal_backoff_time: abc". It also exports MAIL_CONFIG so child
- *	processes see the same directory. Unknown names in main.cf are kept
+ *	parameter in Postfix's words, e.g. "PATH, line 3: parameter
+ *	minimal_backoff_time: bad time value or unit: abc", "PATH, line 4:
+ *	bad numerical configuration: hopcount_limit = x", "PATH, line 5: bad
+ *	boolean configuration: soft_bounce = maybe". It also exports
+ *	MAIL_CONFIG so child processes see the same directory. Unknown names in main.cf are kept
  *	(programs that care warn about them). It may be called again to
  *	reload; values returned earlier then become invalid.
+ *
+ *	param_load_cfg() is param_load() for postconf: it takes over c (an
+ *	already parsed main.cf, possibly empty) as the configuration of
+ *	config_dir (NULL: as param_load()) without reading a file, checking
+ *	values or exporting MAIL_CONFIG.
  *
  *	param_override() applies a master.cf/command-line "-o name=value"
  *	over main.cf. param_log_open() opens the log as msg_log_open() with
@@ -69,6 +77,7 @@ struct param_def {
 };
 
 void param_load(const char *config_dir);
+void param_load_cfg(const char *config_dir, struct cfg *c);
 void param_override(const char *name_eq_value);
 void param_log_open(void);
 const char *param_config_dir(void);
