@@ -1,0 +1,202 @@
+/*
+ * NAME
+ *	master - sluice's resident supervisor
+ * SYNOPSIS
+ *	master [-c config_dir] [-d] [-w] [-v]
+ * DESCRIPTION
+ *	The master reads main.cf and master.cf, creates the endpoint of
+ *	every service, starts one child process per endpoint, restarts
+ *	children that exit, sends periodic wake-up triggers, and stops
+ *	everything on request. It is normally started and stopped by the
+ *	sluice(1) command (`sluice start`, `stop`, `reload`, ...), never by
+ *	hand.
+ *
+ *	Each master.cf entry (Postfix's eight columns) that is not named in
+ *	master_service_disable and whose program exists in daemon_directory
+ *	becomes a service. Its endpoint is:
+ *	  unix	a UNIX stream socket public/NAME (mode 0666 inside the 0710
+ *		public directory) or private/NAME (mode 0600);
+ *	  fifo	a named pipe public/NAME or private/NAME (mode 0622);
+ *	  inet	a TCP socket for "port", "host:port" or "[address]:port";
+ *		a bare port listens on every address of inet_interfaces
+ *		("all", "loopback-only" or a list) for inet_protocols.
+ *	unix-dgram and pass entries are not supported and are skipped with a
+ *	warning, as is an entry whose program does not exist yet (one
+ *	warning per start or reload, no restart loop).
+ *
+ *	The child runs daemon_directory/COMMAND with its endpoint on file
+ *	descriptor 3 and the arguments
+ *	    COMMAND -c CONFIG_DIR -n SERVICE -t TYPE [entry arguments]
+ *	(entry arguments are the rest of the master.cf line, e.g.
+ *	"-o name=value"). sluice's daemons are event driven and serve many
+ *	clients at once, so the master starts one process per endpoint;
+ *	maxproc is an upper bound that the master does not need to reach.
+ *	The unpriv column is not used: when started as root, the master
+ *	stays root and every child drops to mail_owner itself. chroot is
+ *	not supported (a warning is logged when it is requested).
+ *
+ *	A child that exits is restarted at once. If a restarted child exits
+ *	again within 10 seconds of its start, the service is throttled: it
+ *	is started again after service_throttle_time. An exit with a
+ *	non-zero status or by a signal is always logged.
+ *
+ *	Every wakeup seconds (the "N" and "N?" forms alike) the master
+ *	writes the trigger "W" to the service's endpoint.
+ * SIGNALS
+ *	SIGHUP	reload: the new main.cf and master.cf are first checked in a
+ *		child process; if they load, services whose endpoint is
+ *		unchanged keep it and their children are restarted with the
+ *		new settings, removed services are stopped, new ones
+ *		started. A bad configuration is logged and ignored.
+ *	SIGTERM, SIGINT
+ *		stop: every child gets SIGTERM, those still alive 5 seconds
+ *		later SIGKILL; then the pid file is removed and the master
+ *		exits with status 0.
+ *	SIGQUIT	abort: every child gets SIGKILL at once.
+ * OPTIONS
+ *	-c config_dir
+ *		Read main.cf and master.cf there (else $MAIL_CONFIG, else the
+ *		compiled-in default).
+ *	-d	Stay in the foreground: keep the terminal and standard
+ *		input/output (`sluice start-fg`).
+ *	-w	Start in the background and wait: the command returns 0 only
+ *		once the master has created every endpoint, started its
+ *		children and written its pid file, 1 if it failed or took
+ *		more than 10 seconds (`sluice start`).
+ *	-v	Verbose logging.
+ * FILES
+ *	queue_directory/pid/master.pid: the pid, right-aligned in a field of
+ *	32 characters plus a newline, written once the master is up. The
+ *	master holds an exclusive flock() on it while it runs, so a second
+ *	master for the same queue refuses to start ("the sluice mail system
+ *	is already running").
+ * DIAGNOSTICS
+ *	Logged as Postfix's master: "daemon started -- version V,
+ *	configuration DIR", "reload -- version V, configuration DIR",
+ *	"terminating on signal N", "warning: process PATH pid N exit
+ *	status S", "warning: process PATH pid N killed by signal S",
+ *	"warning: PATH: bad command startup -- throttling".
+ * SECURITY
+ *	The master runs with the privileges it was started with (root for
+ *	a system instance) because it binds ports and creates the public
+ *	and private endpoints; it reads only main.cf and master.cf, talks
+ *	to no client, and hands each endpoint to exactly one child. Socket
+ *	and FIFO files are given to mail_owner when the master is root.
+ * PARAMETERS
+ *	daemon_directory, queue_directory, inet_interfaces (all),
+ *	inet_protocols (all), master_service_disable (empty),
+ *	service_throttle_time (60s), mail_owner (for endpoint ownership),
+ *	mail_name, mail_version, syslog_name, maillog_file.
+ * SEE ALSO
+ *	sluice(1), server(3) (the children's side), Postfix master(8).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "master.h"
+#include "msg.h"
+#include "param.h"
+
+#define MASTER_WAIT_INIT 10	/* seconds `master -w` waits for the daemon */
+
+/* master_wait - the -w parent: wait for "R" from the real master */
+
+static int
+master_wait(pid_t child, int rfd)
+{
+	struct pollfd pfd = {.fd = rfd, .events = POLLIN};
+	struct timespec t0, t;
+	int left, status;
+	char c;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		left = MASTER_WAIT_INIT * 1000 -
+		    (int)((t.tv_sec - t0.tv_sec) * 1000 +
+			(t.tv_nsec - t0.tv_nsec) / 1000000);
+		if (left <= 0) {
+			(void)kill(child, SIGTERM);
+			msg_fatal("daemon initialization timed out");
+		}
+		if (poll(&pfd, 1, left) < 0) {
+			if (errno == EINTR)
+				continue;
+			msg_fatal("poll: %m");
+		}
+		if (pfd.revents == 0)
+			continue;
+		if (read(rfd, &c, 1) == 1 && c == 'R')
+			return (0);
+		(void)waitpid(child, &status, WNOHANG);
+		msg_fatal("daemon initialization failure");
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *config_dir = NULL;
+	int c, wait_mode = 0, ready_fd = -1, null, p[2];
+	pid_t pid;
+
+	/* Descriptors 0-2 must exist so no endpoint lands there. */
+	while ((null = open("/dev/null", O_RDWR)) >= 0 && null <= 2)
+		;
+	if (null > 2)
+		close(null);
+	msg_init("master", MSG_STDERR);
+	umask(022);
+	while ((c = getopt(argc, argv, "c:dwv")) != -1) {
+		switch (c) {
+		case 'c':
+			config_dir = optarg;
+			break;
+		case 'd':
+			master_foreground = 1;
+			break;
+		case 'w':
+			wait_mode = 1;
+			break;
+		case 'v':
+			msg_verbose++;
+			break;
+		default:
+			msg_fatal("usage: master [-c config_dir] [-d] [-w] [-v]");
+		}
+	}
+	if (optind < argc)
+		msg_fatal("usage: master [-c config_dir] [-d] [-w] [-v]");
+	param_load(config_dir);
+	param_log_open();
+
+	if (wait_mode && !master_foreground) {
+		if (pipe2(p, O_CLOEXEC) < 0)
+			msg_fatal("pipe: %m");
+		if ((pid = fork()) < 0)
+			msg_fatal("fork: %m");
+		if (pid > 0) {
+			close(p[1]);
+			exit(master_wait(pid, p[0]));
+		}
+		close(p[0]);
+		ready_fd = p[1];
+	}
+	if (!master_foreground) {
+		if ((null = open("/dev/null", O_RDWR)) >= 0) {
+			(void)dup2(null, 0);
+			(void)dup2(null, 1);
+			if (null > 2)
+				close(null);
+		}
+		(void)setsid();
+	}
+	return (master_run(ready_fd));
+}

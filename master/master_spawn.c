@@ -1,0 +1,333 @@
+/*
+ * master_spawn - start, reap, restart and stop children; see master.h.
+ *
+ * Implementation notes. All signals are blocked around fork(): the child
+ * must not run the master's libevent signal handler (it would write to
+ * the master's signal pipe), so it resets every disposition to the
+ * default before unblocking. The child gets its endpoint on fd 3,
+ * /dev/null on 0-2 unless the master runs in the foreground, its own
+ * process group (a terminal's ^C reaches the master only, which then
+ * stops the children in order), and SIGTERM if the master dies first.
+ * Every other descriptor is close-on-exec.
+ *
+ * Restart policy. A child that exits on its own is restarted at once,
+ * unless it was itself a restart and lived less than MASTER_QUICK_EXIT
+ * seconds: then the service is throttled for service_throttle_time, so
+ * a daemon that cannot start does not spin. Abnormal exits are logged
+ * as Postfix does ("process PATH pid N exit status S", "... killed by
+ * signal S"). A child that the master asked to leave (reload) is
+ * restarted at once with the new settings; after a SIGTERM it gets
+ * MASTER_KILL_DELAY seconds before SIGKILL.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include <event2/event.h>
+
+#include "master.h"
+#include "mem.h"
+#include "msg.h"
+#include "param.h"
+#include "server.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+/* master_now - monotonic seconds */
+
+static double
+master_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec + ts.tv_nsec / 1e9);
+}
+
+/* master_child_signals - in a fresh child: default signals, unblocked */
+
+void
+master_child_signals(void)
+{
+	struct sigaction sa;
+	sigset_t none;
+	int sig;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* master_child_exec - the child's half of master_spawn() */
+
+static void
+master_child_exec(struct master_slot *slot, pid_t master_pid)
+{
+	struct master_serv *serv = slot->serv;
+	int null, flags;
+
+	master_child_signals();
+	(void)setpgid(0, 0);
+	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != master_pid)
+		_exit(0);
+	if (slot->fd == SERVER_LISTEN_FD) {
+		flags = fcntl(SERVER_LISTEN_FD, F_GETFD);
+		(void)fcntl(SERVER_LISTEN_FD, F_SETFD, flags & ~FD_CLOEXEC);
+	} else if (dup2(slot->fd, SERVER_LISTEN_FD) < 0) {
+		msg_warn("dup2 %s endpoint: %m", serv->name);
+		_exit(1);
+	}
+	if (!master_foreground && (null = open("/dev/null", O_RDWR)) >= 0) {
+		(void)dup2(null, 0);
+		(void)dup2(null, 1);
+		(void)dup2(null, 2);
+		if (null > SERVER_LISTEN_FD)
+			close(null);
+	}
+	/* Belt and braces: nothing but 0-3 survives exec. */
+	(void)syscall(SYS_close_range, SERVER_LISTEN_FD + 1, ~0U, CLOSE_RANGE_CLOEXEC);
+	execv(serv->path, serv->argv);
+	msg_warn("cannot execute %s: %m", serv->path);
+	_exit(127);
+}
+
+/* master_spawn - fork and exec the child of a slot */
+
+void
+master_spawn(struct master_slot *slot)
+{
+	sigset_t all, old;
+	pid_t pid, me = getpid();
+
+	if (slot->pid != 0 || slot->fd < 0 || master_terminating)
+		return;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	pid = fork();
+	if (pid == 0)
+		master_child_exec(slot, me);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (pid < 0) {
+		msg_warn("fork: %m; service %s throttled", slot->serv->name);
+		master_throttle(slot);
+		return;
+	}
+	slot->pid = pid;
+	slot->stopping = 0;
+	slot->throttled = 0;
+	slot->started = master_now();
+	if (msg_verbose)
+		msg_info("%s: started %s pid %ld", slot->serv->name,
+		    slot->serv->path, (long)pid);
+}
+
+/* master_slot_timer - throttle delay over, or SIGKILL deadline reached */
+
+static void
+master_slot_timer(evutil_socket_t fd, short what, void *ctx)
+{
+	struct master_slot *slot = ctx;
+
+	if (slot->pid != 0 && slot->stopping) {
+		msg_warn("process %s pid %ld did not stop in %d seconds; "
+			 "sending SIGKILL",
+		    slot->serv->path, (long)slot->pid, MASTER_KILL_DELAY);
+		(void)kill(slot->pid, SIGKILL);
+	} else if (slot->pid == 0 && slot->throttled) {
+		slot->throttled = 0;
+		slot->restarted = 1;
+		master_spawn(slot);
+	}
+}
+
+/* master_slot_arm - (re)arm the slot's one timer */
+
+static void
+master_slot_arm(struct master_slot *slot, long seconds)
+{
+	struct timeval tv;
+
+	if (slot->timer == NULL)
+		slot->timer = evtimer_new(master_base, master_slot_timer, slot);
+	tv.tv_sec = seconds;
+	tv.tv_usec = 0;
+	evtimer_add(slot->timer, &tv);
+}
+
+/* master_slot_cancel - forget a pending throttle or kill deadline */
+
+void
+master_slot_cancel(struct master_slot *slot)
+{
+	if (slot->timer != NULL)
+		evtimer_del(slot->timer);
+	slot->throttled = 0;
+}
+
+/* master_throttle - restart the slot after service_throttle_time */
+
+void
+master_throttle(struct master_slot *slot)
+{
+	long delay = 60;
+
+	if (param_find("service_throttle_time") != NULL)
+		delay = param_time("service_throttle_time");
+	if (delay < 1)
+		delay = 1;
+	slot->throttled = 1;
+	master_slot_arm(slot, delay);
+}
+
+/* master_slot_stop - ask the child to leave; SIGKILL if it does not */
+
+void
+master_slot_stop(struct master_slot *slot)
+{
+	if (slot->pid == 0)
+		return;
+	slot->stopping = 1;
+	(void)kill(slot->pid, SIGTERM);
+	master_slot_arm(slot, MASTER_KILL_DELAY);
+}
+
+/* master_find - the slot of a child pid, in running or retired services */
+
+static struct master_slot *
+master_find(pid_t pid)
+{
+	struct master_serv *lists[2] = {master_services, master_retired};
+	struct master_serv *s;
+	int l, i;
+
+	for (l = 0; l < 2; l++)
+		for (s = lists[l]; s; s = s->next)
+			for (i = 0; i < s->nslot; i++)
+				if (s->slots[i].pid == pid)
+					return (&s->slots[i]);
+	return (NULL);
+}
+
+/* master_free_retired - release retired services without children */
+
+static void
+master_free_retired(void)
+{
+	struct master_serv **pp, *s;
+	int i, busy;
+
+	for (pp = &master_retired; (s = *pp) != NULL;) {
+		for (busy = 0, i = 0; i < s->nslot; i++)
+			busy |= s->slots[i].pid != 0;
+		if (busy) {
+			pp = &s->next;
+		} else {
+			*pp = s->next;
+			master_serv_free(s);
+		}
+	}
+}
+
+/* master_exited - one child is gone */
+
+static void
+master_exited(struct master_slot *slot, pid_t pid, int status)
+{
+	struct master_serv *serv = slot->serv;
+	double lived = master_now() - slot->started;
+	int asked = slot->stopping;
+
+	slot->pid = 0;
+	slot->stopping = 0;
+	if (slot->timer != NULL)
+		evtimer_del(slot->timer);
+	if (!asked && !master_terminating) {
+		if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+			msg_warn("process %s pid %ld exit status %d",
+			    serv->path, (long)pid, WEXITSTATUS(status));
+		if (WIFSIGNALED(status))
+			msg_warn("process %s pid %ld killed by signal %d",
+			    serv->path, (long)pid, WTERMSIG(status));
+	}
+	if (master_terminating || serv->retired)
+		return;
+	if (asked) {
+		slot->restarted = 0;
+		master_spawn(slot);
+	} else if (slot->restarted && lived < MASTER_QUICK_EXIT) {
+		msg_warn("%s: bad command startup -- throttling", serv->path);
+		master_throttle(slot);
+	} else {
+		slot->restarted = 1;
+		master_spawn(slot);
+	}
+}
+
+/* master_reap - collect every exited child */
+
+void
+master_reap(void)
+{
+	struct master_slot *slot;
+	pid_t pid;
+	int status, n;
+
+	for (n = 0; n < 10000; n++) {
+		pid = waitpid(-1, &status, WNOHANG);
+		if (pid < 0 && errno == EINTR)
+			continue;
+		if (pid <= 0)
+			break;
+		if ((slot = master_find(pid)) != NULL)
+			master_exited(slot, pid, status);
+	}
+	master_free_retired();
+}
+
+/* master_signal_children - send sig to every child */
+
+void
+master_signal_children(int sig)
+{
+	struct master_serv *lists[2] = {master_services, master_retired};
+	struct master_serv *s;
+	int l, i;
+
+	for (l = 0; l < 2; l++)
+		for (s = lists[l]; s; s = s->next)
+			for (i = 0; i < s->nslot; i++)
+				if (s->slots[i].pid != 0)
+					(void)kill(s->slots[i].pid, sig);
+}
+
+/* master_children - how many children are alive */
+
+int
+master_children(void)
+{
+	struct master_serv *lists[2] = {master_services, master_retired};
+	struct master_serv *s;
+	int l, i, n = 0;
+
+	for (l = 0; l < 2; l++)
+		for (s = lists[l]; s; s = s->next)
+			for (i = 0; i < s->nslot; i++)
+				n += s->slots[i].pid != 0;
+	return (n);
+}
