@@ -1,0 +1,281 @@
+/*
+ * NAME
+ *	qmgr_active - moving messages through active/
+ * SYNOPSIS
+ *	#include "qmgr.h"
+ *
+ *	void qmgr_active_recover(void);
+ *	int  qmgr_active_feed(const char *queue, const char *queue_id,
+ *			int scan_all);
+ *	void qmgr_active_done(struct qmgr_message *msg);
+ * DESCRIPTION
+ *	qmgr_active_recover() runs once at start-up: every file left in
+ *	active/ by an earlier queue manager goes back to incoming/ with its
+ *	mtime set to now (its in-core state died with that process).
+ *
+ *	qmgr_active_feed() considers one file found by a scan of queue
+ *	(incoming or deferred): it is skipped unless ready (mode 0700) and,
+ *	without scan_all, due (mtime <= now + 1). Otherwise it is moved to
+ *	active/ and opened (qmgr_message_alloc()). A file that a delivery
+ *	agent still holds goes back to incoming/ with mtime now + 60 s
+ *	("skipped, still being delivered"); a corrupt one to corrupt/. A
+ *	good one is logged ("from=<S>, size=N, nrcpt=N (queue active)") and
+ *	its recipients are assigned. Returns 1 when a message came in
+ *	core, else 0.
+ *
+ *	qmgr_active_done() finishes a message whose recipients all have a
+ *	result: a non-empty bounce log is reported (non-delivery notices
+ *	are not implemented yet); with deferred recipients the message
+ *	either expires (maximal_queue_lifetime, bounce_queue_lifetime for
+ *	the null sender, or the force-expire bit: "status=expired, returned
+ *	to sender", the remaining recipients are marked done) or goes to
+ *	deferred/ with mtime = now + its age clamped to [minimal_backoff_time,
+ *	maximal_backoff_time]; without, the file is removed ("removed").
+ *	The message is freed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <utime.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include "dlog.h"
+#include "deliv.h"
+#include "mem.h"
+#include "msg.h"
+#include "qdir.h"
+#include "qmgr.h"
+
+static int
+qmgr_active_utime(const char *queue, const char *queue_id, time_t when)
+{
+	struct vbuf path = VBUF_INIT;
+	struct utimbuf tb;
+	int     ret;
+
+	tb.actime = tb.modtime = when;
+	qdir_path(&path, queue, queue_id);
+	if ((ret = utime(path.data, &tb)) < 0)
+		msg_warn("%s: utime %s: %m", queue_id, path.data);
+	vbuf_free(&path);
+	return (ret);
+}
+
+void
+qmgr_active_recover(void)
+{
+	struct qdir_scan *scan;
+	const char *id;
+	char   *copy;
+	time_t  now = time(0);
+	long    n = 0;
+
+	if ((scan = qdir_scan_open(QDIR_ACTIVE)) == 0) {
+		msg_warn("open queue %s: %m", QDIR_ACTIVE);
+		return;
+	}
+	while ((id = qdir_scan_next(scan)) != 0) {
+		copy = mem_strdup(id);
+		(void) qmgr_active_utime(QDIR_ACTIVE, copy, now);
+		if (qdir_move(copy, QDIR_ACTIVE, QDIR_INCOMING) < 0
+		    && errno != ENOENT)
+			msg_warn("%s: move from %s to %s: %m", copy,
+			    QDIR_ACTIVE, QDIR_INCOMING);
+		else
+			n++;
+		mem_free(copy);
+	}
+	qdir_scan_close(scan);
+	if (n > 0 && msg_verbose)
+		msg_info("recovered %ld message%s from %s", n, n == 1 ? "" : "s",
+		    QDIR_ACTIVE);
+}
+
+static void
+qmgr_active_corrupt(const char *queue_id, const char *why)
+{
+	msg_warn("%s: %s", queue_id, why);
+	msg_warn("saving corrupt file \"%s\" from queue \"%s\" to queue \"%s\"",
+	    queue_id, QDIR_ACTIVE, QDIR_CORRUPT);
+	if (qdir_move(queue_id, QDIR_ACTIVE, QDIR_CORRUPT) < 0)
+		msg_warn("%s: move from %s to %s: %m", queue_id, QDIR_ACTIVE,
+		    QDIR_CORRUPT);
+}
+
+int
+qmgr_active_feed(const char *queue, const char *queue_id, int scan_all)
+{
+	struct vbuf path = VBUF_INIT;
+	struct vbuf why = VBUF_INIT;
+	struct qmgr_message *msg;
+	struct timeval now;
+	struct stat st;
+	int     ret = 0;
+
+	qdir_path(&path, queue, queue_id);
+	if (stat(path.data, &st) < 0) {
+		if (errno != ENOENT)
+			msg_warn("stat %s: %m", path.data);
+		goto out;
+	}
+	if (!qdir_ready(&st))
+		goto out;
+	gettimeofday(&now, 0);
+	if (!scan_all && st.st_mtime > now.tv_sec + 1)
+		goto out;
+	if (qdir_move(queue_id, queue, QDIR_ACTIVE) < 0) {
+		if (errno != ENOENT)
+			msg_warn("%s: move from %s to %s: %m", queue_id, queue,
+			    QDIR_ACTIVE);
+		goto out;
+	}
+	switch (qmgr_message_alloc(queue_id, (int) st.st_mode, now, &msg, &why)) {
+	case QMGR_ALLOC_LOCKED:
+		msg_info("%s: skipped, still being delivered", queue_id);
+		(void) qmgr_active_utime(QDIR_ACTIVE, queue_id, now.tv_sec + 60);
+		if (qdir_move(queue_id, QDIR_ACTIVE, QDIR_INCOMING) < 0)
+			msg_warn("%s: move from %s to %s: %m", queue_id,
+			    QDIR_ACTIVE, QDIR_INCOMING);
+		goto out;
+	case QMGR_ALLOC_CORRUPT:
+		qmgr_active_corrupt(queue_id, why.data);
+		goto out;
+	case QMGR_ALLOC_GONE:
+		msg_warn("%s: %s", queue_id, why.data);
+		goto out;
+	default:
+		break;
+	}
+	msg_info("%s: from=<%s>, size=%ld, nrcpt=%ld (queue active)",
+	    msg->queue_id, msg->env.sender, msg->env.cont_length,
+	    msg->env.nrcpt);
+	ret = 1;
+	qmgr_message_assign(msg);
+	if (msg->refcount == 0)
+		qmgr_message_slice_done(msg);
+out:
+	vbuf_free(&path);
+	vbuf_free(&why);
+	return (ret);
+}
+
+/* Mark every recipient still to do as done (expired message). */
+static void
+qmgr_active_mark_all_done(struct qmgr_message *msg)
+{
+	struct qmgr_envelope env;
+	struct vbuf path = VBUF_INIT;
+	struct vbuf why = VBUF_INIT;
+	FILE   *fp = 0;
+	int     fd;
+	size_t  i;
+	int     rounds;
+
+	memset(&env, 0, sizeof(env));
+	qdir_path(&path, QDIR_ACTIVE, msg->queue_id);
+	if ((fd = open(path.data, O_RDWR | O_CLOEXEC)) < 0
+	    || (fp = fdopen(fd, "r")) == 0) {
+		msg_warn("%s: open %s: %m", msg->queue_id, path.data);
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
+	if (qmgr_envelope_read(fp, &env, 1000, &why) < 0) {
+		msg_warn("%s: %s", msg->queue_id, why.data);
+		goto out;
+	}
+	for (rounds = 0;; rounds++) {
+		for (i = 0; i < env.rcpt_count; i++)
+			if (deliv_mark_done(fd, env.rcpt[i].offset) < 0)
+				msg_warn("%s: mark recipient at offset %ld done:"
+				    " %m", msg->queue_id, env.rcpt[i].offset);
+		if (env.resume_offset <= 0)
+			break;
+		if (qmgr_envelope_more(fp, &env, 1000, &why) < 0) {
+			msg_warn("%s: %s", msg->queue_id, why.data);
+			break;
+		}
+	}
+	if (deliv_sync(fd) < 0)
+		msg_warn("%s: fsync: %m", msg->queue_id);
+out:
+	if (fp)
+		fclose(fp);
+	qmgr_envelope_free(&env);
+	vbuf_free(&path);
+	vbuf_free(&why);
+}
+
+/* Report a bounce log; 1 if one with content exists. */
+static int
+qmgr_active_bounce_check(struct qmgr_message *msg)
+{
+	struct vbuf path = VBUF_INIT;
+	struct stat st;
+	int     ret = 0;
+
+	qdir_path(&path, QDIR_BOUNCE, msg->queue_id);
+	if (stat(path.data, &st) == 0) {
+		if (st.st_size == 0) {
+			(void) dlog_remove(QDIR_BOUNCE, msg->queue_id);
+		} else {
+			msg_warn("%s: sender non-delivery notification not sent:"
+			    " bounce notices are not implemented yet",
+			    msg->queue_id);
+			ret = 1;
+		}
+	}
+	vbuf_free(&path);
+	return (ret);
+}
+
+void
+qmgr_active_done(struct qmgr_message *msg)
+{
+	struct vbuf path = VBUF_INIT;
+	time_t  now = time(0);
+	long    delay;
+	int     expired;
+
+	(void) qmgr_active_bounce_check(msg);
+	if (msg->flags & QMGR_MSG_DEFER) {
+		expired = (msg->flags & QMGR_MSG_FORCE_EXPIRE)
+		    || qmgr_expired(now, msg->env.create_time, msg->env.sender,
+		    var_maximal_queue_lifetime, var_bounce_queue_lifetime);
+		if (!expired) {
+			delay = qmgr_backoff_delay(now, msg->env.create_time,
+			    var_minimal_backoff_time, var_maximal_backoff_time);
+			(void) qmgr_active_utime(QDIR_ACTIVE, msg->queue_id,
+			    now + delay);
+			if (qdir_move(msg->queue_id, QDIR_ACTIVE,
+				QDIR_DEFERRED) < 0)
+				msg_warn("%s: move from %s to %s: %m",
+				    msg->queue_id, QDIR_ACTIVE, QDIR_DEFERRED);
+			qmgr_message_free(msg);
+			return;
+		}
+		msg_info("%s: from=<%s>, status=%s, returned to sender",
+		    msg->queue_id, msg->env.sender,
+		    (msg->flags & QMGR_MSG_FORCE_EXPIRE) ?
+		    "force-expired" : "expired");
+		qmgr_active_mark_all_done(msg);
+		msg_warn("%s: sender non-delivery notification not sent:"
+		    " bounce notices are not implemented yet", msg->queue_id);
+	}
+	qdir_path(&path, QDIR_ACTIVE, msg->queue_id);
+	if (unlink(path.data) < 0) {
+		if (errno != ENOENT)
+			msg_warn("%s: remove %s: %m", msg->queue_id, path.data);
+	} else {
+		msg_info("%s: removed", msg->queue_id);
+	}
+	if (dlog_remove(QDIR_DEFER, msg->queue_id) < 0)
+		msg_warn("%s: remove defer log: %m", msg->queue_id);
+	if (dlog_remove(QDIR_BOUNCE, msg->queue_id) < 0)
+		msg_warn("%s: remove bounce log: %m", msg->queue_id);
+	vbuf_free(&path);
+	qmgr_message_free(msg);
+}

@@ -1,0 +1,226 @@
+/*
+ * NAME
+ *	qmgr_deliver - one delivery request to a delivery agent
+ * SYNOPSIS
+ *	#include "qmgr.h"
+ *
+ *	void qmgr_deliver_init(struct event_base *base);
+ *	void qmgr_deliver_start(struct qmgr_entry *e);
+ * DESCRIPTION
+ *	qmgr_deliver_start() opens a non-blocking UNIX stream connection
+ *	to private/<transport> and sends one attribute block (attr(3)):
+ *	queue_name=active, queue_id, transport, nexthop, arrival_time and
+ *	active_time (SEC.USEC), then one rcpt=OFFSET<TAB>ORIG_RCPT<TAB>
+ *	DSN_ORIG_RCPT<TAB>ADDRESS per recipient. The agent does the
+ *	per-recipient bookkeeping and replies with one block: status=0 (all
+ *	final) or 1 (some deferred), and hop_status=TEXT (optionally
+ *	hop_dsn=X.Y.Z) for a site-level failure. The reply goes to
+ *	qmgr_entry_done().
+ *
+ *	A full listen backlog (EAGAIN) puts the entry back and pauses the
+ *	transport for a second. Any other failure to connect, a write
+ *	that does not finish within qmgr_ipc_timeout, a connection that
+ *	ends without a complete reply, a malformed reply, or no reply within
+ *	QMGR_REPLY_TIMEOUT is a transport failure
+ *	(qmgr_entry_transport_failure()).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <event2/event.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include "attr.h"
+#include "mem.h"
+#include "msg.h"
+#include "qmgr.h"
+
+#define QMGR_REPLY_TIMEOUT	7200	/* seconds; the agent has its own */
+#define QMGR_REPLY_MAX		(ATTR_LINE_MAX + 4096)
+
+struct qmgr_deliver {
+	struct qmgr_entry *entry;
+	struct bufferevent *bev;
+};
+
+static struct event_base *qmgr_deliver_base;
+
+void
+qmgr_deliver_init(struct event_base *base)
+{
+	qmgr_deliver_base = base;
+}
+
+static void
+qmgr_deliver_request(struct vbuf *out, const struct qmgr_entry *e)
+{
+	const struct qmgr_message *msg = e->msg;
+	struct vbuf v = VBUF_INIT;
+	size_t  i;
+
+	attr_put(out, "queue_name", "active");
+	attr_put(out, "queue_id", msg->queue_id);
+	attr_put(out, "transport", e->queue->transport->name);
+	attr_put(out, "nexthop", e->queue->name);
+	attr_putf(out, "arrival_time", "%ld.%06ld", msg->env.arrival_sec,
+	    msg->env.arrival_usec);
+	attr_putf(out, "active_time", "%ld.%06ld",
+	    (long) msg->active_time.tv_sec, (long) msg->active_time.tv_usec);
+	for (i = 0; i < e->rcpt_count; i++) {
+		const struct qmgr_rcpt *r = e->rcpt[i];
+
+		vbuf_reset(&v);
+		vbuf_printf(&v, "%ld\t%s\t%s\t%s", r->offset, r->orig_rcpt,
+		    r->dsn_orig_rcpt, r->address);
+		attr_put(out, "rcpt", v.data);
+	}
+	attr_end(out);
+	vbuf_free(&v);
+}
+
+static void
+qmgr_deliver_free(struct qmgr_deliver *d)
+{
+	if (d->bev)
+		bufferevent_free(d->bev);
+	mem_free(d);
+}
+
+static void
+qmgr_deliver_fail(struct qmgr_deliver *d, const char *why)
+{
+	struct qmgr_entry *e = d->entry;
+
+	qmgr_deliver_free(d);
+	qmgr_entry_transport_failure(e, why);
+}
+
+static void
+qmgr_deliver_read(struct bufferevent *bev, void *ctx)
+{
+	struct qmgr_deliver *d = ctx;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct attr_list list = {0};
+	size_t  len = evbuffer_get_length(in);
+	const char *s;
+	char   *hop = 0, *hop_dsn = 0;
+	struct qmgr_entry *e;
+	long    n;
+	int     status;
+	char   *end;
+
+	if (len == 0)
+		return;
+	n = attr_parse((const char *) evbuffer_pullup(in, -1), len, &list);
+	if (n == 0) {
+		if (len > QMGR_REPLY_MAX)
+			qmgr_deliver_fail(d, "reply too long");
+		return;
+	}
+	if (n < 0) {
+		attr_list_free(&list);
+		qmgr_deliver_fail(d, "malformed reply");
+		return;
+	}
+	if ((s = attr_get(&list, "status")) == 0
+	    || (status = (int) strtol(s, &end, 10), end == s || *end != 0)) {
+		attr_list_free(&list);
+		qmgr_deliver_fail(d, "reply without a valid status");
+		return;
+	}
+	if ((s = attr_get(&list, "hop_status")) != 0 && *s)
+		hop = mem_strdup(s);
+	if ((s = attr_get(&list, "hop_dsn")) != 0 && *s)
+		hop_dsn = mem_strdup(s);
+	attr_list_free(&list);
+	e = d->entry;
+	qmgr_deliver_free(d);
+	qmgr_entry_done(e, status != 0, hop, hop_dsn);
+	mem_free(hop);
+	mem_free(hop_dsn);
+}
+
+static void
+qmgr_deliver_event(struct bufferevent *bev, short what, void *ctx)
+{
+	struct qmgr_deliver *d = ctx;
+	struct vbuf why = VBUF_INIT;
+
+	if (what & BEV_EVENT_TIMEOUT)
+		vbuf_printf(&why, "timeout while %s",
+		    (what & BEV_EVENT_READING) ? "waiting for the reply" :
+		    "sending the request");
+	else if (what & BEV_EVENT_EOF)
+		vbuf_set(&why, "lost connection before the reply");
+	else if (what & BEV_EVENT_ERROR)
+		vbuf_printf(&why, "%s", evutil_socket_error_to_string(
+		    EVUTIL_SOCKET_ERROR()));
+	else {
+		vbuf_free(&why);
+		return;
+	}
+	qmgr_deliver_fail(d, why.data);
+	vbuf_free(&why);
+}
+
+void
+qmgr_deliver_start(struct qmgr_entry *e)
+{
+	struct qmgr_transport *t = e->queue->transport;
+	struct qmgr_deliver *d;
+	struct sockaddr_un sun;
+	struct vbuf req = VBUF_INIT;
+	struct vbuf why = VBUF_INIT;
+	struct timeval rtv = {QMGR_REPLY_TIMEOUT, 0};
+	struct timeval wtv = {var_qmgr_ipc_timeout, 0};
+	int     fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if ((size_t) snprintf(sun.sun_path, sizeof(sun.sun_path), "private/%s",
+		t->name) >= sizeof(sun.sun_path)) {
+		qmgr_entry_transport_failure(e, "transport name too long");
+		return;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    0)) < 0) {
+		vbuf_printf(&why, "socket: %m");
+		qmgr_entry_transport_failure(e, why.data);
+		vbuf_free(&why);
+		return;
+	}
+	if (connect(fd, (struct sockaddr *) &sun, sizeof(sun)) < 0
+	    && errno != EINPROGRESS) {
+		if (errno == EAGAIN) {
+			close(fd);
+			qmgr_entry_requeue(e);
+			return;
+		}
+		vbuf_printf(&why, "connect to %s: %m", sun.sun_path);
+		close(fd);
+		qmgr_entry_transport_failure(e, why.data);
+		vbuf_free(&why);
+		return;
+	}
+	d = mem_calloc(1, sizeof(*d));
+	d->entry = e;
+	if ((d->bev = bufferevent_socket_new(qmgr_deliver_base, fd,
+		    BEV_OPT_CLOSE_ON_FREE)) == 0) {
+		close(fd);
+		qmgr_deliver_fail(d, "cannot create a buffer event");
+		return;
+	}
+	bufferevent_setcb(d->bev, qmgr_deliver_read, 0, qmgr_deliver_event, d);
+	bufferevent_set_timeouts(d->bev, &rtv, &wtv);
+	qmgr_deliver_request(&req, e);
+	if (bufferevent_write(d->bev, req.data, req.len) < 0
+	    || bufferevent_enable(d->bev, EV_READ | EV_WRITE) < 0) {
+		vbuf_free(&req);
+		qmgr_deliver_fail(d, "cannot queue the request");
+		return;
+	}
+	vbuf_free(&req);
+}

@@ -1,0 +1,382 @@
+/*
+ * NAME
+ *	qmgr_envelope - read a queue file's envelope, one slice of recipients
+ * SYNOPSIS
+ *	#include "qmgr.h"
+ *
+ *	int  qmgr_envelope_read(FILE *fp, struct qmgr_envelope *env,
+ *			size_t limit, struct vbuf *why);
+ *	int  qmgr_envelope_more(FILE *fp, struct qmgr_envelope *env,
+ *			size_t limit, struct vbuf *why);
+ *	void qmgr_envelope_free_rcpts(struct qmgr_envelope *env);
+ *	void qmgr_envelope_free(struct qmgr_envelope *env);
+ * DESCRIPTION
+ *	qmgr_envelope_read() reads a whole queue file from offset 0: the C
+ *	size record (first; at least three fields, content size and data
+ *	offset > 0, no unknown flag bits), T, A create_time, S, W, and the
+ *	recipients (O, A dsn_orig_rcpt, A notify_flags, R) of the envelope
+ *	segment and of the extracted segment, which it finds by seeking to
+ *	data offset + content size after M (the record there must be X).
+ *	D (done) and / (canceled) recipients are skipped. 'p' records are
+ *	followed (at most QMGR_JUMP_MAX per read) and 'w' padding skipped
+ *	here rather than in rec_get(), so that each recipient keeps the
+ *	offset of its own R record. Record types foreign to their segment,
+ *	a missing T, S, M, X or E, or a malformed record make the file
+ *	corrupt. At most limit recipients (0 = no limit) are kept in
+ *	env->rcpt; the offset of the first one left over is saved in
+ *	env->resume_offset (0 when all fit). env must be zeroed first.
+ *	Returns 0, or -1 with why.
+ *
+ *	qmgr_envelope_more() replaces env->rcpt with the next slice of at
+ *	most limit recipients, starting at env->resume_offset (which it
+ *	updates). Returns 0, or -1 with why.
+ *
+ *	qmgr_envelope_free_rcpts() releases the recipients in core;
+ *	qmgr_envelope_free() everything (env is then zeroed).
+ * DIAGNOSTICS
+ *	Fatal: out of memory. Everything else is returned in why.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "mem.h"
+#include "msg.h"
+#include "qfile.h"
+#include "qmgr.h"
+
+struct qmgr_env_state {
+	int     extracted;		/* reading the extracted segment */
+	int     saw_c, saw_t, saw_s, saw_m, saw_x, saw_e;
+	char   *orig;			/* pending O */
+	char   *dsn_orig;		/* pending A dsn_orig_rcpt */
+	int     notify;			/* pending A notify_flags */
+	long    jumps;
+};
+
+static void
+qmgr_env_pending_reset(struct qmgr_env_state *st)
+{
+	st->orig = mem_free(st->orig);
+	st->dsn_orig = mem_free(st->dsn_orig);
+	st->notify = 0;
+}
+
+static int
+qmgr_env_number(const char *s, long *out)
+{
+	char   *end;
+	long    v;
+
+	if (*s < '0' || *s > '9')
+		return (-1);
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || (*end != 0 && *end != ' '))
+		return (-1);
+	*out = v;
+	return (0);
+}
+
+static void
+qmgr_env_add_rcpt(struct qmgr_envelope *env, struct qmgr_env_state *st,
+    long offset, const char *addr)
+{
+	struct qmgr_rcpt *r;
+
+	if (env->rcpt_count == env->rcpt_cap) {
+		env->rcpt_cap = env->rcpt_cap ? env->rcpt_cap * 2 : 8;
+		env->rcpt = mem_realloc(env->rcpt,
+		    env->rcpt_cap * sizeof(*env->rcpt));
+	}
+	r = env->rcpt + env->rcpt_count++;
+	r->offset = offset;
+	r->address = mem_strdup(addr);
+	r->orig_rcpt = st->orig ? st->orig : mem_strdup("");
+	r->dsn_orig_rcpt = st->dsn_orig ? st->dsn_orig : mem_strdup("");
+	r->notify_flags = st->notify;
+	st->orig = st->dsn_orig = 0;
+	st->notify = 0;
+}
+
+/*
+ * The one record loop for both reads. full: the first read (validate
+ * everything, keep going after the slice is full); else a later slice
+ * (stop at the first recipient that does not fit).
+ */
+static int
+qmgr_env_loop(FILE *fp, struct qmgr_envelope *env, size_t limit, int full,
+    struct qmgr_env_state *st, struct vbuf *why)
+{
+	struct vbuf buf = VBUF_INIT;
+	long    off;
+	long    v;
+	int     type;
+	int     first = full;
+	int     ret = -1;
+
+	for (;;) {
+		if ((off = ftell(fp)) < 0) {
+			vbuf_printf(why, "ftell: %m");
+			break;
+		}
+		type = rec_get(fp, &buf, QMGR_REC_MAX, REC_RAW);
+		if (type == REC_EOF) {
+			vbuf_set(why, "unexpected end of file (no E record)");
+			break;
+		}
+		if (type == REC_ERR) {
+			vbuf_printf(why, "malformed record at offset %ld", off);
+			break;
+		}
+		if (first && type != REC_TYPE_SIZE) {
+			vbuf_set(why, "the first record is not a size record");
+			break;
+		}
+		first = 0;
+		if (type == REC_TYPE_PTR) {
+			if (++st->jumps > QMGR_JUMP_MAX) {
+				vbuf_set(why, "too many pointer records");
+				break;
+			}
+			if (qmgr_env_number(buf.data, &v) < 0) {
+				vbuf_printf(why, "bad pointer record at offset %ld",
+				    off);
+				break;
+			}
+			if (v > 0 && fseek(fp, v, SEEK_SET) < 0) {
+				vbuf_printf(why, "seek to %ld: %m", v);
+				break;
+			}
+			continue;
+		}
+		if (type == REC_TYPE_DTXT)
+			continue;
+		if (type == REC_TYPE_XTRA) {
+			if (st->extracted || !st->saw_m) {
+				vbuf_printf(why, "misplaced X record at offset %ld",
+				    off);
+				break;
+			}
+			st->extracted = st->saw_x = 1;
+			continue;
+		}
+		if (type <= 0 || strchr(st->extracted ? REC_EXTRACT_TYPES :
+			REC_ENVELOPE_TYPES, type) == 0) {
+			vbuf_printf(why, "unexpected %s record (type %d) at offset"
+			    " %ld", st->extracted ? "extracted" : "envelope",
+			    type, off);
+			break;
+		}
+		switch (type) {
+		case REC_TYPE_SIZE:{
+				long    f[6];
+				int     n;
+
+				if (st->saw_c || off != 0) {
+					vbuf_set(why, "misplaced size record");
+					goto out;
+				}
+				n = rec_size_parse(buf.data, buf.len, f);
+				if (n < 3 || f[0] <= 0 || f[1] <= 0 || f[2] < 0
+				    || (f[3] & ~(long) QMGR_RFLAG_MASK) != 0) {
+					vbuf_printf(why, "invalid size record: %.100s",
+					    buf.data);
+					goto out;
+				}
+				env->data_size = f[0];
+				env->data_offset = f[1];
+				env->nrcpt = f[2];
+				env->rflags = f[3];
+				env->cont_length = n >= 5 && f[4] > 0 ? f[4] : f[0];
+				st->saw_c = 1;
+				break;
+			}
+		case REC_TYPE_TIME:{
+				char   *end;
+
+				if (!full)
+					break;
+				errno = 0;
+				env->arrival_sec = strtol(buf.data, &end, 10);
+				env->arrival_usec = 0;
+				if (errno != 0 || end == buf.data
+				    || env->arrival_sec <= 0) {
+					vbuf_printf(why, "bad arrival time: %.100s",
+					    buf.data);
+					goto out;
+				}
+				if (*end == ' ')
+					env->arrival_usec = strtol(end + 1, 0, 10);
+				if (env->arrival_usec < 0
+				    || env->arrival_usec > 999999)
+					env->arrival_usec = 0;
+				st->saw_t = 1;
+				break;
+			}
+		case REC_TYPE_WARN:
+			if (full && qmgr_env_number(buf.data + strspn(buf.data, " "),
+				&v) == 0)
+				env->warn_time = v;
+			break;
+		case REC_TYPE_FROM:
+			if (full && env->sender == 0)
+				env->sender = mem_strndup(buf.data, buf.len);
+			st->saw_s = 1;
+			break;
+		case REC_TYPE_ATTR:{
+				const char *val;
+
+				if ((val = strchr(buf.data, '=')) == 0)
+					break;
+				val++;
+				if (strncmp(buf.data, "create_time=", 12) == 0) {
+					if (full && qmgr_env_number(val, &v) == 0)
+						env->create_time = v;
+				} else if (strncmp(buf.data, "dsn_orig_rcpt=", 14) == 0) {
+					mem_free(st->dsn_orig);
+					st->dsn_orig = mem_strdup(val);
+				} else if (strncmp(buf.data, "notify_flags=", 13) == 0) {
+					if (qmgr_env_number(val, &v) == 0
+					    && v >= 0 && v < 256)
+						st->notify = (int) v;
+				}
+				break;
+			}
+		case REC_TYPE_ORCP:
+			mem_free(st->orig);
+			st->orig = mem_strndup(buf.data, buf.len);
+			break;
+		case REC_TYPE_RCPT:
+			if (full)
+				env->rcpt_total++;
+			if (limit == 0 || env->rcpt_count < limit) {
+				qmgr_env_add_rcpt(env, st, off, buf.data);
+				break;
+			}
+			qmgr_env_pending_reset(st);
+			if (env->resume_offset == 0) {
+				env->resume_offset = off;
+				env->resume_extracted = st->extracted;
+			}
+			if (!full) {
+				ret = 0;
+				goto out;
+			}
+			break;
+		case REC_TYPE_DONE:
+		case REC_TYPE_DRCP:
+			qmgr_env_pending_reset(st);
+			break;
+		case REC_TYPE_MESG:
+			if (st->saw_m) {
+				vbuf_set(why, "duplicate M record");
+				goto out;
+			}
+			st->saw_m = 1;
+			if (env->data_offset <= 0 || env->data_size <= 0) {
+				vbuf_set(why, "M record before the size record");
+				goto out;
+			}
+			if (fseek(fp, env->data_offset + env->data_size,
+				SEEK_SET) < 0) {
+				vbuf_printf(why, "seek past content: %m");
+				goto out;
+			}
+			off = ftell(fp);
+			type = rec_get(fp, &buf, QMGR_REC_MAX, REC_RAW);
+			if (type != REC_TYPE_XTRA) {
+				vbuf_printf(why, "no X record at offset %ld"
+				    " (data offset + size)", off);
+				goto out;
+			}
+			st->extracted = st->saw_x = 1;
+			break;
+		case REC_TYPE_END:
+			if (!st->extracted) {
+				vbuf_set(why, "E record in the envelope");
+				goto out;
+			}
+			st->saw_e = 1;
+			ret = 0;
+			goto out;
+		default:
+			break;
+		}
+	}
+out:
+	vbuf_free(&buf);
+	qmgr_env_pending_reset(st);
+	return (ret);
+}
+
+int
+qmgr_envelope_read(FILE *fp, struct qmgr_envelope *env, size_t limit,
+    struct vbuf *why)
+{
+	struct qmgr_env_state st;
+
+	memset(&st, 0, sizeof(st));
+	vbuf_reset(why);
+	if (fseek(fp, 0, SEEK_SET) < 0) {
+		vbuf_printf(why, "seek: %m");
+		return (-1);
+	}
+	env->resume_offset = 0;
+	if (qmgr_env_loop(fp, env, limit, 1, &st, why) < 0)
+		return (-1);
+	if (!st.saw_c || !st.saw_t || !st.saw_s || !st.saw_m || !st.saw_x) {
+		vbuf_printf(why, "missing %s record", !st.saw_c ? "size" :
+		    !st.saw_t ? "arrival time" : !st.saw_s ? "sender" :
+		    !st.saw_m ? "message" : "extracted segment");
+		return (-1);
+	}
+	if (env->create_time <= 0)
+		env->create_time = env->arrival_sec;
+	if (env->sender == 0)
+		env->sender = mem_strdup("");
+	return (0);
+}
+
+int
+qmgr_envelope_more(FILE *fp, struct qmgr_envelope *env, size_t limit,
+    struct vbuf *why)
+{
+	struct qmgr_env_state st;
+	long    start = env->resume_offset;
+
+	memset(&st, 0, sizeof(st));
+	vbuf_reset(why);
+	qmgr_envelope_free_rcpts(env);
+	if (start <= 0)
+		return (0);
+	st.extracted = env->resume_extracted;
+	st.saw_m = st.saw_x = st.extracted;
+	env->resume_offset = 0;
+	if (fseek(fp, start, SEEK_SET) < 0) {
+		vbuf_printf(why, "seek to %ld: %m", start);
+		return (-1);
+	}
+	return (qmgr_env_loop(fp, env, limit, 0, &st, why));
+}
+
+void
+qmgr_envelope_free_rcpts(struct qmgr_envelope *env)
+{
+	size_t  i;
+
+	for (i = 0; i < env->rcpt_count; i++) {
+		mem_free(env->rcpt[i].address);
+		mem_free(env->rcpt[i].orig_rcpt);
+		mem_free(env->rcpt[i].dsn_orig_rcpt);
+	}
+	env->rcpt_count = 0;
+}
+
+void
+qmgr_envelope_free(struct qmgr_envelope *env)
+{
+	qmgr_envelope_free_rcpts(env);
+	mem_free(env->rcpt);
+	mem_free(env->sender);
+	memset(env, 0, sizeof(*env));
+}
