@@ -1,0 +1,232 @@
+/*
+ * NAME
+ *	postqueue - list or flush the mail queue (Postfix compatible)
+ * SYNOPSIS
+ *	postqueue [-v] [-c config_dir] -f
+ *	postqueue [-v] [-c config_dir] -i queue_id
+ *	postqueue [-v] [-c config_dir] -j
+ *	postqueue [-v] [-c config_dir] -p
+ *	postqueue [-v] [-c config_dir] -s site
+ * DESCRIPTION
+ *	Exactly one of -f -i -j -p -s is required; anything else, and any
+ *	argument after the options, is a usage error.
+ *
+ *	-p prints the queue in Postfix's mailq format, byte for byte (the
+ *	same listing as "mailq" and "sendmail -bp"); -j prints one JSON
+ *	object per message (Postfix 3.7 fields). Both read the queue
+ *	directly through util/showq: queues maildrop, active, incoming,
+ *	deferred, hold in that order, readdir order within a queue. In the
+ *	listing "*" marks active messages, "!" held ones and "#" messages
+ *	that are forced to expire (postsuper -e / -f).
+ *
+ *	-f asks qmgr to forget dead destinations, ignore retry times and
+ *	scan the deferred and incoming queues (trigger "FADI" on
+ *	public/qmgr), and pickup to scan maildrop ("W" on public/pickup).
+ *
+ *	-i queue_id moves that message from deferred to incoming with its
+ *	time stamp set to now (and the g+r "unthrottle" bit, as Postfix's
+ *	flush service does), then wakes qmgr. A message that is not in the
+ *	deferred queue is silently ignored.
+ *
+ *	-s site delivers the deferred mail for site now. The site must be a
+ *	valid host name or [address] and must be eligible for fast flush
+ *	(fast_flush_domains, default $relay_domains: the domain itself or a
+ *	parent domain listed, ".domain" for subdomains only, "!domain" to
+ *	exclude). Until the flush daemon keeps per-site logs, postqueue
+ *	itself moves every deferred message with a pending recipient at
+ *	that domain to incoming and wakes qmgr.
+ *
+ *	-c config_dir selects the instance; otherwise $MAIL_CONFIG, else
+ *	the compiled-in default. -v is verbose logging (honoured only for
+ *	the superuser, as in Postfix).
+ * DIAGNOSTICS
+ *	Messages go to standard error as "postqueue: ..." and to the log.
+ *	Every fatal error exits with status 69 (EX_UNAVAILABLE), as
+ *	Postfix's postqueue does; success is 0, including "nothing to do".
+ *	Texts: "usage: postqueue -f | postqueue -i queueid | postqueue -j |
+ *	postqueue -p | postqueue -s site", "Cannot flush mail queue - mail
+ *	system is down", "Cannot flush queue ID - invalid name: \"ID\"",
+ *	"Cannot flush mail queue - invalid destination: \"SITE\"", "Flush
+ *	service is not configured for destination \"SITE\"", "User
+ *	NAME(UID) is not allowed to view the mail queue" (to flush ...).
+ * SECURITY
+ *	postqueue runs with the invoking user's privileges. Listing and
+ *	flushing need read/write access to the queue directories: the
+ *	superuser, or the owner of an unprivileged instance.
+ *	authorized_mailq_users and authorized_flush_users are honoured for
+ *	static:anyone, static:none-style lists of user names; other table
+ *	types deny (with a warning). Queue files and defer logs are
+ *	untrusted input: addresses are quoted and non-printable bytes shown
+ *	as '?'.
+ * PARAMETERS
+ *	queue_directory, hash_queue_names, hash_queue_depth,
+ *	duplicate_filter_limit (1000), enable_long_queue_ids (no),
+ *	fast_flush_domains ($relay_domains), authorized_mailq_users and
+ *	authorized_flush_users (static:anyone), mail_owner,
+ *	syslog_name, maillog_file.
+ * SEE ALSO
+ *	postsuper(1), showq(3), ../../../shared/spec/admin-tools.md.
+ */
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "msg.h"
+#include "param.h"
+#include "qdir.h"
+#include "showq.h"
+#include "vbuf.h"
+#include "postqueue.h"
+
+#define PQ_EXIT_STATUS	69		/* EX_UNAVAILABLE, for every fatal */
+
+enum pq_mode { PQ_NONE, PQ_FLUSH, PQ_FLUSH_ID, PQ_JSON, PQ_LIST, PQ_SITE };
+
+static void
+pq_usage(void)
+{
+    msg_fatal("usage: postqueue -f | postqueue -i queueid | postqueue -j"
+	      " | postqueue -p | postqueue -s site");
+}
+
+/* pq_user_ok - authorized_*_users check for the real user */
+
+static int
+pq_user_ok(const char *param)
+{
+    uid_t   uid = getuid();
+    struct passwd *pw;
+    const char *owner;
+    char  **list;
+    int     ok = 0;
+
+    if (uid == 0)
+	return (1);
+    owner = param_str("mail_owner");
+    if ((pw = getpwnam(owner)) != 0 && pw->pw_uid == uid)
+	return (1);
+    pw = getpwuid(uid);
+    for (list = param_list(param); list && *list && !ok; list++) {
+	if (strcmp(*list, "static:anyone") == 0)
+	    ok = 1;
+	else if (strncmp(*list, "static:", 7) == 0)
+	    continue;
+	else if (strchr(*list, ':') != 0)
+	    msg_warn("%s: table %s is not supported; denying access",
+		     param, *list);
+	else if (pw != 0 && strcmp(*list, pw->pw_name) == 0)
+	    ok = 1;
+    }
+    return (ok);
+}
+
+/* pq_check_user - fatal unless the user may do this */
+
+static void
+pq_check_user(const char *param, const char *what)
+{
+    struct passwd *pw;
+
+    if (!pq_user_ok(param)) {
+	pw = getpwuid(getuid());
+	msg_fatal("User %s(%ld) is not allowed to %s the mail queue",
+		  pw ? pw->pw_name : "unknown", (long) getuid(), what);
+    }
+}
+
+/* pq_list - postqueue -p and -j */
+
+static void
+pq_list(int flags)
+{
+    static char obuf[64 * 1024];
+    struct showq_out *out;
+    struct vbuf why = VBUF_INIT;
+
+    if (param_bool("enable_long_queue_ids"))
+	flags |= SHOWQ_OUT_LONG_IDS;
+    (void) setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
+    out = showq_out_create(stdout, flags);
+    if (showq_walk(NULL, showq_out_msg, out, &why) < 0)
+	msg_fatal("Queue report unavailable - %s", vbuf_str(&why));
+    if (showq_out_end(out) < 0)
+	msg_fatal("write error on standard output: %m");
+    showq_out_free(out);
+    vbuf_free(&why);
+}
+
+int
+main(int argc, char **argv)
+{
+    enum pq_mode mode = PQ_NONE;
+    const char *config_dir = 0;
+    const char *arg = 0;
+    int     verbose = 0;
+    int     ch;
+
+    msg_init("postqueue", MSG_STDERR);
+    msg_fatal_status(PQ_EXIT_STATUS);
+
+    while ((ch = getopt(argc, argv, "c:fi:jps:v")) != -1) {
+	switch (ch) {
+	case 'c':
+	    if (*optarg == 0)
+		msg_fatal("-c requires absolute pathname");
+	    config_dir = optarg;
+	    break;
+	case 'f':
+	case 'i':
+	case 'j':
+	case 'p':
+	case 's':
+	    if (mode != PQ_NONE)
+		pq_usage();
+	    mode = ch == 'f' ? PQ_FLUSH : ch == 'i' ? PQ_FLUSH_ID :
+		ch == 'j' ? PQ_JSON : ch == 'p' ? PQ_LIST : PQ_SITE;
+	    arg = optarg;
+	    break;
+	case 'v':
+	    if (geteuid() == 0)
+		verbose++;
+	    break;
+	default:
+	    pq_usage();
+	}
+    }
+    if (argc > optind || mode == PQ_NONE)
+	pq_usage();
+
+    param_load(config_dir);
+    param_log_open();
+    msg_verbose = verbose;
+    qdir_chdir();
+
+    switch (mode) {
+    case PQ_LIST:
+	pq_check_user("authorized_mailq_users", "view");
+	pq_list(SHOWQ_OUT_COMPAT);
+	break;
+    case PQ_JSON:
+	pq_check_user("authorized_mailq_users", "view");
+	pq_list(SHOWQ_OUT_JSON);
+	break;
+    case PQ_FLUSH:
+	pq_check_user("authorized_flush_users", "flush");
+	pq_flush_all();
+	break;
+    case PQ_FLUSH_ID:
+	pq_check_user("authorized_flush_users", "flush");
+	pq_flush_id(arg);
+	break;
+    case PQ_SITE:
+	pq_check_user("authorized_flush_users", "flush");
+	pq_flush_site(arg);
+	break;
+    case PQ_NONE:
+	pq_usage();
+    }
+    return (0);
+}
