@@ -303,9 +303,9 @@ int dns_addr_literal(const char *host, int families, struct dns_addr *out)
     return 1;
 }
 
-/* dns_valid_name - host name syntax: dot-separated labels of [A-Za-z0-9_-] */
+/* dns_valid_hostname - host name syntax: dot-separated labels of [A-Za-z0-9_-] */
 
-static int dns_valid_name(const char *name)
+int dns_valid_hostname(const char *name)
 {
     size_t  total = strlen(name);
     size_t  i = 0;
@@ -603,7 +603,7 @@ struct dns_req *dns_query_addr(const char *host, int families,
 
     if (dns_addr_literal(host, families, &req->literal)) {
         req->is_literal = 1;
-    } else if (!dns_valid_name(host)) {
+    } else if (!dns_valid_hostname(host)) {
         struct dns_sub *last = &req->sub[req->nsub - 1];
 
         dns_sub_fail(last, DNS_INVAL, "Malformed domain name", 0);

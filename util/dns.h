@@ -17,6 +17,7 @@
  *
  *	int  dns_addr_literal(const char *host, int families,
  *			struct dns_addr *out);
+ *	int  dns_valid_hostname(const char *name);
  *	const char *dns_status_name(int status);
  * DESCRIPTION
  *	One resolver per process, sharing the process's event_base: every
@@ -78,7 +79,11 @@
  *
  *	dns_addr_literal() fills out and returns 1 when host is a numeric
  *	address of an allowed family ("ipv6:" prefix allowed), else 0.
- *	dns_status_name() names a status for debug logs.
+ *	dns_valid_hostname() tells whether name is a syntactically valid
+ *	host name: dot-separated labels of 1..63 letters, digits, '-' and
+ *	'_', not starting or ending with '-', at most 253 characters, one
+ *	optional trailing dot. dns_status_name() names a status for debug
+ *	logs.
  * DIAGNOSTICS
  *	Fatal: out of memory. Panic: dns_query_addr() before dns_init(),
  *	cancelling a request from its own callback.
@@ -127,6 +132,7 @@ struct dns_req *dns_query_addr(const char *host, int families,
                                dns_done_fn *cb, void *ctx);
 struct dns_req *dns_cancel(struct dns_req *req);
 int dns_addr_literal(const char *host, int families, struct dns_addr *out);
+int dns_valid_hostname(const char *name);
 const char *dns_status_name(int status);
 
 #endif

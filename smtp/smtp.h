@@ -1,0 +1,207 @@
+/*
+ * smtp private interface. The daemon is smtp.c (manual and main());
+ * smtp_request.c speaks the delivery protocol with qmgr; smtp_deliver.c
+ * owns one delivery (queue file, recipients, address list, results);
+ * smtp_session.c is the SMTP conversation state machine for one
+ * connection; smtp_nexthop.c, smtp_reply.c and smtp_text.c are pure
+ * helpers with unit tests.
+ */
+#ifndef SLUICE_SMTP_H
+#define SLUICE_SMTP_H
+
+#include <stddef.h>
+#include <sys/time.h>
+#include "dns.h"
+#include "vbuf.h"
+
+/* Limits. */
+#define SMTP_REPLY_LINE_MAX	2048	/* one reply line (line_length_limit) */
+#define SMTP_REPLY_TEXT_MAX	4096	/* joined multi-line reply text */
+#define SMTP_REPLY_LINES_MAX	100	/* lines kept for EHLO parsing */
+
+/*
+ * smtp_nexthop.c: one destination in Postfix's host_port syntax:
+ * "[host]:port", "[1.2.3.4]", "[ipv6:2001:db8::1]:25", "host:port",
+ * "host". smtp_nexthop_parse() fills nh (owned strings, release with
+ * smtp_nexthop_free()) and returns 0, or -1 with why set to Postfix's
+ * reason: missing "]", garbage after "]", valid hostname or network
+ * address required, bad network port. An empty port means def_port.
+ * smtp_port_parse() accepts a number 1..65535 or a service name (smtp,
+ * submission, ...) and returns the port or -1.
+ */
+struct smtp_nexthop {
+    char   *host;			/* as written, without [] */
+    char   *name;			/* for texts: host without "ipv6:" */
+    int     port;
+    int     bracketed;			/* [...]: no MX lookup */
+};
+
+int smtp_nexthop_parse(const char *text, const char *def_port,
+                       struct smtp_nexthop *nh, struct vbuf *why);
+void smtp_nexthop_free(struct smtp_nexthop *nh);
+int smtp_port_parse(const char *service);
+
+/*
+ * smtp_reply.c: SMTP replies. smtp_reply_feed() takes one reply line
+ * without its line end (the caller bounds it at SMTP_REPLY_LINE_MAX)
+ * and returns 1 when the reply is complete, 0 when more lines follow.
+ * A line that does not start with three digits followed by ' ', '-'
+ * or nothing ends the reply; if it is the first line, code is 0 (a
+ * protocol error). Control characters become '?' (Postfix printable()).
+ * text holds the lines joined by single spaces (codes included, as
+ * Postfix logs them), at most about SMTP_REPLY_TEXT_MAX bytes; lines
+ * holds each line's text after "NNN-" and a newline, for EHLO parsing
+ * (at most SMTP_REPLY_LINES_MAX lines). dsn is the enhanced status:
+ * the reply's own X.Y.Z when its class matches the code, else X.0.0,
+ * and 5.5.0 for codes outside 2xx/4xx/5xx.
+ * smtp_reply_reset() empties a reply for reuse; smtp_reply_free()
+ * releases its memory.
+ */
+struct smtp_reply {
+    int     code;
+    char    dsn[16];
+    struct vbuf text;
+    struct vbuf lines;
+    size_t  nlines;
+    int     complete;
+};
+
+void smtp_reply_reset(struct smtp_reply *r);
+void smtp_reply_free(struct smtp_reply *r);
+int smtp_reply_feed(struct smtp_reply *r, const char *line, size_t len);
+
+/*
+ * EHLO keywords: smtp_ehlo_parse() reads a complete 250 EHLO reply and
+ * returns the SMTP_FEAT_* mask; *size_limit gets SIZE's argument (0 =
+ * none or no SIZE).
+ */
+#define SMTP_FEAT_PIPELINING	(1<<0)
+#define SMTP_FEAT_SIZE		(1<<1)
+#define SMTP_FEAT_8BITMIME	(1<<2)
+
+int smtp_ehlo_parse(const struct smtp_reply *r, long *size_limit);
+
+/*
+ * smtp_text.c: message content to SMTP DATA. smtp_text_put() appends
+ * len bytes of the current line to out; eol ends the line. Lines get
+ * CRLF, a leading '.' is doubled, and a line longer than limit bytes
+ * is broken as Postfix does: after limit bytes come CRLF and a space,
+ * then the rest (again at most limit bytes per output line). A line
+ * of at most limit bytes goes out unchanged. smtp_text_end() appends
+ * the final ".\r\n", first ending an unterminated line.
+ */
+struct smtp_text {
+    size_t  limit;
+    size_t  col;			/* bytes on the current output line */
+    int     bol;			/* at the start of a logical line */
+};
+
+void smtp_text_init(struct smtp_text *t, size_t limit);
+void smtp_text_put(struct smtp_text *t, struct vbuf *out,
+                   const char *data, size_t len, int eol);
+void smtp_text_end(struct smtp_text *t, struct vbuf *out);
+
+/*
+ * smtp_queue.c: the queue file of one delivery. smtp_queue_open() opens
+ * active/ID read-only with a non-blocking shared flock (held until
+ * close) plus a read/write descriptor for marking recipients done, and
+ * reads the envelope: sender, arrival time, content offset and size
+ * (C record), and the 8-bit encoding flag. It returns 0, SMTP_QUEUE_LOCKED
+ * when the lock is busy (nothing stays open), or -1 with why.
+ * smtp_queue_rewind() positions at the first content record;
+ * smtp_queue_content() then appends SMTP DATA text for the next records
+ * until out holds at least want bytes: 1 = more to come, 0 = content
+ * complete (the final "." is appended), -1 = read error or corrupt
+ * content. smtp_queue_close() releases everything (idempotent).
+ */
+#define SMTP_QUEUE_LOCKED	(-2)
+#define SMTP_QUEUE_REC_MAX	(1024 * 1024)	/* one record, sanity limit */
+
+struct smtp_queue {
+    int     fd;				/* read-only, shared lock; -1 */
+    int     rw_fd;			/* for deliv_mark_done(); -1 */
+    void   *fp;				/* FILE * over fd */
+    char   *sender;
+    double  arrival;			/* T record */
+    long    content_size;		/* C field 1 */
+    long    data_offset;		/* C field 2 */
+    int     eightbit;			/* A encoding=8bit */
+    struct vbuf rec;
+};
+
+int smtp_queue_open(struct smtp_queue *q, const char *queue_id,
+                    struct vbuf *why);
+int smtp_queue_rewind(struct smtp_queue *q);
+int smtp_queue_content(struct smtp_queue *q, struct smtp_text *t,
+                       struct vbuf *out, size_t want);
+void smtp_queue_close(struct smtp_queue *q);
+
+/*
+ * smtp_session.c: one delivery request, from address lookup to the
+ * last result. smtp_session_create() validates the request attributes
+ * (NULL with why when malformed); smtp_session_start() runs it in the
+ * event loop; when every recipient has its result and the queue file
+ * is synced, done() is called from the event loop with status 0 (all
+ * final) or 1 (some deferred) and, for a site-level failure, hop_status
+ * and hop_dsn (else NULL). done() may free the session with
+ * smtp_session_free(), which also abandons a delivery in progress.
+ */
+struct smtp_session;
+struct attr_list;
+
+typedef void smtp_session_done_fn(struct smtp_session *s, int status,
+                                  const char *hop_status,
+                                  const char *hop_dsn, void *ctx);
+
+enum smtp_state {
+    SMTP_ST_INIT,			/* created, not started */
+    SMTP_ST_RESOLVE,			/* address lookup */
+    SMTP_ST_CONNECT,			/* non-blocking connect */
+    SMTP_ST_GREETING,			/* waiting for 220 */
+    SMTP_ST_EHLO,
+    SMTP_ST_HELO,
+    SMTP_ST_MAIL,			/* waiting for the MAIL FROM reply */
+    SMTP_ST_RCPT,			/* waiting for RCPT TO replies */
+    SMTP_ST_DATA,			/* waiting for 354 */
+    SMTP_ST_BODY,			/* streaming the content */
+    SMTP_ST_DOT,			/* waiting for the end-of-data reply */
+    SMTP_ST_QUIT,			/* flushing QUIT, then close */
+    SMTP_ST_DONE,			/* results reported */
+};
+
+struct smtp_session *smtp_session_create(const struct attr_list *req,
+                                         smtp_session_done_fn *done,
+                                         void *ctx, struct vbuf *why);
+void smtp_session_start(struct smtp_session *s);
+struct smtp_session *smtp_session_free(struct smtp_session *s);
+const char *smtp_state_name(enum smtp_state state);
+
+/* smtp_request.c: the qmgr side. */
+void smtp_request_accept(int fd);
+void smtp_request_stop_all(void);
+
+/* Parameters, read once at start-up by smtp_params_init(). */
+struct smtp_params {
+    int     connect_timeout;
+    int     helo_timeout;
+    int     mail_timeout;
+    int     rcpt_timeout;
+    int     data_init_timeout;
+    int     data_xfer_timeout;
+    int     data_done_timeout;
+    int     quit_timeout;
+    int     mx_address_limit;
+    int     mx_session_limit;
+    int     skip_5xx_greeting;
+    int     randomize_addresses;
+    int     line_length_limit;		/* smtp_line_length_limit */
+    int     families;			/* DNS_INET4 | DNS_INET6 */
+    const char *helo_name;
+    const char *tcp_port;
+    const char *relayhost;
+};
+
+extern struct smtp_params smtp_params;
+void smtp_params_init(void);
+
+#endif
