@@ -23,8 +23,9 @@
  *	offset of its own R record. Record types foreign to their segment,
  *	a missing T, S, M, X or E, or a malformed record make the file
  *	corrupt. At most limit recipients (0 = no limit) are kept in
- *	env->rcpt; the offset of the first one left over is saved in
- *	env->resume_offset (0 when all fit). env must be zeroed first.
+ *	env->rcpt; where the first one left over starts (its O/A records,
+ *	else its R) is saved in env->resume_offset (0 when all fit). env
+ *	must be zeroed first.
  *	Returns 0, or -1 with why.
  *
  *	qmgr_envelope_more() replaces env->rcpt with the next slice of at
@@ -50,6 +51,7 @@ struct qmgr_env_state {
 	char   *orig;			/* pending O */
 	char   *dsn_orig;		/* pending A dsn_orig_rcpt */
 	int     notify;			/* pending A notify_flags */
+	long    group_start;		/* offset of the first pending record */
 	long    jumps;
 };
 
@@ -59,6 +61,7 @@ qmgr_env_pending_reset(struct qmgr_env_state *st)
 	st->orig = mem_free(st->orig);
 	st->dsn_orig = mem_free(st->dsn_orig);
 	st->notify = 0;
+	st->group_start = -1;
 }
 
 static int
@@ -96,6 +99,7 @@ qmgr_env_add_rcpt(struct qmgr_envelope *env, struct qmgr_env_state *st,
 	r->notify_flags = st->notify;
 	st->orig = st->dsn_orig = 0;
 	st->notify = 0;
+	st->group_start = -1;
 }
 
 /*
@@ -233,9 +237,13 @@ qmgr_env_loop(FILE *fp, struct qmgr_envelope *env, size_t limit, int full,
 					if (full && qmgr_env_number(val, &v) == 0)
 						env->create_time = v;
 				} else if (strncmp(buf.data, "dsn_orig_rcpt=", 14) == 0) {
+					if (st->group_start < 0)
+						st->group_start = off;
 					mem_free(st->dsn_orig);
 					st->dsn_orig = mem_strdup(val);
 				} else if (strncmp(buf.data, "notify_flags=", 13) == 0) {
+					if (st->group_start < 0)
+						st->group_start = off;
 					if (qmgr_env_number(val, &v) == 0
 					    && v >= 0 && v < 256)
 						st->notify = (int) v;
@@ -243,6 +251,8 @@ qmgr_env_loop(FILE *fp, struct qmgr_envelope *env, size_t limit, int full,
 				break;
 			}
 		case REC_TYPE_ORCP:
+			if (st->group_start < 0)
+				st->group_start = off;
 			mem_free(st->orig);
 			st->orig = mem_strndup(buf.data, buf.len);
 			break;
@@ -253,11 +263,13 @@ qmgr_env_loop(FILE *fp, struct qmgr_envelope *env, size_t limit, int full,
 				qmgr_env_add_rcpt(env, st, off, buf.data);
 				break;
 			}
-			qmgr_env_pending_reset(st);
 			if (env->resume_offset == 0) {
-				env->resume_offset = off;
+				/* Resume where its O and A records start. */
+				env->resume_offset = st->group_start >= 0 ?
+				    st->group_start : off;
 				env->resume_extracted = st->extracted;
 			}
+			qmgr_env_pending_reset(st);
 			if (!full) {
 				ret = 0;
 				goto out;
@@ -316,6 +328,7 @@ qmgr_envelope_read(FILE *fp, struct qmgr_envelope *env, size_t limit,
 	struct qmgr_env_state st;
 
 	memset(&st, 0, sizeof(st));
+	st.group_start = -1;
 	vbuf_reset(why);
 	if (fseek(fp, 0, SEEK_SET) < 0) {
 		vbuf_printf(why, "seek: %m");
@@ -345,6 +358,7 @@ qmgr_envelope_more(FILE *fp, struct qmgr_envelope *env, size_t limit,
 	long    start = env->resume_offset;
 
 	memset(&st, 0, sizeof(st));
+	st.group_start = -1;
 	vbuf_reset(why);
 	qmgr_envelope_free_rcpts(env);
 	if (start <= 0)
