@@ -1,0 +1,406 @@
+/*
+ * cleanup_service - the cleanup protocol on libevent bufferevents; see
+ * cleanup.h and docs/architecture.md ("Internal protocols").
+ *
+ * Implementation notes:
+ *
+ *	One struct cleanup_conn per client, a small state machine:
+ *
+ *	  CONN_READ	records arrive; the first one creates incoming/ID
+ *			(mode 0600) and each is fed to cleanup_state.
+ *	  CONN_SKIP	the message was rejected: records are read and
+ *			dropped until 'E', so the client is not cut off
+ *			while it writes (it reads the reply only after 'E').
+ *	  CONN_REPLY	the reply is being written; the connection is freed
+ *			when the output buffer is empty.
+ *
+ *	After 'E' the file is completed in one blocking step (the accepted
+ *	blocking point of the design): C rewritten, fflush, fchmod 0700,
+ *	fsync, close; only then status=0 is sent and qmgr is woken. Any
+ *	failure, disconnect or timeout unlinks the partial file, so nothing
+ *	half-written is ever ready or acknowledged.
+ *
+ *	Input is bounded: the read high-watermark stops reading from the
+ *	socket while a callback has not consumed the buffer, and a record
+ *	longer than CLEANUP_REC_MAX is a protocol error. Every state has the
+ *	ipc_timeout read/write timeout.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "attr.h"
+#include "mem.h"
+#include "msg.h"
+#include "param.h"
+#include "qdir.h"
+#include "qfile.h"
+#include "server.h"
+#include "vbuf.h"
+#include "cleanup.h"
+
+#define CLEANUP_REC_MIN_MAX	(128 * 1024)	/* longest input record, at least */
+
+enum cleanup_conn_state {
+    CONN_READ, CONN_SKIP, CONN_REPLY,
+};
+
+struct cleanup_conn {
+    struct bufferevent *bev;
+    enum cleanup_conn_state state;
+    FILE   *fp;
+    struct vbuf id;
+    struct vbuf path;
+    struct cleanup_state *st;
+    int     status;			/* reply status once known */
+    struct vbuf reason;
+    struct cleanup_conn *prev;
+    struct cleanup_conn *next;
+};
+
+static struct event_base *cleanup_base;
+static struct cleanup_config cleanup_cfg;
+static struct cleanup_conn *cleanup_conns;
+static size_t cleanup_rec_max;
+static long cleanup_timeout;
+
+/* conf_num - numeric parameter, or a default when sluice lacks it */
+
+static long
+conf_num(const char *name, long def)
+{
+    const struct param_def *pd = param_find(name);
+
+    if (pd == 0)
+	return (def);
+    switch (pd->type) {
+    case PARAM_TIME:
+	return (param_time(name));
+    case PARAM_SIZE:
+	return (param_size(name));
+    case PARAM_INT:
+	return (param_int(name));
+    default:
+	return (atol(param_str(name)));
+    }
+}
+
+/* conf_str - string parameter, or a default */
+
+static const char *
+conf_str(const char *name, const char *def)
+{
+    return (param_find(name) ? param_str(name) : def);
+}
+
+/* conf_bool - boolean parameter, or a default */
+
+static int
+conf_bool(const char *name, int def)
+{
+    return (param_find(name) ? param_bool(name) : def);
+}
+
+/* cleanup_service_init - read the configuration */
+
+void
+cleanup_service_init(struct event_base *base)
+{
+    cleanup_base = base;
+    cleanup_cfg.myhostname = mem_strdup(conf_str("myhostname", "localhost"));
+    cleanup_cfg.myorigin = mem_strdup(conf_str("myorigin",
+					       cleanup_cfg.myhostname));
+    cleanup_cfg.mail_name = mem_strdup(conf_str("mail_name", "Postfix"));
+    cleanup_cfg.append_at_myorigin = conf_bool("append_at_myorigin", 1);
+    cleanup_cfg.long_queue_ids = conf_bool("enable_long_queue_ids", 0);
+    cleanup_cfg.message_size_limit = conf_num("message_size_limit", 10240000);
+    cleanup_cfg.header_size_limit = conf_num("header_size_limit", 102400);
+    cleanup_cfg.line_length_limit = conf_num("line_length_limit", 2048);
+    cleanup_cfg.hopcount_limit = conf_num("hopcount_limit", 50);
+    cleanup_cfg.delay_warning_time = conf_num("delay_warning_time", 0);
+    cleanup_cfg.duplicate_filter_limit =
+	conf_num("duplicate_filter_limit", 1000);
+    cleanup_cfg.attr_count_limit =
+	conf_num("queue_file_attribute_count_limit", 100);
+    cleanup_timeout = conf_num("ipc_timeout", 3600);
+    if (cleanup_timeout <= 0)
+	cleanup_timeout = 3600;
+    cleanup_rec_max = CLEANUP_REC_MIN_MAX;
+    if (cleanup_cfg.line_length_limit > 0
+	&& (size_t) cleanup_cfg.line_length_limit > cleanup_rec_max)
+	cleanup_rec_max = cleanup_cfg.line_length_limit;
+    if (cleanup_cfg.header_size_limit > 0
+	&& (size_t) cleanup_cfg.header_size_limit > cleanup_rec_max)
+	cleanup_rec_max = cleanup_cfg.header_size_limit;
+}
+
+/* conn_discard - remove the partial queue file */
+
+static void
+conn_discard(struct cleanup_conn *c)
+{
+    c->st = cleanup_state_free(c->st);
+    if (c->fp) {
+	(void) fclose(c->fp);
+	c->fp = 0;
+	if (unlink(c->path.data) < 0 && errno != ENOENT)
+	    msg_warn("remove %s: %m", c->path.data);
+    }
+}
+
+/* conn_free - release a connection */
+
+static void
+conn_free(struct cleanup_conn *c)
+{
+    conn_discard(c);
+    if (c->prev)
+	c->prev->next = c->next;
+    else
+	cleanup_conns = c->next;
+    if (c->next)
+	c->next->prev = c->prev;
+    bufferevent_free(c->bev);
+    vbuf_free(&c->id);
+    vbuf_free(&c->path);
+    vbuf_free(&c->reason);
+    mem_free(c);
+}
+
+/* conn_reply - send the one reply block and close when written */
+
+static void
+conn_reply(struct cleanup_conn *c, int status, const char *reason)
+{
+    struct vbuf buf = VBUF_INIT;
+
+    c->state = CONN_REPLY;
+    bufferevent_disable(c->bev, EV_READ);
+    attr_putf(&buf, "status", "%d", status);
+    if (status == 0)
+	attr_put(&buf, "queue_id", c->id.data);
+    else
+	attr_put(&buf, "reason", reason);
+    attr_end(&buf);
+    /* On failure the timeout frees the connection. */
+    if (bufferevent_write(c->bev, buf.data, buf.len) < 0)
+	msg_warn("%s: cannot queue reply to client",
+		 c->id.len ? c->id.data : "cleanup");
+    vbuf_free(&buf);
+}
+
+/* conn_reject - remember a failure; the reply waits for 'E' */
+
+static void
+conn_reject(struct cleanup_conn *c, int status, const char *reason)
+{
+    conn_discard(c);
+    c->status = status;
+    vbuf_set(&c->reason, reason);
+    c->state = CONN_SKIP;
+}
+
+/* conn_open - create incoming/ID for the first record */
+
+static int
+conn_open(struct cleanup_conn *c)
+{
+    struct vbuf why = VBUF_INIT;
+    int     fd;
+
+    if ((fd = qdir_create(QDIR_INCOMING, &c->id, &why)) < 0) {
+	msg_warn("queue file create error: %s", vbuf_str(&why));
+	vbuf_printf(&c->reason, "queue file create error: %s", vbuf_str(&why));
+	vbuf_free(&why);
+	conn_reject(c, EX_TEMPFAIL, c->reason.data);
+	return (-1);
+    }
+    vbuf_free(&why);
+    qdir_path(&c->path, QDIR_INCOMING, c->id.data);
+    if ((c->fp = fdopen(fd, "w+")) == 0) {
+	msg_warn("fdopen %s: %m", c->path.data);
+	(void) close(fd);
+	(void) unlink(c->path.data);
+	conn_reject(c, EX_TEMPFAIL, "queue file write error");
+	return (-1);
+    }
+    c->st = cleanup_state_create(c->fp, c->id.data, time((time_t *) 0),
+				 &cleanup_cfg);
+    return (0);
+}
+
+/* conn_complete - 'E' seen: make the file durable, then acknowledge */
+
+static void
+conn_complete(struct cleanup_conn *c)
+{
+    int     status;
+    int     fd;
+
+    if ((status = cleanup_state_finish(c->st)) != 0) {
+	conn_reject(c, status, cleanup_state_reason(c->st));
+	conn_reply(c, c->status, c->reason.data);
+	return;
+    }
+    fd = fileno(c->fp);
+    if (fchmod(fd, 0700) < 0 || fsync(fd) < 0) {
+	msg_warn("%s: queue file write error: %m", c->id.data);
+	conn_reject(c, EX_TEMPFAIL, "queue file write error");
+	conn_reply(c, c->status, c->reason.data);
+	return;
+    }
+    if (fclose(c->fp) != 0) {
+	c->fp = 0;
+	msg_warn("%s: queue file write error: %m", c->id.data);
+	(void) unlink(c->path.data);
+	conn_reject(c, EX_TEMPFAIL, "queue file write error");
+	conn_reply(c, c->status, c->reason.data);
+	return;
+    }
+    c->fp = 0;
+    c->st = cleanup_state_free(c->st);
+    conn_reply(c, 0, "");
+    if (trigger_send("public/qmgr", "W", 1) < 0 && msg_verbose)
+	msg_info("%s: cannot wake up qmgr: %m", c->id.data);
+}
+
+/* conn_record - one complete input record */
+
+static void
+conn_record(struct cleanup_conn *c, int type, const char *data, size_t len)
+{
+    int     status;
+
+    if (c->state == CONN_SKIP) {
+	if (type == REC_TYPE_END)
+	    conn_reply(c, c->status, c->reason.data);
+	return;
+    }
+    if (c->st == 0 && conn_open(c) < 0) {
+	if (type == REC_TYPE_END)
+	    conn_reply(c, c->status, c->reason.data);
+	return;
+    }
+    if ((status = cleanup_state_record(c->st, type, data, len)) != 0) {
+	conn_reject(c, status, cleanup_state_reason(c->st));
+	if (type == REC_TYPE_END)
+	    conn_reply(c, c->status, c->reason.data);
+	return;
+    }
+    if (cleanup_state_done(c->st))
+	conn_complete(c);
+}
+
+/* conn_read - parse every complete record in the input buffer */
+
+static void
+conn_read(struct bufferevent *bev, void *ctx)
+{
+    struct cleanup_conn *c = ctx;
+    struct evbuffer *in = bufferevent_get_input(bev);
+    size_t  avail = evbuffer_get_length(in);
+    const unsigned char *buf;
+    size_t  pos = 0;
+    size_t  off;
+    size_t  len;
+    long    n;
+    int     type;
+
+    if (avail == 0 || c->state == CONN_REPLY)
+	return;
+    buf = evbuffer_pullup(in, -1);
+    while (pos < avail && c->state != CONN_REPLY) {
+	n = rec_parse(buf + pos, avail - pos, cleanup_rec_max, &type, &off,
+		      &len);
+	if (n == 0)
+	    break;
+	if (n < 0) {
+	    msg_warn("%s: malformed or oversized input record",
+		     c->id.len ? c->id.data : "cleanup");
+	    evbuffer_drain(in, avail);
+	    conn_reject(c, EX_DATAERR, "malformed input record");
+	    conn_reply(c, c->status, c->reason.data);
+	    return;
+	}
+	conn_record(c, type, (const char *) buf + pos + off, len);
+	pos += n;
+    }
+    evbuffer_drain(in, pos);
+}
+
+/* conn_write - the reply is out: done */
+
+static void
+conn_write(struct bufferevent *bev, void *ctx)
+{
+    struct cleanup_conn *c = ctx;
+
+    if (c->state == CONN_REPLY
+	&& evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+	conn_free(c);
+}
+
+/* conn_event - EOF, error or timeout */
+
+static void
+conn_event(struct bufferevent *bev, short what, void *ctx)
+{
+    struct cleanup_conn *c = ctx;
+
+    if (what & BEV_EVENT_TIMEOUT)
+	msg_warn("%s: timeout after %ld seconds %s client",
+		 c->id.len ? c->id.data : "cleanup", cleanup_timeout,
+		 c->state == CONN_REPLY ? "writing to" : "reading from");
+    else if ((what & BEV_EVENT_ERROR) && c->state != CONN_READ)
+	msg_warn("%s: client connection error: %m",
+		 c->id.len ? c->id.data : "cleanup");
+    else if (c->st != 0 && c->state == CONN_READ)
+	msg_warn("%s: premature end of input from client", c->id.data);
+    conn_free(c);
+}
+
+/* cleanup_service_accept - serve one client */
+
+void
+cleanup_service_accept(int fd)
+{
+    struct cleanup_conn *c = mem_calloc(1, sizeof(*c));
+    struct timeval tv;
+
+    c->bev = bufferevent_socket_new(cleanup_base, fd, BEV_OPT_CLOSE_ON_FREE);
+    if (c->bev == 0) {
+	msg_warn("cannot create bufferevent for client");
+	(void) close(fd);
+	mem_free(c);
+	return;
+    }
+    c->state = CONN_READ;
+    c->next = cleanup_conns;
+    if (cleanup_conns)
+	cleanup_conns->prev = c;
+    cleanup_conns = c;
+    tv.tv_sec = cleanup_timeout;
+    tv.tv_usec = 0;
+    bufferevent_setcb(c->bev, conn_read, conn_write, conn_event, c);
+    bufferevent_set_timeouts(c->bev, &tv, &tv);
+    bufferevent_setwatermark(c->bev, EV_READ, 0, cleanup_rec_max + 65536);
+    bufferevent_enable(c->bev, EV_READ);
+}
+
+/* cleanup_service_stop - remove partial files on the way out */
+
+void
+cleanup_service_stop(void)
+{
+    while (cleanup_conns)
+	conn_free(cleanup_conns);
+}
