@@ -1289,14 +1289,16 @@ const char *
 param_str(const char *name)
 {
 	int i = param_must_index(name, "param_str");
-	struct vbuf out = VBUF_INIT, why = VBUF_INIT;
+	static struct vbuf why = VBUF_INIT;
+	struct vbuf out = VBUF_INIT;
 
 	if (param_cache[i] != NULL)
 		return (param_cache[i]);
-	if (cfg_expand(&out, param_raw(name), param_lookup, NULL, &why) < 0)
+	if (cfg_expand(&out, param_raw(name), param_lookup, NULL, &why) < 0) {
+		vbuf_free(&out);
 		msg_fatal("%sparameter %s: %s", param_where(name), name,
 		    vbuf_str(&why));
-	vbuf_free(&why);
+	}
 	vbuf_str(&out);
 	param_cache[i] = vbuf_export(&out);
 	return (param_cache[i]);
@@ -1452,8 +1454,15 @@ param_load(const char *config_dir)
 	    param_default_dir();
 	vbuf_printf(&path, "%s/main.cf", dir);
 	c = cfg_create();
-	if (cfg_load(c, vbuf_str(&path), &why) < 0)
-		msg_fatal("%s", vbuf_str(&why));
+	if (cfg_load(c, vbuf_str(&path), &why) < 0) {
+		static char text[2048];
+
+		snprintf(text, sizeof(text), "%s", vbuf_str(&why));
+		cfg_free(c);
+		vbuf_free(&path);
+		vbuf_free(&why);
+		msg_fatal("%s", text);
+	}
 	vbuf_free(&why);
 	if (setenv("MAIL_CONFIG", dir, 1) != 0)
 		msg_fatal("setenv MAIL_CONFIG: %m");
@@ -1491,8 +1500,10 @@ param_override(const char *name_eq_value)
 	param_ready();
 	while (isspace((unsigned char)*name))
 		name++;
-	if ((eq = strchr(name, '=')) == NULL || eq == name)
+	if ((eq = strchr(name, '=')) == NULL || eq == name) {
+		mem_free(copy);
 		msg_fatal("bad parameter override: \"%s\"", name_eq_value);
+	}
 	value = eq + 1;
 	end = eq;
 	while (end > name && isspace((unsigned char)end[-1]))
@@ -1503,13 +1514,16 @@ param_override(const char *name_eq_value)
 	end = value + strlen(value);
 	while (end > value && isspace((unsigned char)end[-1]))
 		*--end = 0;
-	if (*name == 0 || strpbrk(name, " \t") != NULL)
+	if (*name == 0 || strpbrk(name, " \t") != NULL) {
+		mem_free(copy);
 		msg_fatal("bad parameter override: \"%s\"", name_eq_value);
+	}
 	cfg_set(param_over, name, value);
-	param_refresh();
-	if ((d = param_find(name)) != NULL)
-		param_validate(d);
+	d = param_find(name);
 	mem_free(copy);
+	param_refresh();
+	if (d != NULL)
+		param_validate(d);
 }
 
 void

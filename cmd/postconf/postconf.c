@@ -1,0 +1,808 @@
+/*
+ * NAME
+ *	postconf - sluice configuration utility
+ * SYNOPSIS
+ *	postconf [-dhHnx] [-c config_dir] [-o name=value] [name ...]
+ *	postconf [-c config_dir] -e name=value ...
+ *	postconf [-c config_dir] -X name ...
+ *	postconf [-c config_dir] -# name ...
+ *	postconf [-c config_dir] -M [service[/type] ...]
+ * DESCRIPTION
+ *	postconf shows and edits main.cf and shows master.cf, as Postfix's
+ *	postconf(1) does.
+ *
+ *	Without options it prints every parameter sluice knows, sorted by
+ *	name, as "name = value" with main.cf settings over the compiled-in
+ *	defaults; values are raw ($name not expanded) with white space
+ *	runs collapsed to one space, and an empty value prints as "name =".
+ *	With names it prints those, in argument order; an unknown name is
+ *	reported as "warning: NAME: unknown parameter".
+ *
+ *	After the output, parameters that main.cf sets but nothing knows
+ *	are reported as "warning: DIR/main.cf: unused parameter: name=value"
+ *	(names that are referenced as $name in main.cf or master.cf, and
+ *	per-transport names such as relay_destination_concurrency_limit for
+ *	a master.cf service "relay", count as known).
+ *
+ *	Options:
+ *	-c config_dir	use config_dir/main.cf (sets MAIL_CONFIG).
+ *	-d		print defaults, ignoring main.cf.
+ *	-n		print only parameters set in main.cf (and
+ *			config_directory when -c or MAIL_CONFIG names a
+ *			non-default directory).
+ *	-h		print values only; -H names only.
+ *	-x		expand $name in values.
+ *	-o name=value	temporary override.
+ *	-e		edit main.cf (implied when an argument contains '='):
+ *			each "name=value" replaces the logical line that
+ *			sets name (continuation lines included, comments
+ *			kept) or is appended; the file is written to
+ *			main.cf.tmp, flushed and renamed. A missing main.cf
+ *			is created.
+ *	-X		remove the named parameters from main.cf.
+ *	-#		comment out the named parameters in main.cf.
+ *	-M		print master.cf entries, optionally only those that
+ *			match service or service/type, with the fields at
+ *			columns 0, 11, 17, 25, 33, 41, 49 and 57 (at least one
+ *			space apart); "{ text }" arguments keep their braces.
+ *			A request that matches nothing gives "warning:
+ *			unmatched request: "X"".
+ * DIAGNOSTICS
+ *	Problems go to standard error with the program name as typed.
+ *	Exit status 0 on success, 1 after a fatal error.
+ * SECURITY
+ *	Reads the configuration files; -e/-X/-# rewrite main.cf with the
+ *	invoking user's privileges. Runs no external commands.
+ * SEE ALSO
+ *	param(3), cfg(3); Postfix postconf(1), postconf(5).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "cfg.h"
+#include "mem.h"
+#include "msg.h"
+#include "param.h"
+#include "vbuf.h"
+
+#ifndef SLUICE_PREFIX
+#define SLUICE_PREFIX	"/usr/local"
+#endif
+#define POSTCONF_DEF_CONFIG_DIR	SLUICE_PREFIX "/etc/sluice"
+
+#define PC_DEFAULTS	(1<<0)		/* -d */
+#define PC_NONDEF	(1<<1)		/* -n */
+#define PC_VALUE_ONLY	(1<<2)		/* -h */
+#define PC_NAME_ONLY	(1<<3)		/* -H */
+#define PC_EXPAND	(1<<4)		/* -x */
+
+static const char *postconf_dir;	/* configuration directory */
+static int postconf_dir_is_default;
+
+/* ---- output --------------------------------------------------------- */
+
+/* postconf_normalize - collapse white space runs, trim the ends */
+
+static void
+postconf_normalize(struct vbuf *out, const char *value)
+{
+	const char *cp = value;
+	int pending = 0;
+
+	vbuf_reset(out);
+	for (; *cp; cp++) {
+		if (*cp == ' ' || *cp == '\t' || *cp == '\r' || *cp == '\n') {
+			pending = out->len > 0;
+			continue;
+		}
+		if (pending)
+			vbuf_putc(out, ' ');
+		pending = 0;
+		vbuf_putc(out, *cp);
+	}
+}
+
+/* postconf_lookup - -x expansion over main.cf, overrides and defaults */
+
+static const char *
+postconf_lookup(const char *name, void *ctx)
+{
+	int defaults_only = *(int *)ctx;
+	const struct param_def *d = param_find(name);
+
+	if (defaults_only)
+		return (d ? d->def : NULL);
+	if (d != NULL)
+		return (param_raw(name));
+	return (cfg_get(param_cfg(), name));
+}
+
+/* postconf_print - one output line */
+
+static void
+postconf_print(const char *name, const char *raw, int flags)
+{
+	static struct vbuf val = VBUF_INIT;
+	static struct vbuf exp = VBUF_INIT;
+	struct vbuf why = VBUF_INIT;
+
+	if (flags & PC_EXPAND) {
+		int defaults_only = (flags & PC_DEFAULTS) != 0;
+
+		vbuf_reset(&exp);
+		if (cfg_expand(&exp, raw, postconf_lookup, &defaults_only, &why) < 0)
+			msg_warn("%s: %s", name, vbuf_str(&why));
+		raw = vbuf_str(&exp);
+	}
+	vbuf_free(&why);
+	postconf_normalize(&val, raw);
+	if (flags & PC_NAME_ONLY)
+		printf("%s\n", name);
+	else if (flags & PC_VALUE_ONLY)
+		printf("%s\n", vbuf_str(&val));
+	else if (val.len == 0)
+		printf("%s =\n", name);
+	else
+		printf("%s = %s\n", name, val.data);
+}
+
+/* postconf_value - the value shown for a known parameter */
+
+static const char *
+postconf_value(const struct param_def *d, int flags)
+{
+	if (flags & PC_DEFAULTS)
+		return (d->def ? d->def : "");
+	return (param_raw(d->name));
+}
+
+/* postconf_is_nondefault - does -n show this known parameter? */
+
+static int
+postconf_is_nondefault(const char *name)
+{
+	if (strcmp(name, "config_directory") == 0 && !postconf_dir_is_default)
+		return (1);
+	return (param_is_set(name));
+}
+
+/* ---- unused parameter check ------------------------------------------ */
+
+static const char *postconf_service_suffixes[] = {
+	"_delivery_slot_cost", "_delivery_slot_discount", "_delivery_slot_loan",
+	"_destination_concurrency_failed_cohort_limit",
+	"_destination_concurrency_limit",
+	"_destination_concurrency_negative_feedback",
+	"_destination_concurrency_positive_feedback",
+	"_destination_rate_delay", "_destination_recipient_limit",
+	"_extra_recipient_limit", "_initial_destination_concurrency",
+	"_minimum_delivery_slots", "_recipient_limit",
+	"_recipient_refill_delay", "_recipient_refill_limit", "_time_limit",
+	NULL,
+};
+
+struct postconf_names {
+	char **v;
+	size_t n, cap;
+};
+
+static void
+postconf_names_add(struct postconf_names *s, const char *name, size_t len)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 32;
+		s->v = mem_realloc(s->v, s->cap * sizeof(char *));
+	}
+	s->v[s->n++] = mem_strndup(name, len);
+}
+
+static int
+postconf_names_has(const struct postconf_names *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (strcmp(s->v[i], name) == 0)
+			return (1);
+	return (0);
+}
+
+static void
+postconf_names_free(struct postconf_names *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		mem_free(s->v[i]);
+	mem_free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+/* postconf_scan_refs - remember every $name / ${name...} / $(name...) */
+
+static void
+postconf_scan_refs(struct postconf_names *refs, const char *text)
+{
+	const char *cp = text;
+
+	while ((cp = strchr(cp, '$')) != NULL) {
+		size_t len;
+
+		cp++;
+		if (*cp == '$') {
+			cp++;
+			continue;
+		}
+		if (*cp == '{' || *cp == '(')
+			cp++;
+		while (*cp == ' ' || *cp == '\t')
+			cp++;
+		for (len = 0; isalnum((unsigned char)cp[len]) || cp[len] == '_'; len++)
+			;
+		if (len > 0)
+			postconf_names_add(refs, cp, len);
+		cp += len;
+	}
+}
+
+static int
+postconf_strcmp(const void *a, const void *b)
+{
+	return (strcmp(*(char *const *)a, *(char *const *)b));
+}
+
+/*
+ * postconf_classify - split the main.cf names that the table does not know
+ * into user-defined ones (referenced as $name in main.cf or master.cf,
+ * named by a master.cf -o, or per-transport names of a master.cf service)
+ * and unused ones. Both lists come out sorted.
+ */
+static struct postconf_names postconf_user;	/* user-defined */
+static struct postconf_names postconf_unused;	/* nothing uses them */
+
+static void
+postconf_classify(void)
+{
+	struct cfg *c = param_cfg();
+	struct postconf_names refs = {0}, services = {0};
+	struct master_ent *ents;
+	size_t count, i;
+	struct vbuf path = VBUF_INIT;
+	int j;
+
+	for (i = 0; i < cfg_count(c); i++)
+		postconf_scan_refs(&refs, cfg_get(c, cfg_name_at(c, i)));
+	vbuf_printf(&path, "%s/master.cf", postconf_dir);
+	if (access(vbuf_str(&path), F_OK) == 0
+	    && master_cf_load(path.data, &ents, &count, NULL) == 0) {
+		for (i = 0; i < count; i++) {
+			postconf_names_add(&services, ents[i].service,
+			    strlen(ents[i].service));
+			for (j = 1; j < ents[i].argc; j++) {
+				const char *arg = ents[i].argv[j];
+
+				postconf_scan_refs(&refs, arg);
+				if (strcmp(ents[i].argv[j - 1], "-o") == 0)
+					postconf_names_add(&refs, arg, strcspn(arg, "= \t"));
+			}
+		}
+		master_cf_free(ents, count);
+	}
+	for (i = 0; i < cfg_count(c); i++) {
+		const char *name = cfg_name_at(c, i);
+		int used = postconf_names_has(&refs, name);
+		size_t k;
+
+		if (param_find(name) != NULL)
+			continue;
+		for (k = 0; !used && k < services.n; k++) {
+			size_t sl = strlen(services.v[k]);
+			const char **sfx;
+
+			if (strncmp(name, services.v[k], sl) != 0)
+				continue;
+			for (sfx = postconf_service_suffixes; *sfx; sfx++)
+				if (strcmp(name + sl, *sfx) == 0)
+					used = 1;
+		}
+		postconf_names_add(used ? &postconf_user : &postconf_unused, name,
+		    strlen(name));
+	}
+	if (postconf_user.n > 1)
+		qsort(postconf_user.v, postconf_user.n, sizeof(char *),
+		    postconf_strcmp);
+	if (postconf_unused.n > 1)
+		qsort(postconf_unused.v, postconf_unused.n, sizeof(char *),
+		    postconf_strcmp);
+	postconf_names_free(&refs);
+	postconf_names_free(&services);
+	vbuf_free(&path);
+}
+
+/* postconf_warn_unused - after the output, as Postfix does */
+
+static void
+postconf_warn_unused(void)
+{
+	size_t i;
+
+	for (i = 0; i < postconf_unused.n; i++)
+		msg_warn("%s/main.cf: unused parameter: %s=%s", postconf_dir,
+		    postconf_unused.v[i], cfg_get(param_cfg(), postconf_unused.v[i]));
+}
+
+/* ---- show parameters ------------------------------------------------- */
+
+/* postconf_show_one - a known or user-defined parameter */
+
+static void
+postconf_show_one(const char *name, int flags)
+{
+	const struct param_def *d = param_find(name);
+
+	if (d != NULL) {
+		if ((flags & PC_NONDEF) && !postconf_is_nondefault(name))
+			return;
+		postconf_print(name, postconf_value(d, flags), flags);
+	} else if (!(flags & PC_DEFAULTS)) {
+		postconf_print(name, cfg_get(param_cfg(), name), flags);
+	}
+}
+
+static void
+postconf_show(char **names, int flags)
+{
+	size_t count, i = 0, u = 0;
+	const struct param_def *tab = param_table(&count);
+	size_t nuser = (flags & PC_DEFAULTS) ? 0 : postconf_user.n;
+
+	if (*names == NULL) {
+		/* Merge the sorted table with the sorted user-defined names. */
+		while (i < count || u < nuser) {
+			if (u >= nuser || (i < count
+			    && strcmp(tab[i].name, postconf_user.v[u]) < 0))
+				postconf_show_one(tab[i++].name, flags);
+			else
+				postconf_show_one(postconf_user.v[u++], flags);
+		}
+		return;
+	}
+	for (; *names; names++) {
+		if (param_find(*names) == NULL
+		    && ((flags & PC_DEFAULTS)
+		        || !postconf_names_has(&postconf_user, *names))) {
+			msg_warn("%s: unknown parameter", *names);
+			continue;
+		}
+		postconf_show_one(*names, flags);
+	}
+}
+
+/* ---- edit main.cf ---------------------------------------------------- */
+
+#define EDIT_SET	1
+#define EDIT_REMOVE	2
+#define EDIT_COMMENT	3
+
+struct postconf_edit {
+	char *name;
+	char *value;			/* EDIT_SET only */
+	int found;
+};
+
+/* postconf_parse_assign - "name=value" or "name = value" */
+
+static void
+postconf_parse_assign(const char *arg, struct postconf_edit *e)
+{
+	const char *eq = strchr(arg, '=');
+	const char *np = arg, *ne, *vp, *ve;
+
+	while (isspace((unsigned char)*np))
+		np++;
+	if (eq == NULL)
+		msg_fatal("missing '=' after attribute name: \"%s\"", arg);
+	for (ne = eq; ne > np && isspace((unsigned char)ne[-1]); ne--)
+		;
+	if (ne == np)
+		msg_fatal("missing attribute name: \"%s\"", arg);
+	for (vp = eq + 1; isspace((unsigned char)*vp); vp++)
+		;
+	for (ve = vp + strlen(vp); ve > vp && isspace((unsigned char)ve[-1]); ve--)
+		;
+	if (strcspn(np, " \t\r\n") < (size_t)(ne - np))
+		msg_fatal("missing '=' after attribute name: \"%s\"", arg);
+	if (memchr(vp, '\n', (size_t)(ve - vp)) != NULL)
+		msg_fatal("bad value for parameter %.*s: contains newline",
+		    (int)(ne - np), np);
+	e->name = mem_strndup(np, (size_t)(ne - np));
+	e->value = mem_strndup(vp, (size_t)(ve - vp));
+}
+
+static struct postconf_edit *
+postconf_edit_find(struct postconf_edit *edits, int n, const char *name,
+    size_t len)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strlen(edits[i].name) == len
+		    && strncmp(edits[i].name, name, len) == 0)
+			return (&edits[i]);
+	return (NULL);
+}
+
+static int
+postconf_edit_cmp(const void *a, const void *b)
+{
+	return (strcmp(((const struct postconf_edit *)a)->name,
+	    ((const struct postconf_edit *)b)->name));
+}
+
+/* Output helpers that remember whether the file ends in a newline. */
+static int out_last = '\n';
+
+static void
+postconf_emit(FILE *dst, const char *text)
+{
+	if (*text) {
+		fputs(text, dst);
+		out_last = text[strlen(text) - 1];
+	}
+}
+
+static void
+postconf_emit2(FILE *dst, const char *a, const char *b)
+{
+	postconf_emit(dst, a);
+	postconf_emit(dst, b);
+}
+
+static void
+postconf_emit_entry(FILE *dst, const struct postconf_edit *e)
+{
+	if (out_last != '\n')
+		postconf_emit(dst, "\n");
+	postconf_emit2(dst, e->name, *e->value ? " = " : " =");
+	postconf_emit2(dst, e->value, "\n");
+}
+
+/* postconf_edit_file - rewrite main.cf with the edits applied */
+
+static void
+postconf_edit_file(struct postconf_edit *edits, int n, int mode)
+{
+	/* Static: still reachable if a fatal error ends the process. */
+	static struct vbuf path = VBUF_INIT, tmp = VBUF_INIT, line = VBUF_INIT;
+	FILE *src, *dst;
+	struct stat st;
+	mode_t perm = 0644;
+	int fd, ch, interesting = 0, i;
+
+	vbuf_reset(&path);
+	vbuf_reset(&tmp);
+	vbuf_printf(&path, "%s/main.cf", postconf_dir);
+	vbuf_printf(&tmp, "%s/main.cf.tmp", postconf_dir);
+	if ((src = fopen(path.data, "r")) == NULL && errno != ENOENT)
+		msg_fatal("open %s: %m", path.data);
+	if (src != NULL && fstat(fileno(src), &st) == 0)
+		perm = st.st_mode & 07777;
+	if (src == NULL && mode != EDIT_SET)
+		msg_fatal("open %s: %m", path.data);
+	if ((fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC, perm)) < 0)
+		msg_fatal("open %s: %m", tmp.data);
+	if (fchmod(fd, perm) < 0)
+		msg_fatal("chmod %s: %m", tmp.data);
+	if ((dst = fdopen(fd, "w")) == NULL)
+		msg_fatal("fdopen %s: %m", tmp.data);
+
+	while (src != NULL) {
+		const char *cp;
+
+		vbuf_reset(&line);
+		while ((ch = getc(src)) != EOF) {
+			vbuf_putc(&line, ch);
+			if (ch == '\n')
+				break;
+		}
+		if (line.len == 0)
+			break;
+		for (cp = line.data; isspace((unsigned char)*cp); cp++)
+			;
+		if (*cp == '#' || *cp == 0) {
+			/* Comment, blank line: always kept. */
+			postconf_emit(dst, line.data);
+		} else if (cp > line.data) {
+			/* Continuation: belongs to the entry before it. */
+			if (!interesting)
+				postconf_emit(dst, line.data);
+			else if (mode == EDIT_COMMENT)
+				postconf_emit2(dst, "#", line.data);
+		} else {
+			struct postconf_edit *e;
+
+			e = postconf_edit_find(edits, n, cp, strcspn(cp, " \t\r\n="));
+			interesting = e != NULL;
+			if (e == NULL) {
+				postconf_emit(dst, line.data);
+				continue;
+			}
+			if (e->found++ == 1)
+				msg_warn("%s: multiple entries for \"%s\"", path.data,
+				    e->name);
+			if (mode == EDIT_SET)
+				postconf_emit_entry(dst, e);
+			else if (mode == EDIT_COMMENT)
+				postconf_emit2(dst, "#", line.data);
+		}
+	}
+	if (out_last != '\n')
+		postconf_emit(dst, "\n");
+	if (mode == EDIT_SET) {
+		if (n > 1)
+			qsort(edits, (size_t)n, sizeof(*edits), postconf_edit_cmp);
+		for (i = 0; i < n; i++)
+			if (edits[i].found == 0)
+				postconf_emit_entry(dst, &edits[i]);
+	}
+	if (src != NULL && ferror(src))
+		msg_fatal("read %s: %m", path.data);
+	if (fflush(dst) != 0 || ferror(dst) || fsync(fileno(dst)) != 0)
+		msg_fatal("write %s: %m", tmp.data);
+	if (fclose(dst) != 0)
+		msg_fatal("close %s: %m", tmp.data);
+	if (src != NULL)
+		fclose(src);
+	if (rename(tmp.data, path.data) != 0)
+		msg_fatal("rename %s to %s: %m", tmp.data, path.data);
+	vbuf_free(&path);
+	vbuf_free(&tmp);
+	vbuf_free(&line);
+}
+
+static void
+postconf_edit(char **args, int mode)
+{
+	int n, i;
+	static struct postconf_edit *edits;	/* reachable at a fatal exit */
+
+	for (n = 0; args[n]; n++)
+		;
+	if (n == 0)
+		msg_fatal("no parameters specified");
+	edits = mem_calloc((size_t)n, sizeof(*edits));
+	for (i = 0; i < n; i++) {
+		if (mode == EDIT_SET) {
+			struct postconf_edit tmp = {0};
+			struct postconf_edit *dup;
+
+			postconf_parse_assign(args[i], &tmp);
+			/* A later assignment of the same name wins. */
+			if ((dup = postconf_edit_find(edits, i, tmp.name,
+			    strlen(tmp.name))) != NULL) {
+				mem_free(dup->value);
+				dup->value = tmp.value;
+				mem_free(tmp.name);
+				edits[i].name = mem_strdup("");
+				continue;
+			}
+			edits[i] = tmp;
+		} else {
+			if (strchr(args[i], '=') != NULL)
+				msg_fatal("-%c does not accept name=value: \"%s\"",
+				    mode == EDIT_REMOVE ? 'X' : '#', args[i]);
+			edits[i].name = mem_strdup(args[i]);
+		}
+	}
+	/* Drop placeholders of duplicates. */
+	{
+		int k = 0;
+
+		for (i = 0; i < n; i++) {
+			if (edits[i].name[0] == 0) {
+				mem_free(edits[i].name);
+				continue;
+			}
+			edits[k++] = edits[i];
+		}
+		n = k;
+	}
+	postconf_edit_file(edits, n, mode);
+	for (i = 0; i < n; i++) {
+		mem_free(edits[i].name);
+		mem_free(edits[i].value);
+	}
+	edits = mem_free(edits);
+}
+
+/* ---- master.cf ------------------------------------------------------- */
+
+static void
+postconf_master_print(const struct master_ent *e)
+{
+	static const int goal[8] = {0, 11, 17, 25, 33, 41, 49, 57};
+	struct vbuf out = VBUF_INIT;
+	const char *field;
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		field = i < 7 ? e->fields[i] : e->argv[0];
+		if (out.len > 0) {
+			do
+				vbuf_putc(&out, ' ');
+			while (out.len < (size_t)goal[i]);
+		}
+		vbuf_puts(&out, field);
+	}
+	for (i = 1; i < e->argc; i++) {
+		const char *arg = e->argv[i];
+
+		vbuf_putc(&out, ' ');
+		if (*arg == 0 || strpbrk(arg, " \t{}") != NULL)
+			vbuf_printf(&out, "{ %s }", arg);
+		else
+			vbuf_puts(&out, arg);
+	}
+	printf("%s\n", vbuf_str(&out));
+	vbuf_free(&out);
+}
+
+static void
+postconf_master(char **requests)
+{
+	static struct vbuf path = VBUF_INIT, why = VBUF_INIT;
+	struct master_ent *ents;
+	size_t count, i;
+	char **rp;
+	int *matched;
+	int nreq;
+
+	vbuf_printf(&path, "%s/master.cf", postconf_dir);
+	if (master_cf_load(path.data, &ents, &count, &why) < 0)
+		msg_fatal("%s", why.data);
+	for (nreq = 0; requests[nreq]; nreq++)
+		;
+	matched = mem_calloc((size_t)nreq + 1, sizeof(int));
+	for (i = 0; i < count; i++) {
+		int show = nreq == 0;
+
+		for (rp = requests; *rp; rp++) {
+			const char *slash = strchr(*rp, '/');
+			size_t sl = slash ? (size_t)(slash - *rp) : strlen(*rp);
+
+			if (strlen(ents[i].service) == sl
+			    && strncmp(ents[i].service, *rp, sl) == 0
+			    && (slash == NULL || strcmp(slash + 1, ents[i].type_name) == 0)) {
+				show = 1;
+				matched[rp - requests] = 1;
+			}
+		}
+		if (show)
+			postconf_master_print(&ents[i]);
+	}
+	for (rp = requests; *rp; rp++)
+		if (!matched[rp - requests])
+			msg_warn("unmatched request: \"%s\"", *rp);
+	mem_free(matched);
+	master_cf_free(ents, count);
+	vbuf_free(&path);
+	vbuf_free(&why);
+}
+
+/* ---- main ------------------------------------------------------------ */
+
+static void
+postconf_usage(void)
+{
+	msg_fatal("usage: %s [-c config_dir] [-d] [-e] [-h] [-H] [-M] [-n] "
+	    "[-o name=value] [-x] [-X] [-#] [name ...] [name=value ...]",
+	    msg_prog());
+}
+
+int
+main(int argc, char **argv)
+{
+	int flags = 0, edit = 0, master = 0, ch, i;
+	const char *config_dir = NULL;
+	static char **overrides;	/* static: still reachable at a fatal exit */
+	int noverrides = 0;
+	struct cfg *c;
+	static struct vbuf path = VBUF_INIT, why = VBUF_INIT;
+
+	msg_init(argv[0], MSG_STDERR | MSG_NOLOG);
+	overrides = mem_calloc((size_t)argc + 1, sizeof(char *));
+	while ((ch = getopt(argc, argv, "c:dehHMno:xX#")) != -1) {
+		switch (ch) {
+		case 'c':
+			config_dir = optarg;
+			break;
+		case 'd':
+			flags |= PC_DEFAULTS;
+			break;
+		case 'e':
+			edit = EDIT_SET;
+			break;
+		case 'h':
+			flags |= PC_VALUE_ONLY;
+			break;
+		case 'H':
+			flags |= PC_NAME_ONLY;
+			break;
+		case 'M':
+			master = 1;
+			break;
+		case 'n':
+			flags |= PC_NONDEF;
+			break;
+		case 'o':
+			overrides[noverrides++] = optarg;
+			break;
+		case 'x':
+			flags |= PC_EXPAND;
+			break;
+		case 'X':
+			edit = EDIT_REMOVE;
+			break;
+		case '#':
+			edit = EDIT_COMMENT;
+			break;
+		default:
+			postconf_usage();
+		}
+	}
+	argv += optind;
+
+	/* Where the configuration lives. */
+	if (config_dir != NULL) {
+		if (setenv("MAIL_CONFIG", config_dir, 1) != 0)
+			msg_fatal("setenv MAIL_CONFIG: %m");
+	} else if ((config_dir = getenv("MAIL_CONFIG")) == NULL || *config_dir == 0) {
+		config_dir = POSTCONF_DEF_CONFIG_DIR;
+	}
+	postconf_dir = config_dir;
+	postconf_dir_is_default = strcmp(config_dir, POSTCONF_DEF_CONFIG_DIR) == 0;
+
+	if (master) {
+		mem_free(overrides);
+		postconf_master(argv);
+		return (0);
+	}
+	if (edit == 0) {
+		for (i = 0; argv[i]; i++)
+			if (strchr(argv[i], '=') != NULL)
+				edit = EDIT_SET;
+	}
+	if (edit) {
+		mem_free(overrides);
+		postconf_edit(argv, edit);
+		return (0);
+	}
+
+	/* Show parameters; -d does not need a main.cf. */
+	c = cfg_create();
+	vbuf_printf(&path, "%s/main.cf", config_dir);
+	if (!(flags & PC_DEFAULTS) && cfg_load(c, path.data, &why) < 0) {
+		cfg_free(c);
+		msg_fatal("%s", why.data);
+	}
+	param_load_cfg(config_dir, c);
+	for (i = 0; i < noverrides; i++)
+		param_override(overrides[i]);
+	if (!(flags & PC_DEFAULTS))
+		postconf_classify();
+	postconf_show(argv, flags);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		msg_fatal("write error on standard output: %m");
+	if (!(flags & PC_DEFAULTS))
+		postconf_warn_unused();
+	mem_free(overrides);
+	vbuf_free(&path);
+	vbuf_free(&why);
+	return (0);
+}
