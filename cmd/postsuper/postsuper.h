@@ -1,0 +1,37 @@
+/*
+ * postsuper - private interfaces between the postsuper source files.
+ *
+ * postsuper.c: options, privileges, the order of work, summaries.
+ * postsuper_ops.c: per-message operations (-d -h -H -r -e -f).
+ *	void ps_op_id(enum ps_op op, const char *id, char **queues);
+ *		one ID, searched in the queues of the list that the
+ *		operation uses (two rounds); prints "ID: removed" etc.
+ *	void ps_op_all(enum ps_op op, char **queues);
+ *		every ready message of those queues; no per-message lines.
+ *	int  ps_is_message_queue(const char *queue);
+ * postsuper_repair.c: -s, -S (structure and names), -p (purge).
+ *	int  ps_repair(char **queues, int structure, int strict, int purge);
+ *		returns the number of files renamed to match their inode.
+ * The working directory is queue_directory.
+ */
+#ifndef SLUICE_POSTSUPER_H
+#define SLUICE_POSTSUPER_H
+
+enum ps_op {
+    PS_REQUEUE,				/* -r */
+    PS_DELETE,				/* -d */
+    PS_EXPIRE,				/* -e, first half of -f */
+    PS_HOLD,				/* -h */
+    PS_RELEASE,				/* -H, second half of -f */
+    PS_OP_COUNT
+};
+
+/* Messages affected per operation, for the summary lines. */
+extern unsigned long ps_count[PS_OP_COUNT];
+
+void ps_op_id(enum ps_op op, const char *id, char **queues);
+void ps_op_all(enum ps_op op, char **queues);
+int ps_is_message_queue(const char *queue);
+int ps_repair(char **queues, int structure, int strict, int purge);
+
+#endif
