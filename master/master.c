@@ -67,7 +67,7 @@
  * FILES
  *	queue_directory/pid/master.pid: the pid, right-aligned in a field of
  *	32 characters plus a newline, written once the master is up. The
- *	master holds an exclusive flock() on it while it runs, so a second
+ *	master holds a write lock (fcntl) on it while it runs, so a second
  *	master for the same queue refuses to start ("the sluice mail system
  *	is already running").
  * DIAGNOSTICS
@@ -94,6 +94,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -140,6 +141,17 @@ master_wait(pid_t child, int rfd)
 	}
 }
 
+/* master_fatal_stderr - until the master is up, fatal errors reach the
+ * terminal of `sluice start` too (after being logged) */
+
+static void
+master_fatal_stderr(const char *text)
+{
+	fprintf(stderr, "master: fatal: %s\n", text);
+	fflush(stderr);
+	exit(1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -152,7 +164,8 @@ main(int argc, char **argv)
 		;
 	if (null > 2)
 		close(null);
-	msg_init("master", MSG_STDERR);
+	msg_init("master", 0);
+	msg_fatal_hook(master_fatal_stderr);
 	umask(022);
 	while ((c = getopt(argc, argv, "c:dwv")) != -1) {
 		switch (c) {
@@ -174,6 +187,10 @@ main(int argc, char **argv)
 	}
 	if (optind < argc)
 		msg_fatal("usage: master [-c config_dir] [-d] [-w] [-v]");
+	if (master_foreground) {
+		msg_fatal_hook(NULL);
+		msg_init("master", MSG_STDERR);
+	}
 	param_load(config_dir);
 	param_log_open();
 

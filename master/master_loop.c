@@ -268,7 +268,7 @@ master_run(int ready_fd)
 			if (null > 2)
 				close(null);
 		}
-		msg_init("master", 0);
+		msg_fatal_hook(NULL);
 	}
 	event_base_dispatch(master_base);
 	msg_fatal("event loop ended unexpectedly");

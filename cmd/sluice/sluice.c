@@ -1,0 +1,141 @@
+/*
+ * NAME
+ *	sluice - control the sluice mail system
+ * SYNOPSIS
+ *	sluice [-v] [-c config_dir] command
+ *	sluice init DIR [PORT]
+ * DESCRIPTION
+ *	sluice plays the part of Postfix's postfix(1) command. Commands:
+ *
+ *	init DIR [PORT]
+ *		Create a self-contained unprivileged instance in DIR (made if
+ *		missing): DIR/main.cf (conf/main.cf plus queue_directory =
+ *		DIR/queue, maillog_file = DIR/log/maillog, inet_interfaces =
+ *		127.0.0.1, empty mydestination, mynetworks = 127.0.0.0/8,
+ *		daemon_directory and command_directory = the directory of
+ *		this sluice binary, mail_owner = the invoking user unless
+ *		root), DIR/master.cf (conf/master.cf with the SMTP server on
+ *		127.0.0.1:PORT, default 2525), DIR/log and the queue (as
+ *		check). An existing main.cf or master.cf is never
+ *		overwritten. With -c, the directory is config_dir and the
+ *		only argument is the optional PORT.
+ *	check	Validate main.cf (a bad value is fatal, naming file and
+ *		line) and master.cf, create every missing queue directory
+ *		with Postfix's modes (maildrop 0730, public 0710, pid 0755,
+ *		the others 0700), report directories with other modes. As
+ *		root, give the queue directories to mail_owner (maildrop and
+ *		public to group setgid_group), and fail with a clear message
+ *		when that user or group does not exist or cannot reach
+ *		queue_directory.
+ *	start	check, then start the master in the background. Returns 0
+ *		once the master runs, has created every endpoint and started
+ *		its children; exit 1 with the reason otherwise, or when the
+ *		mail system is already running.
+ *	start-fg
+ *		check, then run the master in the foreground (^C or SIGTERM
+ *		stops everything). Logging goes where main.cf says.
+ *	stop	Ask the master to stop (SIGTERM) and wait until it is gone
+ *		(at most 30 seconds); exit 1 when it is not running.
+ *	abort	Stop at once: the master kills every child with SIGKILL.
+ *	reload	Check the configuration and ask the master to re-read it
+ *		(SIGHUP).
+ *	status	Exit 0 and print "the sluice mail system is running: PID: N"
+ *		when the master runs, else exit 1.
+ *	flush	Ask qmgr to retry every deferred message now and pickup to
+ *		scan maildrop (as postqueue -f).
+ * OPTIONS
+ *	-c config_dir
+ *		The instance's configuration directory (else $MAIL_CONFIG,
+ *		else the compiled-in default).
+ *	-v	Verbose logging.
+ * DIAGNOSTICS
+ *	Messages go to standard error and to the log as
+ *	"SYSLOG_NAME/sluice-script: TEXT" (like postfix/postfix-script),
+ *	e.g. "starting the sluice mail system" and "fatal: the sluice mail
+ *	system is already running", where "sluice" is $mail_name.
+ *	Configuration errors are fatal with file and line. Exit status 0 on
+ *	success, 1 on any error.
+ * FILES
+ *	$config_directory/main.cf, $config_directory/master.cf,
+ *	$queue_directory/pid/master.pid.
+ * SECURITY
+ *	Run by root, sluice changes ownership of the queue directories and
+ *	signals the master; it never follows a command from the queue.
+ * SEE ALSO
+ *	master(8), postconf(1), Postfix postfix(1).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sluice.h"
+#include "msg.h"
+#include "param.h"
+
+#define SLUICE_USAGE \
+	"usage: sluice [-v] [-c config_dir] " \
+	"init|start|start-fg|stop|abort|reload|status|check|flush; " \
+	"sluice init DIR [PORT]"
+
+int
+main(int argc, char **argv)
+{
+	const char *config_dir = NULL, *cmd;
+	int c, nargs;
+
+	msg_init("sluice", MSG_STDERR);
+	while ((c = getopt(argc, argv, "+c:v")) != -1) {
+		switch (c) {
+		case 'c':
+			config_dir = optarg;
+			break;
+		case 'v':
+			msg_verbose++;
+			break;
+		default:
+			msg_fatal("%s", SLUICE_USAGE);
+		}
+	}
+	if (optind >= argc)
+		msg_fatal("%s", SLUICE_USAGE);
+	cmd = argv[optind];
+	nargs = argc - optind - 1;
+
+	if (strcmp(cmd, "init") == 0) {
+		if (config_dir != NULL && nargs <= 1)
+			return (sluice_init(config_dir,
+			    nargs ? argv[optind + 1] : NULL));
+		if (config_dir == NULL && (nargs == 1 || nargs == 2))
+			return (sluice_init(argv[optind + 1],
+			    nargs == 2 ? argv[optind + 2] : NULL));
+		msg_fatal("%s", SLUICE_USAGE);
+	}
+	if (nargs != 0)
+		msg_fatal("%s", SLUICE_USAGE);
+	if (strcmp(cmd, "start") && strcmp(cmd, "start-fg") &&
+	    strcmp(cmd, "stop") && strcmp(cmd, "abort") &&
+	    strcmp(cmd, "reload") && strcmp(cmd, "status") &&
+	    strcmp(cmd, "check") && strcmp(cmd, "flush"))
+		msg_fatal("unknown command: '%s'. %s", cmd, SLUICE_USAGE);
+
+	param_load(config_dir);
+	sluice_script_msgs();
+	if (strcmp(cmd, "check") == 0) {
+		sluice_check();
+		return (0);
+	}
+	if (strcmp(cmd, "start") == 0)
+		return (sluice_start(0));
+	if (strcmp(cmd, "start-fg") == 0)
+		return (sluice_start(1));
+	if (strcmp(cmd, "stop") == 0)
+		return (sluice_stop(0));
+	if (strcmp(cmd, "abort") == 0)
+		return (sluice_stop(1));
+	if (strcmp(cmd, "reload") == 0)
+		return (sluice_reload());
+	if (strcmp(cmd, "status") == 0)
+		return (sluice_status());
+	return (sluice_flush());
+}

@@ -1,0 +1,46 @@
+#ifndef SLUICE_SLUICE_H
+#define SLUICE_SLUICE_H
+/*
+ * NAME
+ *	sluice.h - private interface of the sluice control command
+ * SYNOPSIS
+ *	#include "sluice.h"
+ * DESCRIPTION
+ *	sluice_script_msgs() switches diagnostics to the
+ *	"SYSLOG_NAME/sluice-script: " prefix (stderr and log) once main.cf
+ *	is loaded, as Postfix's postfix-script does.
+ *
+ *	sluice_init() writes a new instance (sluice_init.c).
+ *
+ *	sluice_check() checks main.cf and master.cf and creates the missing
+ *	queue directories with Postfix's modes (and, as root, ownership);
+ *	fatal with file and line on configuration errors (sluice_check.c).
+ *
+ *	sluice_master_pid() tells whether a master holds the lock on
+ *	queue_directory/pid/master.pid: 1 and *pid (0 while the master is
+ *	still starting), or 0. sluice_start(), sluice_stop() etc. implement
+ *	the commands; they return the exit status (sluice_ctl.c).
+ *
+ *	sluice_main_cf and sluice_master_cf are conf/main.cf and
+ *	conf/master.cf (sluice_conf.c).
+ */
+#include <sys/types.h>
+
+extern const char sluice_main_cf[];
+extern const char sluice_master_cf[];
+
+void    sluice_script_msgs(void);
+const char *sluice_mail_name(void);
+const char *sluice_param(const char *name, const char *fallback);
+
+int     sluice_init(const char *dir, const char *port);
+void    sluice_check(void);
+
+int     sluice_master_pid(pid_t *pid);
+int     sluice_status(void);
+int     sluice_start(int foreground);
+int     sluice_stop(int abort_);
+int     sluice_reload(void);
+int     sluice_flush(void);
+
+#endif

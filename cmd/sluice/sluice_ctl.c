@@ -1,0 +1,224 @@
+/*
+ * sluice_ctl - start, stop, abort, reload, status, flush; see sluice.h.
+ *
+ * Implementation notes. "Is the master running?" is answered by the
+ * write lock the master holds on pid/master.pid (F_GETLK: takes no lock,
+ * names the holder), never by kill(pid, 0) on a possibly stale number.
+ * start runs `master -w`, which returns only when the master has made
+ * every endpoint and started its children (or failed, with the reason on
+ * standard error, or timed out after 10 seconds). Every wait here is
+ * bounded.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
+
+#include "sluice.h"
+#include "mem.h"
+#include "msg.h"
+#include "param.h"
+#include "qdir.h"
+#include "server.h"
+#include "vbuf.h"
+
+#define SLUICE_STOP_WAIT	30	/* seconds `stop` waits for the master */
+#define SLUICE_POLL_MS		100
+
+/* sluice_param - a parameter's value, or fallback if sluice lacks it */
+
+const char *
+sluice_param(const char *name, const char *fallback)
+{
+	if (param_find(name) == NULL)
+		return (fallback);
+	return (param_str(name));
+}
+
+/* sluice_mail_name - $mail_name, "sluice" if empty */
+
+const char *
+sluice_mail_name(void)
+{
+	const char *v = sluice_param("mail_name", "");
+
+	return (*v ? v : "sluice");
+}
+
+/* sluice_script_msgs - "SYSLOG_NAME/sluice-script: " on stderr and log */
+
+void
+sluice_script_msgs(void)
+{
+	char prog[128];
+
+	snprintf(prog, sizeof(prog), "%s/sluice-script",
+	    sluice_param("syslog_name", "sluice"));
+	msg_init(prog, MSG_STDERR);
+	param_log_open();
+}
+
+/* sluice_master_pid - does a master hold the lock? */
+
+int
+sluice_master_pid(pid_t *pid)
+{
+	struct vbuf path = VBUF_INIT;
+	struct flock lock;
+	int fd;
+
+	vbuf_printf(&path, "%s/pid/master.pid", param_str("queue_directory"));
+	fd = open(vbuf_str(&path), O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			msg_fatal("open %s: %m", vbuf_str(&path));
+		vbuf_free(&path);
+		return (0);
+	}
+	memset(&lock, 0, sizeof(lock));
+	lock.l_type = F_WRLCK;
+	lock.l_whence = SEEK_SET;
+	if (fcntl(fd, F_GETLK, &lock) < 0)
+		msg_fatal("test lock %s: %m", vbuf_str(&path));
+	close(fd);
+	vbuf_free(&path);
+	if (lock.l_type == F_UNLCK)
+		return (0);
+	*pid = lock.l_pid;
+	return (1);
+}
+
+/* sluice_sleep_ms - a short pause in a bounded poll loop */
+
+static void
+sluice_sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+int
+sluice_status(void)
+{
+	pid_t pid;
+
+	if (!sluice_master_pid(&pid)) {
+		msg_info("the %s mail system is not running",
+		    sluice_mail_name());
+		return (1);
+	}
+	msg_info("the %s mail system is running: PID: %ld", sluice_mail_name(),
+	    (long)pid);
+	return (0);
+}
+
+int
+sluice_start(int foreground)
+{
+	struct vbuf master = VBUF_INIT;
+	const char *argv[6];
+	pid_t pid;
+	int status, n = 0;
+
+	if (sluice_master_pid(&pid))
+		msg_fatal("the %s mail system is already running",
+		    sluice_mail_name());
+	sluice_check();
+	vbuf_printf(&master, "%s/master", param_str("daemon_directory"));
+	if (access(vbuf_str(&master), X_OK) < 0)
+		msg_fatal("%s: %m (check daemon_directory in %s)",
+		    vbuf_str(&master), param_main_cf_path());
+	msg_info("starting the %s mail system", sluice_mail_name());
+
+	argv[n++] = "master";
+	argv[n++] = "-c";
+	argv[n++] = param_config_dir();
+	argv[n++] = foreground ? "-d" : "-w";
+	if (msg_verbose)
+		argv[n++] = "-v";
+	argv[n] = NULL;
+	fflush(stdout);
+	fflush(stderr);
+	if (foreground) {
+		execv(vbuf_str(&master), (char *const *)argv);
+		msg_fatal("execute %s: %m", vbuf_str(&master));
+	}
+	if ((pid = fork()) < 0)
+		msg_fatal("fork: %m");
+	if (pid == 0) {
+		execv(vbuf_str(&master), (char *const *)argv);
+		msg_warn("execute %s: %m", vbuf_str(&master));
+		_exit(1);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			msg_fatal("waitpid: %m");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+	    !sluice_master_pid(&pid))
+		msg_fatal("mail system startup failed");
+	vbuf_free(&master);
+	return (0);
+}
+
+int
+sluice_stop(int abort_)
+{
+	pid_t pid, now;
+	int i;
+
+	if (!sluice_master_pid(&pid))
+		msg_fatal("the %s mail system is not running",
+		    sluice_mail_name());
+	msg_info("%s the %s mail system", abort_ ? "aborting" : "stopping",
+	    sluice_mail_name());
+	if (kill(pid, abort_ ? SIGQUIT : SIGTERM) < 0)
+		msg_fatal("cannot signal the master (pid %ld): %m", (long)pid);
+	for (i = 0; i < SLUICE_STOP_WAIT * 1000 / SLUICE_POLL_MS; i++) {
+		if (!sluice_master_pid(&now))
+			return (0);
+		if (i == 1000 / SLUICE_POLL_MS)
+			msg_info("waiting for the %s mail system to terminate",
+			    sluice_mail_name());
+		sluice_sleep_ms(SLUICE_POLL_MS);
+	}
+	msg_fatal("the %s mail system did not stop within %d seconds "
+		  "(master pid %ld)",
+	    sluice_mail_name(), SLUICE_STOP_WAIT, (long)pid);
+}
+
+int
+sluice_reload(void)
+{
+	pid_t pid;
+
+	if (!sluice_master_pid(&pid))
+		msg_fatal("the %s mail system is not running",
+		    sluice_mail_name());
+	sluice_check();
+	msg_info("refreshing the %s mail system", sluice_mail_name());
+	if (kill(pid, SIGHUP) < 0)
+		msg_fatal("cannot signal the master (pid %ld): %m", (long)pid);
+	return (0);
+}
+
+int
+sluice_flush(void)
+{
+	pid_t pid;
+
+	if (!sluice_master_pid(&pid))
+		msg_fatal("Cannot flush mail queue - mail system is down");
+	qdir_chdir();
+	if (trigger_send("public/qmgr", "FADI", 4) < 0)
+		msg_fatal("Cannot flush mail queue - mail system is down");
+	if (trigger_send("public/pickup", "W", 1) < 0)
+		msg_warn("cannot wake up pickup: %m");
+	return (0);
+}
