@@ -262,8 +262,10 @@ qmgr_active_done(struct qmgr_message *msg)
 		    (msg->flags & QMGR_MSG_FORCE_EXPIRE) ?
 		    "force-expired" : "expired");
 		qmgr_active_mark_all_done(msg);
-		msg_warn("%s: sender non-delivery notification not sent:"
-		    " bounce notices are not implemented yet", msg->queue_id);
+		if (*msg->env.sender)
+			msg_warn("%s: sender non-delivery notification not sent:"
+			    " bounce notices are not implemented yet",
+			    msg->queue_id);
 	}
 	qdir_path(&path, QDIR_ACTIVE, msg->queue_id);
 	if (unlink(path.data) < 0) {
