@@ -1355,13 +1355,7 @@ param_time(const char *name)
 int
 param_bool(const char *name)
 {
-	const char *s = param_str(name);
-	int v = param_conv_bool(s);
-
-	if (v < 0)
-		msg_fatal("%sbad boolean configuration: %s = %s",
-		    param_where(name), name, s);
-	return (v);
+	return (param_conv_bool(param_str(name)) == 1);
 }
 
 char  **
@@ -1410,7 +1404,9 @@ param_validate(const struct param_def *d)
 {
 	switch (d->type) {
 	case PARAM_BOOL:
-		(void)param_bool(d->name);
+		if (param_conv_bool(param_str(d->name)) < 0)
+			msg_fatal("%sbad boolean configuration: %s = %s",
+			    param_where(d->name), d->name, param_str(d->name));
 		break;
 	case PARAM_INT:
 	case PARAM_SIZE:

@@ -427,6 +427,11 @@ static void test_accessor_rejects_bad_expanded_value(void **state)
                  "bad numerical configuration: postscreen_dnsbl_allowlist_threshold = lots");
     load("postscreen_dnsbl_whitelist_threshold = 3\n");
     assert_int_equal(param_int("postscreen_dnsbl_allowlist_threshold"), 3);
+    /* param_bool() is 1 only for yes/true/1, 0 for anything else. */
+    load("smtpd_per_record_deadline = maybe\n");
+    assert_int_equal(param_bool("smtpd_per_request_deadline"), 0);
+    load("smtpd_per_record_deadline = TRUE\n");
+    assert_int_equal(param_bool("smtpd_per_request_deadline"), 1);
 }
 
 int main(void)
