@@ -104,6 +104,28 @@ sluice_sleep_ms(long ms)
 		;
 }
 
+/* sluice_alive - pid exists and is not a zombie waiting for its reaper */
+
+static int
+sluice_alive(pid_t pid)
+{
+	char path[64], buf[256], *paren;
+	FILE *fp;
+	int alive = 1;
+
+	if (kill(pid, 0) < 0 && errno == ESRCH)
+		return (0);
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return (errno != ENOENT);
+	if (fgets(buf, sizeof(buf), fp) != NULL &&
+	    (paren = strrchr(buf, ')')) != NULL && paren[1] == ' ' &&
+	    (paren[2] == 'Z' || paren[2] == 'X'))
+		alive = 0;
+	fclose(fp);
+	return (alive);
+}
+
 int
 sluice_status(void)
 {
@@ -181,7 +203,7 @@ sluice_stop(int abort_)
 	if (kill(pid, abort_ ? SIGQUIT : SIGTERM) < 0)
 		msg_fatal("cannot signal the master (pid %ld): %m", (long)pid);
 	for (i = 0; i < SLUICE_STOP_WAIT * 1000 / SLUICE_POLL_MS; i++) {
-		if (!sluice_master_pid(&now))
+		if (!sluice_master_pid(&now) && !sluice_alive(pid))
 			return (0);
 		if (i == 1000 / SLUICE_POLL_MS)
 			msg_info("waiting for the %s mail system to terminate",

@@ -1,0 +1,161 @@
+# sluice control command: init (files, modes, port, no overwrite), check
+# (creates missing directories, names file and line of a bad value),
+# start/status/stop with their exit codes, double start, the pid file, a
+# failed start, and two instances side by side.
+. "$(dirname "$0")/lib.sh"
+for p in sluice master; do
+  [ -x "$B/$p" ] || skip "bin/$p not built yet"
+done
+# Run as root, the daemons drop to mail_owner and must reach the queue.
+chmod 755 "$WORK"
+S="$B/sluice"
+ROOT=${SLUICE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+BINDIR=$(cd "$B" && pwd -P)
+A="$WORK/a"
+BI="$WORK/b"
+INSTANCES="$A $BI"
+
+mode() { stat -c %a "$1"; }
+# alive PID: the process exists and is not a zombie awaiting its reaper.
+alive() { [ -n "$(ps -o stat= -p "$1" 2>/dev/null | grep -v '^Z')" ]; }
+children_of() { ps -o pid= --ppid "$1" 2>/dev/null | tr -d ' '; }
+listening() { python3 -c "import socket; socket.create_connection(('127.0.0.1', $1), 1)"; }
+
+# ---- init ----------------------------------------------------------------
+pa=$(free_port)
+"$S" init "$A" "$pa" >init.out 2>init.err || { cat init.err; fail "sluice init exit $?"; }
+for f in main.cf master.cf; do [ -f "$A/$f" ] || fail "init did not write $f"; done
+[ -d "$A/log" ] || fail "init did not create log/"
+for line in "queue_directory = $A/queue" "maillog_file = $A/log/maillog" \
+    "inet_interfaces = 127.0.0.1" "mydestination =" "mynetworks = 127.0.0.0/8" \
+    "daemon_directory = $BINDIR" "command_directory = $BINDIR"; do
+  grep -qxF "$line" "$A/main.cf" || fail "main.cf lacks \"$line\""
+done
+grep -q "^maillog_file_prefixes = .*$A" "$A/main.cf" || fail "maillog_file_prefixes does not admit $A"
+if [ "$(id -u)" != 0 ]; then
+  grep -qxF "mail_owner = $(id -un)" "$A/main.cf" || fail "mail_owner is not the invoking user"
+fi
+grep -Eq "^127\.0\.0\.1:$pa +inet +n +- +n +- +- +smtpd\$" "$A/master.cf" ||
+  { cat "$A/master.cf"; fail "master.cf has no smtpd on 127.0.0.1:$pa"; }
+# The defaults are conf/main.cf and conf/master.cf (what make install installs).
+n=$(wc -c < "$ROOT/conf/main.cf")
+head -c "$n" "$A/main.cf" | cmp -s - "$ROOT/conf/main.cf" || fail "main.cf does not start with conf/main.cf"
+sed "s/^smtp      inet .*/127.0.0.1:$pa inet  n       -       n       -       -       smtpd/" \
+  "$ROOT/conf/master.cf" | cmp -s - "$A/master.cf" || fail "master.cf differs from conf/master.cf"
+for d in incoming active deferred hold corrupt saved defer bounce trace flush private; do
+  assert_eq 700 "$(mode "$A/queue/$d")" "mode of queue/$d"
+done
+assert_eq 730 "$(mode "$A/queue/maildrop")" "mode of queue/maildrop"
+assert_eq 710 "$(mode "$A/queue/public")" "mode of queue/public"
+assert_eq 755 "$(mode "$A/queue/pid")" "mode of queue/pid"
+ok "init writes main.cf, master.cf (port $pa), log/ and the queue with Postfix's modes"
+
+"$S" init "$WORK/dflt" >/dev/null 2>&1 || fail "init without a port"
+grep -Eq '^127\.0\.0\.1:2525 +inet ' "$WORK/dflt/master.cf" || fail "default port is not 2525"
+
+echo "# mine" >> "$A/main.cf"
+sum=$(md5sum < "$A/main.cf")
+"$S" init "$A" "$pa" >/dev/null 2>err && fail "init over an existing instance succeeded"
+grep -q "main.cf already exists" err || { cat err; fail "no clear refusal message"; }
+assert_eq "$sum" "$(md5sum < "$A/main.cf")" "main.cf after a refused init"
+ok "init refuses to overwrite an existing main.cf"
+
+# ---- check ---------------------------------------------------------------
+rm -rf "$A/queue/maildrop" "$A/queue/deferred" "$A/queue/public"
+"$S" -c "$A" check 2>err || { cat err; fail "check exit $?"; }
+assert_eq 730 "$(mode "$A/queue/maildrop")" "mode of re-created maildrop"
+assert_eq 700 "$(mode "$A/queue/deferred")" "mode of re-created deferred"
+assert_eq 710 "$(mode "$A/queue/public")" "mode of re-created public"
+ok "check re-creates missing queue directories"
+
+cp "$A/main.cf" main.cf.good
+echo "minimal_backoff_time = abc" >> "$A/main.cf"
+line=$(wc -l < "$A/main.cf")
+"$S" -c "$A" check 2>err && fail "check accepted minimal_backoff_time = abc"
+grep -q "main.cf, line $line: .*minimal_backoff_time" err || { cat err; fail "error does not name file+line"; }
+"$S" -c "$A" start 2>err && fail "start with a bad main.cf succeeded"
+cp main.cf.good "$A/main.cf"
+
+cp "$A/master.cf" master.cf.good
+echo "broken  unix  -" >> "$A/master.cf"
+line=$(wc -l < "$A/master.cf")
+"$S" -c "$A" check 2>err && fail "check accepted a broken master.cf"
+grep -q "master.cf, line $line" err || { cat err; fail "master.cf error does not name file+line"; }
+cp master.cf.good "$A/master.cf"
+ok "check reports bad main.cf / master.cf lines with file and line, non-zero exit"
+
+# ---- start / status / stop ------------------------------------------------
+"$S" -c "$A" status >/dev/null 2>err && fail "status before start exited 0"
+grep -q "the sluice mail system is not running" err || { cat err; fail "status message"; }
+"$S" -c "$A" stop 2>err && fail "stop while stopped exited 0"
+grep -q "is not running" err || { cat err; fail "stop message when not running"; }
+
+"$S" -c "$A" start 2>err || { cat err; tail "$A/log/maillog"; fail "start exit $?"; }
+grep -q "starting the sluice mail system" err || fail "no starting message"
+"$S" -c "$A" status 2>err || fail "status after start exited non-zero"
+pid=$(sed -n 's/.*is running: PID: \([0-9][0-9]*\)$/\1/p' err)
+[ -n "$pid" ] || { cat err; fail "status did not print the PID"; }
+# pid file: the pid right-aligned in 32 characters, then a newline.
+assert_eq "$(printf '%32s\n' "$pid" | od -c)" "$(od -c < "$A/queue/pid/master.pid")" "pid file format"
+kill -0 "$pid" 2>/dev/null || fail "pid $pid is not alive"
+tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q '^master ' || fail "pid $pid is not the master"
+grep -q "master\[$pid\]: daemon started -- version [0-9.]*, configuration $A\$" "$A/log/maillog" ||
+  { cat "$A/log/maillog"; fail "no daemon started line"; }
+[ -S "$A/queue/public/qmgr" ] || [ ! -x "$B/qmgr" ] || fail "no public/qmgr socket"
+if [ -x "$B/smtpd" ]; then
+  wait_for 5 listening "$pa" || fail "nothing listens on 127.0.0.1:$pa"
+fi
+kids=$(children_of "$pid")
+[ -n "$kids" ] || fail "the master started no children"
+ok "start: status 0 with PID $pid, pid file, log line, endpoints, children"
+
+"$S" -c "$A" start 2>err && fail "second start exited 0"
+grep -q "fatal: the sluice mail system is already running" err || { cat err; fail "double start message"; }
+"$S" -c "$A" status 2>err || fail "status after double start"
+grep -q "PID: $pid\$" err || fail "the first master was replaced"
+ok "double start refused"
+
+"$S" -c "$A" stop 2>err || { cat err; fail "stop exit $?"; }
+grep -q "stopping the sluice mail system" err || fail "no stopping message"
+alive "$pid" && fail "master $pid still alive after stop returned"
+for k in $kids; do alive "$k" && fail "child $k still alive after stop"; done
+[ -e "$A/queue/pid/master.pid" ] && fail "pid file left behind"
+grep -q "master\[$pid\]: terminating on signal 15" "$A/log/maillog" || fail "no terminating line"
+"$S" -c "$A" status >/dev/null 2>&1 && fail "status after stop exited 0"
+"$S" -c "$A" flush 2>/dev/null && fail "flush while stopped exited 0"
+ok "stop waits for the master and its children; status 1 afterwards"
+
+# ---- a start that cannot work fails with the reason ------------------------
+if [ -x "$B/smtpd" ]; then
+  pc=$(free_port)
+  python3 -c "
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', $pc)); s.listen(1); time.sleep(60)" &
+blocker=$!; remember $blocker
+wait_for 5 listening "$pc" || fail "blocker did not listen"
+  "$S" init "$WORK/c" "$pc" >/dev/null 2>&1 || fail "init c"
+  "$S" -c "$WORK/c" start 2>err && fail "start on a busy port exited 0"
+  grep -q "127.0.0.1:$pc.*Address already in use" err || { cat err; fail "no reason for the failed start"; }
+  "$S" -c "$WORK/c" status >/dev/null 2>&1 && fail "status 0 after a failed start"
+  kill "$blocker"
+  ok "start on a busy port fails with the reason"
+fi
+
+# ---- two instances side by side -------------------------------------------
+pb=$(free_port)
+"$S" init "$BI" "$pb" >/dev/null 2>&1 || fail "init b"
+"$S" -c "$A" start 2>/dev/null || fail "start a"
+"$S" -c "$BI" start 2>/dev/null || fail "start b"
+"$S" -c "$A" status 2>ea || fail "status a"
+"$S" -c "$BI" status 2>eb || fail "status b"
+pa_pid=$(sed -n 's/.*PID: //p' ea); pb_pid=$(sed -n 's/.*PID: //p' eb)
+[ "$pa_pid" != "$pb_pid" ] || fail "both instances report the same master"
+if [ -x "$B/smtpd" ]; then
+  wait_for 5 listening "$pa" || fail "instance a does not listen"
+  wait_for 5 listening "$pb" || fail "instance b does not listen"
+fi
+"$S" -c "$A" stop 2>/dev/null || fail "stop a"
+"$S" -c "$BI" status >/dev/null 2>&1 || fail "stopping a stopped b"
+"$S" -c "$BI" stop 2>/dev/null || fail "stop b"
+ok "two instances run side by side and stop independently"
