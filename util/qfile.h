@@ -47,7 +47,7 @@ int rec_goto(FILE *fp, const char *value, struct vbuf *why);
  *	bytes cannot be a record (bad length or over maxlen).
  *
  *	rec_type_name() gives postcat's label ("message_size", "sender",
- *	...; "unknown" for others). rec_size_parse() reads the 'C' record's
+ *	...; "unknown_record_type" for others, as Postfix). rec_size_parse() reads the 'C' record's
  *	numeric fields (missing ones 0), returning how many were present or
  *	-1 if it holds anything but digits, '-' and spaces.
  *	rec_size_format() prints six fields "%15ld" joined by single
