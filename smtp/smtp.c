@@ -1,0 +1,129 @@
+/*
+ * NAME
+ *	smtp - sluice SMTP delivery agent
+ * SYNOPSIS
+ *	smtp [generic daemon options]   (started by master from master.cf)
+ * DESCRIPTION
+ *	smtp delivers queued mail to the next hop over SMTP (RFC 5321). One
+ *	process runs many deliveries at once: every delivery is an
+ *	event-driven session in the process's libevent loop, with DNS
+ *	through c-ares in the same loop (util/dns), so no delivery ever
+ *	waits for another.
+ *
+ *	qmgr connects to private/smtp once per delivery request and sends
+ *	one attribute block (queue_name=active, queue_id, transport,
+ *	nexthop, arrival_time, active_time, one rcpt per recipient; see
+ *	docs/architecture.md). smtp reads sender, size and content from
+ *	active/ID itself (shared lock), delivers, and reports each
+ *	recipient exactly once with deliv_result(): the Postfix status line
+ *	("QID: to=<...>, relay=..., delay=..., delays=..., dsn=...,
+ *	status=sent|deferred|bounced (...)"), the R record marked done for
+ *	sent and bounced recipients, bounce/ID or defer/ID entries. Only
+ *	after the queue file is fsync'ed does it reply "status=0" (all
+ *	final) or "status=1" (some deferred), plus "hop_status" and
+ *	"hop_dsn" when a site-level failure (DNS, connect, greeting, HELO,
+ *	lost connection, timeout) was the last word, so that qmgr throttles
+ *	the destination.
+ *
+ *	Nexthop forms: "[host]:port", "[1.2.3.4]:port", "[ipv6:2001:db8::1]",
+ *	"host:port", "host"; the port is a number or service name and
+ *	defaults to smtp_tcp_port. For now a bare "host" is looked up with
+ *	A/AAAA like "[host]": MX lookups arrive with a later issue (and with
+ *	them smtp_fallback_relay and loop detection). The addresses are
+ *	tried in order (shuffled with smtp_randomize_addresses), at most
+ *	smtp_mx_address_limit of them and at most smtp_mx_session_limit
+ *	sessions past HELO, while recipients are left; 4xx results on a
+ *	non-final address keep the recipient for the next one.
+ *
+ *	The dialogue: greeting (4xx, or 5xx with smtp_skip_5xx_greeting,
+ *	is "host H[A] refused to talk to me: REPLY" and a site failure),
+ *	EHLO $smtp_helo_name (HELO when EHLO is rejected; 421 is a site
+ *	failure), MAIL FROM:<sender> with SIZE=N when SIZE is offered and
+ *	BODY=8BITMIME when the message is 8-bit and 8BITMIME is offered, one
+ *	RCPT TO per recipient, DATA, the content, ".", then QUIT without
+ *	waiting for its reply. With PIPELINING, MAIL, RCPTs and DATA go out
+ *	in one write and the replies are read in order. Negative replies
+ *	become "host H[A] said: REPLY (in reply to MAIL FROM|RCPT TO|DATA|
+ *	end of DATA command)", 4xx deferred, 5xx bounced, with the reply's
+ *	enhanced status code. A message larger than the server's SIZE is
+ *	bounced with 5.3.4. A hard error from $relayhost itself is deferred
+ *	with 4.3.5 ("relayhost configuration problem").
+ *
+ *	Content: the queue file's N/L records become lines with CRLF; a
+ *	leading "." is doubled; lines of at most smtp_line_length_limit
+ *	bytes go out unchanged, longer ones are broken after that many
+ *	bytes with CRLF and a space (Postfix's behaviour). 8-bit content
+ *	goes out as is, also to servers without 8BITMIME (no MIME
+ *	conversion).
+ *
+ *	Every phase has its Postfix timeout; a timeout or lost connection
+ *	is "conversation with H[A] timed out while PHASE" or "lost
+ *	connection with H[A] while PHASE" (4.4.2); a failed connect logs
+ *	"connect to H[A]:PORT: REASON" and defers with 4.4.1 and
+ *	relay=none. Reply lines are cut at 2048 bytes, joined reply text
+ *	at about 4096.
+ * SECURITY
+ *	smtp talks to untrusted SMTP servers on the network and trusts
+ *	nothing they send: every reply line is bounded, control characters
+ *	are masked before anything reaches a log or a defer/bounce log,
+ *	every phase has a timeout, and no server text is ever used to build
+ *	a command. From qmgr it accepts requests on a private socket only
+ *	(mode 0700 directory). It runs as mail_owner, opens queue files in
+ *	active/ (read-only with a shared lock, plus read-write only to flip
+ *	R to D at offsets that must point at an R record), appends to
+ *	defer/ and bounce/, and needs no other privilege. Envelope data
+ *	never reaches a shell.
+ * PARAMETERS
+ *	smtp_connect_timeout (30s), smtp_helo_timeout (300s),
+ *	smtp_mail_timeout (300s), smtp_rcpt_timeout (300s),
+ *	smtp_data_init_timeout (120s), smtp_data_xfer_timeout (180s, per
+ *	write), smtp_data_done_timeout (600s), smtp_quit_timeout (300s),
+ *	smtp_helo_name ($myhostname), smtp_tcp_port (smtp),
+ *	smtp_mx_address_limit (5), smtp_mx_session_limit (2),
+ *	smtp_skip_5xx_greeting (yes), smtp_randomize_addresses (yes),
+ *	smtp_line_length_limit (998), inet_protocols (all), relayhost,
+ *	soft_bounce (no, via deliv_result), dns_servers (sluice extension:
+ *	resolver list instead of /etc/resolv.conf).
+ * STANDARDS
+ *	RFC 5321 (SMTP), RFC 1870 (SIZE), RFC 2920 (PIPELINING), RFC 6152
+ *	(8BITMIME), RFC 3463 (enhanced status codes).
+ * SEE ALSO
+ *	qmgr(8), util/deliv.h, util/dns.h, ../shared/spec/smtp-client.md.
+ */
+#include <stddef.h>
+
+#include "dns.h"
+#include "msg.h"
+#include "param.h"
+#include "server.h"
+#include "smtp.h"
+#include "vbuf.h"
+
+static void smtp_init(struct event_base *base)
+{
+    struct vbuf why = VBUF_INIT;
+
+    smtp_params_init();
+    if (dns_init(base, param_str("dns_servers"), &why) < 0)
+        msg_fatal("%s", why.data);
+    vbuf_free(&why);
+}
+
+static void smtp_stop(void)
+{
+    smtp_request_stop_all();
+    dns_shutdown();
+}
+
+int main(int argc, char **argv)
+{
+    static const struct server_spec spec = {
+        .name = "smtp",
+        .mode = SERVER_MULTI,
+        .init = smtp_init,
+        .accept = smtp_request_accept,
+        .stop = smtp_stop,
+    };
+
+    return server_main(argc, argv, &spec);
+}
