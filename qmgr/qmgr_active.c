@@ -49,6 +49,17 @@
 #include "qdir.h"
 #include "qmgr.h"
 
+/* The sender for a log line: control characters shown as '?'. */
+static const char *
+qmgr_active_printable(struct vbuf *out, const char *s)
+{
+	vbuf_reset(out);
+	for (; *s; s++)
+		vbuf_putc(out, ((unsigned char) *s < 0x20 || *s == 0x7f) ?
+		    '?' : *s);
+	return (vbuf_str(out));
+}
+
 static int
 qmgr_active_utime(const char *queue, const char *queue_id, time_t when)
 {
@@ -150,8 +161,8 @@ qmgr_active_feed(const char *queue, const char *queue_id, int scan_all)
 		break;
 	}
 	msg_info("%s: from=<%s>, size=%ld, nrcpt=%ld (queue active)",
-	    msg->queue_id, msg->env.sender, msg->env.cont_length,
-	    msg->env.nrcpt);
+	    msg->queue_id, qmgr_active_printable(&why, msg->env.sender),
+	    msg->env.cont_length, msg->env.nrcpt);
 	ret = 1;
 	qmgr_message_assign(msg);
 	if (msg->refcount == 0)
@@ -258,7 +269,8 @@ qmgr_active_done(struct qmgr_message *msg)
 			return;
 		}
 		msg_info("%s: from=<%s>, status=%s, returned to sender",
-		    msg->queue_id, msg->env.sender,
+		    msg->queue_id, qmgr_active_printable(&path,
+		    msg->env.sender),
 		    (msg->flags & QMGR_MSG_FORCE_EXPIRE) ?
 		    "force-expired" : "expired");
 		qmgr_active_mark_all_done(msg);
