@@ -1525,8 +1525,20 @@ param_override(const char *name_eq_value)
 void
 param_log_open(void)
 {
-	msg_log_open(param_str("syslog_name"), param_str("maillog_file"),
-	    param_str("myhostname"));
+	const char *file = param_str("maillog_file");
+
+	/* As Postfix: a log file must lie under maillog_file_prefixes. */
+	if (*file != 0) {
+		char **pfx;
+
+		for (pfx = param_list("maillog_file_prefixes"); *pfx; pfx++)
+			if (strncmp(file, *pfx, strlen(*pfx)) == 0)
+				break;
+		if (*pfx == NULL)
+			msg_fatal("maillog_file value '%s' does not match any prefix "
+			    "in maillog_file_prefixes", file);
+	}
+	msg_log_open(param_str("syslog_name"), file, param_str("myhostname"));
 }
 
 const char *

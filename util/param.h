@@ -49,7 +49,8 @@
  *
  *	param_override() applies a master.cf/command-line "-o name=value"
  *	over main.cf. param_log_open() opens the log as msg_log_open() with
- *	syslog_name, maillog_file and myhostname.
+ *	syslog_name, maillog_file and myhostname; as in Postfix, a non-empty
+ *	maillog_file that starts with none of maillog_file_prefixes is fatal.
  *
  *	Accessors take a parameter name from the table; an unknown name is a
  *	panic (our bug). param_str() returns the expanded value, borrowed

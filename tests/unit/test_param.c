@@ -434,6 +434,35 @@ static void test_accessor_rejects_bad_expanded_value(void **state)
     assert_int_equal(param_bool("smtpd_per_request_deadline"), 1);
 }
 
+static void test_log_open_checks_prefixes(void **state)
+{
+    char text[700];
+
+    snprintf(text, sizeof(text), "maillog_file = %s/log\nmaillog_file_prefixes = /var, %s\n",
+             dir, dir);
+    load(text);
+    param_log_open();
+    msg_info("hello from test_param");
+    {
+        char path[400], buf[512];
+        FILE *fp;
+
+        snprintf(path, sizeof(path), "%s/log", dir);
+        fp = fopen(path, "r");
+        assert_non_null(fp);
+        assert_non_null(fgets(buf, sizeof(buf), fp));
+        fclose(fp);
+        unlink(path);
+        assert_non_null(strstr(buf, " sluice/test_param["));
+        assert_non_null(strstr(buf, "]: hello from test_param\n"));
+    }
+    snprintf(text, sizeof(text), "maillog_file = %s/log\n", dir);
+    load(text);
+    EXPECT_FATAL(param_log_open(), "does not match any prefix in maillog_file_prefixes");
+    load("maillog_file = /dev/null\nmaillog_file_prefixes = /var, /dev/null\n");
+    param_log_open();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -449,6 +478,7 @@ int main(void)
         cmocka_unit_test(test_list_splitting),
         cmocka_unit_test(test_unknown_name_panics),
         cmocka_unit_test(test_accessor_rejects_bad_expanded_value),
+        cmocka_unit_test(test_log_open_checks_prefixes),
         cmocka_unit_test(test_overrides),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
