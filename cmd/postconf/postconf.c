@@ -63,6 +63,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include "cfg.h"
@@ -489,14 +490,36 @@ postconf_edit_file(struct postconf_edit *edits, int n, int mode)
 	vbuf_reset(&tmp);
 	vbuf_printf(&path, "%s/main.cf", postconf_dir);
 	vbuf_printf(&tmp, "%s/main.cf.tmp", postconf_dir);
+
+	/*
+	 * Serialise editors on main.cf.tmp: lock it, and start over when
+	 * another editor renamed it into main.cf while we waited (bounded).
+	 * Only then read main.cf, so that no edit is lost.
+	 */
+	for (i = 0;; i++) {
+		struct stat fst, nst;
+
+		if ((fd = open(tmp.data, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) < 0)
+			msg_fatal("open %s: %m", tmp.data);
+		if (flock(fd, LOCK_EX) < 0)
+			msg_fatal("lock %s: %m", tmp.data);
+		if (fstat(fd, &fst) == 0 && stat(tmp.data, &nst) == 0
+		    && fst.st_dev == nst.st_dev && fst.st_ino == nst.st_ino)
+			break;
+		close(fd);
+		if (i >= 100)
+			msg_fatal("%s: too many concurrent editors", tmp.data);
+	}
+	if (ftruncate(fd, 0) < 0)
+		msg_fatal("truncate %s: %m", tmp.data);
 	if ((src = fopen(path.data, "r")) == NULL && errno != ENOENT)
 		msg_fatal("open %s: %m", path.data);
 	if (src != NULL && fstat(fileno(src), &st) == 0)
 		perm = st.st_mode & 07777;
-	if (src == NULL && mode != EDIT_SET)
+	if (src == NULL && mode != EDIT_SET) {
+		unlink(tmp.data);
 		msg_fatal("open %s: %m", path.data);
-	if ((fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC, perm)) < 0)
-		msg_fatal("open %s: %m", tmp.data);
+	}
 	if (fchmod(fd, perm) < 0)
 		msg_fatal("chmod %s: %m", tmp.data);
 	if ((dst = fdopen(fd, "w")) == NULL)
@@ -555,12 +578,13 @@ postconf_edit_file(struct postconf_edit *edits, int n, int mode)
 		msg_fatal("read %s: %m", path.data);
 	if (fflush(dst) != 0 || ferror(dst) || fsync(fileno(dst)) != 0)
 		msg_fatal("write %s: %m", tmp.data);
-	if (fclose(dst) != 0)
-		msg_fatal("close %s: %m", tmp.data);
-	if (src != NULL)
-		fclose(src);
+	/* Rename while the lock is still held, then release it. */
 	if (rename(tmp.data, path.data) != 0)
 		msg_fatal("rename %s to %s: %m", tmp.data, path.data);
+	if (fclose(dst) != 0)
+		msg_fatal("close %s: %m", path.data);
+	if (src != NULL)
+		fclose(src);
 	vbuf_free(&path);
 	vbuf_free(&tmp);
 	vbuf_free(&line);

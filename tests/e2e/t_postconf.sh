@@ -99,6 +99,15 @@ assert_eq 640 "$(stat -c %a "$C/main.cf")" "main.cf mode kept"
 # Implied -e when an argument has '='.
 "$P" -c "$C" myhostname=new.example.com || fail "implied -e"
 assert_eq "new.example.com" "$("$P" -c "$C" -h myhostname)" "-h after implied -e"
+# Concurrent editors serialise: no edit is lost.
+mkdir "$WORK/conc"
+pids=""
+for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+  "$P" -c "$WORK/conc" -e "user_param_$i = $i" & pids="$pids $!"
+done
+for p in $pids; do wait "$p" || fail "concurrent postconf -e failed"; done
+assert_eq 12 "$(grep -c '^user_param_' "$WORK/conc/main.cf")" "entries after 12 concurrent edits"
+[ ! -e "$WORK/conc/main.cf.tmp" ] || fail "main.cf.tmp left after concurrent edits"
 ok "-e replaces in place, appends sorted, creates main.cf"
 
 # ---- -h, -H, -x, names, whitespace ---------------------------------------
