@@ -36,7 +36,10 @@
  *	Types only decide validation and the default time unit: a bare
  *	number for a time parameter uses the unit of its default, as in
  *	Postfix ("fast_flush_refresh_time = 2" means 2 hours). Booleans
- *	accept yes/no (Postfix) and also true/false/1/0.
+ *	accept yes/no (Postfix) and also true/false/1/0 at load time;
+ *	param_bool() itself is 1 only for yes/true/1. Lists split on commas
+ *	and white space outside {} (so "check_x {a, b}" and inline
+ *	"regexp:{{...}}" tables stay one item).
  *
  *	Values are looked up in this order: the configuration directory
  *	actually in use (config_directory only), -o overrides, main.cf, the
