@@ -21,6 +21,10 @@ new_child() { local c; c=$(child_pid "$1" "$2"); [ -n "$c" ] && [ "$c" != "$3" ]
 no_child() { [ -z "$(child_pid "$1" "$2")" ]; }
 no_children() { [ -z "$(ps -o pid= --ppid "$1" 2>/dev/null)" ]; }
 in_log() { grep -q -- "$1" "$LOG"; }
+# settled MASTER: the same children for a whole second (restarts are over,
+# each child has had time to read main.cf).
+kids_of() { ps -o pid= --ppid "$1" 2>/dev/null | tr -d ' ' | sort | tr '\n' ' '; }
+settled() { local a; a=$(kids_of "$1"); sleep 1; [ -n "$a" ] && [ "$a" = "$(kids_of "$1")" ]; }
 
 "$S" init "$C" "$(free_port)" >/dev/null 2>&1 || fail "sluice init"
 echo "service_throttle_time = 2s" >> "$C/main.cf"
@@ -72,6 +76,8 @@ ok "reload stops a disabled service and starts it again"
 
 # A bad main.cf must not kill a running master (signalled directly, since
 # sluice reload itself refuses a bad configuration).
+# (each try takes a second: at most about 20 s)
+wait_for 2 settled "$m" || fail "children keep changing after reload"
 cp "$C/main.cf" main.cf.good
 echo "minimal_backoff_time = abc" >> "$C/main.cf"
 "$S" -c "$C" reload 2>/dev/null && fail "sluice reload accepted a bad main.cf"
