@@ -1,0 +1,131 @@
+# The smtp delivery agent against tests/e2e/sink.py: per-recipient results
+# (sent / bounced / deferred) with Postfix's log lines and texts, mailq
+# reasons, byte-identical bodies, SIZE and BODY=8BITMIME, lock-step and
+# pipelined dialogues, multi-line replies, end-of-data rejection, refused
+# greetings and refused connections followed by a successful retry.
+. "$(dirname "$0")/lib.sh"
+for p in sluice sendmail postqueue postconf master pickup cleanup qmgr smtp; do
+  [ -x "$B/$p" ] || skip "bin/$p not built yet"
+done
+
+H='127\.0\.0\.1\[127\.0\.0\.1\]'
+ID='[0-9A-Za-z]+'
+DELAYS='delay=[0-9.]+, delays=[0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+'
+
+# logline C REGEX: the instance's log has a line matching REGEX (ERE).
+logline() {
+  grep -Eq "$2" "$1/log/maillog"
+}
+# need_log C REGEX WHAT: wait up to 30 s for the line, else fail showing the log.
+need_log() {
+  wait_for 30 logline "$1" "$2" || { tail -30 "$1/log/maillog"; fail "$3: no log line matching: $2"; }
+}
+
+# ---- 1. three recipients: sent, bounced (550), deferred (451) -------------
+sp=$(free_port)
+start_sink "$sp" "$WORK/sink1" \
+  --reply 'reject@example.net=550 5.1.1 <reject@example.net>: Recipient address rejected: User unknown' \
+  --reply 'tmp@example.net=451 4.3.0 Try again later'
+relay_instance "$WORK/i1" "$sp"
+C1=$C
+long=$(python3 -c 'print("y" * 998)')
+body() {
+  printf '.leading dot\n..two dots\n.\n'
+  printf 'eight bit: caf\303\251 \351\377\n'
+  printf '%s\n' "$long"
+  printf 'last line\n'
+}
+{ printf 'Subject: three\nContent-Transfer-Encoding: 8bit\n\n'; body; } > msg1
+"$B/sendmail" -C "$C1" -i -f sender@example.org ok@example.net reject@example.net tmp@example.net < msg1 ||
+  fail "sendmail exit $?"
+
+need_log "$C1" "smtp\[[0-9]+\]: $ID: to=<ok@example.net>, relay=$H:$sp, $DELAYS, dsn=2\.0\.0, status=sent \(250 2\.0\.0 Ok: queued as SINK1\)" "sent"
+need_log "$C1" "smtp\[[0-9]+\]: $ID: to=<reject@example.net>, relay=$H:$sp, $DELAYS, dsn=5\.1\.1, status=bounced \(host $H said: 550 5\.1\.1 <reject@example\.net>: Recipient address rejected: User unknown \(in reply to RCPT TO command\)\)" "bounced"
+need_log "$C1" "smtp\[[0-9]+\]: $ID: to=<tmp@example.net>, relay=$H:$sp, $DELAYS, dsn=4\.3\.0, status=deferred \(host $H said: 451 4\.3\.0 Try again later \(in reply to RCPT TO command\)\)" "deferred"
+ok "sent, bounced and deferred status lines"
+
+# mailq: the deferred recipient with its reason, and only that one.
+wait_for 20 sh -c "'$B/mailq' -C '$C1' | grep -q 'tmp@example.net'" || { "$B/mailq" -C "$C1"; fail "mailq does not list tmp@example.net"; }
+q=$("$B/mailq" -C "$C1")
+echo "$q" | grep -q '(host 127.0.0.1\[127.0.0.1\] said: 451 4.3.0 Try again later (in reply to RCPT TO command))' ||
+  { echo "$q"; fail "mailq does not show the defer reason"; }
+echo "$q" | grep -Eq 'ok@example.net|reject@example.net' && { echo "$q"; fail "mailq lists a final recipient"; }
+ok "mailq shows the deferred recipient with its reason"
+
+# The sink got exactly ok@ in the envelope, SIZE and BODY=8BITMIME, and the body.
+env1="$WORK/sink1/000001.env"
+[ -f "$env1" ] || fail "sink stored nothing"
+grep -Eq '^MAIL FROM:<sender@example.org> SIZE=[0-9]+ BODY=8BITMIME$' "$env1" || { cat "$env1"; fail "MAIL FROM without SIZE/BODY"; }
+assert_eq "RCPT TO:<ok@example.net>" "$(grep '^RCPT' "$env1")" "accepted recipients at the sink"
+body > expected
+python3 - "$WORK/sink1/000001.eml" expected <<'PY' || fail "body not byte-identical"
+import sys
+data = open(sys.argv[1], 'rb').read()
+head, sep, rest = data.partition(b'\r\n\r\n')
+exp = open(sys.argv[2], 'rb').read().replace(b'\n', b'\r\n')
+if not sep or rest != exp:
+    sys.stderr.write("got %r\nwant %r\n" % (rest[:200], exp[:200]))
+    sys.exit(1)
+if b'\n' in data.replace(b'\r\n', b''):
+    sys.stderr.write("bare LF in the DATA stream\n")
+    sys.exit(1)
+PY
+# The size announced is the queue file's content size (mailq's size).
+size=$(sed -n 's/^MAIL FROM:<[^>]*> SIZE=\([0-9]*\).*/\1/p' "$env1")
+echo "$q" | grep -Eq "^[0-9A-F]+ +$size " || { echo "$q"; fail "SIZE=$size is not the queue file size"; }
+ok "body byte-identical (dots, 8-bit, 998-byte line), SIZE and BODY=8BITMIME"
+
+# Defer log entry has Postfix's fields.
+qd=$("$B/postconf" -c "$C1" -h queue_directory)
+dl=$(find "$qd/defer" -type f | head -1)
+[ -n "$dl" ] || fail "no defer log"
+for f in 'recipient=tmp@example.net' 'status=4.3.0' 'action=delayed' 'diag_type=smtp' \
+         'diag_text=451 4.3.0 Try again later' 'mta_type=dns' 'mta_mname=127.0.0.1'; do
+  grep -qx "$f" "$dl" || { cat "$dl"; fail "defer log lacks $f"; }
+done
+ok "defer log entry with diag and mta fields"
+
+# ---- 2. lock-step dialogue, multi-line reply, end-of-data rejection -------
+sp2=$(free_port)
+start_sink "$sp2" "$WORK/sink2" --no-pipelining \
+  --reply 'multi@example.net=550 5.7.1 first line\nsecond line'
+relay_instance "$WORK/i2" "$sp2"
+C2=$C
+printf 'Subject: plain\n\nseven bit only\n' |
+  "$B/sendmail" -C "$C2" -i -f s2@example.org a@example.net multi@example.net b@example.net ||
+  fail "sendmail exit $?"
+need_log "$C2" "$ID: to=<multi@example.net>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$sp2, $DELAYS, dsn=5\.7\.1, status=bounced \(host $H said: 550-5\.7\.1 first line 550 second line \(in reply to RCPT TO command\)\)" "multi-line"
+need_log "$C2" "$ID: to=<a@example.net>, relay=$H:$sp2, $DELAYS, dsn=2\.0\.0, status=sent" "lock-step a"
+need_log "$C2" "$ID: to=<b@example.net>, relay=$H:$sp2, $DELAYS, dsn=2\.0\.0, status=sent" "lock-step b"
+grep -Eq '^MAIL FROM:<s2@example.org> SIZE=[0-9]+$' "$WORK/sink2/000001.env" ||
+  { cat "$WORK/sink2/000001.env"; fail "7-bit mail got BODY= or lost SIZE"; }
+ok "lock-step dialogue, multi-line reply joined as Postfix does"
+
+stop_sink
+start_sink "$sp2" "$WORK/sink2b" --data-reply '554 5.7.1 Message content rejected'
+printf 'Subject: refused\n\nno\n' | "$B/sendmail" -C "$C2" -i -f s3@example.org c@example.net || fail "sendmail exit $?"
+need_log "$C2" "$ID: to=<c@example.net>, relay=$H:$sp2, $DELAYS, dsn=5\.7\.1, status=bounced \(host $H said: 554 5\.7\.1 Message content rejected \(in reply to end of DATA command\)\)" "end of data"
+ok "end-of-data rejection bounces"
+
+# ---- 3. greeting refused: site failure, deferred --------------------------
+stop_sink
+start_sink "$sp2" "$WORK/sink2c" --greeting '421 4.3.2 Service shutting down'
+printf 'Subject: greet\n\nx\n' | "$B/sendmail" -C "$C2" -i -f s4@example.org d@example.net || fail "sendmail exit $?"
+need_log "$C2" "$ID: to=<d@example.net>, relay=$H:$sp2, $DELAYS, dsn=4\.3\.2, status=deferred \(host $H refused to talk to me: 421 4\.3\.2 Service shutting down\)" "greeting"
+ok "refused greeting defers"
+stop_sink
+
+# ---- 4. connection refused, then delivered after the sink appears ---------
+sp3=$(free_port)
+relay_instance "$WORK/i3" "$sp3"
+C3=$C
+printf 'Subject: later\n\nretry me\n' | "$B/sendmail" -C "$C3" -i -f s5@example.org late@example.net || fail "sendmail exit $?"
+need_log "$C3" "smtp\[[0-9]+\]: connect to $H:$sp3: Connection refused$" "connect info line"
+need_log "$C3" "$ID: to=<late@example.net>, relay=none, $DELAYS, dsn=4\.4\.1, status=deferred \(connect to $H:$sp3: Connection refused\)" "connect refused"
+wait_for 20 sh -c "'$B/mailq' -C '$C3' | grep -q '(connect to 127.0.0.1\[127.0.0.1\]:$sp3: Connection refused)'" ||
+  { "$B/mailq" -C "$C3"; fail "mailq does not show the connect error"; }
+start_sink "$sp3" "$WORK/sink3"
+"$B/postqueue" -c "$C3" -f >/dev/null 2>&1
+need_log "$C3" "$ID: to=<late@example.net>, relay=$H:$sp3, $DELAYS, dsn=2\.0\.0, status=sent" "retry"
+wait_for 20 sh -c "[ \"\$('$B/postqueue' -c '$C3' -p)\" = 'Mail queue is empty' ]" || fail "queue not empty after the retry"
+ok "connection refused is deferred with relay=none, delivered on retry"
