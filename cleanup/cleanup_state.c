@@ -838,7 +838,7 @@ content(struct cleanup_state *st, int type, const char *buf, size_t len)
     }
     if (!st->line_cont) {
 	if (cont && st->hdr_pending) {
-	    vbuf_putc(&st->hdr, '\n');
+	    header_append(st, "\n", 1);
 	} else if (!cont && cleanup_addr_is_header(buf, len) > 0) {
 	    flush_header(st);
 	    st->hdr_pending = 1;
