@@ -105,7 +105,7 @@
 #include "msg.h"
 #include "param.h"
 
-#define MASTER_WAIT_INIT 10	/* seconds `master -w` waits for the daemon */
+#define MASTER_WAIT_INIT 10 /* seconds `master -w` waits for the daemon */
 
 /* master_wait - the -w parent: wait for "R" from the real master */
 
@@ -182,7 +182,8 @@ main(int argc, char **argv)
 			msg_verbose++;
 			break;
 		default:
-			msg_fatal("usage: master [-c config_dir] [-d] [-w] [-v]");
+			msg_fatal(
+			    "usage: master [-c config_dir] [-d] [-w] [-v]");
 		}
 	}
 	if (optind < argc)

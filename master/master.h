@@ -51,102 +51,103 @@ struct event_base;
 struct event;
 struct master_serv;
 
-#define MASTER_QUICK_EXIT	10	/* seconds: a restart that dies sooner is throttled */
-#define MASTER_KILL_DELAY	5	/* seconds between SIGTERM and SIGKILL */
-#define MASTER_MAX_ADDR		16	/* listening addresses per inet service */
-#define MASTER_VERSION		"0.1"	/* when main.cf has no mail_version */
+#define MASTER_QUICK_EXIT 10 /* s: a restart dying sooner is throttled */
+#define MASTER_KILL_DELAY 5  /* seconds between SIGTERM and SIGKILL */
+#define MASTER_MAX_ADDR 16   /* listening addresses per inet service */
+#define MASTER_VERSION "0.1" /* when main.cf has no mail_version */
 
 struct master_slot {
-    struct master_serv *serv;		/* owner */
-    int     fd;				/* listening endpoint, -1 if none */
-    pid_t   pid;			/* child, 0 if none */
-    double  started;			/* when the child was forked (monotonic s) */
-    int     restarted;			/* this child replaces one that exited */
-    int     stopping;			/* we asked it to leave */
-    int     throttled;			/* waiting for service_throttle_time */
-    struct event *timer;		/* throttle delay or SIGKILL deadline */
+	struct master_serv *serv; /* owner */
+	int fd;			  /* listening endpoint, -1 if none */
+	pid_t pid;		  /* child, 0 if none */
+	double started;		  /* when the child was forked (monotonic s) */
+	int restarted;		  /* this child replaces one that exited */
+	int stopping;		  /* we asked it to leave */
+	int throttled;		  /* waiting for service_throttle_time */
+	struct event *timer;	  /* throttle delay or SIGKILL deadline */
 };
 
 struct master_addr {
-    struct sockaddr_storage sa;
-    socklen_t len;
-    int     dual;				/* IPv6 wildcard that also takes IPv4 */
-    char    text[64];			/* "127.0.0.1:2525", "[::1]:25" */
+	struct sockaddr_storage sa;
+	socklen_t len;
+	int dual;      /* IPv6 wildcard that also takes IPv4 */
+	char text[64]; /* "127.0.0.1:2525", "[::1]:25" */
 };
 
 struct master_serv {
-    struct master_serv *next;
-    char   *name;			/* master.cf field 1 */
-    char   *type_name;			/* field 2 as written */
-    enum master_type type;
-    int     private_;
-    int     wakeup;			/* seconds, 0 = never */
-    int     maxproc;
-    int     line;			/* master.cf line */
-    char   *command;			/* argv[0] of the entry */
-    char   *path;			/* daemon_directory/command */
-    char  **argv;			/* exec vector, NULL-terminated, owned */
-    char   *endpoint;			/* "public/NAME", "private/NAME", or NULL */
-    char   *key;			/* endpoint identity for reload */
-    char   *conf;			/* whole entry identity for reload */
-    struct master_addr addrs[MASTER_MAX_ADDR];	/* inet only */
-    int     naddr;
-    struct master_slot *slots;
-    int     nslot;
-    struct event *wakeup_ev;
-    int     retired;			/* removed by reload */
+	struct master_serv *next;
+	char *name;	 /* master.cf field 1 */
+	char *type_name; /* field 2 as written */
+	enum master_type type;
+	int private_;
+	int wakeup; /* seconds, 0 = never */
+	int maxproc;
+	int line;	/* master.cf line */
+	char *command;	/* argv[0] of the entry */
+	char *path;	/* daemon_directory/command */
+	char **argv;	/* exec vector, NULL-terminated, owned */
+	char *endpoint; /* "public/NAME", "private/NAME", or NULL */
+	char *key;	/* endpoint identity for reload */
+	char *conf;	/* whole entry identity for reload */
+	struct master_addr addrs[MASTER_MAX_ADDR]; /* inet only */
+	int naddr;
+	struct master_slot *slots;
+	int nslot;
+	struct event *wakeup_ev;
+	int retired; /* removed by reload */
 };
 
 /* master.c options and global state (master_loop.c). */
 extern struct event_base *master_base;
 extern struct master_serv *master_services;
-extern int master_foreground;		/* -d: keep stdio, no setsid */
+extern int master_foreground; /* -d: keep stdio, no setsid */
 extern int master_terminating;
 extern const char *master_config_dir;
-extern struct master_serv *master_retired;	/* removed by reload, children alive */
-extern int master_conf_quiet;		/* build without warnings */
+extern struct master_serv
+    *master_retired;	      /* removed by reload, children alive */
+extern int master_conf_quiet; /* build without warnings */
 
 /* master_conf.c */
 struct master_serv *master_conf_build(const char *master_cf, struct vbuf *why);
-void    master_conf_apply(struct master_serv *list, int starting);
+void master_conf_apply(struct master_serv *list, int starting);
 struct master_serv *master_conf_free_list(struct master_serv *list);
 struct master_serv *master_serv_free(struct master_serv *serv);
-int     master_inet_parse(const char *service, const char *interfaces,
-			          const char *protocols, struct master_addr *addrs,
-			          int max, struct vbuf *why);
-int     master_disabled(const char *name, const char *type,
-			        const char *disable_list);
+int master_inet_parse(const char *service, const char *interfaces,
+    const char *protocols, struct master_addr *addrs, int max,
+    struct vbuf *why);
+int master_disabled(const char *name, const char *type,
+    const char *disable_list);
 const char *master_param(const char *name, const char *fallback);
 const char *master_version(void);
 const char *master_mail_name(void);
 
 /* master_listen.c */
-int     master_listen_open(struct master_serv *serv, struct vbuf *why);
-void    master_listen_close(struct master_serv *serv);
+int master_listen_open(struct master_serv *serv, struct vbuf *why);
+void master_listen_close(struct master_serv *serv);
 
 /* master_spawn.c */
-void    master_spawn(struct master_slot *slot);
-void    master_reap(void);
-void    master_signal_children(int sig);
-int     master_children(void);
-void    master_slot_stop(struct master_slot *slot);
-void    master_slot_cancel(struct master_slot *slot);
-void    master_throttle(struct master_slot *slot);
-void    master_child_signals(void);
+void master_spawn(struct master_slot *slot);
+void master_reap(void);
+void master_signal_children(int sig);
+int master_children(void);
+void master_slot_stop(struct master_slot *slot);
+void master_slot_cancel(struct master_slot *slot);
+void master_throttle(struct master_slot *slot);
+void master_child_signals(void);
 
 /* master_wakeup.c */
-void    master_wakeup_start(struct master_serv *serv);
-void    master_wakeup_stop(struct master_serv *serv);
+void master_wakeup_start(struct master_serv *serv);
+void master_wakeup_stop(struct master_serv *serv);
 
 /* master_loop.c */
-int     master_run(int ready_fd);
-void    master_sig_init(void);
-void    master_reload(void);
-void    master_terminate(int sig);
+int master_run(int ready_fd);
+void master_sig_init(void);
+void master_reload(void);
+void master_terminate(int sig);
 
 /* master_pid.c */
-void    master_pid_lock(void);
-void    master_pid_write(void);
-void    master_pid_remove(void);
+void master_pid_lock(void);
+void master_pid_write(void);
+void master_pid_remove(void);
 
 #endif

@@ -34,7 +34,7 @@
 #include "msg.h"
 #include "param.h"
 
-#define MASTER_NAME_MAX 100	/* UNIX socket names: sun_path is 108 */
+#define MASTER_NAME_MAX 100 /* UNIX socket names: sun_path is 108 */
 
 struct master_serv *master_services;
 struct master_serv *master_retired;
@@ -176,7 +176,10 @@ master_host_addrs(const char *host, int port, int want4, int want6,
 	int err, added = 0;
 
 	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = want4 && want6 ? AF_UNSPEC : want4 ? AF_INET : AF_INET6;
+	if (want4 && want6)
+		hints.ai_family = AF_UNSPEC;
+	else
+		hints.ai_family = want4 ? AF_INET : AF_INET6;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
 	snprintf(portbuf, sizeof(portbuf), "%d", port);
@@ -245,8 +248,7 @@ master_unbracket(const char *text, size_t len)
 
 int
 master_inet_parse(const char *service, const char *interfaces,
-    const char *protocols, struct master_addr *addrs, int max,
-    struct vbuf *why)
+    const char *protocols, struct master_addr *addrs, int max, struct vbuf *why)
 {
 	const char *colon, *close;
 	char *host = NULL, *list, *item, *save = NULL;
@@ -281,7 +283,8 @@ master_inet_parse(const char *service, const char *interfaces,
 	/* Service: port, host:port, [addr]:port. */
 	if (*service == '[') {
 		if ((close = strchr(service, ']')) == NULL || close[1] != ':') {
-			vbuf_printf(why, "bad service \"%s\": expected [address]:port",
+			vbuf_printf(why,
+			    "bad service \"%s\": expected [address]:port",
 			    service);
 			return (-1);
 		}
@@ -289,8 +292,10 @@ master_inet_parse(const char *service, const char *interfaces,
 		colon = close + 1;
 	} else if ((colon = strrchr(service, ':')) != NULL) {
 		if (strchr(service, ':') != colon) {
-			vbuf_printf(why, "bad service \"%s\": an IPv6 address "
-			    "must be in brackets", service);
+			vbuf_printf(why,
+			    "bad service \"%s\": an IPv6 address "
+			    "must be in brackets",
+			    service);
 			return (-1);
 		}
 		host = mem_strndup(service, (size_t)(colon - service));
@@ -323,8 +328,9 @@ master_inet_parse(const char *service, const char *interfaces,
 		if (strcasecmp(item, "all") == 0) {
 			master_wildcard(port, want4, want6, addrs, &n);
 		} else if (strcasecmp(item, "loopback-only") == 0) {
-			if (want4 && master_host_addrs("127.0.0.1", port, 1, 0,
-					 addrs, &n, max, why) < 0)
+			if (want4 &&
+			    master_host_addrs("127.0.0.1", port, 1, 0, addrs,
+				&n, max, why) < 0)
 				ret = -1;
 			if (ret == 0 && want6 &&
 			    master_host_addrs("::1", port, 0, 1, addrs, &n, max,
@@ -397,8 +403,9 @@ master_name_ok(const char *name)
 {
 	size_t len = strlen(name);
 
-	return (len > 0 && len <= MASTER_NAME_MAX && strchr(name, '/') == NULL &&
-	    strcmp(name, ".") != 0 && strcmp(name, "..") != 0);
+	return (len > 0 && len <= MASTER_NAME_MAX &&
+	    strchr(name, '/') == NULL && strcmp(name, ".") != 0 &&
+	    strcmp(name, "..") != 0);
 }
 
 /* master_conf_entry - one master.cf entry; NULL when skipped or bad */
@@ -464,8 +471,8 @@ master_conf_entry(const char *master_cf, const struct master_ent *e,
 		vbuf_printf(&buf, "%s/%s", e->private_ ? "private" : "public",
 		    e->service);
 		serv->endpoint = vbuf_export(&buf);
-		vbuf_printf(&buf, "%s %s", e->type == MASTER_FIFO ? "fifo" : "unix",
-		    serv->endpoint);
+		vbuf_printf(&buf, "%s %s",
+		    e->type == MASTER_FIFO ? "fifo" : "unix", serv->endpoint);
 		serv->key = vbuf_export(&buf);
 	}
 
@@ -522,11 +529,12 @@ master_conf_build(const char *master_cf, struct vbuf *why)
 
 	if (master_cf_load(master_cf, &ents, &count, why) < 0)
 		return (NULL);
-	daemon_dir = master_param("daemon_directory",
-	    SLUICE_PREFIX "/libexec/sluice");
+	daemon_dir =
+	    master_param("daemon_directory", SLUICE_PREFIX "/libexec/sluice");
 	disable = master_param("master_service_disable", "");
 	for (i = 0; i < count && !bad; i++) {
-		if (master_disabled(ents[i].service, ents[i].type_name, disable))
+		if (master_disabled(ents[i].service, ents[i].type_name,
+			disable))
 			continue;
 		serv = master_conf_entry(master_cf, &ents[i], daemon_dir, why,
 		    &bad);
@@ -536,8 +544,9 @@ master_conf_build(const char *master_cf, struct vbuf *why)
 			if (strcmp(s->key, serv->key) == 0)
 				break;
 		if (s != NULL) {
-			vbuf_printf(why, "%s, line %d: duplicate service "
-					 "\"%s\" (already at line %d)",
+			vbuf_printf(why,
+			    "%s, line %d: duplicate service "
+			    "\"%s\" (already at line %d)",
 			    master_cf, serv->line, serv->name, s->line);
 			master_serv_free(serv);
 			bad = 1;
@@ -557,16 +566,23 @@ master_conf_build(const char *master_cf, struct vbuf *why)
 static void
 master_retire(struct master_serv *serv)
 {
-	int i;
+	int i, busy = 0;
 
 	serv->retired = 1;
 	master_wakeup_stop(serv);
 	for (i = 0; i < serv->nslot; i++) {
 		master_slot_cancel(&serv->slots[i]);
-		if (serv->slots[i].pid)
+		if (serv->slots[i].pid) {
 			master_slot_stop(&serv->slots[i]);
+			busy = 1;
+		}
 	}
 	master_listen_close(serv);
+	if (!busy) {
+		master_serv_free(serv);
+		return;
+	}
+	/* Kept until its last child is reaped (master_reap()). */
 	serv->next = master_retired;
 	master_retired = serv;
 }
@@ -589,7 +605,7 @@ master_adopt(struct master_serv *old, struct master_serv *new)
 		slot->serv = new;
 		master_slot_cancel(slot);
 		if (slot->pid)
-			master_slot_stop(slot);	/* restarted when it exits */
+			master_slot_stop(slot); /* restarted when it exits */
 	}
 }
 

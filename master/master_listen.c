@@ -31,7 +31,7 @@
 #include "mem.h"
 #include "msg.h"
 
-#define MASTER_BACKLOG	SOMAXCONN
+#define MASTER_BACKLOG SOMAXCONN
 
 /* master_owner - mail_owner's ids when we are root; 0 = nothing to do */
 

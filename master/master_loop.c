@@ -33,7 +33,7 @@
 #include "param.h"
 #include "qdir.h"
 
-#define MASTER_REAP_WAIT 3	/* seconds to collect SIGKILLed children */
+#define MASTER_REAP_WAIT 3 /* seconds to collect SIGKILLed children */
 
 struct event_base *master_base;
 int master_foreground;

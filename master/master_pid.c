@@ -7,10 +7,10 @@
  * long as the master and is not inherited by its children. `sluice
  * status` and `stop` test it with F_GETLK, which takes no lock (so it
  * cannot make a starting master fail) and names the holder's pid; that
- * stays correct when a stale file names a pid that was reused. The pid is written only when
- * the endpoints exist and the children were forked; until then the file
- * is empty. The format is Postfix's: the pid right-aligned in a field of
- * 32 characters, then a newline.
+ * stays correct when a stale file names a pid that was reused. The pid is
+ * written only when the endpoints exist and the children were forked; until
+ * then the file is empty. The format is Postfix's: the pid right-aligned in a
+ * field of 32 characters, then a newline.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,9 +22,9 @@
 #include "master.h"
 #include "msg.h"
 
-#define MASTER_PID_DIR	"pid"
-#define MASTER_PID_FILE	"pid/master.pid"
-#define MASTER_PID_WIDTH 32	/* as Postfix on LP64: sizeof(long) * 4 */
+#define MASTER_PID_DIR "pid"
+#define MASTER_PID_FILE "pid/master.pid"
+#define MASTER_PID_WIDTH 32 /* as Postfix on LP64: sizeof(long) * 4 */
 
 static int master_pid_fd = -1;
 
@@ -37,8 +37,8 @@ master_pid_lock(void)
 
 	if (mkdir(MASTER_PID_DIR, 0755) < 0 && errno != EEXIST)
 		msg_fatal("mkdir %s: %m", MASTER_PID_DIR);
-	master_pid_fd = open(MASTER_PID_FILE, O_RDWR | O_CREAT | O_CLOEXEC,
-	    0644);
+	master_pid_fd =
+	    open(MASTER_PID_FILE, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (master_pid_fd < 0)
 		msg_fatal("open %s: %m", MASTER_PID_FILE);
 	memset(&lock, 0, sizeof(lock));

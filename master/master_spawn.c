@@ -101,7 +101,8 @@ master_child_exec(struct master_slot *slot, pid_t master_pid)
 			close(null);
 	}
 	/* Belt and braces: nothing but 0-3 survives exec. */
-	(void)syscall(SYS_close_range, SERVER_LISTEN_FD + 1, ~0U, CLOSE_RANGE_CLOEXEC);
+	(void)syscall(SYS_close_range, SERVER_LISTEN_FD + 1, ~0U,
+	    CLOSE_RANGE_CLOEXEC);
 	execv(serv->path, serv->argv);
 	msg_warn("cannot execute %s: %m", serv->path);
 	_exit(127);

@@ -73,9 +73,9 @@
 #include "msg.h"
 #include "param.h"
 
-#define SLUICE_USAGE \
-	"usage: sluice [-v] [-c config_dir] " \
-	"init|start|start-fg|stop|abort|reload|status|check|flush; " \
+#define SLUICE_USAGE                                                           \
+	"usage: sluice [-v] [-c config_dir] "                                  \
+	"init|start|start-fg|stop|abort|reload|status|check|flush; "           \
 	"sluice init DIR [PORT]"
 
 int

@@ -29,18 +29,18 @@
 extern const char sluice_main_cf[];
 extern const char sluice_master_cf[];
 
-void    sluice_script_msgs(void);
+void sluice_script_msgs(void);
 const char *sluice_mail_name(void);
 const char *sluice_param(const char *name, const char *fallback);
 
-int     sluice_init(const char *dir, const char *port);
-void    sluice_check(void);
+int sluice_init(const char *dir, const char *port);
+void sluice_check(void);
 
-int     sluice_master_pid(pid_t *pid);
-int     sluice_status(void);
-int     sluice_start(int foreground);
-int     sluice_stop(int abort_);
-int     sluice_reload(void);
-int     sluice_flush(void);
+int sluice_master_pid(pid_t *pid);
+int sluice_status(void);
+int sluice_start(int foreground);
+int sluice_stop(int abort_);
+int sluice_reload(void);
+int sluice_flush(void);
 
 #endif

@@ -153,7 +153,8 @@ sluice_check_log(const struct passwd *pw)
 
 	if (*log == 0 || strncmp(log, "/dev/", 5) == 0)
 		return;
-	if ((fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) < 0)
+	if ((fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) <
+	    0)
 		msg_fatal("open maillog_file %s: %m", log);
 	if (pw != NULL && fchown(fd, pw->pw_uid, pw->pw_gid) < 0)
 		msg_fatal("chown %s: %m", log);
@@ -217,7 +218,8 @@ sluice_check(void)
 		vbuf_printf(&path, "%s/%s", qdir, *q);
 		mode = sluice_dir_mode(*q);
 		if (lstat(vbuf_str(&path), &st) < 0) {
-			if (errno != ENOENT || mkdir(vbuf_str(&path), mode) < 0 ||
+			if (errno != ENOENT ||
+			    mkdir(vbuf_str(&path), mode) < 0 ||
 			    chmod(vbuf_str(&path), mode) < 0)
 				msg_fatal("create directory %s: %m",
 				    vbuf_str(&path));
@@ -229,8 +231,8 @@ sluice_check(void)
 			    vbuf_str(&path), (unsigned)(st.st_mode & 07777),
 			    (unsigned)mode);
 		}
-		if (pw != NULL && sluice_chown(vbuf_str(&path), *q, pw,
-				      setgid_gid) < 0)
+		if (pw != NULL &&
+		    sluice_chown(vbuf_str(&path), *q, pw, setgid_gid) < 0)
 			msg_fatal("chown %s: %m", vbuf_str(&path));
 	}
 	if (pw != NULL)

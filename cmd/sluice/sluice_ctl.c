@@ -27,8 +27,8 @@
 #include "server.h"
 #include "vbuf.h"
 
-#define SLUICE_STOP_WAIT	30	/* seconds `stop` waits for the master */
-#define SLUICE_POLL_MS		100
+#define SLUICE_STOP_WAIT 30 /* seconds `stop` waits for the master */
+#define SLUICE_POLL_MS 100
 
 /* sluice_param - a parameter's value, or fallback if sluice lacks it */
 

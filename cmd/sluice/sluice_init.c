@@ -36,10 +36,10 @@
 #include "param.h"
 #include "vbuf.h"
 
-#define SLUICE_DEFAULT_PORT	"2525"
-#define SLUICE_DEFAULT_OWNER	"sluice"	/* param.c's mail_owner */
-#define SLUICE_DEFAULT_GROUP	"postdrop"	/* param.c's setgid_group */
-#define SLUICE_SMTPD_LINE	"smtp      inet "
+#define SLUICE_DEFAULT_PORT "2525"
+#define SLUICE_DEFAULT_OWNER "sluice"	/* param.c's mail_owner */
+#define SLUICE_DEFAULT_GROUP "postdrop" /* param.c's setgid_group */
+#define SLUICE_SMTPD_LINE "smtp      inet "
 
 /* sluice_write_new - create path with text; fatal if it exists */
 
@@ -48,9 +48,11 @@ sluice_write_new(const char *path, const char *text, size_t len)
 {
 	int fd;
 
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0) {
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) <
+	    0) {
 		if (errno == EEXIST)
-			msg_fatal("%s already exists; not overwriting it", path);
+			msg_fatal("%s already exists; not overwriting it",
+			    path);
 		msg_fatal("create %s: %m", path);
 	}
 	if (write(fd, text, len) != (ssize_t)len || fsync(fd) < 0 ||
@@ -99,7 +101,8 @@ sluice_owner(struct vbuf *out)
 	}
 	if ((pw = getpwnam(SLUICE_DEFAULT_OWNER)) == NULL) {
 		if ((pw = getpwnam("nobody")) == NULL)
-			msg_fatal("user \"%s\" does not exist (nor \"nobody\"); "
+			msg_fatal("user \"%s\" does not exist (nor "
+				  "\"nobody\"); "
 				  "create it before making an instance as root",
 			    SLUICE_DEFAULT_OWNER);
 		msg_warn("user \"%s\" does not exist; this instance runs its "
@@ -110,7 +113,8 @@ sluice_owner(struct vbuf *out)
 	}
 	if (getgrnam(SLUICE_DEFAULT_GROUP) == NULL) {
 		if ((gr = getgrgid(pw->pw_gid)) == NULL)
-			msg_fatal("group \"%s\" does not exist; create it before "
+			msg_fatal("group \"%s\" does not exist; create it "
+				  "before "
 				  "making an instance as root",
 			    SLUICE_DEFAULT_GROUP);
 		group = gr->gr_name;
@@ -126,8 +130,8 @@ sluice_port_ok(const char *port)
 	long v;
 	char *end;
 
-	if (*port == 0 || strlen(port) > 5 || strspn(port, "0123456789") !=
-	    strlen(port))
+	if (*port == 0 || strlen(port) > 5 ||
+	    strspn(port, "0123456789") != strlen(port))
 		return (0);
 	v = strtol(port, &end, 10);
 	return (*end == 0 && v >= 1 && v <= 65535);
@@ -148,7 +152,8 @@ sluice_init(const char *dir_arg, const char *port)
 	if (*dir_arg == 0)
 		msg_fatal("empty directory name");
 	if (strpbrk(dir_arg, " \t\r\n,$#{}") != NULL)
-		msg_fatal("directory names with white space or any of ,$#{} are "
+		msg_fatal("directory names with white space or any of ,$#{} "
+			  "are "
 			  "not supported: \"%s\"",
 		    dir_arg);
 	if (stat(dir_arg, &st) < 0 && mkdir(dir_arg, 0755) < 0)
@@ -198,8 +203,9 @@ sluice_init(const char *dir_arg, const char *port)
 		end = end ? end + 1 : line + strlen(line);
 		if (strncmp(line, SLUICE_SMTPD_LINE,
 			strlen(SLUICE_SMTPD_LINE)) == 0) {
-			vbuf_printf(&text, "127.0.0.1:%s inet  n       -       n"
-					   "       -       -       smtpd\n",
+			vbuf_printf(&text,
+			    "127.0.0.1:%s inet  n       -       n"
+			    "       -       -       smtpd\n",
 			    port);
 		} else {
 			vbuf_append(&text, line, (size_t)(end - line));

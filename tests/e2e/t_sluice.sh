@@ -115,6 +115,11 @@ grep -q "fatal: the sluice mail system is already running" err || { cat err; fai
 grep -q "PID: $pid\$" err || fail "the first master was replaced"
 ok "double start refused"
 
+if [ -x "$B/qmgr" ]; then
+  "$S" -c "$A" flush 2>err || { cat err; fail "flush while running exit $?"; }
+  ok "flush reaches qmgr"
+fi
+
 "$S" -c "$A" stop 2>err || { cat err; fail "stop exit $?"; }
 grep -q "stopping the sluice mail system" err || fail "no stopping message"
 alive "$pid" && fail "master $pid still alive after stop returned"

@@ -27,52 +27,50 @@ static const struct inet_case {
 	const char *service;
 	const char *interfaces;
 	const char *protocols;
-	int count;			/* -1: error */
-	const char *first;		/* text of the first address */
-	int dual;			/* first address is dual-stack */
+	int count;	   /* -1: error */
+	const char *first; /* text of the first address */
+	int dual;	   /* first address is dual-stack */
 } inet_cases[] = {
-	{"bare port on one interface", "2525", "127.0.0.1", "all", 1,
-	    "127.0.0.1:2525", 0},
-	{"bare port, all, ipv4", "2525", "all", "ipv4", 1, "0.0.0.0:2525", 0},
-	{"bare port, all, all: dual stack", "25", "all", "all", 1, "[::]:25",
-	    1},
-	{"bare port, all, ipv6 only", "25", "all", "ipv6", 1, "[::]:25", 0},
-	{"empty interfaces mean all", "25", "", "ipv4", 1, "0.0.0.0:25", 0},
-	{"host:port ignores interfaces", "127.0.0.1:2626", "10.0.0.1", "all",
-	    1, "127.0.0.1:2626", 0},
-	{"bracketed IPv6", "[::1]:25", "all", "all", 1, "[::1]:25", 0},
-	{"bracketed IPv4", "[127.0.0.1]:25", "all", "all", 1,
-	    "127.0.0.1:25", 0},
-	{"star host", "*:25", "127.0.0.1", "ipv4", 1, "0.0.0.0:25", 0},
-	{"duplicate interfaces collapse", "25", "127.0.0.1, 127.0.0.1",
-	    "all", 1, "127.0.0.1:25", 0},
-	{"two interfaces", "25", "127.0.0.1 127.0.0.2", "ipv4", 2,
-	    "127.0.0.1:25", 0},
-	{"bracketed interface", "25", "[::1]", "all", 1, "[::1]:25", 0},
-	{"loopback-only, ipv4", "25", "loopback-only", "ipv4", 1,
-	    "127.0.0.1:25", 0},
-	{"loopback-only, both", "25", "loopback-only", "ipv4, ipv6", 2,
-	    "127.0.0.1:25", 0},
-	{"highest port", "65535", "127.0.0.1", "all", 1, "127.0.0.1:65535",
-	    0},
-	/* Hostile or broken forms. */
-	{"port zero", "0", "127.0.0.1", "all", -1, NULL, 0},
-	{"port too big", "65536", "127.0.0.1", "all", -1, NULL, 0},
-	{"huge port", "99999999999999999999999", "127.0.0.1", "all", -1,
-	    NULL, 0},
-	{"negative port", "-25", "127.0.0.1", "all", -1, NULL, 0},
-	{"empty service", "", "127.0.0.1", "all", -1, NULL, 0},
-	{"empty port", "127.0.0.1:", "all", "all", -1, NULL, 0},
-	{"empty host", ":25", "all", "all", -1, NULL, 0},
-	{"unbracketed IPv6", "::1:25", "all", "all", -1, NULL, 0},
-	{"unterminated bracket", "[::1:25", "all", "all", -1, NULL, 0},
-	{"bracket without port", "[::1]", "all", "all", -1, NULL, 0},
-	{"bracket then garbage", "[::1]x25", "all", "all", -1, NULL, 0},
-	{"IPv6 literal, ipv4 only", "[::1]:25", "all", "ipv4", -1, NULL, 0},
-	{"bad protocol", "25", "all", "ipv5", -1, NULL, 0},
-	{"port with space", "25 ", "127.0.0.1", "all", -1, NULL, 0},
-	{"port with NUL-ish junk", "2\x01" "5", "127.0.0.1", "all", -1, NULL,
-	    0},
+    {"bare port on one interface", "2525", "127.0.0.1", "all", 1,
+	"127.0.0.1:2525", 0},
+    {"bare port, all, ipv4", "2525", "all", "ipv4", 1, "0.0.0.0:2525", 0},
+    {"bare port, all, all: dual stack", "25", "all", "all", 1, "[::]:25", 1},
+    {"bare port, all, ipv6 only", "25", "all", "ipv6", 1, "[::]:25", 0},
+    {"empty interfaces mean all", "25", "", "ipv4", 1, "0.0.0.0:25", 0},
+    {"host:port ignores interfaces", "127.0.0.1:2626", "10.0.0.1", "all", 1,
+	"127.0.0.1:2626", 0},
+    {"bracketed IPv6", "[::1]:25", "all", "all", 1, "[::1]:25", 0},
+    {"bracketed IPv4", "[127.0.0.1]:25", "all", "all", 1, "127.0.0.1:25", 0},
+    {"star host", "*:25", "127.0.0.1", "ipv4", 1, "0.0.0.0:25", 0},
+    {"duplicate interfaces collapse", "25", "127.0.0.1, 127.0.0.1", "all", 1,
+	"127.0.0.1:25", 0},
+    {"two interfaces", "25", "127.0.0.1 127.0.0.2", "ipv4", 2, "127.0.0.1:25",
+	0},
+    {"bracketed interface", "25", "[::1]", "all", 1, "[::1]:25", 0},
+    {"loopback-only, ipv4", "25", "loopback-only", "ipv4", 1, "127.0.0.1:25",
+	0},
+    {"loopback-only, both", "25", "loopback-only", "ipv4, ipv6", 2,
+	"127.0.0.1:25", 0},
+    {"highest port", "65535", "127.0.0.1", "all", 1, "127.0.0.1:65535", 0},
+    /* Hostile or broken forms. */
+    {"port zero", "0", "127.0.0.1", "all", -1, NULL, 0},
+    {"port too big", "65536", "127.0.0.1", "all", -1, NULL, 0},
+    {"huge port", "99999999999999999999999", "127.0.0.1", "all", -1, NULL, 0},
+    {"negative port", "-25", "127.0.0.1", "all", -1, NULL, 0},
+    {"empty service", "", "127.0.0.1", "all", -1, NULL, 0},
+    {"empty port", "127.0.0.1:", "all", "all", -1, NULL, 0},
+    {"empty host", ":25", "all", "all", -1, NULL, 0},
+    {"unbracketed IPv6", "::1:25", "all", "all", -1, NULL, 0},
+    {"unterminated bracket", "[::1:25", "all", "all", -1, NULL, 0},
+    {"bracket without port", "[::1]", "all", "all", -1, NULL, 0},
+    {"bracket then garbage", "[::1]x25", "all", "all", -1, NULL, 0},
+    {"IPv6 literal, ipv4 only", "[::1]:25", "all", "ipv4", -1, NULL, 0},
+    {"bad protocol", "25", "all", "ipv5", -1, NULL, 0},
+    {"port with space", "25 ", "127.0.0.1", "all", -1, NULL, 0},
+    {"port with NUL-ish junk",
+	"2\x01"
+	"5",
+	"127.0.0.1", "all", -1, NULL, 0},
 };
 
 static void
@@ -117,8 +115,8 @@ test_inet_too_many(void **state)
 
 	for (i = 1; i <= MASTER_MAX_ADDR + 1; i++)
 		vbuf_printf(&list, "127.0.0.%d ", i);
-	assert_int_equal(master_inet_parse("25", vbuf_str(&list), "ipv4",
-			     addrs, MASTER_MAX_ADDR, &why),
+	assert_int_equal(master_inet_parse("25", vbuf_str(&list), "ipv4", addrs,
+			     MASTER_MAX_ADDR, &why),
 	    -1);
 	assert_non_null(strstr(vbuf_str(&why), "too many"));
 	vbuf_free(&list);
@@ -132,21 +130,21 @@ static const struct disable_case {
 	const char *list;
 	int want;
 } disable_cases[] = {
-	{"empty list", "qmgr", "unix", "", 0},
-	{"null list", "qmgr", "unix", NULL, 0},
-	{"by type", "smtp", "inet", "inet", 1},
-	{"by type, other type", "smtp", "unix", "inet", 0},
-	{"type is case-insensitive", "a", "unix", "UNIX", 1},
-	{"by name/type", "smtp", "inet", "smtp/inet", 1},
-	{"name/type, other type", "smtp", "unix", "smtp/inet", 0},
-	{"second item", "qmgr", "unix", "pickup/unix, qmgr/unix", 1},
-	{"bare name is not a type", "qmgr", "unix", "qmgr", 0},
-	{"inet service with colon", "127.0.0.1:2525", "inet",
-	    "127.0.0.1:2525/inet", 1},
-	{"prefix is no match", "smt", "inet", "smtp/inet", 0},
-	{"longer name is no match", "smtpx", "inet", "smtp/inet", 0},
-	{"empty name part", "smtp", "inet", "/inet", 0},
-	{"separators only", "smtp", "inet", " ,, \t", 0},
+    {"empty list", "qmgr", "unix", "", 0},
+    {"null list", "qmgr", "unix", NULL, 0},
+    {"by type", "smtp", "inet", "inet", 1},
+    {"by type, other type", "smtp", "unix", "inet", 0},
+    {"type is case-insensitive", "a", "unix", "UNIX", 1},
+    {"by name/type", "smtp", "inet", "smtp/inet", 1},
+    {"name/type, other type", "smtp", "unix", "smtp/inet", 0},
+    {"second item", "qmgr", "unix", "pickup/unix, qmgr/unix", 1},
+    {"bare name is not a type", "qmgr", "unix", "qmgr", 0},
+    {"inet service with colon", "127.0.0.1:2525", "inet", "127.0.0.1:2525/inet",
+	1},
+    {"prefix is no match", "smt", "inet", "smtp/inet", 0},
+    {"longer name is no match", "smtpx", "inet", "smtp/inet", 0},
+    {"empty name part", "smtp", "inet", "/inet", 0},
+    {"separators only", "smtp", "inet", " ,, \t", 0},
 };
 
 static void
@@ -229,7 +227,8 @@ test_build(void **state)
 	    "2525      inet  n       -       n       -       -       true\n"
 	    "pipe      fifo  n       -       n       -       1       true\n"
 	    "off       unix  n       -       n       -       -       true\n"
-	    "missing   unix  n       -       n       -       -       no-such-daemon\n"
+	    "missing   unix  n       -       n       -       -       "
+	    "no-such-daemon\n"
 	    "log       unix-dgram n  -       n       -       1       true\n",
 	    &why);
 	if (list == NULL)
@@ -279,27 +278,27 @@ test_build(void **state)
 static const struct bad_case {
 	const char *name;
 	const char *master_cf;
-	const char *why;		/* substring of the reason */
+	const char *why; /* substring of the reason */
 } bad_cases[] = {
-	{"duplicate endpoint",
-	    "a unix n - n - - true\n"
-	    "b unix n - n - - true\n"
-	    "a unix n - n - - true\n",
-	    "master.cf, line 3: duplicate service \"a\" (already at line 1)"},
-	{"slash in name", "../x unix n - n - - true\n",
-	    "master.cf, line 1: bad service name"},
-	{"dot-dot name", ".. unix n - n - - true\n",
-	    "master.cf, line 1: bad service name"},
-	{"slash in command", "a unix n - n - - ../bin/true\n",
-	    "master.cf, line 1: bad command name"},
-	{"bad inet port", "\n\nx:99999 inet n - n - - true\n",
-	    "master.cf, line 3: bad service"},
-	{"overlong name",
-	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	    " unix n - n - - true\n",
-	    "master.cf, line 1: bad service name"},
-	{"too few fields", "a unix n - n\n", "master.cf, line 1"},
+    {"duplicate endpoint",
+	"a unix n - n - - true\n"
+	"b unix n - n - - true\n"
+	"a unix n - n - - true\n",
+	"master.cf, line 3: duplicate service \"a\" (already at line 1)"},
+    {"slash in name", "../x unix n - n - - true\n",
+	"master.cf, line 1: bad service name"},
+    {"dot-dot name", ".. unix n - n - - true\n",
+	"master.cf, line 1: bad service name"},
+    {"slash in command", "a unix n - n - - ../bin/true\n",
+	"master.cf, line 1: bad command name"},
+    {"bad inet port", "\n\nx:99999 inet n - n - - true\n",
+	"master.cf, line 3: bad service"},
+    {"overlong name",
+	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	" unix n - n - - true\n",
+	"master.cf, line 1: bad service name"},
+    {"too few fields", "a unix n - n\n", "master.cf, line 1"},
 };
 
 static void
@@ -326,11 +325,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_inet_parse),
-		cmocka_unit_test(test_inet_too_many),
-		cmocka_unit_test(test_disabled),
-		cmocka_unit_test(test_build),
-		cmocka_unit_test(test_build_errors),
+	    cmocka_unit_test(test_inet_parse),
+	    cmocka_unit_test(test_inet_too_many),
+	    cmocka_unit_test(test_disabled),
+	    cmocka_unit_test(test_build),
+	    cmocka_unit_test(test_build_errors),
 	};
 
 	msg_init("test_master_conf", MSG_NOLOG);
