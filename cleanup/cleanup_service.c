@@ -203,9 +203,12 @@ conn_reply(struct cleanup_conn *c, int status, const char *reason)
 static void
 conn_reject(struct cleanup_conn *c, int status, const char *reason)
 {
+    char   *copy = mem_strdup(reason);	/* may point into c->st */
+
     conn_discard(c);
     c->status = status;
-    vbuf_set(&c->reason, reason);
+    vbuf_set(&c->reason, copy);
+    mem_free(copy);
     c->state = CONN_SKIP;
 }
 
