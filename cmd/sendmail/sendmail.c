@@ -644,7 +644,7 @@ main(int argc, char **argv)
 {
     struct sm_opts opts;
     const char *prog;
-    char   *config_dir = 0;
+    static char *config_dir;		/* reachable until exit */
     char   *site_to_flush = 0;
     char   *id_to_flush = 0;
     char   *qtime = 0;
