@@ -132,6 +132,7 @@ struct smtp_session {
     size_t  naccepted;
     struct smtp_reply reply;
     int     skip_to_eol;
+    int     body_done;			/* final "." queued for output */
     struct smtp_text text;
     struct vbuf out;
 
@@ -606,10 +607,14 @@ static void smtp_body_fill(struct smtp_session *s)
         smtp_conn_end(s);
         return;
     }
-    if (rc == 0)
-        smtp_enter_state(s, SMTP_ST_DOT);
-    else
-        smtp_arm_timer(s);			/* progress: per-write timeout */
+    smtp_arm_timer(s);				/* progress: per-write timeout */
+    if (rc == 0) {
+        /* DOT starts when the last byte has left our buffer. */
+        s->body_done = 1;
+        bufferevent_setwatermark(s->bev, EV_WRITE, 0, 0);
+        if (evbuffer_get_length(out) == 0)
+            smtp_enter_state(s, SMTP_ST_DOT);
+    }
 }
 
 /* smtp_accepted_fail - a reply that fails every accepted recipient */
@@ -778,6 +783,7 @@ static void smtp_on_reply(struct smtp_session *s)
             break;
         }
         smtp_text_init(&s->text, (size_t) smtp_params.line_length_limit);
+        s->body_done = 0;
         bufferevent_setwatermark(s->bev, EV_WRITE, SMTP_BODY_CHUNK / 4, 0);
         smtp_enter_state(s, SMTP_ST_BODY);
         smtp_body_fill(s);
@@ -867,8 +873,11 @@ static void smtp_written(struct bufferevent *bev, void *ctx)
 {
     struct smtp_session *s = ctx;
 
-    if (s->state == SMTP_ST_BODY)
+    if (s->state == SMTP_ST_BODY && !s->body_done)
         smtp_body_fill(s);
+    else if (s->state == SMTP_ST_BODY
+             && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+        smtp_enter_state(s, SMTP_ST_DOT);
     else if (s->state == SMTP_ST_QUIT
              && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
         smtp_conn_end(s);

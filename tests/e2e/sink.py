@@ -5,7 +5,7 @@ USAGE
     python3 sink.py --port P --dir OUTDIR [--host 127.0.0.1] [--pidfile F]
                     [--reply RCPT_ADDR=CODE_TEXT]... [--no-pipelining]
                     [--greeting CODE_TEXT] [--data-reply CODE_TEXT]
-                    [--size N]
+                    [--size N] [--close-at PHASE] [--hang-at PHASE]
 
     --port P          TCP port to listen on (required).
     --host H          address to listen on (default 127.0.0.1).
@@ -31,6 +31,14 @@ USAGE
                       reply stores nothing.
     --size N          the limit advertised with SIZE (default 10240000);
                       a MAIL FROM with a larger SIZE= gets 552.
+    --close-at PHASE  misbehave for client tests: close the connection
+                      without a reply when PHASE is reached; PHASE is
+                      connect (before the greeting), ehlo, helo, mail,
+                      rcpt, data (the command), body (after the first
+                      content line) or dot (after the final ".").
+    --hang-at PHASE   like --close-at, but stop answering and keep the
+                      connection open (input is read and discarded), so
+                      the client runs into its timeout.
 
 BEHAVIOUR
     Greeting, then EHLO (250-sink, PIPELINING, SIZE N, 8BITMIME) or HELO,
@@ -63,6 +71,13 @@ import sys
 
 LINE_LIMIT = 65536
 IDLE_TIMEOUT = 300
+
+
+PHASES = ("connect", "ehlo", "helo", "mail", "rcpt", "data", "body", "dot")
+
+
+class Misbehaved(Exception):
+    pass
 
 
 class Sink:
@@ -119,11 +134,22 @@ class Sink:
     async def readline(self, reader):
         return await asyncio.wait_for(reader.readuntil(b"\n"), IDLE_TIMEOUT)
 
+    async def misbehave(self, phase, reader):
+        """Close (raise) or hang at PHASE if so configured."""
+        if self.args.close_at == phase:
+            self.log(b"S: ", b"<close at %s>" % phase.encode())
+            raise Misbehaved()
+        if self.args.hang_at == phase:
+            self.log(b"S: ", b"<hang at %s>" % phase.encode())
+            while await asyncio.wait_for(reader.read(4096), IDLE_TIMEOUT):
+                pass
+            raise Misbehaved()
+
     async def session(self, reader, writer):
         try:
             await self.dialogue(reader, writer)
         except (asyncio.IncompleteReadError, asyncio.TimeoutError,
-                ConnectionError):
+                ConnectionError, Misbehaved):
             pass
         except asyncio.LimitOverrunError:
             try:
@@ -135,6 +161,7 @@ class Sink:
 
     async def dialogue(self, reader, writer):
         greeting = self.args.greeting or "220 sink ESMTP"
+        await self.misbehave("connect", reader)
         await self.send(writer, greeting)
         refused = greeting[:1] in ("4", "5")
         mail_from = None
@@ -145,6 +172,8 @@ class Sink:
             cmd = line.rstrip(b"\r\n")
             verb = cmd.split(b" ", 1)[0].upper()
             upper = cmd.upper()
+            if verb in (b"EHLO", b"HELO", b"MAIL", b"RCPT", b"DATA"):
+                await self.misbehave(verb.decode().lower(), reader)
             if verb == b"QUIT":
                 await self.send(writer, "221 2.0.0 Bye")
                 return
@@ -207,9 +236,12 @@ class Sink:
                     dl = await self.readline(reader)
                     if dl in (b".\r\n", b".\n"):
                         break
+                    if not body:
+                        await self.misbehave("body", reader)
                     if dl.startswith(b"."):
                         dl = dl[1:]
                     body += dl
+                await self.misbehave("dot", reader)
                 self.log(b"C: ", b"<%d bytes of message>" % len(body))
                 self.log(b"C: ", b".")
                 if self.args.data_reply and self.args.data_reply[:1] != "2":
@@ -239,6 +271,8 @@ async def main():
     ap.add_argument("--greeting")
     ap.add_argument("--data-reply")
     ap.add_argument("--size", type=int, default=10240000)
+    ap.add_argument("--close-at", choices=PHASES)
+    ap.add_argument("--hang-at", choices=PHASES)
     args = ap.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     sink = Sink(args)

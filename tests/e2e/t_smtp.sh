@@ -129,3 +129,48 @@ start_sink "$sp3" "$WORK/sink3"
 need_log "$C3" "$ID: to=<late@example.net>, relay=$H:$sp3, $DELAYS, dsn=2\.0\.0, status=sent" "retry"
 wait_for 20 sh -c "[ \"\$('$B/postqueue' -c '$C3' -p)\" = 'Mail queue is empty' ]" || fail "queue not empty after the retry"
 ok "connection refused is deferred with relay=none, delivered on retry"
+
+# ---- 5. timeouts and lost connections in each phase ------------------------
+# Short timeouts; the misbehaving sink closes or hangs at one phase each time.
+sp4=$(free_port)
+C4="$WORK/i4"
+new_instance "$C4"
+"$B/postconf" -c "$C4" -e "relayhost = [127.0.0.1]:$sp4" \
+  "minimal_backoff_time = 300s" "maximal_backoff_time = 600s" "queue_run_delay = 300s" \
+  "myhostname = relay.example.com" "myorigin = example.com" \
+  "smtp_helo_timeout = 2s" "smtp_data_done_timeout = 2s" >/dev/null || fail "postconf -e"
+"$B/sluice" -c "$C4" start || fail "sluice start"
+INSTANCES="${INSTANCES:-} $C4"
+# A body much larger than the socket buffers, so that writes fail.
+python3 -c 'import sys; sys.stdout.write(("z" * 99 + "\n") * 60000)' > big-body
+phase_case() { # RCPT SINK-OPTION PHASE-TEXT-REGEX
+  start_sink "$sp4" "$WORK/sink4-$1" $2
+  { printf 'Subject: %s\n\nline one\nline two\n' "$1"; [ "$1" = body ] && cat big-body; } |
+    "$B/sendmail" -C "$C4" -i -f s@example.org "$1@example.net" || fail "sendmail exit $?"
+  need_log "$C4" "$ID: to=<$1@example.net>, relay=$H:$sp4, $DELAYS, dsn=4\.4\.2, status=deferred \($3\)" "$1"
+  stop_sink
+}
+phase_case greet "--hang-at connect" "conversation with $H timed out while receiving the initial server greeting"
+phase_case ehlo "--close-at ehlo" "lost connection with $H while performing the EHLO handshake"
+phase_case rcpt "--close-at rcpt" "lost connection with $H while sending RCPT TO"
+phase_case body "--close-at body" "lost connection with $H while sending message body"
+phase_case dot "--hang-at dot" "conversation with $H timed out while sending end of data -- message may be sent more than once"
+ok "timeouts and lost connections name the phase (4.4.2)"
+
+# A site failure is reported to qmgr as hop_status: with a window of one the
+# destination dies at once and the next message waits with Postfix's
+# "suspended" reason instead of another connection attempt.
+sp5=$(free_port)
+C5="$WORK/i5"
+new_instance "$C5"
+"$B/postconf" -c "$C5" -e "relayhost = [127.0.0.1]:$sp5" "initial_destination_concurrency = 1" \
+  "minimal_backoff_time = 300s" "maximal_backoff_time = 600s" "queue_run_delay = 300s" \
+  "myhostname = relay.example.com" "myorigin = example.com" >/dev/null || fail "postconf -e"
+"$B/sluice" -c "$C5" start || fail "sluice start"
+INSTANCES="${INSTANCES:-} $C5"
+printf 'Subject: one\n\nx\n' | "$B/sendmail" -C "$C5" -i -f s@example.org first@example.net || fail "sendmail exit $?"
+need_log "$C5" "smtp\[[0-9]+\]: $ID: to=<first@example.net>, relay=none, $DELAYS, dsn=4\.4\.1, status=deferred \(connect to $H:$sp5: Connection refused\)" "refused"
+printf 'Subject: two\n\nx\n' | "$B/sendmail" -C "$C5" -i -f s@example.org second@example.net || fail "sendmail exit $?"
+need_log "$C5" "qmgr\[[0-9]+\]: $ID: to=<second@example.net>, relay=none, $DELAYS, dsn=4\.4\.1, status=deferred \(delivery temporarily suspended: connect to $H:$sp5: Connection refused\)" "throttled"
+[ "$(grep -c 'connect to .*Connection refused$' "$C5/log/maillog")" = 1 ] || fail "throttled destination was contacted again"
+ok "site failure throttles the destination via hop_status"
