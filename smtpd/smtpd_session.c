@@ -3,11 +3,13 @@
  *
  * Commands are read with a bounded line length and answered in order, so
  * pipelined clients work. The cleanup connection is opened at the first
- * accepted RCPT (Postfix's smtpd_delay_open_until_valid_rcpt): cleanup
- * first answers with the new queue ID, then the envelope and the content
- * are streamed to it as queue-file records while the client sends them.
- * "250 Ok: queued as ID" is sent only after cleanup replies status=0,
- * which it does after the queue file is fsync'ed.
+ * accepted RCPT (Postfix's smtpd_delay_open_until_valid_rcpt); the
+ * envelope and the content are streamed to it as queue-file records while
+ * the client sends them, and the Received: header goes as cleanup's
+ * trace_header attribute with ${queue_id} in place of the ID, which only
+ * cleanup knows. "250 Ok: queued as ID" is sent only after cleanup
+ * replies status=0 queue_id=ID, which it does after the queue file is
+ * fsync'ed.
  *
  * DATA ends only at <CR><LF>.<CR><LF>: a bare LF ends a content line (it is
  * normalised) but never the message, so no client can smuggle a second
@@ -47,7 +49,6 @@
 
 enum smtpd_state {
     SS_CMD,				/* reading commands */
-    SS_WAIT_ID,				/* cleanup opened, waiting for its ID */
     SS_DATA,				/* reading message content */
     SS_WAIT_QUEUED,			/* content sent, waiting for cleanup */
     SS_CLOSING,				/* flushing the last reply */
@@ -77,7 +78,6 @@ struct smtpd_session {
     char   *sender;			/* NULL = no MAIL yet */
     char   *first_rcpt;
     int     nrcpt;
-    struct vbuf pending;		/* R records to send once cleanup is open */
     char    qid[QID_SIZE];
     long    size;			/* content bytes seen */
     int     too_big;
@@ -104,7 +104,6 @@ static const char *state_name(enum smtpd_state st)
 {
     switch (st) {
     case SS_CMD: return "CMD";
-    case SS_WAIT_ID: return "WAIT_ID";
     case SS_DATA: return "DATA";
     case SS_WAIT_QUEUED: return "WAIT_QUEUED";
     case SS_CLOSING: return "CLOSING";
@@ -190,7 +189,6 @@ static void transaction_reset(struct smtpd_session *s)
     s->qid[0] = 0;
     s->size = 0;
     s->too_big = 0;
-    vbuf_reset(&s->pending);
 }
 
 static void client_pause(struct smtpd_session *s)
@@ -204,14 +202,13 @@ static void client_resume(struct smtpd_session *s)
     process_input(s);
 }
 
-/* The envelope records that start every message, after cleanup's ID. */
+/* The envelope records that start every message. */
 static void cleanup_send_envelope(struct smtpd_session *s)
 {
     struct timeval tv;
 
     gettimeofday(&tv, NULL);
     cleanup_sendf(s, REC_TYPE_TIME, "%ld %ld", (long) tv.tv_sec, (long) tv.tv_usec);
-    cleanup_sendf(s, REC_TYPE_ATTR, "log_ident=%s", s->qid);
     cleanup_sendf(s, REC_TYPE_ATTR, "rewrite_context=%s",
                   smtpd_check_mynetworks(&s->ss) ? "local" : "remote");
     cleanup_send(s, REC_TYPE_FROM, s->sender, strlen(s->sender));
@@ -233,9 +230,7 @@ static void cleanup_send_envelope(struct smtpd_session *s)
     cleanup_sendf(s, REC_TYPE_ATTR, "protocol_name=%s", s->esmtp ? "ESMTP" : "SMTP");
     cleanup_sendf(s, REC_TYPE_ATTR, "client_address_type=%d",
                   s->ss.ss_family == AF_INET6 ? 10 : 2);
-    if (s->pending.len)
-        bufferevent_write(s->cbev, s->pending.data, s->pending.len);
-    vbuf_reset(&s->pending);
+    cleanup_sendf(s, REC_TYPE_ATTR, "log_origin=%s", s->namaddr);
 }
 
 static void cleanup_fail(struct smtpd_session *s, const char *why)
@@ -244,7 +239,7 @@ static void cleanup_fail(struct smtpd_session *s, const char *why)
     enum smtpd_state was = s->state;
     transaction_reset(s);
     enter_state(s, SS_CMD);
-    if (was == SS_WAIT_ID || was == SS_WAIT_QUEUED) {
+    if (was == SS_WAIT_QUEUED) {
         reply(s, "451 4.3.0 Error: queue file write error");
         client_resume(s);
     }
@@ -270,27 +265,13 @@ static void cleanup_read(struct bufferevent *cbev, void *ctx)
         return;
     }
     evbuffer_drain(in, (size_t) used);
-    if (s->state == SS_WAIT_ID) {
-        const char *id = attr_get(&list, "queue_id");
-        if (id == NULL || !qid_ok(id) || strlen(id) >= sizeof(s->qid)) {
-            attr_list_free(&list);
-            cleanup_fail(s, "no queue ID");
-            return;
-        }
-        snprintf(s->qid, sizeof(s->qid), "%s", id);
-        msg_info("%s: client=%s", s->qid, s->namaddr);
-        cleanup_send_envelope(s);
-        enter_state(s, SS_CMD);
-        s->ok[C_RCPT]++;
-        reply(s, "250 2.1.5 Ok");
-        attr_list_free(&list);
-        client_resume(s);
-        return;
-    }
     if (s->state == SS_WAIT_QUEUED) {
         const char *st = attr_get(&list, "status");
         const char *why = attr_get(&list, "reason");
-        if (st && strcmp(st, "0") == 0) {
+        const char *id = attr_get(&list, "queue_id");
+        if (st && strcmp(st, "0") == 0 && id && qid_ok(id) && strlen(id) < sizeof(s->qid)) {
+            snprintf(s->qid, sizeof(s->qid), "%s", id);
+            msg_info("%s: client=%s", s->qid, s->namaddr);
             s->ok[C_DATA]++;
             reply(s, "250 2.0.0 Ok: queued as %s", s->qid);
         } else if (why && strstr(why, "too big")) {
@@ -508,43 +489,40 @@ static void cmd_rcpt(struct smtpd_session *s, char *arg)
     if (s->first_rcpt == NULL)
         s->first_rcpt = mem_strdup(addr);
     if (s->cbev == NULL) {
-        /* First valid recipient: open cleanup and wait for the queue ID. */
-        rec_encode(&s->pending, REC_TYPE_RCPT, addr, strlen(addr));
+        /* First valid recipient: open cleanup, send the envelope. */
         if (cleanup_open(s) < 0) {
-            transaction_reset(s);
+            s->nrcpt--;
             error_reply(s, "451 4.3.0 Error: queue file write error");
             return;
         }
-        enter_state(s, SS_WAIT_ID);
-        client_pause(s);
-        return;
+        cleanup_send_envelope(s);
     }
     cleanup_send(s, REC_TYPE_RCPT, addr, strlen(addr));
     s->ok[C_RCPT]++;
     reply(s, "250 2.1.5 Ok");
 }
 
+/* The Received: header, sent as cleanup's trace_header attribute. */
 static void send_received(struct smtpd_session *s)
 {
     char date[64];
     time_t now = time(NULL);
     struct tm tm;
+    const char *proto = s->esmtp ? "ESMTP" : "SMTP";
 
     localtime_r(&now, &tm);
-    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z (%Z)", &tm);
-    cleanup_sendf(s, REC_TYPE_NORM, "Received: from %s (%s [%s])",
-                  s->helo ? s->helo : s->name, s->name, s->addr);
-    if (s->nrcpt == 1) {
-        cleanup_sendf(s, REC_TYPE_NORM, "\tby %s (%s) with %s id %s",
-                      param_str("myhostname"), param_str("mail_name"),
-                      s->esmtp ? "ESMTP" : "SMTP", s->qid);
-        cleanup_sendf(s, REC_TYPE_NORM, "\tfor <%s>; %s", s->first_rcpt, date);
-    } else {
-        cleanup_sendf(s, REC_TYPE_NORM, "\tby %s (%s) with %s id %s;",
-                      param_str("myhostname"), param_str("mail_name"),
-                      s->esmtp ? "ESMTP" : "SMTP", s->qid);
-        cleanup_sendf(s, REC_TYPE_NORM, "\t%s", date);
-    }
+    strftime(date, sizeof(date), "%a, %e %b %Y %H:%M:%S %z (%Z)", &tm);
+    if (s->nrcpt == 1)
+        cleanup_sendf(s, REC_TYPE_ATTR, "trace_header=Received: from %s (%s [%s])\n"
+                      "\tby %s (%s) with %s id ${queue_id}\n\tfor <%s>; %s",
+                      s->helo ? s->helo : s->name, s->name, s->addr,
+                      param_str("myhostname"), param_str("mail_name"), proto,
+                      s->first_rcpt, date);
+    else
+        cleanup_sendf(s, REC_TYPE_ATTR, "trace_header=Received: from %s (%s [%s])\n"
+                      "\tby %s (%s) with %s id ${queue_id};\n\t%s",
+                      s->helo ? s->helo : s->name, s->name, s->addr,
+                      param_str("myhostname"), param_str("mail_name"), proto, date);
 }
 
 static void cmd_data(struct smtpd_session *s, char *arg)
@@ -561,8 +539,8 @@ static void cmd_data(struct smtpd_session *s, char *arg)
         error_reply(s, "554 5.5.1 Error: no valid recipients");
         return;
     }
-    cleanup_send(s, REC_TYPE_MESG, "", 0);
     send_received(s);
+    cleanup_send(s, REC_TYPE_MESG, "", 0);
     s->size = 0;
     s->too_big = 0;
     s->in_header = 1;
@@ -820,7 +798,6 @@ static void session_free(struct smtpd_session *s)
     transaction_reset(s);
     bufferevent_free(s->bev);
     mem_free(s->helo);
-    vbuf_free(&s->pending);
     vbuf_free(&s->scratch);
     if (s->prev)
         s->prev->next = s->next;
