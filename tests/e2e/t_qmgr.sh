@@ -60,7 +60,7 @@ class Run:
         else:
             self.pw = pwd.getpwuid(os.getuid())
         open(self.root + '/conf/main.cf', 'w').write(
-            'queue_directory = %s\nmaillog_file = %s/maillog\nmyhostname = relay.example.com\n'
+            'queue_directory = %s\nmaillog_file = %s/maillog\nmaillog_file_prefixes = /\nmyhostname = relay.example.com\n'
             'mail_owner = %s\nminimal_backoff_time = 600s\nmaximal_backoff_time = 1200s\n'
             'queue_run_delay = 600s\ntransport_retry_time = 600s\n%s\n'
             % (self.q, self.root, self.pw.pw_name, main_cf))
@@ -428,7 +428,7 @@ for f in $(find "$qd/deferred" -type f); do
   [ -n "$log" ] || fail "no defer log for $id"
   grep -qxF "reason=$reason" "$log" || { cat "$log"; fail "defer log of $id lacks the connect error"; }
 done
-grep -q "status=deferred ($reason)" "$C/log/maillog" || fail "no deferred status line"
+grep -qF "status=deferred ($reason)" "$C/log/maillog" || fail "no deferred status line"
 ok "defer logs hold the connect error"
 
 # Bring the relay up: with a 600 s backoff nothing moves by itself ...
