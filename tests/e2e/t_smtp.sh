@@ -174,3 +174,57 @@ printf 'Subject: two\n\nx\n' | "$B/sendmail" -C "$C5" -i -f s@example.org second
 need_log "$C5" "qmgr\[[0-9]+\]: $ID: to=<second@example.net>, relay=none, $DELAYS, dsn=4\.4\.1, status=deferred \(delivery temporarily suspended: connect to $H:$sp5: Connection refused\)" "throttled"
 [ "$(grep -c 'connect to .*Connection refused$' "$C5/log/maillog")" = 1 ] || fail "throttled destination was contacted again"
 ok "site failure throttles the destination via hop_status"
+
+# ---- 6. names through c-ares and dnsmasq: dns_servers, address fallback ----
+DNSMASQ=$(command -v dnsmasq || { [ -x /usr/sbin/dnsmasq ] && echo /usr/sbin/dnsmasq; })
+if [ -z "$DNSMASQ" ]; then
+  echo "dnsmasq not installed: DNS cases skipped"
+  exit 0
+fi
+dp=$(free_port)
+"$DNSMASQ" --no-daemon --conf-file=/dev/null --pid-file= --port="$dp" \
+  --listen-address=127.0.0.1 --bind-interfaces --no-resolv --no-hosts \
+  --host-record=relay.test.example,127.0.0.1 \
+  --host-record=dual.test.example,127.0.0.1,::1 \
+  --address=/nx.example/ >dnsmasq.log 2>&1 &
+remember $!
+sleep 0.5
+dns_instance() { # DIR RELAYHOST [postconf settings...]
+  local c=$1 r=$2; shift 2
+  new_instance "$c"
+  "$B/postconf" -c "$c" -e "relayhost = $r" "dns_servers = 127.0.0.1:$dp" \
+    "smtp_randomize_addresses = no" "minimal_backoff_time = 300s" \
+    "queue_run_delay = 300s" "myhostname = relay.example.com" \
+    "myorigin = example.com" "$@" >/dev/null || fail "postconf -e"
+  "$B/sluice" -c "$c" start || fail "sluice start"
+  INSTANCES="${INSTANCES:-} $c"
+}
+
+sp6=$(free_port)
+start_sink "$sp6" "$WORK/sink6"
+dns_instance "$WORK/i6" "[relay.test.example]:$sp6"
+printf 'Subject: dns\n\nx\n' | "$B/sendmail" -C "$WORK/i6" -i -f s@example.org n1@example.net || fail "sendmail exit $?"
+need_log "$WORK/i6" "$ID: to=<n1@example.net>, relay=relay\.test\.example\[127\.0\.0\.1\]:$sp6, $DELAYS, dsn=2\.0\.0, status=sent" "dns name"
+ok "relayhost name resolved through dns_servers"
+
+dns_instance "$WORK/i7" "[nx.example]:$sp6"
+printf 'Subject: nx\n\nx\n' | "$B/sendmail" -C "$WORK/i7" -i -f s@example.org n2@example.net || fail "sendmail exit $?"
+need_log "$WORK/i7" "$ID: to=<n2@example.net>, relay=none, $DELAYS, dsn=4\.3\.5, status=deferred \(Host or domain name not found\. Name service error for name=nx\.example type=AAAA: Host not found\)" "nxdomain relayhost"
+grep -q 'warning: .*relayhost configuration problem' "$WORK/i7/log/maillog" || fail "no relayhost configuration warning"
+ok "unresolvable relayhost is deferred with 4.3.5"
+
+if python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
+  sp8=$(free_port)
+  mkdir -p "$WORK/sink8"
+  python3 "$SLUICE_ROOT/tests/e2e/sink.py" --host ::1 --port "$sp8" --dir "$WORK/sink8" \
+    --pidfile "$WORK/sink8.pid" >"$WORK/sink8.log" 2>&1 &
+  remember $!
+  wait_for 10 test -s "$WORK/sink8.pid" || fail "IPv6 sink did not start"
+  dns_instance "$WORK/i8" "[dual.test.example]:$sp8"
+  printf 'Subject: dual\n\nx\n' | "$B/sendmail" -C "$WORK/i8" -i -f s@example.org n3@example.net || fail "sendmail exit $?"
+  need_log "$WORK/i8" "smtp\[[0-9]+\]: connect to dual\.test\.example\[127\.0\.0\.1\]:$sp8: Connection refused$" "first address"
+  need_log "$WORK/i8" "$ID: to=<n3@example.net>, relay=dual\.test\.example\[::1\]:$sp8, $DELAYS, dsn=2\.0\.0, status=sent" "second address"
+  ok "the next address is tried after a refused connection"
+else
+  echo "no IPv6 loopback: address fallback case skipped"
+fi
