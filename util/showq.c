@@ -11,11 +11,14 @@
  *
  * A queue file is opened with O_NONBLOCK|O_NOFOLLOW (a FIFO or symlink
  * planted in a queue cannot block or redirect us) and fstat()ed: that
- * stat is the ready test. Records are read with rec_get() in reader
- * mode (pointer records followed); no record may exceed SHOWQ_REC_MAX,
- * which bounds memory on hostile maildrop files. At the M record the
- * reader jumps to data offset + content size, where the X record must
- * be; otherwise it goes back and reads through the content.
+ * stat is the ready test. Records are decoded with rec_parse() from our
+ * own read buffer, with Postfix's reader semantics (pointer records
+ * followed, with a loop guard; padding skipped); no record may exceed
+ * SHOWQ_REC_MAX, which bounds memory on hostile maildrop files. At the
+ * M record the reader jumps to data offset + content size, where the X
+ * record must be; otherwise it goes back and reads through the content.
+ * A typical queue file costs open, fstat, one read and close, plus the
+ * defer log's open, two reads and close.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +41,7 @@
 #define SHOWQ_REC_MAX		(1024 * 1024)	/* bytes per record */
 #define SHOWQ_EMPTY_ADDR	"MAILER-DAEMON"
 #define SHOWQ_DUP_DEFAULT	1000
+#define SHOWQ_READ_SIZE		8192	/* first read of a queue file */
 
 const char *const showq_queues[] = {
     QDIR_MAILDROP, QDIR_ACTIVE, QDIR_INCOMING, QDIR_DEFERRED, QDIR_HOLD, 0,
@@ -67,7 +71,7 @@ static struct showq_state {
     size_t *dup;			/* slot index + 1; 0 = empty */
     size_t  dup_cap;			/* power of 2 */
     size_t  dup_used;
-    char    iobuf[8192];		/* stdio buffer, one file at a time */
+    struct vbuf fbuf;			/* queue file bytes */
 } sq;
 
 /* showq_init - one-time reader state */
@@ -291,18 +295,138 @@ showq_number(const char *s)
     return (val);
 }
 
+/*
+ * A small buffered record reader on a descriptor. It knows the file
+ * offset of its buffer, so seeking inside what was read costs nothing,
+ * and it never calls lseek() just to learn where it is (stdio's ftell()
+ * does, once per record, which dominated a listing of a large queue).
+ */
+struct showq_rd {
+    int     fd;
+    off_t   base;			/* file offset of buf[0] */
+    size_t  pos;			/* next record in buf */
+    size_t  len;			/* bytes in buf */
+    int     jumps;			/* pointer records followed */
+    const char *why;			/* reason for SHOWQ_RD_ERR */
+};
+
+#define SHOWQ_RD_JUMPS	10000		/* pointer loop guard */
+
+/* showq_rd_seek - continue reading at offset */
+
+static int
+showq_rd_seek(struct showq_rd *rd, off_t off)
+{
+    if (off >= rd->base && off <= rd->base + (off_t) rd->len) {
+	rd->pos = (size_t) (off - rd->base);
+	return (0);
+    }
+    if (lseek(rd->fd, off, SEEK_SET) < 0) {
+	rd->why = "seek error";
+	return (-1);
+    }
+    rd->base = off;
+    rd->pos = rd->len = 0;
+    return (0);
+}
+
+/* showq_rd_tell - offset of the next record */
+
+static off_t
+showq_rd_tell(struct showq_rd *rd)
+{
+    return (rd->base + (off_t) rd->pos);
+}
+
+/*
+ * showq_rd_next - next record: type, data copied to sq.rec when keep is
+ * set (NUL-terminated). Follows 'p' records and skips 'w' padding as
+ * Postfix's rec_get() does. REC_EOF at a clean end, REC_ERR with why.
+ */
+static int
+showq_rd_next(struct showq_rd *rd, int keep)
+{
+    int     type;
+    size_t  doff;
+    size_t  dlen;
+    long    used;
+    ssize_t n;
+
+    for (;;) {
+	used = rec_parse(sq.fbuf.data + rd->pos, rd->len - rd->pos,
+			 SHOWQ_REC_MAX, &type, &doff, &dlen);
+	if (used < 0) {
+	    rd->why = "bad record length";
+	    return (REC_ERR);
+	}
+	if (used == 0) {
+	    /* Need more: keep the partial record, make room, read. */
+	    if (rd->pos > 0) {
+		memmove(sq.fbuf.data, sq.fbuf.data + rd->pos, rd->len - rd->pos);
+		rd->base += (off_t) rd->pos;
+		rd->len -= rd->pos;
+		rd->pos = 0;
+	    }
+	    if (rd->len >= sq.fbuf.cap - 1)
+		vbuf_reserve(&sq.fbuf, sq.fbuf.cap);
+	    do {
+		n = read(rd->fd, sq.fbuf.data + rd->len,
+			 sq.fbuf.cap - 1 - rd->len);
+	    } while (n < 0 && errno == EINTR);
+	    if (n < 0) {
+		rd->why = "read error";
+		return (REC_ERR);
+	    }
+	    if (n == 0) {
+		if (rd->len == rd->pos)
+		    return (REC_EOF);
+		rd->why = "unexpected end of file in record";
+		return (REC_ERR);
+	    }
+	    rd->len += (size_t) n;
+	    continue;
+	}
+	rd->pos += (size_t) used;
+	if (type == REC_TYPE_DTXT)
+	    continue;
+	if (type == REC_TYPE_PTR || keep) {
+	    vbuf_reset(&sq.rec);
+	    vbuf_append(&sq.rec, sq.fbuf.data + rd->pos - dlen, dlen);
+	}
+	if (type == REC_TYPE_PTR) {
+	    char   *end;
+	    long    off;
+
+	    errno = 0;
+	    off = strtol(sq.rec.data, &end, 10);
+	    if (errno != 0 || *end != 0 || off < 0) {
+		rd->why = "malformed pointer record";
+		return (REC_ERR);
+	    }
+	    if (off == 0)
+		continue;
+	    if (++rd->jumps > SHOWQ_RD_JUMPS) {
+		rd->why = "too many pointer records";
+		return (REC_ERR);
+	    }
+	    if (showq_rd_seek(rd, (off_t) off) < 0)
+		return (REC_ERR);
+	    continue;
+	}
+	return (type);
+    }
+}
+
 /* showq_skip_content - read through content records up to X */
 
 static int
-showq_skip_content(FILE *fp)
+showq_skip_content(struct showq_rd *rd)
 {
     int     type;
 
-    while ((type = rec_get_why(fp, &sq.rec, SHOWQ_REC_MAX, REC_READER,
-			       &sq.why)) > 0) {
+    while ((type = showq_rd_next(rd, 0)) > 0)
 	if (type == REC_TYPE_XTRA || type == REC_TYPE_END)
 	    return (type);
-    }
     return (type);
 }
 
@@ -312,15 +436,15 @@ int
 showq_read(const char *queue, const char *id, showq_fn *fn, void *ctx)
 {
     struct showq_msg msg;
+    struct showq_rd rd;
     struct stat st;
-    FILE   *fp;
     int     fd;
     int     type;
     int     sender_seen = 0;
     long    arrival = 0;
     long    size = -1;
     long    data_off = 0;
-    long    content;
+    off_t   content;
     long    fields[6];
     size_t  sender = 0;
     size_t  i;
@@ -339,12 +463,10 @@ showq_read(const char *queue, const char *id, showq_fn *fn, void *ctx)
 	(void) close(fd);
 	return (0);
     }
-    if ((fp = fdopen(fd, "r")) == 0) {
-	msg_warn("fdopen %s: %m", sq.path.data);
-	(void) close(fd);
-	return (0);
-    }
-    (void) setvbuf(fp, sq.iobuf, _IOFBF, sizeof(sq.iobuf));
+    memset(&rd, 0, sizeof(rd));
+    rd.fd = fd;
+    if (sq.fbuf.cap < SHOWQ_READ_SIZE)
+	vbuf_reserve(&sq.fbuf, SHOWQ_READ_SIZE);
 
     /*
      * Start a new message: logs first, then the file.
@@ -354,8 +476,7 @@ showq_read(const char *queue, const char *id, showq_fn *fn, void *ctx)
     showq_dup_reset(16);
     showq_read_log(id);
 
-    while ((type = rec_get_why(fp, &sq.rec, SHOWQ_REC_MAX, REC_READER,
-			       &sq.why)) > 0) {
+    while ((type = showq_rd_next(&rd, 1)) > 0) {
 	switch (type) {
 	case REC_TYPE_SIZE:
 	    if (size >= 0)
@@ -390,23 +511,21 @@ showq_read(const char *queue, const char *id, showq_fn *fn, void *ctx)
 	    break;
 	case REC_TYPE_MESG:
 	    in_content = 1;
-	    content = ftell(fp);
+	    content = showq_rd_tell(&rd);
 	    if (size > 0 && data_off > 0 && data_off + size < st.st_size
-		&& fseek(fp, data_off + size, SEEK_SET) == 0) {
-		type = rec_get_why(fp, &sq.rec, SHOWQ_REC_MAX, REC_READER,
-				   &sq.why);
+		&& showq_rd_seek(&rd, (off_t) (data_off + size)) == 0) {
+		type = showq_rd_next(&rd, 0);
 		if (type == REC_TYPE_XTRA) {
 		    in_content = 0;
 		    break;
 		}
-		if (content < 0 || fseek(fp, content, SEEK_SET) != 0)
+		if (showq_rd_seek(&rd, content) < 0)
 		    goto done;
 	    }
-	    type = showq_skip_content(fp);
-	    if (type == REC_TYPE_XTRA)
-		in_content = 0;
+	    type = showq_skip_content(&rd);
 	    if (type != REC_TYPE_XTRA)
 		goto done;
+	    in_content = 0;
 	    break;
 	case REC_TYPE_END:
 	    goto done;
@@ -416,10 +535,10 @@ showq_read(const char *queue, const char *id, showq_fn *fn, void *ctx)
     }
 done:
     if (type == REC_ERR)
-	msg_warn("%s: %s", sq.path.data, vbuf_str(&sq.why));
+	msg_warn("%s: %s", sq.path.data, rd.why ? rd.why : "read error");
     else if (type == REC_EOF || in_content)
 	msg_warn("%s: premature end of queue file", sq.path.data);
-    (void) fclose(fp);
+    (void) close(fd);
     if (!sender_seen)
 	return (0);
 
@@ -495,6 +614,7 @@ showq_out_create(FILE *fp, int flags)
 
     out->fp = fp;
     out->flags = flags;
+    tzset();
     return (out);
 }
 
@@ -591,6 +711,7 @@ showq_out_compat(struct showq_out *out, const struct showq_msg *msg)
     const char *reason;
     const char *text;
     time_t  t = (time_t) msg->arrival;
+    struct tm tmbuf;
     struct tm *tm;
     size_t  i;
     int     pad;
@@ -610,7 +731,8 @@ showq_out_compat(struct showq_out *out, const struct showq_msg *msg)
 	     strcmp(msg->queue, QDIR_ACTIVE) == 0 ? "*" :
 	     strcmp(msg->queue, QDIR_HOLD) == 0 ? "!" : "",
 	     msg->forced_expire ? "#" : "");
-    if ((tm = localtime(&t)) == 0 || strftime(when, sizeof(when),
+    /* localtime_r(): no stat of /etc/localtime per message */
+    if ((tm = localtime_r(&t, &tmbuf)) == 0 || strftime(when, sizeof(when),
 					  "%a %b %e %H:%M:%S %Y\n", tm) == 0)
 	snprintf(when, sizeof(when), "%-24s\n", "?");
     if (long_ids)

@@ -709,6 +709,65 @@ static void test_damaged(void **state)
     }
 }
 
+static void test_pointer_records(void **state)
+{
+    /* Postfix with milters: a 'p' record jumps to records after E and a
+     * second one jumps back; 'w' padding is skipped; a pointer loop ends
+     * the report instead of spinning */
+    struct vbuf b = VBUF_INIT;
+    struct vbuf path = VBUF_INIT;
+    char num[32];
+    size_t p1, back, heap;
+    char *got;
+
+    rec_encode(&b, 'T', "1795460121 1", 12);
+    rec_encode(&b, 'S', "a@x", 3);
+    p1 = b.len;
+    rec_encode(&b, 'p', "              0", 15);
+    back = b.len;
+    rec_encode(&b, 'w', "pad", 3);
+    rec_encode(&b, 'R', "inline@x", 8);
+    rec_encode(&b, 'M', "", 0);
+    rec_encode(&b, 'N', "x", 1);
+    rec_encode(&b, 'X', "", 0);
+    rec_encode(&b, 'E', "", 0);
+    heap = b.len;
+    rec_encode(&b, 'R', "heap@x", 6);
+    snprintf(num, sizeof(num), "%15ld", (long) back);
+    rec_encode(&b, 'p', num, 15);
+    snprintf(num, sizeof(num), "%15ld", (long) heap);
+    memcpy(b.data + p1 + 2, num, 15);
+
+    clear_queue();
+    put_file(qdir_path(&path, "deferred", "B1000000001"), b.data, b.len, 0700);
+    got = list_one(SHOWQ_OUT_JSON, "deferred", "B1000000001");
+    assert_non_null(strstr(got, "\"recipients\": [{\"address\": \"heap@x\"}, {\"address\": \"inline@x\"}]}"));
+    mem_free(got);
+
+    /* the first pointer now points at itself */
+    snprintf(num, sizeof(num), "%15ld", (long) p1);
+    memcpy(b.data + p1 + 2, num, 15);
+    put_file(path.data, b.data, b.len, 0700);
+    got = list_one(SHOWQ_OUT_JSON, "deferred", "B1000000001");
+    assert_non_null(strstr(got, "\"sender\": \"a@x\", \"recipients\": []}"));
+    mem_free(got);
+
+    /* a pointer past the end of the file, and a malformed one */
+    snprintf(num, sizeof(num), "%15ld", (long) b.len + 100);
+    memcpy(b.data + p1 + 2, num, 15);
+    put_file(path.data, b.data, b.len, 0700);
+    got = list_one(SHOWQ_OUT_JSON, "deferred", "B1000000001");
+    assert_non_null(strstr(got, "\"sender\": \"a@x\", \"recipients\": []}"));
+    mem_free(got);
+    memcpy(b.data + p1 + 2, "          12x45", 15);
+    put_file(path.data, b.data, b.len, 0700);
+    got = list_one(SHOWQ_OUT_JSON, "deferred", "B1000000001");
+    assert_non_null(strstr(got, "\"sender\": \"a@x\", \"recipients\": []}"));
+    mem_free(got);
+    vbuf_free(&b);
+    vbuf_free(&path);
+}
+
 static void test_arrival_mtime(void **state)
 {
     static const struct rec recs[] = {
@@ -856,6 +915,7 @@ int main(void)
         cmocka_unit_test(test_seek_and_fallback),
         cmocka_unit_test(test_maildrop_size),
         cmocka_unit_test(test_damaged),
+        cmocka_unit_test(test_pointer_records),
         cmocka_unit_test(test_arrival_mtime),
         cmocka_unit_test(test_json_escape),
         cmocka_unit_test(test_totals_and_long_ids),
