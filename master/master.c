@@ -156,6 +156,7 @@ int
 main(int argc, char **argv)
 {
 	const char *config_dir = NULL;
+	char *abs_dir;
 	int c, wait_mode = 0, ready_fd = -1, null, p[2];
 	pid_t pid;
 
@@ -191,6 +192,11 @@ main(int argc, char **argv)
 	if (master_foreground) {
 		msg_fatal_hook(NULL);
 		msg_init("master", MSG_STDERR);
+	}
+	if (config_dir != NULL && *config_dir != '/') {
+		if ((abs_dir = realpath(config_dir, NULL)) == NULL)
+			msg_fatal("%s: %m", config_dir);
+		config_dir = abs_dir; /* children run in queue_directory */
 	}
 	param_load(config_dir);
 	param_log_open();

@@ -82,6 +82,7 @@ int
 main(int argc, char **argv)
 {
 	const char *config_dir = NULL, *cmd;
+	char *abs_dir;
 	int c, nargs;
 
 	msg_init("sluice", MSG_STDERR);
@@ -119,6 +120,12 @@ main(int argc, char **argv)
 	    strcmp(cmd, "check") && strcmp(cmd, "flush"))
 		msg_fatal("unknown command: '%s'. %s", cmd, SLUICE_USAGE);
 
+	/* The master and its children chdir() to the queue: no relative -c. */
+	if (config_dir != NULL && *config_dir != '/') {
+		if ((abs_dir = realpath(config_dir, NULL)) == NULL)
+			msg_fatal("%s: %m", config_dir);
+		config_dir = abs_dir;
+	}
 	param_load(config_dir);
 	sluice_script_msgs();
 	if (strcmp(cmd, "check") == 0) {
