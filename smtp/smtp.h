@@ -45,13 +45,15 @@ int smtp_port_parse(const char *service);
  * smtp_reply.c: SMTP replies. smtp_reply_feed() takes one reply line
  * without its line end (the caller bounds it at SMTP_REPLY_LINE_MAX)
  * and returns 1 when the reply is complete, 0 when more lines follow.
- * A line that does not start with three digits followed by ' ', '-'
- * or nothing ends the reply; if it is the first line, code is 0 (a
- * protocol error). Control characters become '?' (Postfix printable()).
+ * The reply ends with a line "DDD" or "DDD text"; as in Postfix, any
+ * line that is not "DDD", "DDD text" or "DDD-text" is taken as one more
+ * continuation line (only the phase timeout ends such a reply). code
+ * is that of the last line. Control characters become '?' (Postfix
+ * printable()).
  * text holds the lines joined by single spaces (codes included, as
  * Postfix logs them), at most about SMTP_REPLY_TEXT_MAX bytes; lines
  * holds each line's text after "NNN-" and a newline, for EHLO parsing
- * (at most SMTP_REPLY_LINES_MAX lines). dsn is the enhanced status:
+ * (well-formed lines only, at most SMTP_REPLY_LINES_MAX). dsn is the enhanced status:
  * the reply's own X.Y.Z when its class matches the code, else X.0.0,
  * and 5.5.0 for codes outside 2xx/4xx/5xx.
  * smtp_reply_reset() empties a reply for reuse; smtp_reply_free()
@@ -59,6 +61,7 @@ int smtp_port_parse(const char *service);
  */
 struct smtp_reply {
     int     code;
+    int     first_code;			/* of the first line (0: malformed) */
     char    dsn[16];
     struct vbuf text;
     struct vbuf lines;

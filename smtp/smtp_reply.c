@@ -8,6 +8,7 @@
  * timeout) but not memory.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +38,7 @@ int smtp_reply_feed(struct smtp_reply *r, const char *line, size_t len)
 {
     int     valid;
     int     last;
+    int     code = 0;
     size_t  start;
 
     if (r->complete)
@@ -44,17 +46,18 @@ int smtp_reply_feed(struct smtp_reply *r, const char *line, size_t len)
     valid = len >= 3 && isdigit((unsigned char) line[0])
         && isdigit((unsigned char) line[1]) && isdigit((unsigned char) line[2])
         && (len == 3 || line[3] == ' ' || line[3] == '-');
-    last = !valid || len == 3 || line[3] == ' ';
-    if (r->nlines == 0 && r->text.len == 0) {
-        r->code = valid ? (line[0] - '0') * 100 + (line[1] - '0') * 10
-            + (line[2] - '0') : 0;
-    }
+    if (valid)
+        code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+    /* As Postfix: a malformed line is one more continuation line. */
+    last = valid && (len == 3 || line[3] == ' ');
+    if (r->nlines == 0 && r->text.len == 0)
+        r->first_code = code;
     /* Joined text: whole lines while there is room. */
     if (r->text.len < SMTP_REPLY_TEXT_MAX / 2) {
         size_t  room = SMTP_REPLY_TEXT_MAX - r->text.len;
         size_t  n = len < room ? len : room;
 
-        if (r->text.len)
+        if (r->text.len || r->nlines)
             vbuf_putc(&r->text, ' ');
         start = r->text.len;
         vbuf_append(&r->text, line, n);
@@ -77,16 +80,19 @@ int smtp_reply_feed(struct smtp_reply *r, const char *line, size_t len)
                 r->lines.data[i] = '?';
         }
         vbuf_putc(&r->lines, '\n');
-        r->nlines++;
     }
+    r->nlines++;
     if (last) {
         r->complete = 1;
-        if (r->code / 100 == 3)
+        r->code = code;
+        if (code / 100 == 3)
             strcpy(r->dsn, "2.0.0");		/* intermediate: 354 */
-        else if (r->code < 200 || r->code > 599)
+        else if (code < 200 || code > 599)
             strcpy(r->dsn, "5.5.0");
-        else
+        else if (r->first_code / 100 == code / 100)
             deliv_dsn_from_reply(r->dsn, vbuf_str(&r->text));
+        else
+            snprintf(r->dsn, sizeof(r->dsn), "%d.0.0", code / 100);
     }
     return last;
 }
