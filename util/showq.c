@@ -430,10 +430,11 @@ showq_skip_content(struct showq_rd *rd)
     return (type);
 }
 
-/* showq_read - report one message */
+/* showq_read_at - report one message at path (NULL: the hashed path) */
 
-int
-showq_read(const char *queue, const char *id, showq_fn *fn, void *ctx)
+static int
+showq_read_at(const char *queue, const char *id, const char *path,
+	      showq_fn *fn, void *ctx)
 {
     struct showq_msg msg;
     struct showq_rd rd;
@@ -452,7 +453,10 @@ showq_read(const char *queue, const char *id, showq_fn *fn, void *ctx)
     int     ret;
 
     showq_init();
-    qdir_path(&sq.path, queue, id);
+    if (path != 0)
+	vbuf_set(&sq.path, path);
+    else
+	qdir_path(&sq.path, queue, id);
     if ((fd = open(sq.path.data, O_RDONLY | O_NONBLOCK | O_NOFOLLOW
 		   | O_CLOEXEC)) < 0) {
 	if (errno != ENOENT && errno != ELOOP)
@@ -567,6 +571,14 @@ done:
     return (ret);
 }
 
+/* showq_read - report one message */
+
+int
+showq_read(const char *queue, const char *id, showq_fn *fn, void *ctx)
+{
+    return (showq_read_at(queue, id, (const char *) 0, fn, ctx));
+}
+
 /* showq_walk - report every ready message of the queues */
 
 int
@@ -589,7 +601,7 @@ showq_walk(const char *const *queues, showq_fn *fn, void *ctx,
 	    return (-1);
 	}
 	while (ret == 0 && (id = qdir_scan_next(scan)) != 0)
-	    ret = showq_read(*qp, id, fn, ctx);
+	    ret = showq_read_at(*qp, id, qdir_scan_path(scan), fn, ctx);
 	(void) qdir_scan_close(scan);
     }
     return (ret);

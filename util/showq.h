@@ -33,7 +33,8 @@
  *	NULL means showq_queues: maildrop, active, incoming, deferred,
  *	hold), each recursively in readdir() order, and calls fn once per
  *	ready queue file (qdir_ready(); complete maildrop files are 0744,
- *	so the same test applies). Memory does not grow with the number of
+ *	so the same test applies), wherever the scan finds it (also in a
+ *	hash directory that the current settings would not use). Memory does not grow with the number of
  *	messages: one message is read, reported and forgotten before the
  *	next. A nonzero return from fn stops the walk and is returned;
  *	otherwise showq_walk() returns 0, or -1 with why when a queue

@@ -142,6 +142,8 @@ ps_rename_new(const char *from, const char *to)
 {
     struct stat st;
 
+    if (lstat(from, &st) < 0)
+	return (-1);			/* ENOENT: nothing to move */
     if (lstat(to, &st) == 0) {
 	errno = EEXIST;
 	return (-1);

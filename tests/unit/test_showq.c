@@ -496,6 +496,16 @@ static void test_not_ready(void **state)
         assert_string_equal(got, "Mail queue is empty\n");
         mem_free(got);
     }
+    /* a file in a hash directory the settings do not use is still listed */
+    clear_queue();
+    build("deferred", "B1000000004", simple, 0700, NULL);
+    assert_int_equal(qdir_mkdirs("deferred/Z/x"), 0);
+    assert_int_equal(rename("deferred/B/B1000000004", "deferred/Z/B1000000004"), 0);
+    {
+        char *got = list_walk(SHOWQ_OUT_JSON);
+        assert_non_null(strstr(got, "\"queue_id\": \"B1000000004\""));
+        mem_free(got);
+    }
 }
 
 static void test_reasons(void **state)
