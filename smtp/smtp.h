@@ -1,10 +1,12 @@
 /*
  * smtp private interface. The daemon is smtp.c (manual and main());
- * smtp_request.c speaks the delivery protocol with qmgr; smtp_deliver.c
- * owns one delivery (queue file, recipients, address list, results);
- * smtp_session.c is the SMTP conversation state machine for one
- * connection; smtp_nexthop.c, smtp_reply.c and smtp_text.c are pure
- * helpers with unit tests.
+ * smtp_request.c speaks the delivery protocol with qmgr;
+ * smtp_session.c is one delivery request as a state machine (address
+ * lookup, connections, the SMTP dialogue, per-recipient results);
+ * smtp_queue.c reads the queue file; smtp_nexthop.c, smtp_reply.c and
+ * smtp_text.c are pure helpers with unit tests (test_smtp_*.c).
+ * NOTE: the Makefile does not track this header; after changing it,
+ * remove the build's smtp/*.o.
  */
 #ifndef SLUICE_SMTP_H
 #define SLUICE_SMTP_H
