@@ -6,7 +6,7 @@
  * smtp_queue.c reads the queue file; smtp_nexthop.c, smtp_reply.c and
  * smtp_text.c are pure helpers with unit tests (test_smtp_*.c).
  * NOTE: the Makefile does not track this header; after changing it,
- * remove the build's smtp/*.o.
+ * remove the smtp objects of the build directory.
  */
 #ifndef SLUICE_SMTP_H
 #define SLUICE_SMTP_H
