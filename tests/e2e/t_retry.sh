@@ -18,7 +18,7 @@ id=$(sed -n '2s/^\([0-9A-F]*\).*/\1/p' listing)
 [ -n "$id" ] || { cat listing; fail "no queue ID in listing"; }
 size=$(sed -n '2p' listing | awk '{print $2}')
 reason="(connect to 127.0.0.1[127.0.0.1]:$sp: Connection refused)"
-pad=$((76 - ${#reason}))
+pad=$((76 - ${#reason} + 2))   # Postfix: 76 - strlen(text inside the parentheses)
 python3 - "$id" "$size" "$reason" "$pad" listing <<'PY' || fail "listing layout differs"
 import sys, re
 qid, size, reason, pad, path = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), sys.argv[5]
