@@ -48,9 +48,9 @@ deps-build:
 bin: $(BINS)
 	@mkdir -p $(BUILD)/bin && case $(BUILD) in build/*) ln -sfn $(BUILD)/bin bin;; esac
 
-$(BUILD)/%.o: %.c $(wildcard util/*.h) | deps-build
+$(BUILD)/%.o: %.c | deps-build
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -I$(dir $<) -c -o $@ $<
+	$(CC) $(CFLAGS) -MMD -MP -I$(dir $<) -c -o $@ $<
 
 $(UTIL_LIB): $(UTIL_OBJ)
 	@rm -f $@
@@ -110,6 +110,8 @@ install: all
 	ln -sf sendmail $(DESTDIR)$(PREFIX)/sbin/mailq
 	for p in $(PROGS_D); do install -m 755 $(BUILD)/bin/$$p $(DESTDIR)$(PREFIX)/libexec/sluice/; done
 	install -m 644 conf/main.cf conf/master.cf $(DESTDIR)$(PREFIX)/etc/sluice/
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 clean:
 	rm -rf build bin

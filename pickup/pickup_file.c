@@ -221,6 +221,12 @@ pickup_file(const char *id, int timeout)
 
     memset(&info, 0, sizeof(info));
     qdir_path(&path, QDIR_MAILDROP, id);
+    /* A file still being written (not yet 0744) may not even be readable
+     * by us: look before opening, so it is skipped, not saved as corrupt. */
+    if (lstat(path.data, &st) < 0 || !qdir_ready(&st)) {
+	result = PICKUP_SKIP;
+	goto done;
+    }
     if ((fd = open(path.data, O_RDONLY | O_NONBLOCK | O_NOFOLLOW
 		   | O_CLOEXEC)) < 0) {
 	if (errno == ENOENT) {

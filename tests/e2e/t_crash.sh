@@ -39,9 +39,9 @@ while [ $t -lt 120 ]; do
   [ $((t % 5)) = 0 ] && "$B/postqueue" -c "$C" -f >/dev/null 2>&1
   sleep 1; t=$((t+1))
 done
-cat "$WORK"/sink/*.eml | tr -d '\r' | sed -n 's/^X-Seq: //p' | sort -n > got.txt
-sort -un got.txt > got-uniq.txt
-missing=$(sort -n acked.txt | comm -23 - got-uniq.txt | wc -l)
+cat "$WORK"/sink/*.eml | tr -d '\r' | sed -n 's/^X-Seq: //p' | sort > got.txt
+sort -u got.txt > got-uniq.txt
+missing=$(sort acked.txt | comm -23 - got-uniq.txt | wc -l)
 dups=$(( $(wc -l < got.txt) - $(wc -l < got-uniq.txt) ))
 echo "delivered: $(wc -l < got-uniq.txt) distinct, duplicates: $dups, missing: $missing"
 [ "$missing" = 0 ] || { "$B/mailq" -C "$C" | tail -20; tail -40 "$C/log/maillog"; fail "$missing acknowledged messages lost"; }
