@@ -10,6 +10,9 @@
  * a C string value cannot carry and would silently truncate) all make
  * the block malformed.
  *
+ * attr_write() and attr_read() never block inside a system call, so the
+ * timeout holds for blocking descriptors too.
+ *
  * attr_read() reads no byte beyond the block: on a socket it peeks at
  * what is queued and then consumes exactly up to the end of the block;
  * on other descriptors it reads one byte at a time.
@@ -248,17 +251,29 @@ int attr_write(int fd, const struct vbuf *buf, int timeout)
     size_t off = 0;
     int is_sock = 1;
 
+    /*
+     * Never block in the system call: sockets are written with
+     * MSG_DONTWAIT; other descriptors get at most PIPE_BUF bytes after
+     * poll() said they are writable.
+     */
     while (off < buf->len) {
         ssize_t n;
 
         if (is_sock) {
-            n = send(fd, buf->data + off, buf->len - off, MSG_NOSIGNAL);
+            n = send(fd, buf->data + off, buf->len - off,
+                     MSG_NOSIGNAL | MSG_DONTWAIT);
             if (n < 0 && errno == ENOTSOCK) {
                 is_sock = 0;
                 continue;
             }
         } else {
-            n = write(fd, buf->data + off, buf->len - off);
+            size_t chunk = buf->len - off;
+            int r = attr_wait(fd, POLLOUT, deadline);
+            if (r == 0)
+                errno = ETIMEDOUT;
+            if (r <= 0)
+                return -1;
+            n = write(fd, buf->data + off, chunk > PIPE_BUF ? PIPE_BUF : chunk);
         }
         if (n > 0) {
             off += (size_t) n;

@@ -226,8 +226,12 @@ int server_main(int argc, char **argv, const struct server_spec *spec)
     pid_t   parent = getppid();
     int     c;
 
+    /*
+     * Until the log is open, problems (bad options, a bad main.cf) go to
+     * standard error, where master or the person starting us sees them.
+     */
     server_spec = spec;
-    msg_init(spec->name, isatty(2) ? MSG_STDERR : 0);
+    msg_init(spec->name, MSG_STDERR);
     if (spec->mode == SERVER_MULTI && spec->accept == NULL)
         msg_panic("server_main: %s: SERVER_MULTI without accept", spec->name);
     if (spec->mode == SERVER_TRIGGER && spec->trigger == NULL)
@@ -272,6 +276,7 @@ int server_main(int argc, char **argv, const struct server_spec *spec)
         param_override(overrides[i]);
     overrides = mem_free(overrides);
     param_log_open();
+    msg_init(spec->name, isatty(2) ? MSG_STDERR : 0);
     qdir_chdir();
     server_drop_privileges();
 

@@ -271,23 +271,35 @@ static void test_pipe(void **state)
     vbuf_free(&b);
 }
 
-/* Write to a full non-blocking socket nobody reads: times out. */
+/*
+ * Write to a socket or pipe nobody reads: times out, whether the
+ * descriptor is blocking or not.
+ */
 static void test_write_timeout(void **state)
 {
-    int sv[2];
     struct vbuf b = VBUF_INIT;
     int sz = 4096;
 
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-    setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
-    fcntl(sv[0], F_SETFL, O_NONBLOCK);
     for (int i = 0; i < 4096; i++)
         attr_put(&b, "filler", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
     attr_end(&b);
-    assert_int_equal(attr_write(sv[0], &b, 1), -1);
-    assert_int_equal(errno, ETIMEDOUT);
-    close(sv[0]);
-    close(sv[1]);
+    for (int kind = 0; kind < 4; kind++) {
+        int sv[2];
+        if (kind < 2) {
+            assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+            setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+        } else {
+            assert_int_equal(pipe(sv), 0);
+            int t = sv[0]; sv[0] = sv[1]; sv[1] = t;	/* sv[0] writes */
+        }
+        if (kind % 2)
+            fcntl(sv[0], F_SETFL, O_NONBLOCK);
+        errno = 0;
+        assert_int_equal(attr_write(sv[0], &b, 1), -1);
+        assert_int_equal(errno, ETIMEDOUT);
+        close(sv[0]);
+        close(sv[1]);
+    }
     vbuf_free(&b);
 }
 
