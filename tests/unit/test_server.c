@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <pwd.h>
 
 #include "attr.h"
 #include "mem.h"
@@ -51,6 +52,7 @@ void param_override(const char *name_eq_value)
 void param_log_open(void)
 {
     vbuf_puts(&stub_log, "log;");
+    msg_log_open("postfix", "maillog", "relay.example.com");
 }
 
 const char *param_main_cf_path(void)
@@ -58,9 +60,11 @@ const char *param_main_cf_path(void)
     return "/nonexistent/main.cf";
 }
 
+static const char *stub_owner = "nobody";
+
 const char *param_str(const char *name)
 {
-    return strcmp(name, "mail_owner") == 0 ? "nobody" : "";
+    return strcmp(name, "mail_owner") == 0 ? stub_owner : "";
 }
 
 void qdir_chdir(void)
@@ -274,8 +278,33 @@ static void report(const char *fmt, ...)
 
 static void d_init(struct event_base *base)
 {
-    report("init base=%d service=%s %s", base == server_base(),
-           server_service_name(), vbuf_str(&stub_log));
+    struct passwd *pw = getpwuid(geteuid());
+
+    report("init base=%d service=%s user=%s%s %s", base == server_base(),
+           server_service_name(), pw ? pw->pw_name : "?",
+           getuid() == geteuid() ? "" : "(ruid differs)",
+           vbuf_str(&stub_log));
+}
+
+/* The user the daemon should run as: mail_owner when we are root. */
+static const char *want_user(void)
+{
+    static char name[64];
+    struct passwd *pw = getpwuid(geteuid());
+
+    snprintf(name, sizeof(name), "%s", geteuid() == 0 ? "nobody"
+             : pw ? pw->pw_name : "?");
+    return name;
+}
+
+/* "init ..." line expected from d_init. */
+static const char *want_init(const char *service, const char *calls)
+{
+    static char line[256];
+
+    snprintf(line, sizeof(line), "init base=1 service=%s user=%s %s", service,
+             want_user(), calls);
+    return line;
 }
 
 static void d_trigger(const char *buf, size_t len)
@@ -388,8 +417,8 @@ static void test_main_trigger(void **state)
 
     pid = start_daemon(&spec, lfd, argv, &rfd);
     close(lfd);
-    assert_string_equal(next_report(rfd), "init base=1 service=qmgr "
-                        "load:/etc/x;override:a=b;override:c=d;log;chdir;");
+    assert_string_equal(next_report(rfd), want_init("qmgr",
+                        "load:/etc/x;override:a=b;override:c=d;log;chdir;"));
     assert_int_equal(trigger_send("public/qmgr", "W", 1), 0);
     assert_string_equal(next_report(rfd), "trigger 1 W");
     assert_int_equal(trigger_send("public/qmgr", "ID", 2), 0);
@@ -431,8 +460,8 @@ static void test_main_multi(void **state)
 
     pid = start_daemon(&spec, lfd, argv, &rfd);
     close(lfd);
-    assert_string_equal(next_report(rfd), "init base=1 service=relay "
-                        "load:(null);log;chdir;");
+    assert_string_equal(next_report(rfd), want_init("relay",
+                        "load:(null);log;chdir;"));
     for (int i = 0; i < 3; i++) {
         int fd = server_connect("private/smtp", 5, &why);
         assert_true(fd >= 0);
@@ -465,8 +494,8 @@ static void test_main_no_listener(void **state)
     assert_int_equal(pipe(p), 0);
     pid = start_daemon(&spec, p[0], argv, &rfd);
     close(p[0]);
-    assert_string_equal(next_report(rfd), "init base=1 service=pickup "
-                        "load:(null);log;chdir;");
+    assert_string_equal(next_report(rfd), want_init("pickup",
+                        "load:(null);log;chdir;"));
     kill(pid, SIGTERM);
     assert_string_equal(next_report(rfd), "stop");
     status = reap(pid);
@@ -494,6 +523,58 @@ static void test_main_bad_options(void **state)
         assert_true(WIFEXITED(status));
         assert_int_equal(WEXITSTATUS(status), 1);
         close(rfd);
+    }
+}
+
+/* As root, an unknown or privileged mail_owner is fatal, clearly. */
+static void test_main_bad_owner(void **state)
+{
+    static const struct server_spec spec = {
+        .name = "qmgr", .mode = SERVER_TRIGGER, .init = d_init,
+        .trigger = d_trigger,
+    };
+    static const struct {
+        const char *owner;
+        const char *want;
+    } cases[] = {
+        {"no-such-user-sluice", "qmgr[*]: fatal: file /nonexistent/main.cf: "
+         "parameter mail_owner: unknown user name value: no-such-user-sluice"},
+        {"root", "qmgr[*]: fatal: file /nonexistent/main.cf: parameter "
+         "mail_owner: user root has privileged user ID"},
+    };
+    char *argv[] = { "qmgr", "-S", NULL };
+
+    if (geteuid() != 0)
+        skip();
+    for (size_t i = 0; i < 2; i++) {
+        int rfd, status, fd;
+        char log[4096];
+        ssize_t n;
+        pid_t pid;
+
+        unlink("maillog");
+        stub_owner = cases[i].owner;
+        pid = start_daemon(&spec, -1, argv, &rfd);
+        stub_owner = "nobody";
+        status = reap(pid);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 1);
+        assert_string_equal(next_report(rfd), "");	/* no init */
+        close(rfd);
+        fd = open("maillog", O_RDONLY);
+        assert_true(fd >= 0);
+        n = read(fd, log, sizeof(log) - 1);
+        close(fd);
+        assert_true(n > 0);
+        log[n] = 0;
+        /* "postfix/qmgr[PID]: fatal: ..." */
+        const char *star = strchr(cases[i].want, '*');
+        char *at = strstr(log, "postfix/qmgr[");
+        assert_non_null(at);
+        at = strchr(at, ']');
+        assert_non_null(at);
+        if (strncmp(at, star + 1, strlen(star + 1)) != 0)
+            fail_msg("log: %s", log);
     }
 }
 
@@ -531,8 +612,8 @@ static void test_parent_death(void **state)
     assert_true(dpid > 1);
     live_pid = (pid_t) dpid;		/* not our child: kill only */
     live_is_child = 0;
-    assert_string_equal(next_report(p[0]), "init base=1 service=qmgr "
-                        "load:(null);log;chdir;");
+    assert_string_equal(next_report(p[0]), want_init("qmgr",
+                        "load:(null);log;chdir;"));
     kill(mid, SIGKILL);
     waitpid(mid, NULL, 0);
     assert_string_equal(next_report(p[0]), "stop");
@@ -556,6 +637,7 @@ int main(void)
         cmocka_unit_test_teardown(test_main_multi, kill_live),
         cmocka_unit_test_teardown(test_main_no_listener, kill_live),
         cmocka_unit_test_teardown(test_main_bad_options, kill_live),
+        cmocka_unit_test_teardown(test_main_bad_owner, kill_live),
         cmocka_unit_test_teardown(test_parent_death, kill_live),
     };
 
