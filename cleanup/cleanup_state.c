@@ -335,7 +335,7 @@ recipient(struct cleanup_state *st, const char *rcpt)
     const char *orig = st->orig_rcpt ? st->orig_rcpt : rcpt;
     const char *origin = st->cfg->append_at_myorigin ? st->cfg->myorigin : 0;
 
-    cleanup_addr_qualify(&addr, *rcpt ? rcpt : "MAILER-DAEMON", origin);
+    addr_qualify(&addr, *rcpt ? rcpt : "MAILER-DAEMON", origin);
     if (st->dsn_orcpt)
 	vbuf_puts(&orcpt, st->dsn_orcpt);
     else
@@ -418,7 +418,7 @@ rcpt_attr(struct cleanup_state *st, int type, const char *data)
 /* header_seen - was a header of this type seen */
 
 static int
-header_seen(struct cleanup_state *st, enum cleanup_hdr_type type)
+header_seen(struct cleanup_state *st, enum header_type type)
 {
     return ((st->headers_seen & (1UL << type)) != 0);
 }
@@ -442,7 +442,7 @@ log_text(struct cleanup_state *st, const char *text, size_t len)
 static void
 flush_header(struct cleanup_state *st)
 {
-    const struct cleanup_hdr *hp;
+    const struct header_def *hp;
     const char *value;
     const char *end;
     size_t  name_len;
@@ -450,8 +450,8 @@ flush_header(struct cleanup_state *st)
     if (!st->hdr_pending)
 	return;
     st->hdr_pending = 0;
-    name_len = cleanup_addr_is_header(st->hdr.data, st->hdr.len);
-    hp = name_len ? cleanup_header_find(st->hdr.data, name_len) : 0;
+    name_len = addr_is_header(st->hdr.data, st->hdr.len);
+    hp = name_len ? header_find(st->hdr.data, name_len) : 0;
     if (hp) {
 	value = memchr(st->hdr.data, ':', st->hdr.len) + 1;
 	end = st->hdr.data + st->hdr.len;
@@ -462,25 +462,25 @@ flush_header(struct cleanup_state *st)
 			       || end[-1] == '\n'))
 	    end--;
 	st->headers_seen |= 1UL << hp->type;
-	if (hp->type == CLEANUP_HDR_MESSAGE_ID)
+	if (hp->type == HEADER_MESSAGE_ID)
 	    msg_info("%s: message-id=%s", st->queue_id,
 		     log_text(st, value, end - value));
-	else if (hp->type == CLEANUP_HDR_RESENT_MESSAGE_ID)
+	else if (hp->type == HEADER_RESENT_MESSAGE_ID)
 	    msg_info("%s: resent-message-id=%s", st->queue_id,
 		     log_text(st, value, end - value));
-	if (hp->type == CLEANUP_HDR_RECEIVED
+	if (hp->type == HEADER_RECEIVED
 	    && ++st->hop_count >= st->cfg->hopcount_limit
 	    && st->cfg->hopcount_limit > 0)
 	    fail(st, EX_DATAERR, "too many hops");
-	if (hp->flags & CLEANUP_HDR_RR)
+	if (hp->flags & HEADER_RR)
 	    st->resent = 1;
-	if (hp->type == CLEANUP_HDR_CONTENT_TRANSFER_ENCODING
+	if (hp->type == HEADER_CONTENT_TRANSFER_ENCODING
 	    && ((end - value == 4 && strncasecmp(value, "8bit", 4) == 0)
 		|| (end - value == 6 && strncasecmp(value, "binary", 6) == 0))) {
 	    mem_free(st->encoding);
 	    st->encoding = mem_strdup("8bit");
 	}
-	if (hp->flags & CLEANUP_HDR_DROP) {
+	if (hp->flags & HEADER_DROP) {
 	    vbuf_reset(&st->hdr);
 	    return;
 	}
@@ -517,8 +517,8 @@ header_done(struct cleanup_state *st)
     flush_header(st);
     st->in_headers = 0;
     if (st->hdr_rewrite
-	&& !header_seen(st, st->resent ? CLEANUP_HDR_RESENT_MESSAGE_ID :
-			CLEANUP_HDR_MESSAGE_ID)) {
+	&& !header_seen(st, st->resent ? HEADER_RESENT_MESSAGE_ID :
+			HEADER_MESSAGE_ID)) {
 	if (st->cfg->long_queue_ids) {
 	    vbuf_printf(&buf, "%s@%s", st->queue_id, st->cfg->myhostname);
 	} else {
@@ -531,33 +531,33 @@ header_done(struct cleanup_state *st)
 	msg_info("%s: %smessage-id=<%s>", st->queue_id,
 		 st->resent ? "resent-" : "", buf.data);
 	st->headers_seen |= 1UL << (st->resent ?
-		       CLEANUP_HDR_RESENT_MESSAGE_ID : CLEANUP_HDR_MESSAGE_ID);
+		       HEADER_RESENT_MESSAGE_ID : HEADER_MESSAGE_ID);
     }
-    if (!header_seen(st, CLEANUP_HDR_MESSAGE_ID))
+    if (!header_seen(st, HEADER_MESSAGE_ID))
 	msg_info("%s: message-id=<>", st->queue_id);
     if (st->hdr_rewrite
-	&& !header_seen(st, st->resent ? CLEANUP_HDR_RESENT_DATE :
-			CLEANUP_HDR_DATE)) {
+	&& !header_seen(st, st->resent ? HEADER_RESENT_DATE :
+			HEADER_DATE)) {
 	vbuf_reset(&buf);
-	cleanup_header_date(&buf, (time_t) st->arrival);
+	header_date(&buf, (time_t) st->arrival);
 	out_fmt(st, REC_TYPE_NORM, "%sDate: %s", resent, buf.data);
     }
     if (st->hdr_rewrite
-	&& !header_seen(st, st->resent ? CLEANUP_HDR_RESENT_FROM :
-			CLEANUP_HDR_FROM)) {
+	&& !header_seen(st, st->resent ? HEADER_RESENT_FROM :
+			HEADER_FROM)) {
 	vbuf_reset(&buf);
 	vbuf_printf(&buf, "%sFrom: ", resent);
 	if (st->sender && *st->sender && st->fullname && *st->fullname) {
 	    size_t  before = buf.len;
 
-	    cleanup_addr_phrase(&buf, st->fullname);
+	    addr_phrase(&buf, st->fullname);
 	    if (buf.len > before)
 		vbuf_putc(&buf, ' ');
 	    vbuf_putc(&buf, '<');
-	    cleanup_addr_quote_local(&buf, st->sender);
+	    addr_quote_local(&buf, st->sender);
 	    vbuf_putc(&buf, '>');
 	} else {
-	    cleanup_addr_quote_local(&buf, st->sender && *st->sender ?
+	    addr_quote_local(&buf, st->sender && *st->sender ?
 				     st->sender : "MAILER-DAEMON");
 	}
 	out_lines(st, buf.data, buf.len);
@@ -593,7 +593,7 @@ start_content(struct cleanup_state *st)
 	flush_header(st);
     }
     if (st->submit_uid >= 0) {
-	cleanup_header_date(&date, (time_t) st->arrival);
+	header_date(&date, (time_t) st->arrival);
 	vbuf_reset(&st->hdr);
 	vbuf_printf(&st->hdr, "Received: by %s (%s, from userid %ld)\n"
 		    "\tid %s; %s", st->cfg->myhostname, st->cfg->mail_name,
@@ -619,7 +619,7 @@ envelope_attr(struct cleanup_state *st, const char *buf, size_t len,
 	return;
     }
     if (strcmp(name, CLEANUP_ATTR_TRACE_HEADER) == 0) {
-	if (cleanup_addr_is_header(value, strlen(value)) == 0)
+	if (addr_is_header(value, strlen(value)) == 0)
 	    fail(st, EX_DATAERR, "bad %s attribute", name);
 	else {
 	    mem_free(st->trace_header);
@@ -766,7 +766,7 @@ envelope(struct cleanup_state *st, int type, const char *buf, size_t len)
 	    break;
 	}
 	vbuf_reset(&st->tmp);
-	cleanup_addr_qualify(&st->tmp, buf, st->cfg->append_at_myorigin ?
+	addr_qualify(&st->tmp, buf, st->cfg->append_at_myorigin ?
 			     st->cfg->myorigin : 0);
 	st->sender = mem_strdup(st->tmp.data ? st->tmp.data : "");
 	out_str(st, REC_TYPE_FROM, st->sender);
@@ -839,7 +839,7 @@ content(struct cleanup_state *st, int type, const char *buf, size_t len)
     if (!st->line_cont) {
 	if (cont && st->hdr_pending) {
 	    header_append(st, "\n", 1);
-	} else if (!cont && cleanup_addr_is_header(buf, len) > 0) {
+	} else if (!cont && addr_is_header(buf, len) > 0) {
 	    flush_header(st);
 	    st->hdr_pending = 1;
 	} else {

@@ -34,6 +34,7 @@
 
 #include "smtpd.h"
 #include "attr.h"
+#include "header.h"
 #include "mem.h"
 #include "msg.h"
 #include "param.h"
@@ -505,13 +506,11 @@ static void cmd_rcpt(struct smtpd_session *s, char *arg)
 /* The Received: header, sent as cleanup's trace_header attribute. */
 static void send_received(struct smtpd_session *s)
 {
-    char date[64];
-    time_t now = time(NULL);
-    struct tm tm;
+    struct vbuf dbuf = VBUF_INIT;
     const char *proto = s->esmtp ? "ESMTP" : "SMTP";
 
-    localtime_r(&now, &tm);
-    strftime(date, sizeof(date), "%a, %e %b %Y %H:%M:%S %z (%Z)", &tm);
+    header_date(&dbuf, time(NULL));
+    const char *date = vbuf_str(&dbuf);
     if (s->nrcpt == 1)
         cleanup_sendf(s, REC_TYPE_ATTR, "trace_header=Received: from %s (%s [%s])\n"
                       "\tby %s (%s) with %s id ${queue_id}\n\tfor <%s>; %s",
@@ -523,6 +522,7 @@ static void send_received(struct smtpd_session *s)
                       "\tby %s (%s) with %s id ${queue_id};\n\t%s",
                       s->helo ? s->helo : s->name, s->name, s->addr,
                       param_str("myhostname"), param_str("mail_name"), proto, date);
+    vbuf_free(&dbuf);
 }
 
 static void cmd_data(struct smtpd_session *s, char *arg)

@@ -82,7 +82,8 @@
 #include "qfile.h"
 #include "server.h"
 #include "vbuf.h"
-#include "../../cleanup/cleanup.h"
+#include "addr.h"
+#include "header.h"
 
 #define SM_MODE_ENQUEUE	1
 #define SM_MODE_NEWALIAS 2
@@ -327,8 +328,8 @@ struct sm_extract {
     struct vbuf hdr;
     long    limit;
     int     resent;
-    struct cleanup_addr_list rcpt;
-    struct cleanup_addr_list resent_rcpt;
+    struct addr_list rcpt;
+    struct addr_list resent_rcpt;
     const char *sender;
     long    uid;
 };
@@ -339,21 +340,21 @@ static void
 sm_extract_flush(struct sm_extract *x)
 {
     size_t  name_len;
-    const struct cleanup_hdr *hp;
+    const struct header_def *hp;
     const char *colon;
 
     if (!x->pending)
 	return;
     x->pending = 0;
-    name_len = cleanup_addr_is_header(x->hdr.data, x->hdr.len);
-    hp = name_len ? cleanup_header_find(x->hdr.data, name_len) : 0;
-    if (hp && (hp->flags & CLEANUP_HDR_EXTRACT)
-	&& (x->resent == 0 || (hp->flags & CLEANUP_HDR_RR))) {
+    name_len = addr_is_header(x->hdr.data, x->hdr.len);
+    hp = name_len ? header_find(x->hdr.data, name_len) : 0;
+    if (hp && (hp->flags & HEADER_EXTRACT)
+	&& (x->resent == 0 || (hp->flags & HEADER_RR))) {
 	colon = memchr(x->hdr.data, ':', x->hdr.len);
-	if (hp->flags & CLEANUP_HDR_RR)
+	if (hp->flags & HEADER_RR)
 	    x->resent = 1;
-	cleanup_addr_parse(colon + 1, x->hdr.len - (colon + 1 - x->hdr.data),
-			   (hp->flags & CLEANUP_HDR_RR) ?
+	addr_parse(colon + 1, x->hdr.len - (colon + 1 - x->hdr.data),
+			   (hp->flags & HEADER_RR) ?
 			   &x->resent_rcpt : &x->rcpt);
     }
     vbuf_reset(&x->hdr);
@@ -371,7 +372,7 @@ sm_extract_text(struct sm_extract *x, int type, const char *buf, size_t len)
     if (!x->line_cont) {
 	if (cont && x->pending) {
 	    vbuf_putc(&x->hdr, '\n');
-	} else if (!cont && cleanup_addr_is_header(buf, len) > 0) {
+	} else if (!cont && addr_is_header(buf, len) > 0) {
 	    sm_extract_flush(x);
 	    x->pending = 1;
 	} else {
@@ -401,7 +402,7 @@ sm_cmp(const void *a, const void *b)
 static void
 sm_enqueue(const struct sm_opts *opts, char **recipients)
 {
-    struct cleanup_addr_list list = {0};
+    struct addr_list list = {0};
     struct sm_extract x;
     struct sm_out o;
     struct vbuf id = VBUF_INIT;
@@ -422,17 +423,17 @@ sm_enqueue(const struct sm_opts *opts, char **recipients)
     int     fd;
     size_t  i;
     char  **cpp;
-    struct cleanup_addr_list *xl;
+    struct addr_list *xl;
 
     /*
      * The sender: the first address of -f, else the login name.
      */
     if (opts->sender) {
-	cleanup_addr_parse(opts->sender, strlen(opts->sender), &list);
+	addr_parse(opts->sender, strlen(opts->sender), &list);
 	sender = mem_strdup(list.n > 0 ? list.addr[0] : "");
 	if (list.n > 1)
 	    msg_warn("-f option specified malformed sender: %s", opts->sender);
-	cleanup_addr_list_free(&list);
+	addr_list_free(&list);
     } else {
 	const char *name = sm_username(uid);
 
@@ -502,7 +503,7 @@ sm_enqueue(const struct sm_opts *opts, char **recipients)
     if (opts->verp_delims)
 	sm_put(&o, REC_TYPE_VERP, opts->verp_delims, strlen(opts->verp_delims));
     for (cpp = recipients; cpp && *cpp; cpp++) {
-	cleanup_addr_parse(*cpp, strlen(*cpp), &list);
+	addr_parse(*cpp, strlen(*cpp), &list);
 	if (list.n == 0) {
 	    sm_put(&o, REC_TYPE_RCPT, "", 0);
 	    rcpt_count++;
@@ -513,7 +514,7 @@ sm_enqueue(const struct sm_opts *opts, char **recipients)
 	    sm_put(&o, REC_TYPE_RCPT, list.addr[i], strlen(list.addr[i]));
 	    rcpt_count++;
 	}
-	cleanup_addr_list_free(&list);
+	addr_list_free(&list);
     }
 
     /*
@@ -596,8 +597,8 @@ sm_enqueue(const struct sm_opts *opts, char **recipients)
 	printf("Mail Delivery Status Report will be mailed to <%s>.\n", sender);
 	fflush(stdout);
     }
-    cleanup_addr_list_free(&x.rcpt);
-    cleanup_addr_list_free(&x.resent_rcpt);
+    addr_list_free(&x.rcpt);
+    addr_list_free(&x.resent_rcpt);
     vbuf_free(&x.hdr);
     vbuf_free(&buf);
     vbuf_free(&id);

@@ -1,6 +1,6 @@
 /*
- * cleanup_addr - RFC 822 address lists, header names, quoting; see
- * cleanup.h.
+ * addr - RFC 822 address lists, header names, quoting; see
+ * addr.h.
  *
  * Implementation notes:
  *
@@ -20,7 +20,7 @@
 
 #include "mem.h"
 #include "vbuf.h"
-#include "cleanup.h"
+#include "addr.h"
 
 #define CLEANUP_ADDR_SPECIALS	"()<>@,;:\\\".[]"
 
@@ -147,7 +147,7 @@ is_word(const struct tok *t)
 
 static void
 add_address(struct tok_list *tl, size_t from, size_t to,
-	            struct cleanup_addr_list *list)
+	            struct addr_list *list)
 {
     struct vbuf out = VBUF_INIT;
     size_t  i;
@@ -176,7 +176,7 @@ is_op(const struct tok *t, int ch)
 
 static size_t
 emit_one(struct tok_list *tl, size_t from, size_t to,
-	         struct cleanup_addr_list *list)
+	         struct addr_list *list)
 {
     size_t  i;
     size_t  lt;
@@ -207,11 +207,11 @@ emit_one(struct tok_list *tl, size_t from, size_t to,
     return (1);
 }
 
-/* cleanup_addr_parse - parse an address list */
+/* addr_parse - parse an address list */
 
 size_t
-cleanup_addr_parse(const char *text, size_t len,
-		           struct cleanup_addr_list *list)
+addr_parse(const char *text, size_t len,
+		           struct addr_list *list)
 {
     struct tok_list tl;
     size_t  start;
@@ -245,10 +245,10 @@ cleanup_addr_parse(const char *text, size_t len,
     return (count);
 }
 
-/* cleanup_addr_list_free - release a list */
+/* addr_list_free - release a list */
 
 void
-cleanup_addr_list_free(struct cleanup_addr_list *list)
+addr_list_free(struct addr_list *list)
 {
     size_t  i;
 
@@ -258,10 +258,10 @@ cleanup_addr_list_free(struct cleanup_addr_list *list)
     list->n = list->cap = 0;
 }
 
-/* cleanup_addr_is_header - length of the header name, or 0 */
+/* addr_is_header - length of the header name, or 0 */
 
 size_t
-cleanup_addr_is_header(const char *line, size_t len)
+addr_is_header(const char *line, size_t len)
 {
     size_t  i;
     size_t  name_len;
@@ -305,10 +305,10 @@ local_needs_quote(const char *local, size_t len)
     return (0);
 }
 
-/* cleanup_addr_quote_local - quote the local part where needed */
+/* addr_quote_local - quote the local part where needed */
 
 void
-cleanup_addr_quote_local(struct vbuf *out, const char *addr)
+addr_quote_local(struct vbuf *out, const char *addr)
 {
     const char *at = strrchr(addr, '@');
     size_t  len = at ? (size_t) (at - addr) : strlen(addr);
@@ -329,10 +329,10 @@ cleanup_addr_quote_local(struct vbuf *out, const char *addr)
 	vbuf_puts(out, at);
 }
 
-/* cleanup_addr_phrase - full name as a From: phrase */
+/* addr_phrase - full name as a From: phrase */
 
 void
-cleanup_addr_phrase(struct vbuf *out, const char *fullname)
+addr_phrase(struct vbuf *out, const char *fullname)
 {
     const char *cp;
     int     words = 0;
@@ -361,10 +361,10 @@ cleanup_addr_phrase(struct vbuf *out, const char *fullname)
     }
 }
 
-/* cleanup_addr_qualify - append @origin to an unqualified address */
+/* addr_qualify - append @origin to an unqualified address */
 
 void
-cleanup_addr_qualify(struct vbuf *out, const char *addr, const char *origin)
+addr_qualify(struct vbuf *out, const char *addr, const char *origin)
 {
     vbuf_puts(out, addr);
     if (origin && *origin && *addr && strchr(addr, '@') == 0) {

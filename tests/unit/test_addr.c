@@ -1,5 +1,5 @@
 /*
- * test_cleanup_addr - RFC 822 address lists, header names, quoting, the
+ * test_addr - RFC 822 address lists, header names, quoting, the
  * From: phrase, qualification, the header table and the date format.
  */
 #include <stdarg.h>
@@ -11,7 +11,8 @@
 #include <cmocka.h>
 
 #include "vbuf.h"
-#include "../../cleanup/cleanup.h"
+#include "addr.h"
+#include "header.h"
 
 struct parse_case {
     const char *name;
@@ -54,13 +55,13 @@ test_parse(void **unused)
 
     for (i = 0; i < sizeof(parse_cases) / sizeof(parse_cases[0]); i++) {
 	const struct parse_case *tc = parse_cases + i;
-	struct cleanup_addr_list list = {0};
+	struct addr_list list = {0};
 	struct vbuf got = VBUF_INIT;
 	size_t  len = strlen(tc->input);
 
 	if (strcmp(tc->name, "nul inside") == 0)
 	    len = 6;
-	cleanup_addr_parse(tc->input, len, &list);
+	addr_parse(tc->input, len, &list);
 	for (j = 0; j < list.n; j++) {
 	    if (j)
 		vbuf_putc(&got, '|');
@@ -71,7 +72,7 @@ test_parse(void **unused)
 		     tc->want);
 	if (strcmp(tc->name, "null address") == 0)
 	    assert_int_equal(list.n, 1);
-	cleanup_addr_list_free(&list);
+	addr_list_free(&list);
 	vbuf_free(&got);
     }
 }
@@ -79,25 +80,25 @@ test_parse(void **unused)
 static void
 test_parse_hostile(void **unused)
 {
-    struct cleanup_addr_list list = {0};
+    struct addr_list list = {0};
     struct vbuf big = VBUF_INIT;
     int     i;
 
     /* Deep nesting, long input, lone specials: no crash, bounded work. */
     for (i = 0; i < 10000; i++)
 	vbuf_putc(&big, '(');
-    cleanup_addr_parse(big.data, big.len, &list);
+    addr_parse(big.data, big.len, &list);
     assert_int_equal(list.n, 0);
     vbuf_reset(&big);
     for (i = 0; i < 5000; i++)
 	vbuf_puts(&big, "a@x,");
-    assert_int_equal(cleanup_addr_parse(big.data, big.len, &list), 5000);
-    cleanup_addr_list_free(&list);
-    cleanup_addr_parse("<<<>>>\\", 7, &list);
-    cleanup_addr_parse("\\", 1, &list);
-    cleanup_addr_parse("\"\\", 2, &list);
-    cleanup_addr_parse("[\\", 2, &list);
-    cleanup_addr_list_free(&list);
+    assert_int_equal(addr_parse(big.data, big.len, &list), 5000);
+    addr_list_free(&list);
+    addr_parse("<<<>>>\\", 7, &list);
+    addr_parse("\\", 1, &list);
+    addr_parse("\"\\", 2, &list);
+    addr_parse("[\\", 2, &list);
+    addr_list_free(&list);
     vbuf_free(&big);
 }
 
@@ -127,7 +128,7 @@ test_is_header(void **unused)
 
     for (i = 0; i < sizeof(header_cases) / sizeof(header_cases[0]); i++) {
 	const struct header_case *tc = header_cases + i;
-	size_t  got = cleanup_addr_is_header(tc->line, strlen(tc->line));
+	size_t  got = addr_is_header(tc->line, strlen(tc->line));
 
 	if (got != tc->want)
 	    fail_msg("%s: got %zu, want %zu", tc->name, got, tc->want);
@@ -137,25 +138,25 @@ test_is_header(void **unused)
 static void
 test_header_find(void **unused)
 {
-    const struct cleanup_hdr *hp;
+    const struct header_def *hp;
 
-    hp = cleanup_header_find("bcc", 3);
+    hp = header_find("bcc", 3);
     assert_non_null(hp);
-    assert_int_equal(hp->type, CLEANUP_HDR_BCC);
-    assert_true(hp->flags & CLEANUP_HDR_DROP);
-    assert_true(hp->flags & CLEANUP_HDR_EXTRACT);
-    hp = cleanup_header_find("RESENT-TO ", 10);
+    assert_int_equal(hp->type, HEADER_BCC);
+    assert_true(hp->flags & HEADER_DROP);
+    assert_true(hp->flags & HEADER_EXTRACT);
+    hp = header_find("RESENT-TO ", 10);
     assert_non_null(hp);
-    assert_true(hp->flags & CLEANUP_HDR_RR);
-    hp = cleanup_header_find("Message-ID", 10);
+    assert_true(hp->flags & HEADER_RR);
+    hp = header_find("Message-ID", 10);
     assert_non_null(hp);
-    assert_int_equal(hp->type, CLEANUP_HDR_MESSAGE_ID);
-    assert_true(cleanup_header_find("Return-Path", 11)->flags & CLEANUP_HDR_DROP);
-    assert_false(cleanup_header_find("Apparently-To", 13)->flags
-		 & CLEANUP_HDR_EXTRACT);
-    assert_null(cleanup_header_find("X-Mailer", 8));
-    assert_null(cleanup_header_find("T", 1));
-    assert_null(cleanup_header_find("", 0));
+    assert_int_equal(hp->type, HEADER_MESSAGE_ID);
+    assert_true(header_find("Return-Path", 11)->flags & HEADER_DROP);
+    assert_false(header_find("Apparently-To", 13)->flags
+		 & HEADER_EXTRACT);
+    assert_null(header_find("X-Mailer", 8));
+    assert_null(header_find("T", 1));
+    assert_null(header_find("", 0));
 }
 
 struct str_case {
@@ -193,13 +194,13 @@ test_quote_phrase(void **unused)
 
     for (i = 0; i < sizeof(quote_cases) / sizeof(quote_cases[0]); i++) {
 	vbuf_reset(&out);
-	cleanup_addr_quote_local(&out, quote_cases[i].input);
+	addr_quote_local(&out, quote_cases[i].input);
 	if (strcmp(vbuf_str(&out), quote_cases[i].want) != 0)
 	    fail_msg("quote %s: got [%s]", quote_cases[i].name, vbuf_str(&out));
     }
     for (i = 0; i < sizeof(phrase_cases) / sizeof(phrase_cases[0]); i++) {
 	vbuf_reset(&out);
-	cleanup_addr_phrase(&out, phrase_cases[i].input);
+	addr_phrase(&out, phrase_cases[i].input);
 	if (strcmp(vbuf_str(&out), phrase_cases[i].want) != 0)
 	    fail_msg("phrase %s: got [%s]", phrase_cases[i].name,
 		     vbuf_str(&out));
@@ -212,16 +213,16 @@ test_qualify(void **unused)
 {
     struct vbuf out = VBUF_INIT;
 
-    cleanup_addr_qualify(&out, "bob", "example.com");
+    addr_qualify(&out, "bob", "example.com");
     assert_string_equal(vbuf_str(&out), "bob@example.com");
     vbuf_reset(&out);
-    cleanup_addr_qualify(&out, "bob@x", "example.com");
+    addr_qualify(&out, "bob@x", "example.com");
     assert_string_equal(vbuf_str(&out), "bob@x");
     vbuf_reset(&out);
-    cleanup_addr_qualify(&out, "", "example.com");
+    addr_qualify(&out, "", "example.com");
     assert_string_equal(vbuf_str(&out), "");
     vbuf_reset(&out);
-    cleanup_addr_qualify(&out, "bob", 0);
+    addr_qualify(&out, "bob", 0);
     assert_string_equal(vbuf_str(&out), "bob");
     vbuf_free(&out);
 }
@@ -233,15 +234,15 @@ test_date(void **unused)
 
     setenv("TZ", "UTC", 1);
     tzset();
-    cleanup_header_date(&out, (time_t) 1795460121);
+    header_date(&out, (time_t) 1795460121);
     assert_string_equal(vbuf_str(&out), "Mon, 23 Nov 2026 18:55:21 +0000 (UTC)");
     vbuf_reset(&out);
-    cleanup_header_date(&out, (time_t) 1796083200);	/* Dec 1 2026 */
+    header_date(&out, (time_t) 1796083200);	/* Dec 1 2026 */
     assert_string_equal(vbuf_str(&out), "Tue,  1 Dec 2026 00:00:00 +0000 (UTC)");
     setenv("TZ", "EST5EDT", 1);
     tzset();
     vbuf_reset(&out);
-    cleanup_header_date(&out, (time_t) 1795460121);
+    header_date(&out, (time_t) 1795460121);
     assert_string_equal(vbuf_str(&out), "Mon, 23 Nov 2026 13:55:21 -0500 (EST)");
     setenv("TZ", "UTC", 1);
     tzset();
