@@ -717,11 +717,11 @@ static void process_input(struct smtpd_session *s)
                 break;
             continue;
         }
+        if (len && p[len - 1] == '\r')
+            len--;
+        int has_nul = memchr(p, 0, len) != NULL;
         char *line = mem_strndup(p, len);
-        int has_nul = strlen(line) != len;
-        evbuffer_drain(in, len + 1);
-        if (len && line[len - 1] == '\r')
-            line[--len] = 0;
+        evbuffer_drain(in, (size_t) nl.pos + 1);
         if (has_nul) {
             s->total[C_UNKNOWN]++;
             error_reply(s, "500 5.5.2 Error: bad syntax");
