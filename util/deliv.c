@@ -8,18 +8,26 @@
  * writes: qmgr hands us offsets it read from the same file, and a wrong
  * one must never turn some other record into a 'D'.
  */
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include "attr.h"
 #include "deliv.h"
 #include "dlog.h"
 #include "msg.h"
 #include "param.h"
 #include "qdir.h"
+#include "server.h"
 
 #define DELIV_MILLION	1000000L
 
@@ -273,6 +281,16 @@ static void deliv_entry(struct dlog_entry *e, const struct deliv_rcpt *r,
     e->reason = reason;
 }
 
+/* deliv_flush_rcpt - fast flush notification for a deferred recipient */
+
+static void deliv_flush_rcpt(const char *queue_id, const struct deliv_rcpt *r)
+{
+    const char *at;
+
+    if (r->address && (at = strrchr(r->address, '@')) != NULL && at[1])
+        deliv_flush_add(at + 1, queue_id);
+}
+
 static int deliv_done(const char *queue_id, const struct deliv_rcpt *r,
                       int fd)
 {
@@ -308,6 +326,7 @@ int deliv_result(const char *queue_id, const struct deliv_rcpt *r, int fd,
                 msg_warn("%s: append defer log: %m", queue_id);
             deliv_log(queue_id, r, relay, t, soft, "SOFTBOUNCE", reason,
                       conn_use);
+            deliv_flush_rcpt(queue_id, r);
             return 1;
         }
         deliv_entry(&e, r, dsn, "failed", reason, diag, mta_host);
@@ -319,6 +338,7 @@ int deliv_result(const char *queue_id, const struct deliv_rcpt *r, int fd,
                 msg_warn("%s: append defer log: %m", queue_id);
             deliv_log(queue_id, r, relay, t, "4.3.0", "deferred",
                       "bounce failed", conn_use);
+            deliv_flush_rcpt(queue_id, r);
             return 1;
         }
         deliv_log(queue_id, r, relay, t, dsn, "bounced", reason, conn_use);
@@ -329,7 +349,275 @@ int deliv_result(const char *queue_id, const struct deliv_rcpt *r, int fd,
         if (dlog_append(QDIR_DEFER, queue_id, &e) < 0)
             msg_warn("%s: append defer log: %m", queue_id);
         deliv_log(queue_id, r, relay, t, dsn, "deferred", reason, conn_use);
+        deliv_flush_rcpt(queue_id, r);
         return 1;
     }
     msg_panic("deliv_result: unknown status \"%s\"", status);
+}
+
+/*
+ * The fast flush client. Site syntax and fast_flush_domains matching live
+ * here so that the delivery agents, postqueue, smtpd (ETRN) and the flush
+ * daemon agree on them.
+ */
+
+#define DELIV_SITE_MAX	255		/* longest site name */
+
+ /*
+  * Weak references: a test program that stubs param_bool() or qdir_path()
+  * and links deliv.o must not pull in param.o or server.o through the
+  * flush client. Every real program links both; without them the flush
+  * client is off (nothing listed, service unreachable).
+  */
+#pragma weak param_str
+#pragma weak param_list
+#pragma weak server_connect
+
+/* deliv_label_ok - one host name label */
+
+static int deliv_label_ok(const char *cp, size_t len)
+{
+    size_t  i;
+
+    if (len == 0 || len > 63 || cp[0] == '-' || cp[len - 1] == '-')
+        return 0;
+    for (i = 0; i < len; i++)
+        if (!isalnum((unsigned char) cp[i]) && cp[i] != '-' && cp[i] != '_')
+            return 0;
+    return 1;
+}
+
+int deliv_flush_site_ok(const char *site)
+{
+    size_t  len = strlen(site);
+    const char *cp;
+    const char *dot;
+    const char *end;
+    char    addr[DELIV_SITE_MAX + 1];
+    unsigned char bin[16];
+    int     numeric = 1;
+
+    if (len == 0 || len > DELIV_SITE_MAX)
+        return 0;
+    if (site[0] == '[') {
+        if (len < 3 || site[len - 1] != ']')
+            return 0;
+        memcpy(addr, site + 1, len - 2);
+        addr[len - 2] = 0;
+        if (inet_pton(AF_INET, addr, bin) == 1)
+            return 1;
+        if (strncasecmp(addr, "ipv6:", 5) == 0)
+            return inet_pton(AF_INET6, addr + 5, bin) == 1;
+        return inet_pton(AF_INET6, addr, bin) == 1;
+    }
+    for (cp = site; /* void */ ; cp = dot + 1) {
+        dot = strchr(cp, '.');
+        end = dot ? dot : cp + strlen(cp);
+        if (!deliv_label_ok(cp, (size_t) (end - cp)))
+            return 0;
+        for (const char *p = cp; p < end; p++)
+            if (!isdigit((unsigned char) *p))
+                numeric = 0;
+        if (dot == NULL)
+            break;
+    }
+    return !numeric;
+}
+
+/* deliv_pattern_match - one list pattern (no '!') against site */
+
+static int deliv_pattern_match(const char *site, const char *pattern,
+                               int parent_ok)
+{
+    size_t  slen = strlen(site);
+    size_t  plen;
+
+    if (pattern[0] == '.') {
+        pattern++;
+        plen = strlen(pattern);
+        return plen > 0 && slen > plen + 1 && site[slen - plen - 1] == '.'
+            && strcasecmp(site + slen - plen, pattern) == 0;
+    }
+    if (strcasecmp(site, pattern) == 0)
+        return 1;
+    plen = strlen(pattern);
+    return parent_ok && plen > 0 && slen > plen + 1
+        && site[slen - plen - 1] == '.'
+        && strcasecmp(site + slen - plen, pattern) == 0;
+}
+
+/* deliv_file_patterns - 1 when a pattern in the file matched (*hit set) */
+
+static int deliv_file_patterns(const char *site, const char *path,
+                               int parent_ok, int *hit)
+{
+    FILE   *fp;
+    char    line[1024];
+    char   *tok;
+    char   *save;
+    int     neg;
+
+    if ((fp = fopen(path, "r")) == NULL) {
+        msg_warn("open %s: %m", path);
+        return 0;
+    }
+    while (fgets(line, sizeof(line), fp) != NULL) {
+        if ((tok = strchr(line, '#')) != NULL)
+            *tok = 0;
+        for (tok = strtok_r(line, " \t\r\n,", &save); tok != NULL;
+             tok = strtok_r(NULL, " \t\r\n,", &save)) {
+            neg = (*tok == '!');
+            if (deliv_pattern_match(site, tok + neg, parent_ok)) {
+                *hit = !neg;
+                fclose(fp);
+                return 1;
+            }
+        }
+    }
+    fclose(fp);
+    return 0;
+}
+
+int deliv_flush_match(const char *site, char **list)
+{
+    const char *parents = param_str("parent_domain_matches_subdomains");
+    int     parent_ok = strstr(parents, "fast_flush_domains") != NULL;
+    const char *pat;
+    int     neg;
+    int     hit;
+
+    for (; list && *list; list++) {
+        pat = *list;
+        neg = (*pat == '!');
+        pat += neg;
+        if (*pat == '/') {
+            if (deliv_file_patterns(site, pat, parent_ok, &hit))
+                return neg ? !hit : hit;
+            continue;
+        }
+        if (strchr(pat, ':') != NULL && pat[0] != '[') {
+            msg_warn("fast_flush_domains: table %s is not supported", pat);
+            continue;
+        }
+        if (deliv_pattern_match(site, pat, parent_ok))
+            return !neg;
+    }
+    return 0;
+}
+
+int deliv_flush_listed(const char *site)
+{
+    char  **list;
+
+    if (param_list == NULL || param_str == NULL)
+        return 0;
+    list = param_list("fast_flush_domains");
+    if (list == NULL || *list == NULL || strlen(site) > DELIV_SITE_MAX)
+        return 0;
+    return deliv_flush_match(site, list);
+}
+
+/* deliv_flush_endpoint - public/$flush_service_name */
+
+static void deliv_flush_endpoint(struct vbuf *out)
+{
+    vbuf_reset(out);
+    vbuf_printf(out, "public/%s", param_str("flush_service_name"));
+}
+
+int deliv_flush_request(const char *request, const char *site,
+                        const char *queue_id, int timeout)
+{
+    struct vbuf ep = VBUF_INIT;
+    struct vbuf req = VBUF_INIT;
+    struct vbuf why = VBUF_INIT;
+    struct attr_list reply = {0};
+    const char *st;
+    char   *end;
+    long    status = DELIV_FLUSH_FAIL;
+    int     fd;
+
+    if (server_connect == NULL || param_str == NULL)
+        return DELIV_FLUSH_FAIL;
+    deliv_flush_endpoint(&ep);
+    if ((fd = server_connect(vbuf_str(&ep), timeout, &why)) < 0) {
+        if (msg_verbose)
+            msg_info("flush request: %s", vbuf_str(&why));
+    } else {
+        attr_put(&req, "request", request);
+        if (site)
+            attr_put(&req, "site", site);
+        if (queue_id)
+            attr_put(&req, "queue_id", queue_id);
+        attr_end(&req);
+        if (attr_write(fd, &req, timeout) < 0) {
+            msg_warn("write to %s: %m", vbuf_str(&ep));
+        } else if (attr_read(fd, &reply, timeout, &why) < 0) {
+            msg_warn("read from %s: %s", vbuf_str(&ep), vbuf_str(&why));
+        } else if ((st = attr_get(&reply, "status")) == NULL
+                   || (status = strtol(st, &end, 10), *end != 0 || end == st)) {
+            msg_warn("%s: malformed reply", vbuf_str(&ep));
+            status = DELIV_FLUSH_FAIL;
+        }
+        close(fd);
+    }
+    attr_list_free(&reply);
+    vbuf_free(&why);
+    vbuf_free(&req);
+    vbuf_free(&ep);
+    return (int) status;
+}
+
+void deliv_flush_add(const char *site, const char *queue_id)
+{
+    static struct vbuf last = VBUF_INIT;	/* "queue_id site" sent last */
+    struct vbuf key = VBUF_INIT;
+    struct vbuf ep = VBUF_INIT;
+    struct vbuf req = VBUF_INIT;
+    struct sockaddr_un sun;
+    int     fd = -1;
+    ssize_t n;
+
+    if (!deliv_flush_listed(site))
+        return;
+    vbuf_printf(&key, "%s %s", queue_id, site);
+    if (last.len == key.len
+        && strcasecmp(vbuf_str(&last), vbuf_str(&key)) == 0) {
+        vbuf_free(&key);
+        return;
+    }
+    deliv_flush_endpoint(&ep);
+    memset(&sun, 0, sizeof(sun));
+    sun.sun_family = AF_UNIX;
+    if (ep.len >= sizeof(sun.sun_path)) {
+        errno = ENAMETOOLONG;
+        goto fail;
+    }
+    memcpy(sun.sun_path, vbuf_str(&ep), ep.len + 1);
+    attr_put(&req, "request", "add");
+    attr_put(&req, "site", site);
+    attr_put(&req, "queue_id", queue_id);
+    attr_end(&req);
+    /* Non-blocking all the way: a busy service costs one log line. */
+    if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0
+        || connect(fd, (struct sockaddr *) &sun, sizeof(sun)) < 0)
+        goto fail;
+    n = send(fd, vbuf_str(&req), req.len, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n != (ssize_t) req.len) {
+        if (n >= 0)
+            errno = EAGAIN;
+        goto fail;
+    }
+    vbuf_reset(&last);
+    vbuf_puts(&last, vbuf_str(&key));
+    goto done;
+
+fail:
+    msg_warn("%s: flush service failure: %m", queue_id);
+done:
+    if (fd >= 0)
+        close(fd);
+    vbuf_free(&req);
+    vbuf_free(&ep);
+    vbuf_free(&key);
 }

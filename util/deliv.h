@@ -24,6 +24,13 @@
  *			int conn_use, const char *status, const char *dsn,
  *			const char *reason, const char *diag,
  *			const char *mta_host);
+ *
+ *	int  deliv_flush_site_ok(const char *site);
+ *	int  deliv_flush_match(const char *site, char **list);
+ *	int  deliv_flush_listed(const char *site);
+ *	int  deliv_flush_request(const char *request, const char *site,
+ *			const char *queue_id, int timeout);
+ *	void deliv_flush_add(const char *site, const char *queue_id);
  * DESCRIPTION
  *	A delivery agent reports each recipient exactly once: the Postfix
  *	status line in the log, then the queue bookkeeping (queue.md sections
@@ -88,6 +95,32 @@
  *	bounce log becomes a deferral with reason "bounce failed"; the
  *	problem is logged as a warning). Like deliv_mark_done() it does not
  *	fsync the queue file; the logs are fsynced by dlog_append().
+ *	A deferred (or soft-bounced) recipient also calls deliv_flush_add()
+ *	with the domain after its last '@'.
+ *
+ *	The fast flush client (smtpd-flush.md section 5). The flush service
+ *	(flush(8)) listens on public/$flush_service_name; one request per
+ *	connection: attributes request=add|send_site|send_file|refresh|purge,
+ *	site, queue_id; reply status=N with the DELIV_FLUSH_* codes (Postfix's
+ *	FLUSH_STAT_*: 0 OK, -1 FAIL, 2 UNKNOWN, 3 BAD, 4 DENY).
+ *	deliv_flush_site_ok() is 1 for a valid host name (not all-numeric,
+ *	labels of letters, digits, '-', '_') or an [address] literal, else 0.
+ *	deliv_flush_match() matches site against a fast_flush_domains style
+ *	list: the first matching entry decides; "!pattern" excludes; a
+ *	parent domain matches subdomains when parent_domain_matches_subdomains
+ *	includes fast_flush_domains; ".domain" matches subdomains only;
+ *	"/file" entries are read for patterns; type:table entries are skipped
+ *	with a warning. Case is ignored. deliv_flush_listed() is that match
+ *	against fast_flush_domains (an empty list matches nothing).
+ *	deliv_flush_request() sends one request (site and queue_id may be
+ *	NULL) and waits at most timeout seconds for the status; it returns
+ *	DELIV_FLUSH_FAIL when the service cannot be reached.
+ *	deliv_flush_add() is the delivery agents' notification: when site is
+ *	eligible (deliv_flush_listed()), it sends "add site queue_id" without
+ *	blocking and without waiting for the reply (a full or missing
+ *	service is logged as a warning and otherwise ignored; it never
+ *	affects the delivery bookkeeping). Repeats of the previous (site,
+ *	queue_id) pair are not sent again.
  * DIAGNOSTICS
  *	Panic: unknown status. Warnings: failed log or queue-file updates.
  * SEE ALSO
@@ -96,6 +129,13 @@
 #include "vbuf.h"
 
 #define DELIV_DSN_SIZE	16
+
+#define DELIV_FLUSH_FAIL	(-1)	/* service unavailable, I/O error */
+#define DELIV_FLUSH_OK		0	/* done */
+#define DELIV_FLUSH_UNKNOWN	2	/* unknown request */
+#define DELIV_FLUSH_BAD		3	/* invalid parameter */
+#define DELIV_FLUSH_DENY	4	/* site not eligible */
+#define DELIV_FLUSH_TIMEOUT	10	/* seconds, for postqueue and smtpd */
 
 struct deliv_rcpt {
     long    offset;			/* R record in the queue file */
@@ -125,5 +165,11 @@ int deliv_result(const char *queue_id, const struct deliv_rcpt *r, int fd,
                  const char *relay, const struct deliv_times *t, int conn_use,
                  const char *status, const char *dsn, const char *reason,
                  const char *diag, const char *mta_host);
+int deliv_flush_site_ok(const char *site);
+int deliv_flush_match(const char *site, char **list);
+int deliv_flush_listed(const char *site);
+int deliv_flush_request(const char *request, const char *site,
+                        const char *queue_id, int timeout);
+void deliv_flush_add(const char *site, const char *queue_id);
 
 #endif
