@@ -1,14 +1,19 @@
 /*
  * postqueue_flush - postqueue -f, -i and -s.
  *
- * Implementation notes. -f only sends triggers. -i and -s do the work
- * of Postfix's flush service (send_file, send_site) directly: for each
- * chosen deferred message, set the g+r "unthrottle" bit, set atime and
- * mtime to now, rename deferred -> incoming, and after the last one wake
- * qmgr with "I". A message that qmgr moved away in the meantime makes
- * the rename fail with ENOENT, which is not an error. When the flush
- * daemon exists and keeps per-site logs (flush/SITE), -s should ask it
- * (send_site) instead of scanning the deferred queue as done here.
+ * Implementation notes. -f only sends triggers. -i and -s ask the flush
+ * service (public/flush: send_file, send_site), which knows from its
+ * per-site logs which messages were deferred for a site. When the
+ * service cannot be reached (mail system down, or an instance without
+ * the flush daemon), postqueue does the work itself as a fallback: for
+ * each chosen deferred message (-s: every one with a recipient at the
+ * site), set the g+r "unthrottle" bit, set atime and mtime to now, rename
+ * deferred -> incoming, and after the last one wake qmgr with "I" (which
+ * then fails with "mail system is down" when qmgr is not running). A
+ * message that qmgr moved away in the meantime makes the rename fail
+ * with ENOENT, which is not an error. Site syntax and fast_flush_domains
+ * matching are the flush client's in util/deliv, so postqueue, smtpd
+ * (ETRN) and the flush daemon agree.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -22,6 +27,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "deliv.h"
 #include "mem.h"
 #include "msg.h"
 #include "param.h"
@@ -86,6 +92,29 @@ pq_wake_qmgr(void)
 	msg_fatal("%s", pq_down);
 }
 
+/* pq_flush_status - act on the flush service's reply */
+
+static int
+pq_flush_status(int status, const char *what)
+{
+    struct vbuf shown = VBUF_INIT;
+
+    switch (status) {
+    case DELIV_FLUSH_OK:
+	return (1);
+    case DELIV_FLUSH_FAIL:
+	return (0);
+    case DELIV_FLUSH_BAD:
+	showq_printable(&shown, what);
+	msg_fatal("Invalid request: \"%.*s\"", PQ_SITE_SHOW, shown.data);
+    case DELIV_FLUSH_DENY:
+	msg_fatal("Flush service is not configured for destination \"%s\"",
+		  what);
+    default:
+	msg_fatal("unexpected flush service status %d", status);
+    }
+}
+
 /* pq_flush_id - postqueue -i */
 
 void
@@ -97,23 +126,11 @@ pq_flush_id(const char *id)
 	showq_printable(&shown, id);
 	msg_fatal("Cannot flush queue ID - invalid name: \"%s\"", shown.data);
     }
+    if (pq_flush_status(deliv_flush_request("send_file", 0, id,
+					    DELIV_FLUSH_TIMEOUT), id))
+	return;
     if (pq_flush_one(id))
 	pq_wake_qmgr();
-}
-
-/* pq_label_ok - one host name label */
-
-static int
-pq_label_ok(const char *cp, size_t len)
-{
-    size_t  i;
-
-    if (len == 0 || len > 63 || cp[0] == '-' || cp[len - 1] == '-')
-	return (0);
-    for (i = 0; i < len; i++)
-	if (!isalnum((unsigned char) cp[i]) && cp[i] != '-' && cp[i] != '_')
-	    return (0);
-    return (1);
 }
 
 /* pq_site_ok - [address] literal or host name (not all-numeric) */
@@ -121,93 +138,7 @@ pq_label_ok(const char *cp, size_t len)
 int
 pq_site_ok(const char *site)
 {
-    size_t  len = strlen(site);
-    const char *cp;
-    const char *dot;
-    char    addr[256];
-    unsigned char bin[16];
-    int     numeric = 1;
-
-    if (len == 0 || len > 255)
-	return (0);
-    if (site[0] == '[') {
-	if (len < 3 || site[len - 1] != ']' || len - 2 >= sizeof(addr))
-	    return (0);
-	memcpy(addr, site + 1, len - 2);
-	addr[len - 2] = 0;
-	if (inet_pton(AF_INET, addr, bin) == 1)
-	    return (1);
-	if (strncasecmp(addr, "ipv6:", 5) == 0)
-	    return (inet_pton(AF_INET6, addr + 5, bin) == 1);
-	return (inet_pton(AF_INET6, addr, bin) == 1);
-    }
-    for (cp = site; /* void */ ; cp = dot + 1) {
-	dot = strchr(cp, '.');
-	if (!pq_label_ok(cp, dot ? (size_t) (dot - cp) : strlen(cp)))
-	    return (0);
-	for (const char *p = cp; p < (dot ? dot : cp + strlen(cp)); p++)
-	    if (!isdigit((unsigned char) *p))
-		numeric = 0;
-	if (dot == 0)
-	    break;
-    }
-    return (!numeric);
-}
-
-/* pq_pattern_match - one fast_flush_domains pattern against site */
-
-static int
-pq_pattern_match(const char *site, const char *pattern, int parent_ok)
-{
-    size_t  slen = strlen(site);
-    size_t  plen;
-
-    if (pattern[0] == '.') {
-	pattern++;
-	parent_ok = 1;
-	plen = strlen(pattern);
-	return (plen > 0 && slen > plen + 1
-		&& site[slen - plen - 1] == '.'
-		&& strcasecmp(site + slen - plen, pattern) == 0);
-    }
-    if (strcasecmp(site, pattern) == 0)
-	return (1);
-    plen = strlen(pattern);
-    return (parent_ok && plen > 0 && slen > plen + 1
-	    && site[slen - plen - 1] == '.'
-	    && strcasecmp(site + slen - plen, pattern) == 0);
-}
-
-/* pq_file_patterns - patterns from a /file/name entry */
-
-static int
-pq_file_patterns(const char *site, const char *path, int parent_ok, int *hit)
-{
-    FILE   *fp;
-    char    line[1024];
-    char   *tok;
-    char   *save;
-    int     neg;
-
-    if ((fp = fopen(path, "r")) == 0) {
-	msg_warn("open %s: %m", path);
-	return (0);
-    }
-    while (fgets(line, sizeof(line), fp) != 0) {
-	if ((tok = strchr(line, '#')) != 0)
-	    *tok = 0;
-	for (tok = strtok_r(line, " \t\r\n,", &save); tok != 0;
-	     tok = strtok_r(0, " \t\r\n,", &save)) {
-	    neg = (*tok == '!');
-	    if (pq_pattern_match(site, tok + neg, parent_ok)) {
-		*hit = !neg;
-		fclose(fp);
-		return (1);
-	    }
-	}
-    }
-    fclose(fp);
-    return (0);
+    return (deliv_flush_site_ok(site));
 }
 
 /* pq_domain_listed - first matching pattern decides */
@@ -215,29 +146,7 @@ pq_file_patterns(const char *site, const char *path, int parent_ok, int *hit)
 int
 pq_domain_listed(const char *site, char **list)
 {
-    const char *parents = param_str("parent_domain_matches_subdomains");
-    int     parent_ok = strstr(parents, "fast_flush_domains") != 0;
-    const char *pat;
-    int     neg;
-    int     hit;
-
-    for (; list && *list; list++) {
-	pat = *list;
-	neg = (*pat == '!');
-	pat += neg;
-	if (*pat == '/') {
-	    if (pq_file_patterns(site, pat, parent_ok, &hit))
-		return (neg ? !hit : hit);
-	    continue;
-	}
-	if (strchr(pat, ':') != 0 && pat[0] != '[') {
-	    msg_warn("fast_flush_domains: table %s is not supported", pat);
-	    continue;
-	}
-	if (pq_pattern_match(site, pat, parent_ok))
-	    return (!neg);
-    }
-    return (0);
+    return (deliv_flush_match(site, list));
 }
 
  /*
@@ -289,6 +198,11 @@ pq_flush_site(const char *site)
     if (!pq_domain_listed(lower, param_list("fast_flush_domains")))
 	msg_fatal("Flush service is not configured for destination \"%s\"",
 		  site);
+    if (pq_flush_status(deliv_flush_request("send_site", site, 0,
+					    DELIV_FLUSH_TIMEOUT), site)) {
+	mem_free(lower);
+	return;
+    }
     sc.site = lower;
     sc.moved = 0;
     if (showq_walk(deferred, pq_site_msg, &sc, &why) < 0)
