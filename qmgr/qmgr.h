@@ -72,6 +72,7 @@ struct qmgr_envelope {
     long    arrival_usec;
     long    create_time;		/* A create_time, else T seconds */
     long    warn_time;		/* W, 0 if none */
+    long    warn_offset;		/* of the W record, 0 if none */
     char   *sender;			/* S ("" = null sender) */
     struct qmgr_rcpt *rcpt;		/* the slice in core */
     size_t  rcpt_count;
@@ -247,6 +248,17 @@ void qmgr_defer_entry(struct qmgr_entry *e, const char *dsn,
 void qmgr_active_recover(void);
 int qmgr_active_feed(const char *queue, const char *queue_id, int scan_all);
 void qmgr_active_done(struct qmgr_message *msg);
+
+ /*
+  * qmgr_bounce.c: asking the bounce service for a notice.
+  */
+#define QMGR_BOUNCE_OK		0	/* sent, or nothing to send */
+#define QMGR_BOUNCE_NONE	1	/* no bounce service configured */
+#define QMGR_BOUNCE_FAIL	2	/* try again later */
+
+typedef void qmgr_bounce_done_fn(struct qmgr_message *msg, int result);
+void qmgr_bounce_request(struct qmgr_message *msg, const char *request,
+                         const char *log, qmgr_bounce_done_fn *done);
 
  /*
   * qmgr_scan.c: triggers, incremental scans, the feed loop.

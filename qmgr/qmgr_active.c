@@ -24,14 +24,23 @@
  *	core, else 0.
  *
  *	qmgr_active_done() finishes a message whose recipients all have a
- *	result: a non-empty bounce log is reported (non-delivery notices
- *	are not implemented yet); with deferred recipients the message
- *	either expires (maximal_queue_lifetime, bounce_queue_lifetime for
- *	the null sender, or the force-expire bit: "status=expired, returned
- *	to sender", the remaining recipients are marked done) or goes to
- *	deferred/ with mtime = now + its age clamped to [minimal_backoff_time,
- *	maximal_backoff_time]; without, the file is removed ("removed").
- *	The message is freed.
+ *	result, in Postfix's order. 1. A non-empty bounce log: the bounce
+ *	service sends one non-delivery notice (qmgr_bounce_request(),
+ *	asynchronous), then the log is removed. 2. With deferred
+ *	recipients the message either expires (maximal_queue_lifetime,
+ *	bounce_queue_lifetime for the null sender, or the force-expire bit:
+ *	"status=expired, returned to sender"; the defer log becomes a
+ *	non-delivery notice, then the remaining recipients are marked done
+ *	and the message removed), or, when its W record time has come, a
+ *	delay notice is sent from the defer log and W is rewritten to -1 in
+ *	place; then it goes to deferred/ with mtime = now + its age clamped
+ *	to [minimal_backoff_time, maximal_backoff_time]. 3. Without
+ *	recipients left the file is removed ("removed"). When the bounce
+ *	service fails, nothing is lost: the message goes to deferred/ with
+ *	its logs and the notice is asked for again at its next attempt.
+ *	Without a bounce service at all (no private/bounce) the notice is
+ *	skipped with a warning. The message is freed at the end, which may
+ *	come after qmgr_active_done() returned.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -47,6 +56,7 @@
 #include "mem.h"
 #include "msg.h"
 #include "qdir.h"
+#include "qfile.h"
 #include "qmgr.h"
 
 /* The sender for a log line: control characters shown as '?'. */
@@ -220,65 +230,28 @@ out:
 	vbuf_free(&why);
 }
 
-/* Report a bounce log; 1 if one with content exists. */
-static int
-qmgr_active_bounce_check(struct qmgr_message *msg)
+/* Move a message with recipients left to deferred/, due after its backoff. */
+static void
+qmgr_active_defer_msg(struct qmgr_message *msg)
 {
-	struct vbuf path = VBUF_INIT;
-	struct stat st;
-	int     ret = 0;
-
-	qdir_path(&path, QDIR_BOUNCE, msg->queue_id);
-	if (stat(path.data, &st) == 0) {
-		if (st.st_size == 0) {
-			(void) dlog_remove(QDIR_BOUNCE, msg->queue_id);
-		} else {
-			msg_warn("%s: sender non-delivery notification not sent:"
-			    " bounce notices are not implemented yet",
-			    msg->queue_id);
-			ret = 1;
-		}
-	}
-	vbuf_free(&path);
-	return (ret);
-}
-
-void
-qmgr_active_done(struct qmgr_message *msg)
-{
-	struct vbuf path = VBUF_INIT;
 	time_t  now = time(0);
 	long    delay;
-	int     expired;
 
-	(void) qmgr_active_bounce_check(msg);
-	if (msg->flags & QMGR_MSG_DEFER) {
-		expired = (msg->flags & QMGR_MSG_FORCE_EXPIRE)
-		    || qmgr_expired(now, msg->env.create_time, msg->env.sender,
-		    var_maximal_queue_lifetime, var_bounce_queue_lifetime);
-		if (!expired) {
-			delay = qmgr_backoff_delay(now, msg->env.create_time,
-			    var_minimal_backoff_time, var_maximal_backoff_time);
-			(void) qmgr_active_utime(QDIR_ACTIVE, msg->queue_id,
-			    now + delay);
-			if (qdir_move(msg->queue_id, QDIR_ACTIVE,
-				QDIR_DEFERRED) < 0)
-				msg_warn("%s: move from %s to %s: %m",
-				    msg->queue_id, QDIR_ACTIVE, QDIR_DEFERRED);
-			qmgr_message_free(msg);
-			return;
-		}
-		msg_info("%s: from=<%s>, status=%s, returned to sender",
-		    msg->queue_id, qmgr_active_printable(&path,
-		    msg->env.sender),
-		    (msg->flags & QMGR_MSG_FORCE_EXPIRE) ?
-		    "force-expired" : "expired");
-		qmgr_active_mark_all_done(msg);
-		if (*msg->env.sender)
-			msg_warn("%s: sender non-delivery notification not sent:"
-			    " bounce notices are not implemented yet",
-			    msg->queue_id);
-	}
+	delay = qmgr_backoff_delay(now, msg->env.create_time,
+	    var_minimal_backoff_time, var_maximal_backoff_time);
+	(void) qmgr_active_utime(QDIR_ACTIVE, msg->queue_id, now + delay);
+	if (qdir_move(msg->queue_id, QDIR_ACTIVE, QDIR_DEFERRED) < 0)
+		msg_warn("%s: move from %s to %s: %m", msg->queue_id,
+		    QDIR_ACTIVE, QDIR_DEFERRED);
+	qmgr_message_free(msg);
+}
+
+/* Remove a finished message and its logs. */
+static void
+qmgr_active_remove(struct qmgr_message *msg)
+{
+	struct vbuf path = VBUF_INIT;
+
 	qdir_path(&path, QDIR_ACTIVE, msg->queue_id);
 	if (unlink(path.data) < 0) {
 		if (errno != ENOENT)
@@ -292,4 +265,140 @@ qmgr_active_done(struct qmgr_message *msg)
 		msg_warn("%s: remove bounce log: %m", msg->queue_id);
 	vbuf_free(&path);
 	qmgr_message_free(msg);
+}
+
+/*
+ * Rewrite the W record in place to -1 (delay notice sent), keeping its
+ * length: Postfix writes it as "%15ld" for this purpose.
+ */
+static void
+qmgr_active_warn_clear(struct qmgr_message *msg)
+{
+	struct vbuf path = VBUF_INIT;
+	unsigned char head[2];
+	char    data[16];
+	long    off = msg->env.warn_offset;
+	int     fd;
+
+	qdir_path(&path, QDIR_ACTIVE, msg->queue_id);
+	if ((fd = open(path.data, O_RDWR | O_CLOEXEC)) < 0) {
+		msg_warn("%s: open %s: %m", msg->queue_id, path.data);
+		goto out;
+	}
+	if (off <= 0 || pread(fd, head, 2, off) != 2
+	    || head[0] != REC_TYPE_WARN || head[1] != 15) {
+		msg_warn("%s: cannot update the delay warning time record",
+		    msg->queue_id);
+	} else {
+		snprintf(data, sizeof(data), "%15ld", -1L);
+		if (pwrite(fd, data, 15, off + 2) != 15 || fsync(fd) < 0)
+			msg_warn("%s: update the delay warning time record: %m",
+			    msg->queue_id);
+	}
+	close(fd);
+out:
+	vbuf_free(&path);
+}
+
+static void qmgr_active_done_2(struct qmgr_message *msg);
+
+/* After a non-delivery notice for the bounce log. */
+static void
+qmgr_active_bounced(struct qmgr_message *msg, int result)
+{
+	switch (result) {
+	case QMGR_BOUNCE_OK:
+		if (dlog_remove(QDIR_BOUNCE, msg->queue_id) < 0)
+			msg_warn("%s: remove bounce log: %m", msg->queue_id);
+		break;
+	case QMGR_BOUNCE_NONE:
+		msg_warn("%s: sender non-delivery notification not sent:"
+		    " no bounce service (private/bounce)", msg->queue_id);
+		break;
+	default:
+		/* Nothing lost: the log stays, the message waits. */
+		qmgr_active_defer_msg(msg);
+		return;
+	}
+	qmgr_active_done_2(msg);
+}
+
+/* After a non-delivery notice for an expired message. */
+static void
+qmgr_active_expired(struct qmgr_message *msg, int result)
+{
+	if (result == QMGR_BOUNCE_FAIL) {
+		qmgr_active_defer_msg(msg);
+		return;
+	}
+	if (result == QMGR_BOUNCE_NONE && *msg->env.sender)
+		msg_warn("%s: sender non-delivery notification not sent:"
+		    " no bounce service (private/bounce)", msg->queue_id);
+	qmgr_active_mark_all_done(msg);
+	qmgr_active_remove(msg);
+}
+
+/* After a delay notice. */
+static void
+qmgr_active_warned(struct qmgr_message *msg, int result)
+{
+	if (result == QMGR_BOUNCE_NONE)
+		msg_warn("%s: sender delay notification not sent:"
+		    " no bounce service (private/bounce)", msg->queue_id);
+	if (result != QMGR_BOUNCE_FAIL)
+		qmgr_active_warn_clear(msg);
+	qmgr_active_defer_msg(msg);
+}
+
+static void
+qmgr_active_done_2(struct qmgr_message *msg)
+{
+	struct vbuf buf = VBUF_INIT;
+	time_t  now = time(0);
+	int     expired;
+
+	if ((msg->flags & QMGR_MSG_DEFER) == 0) {
+		qmgr_active_remove(msg);
+		return;
+	}
+	expired = (msg->flags & QMGR_MSG_FORCE_EXPIRE)
+	    || qmgr_expired(now, msg->env.create_time, msg->env.sender,
+	    var_maximal_queue_lifetime, var_bounce_queue_lifetime);
+	if (expired) {
+		msg_info("%s: from=<%s>, status=%s, returned to sender",
+		    msg->queue_id, qmgr_active_printable(&buf,
+		    msg->env.sender),
+		    (msg->flags & QMGR_MSG_FORCE_EXPIRE) ?
+		    "force-expired" : "expired");
+		vbuf_free(&buf);
+		qmgr_bounce_request(msg, "flush", QDIR_DEFER,
+		    qmgr_active_expired);
+		return;
+	}
+	if (msg->env.warn_time > 0 && now >= msg->env.warn_time - 1) {
+		qmgr_bounce_request(msg, "warn", 0, qmgr_active_warned);
+		return;
+	}
+	qmgr_active_defer_msg(msg);
+}
+
+void
+qmgr_active_done(struct qmgr_message *msg)
+{
+	struct vbuf path = VBUF_INIT;
+	struct stat st;
+
+	qdir_path(&path, QDIR_BOUNCE, msg->queue_id);
+	if (stat(path.data, &st) == 0) {
+		if (st.st_size == 0) {
+			(void) dlog_remove(QDIR_BOUNCE, msg->queue_id);
+		} else {
+			vbuf_free(&path);
+			qmgr_bounce_request(msg, "flush", QDIR_BOUNCE,
+			    qmgr_active_bounced);
+			return;
+		}
+	}
+	vbuf_free(&path);
+	qmgr_active_done_2(msg);
 }

@@ -13,7 +13,8 @@
  * DESCRIPTION
  *	qmgr_envelope_read() reads a whole queue file from offset 0: the C
  *	size record (first; at least three fields, content size and data
- *	offset > 0, no unknown flag bits), T, A create_time, S, W, and the
+ *	offset > 0, no unknown flag bits), T, A create_time, S, W (its time
+ *	and the offset of the first W record), and the
  *	recipients (O, A dsn_orig_rcpt, A notify_flags, R) of the envelope
  *	segment and of the extracted segment, which it finds by seeking to
  *	data offset + content size after M (the record there must be X).
@@ -218,6 +219,8 @@ qmgr_env_loop(FILE *fp, struct qmgr_envelope *env, size_t limit, int full,
 				break;
 			}
 		case REC_TYPE_WARN:
+			if (full && env->warn_offset == 0)
+				env->warn_offset = off;
 			if (full && qmgr_env_number(buf.data + strspn(buf.data, " "),
 				&v) == 0)
 				env->warn_time = v;

@@ -143,6 +143,7 @@ const char sluice_master_cf[] =
 	"pickup    unix  n       -       n       60      1       pickup\n"
 	"cleanup   unix  n       -       n       -       0       cleanup\n"
 	"qmgr      unix  n       -       n       300     1       qmgr\n"
+	"bounce    unix  -       -       n       -       0       bounce\n"
 	"flush     unix  n       -       n       1000?   0       flush\n"
 	"smtp      unix  -       -       n       -       -       smtp\n"
 	"relay     unix  -       -       n       -       -       smtp\n";

@@ -1,0 +1,185 @@
+/*
+ * NAME
+ *	qmgr_bounce - ask the bounce service for a notice
+ * SYNOPSIS
+ *	#include "qmgr.h"
+ *
+ *	void qmgr_bounce_request(struct qmgr_message *msg,
+ *			const char *request, const char *log,
+ *			qmgr_bounce_done_fn *done);
+ * DESCRIPTION
+ *	qmgr_bounce_request() opens a non-blocking connection to
+ *	private/bounce and sends one attribute block: request (flush or
+ *	warn), queue_id, log (flush: "bounce" or "defer") and sender. The
+ *	reply (status=0, or status=1 with reason) is awaited in the event
+ *	loop; done(msg, result) is then called exactly once, possibly
+ *	before qmgr_bounce_request() returns, with QMGR_BOUNCE_OK (the
+ *	notice was sent or there was nothing to send), QMGR_BOUNCE_NONE
+ *	(there is no bounce service: private/bounce does not exist) or
+ *	QMGR_BOUNCE_FAIL (any other failure: refused connection, timeout,
+ *	lost connection, malformed reply, status other than 0; a warning
+ *	names it). The message must stay in core until done runs.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <event2/event.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include "attr.h"
+#include "mem.h"
+#include "msg.h"
+#include "qmgr.h"
+
+#define QMGR_BOUNCE_TIMEOUT	300	/* seconds for the reply */
+#define QMGR_BOUNCE_REPLY_MAX	(ATTR_LINE_MAX + 4096)
+
+struct qmgr_bounce {
+	struct qmgr_message *msg;
+	qmgr_bounce_done_fn *done;
+	struct bufferevent *bev;
+	char   *request;
+};
+
+static void
+qmgr_bounce_finish(struct qmgr_bounce *b, int result, const char *why)
+{
+	struct qmgr_message *msg = b->msg;
+	qmgr_bounce_done_fn *done = b->done;
+
+	if (result == QMGR_BOUNCE_FAIL)
+		msg_warn("%s: sender %s notification failed: %s",
+		    msg->queue_id, strcmp(b->request, "warn") == 0 ?
+		    "delay" : "non-delivery", why);
+	if (b->bev)
+		bufferevent_free(b->bev);
+	mem_free(b->request);
+	mem_free(b);
+	done(msg, result);
+}
+
+static void
+qmgr_bounce_read(struct bufferevent *bev, void *ctx)
+{
+	struct qmgr_bounce *b = ctx;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct attr_list list = {0};
+	struct vbuf why = VBUF_INIT;
+	size_t  len = evbuffer_get_length(in);
+	const char *status;
+	const char *reason;
+	long    n;
+
+	if (len == 0)
+		return;
+	n = attr_parse((const char *) evbuffer_pullup(in, -1), len, &list);
+	if (n == 0) {
+		if (len > QMGR_BOUNCE_REPLY_MAX)
+			qmgr_bounce_finish(b, QMGR_BOUNCE_FAIL,
+			    "reply too long");
+		return;
+	}
+	if (n < 0) {
+		attr_list_free(&list);
+		qmgr_bounce_finish(b, QMGR_BOUNCE_FAIL, "malformed reply");
+		return;
+	}
+	status = attr_get(&list, "status");
+	reason = attr_get(&list, "reason");
+	if (status != 0 && strcmp(status, "0") == 0) {
+		attr_list_free(&list);
+		qmgr_bounce_finish(b, QMGR_BOUNCE_OK, "");
+		return;
+	}
+	vbuf_printf(&why, "bounce service: %s", reason ? reason :
+	    status ? "failed" : "reply without a status");
+	attr_list_free(&list);
+	qmgr_bounce_finish(b, QMGR_BOUNCE_FAIL, why.data);
+	vbuf_free(&why);
+}
+
+static void
+qmgr_bounce_event(struct bufferevent *bev, short what, void *ctx)
+{
+	struct qmgr_bounce *b = ctx;
+	struct vbuf why = VBUF_INIT;
+
+	if (what & BEV_EVENT_TIMEOUT)
+		vbuf_printf(&why, "timeout while %s the bounce service",
+		    (what & BEV_EVENT_READING) ? "waiting for" : "writing to");
+	else if (what & BEV_EVENT_EOF)
+		vbuf_set(&why, "lost connection with the bounce service");
+	else if (what & BEV_EVENT_ERROR)
+		vbuf_printf(&why, "bounce service: %s",
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	else {
+		vbuf_free(&why);
+		return;
+	}
+	qmgr_bounce_finish(b, QMGR_BOUNCE_FAIL, why.data);
+	vbuf_free(&why);
+}
+
+void
+qmgr_bounce_request(struct qmgr_message *msg, const char *request,
+    const char *log, qmgr_bounce_done_fn *done)
+{
+	struct qmgr_bounce *b;
+	struct sockaddr_un sun;
+	struct vbuf req = VBUF_INIT;
+	struct vbuf why = VBUF_INIT;
+	struct timeval rtv = {QMGR_BOUNCE_TIMEOUT, 0};
+	struct timeval wtv = {var_qmgr_ipc_timeout, 0};
+	int     fd;
+
+	b = mem_calloc(1, sizeof(*b));
+	b->msg = msg;
+	b->done = done;
+	b->request = mem_strdup(request);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strcpy(sun.sun_path, "private/bounce");
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    0)) < 0) {
+		vbuf_printf(&why, "socket: %m");
+		qmgr_bounce_finish(b, QMGR_BOUNCE_FAIL, why.data);
+		vbuf_free(&why);
+		return;
+	}
+	if (connect(fd, (struct sockaddr *) &sun, sizeof(sun)) < 0
+	    && errno != EINPROGRESS) {
+		int     err = errno;
+
+		vbuf_printf(&why, "connect to %s: %m", sun.sun_path);
+		close(fd);
+		qmgr_bounce_finish(b, err == ENOENT ? QMGR_BOUNCE_NONE :
+		    QMGR_BOUNCE_FAIL, why.data);
+		vbuf_free(&why);
+		return;
+	}
+	if ((b->bev = bufferevent_socket_new(qmgr_base(), fd,
+		    BEV_OPT_CLOSE_ON_FREE)) == 0) {
+		close(fd);
+		qmgr_bounce_finish(b, QMGR_BOUNCE_FAIL,
+		    "cannot create a buffer event");
+		return;
+	}
+	bufferevent_setcb(b->bev, qmgr_bounce_read, 0, qmgr_bounce_event, b);
+	bufferevent_set_timeouts(b->bev, &rtv, &wtv);
+	attr_put(&req, "request", request);
+	attr_put(&req, "queue_id", msg->queue_id);
+	if (log)
+		attr_put(&req, "log", log);
+	attr_put(&req, "sender", msg->env.sender);
+	attr_end(&req);
+	if (bufferevent_write(b->bev, req.data, req.len) < 0
+	    || bufferevent_enable(b->bev, EV_READ | EV_WRITE) < 0) {
+		vbuf_free(&req);
+		qmgr_bounce_finish(b, QMGR_BOUNCE_FAIL,
+		    "cannot queue the request");
+		return;
+	}
+	vbuf_free(&req);
+}
