@@ -6,9 +6,9 @@
  *		the log file name: letters and digits lowercased, every
  *		other byte '_' ("[192.0.2.1]" -> "_192_0_2_1_").
  *	void flush_site_path(struct vbuf *out, const char *site);
- *		"flush/NAME", or "flush/H/NAME" with hash_queue_depth
- *		levels when flush is in hash_queue_names (H: the leading
- *		characters of NAME, '_' where it is shorter).
+ *		"flush/NAME", or hashed like a queue file (qdir_path())
+ *		when flush is in hash_queue_names. The caller passes a
+ *		site of 1..255 bytes.
  *	int flush_add(const char *site, const char *queue_id);
  *		append "queue_id\n" to the site's log (created 0600);
  *		DELIV_FLUSH_OK or DELIV_FLUSH_FAIL.

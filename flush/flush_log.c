@@ -32,7 +32,7 @@
 
 #define FLUSH_LINE_MAX	256		/* longest queue ID line */
 #define FLUSH_SET_SIZE	16384		/* hash slots, > FLUSH_DUP_MAX */
-#define FLUSH_SCAN_DEPTH 4		/* hash levels we descend */
+#define FLUSH_SCAN_DEPTH 8		/* hash levels we descend */
 
 /* flush_site_name - site to file name */
 
@@ -46,26 +46,20 @@ flush_site_name(struct vbuf *out, const char *site)
 	vbuf_putc(out, (*cp < 0x80 && isalnum(*cp)) ? tolower(*cp) : '_');
 }
 
-/* flush_site_path - flush/[H/]NAME */
+/* flush_site_path - flush/[H/]NAME, hashed as queue files are */
 
 void
 flush_site_path(struct vbuf *out, const char *site)
 {
     struct vbuf name = VBUF_INIT;
-    long    depth;
-    long    i;
 
     flush_site_name(&name, site);
-    vbuf_reset(out);
-    vbuf_puts(out, FLUSH_DIR);
-    if (qdir_hashed(FLUSH_DIR)) {
-	depth = param_int("hash_queue_depth");
-	for (i = 0; i < depth && i < 8; i++)
-	    vbuf_printf(out, "/%c",
-			(size_t) i < name.len ? name.data[i] : '_');
+    if (qid_ok(name.data)) {
+	qdir_path(out, FLUSH_DIR, name.data);
+    } else {					/* empty or overlong: callers check */
+	vbuf_reset(out);
+	vbuf_printf(out, "%s/%.255s_", FLUSH_DIR, name.data);
     }
-    vbuf_putc(out, '/');
-    vbuf_puts(out, vbuf_str(&name));
     vbuf_free(&name);
 }
 
