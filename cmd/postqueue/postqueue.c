@@ -23,18 +23,23 @@
  *	scan the deferred and incoming queues (trigger "FADI" on
  *	public/qmgr), and pickup to scan maildrop ("W" on public/pickup).
  *
- *	-i queue_id moves that message from deferred to incoming with its
- *	time stamp set to now (and the g+r "unthrottle" bit, as Postfix's
- *	flush service does), then wakes qmgr. A message that is not in the
+ *	-i queue_id asks the flush service (send_file) to move that message
+ *	from deferred to incoming with its time stamp set to now and the
+ *	g+r "unthrottle" bit, and to wake qmgr. A message that is not in the
  *	deferred queue is silently ignored.
  *
  *	-s site delivers the deferred mail for site now. The site must be a
  *	valid host name or [address] and must be eligible for fast flush
  *	(fast_flush_domains, default $relay_domains: the domain itself or a
  *	parent domain listed, ".domain" for subdomains only, "!domain" to
- *	exclude). Until the flush daemon keeps per-site logs, postqueue
- *	itself moves every deferred message with a pending recipient at
- *	that domain to incoming and wakes qmgr.
+ *	exclude). The flush service (send_site) moves the messages its
+ *	per-site log names (those deferred for that site) to incoming and
+ *	wakes qmgr.
+ *
+ *	When the flush service cannot be reached, -i and -s do the work
+ *	themselves (-s: every deferred message with a pending recipient at
+ *	the site) and then fail with "mail system is down" if qmgr cannot be
+ *	woken either.
  *
  *	-c config_dir selects the instance; otherwise $MAIL_CONFIG, else
  *	the compiled-in default. -v is verbose logging (honoured only for
@@ -47,7 +52,8 @@
  *	postqueue -p | postqueue -s site", "Cannot flush mail queue - mail
  *	system is down", "Cannot flush queue ID - invalid name: \"ID\"",
  *	"Cannot flush mail queue - invalid destination: \"SITE\"", "Flush
- *	service is not configured for destination \"SITE\"", "User
+ *	service is not configured for destination \"SITE\"", "Invalid
+ *	request: \"SITE\"" (the flush service refused it), "User
  *	NAME(UID) is not allowed to view the mail queue" (to flush ...).
  * SECURITY
  *	postqueue runs with the invoking user's privileges. Listing and
