@@ -44,13 +44,15 @@ struct dns_sock {
 
 struct dns_sub {
     struct dns_req *req;
-    int     type;			/* ns_t_a or ns_t_aaaa */
+    int     type;			/* ns_t_a, ns_t_aaaa, ns_t_mx */
     int     pending;			/* c-ares query outstanding */
     int     done;
     int     status;			/* DNS_* */
     char   *why;
     struct dns_addr *addrs;
     size_t  naddr;
+    struct dns_mx *mx;			/* ns_t_mx */
+    size_t  nmx;
 };
 
 struct dns_req {
@@ -346,6 +348,7 @@ static void dns_req_free(struct dns_req *req)
     for (int i = 0; i < req->nsub; i++) {
         mem_free(req->sub[i].why);
         mem_free(req->sub[i].addrs);
+        mem_free(req->sub[i].mx);
     }
     if (req->done_ev)
         event_free(req->done_ev);
@@ -355,7 +358,7 @@ static void dns_req_free(struct dns_req *req)
 
 static const char *dns_type_name(int type)
 {
-    return type == ns_t_aaaa ? "AAAA" : "A";
+    return type == ns_t_aaaa ? "AAAA" : type == ns_t_mx ? "MX" : "A";
 }
 
 /* dns_deliver - combine the sub-results and run the user callback */
@@ -376,7 +379,12 @@ static void dns_deliver(struct dns_req *req)
     } else {
         for (int i = 0; i < req->nsub; i++)
             nall += req->sub[i].naddr;
-        if (nall > 0) {
+        if (req->sub[0].type == ns_t_mx && req->sub[0].nmx > 0) {
+            reply.status = DNS_OK;
+            reply.mx = req->sub[0].mx;
+            reply.nmx = req->sub[0].nmx;
+            reply.nullmx = (reply.nmx == 1 && reply.mx[0].name[0] == 0);
+        } else if (nall > 0) {
             size_t  k = 0;
 
             all = mem_calloc(nall, sizeof(*all));
@@ -479,7 +487,35 @@ static int dns_parse(struct dns_sub *sub, unsigned char *abuf, int alen)
     int     n = DNS_ADDR_MAX;
     int     status;
 
-    if (sub->type == ns_t_a) {
+    if (sub->type == ns_t_mx) {
+        struct ares_mx_reply *list = NULL;
+        struct ares_mx_reply *mx;
+        size_t  k = 0;
+
+        if ((status = ares_parse_mx_reply(abuf, alen, &list)) != ARES_SUCCESS)
+            return status;
+        for (mx = list; mx; mx = mx->next)
+            k++;
+        if (k > DNS_MX_MAX)
+            k = DNS_MX_MAX;
+        sub->mx = k > 0 ? mem_calloc(k, sizeof(*sub->mx)) : NULL;
+        k = 0;
+        for (mx = list; mx && k < DNS_MX_MAX; mx = mx->next) {
+            size_t  len = strlen(mx->host);
+
+            if (len > 0 && mx->host[len - 1] == '.')
+                len--;			/* "." is the root: "" */
+            if (len >= DNS_NAME_MAX)
+                continue;		/* cannot be a valid name */
+            sub->mx[k].pref = mx->priority;
+            memcpy(sub->mx[k].name, mx->host, len);
+            sub->mx[k].name[len] = 0;
+            k++;
+        }
+        ares_free_data(list);
+        sub->nmx = k;
+        return ARES_SUCCESS;
+    } else if (sub->type == ns_t_a) {
         struct ares_addrttl ttl[DNS_ADDR_MAX];
 
         if ((status = ares_parse_a_reply(abuf, alen, NULL, ttl, &n)) != ARES_SUCCESS)
@@ -543,7 +579,7 @@ static void dns_ares_done(void *arg, int status, int timeouts,
             else
                 dns_sub_fail(sub, DNS_RETRY,
                              "Malformed or unexpected name server reply", 0);
-        } else if (sub->naddr == 0) {
+        } else if (sub->naddr == 0 && sub->nmx == 0) {
             dns_sub_fail(sub, DNS_NOTFOUND,
                          "Host found but no data record of requested type", 1);
         } else {
@@ -576,16 +612,65 @@ static void dns_ares_done(void *arg, int status, int timeouts,
     dns_maybe_done(req);
 }
 
-struct dns_req *dns_query_addr(const char *host, int families,
-                               dns_done_fn *cb, void *ctx)
+/* dns_hosts_file - addresses from the hosts file; 1 if any */
+
+static int dns_hosts_file(struct dns_req *req)
+{
+    size_t  found = 0;
+
+    for (int i = 0; i < req->nsub; i++) {
+        struct dns_sub *sub = &req->sub[i];
+        int     af = sub->type == ns_t_aaaa ? AF_INET6 : AF_INET;
+        struct hostent *he = NULL;
+        size_t  n = 0;
+
+        if (ares_gethostbyname_file(dns.channel, req->host, af, &he)
+            != ARES_SUCCESS || he == NULL)
+            continue;
+        if (he->h_addrtype == af)
+            while (he->h_addr_list[n] && n < DNS_ADDR_MAX)
+                n++;
+        sub->addrs = n ? mem_calloc(n, sizeof(*sub->addrs)) : NULL;
+        for (size_t j = 0; j < n; j++) {
+            struct dns_addr *a = &sub->addrs[j];
+
+            if (af == AF_INET) {
+                struct sockaddr_in *sin = (struct sockaddr_in *) &a->sa;
+
+                sin->sin_family = AF_INET;
+                memcpy(&sin->sin_addr, he->h_addr_list[j], sizeof(sin->sin_addr));
+                a->salen = sizeof(*sin);
+                inet_ntop(AF_INET, &sin->sin_addr, a->text, sizeof(a->text));
+            } else {
+                struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *) &a->sa;
+
+                sin6->sin6_family = AF_INET6;
+                memcpy(&sin6->sin6_addr, he->h_addr_list[j],
+                       sizeof(sin6->sin6_addr));
+                a->salen = sizeof(*sin6);
+                inet_ntop(AF_INET6, &sin6->sin6_addr, a->text, sizeof(a->text));
+            }
+        }
+        sub->naddr = n;
+        sub->status = n ? DNS_OK : DNS_NOTFOUND;
+        found += n;
+        ares_free_hostent(he);
+    }
+    return found > 0;
+}
+
+/* dns_query_start - common part of the address and MX lookups */
+
+static struct dns_req *dns_query_start(const char *host, int families,
+                                       int mx, dns_done_fn *cb, void *ctx)
 {
     static const struct timeval zero = { 0, 0 };
     struct dns_req *req;
 
     if (!dns.have_channel)
-        msg_panic("dns_query_addr: dns_init() was not called");
-    if (cb == NULL || (families & DNS_INET_ALL) == 0)
-        msg_panic("dns_query_addr: bad arguments");
+        msg_panic("dns_query: dns_init() was not called");
+    if (cb == NULL || (!mx && (families & DNS_INET_ALL) == 0))
+        msg_panic("dns_query: bad arguments");
     req = mem_calloc(1, sizeof(*req));
     req->host = mem_strdup(host);
     req->cb = cb;
@@ -594,15 +679,24 @@ struct dns_req *dns_query_addr(const char *host, int families,
     if (dns.reqs)
         dns.reqs->prev = req;
     dns.reqs = req;
-    if (families & DNS_INET4)
-        req->sub[req->nsub++].type = ns_t_a;
-    if (families & DNS_INET6)
-        req->sub[req->nsub++].type = ns_t_aaaa;
+    if (mx) {
+        req->sub[req->nsub++].type = ns_t_mx;
+    } else {
+        if (families & DNS_INET4)
+            req->sub[req->nsub++].type = ns_t_a;
+        if (families & DNS_INET6)
+            req->sub[req->nsub++].type = ns_t_aaaa;
+    }
     for (int i = 0; i < req->nsub; i++)
         req->sub[i].req = req;
 
-    if (dns_addr_literal(host, families, &req->literal)) {
+    if (mx && dns_addr_literal(host, DNS_INET_ALL, &req->literal)) {
+        dns_sub_fail(&req->sub[0], DNS_INVAL, "Malformed domain name", 0);
+    } else if (!mx && dns_addr_literal(host, families, &req->literal)) {
         req->is_literal = 1;
+    } else if (!mx && (families & DNS_HOSTS) && dns_valid_hostname(host)
+               && dns_hosts_file(req)) {
+        /* Delivered from the timer below, like a literal. */
     } else if (!dns_valid_hostname(host)) {
         struct dns_sub *last = &req->sub[req->nsub - 1];
 
@@ -624,6 +718,17 @@ struct dns_req *dns_query_addr(const char *host, int families,
         msg_fatal("dns: cannot create event");
     evtimer_add(req->done_ev, &zero);
     return req;
+}
+
+struct dns_req *dns_query_addr(const char *host, int families,
+                               dns_done_fn *cb, void *ctx)
+{
+    return dns_query_start(host, families, 0, cb, ctx);
+}
+
+struct dns_req *dns_query_mx(const char *name, dns_done_fn *cb, void *ctx)
+{
+    return dns_query_start(name, 0, 1, cb, ctx);
 }
 
 struct dns_req *dns_cancel(struct dns_req *req)

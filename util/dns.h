@@ -13,6 +13,8 @@
  *	typedef void dns_done_fn(const struct dns_reply *reply, void *ctx);
  *	struct dns_req *dns_query_addr(const char *host, int families,
  *			dns_done_fn *cb, void *ctx);
+ *	struct dns_req *dns_query_mx(const char *name, dns_done_fn *cb,
+ *			void *ctx);
  *	struct dns_req *dns_cancel(struct dns_req *req);
  *
  *	int  dns_addr_literal(const char *host, int families,
@@ -48,6 +50,26 @@
  *	module: it stays valid until the callback has returned or until
  *	dns_cancel(). Callers keep the handle in their session and clear it
  *	in the callback.
+ *
+ *	With DNS_HOSTS in families (disable_dns_lookups, Postfix's
+ *	"native" lookups), the hosts file (/etc/hosts, c-ares'
+ *	ares_gethostbyname_file(), a local file read) is consulted first
+ *	for each family; only when it has no address of any wanted family
+ *	are the DNS queries sent. getaddrinfo() is never used: it would
+ *	block the event loop.
+ *
+ *	dns_query_mx() looks up the MX records of name (same rules for
+ *	names, callbacks and handles as dns_query_addr(); a numeric
+ *	address or invalid name gives DNS_INVAL without a query). The
+ *	reply has mx/nmx: at most DNS_MX_MAX records in answer order
+ *	(unsorted), each with its preference and its exchange name
+ *	(without trailing dot; "" for the root "."). nullmx is set when
+ *	the answer is exactly one record whose exchange is "." (RFC 7505).
+ *	status is DNS_OK when there is at least one record; NXDOMAIN and
+ *	"no MX record" are both DNS_NOTFOUND (the caller falls back to the
+ *	implicit MX), with the texts and dsn codes of the address lookup
+ *	and type=MX in the text. naddr is 0 in an MX reply, and nmx is 0
+ *	in an address reply.
  *
  *	dns_cancel() abandons a request (e.g. when its session is freed):
  *	its callback will not run, and a late answer is dropped. It takes
@@ -97,6 +119,7 @@
 #define DNS_INET4	(1<<0)
 #define DNS_INET6	(1<<1)
 #define DNS_INET_ALL	(DNS_INET4 | DNS_INET6)
+#define DNS_HOSTS	(1<<2)		/* hosts file first (native) */
 
 #define DNS_OK		0
 #define DNS_RETRY	1
@@ -105,11 +128,18 @@
 #define DNS_INVAL	4
 
 #define DNS_ADDR_MAX	100
+#define DNS_MX_MAX	100
+#define DNS_NAME_MAX	256		/* 255 + NUL */
 
 struct dns_addr {
     struct sockaddr_storage sa;		/* family and address; port 0 */
     socklen_t salen;
     char    text[64];			/* "192.0.2.1", "2001:db8::1" */
+};
+
+struct dns_mx {
+    int     pref;
+    char    name[DNS_NAME_MAX];		/* "" for "." */
 };
 
 struct dns_reply {
@@ -119,6 +149,9 @@ struct dns_reply {
     const char *why;
     const struct dns_addr *addrs;
     size_t  naddr;
+    const struct dns_mx *mx;		/* dns_query_mx() only */
+    size_t  nmx;
+    int     nullmx;
 };
 
 struct event_base;
@@ -130,6 +163,7 @@ int dns_init(struct event_base *base, const char *servers, struct vbuf *why);
 void dns_shutdown(void);
 struct dns_req *dns_query_addr(const char *host, int families,
                                dns_done_fn *cb, void *ctx);
+struct dns_req *dns_query_mx(const char *name, dns_done_fn *cb, void *ctx);
 struct dns_req *dns_cancel(struct dns_req *req);
 int dns_addr_literal(const char *host, int families, struct dns_addr *out);
 int dns_valid_hostname(const char *name);

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -154,6 +155,12 @@ static int group_setup(void **state)
               "--host-record=nodata.example,127.0.0.3",
               "--host-record=both.example,127.0.0.2,::2",
               "--cname=alias.example,both.example",
+              "--mx-host=mx.example,mx2.mx.example,20",
+              "--mx-host=mx.example,mx1.mx.example,10",
+              "--mx-host=mx.example,mx3.mx.example,10",
+              "--mx-host=null.example,.,0",
+              "--local=/mx.example/",
+              "--local=/null.example/",
               (char *) 0);
         _exit(127);
     }
@@ -444,6 +451,153 @@ static void test_server_lists(void **state)
     vbuf_free(&why);
 }
 
+/* MX lookups: records, null MX, NXDOMAIN, no data, errors. */
+struct mx_result {
+    int     called;
+    int     status;
+    char    dsn[16];
+    char    why[512];
+    char    mx[512];		/* "10:a 20:b" in answer order */
+    size_t  nmx;
+    size_t  naddr;
+    int     nullmx;
+};
+
+static int mx_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+static void on_mx(const struct dns_reply *r, void *ctx)
+{
+    struct mx_result *res = ctx;
+    char    item[DNS_NAME_MAX + 16];
+    char   *items[DNS_MX_MAX];
+
+    res->called++;
+    res->status = r->status;
+    snprintf(res->dsn, sizeof(res->dsn), "%s", r->dsn);
+    snprintf(res->why, sizeof(res->why), "%s", r->why);
+    res->nmx = r->nmx;
+    res->naddr = r->naddr;
+    res->nullmx = r->nullmx;
+    res->mx[0] = 0;
+    /* Answer order is the server's: compare sorted. */
+    for (size_t i = 0; i < r->nmx; i++) {
+        snprintf(item, sizeof(item), "%d:%s", r->mx[i].pref, r->mx[i].name);
+        items[i] = mem_strdup(item);
+    }
+    qsort(items, r->nmx, sizeof(items[0]), mx_cmp);
+    for (size_t i = 0; i < r->nmx; i++) {
+        if (i)
+            strncat(res->mx, " ", sizeof(res->mx) - strlen(res->mx) - 1);
+        strncat(res->mx, items[i], sizeof(res->mx) - strlen(res->mx) - 1);
+        mem_free(items[i]);
+    }
+}
+
+static void test_mx(void **state)
+{
+    static const struct {
+        const char *name;
+        const char *domain;
+        int     status;
+        const char *dsn;
+        const char *why;
+        const char *mx;
+        int     nullmx;
+        int     need_server;
+    }       cases[] = {
+        {"three records", "mx.example", DNS_OK, "2.0.0", "",
+         "10:mx1.mx.example 10:mx3.mx.example 20:mx2.mx.example", 0, 1},
+        {"trailing dot", "mx.example.", DNS_OK, "2.0.0", "",
+         "10:mx1.mx.example 10:mx3.mx.example 20:mx2.mx.example", 0, 1},
+        {"null MX", "null.example", DNS_OK, "2.0.0", "", "0:", 1, 1},
+        {"NXDOMAIN", "nx.example", DNS_NOTFOUND, "5.4.4",
+         "Host or domain name not found. Name service error for "
+         "name=nx.example type=MX: Host not found", "", 0, 1},
+        {"no MX record", "nodata.example", DNS_NOTFOUND, "5.4.4",
+         "Host or domain name not found. Name service error for "
+         "name=nodata.example type=MX: Host found but no data record of "
+         "requested type", "", 0, 1},
+        {"refused is temporary", "elsewhere.example", DNS_RETRY, "4.4.3",
+         "Host or domain name not found. Name service error for "
+         "name=elsewhere.example type=MX: Host not found, try again", "", 0, 1},
+        {"numeric address", "192.0.2.1", DNS_INVAL, "5.4.4",
+         "Name service error for name=192.0.2.1 type=MX: Malformed domain "
+         "name", "", 0, 0},
+        {"malformed name", "a..example", DNS_INVAL, "5.4.4",
+         "Name service error for name=a..example type=MX: Malformed domain "
+         "name", "", 0, 0},
+    };
+    struct vbuf why = VBUF_INIT;
+    int     local = 0;
+
+    if (dnsmasq_pid <= 0) {
+        assert_int_equal(dns_init(base, "127.0.0.1:9", &why), 0);
+        local = 1;
+    }
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct mx_result res = { 0 };
+
+        if (cases[i].need_server && local)
+            continue;
+        print_message("case: %s\n", cases[i].name);
+        dns_query_mx(cases[i].domain, on_mx, &res);
+        assert_int_equal(res.called, 0);
+        run_until(&res.called, 15);
+        assert_int_equal(res.called, 1);
+        assert_int_equal(res.status, cases[i].status);
+        assert_string_equal(res.dsn, cases[i].dsn);
+        assert_string_equal(res.why, cases[i].why);
+        assert_string_equal(res.mx, cases[i].mx);
+        assert_int_equal(res.nullmx, cases[i].nullmx);
+        assert_int_equal(res.naddr, 0);
+    }
+    /* An address reply has no MX records. */
+    if (!local) {
+        struct result res = { 0 };
+
+        dns_query_addr("mx1.mx.example", DNS_INET4, on_done, &res);
+        run_until(&res.called, 15);
+        assert_int_equal(res.status, DNS_NOTFOUND);
+    }
+    if (local)
+        dns_shutdown();
+    vbuf_free(&why);
+}
+
+/* DNS_HOSTS: the hosts file answers first ("localhost" is in every one). */
+static void test_hosts_file(void **state)
+{
+    struct result res = { 0 };
+    struct vbuf why = VBUF_INIT;
+    FILE   *fp = fopen("/etc/hosts", "r");
+    char    line[512];
+    int     has_localhost = 0;
+
+    while (fp && fgets(line, sizeof(line), fp))
+        if (strncmp(line, "127.0.0.1", 9) == 0 && strstr(line, "localhost"))
+            has_localhost = 1;
+    if (fp)
+        fclose(fp);
+    if (!has_localhost)
+        skip();
+    /* A dead server: only the file can answer. */
+    assert_int_equal(dns_init(base, "127.0.0.1:9", &why), 0);
+    dns_query_addr("localhost", DNS_INET4 | DNS_HOSTS, on_done, &res);
+    assert_int_equal(res.called, 0);
+    run_until(&res.called, 5);
+    assert_int_equal(res.called, 1);
+    assert_int_equal(res.status, DNS_OK);
+    assert_string_equal(res.addrs, "127.0.0.1");
+    if (dnsmasq_pid > 0)
+        assert_int_equal(dns_init(base, servers, &why), 0);
+    else
+        dns_shutdown();
+    vbuf_free(&why);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -453,6 +607,8 @@ int main(void)
         cmocka_unit_test(test_literals),
         cmocka_unit_test(test_soft_failure),
         cmocka_unit_test(test_server_lists),
+        cmocka_unit_test(test_mx),
+        cmocka_unit_test(test_hosts_file),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
