@@ -168,3 +168,27 @@ python3 check_notice.py "$eml" "${eml%.eml}.env" failure dave@example.org "$eq" 
 grep -q '^<tmp@example.net>: host 127.0.0.1\[127.0.0.1\] said: 451 4.3.0 Try again' "$eml" || fail "no defer reason"
 assert_eq 0 "$(queue_count "$C2" deferred active incoming defer bounce)" "files left in the queue"
 ok "an expired message is returned with its defer reason"
+
+# ---- 5. a notice that cannot go out loses nothing --------------------------
+# With soft_bounce = yes the bounce service holds non-delivery notices: the
+# expired message stays deferred with its defer log; once soft_bounce is
+# off again, its next attempt returns it.
+"$B/postconf" -c "$C2" -e "soft_bounce = yes" >/dev/null || fail "postconf"
+"$B/sluice" -c "$C2" reload >/dev/null 2>&1 || fail "reload"
+sleep 1
+printf 'Subject: held\n\noriginal body line\n' |
+  "$B/sendmail" -C "$C2" -i -f erin@example.org tmp@example.net || fail "sendmail"
+need_log "$C2" "from=<erin@example.org>, status=expired, returned to sender" "expired (held)"
+hq=$(sed -nE 's/.*: ([0-9A-F]+): from=<erin@example.org>, status=expired.*/\1/p' "$C2/log/maillog" | head -1)
+need_log "$C2" "warning: $hq: sender non-delivery notification failed: bounce service: notice held: soft_bounce = yes" "held warning"
+wait_for 10 sh -c "[ \$(find $("$B/postconf" -c "$C2" -h queue_directory)/deferred -name $hq | wc -l) = 1 ]" ||
+  fail "held message not in deferred/"
+[ "$(queue_count "$C2" defer)" = 1 ] || fail "defer log of the held message is gone"
+grep -q "$hq: removed" "$C2/log/maillog" && fail "held message removed"
+"$B/postconf" -c "$C2" -e "soft_bounce = no" >/dev/null || fail "postconf"
+"$B/sluice" -c "$C2" reload >/dev/null 2>&1 || fail "reload"
+need_log "$C2" "$hq: sender non-delivery notification: [0-9A-F]+" "notice after soft_bounce = no"
+need_log "$C2" "qmgr\[[0-9]+\]: $hq: removed" "held message removed at last"
+wait_for 20 sh -c "[ \$(grep -l '^X-Postfix-Sender: rfc822; erin@example.org' $WORK/sink2/*.eml | wc -l) = 1 ]" ||
+  fail "the sink got no notice for the held message"
+ok "a held notice keeps the message and its log until it can be sent"
