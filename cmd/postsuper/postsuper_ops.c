@@ -5,22 +5,39 @@
  * Postfix: a file still being written is invisible. A lookup by ID tries
  * the queues twice, because qmgr may move the message between two of
  * them while we look (Postfix does the same). ALL walks the queues with
- * qdir_scan, which keeps its memory constant; deleting is lstat + unlink,
- * nothing is fsync()ed and nothing is re-scanned, so "-d ALL" on 10,000
- * files takes a fraction of a second. Renaming a file out of a directory
- * that is being read is safe: at worst readdir() returns a name once
- * more, and the second lstat() then fails with ENOENT.
+ * qdir_scan, which keeps its memory constant; nothing is fsync()ed and
+ * nothing is re-scanned. Renaming a file out of a directory that is being
+ * read is safe: at worst readdir() returns a name once more, and the
+ * second lstat() then fails with ENOENT.
+ *
+ * "-d ALL" has its own walk (ps_delete_all). Most of the time of a plain
+ * unlink() goes into freeing the file's blocks (on a disk mounted with
+ * "discard" each unlink waits for the device), not into removing its
+ * name. So each ready file is opened with O_PATH (which needs no read
+ * permission and never blocks), checked with fstat() and unlinked by name
+ * relative to its directory's descriptor; the name is gone from the queue
+ * at once, exactly as with a plain unlink, while the open descriptor
+ * keeps the inode alive. Batches of such descriptors are handed to a
+ * forked child that closes them, which frees the blocks in the
+ * background after postsuper has printed its summary. If that child dies,
+ * the kernel closes the descriptors all the same: nothing is ever left
+ * behind. Small batches, and any failure to fork, are closed in-line.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "dlog.h"
+#include "mem.h"
 #include "msg.h"
 #include "qdir.h"
+#include "qid.h"
 #include "vbuf.h"
 #include "postsuper.h"
 
@@ -183,23 +200,230 @@ ps_op_id(enum ps_op op, const char *id, char **queues)
     vbuf_free(&path);
 }
 
-/* ps_delete_logs_all - -d ALL in a log queue: every file */
+ /*
+  * -d ALL: descriptors of unlinked files, closed by a child (see the notes
+  * at the top).
+  */
+#define PS_REAP_BATCH	4096		/* descriptors per closing child */
+#define PS_REAP_INLINE	64		/* fewer are closed in-line */
+#define PS_REAP_KIDS	8		/* closing children at a time */
+#define PS_REAP_NOFILE	65536		/* raise the soft limit up to this */
+#define PS_SCAN_DEPTH	16		/* levels below a queue, as qdir_scan */
+
+struct ps_reap {
+    int    *fds;			/* open, already unlinked */
+    size_t  len;
+    int     kids;			/* closing children not waited for */
+};
+
+/* ps_reap_close - close the batch here */
 
 static void
-ps_delete_logs_all(const char *queue)
+ps_reap_close(struct ps_reap *r)
 {
-    struct qdir_scan *scan;
+    size_t  i;
 
-    if ((scan = qdir_scan_open(queue)) == 0) {
-	if (errno != ENOENT)
-	    msg_warn("open directory %s: %m", queue);
+    for (i = 0; i < r->len; i++)
+	(void) close(r->fds[i]);
+    r->len = 0;
+}
+
+/* ps_reap_flush - hand the batch to a child that closes it */
+
+static void
+ps_reap_flush(struct ps_reap *r)
+{
+    int     sync_pipe[2];
+    pid_t   pid;
+    char    ch;
+
+    if (r->len < PS_REAP_INLINE) {
+	ps_reap_close(r);
 	return;
     }
-    while (qdir_scan_next(scan) != 0)
-	if (unlink(qdir_scan_path(scan)) < 0 && errno != ENOENT
-	    && errno != EISDIR)
-	    msg_warn("remove file %s: %m", qdir_scan_path(scan));
-    (void) qdir_scan_close(scan);
+    while (r->kids > 0 && waitpid(-1, 0, WNOHANG) > 0)
+	r->kids--;
+    while (r->kids >= PS_REAP_KIDS) {
+	if (waitpid(-1, 0, 0) > 0)
+	    r->kids--;
+	else if (errno != EINTR)
+	    r->kids = 0;
+    }
+    if (pipe(sync_pipe) < 0) {
+	ps_reap_close(r);
+	return;
+    }
+    (void) fflush(stdout);
+    (void) fflush(stderr);
+    switch (pid = fork()) {
+    case -1:
+	(void) close(sync_pipe[0]);
+	(void) close(sync_pipe[1]);
+	ps_reap_close(r);
+	return;
+    case 0:
+	/*
+	 * The child holds no terminal or pipe of the caller open, and
+	 * closes the batch only after the parent has closed its copies, so
+	 * that the slow last close() happens here. _exit() closes them.
+	 */
+	(void) close(sync_pipe[1]);
+	(void) close(0);
+	(void) close(1);
+	(void) close(2);
+	(void) setsid();
+	while (read(sync_pipe[0], &ch, 1) < 0 && errno == EINTR)
+	     /* void */ ;
+	_exit(0);
+    default:
+	(void) close(sync_pipe[0]);
+	ps_reap_close(r);
+	(void) close(sync_pipe[1]);
+	r->kids++;
+    }
+}
+
+/* ps_reap_openat - openat() that makes room when descriptors run out */
+
+static int
+ps_reap_openat(struct ps_reap *r, int dfd, const char *name, int flags)
+{
+    int     fd;
+
+    if ((fd = openat(dfd, name, flags)) < 0
+	&& (errno == EMFILE || errno == ENFILE) && r->len > 0) {
+	ps_reap_flush(r);
+	fd = openat(dfd, name, flags);
+    }
+    return (fd);
+}
+
+/*
+ * ps_delete_file - unlink dir/name: a ready message file, or any log file
+ * that is not a directory. Returns 1 when a message was deleted.
+ */
+static int
+ps_delete_file(struct ps_reap *r, int dfd, const char *dir,
+	       const char *name, int messages)
+{
+    struct stat st;
+    int     fd;
+
+    fd = ps_reap_openat(r, dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (messages) {
+	if (fd >= 0 ? fstat(fd, &st) < 0 :
+	    fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+	    if (errno != ENOENT)
+		msg_warn("%s/%s: %m", dir, name);
+	    if (fd >= 0)
+		(void) close(fd);
+	    return (0);
+	}
+	if (!qdir_ready(&st)) {
+	    if (fd >= 0)
+		(void) close(fd);
+	    return (0);
+	}
+    }
+    if (unlinkat(dfd, name, 0) < 0) {
+	if (errno != ENOENT && errno != EISDIR)
+	    msg_warn("%s/%s: remove: %m", dir, name);
+	if (fd >= 0)
+	    (void) close(fd);
+	return (0);
+    }
+    if (fd >= 0) {
+	r->fds[r->len++] = fd;
+	if (r->len >= PS_REAP_BATCH)
+	    ps_reap_flush(r);
+    }
+    return (messages);
+}
+
+/* ps_delete_dir - -d ALL in one queue directory and its hash levels */
+
+static void
+ps_delete_dir(struct ps_reap *r, int dfd, struct vbuf *path, int depth,
+	      int messages)
+{
+    size_t  len = path->len;
+    struct dirent *dp;
+    DIR    *dir;
+    int     sub;
+
+    if ((dir = fdopendir(dfd)) == 0) {
+	msg_warn("open directory %s: %m", path->data);
+	(void) close(dfd);
+	return;
+    }
+    while ((dp = readdir(dir)) != 0) {
+	if (strcmp(dp->d_name, ".") == 0 || strcmp(dp->d_name, "..") == 0)
+	    continue;
+	/* one-character names are hash subdirectories, as in qdir_scan */
+	if (dp->d_name[1] == 0
+#ifdef _DIRENT_HAVE_D_TYPE
+	    && (dp->d_type == DT_DIR || dp->d_type == DT_UNKNOWN
+		|| dp->d_type == DT_LNK)
+#endif
+	    ) {
+	    if (depth >= PS_SCAN_DEPTH)
+		continue;
+	    sub = ps_reap_openat(r, dirfd(dir), dp->d_name,
+				 O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	    if (sub >= 0) {
+		vbuf_putc(path, '/');
+		vbuf_puts(path, dp->d_name);
+		ps_delete_dir(r, sub, path, depth + 1, messages);
+		vbuf_truncate(path, len);
+		continue;
+	    }
+	    if (errno != ENOTDIR) {
+		msg_warn("open directory %s/%s: %m", path->data, dp->d_name);
+		continue;
+	    }
+	}
+	if (!qid_ok(dp->d_name))
+	    continue;
+	if (ps_delete_file(r, dirfd(dir), path->data, dp->d_name, messages))
+	    ps_count[PS_DELETE]++;
+    }
+    (void) closedir(dir);
+}
+
+/* ps_delete_all - -d ALL: ready messages, and every file of log queues */
+
+static void
+ps_delete_all(char **queues)
+{
+    struct vbuf path = VBUF_INIT;
+    struct ps_reap reap;
+    struct rlimit rl;
+    char  **qp;
+    int     dfd;
+
+    /* room for a full batch of descriptors, where the hard limit allows */
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < PS_REAP_NOFILE
+	&& rl.rlim_cur < rl.rlim_max) {
+	rl.rlim_cur = rl.rlim_max < PS_REAP_NOFILE ?
+	    rl.rlim_max : PS_REAP_NOFILE;
+	(void) setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    reap.fds = mem_alloc(PS_REAP_BATCH * sizeof(*reap.fds));
+    reap.len = 0;
+    reap.kids = 0;
+    for (qp = queues; *qp; qp++) {
+	if ((dfd = ps_reap_openat(&reap, AT_FDCWD, *qp,
+				  O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+	    if (errno != ENOENT)
+		msg_warn("open directory %s: %m", *qp);
+	    continue;
+	}
+	vbuf_set(&path, *qp);
+	ps_delete_dir(&reap, dfd, &path, 0, ps_is_message_queue(*qp));
+    }
+    ps_reap_flush(&reap);
+    mem_free(reap.fds);
+    vbuf_free(&path);
 }
 
 /* ps_op_all - one operation on every ready message of the queues */
@@ -212,11 +436,11 @@ ps_op_all(enum ps_op op, char **queues)
     struct stat st;
     char  **qp;
 
+    if (op == PS_DELETE) {
+	ps_delete_all(queues);
+	return;
+    }
     for (qp = queues; *qp; qp++) {
-	if (op == PS_DELETE && !ps_is_message_queue(*qp)) {
-	    ps_delete_logs_all(*qp);
-	    continue;
-	}
 	if (!ps_op_uses(op, *qp))
 	    continue;
 	if ((scan = qdir_scan_open(*qp)) == 0) {
