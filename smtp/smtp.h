@@ -44,6 +44,52 @@ void smtp_nexthop_free(struct smtp_nexthop *nh);
 int smtp_port_parse(const char *service);
 
 /*
+ * smtp_mx.c: the address list of one destination (spec §3, steps 2-6).
+ * struct smtp_addr is one address to try, with the MX preference and
+ * the name of the host it belongs to (the MX host, or the nexthop host
+ * without MX lookup); host names longer than DNS_NAME_MAX-1 are cut.
+ * smtp_mx_sort() sorts MX records by ascending preference, keeping the
+ * answer order among equal preferences (stable), and drops records
+ * whose exchange is "" (the root: no host); it returns the new count.
+ * smtp_addr_add() appends the addresses of one host with its
+ * preference, at most DNS_ADDR_MAX in all; returns how many it took.
+ * smtp_addr_sort() orders a list for trying: with randomize, first a
+ * shuffle (rand_fn(i) returns 0..i-1; NULL = random()), then a stable
+ * sort by preference and, within a preference, by family when
+ * family_pref is AF_INET or AF_INET6 (smtp_address_preference ipv4,
+ * ipv6; 0 = any). So equal-preference addresses end up in random
+ * order and better preferences always come first.
+ * smtp_addr_unloop() is loop detection on a list sorted by preference:
+ * when an address is one of own[] (this host's interfaces), that
+ * address and every address with the same or a worse preference are
+ * dropped. It returns the new count and sets *self_pref to the best
+ * preference of an own address, or -1 when none was found.
+ * smtp_own_addrs() collects this host's addresses from the
+ * inet_interfaces and proxy_interfaces lists ("all": every interface
+ * address via getifaddrs(); "loopback-only": 127.0.0.1 and ::1;
+ * numeric entries as they are; host names are ignored, as they cannot
+ * be resolved without blocking). *nown gets the count; the vector is
+ * released with mem_free().
+ */
+struct smtp_addr {
+    struct dns_addr a;
+    int     pref;
+    char    host[DNS_NAME_MAX];
+};
+
+size_t  smtp_mx_sort(struct dns_mx *mx, size_t nmx);
+size_t  smtp_addr_add(struct smtp_addr *list, size_t *nlist,
+                      const struct dns_addr *addrs, size_t naddr, int pref,
+                      const char *host);
+void    smtp_addr_sort(struct smtp_addr *list, size_t n, int randomize,
+                       int family_pref, long (*rand_fn) (long));
+size_t  smtp_addr_unloop(struct smtp_addr *list, size_t n,
+                         const struct dns_addr *own, size_t nown,
+                         int *self_pref);
+struct dns_addr *smtp_own_addrs(char **inet_interfaces,
+                                char **proxy_interfaces, size_t *nown);
+
+/*
  * smtp_reply.c: SMTP replies. smtp_reply_feed() takes one reply line
  * without its line end (the caller bounds it at SMTP_REPLY_LINE_MAX)
  * and returns 1 when the reply is complete, 0 when more lines follow.
@@ -201,6 +247,14 @@ struct smtp_params {
     int     randomize_addresses;
     int     line_length_limit;		/* smtp_line_length_limit */
     int     families;			/* DNS_INET4 | DNS_INET6 */
+    int     mx_lookups;			/* DNS enabled: MX for bare hosts */
+    int     native_hosts;		/* hosts file first (DNS_HOSTS) */
+    int     ignore_mx_error;		/* ignore_mx_lookup_error */
+    int     defer_no_mx_addr;		/* smtp_defer_if_no_mx_address_found */
+    int     family_pref;		/* smtp_address_preference: 0, AF_INET(6) */
+    struct dns_addr *own;		/* this host's addresses (loops) */
+    size_t  nown;
+    const char *fallback_relay;		/* smtp_fallback_relay */
     const char *helo_name;
     const char *tcp_port;
     const char *relayhost;

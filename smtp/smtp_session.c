@@ -104,10 +104,20 @@ struct smtp_session {
     int     marked;			/* a recipient was marked done */
     int     deferred;			/* some recipient stays pending */
 
-    /* Where to. */
+    /* Where to: the sites (nexthop list, then fallback relays). */
+    char  **sites;
+    size_t  nsites;
+    size_t  first_fallback;		/* index of the first fallback relay */
+    size_t  site;			/* the current one */
+    int     is_mx;			/* this host is an MX: no more sites */
     struct smtp_nexthop nh;
-    struct dns_req *dns;
-    struct dns_addr *addrs;
+    struct dns_req *dns;		/* MX or host address lookup */
+    int     mx_query;			/* dns is the MX lookup */
+    struct dns_mx *mx;			/* sorted MX hosts of the site */
+    size_t  nmx;
+    struct smtp_mxq *mxq;		/* their address lookups */
+    size_t  mxq_pending;
+    struct smtp_addr *addrs;
     size_t  naddr;
     size_t  addr_next;
     int     nsessions;			/* got past HELO */
@@ -117,7 +127,7 @@ struct smtp_session {
     int     fd;
     struct event *conn_ev;
     struct bufferevent *bev;
-    const struct dns_addr *addr;
+    const struct smtp_addr *addr;
     char   *hostaddr;			/* "host[addr]" */
     char   *relay;			/* "host[addr]:port" */
     int     features;
@@ -142,8 +152,24 @@ struct smtp_session {
     char   *site_reason;
 };
 
+/* One MX host's address lookup. */
+struct smtp_mxq {
+    struct smtp_session *s;
+    struct dns_req *req;
+    int     done;
+    int     status;
+    char    dsn[16];
+    char   *why;
+    struct dns_addr *addrs;
+    size_t  naddr;
+};
+
 static void smtp_enter_state(struct smtp_session *s, enum smtp_state state);
 static void smtp_next_address(struct smtp_session *s);
+static void smtp_next_site(struct smtp_session *s);
+static void smtp_site_start(struct smtp_session *s);
+static void smtp_resolve_cancel(struct smtp_session *s);
+static int smtp_final_site(const struct smtp_session *s);
 static void smtp_finish(struct smtp_session *s);
 static void smtp_conn_close(struct smtp_session *s);
 
@@ -302,7 +328,7 @@ static void smtp_rcpt_fail(struct smtp_session *s, struct smtp_rcpt *rc,
 {
     const char *relay = s->relay;		/* NULL: no connection */
     double  conn_done = relay ? s->conn_done : 0;
-    const char *mta = diag ? s->nh.name : NULL;
+    const char *mta = diag && s->addr ? s->addr->host : NULL;
 
     if (rc->final)
         return;
@@ -330,6 +356,12 @@ static void smtp_fail_open(struct smtp_session *s, const char *dsn,
 static const char *smtp_soften(struct smtp_session *s, const char *dsn,
                                char buf[16])
 {
+    if (dsn[0] == '5' && s->site >= s->first_fallback
+        && s->site < s->nsites) {
+        msg_warn("%s: smtp_fallback_relay configuration problem", s->queue_id);
+        strcpy(buf, "4.3.5");
+        return buf;
+    }
     if (dsn[0] == '5' && *smtp_params.relayhost
         && strcmp(s->nexthop, smtp_params.relayhost) == 0) {
         msg_warn("%s: relayhost configuration problem", s->queue_id);
@@ -389,7 +421,7 @@ static void smtp_finish(struct smtp_session *s)
     int     leftovers = 0;
 
     smtp_conn_close(s);
-    s->dns = dns_cancel(s->dns);
+    smtp_resolve_cancel(s);
     for (size_t i = 0; i < s->nrcpt; i++) {
         struct smtp_rcpt *rc = &s->rcpt[i];
 
@@ -424,7 +456,7 @@ static void smtp_finish(struct smtp_session *s)
 static void smtp_write(struct smtp_session *s, const char *text, size_t len)
 {
     if (msg_verbose > 1)
-        msg_info("> %s[%s]: %.*s", s->nh.name, s->addr->text,
+        msg_info("> %s[%s]: %.*s", s->addr->host, s->addr->a.text,
                  (int) (len > 2 ? len - 2 : len), text);
     bufferevent_write(s->bev, text, len);
 }
@@ -638,7 +670,8 @@ static void smtp_helo_done(struct smtp_session *s)
     s->nsessions++;
     s->conn_done = smtp_now();
     if (smtp_params.mx_session_limit > 0
-        && s->nsessions >= smtp_params.mx_session_limit)
+        && s->nsessions >= smtp_params.mx_session_limit
+        && smtp_final_site(s))
         s->last_try = 1;
     if ((s->features & SMTP_FEAT_SIZE) && s->size_limit > 0
         && s->q.content_size > s->size_limit) {
@@ -946,7 +979,7 @@ static void smtp_connect_event(evutil_socket_t fd, short what, void *ctx)
 
 static void smtp_connect(struct smtp_session *s)
 {
-    struct sockaddr_storage ss = s->addr->sa;
+    struct sockaddr_storage ss = s->addr->a.sa;
     struct vbuf tmp = VBUF_INIT;
 
     if (ss.ss_family == AF_INET)
@@ -955,7 +988,7 @@ static void smtp_connect(struct smtp_session *s)
         ((struct sockaddr_in6 *) &ss)->sin6_port = htons((uint16_t) s->nh.port);
     mem_free(s->hostaddr);
     mem_free(s->relay);
-    vbuf_printf(&tmp, "%s[%s]", s->nh.name, s->addr->text);
+    vbuf_printf(&tmp, "%s[%s]", s->addr->host, s->addr->a.text);
     s->hostaddr = mem_strdup(tmp.data);
     vbuf_printf(&tmp, ":%d", s->nh.port);
     s->relay = vbuf_export(&tmp);
@@ -970,7 +1003,7 @@ static void smtp_connect(struct smtp_session *s)
         smtp_connect_fail(s, strerror(errno));
         return;
     }
-    if (connect(s->fd, (struct sockaddr *) &ss, s->addr->salen) == 0) {
+    if (connect(s->fd, (struct sockaddr *) &ss, s->addr->a.salen) == 0) {
         smtp_connected(s);
         return;
     }
@@ -984,26 +1017,146 @@ static void smtp_connect(struct smtp_session *s)
     event_add(s->conn_ev, NULL);
 }
 
-/* smtp_next_address - connect to the next address, or give up */
+/* smtp_final_site - no site is tried after the current one */
 
-static void smtp_next_address(struct smtp_session *s)
+static int smtp_final_site(const struct smtp_session *s)
+{
+    return s->is_mx || s->site + 1 >= s->nsites;
+}
+
+/* smtp_addr_limit - addresses of this site that may be tried */
+
+static size_t smtp_addr_limit(const struct smtp_session *s)
 {
     size_t  limit = s->naddr;
 
     if (smtp_params.mx_address_limit > 0
         && (size_t) smtp_params.mx_address_limit < limit)
         limit = (size_t) smtp_params.mx_address_limit;
-    if (s->last_try || s->addr_next >= limit) {
-        smtp_finish(s);
+    return limit;
+}
+
+/* smtp_next_address - connect to the next address, or the next site */
+
+static void smtp_next_address(struct smtp_session *s)
+{
+    size_t  limit = smtp_addr_limit(s);
+
+    if (s->last_try || s->addr_next >= limit
+        || (smtp_params.mx_session_limit > 0
+            && s->nsessions >= smtp_params.mx_session_limit)) {
+        smtp_next_site(s);
         return;
     }
     s->addr = &s->addrs[s->addr_next++];
-    s->last_try = (s->addr_next >= limit);
+    s->last_try = smtp_final_site(s) && s->addr_next >= limit;
     s->site_failed = 0;
     smtp_connect(s);
 }
 
-/* smtp_on_addr - the address lookup finished */
+/* smtp_resolve_cancel - abandon the lookups of the current site */
+
+static void smtp_resolve_cancel(struct smtp_session *s)
+{
+    s->dns = dns_cancel(s->dns);
+    s->mx_query = 0;
+    for (size_t i = 0; s->mxq && i < s->nmx; i++) {
+        s->mxq[i].req = dns_cancel(s->mxq[i].req);
+        mem_free(s->mxq[i].why);
+        mem_free(s->mxq[i].addrs);
+    }
+    s->mxq = mem_free(s->mxq);
+    s->mxq_pending = 0;
+}
+
+/* smtp_site_reset - forget the previous site */
+
+static void smtp_site_reset(struct smtp_session *s)
+{
+    smtp_resolve_cancel(s);
+    smtp_nexthop_free(&s->nh);
+    s->mx = mem_free(s->mx);
+    s->nmx = 0;
+    s->addrs = mem_free(s->addrs);
+    s->naddr = s->addr_next = 0;
+    s->nsessions = 0;
+    s->addr = NULL;
+    s->relay = mem_free(s->relay);
+    s->hostaddr = mem_free(s->hostaddr);
+    s->last_try = 0;
+}
+
+/* smtp_dest_fail - the site failed before any connection (DNS, loops) */
+
+static void smtp_dest_fail(struct smtp_session *s, const char *dsn,
+                           const char *why)
+{
+    smtp_resolve_cancel(s);
+    s->addr = NULL;
+    s->relay = mem_free(s->relay);		/* relay=none */
+    s->last_try = smtp_final_site(s);
+    smtp_site_fail(s, dsn, why, NULL);
+    smtp_next_site(s);
+}
+
+/* smtp_next_site - the current site is done: next one, or finish */
+
+static void smtp_next_site(struct smtp_session *s)
+{
+    if (!smtp_any_open(s) || smtp_final_site(s)) {
+        smtp_finish(s);
+        return;
+    }
+    s->site++;
+    smtp_site_start(s);
+}
+
+/* smtp_try_addrs - the site's address list is complete: try it */
+
+static void smtp_try_addrs(struct smtp_session *s, const char *domain,
+                           int mx)
+{
+    int     self_pref = -1;
+    struct vbuf why = VBUF_INIT;
+
+    /* Loop detection only for the SMTP port. */
+    if (s->nh.port == 25 && smtp_params.nown > 0) {
+        smtp_addr_sort(s->addrs, s->naddr, 0, 0, NULL);
+        s->naddr = smtp_addr_unloop(s->addrs, s->naddr, smtp_params.own,
+                                    smtp_params.nown, &self_pref);
+    }
+    if (self_pref >= 0) {
+        s->is_mx = 1;			/* no other site, no fallback */
+        if (s->naddr == 0) {
+            int     better = 0;
+
+            for (size_t i = 0; mx && i < s->nmx; i++)
+                if (s->mx[i].pref < self_pref)
+                    better = 1;
+            if (better) {
+                vbuf_printf(&why, "unable to find primary relay for %s",
+                            domain);
+                smtp_dest_fail(s, "4.4.4", why.data);
+            } else {
+                vbuf_printf(&why, "mail for %s loops back to myself", domain);
+                msg_warn("%s", why.data);
+                smtp_dest_fail(s, "5.4.6", why.data);
+            }
+            vbuf_free(&why);
+            return;
+        }
+    }
+    smtp_addr_sort(s->addrs, s->naddr, smtp_params.randomize_addresses,
+                   smtp_params.family_pref, NULL);
+    if (msg_verbose)
+        for (size_t i = 0; i < s->naddr; i++)
+            msg_info("%s: %s: address %s[%s] pref %d", s->queue_id, domain,
+                     s->addrs[i].host, s->addrs[i].a.text, s->addrs[i].pref);
+    vbuf_free(&why);
+    smtp_next_address(s);
+}
+
+/* smtp_on_addr - the address lookup of a host (no MX) finished */
 
 static void smtp_on_addr(const struct dns_reply *r, void *ctx)
 {
@@ -1011,32 +1164,128 @@ static void smtp_on_addr(const struct dns_reply *r, void *ctx)
 
     s->dns = NULL;
     if (r->status != DNS_OK) {
-        char    buf[16];
-        const char *dsn = smtp_soften(s, r->dsn, buf);
-
-        if (dsn[0] == '4') {
-            s->site_failed = 1;
-            snprintf(s->site_dsn, sizeof(s->site_dsn), "%s", dsn);
-            mem_free(s->site_reason);
-            s->site_reason = mem_strdup(r->why);
-        }
-        s->last_try = 1;
-        smtp_fail_open(s, dsn, r->why, NULL, 1);
-        smtp_finish(s);
+        smtp_dest_fail(s, r->dsn, r->why);
         return;
     }
-    s->naddr = r->naddr;
-    s->addrs = mem_calloc(r->naddr, sizeof(*s->addrs));
-    memcpy(s->addrs, r->addrs, r->naddr * sizeof(*s->addrs));
-    if (smtp_params.randomize_addresses)
-        for (size_t i = s->naddr; i > 1; i--) {
-            size_t  j = (size_t) random() % i;
-            struct dns_addr tmp = s->addrs[i - 1];
+    s->addrs = mem_calloc(DNS_ADDR_MAX, sizeof(*s->addrs));
+    s->naddr = 0;
+    smtp_addr_add(s->addrs, &s->naddr, r->addrs, r->naddr, 0, s->nh.name);
+    smtp_try_addrs(s, s->nh.name, 0);
+}
 
-            s->addrs[i - 1] = s->addrs[j];
-            s->addrs[j] = tmp;
+/* smtp_mx_addrs_done - every MX host's address lookup finished */
+
+static void smtp_mx_addrs_done(struct smtp_session *s)
+{
+    const struct smtp_mxq *soft = NULL;
+    const struct smtp_mxq *hard = NULL;
+
+    s->addrs = mem_calloc(DNS_ADDR_MAX, sizeof(*s->addrs));
+    s->naddr = 0;
+    for (size_t i = 0; i < s->nmx; i++) {
+        const struct smtp_mxq *q = &s->mxq[i];
+
+        if (q->status == DNS_OK)
+            smtp_addr_add(s->addrs, &s->naddr, q->addrs, q->naddr,
+                          s->mx[i].pref, s->mx[i].name);
+        else if (q->status == DNS_RETRY)
+            soft = q;
+        else
+            hard = q;
+    }
+    if (s->naddr == 0) {
+        const struct smtp_mxq *q = soft ? soft : hard;
+        char    dsn[16];
+        struct vbuf why = VBUF_INIT;
+
+        msg_warn("no MX host for %s has a valid address record", s->nh.name);
+        if (q) {
+            snprintf(dsn, sizeof(dsn), "%s", q->dsn);
+            vbuf_set(&why, q->why);
+        } else {				/* cannot happen: nmx > 0 */
+            strcpy(dsn, "5.4.4");
+            vbuf_printf(&why, "no MX host for %s has a valid address record",
+                        s->nh.name);
         }
-    smtp_next_address(s);
+        if (smtp_params.defer_no_mx_addr)
+            dsn[0] = '4';
+        smtp_dest_fail(s, dsn, why.data);
+        vbuf_free(&why);
+        return;
+    }
+    smtp_resolve_cancel(s);
+    smtp_try_addrs(s, s->nh.name, 1);
+}
+
+static void smtp_on_mx_addr(const struct dns_reply *r, void *ctx)
+{
+    struct smtp_mxq *q = ctx;
+    struct smtp_session *s = q->s;
+
+    q->req = NULL;
+    q->done = 1;
+    q->status = r->status;
+    snprintf(q->dsn, sizeof(q->dsn), "%s", r->dsn);
+    q->why = mem_strdup(r->why);
+    if (r->naddr > 0) {
+        q->addrs = mem_calloc(r->naddr, sizeof(*q->addrs));
+        memcpy(q->addrs, r->addrs, r->naddr * sizeof(*q->addrs));
+        q->naddr = r->naddr;
+    }
+    if (--s->mxq_pending == 0)
+        smtp_mx_addrs_done(s);
+}
+
+/* smtp_host_lookup - address lookup of the nexthop host itself */
+
+static void smtp_host_lookup(struct smtp_session *s)
+{
+    smtp_enter_state(s, SMTP_ST_RESOLVE);
+    s->dns = dns_query_addr(s->nh.host, smtp_params.families
+                            | (smtp_params.native_hosts ? DNS_HOSTS : 0),
+                            smtp_on_addr, s);
+}
+
+/* smtp_on_mx - the MX lookup finished */
+
+static void smtp_on_mx(const struct dns_reply *r, void *ctx)
+{
+    struct smtp_session *s = ctx;
+    struct vbuf why = VBUF_INIT;
+
+    s->dns = NULL;
+    s->mx_query = 0;
+    if (r->status == DNS_OK && r->nullmx) {
+        vbuf_printf(&why, "Domain %s does not accept mail (nullMX)",
+                    s->nh.name);
+        smtp_dest_fail(s, "5.1.0", why.data);
+    } else if (r->status == DNS_OK) {
+        s->mx = mem_calloc(r->nmx, sizeof(*s->mx));
+        memcpy(s->mx, r->mx, r->nmx * sizeof(*s->mx));
+        s->nmx = smtp_mx_sort(s->mx, r->nmx);
+        if (s->nmx == 0) {			/* only "." among others */
+            vbuf_printf(&why, "no MX host for %s has a valid address record",
+                        s->nh.name);
+            msg_warn("%s", why.data);
+            smtp_dest_fail(s, "5.4.4", why.data);
+        } else {
+            s->mxq = mem_calloc(s->nmx, sizeof(*s->mxq));
+            s->mxq_pending = s->nmx;
+            smtp_enter_state(s, SMTP_ST_RESOLVE);	/* fresh timer */
+            for (size_t i = 0; i < s->nmx; i++) {
+                s->mxq[i].s = s;
+                s->mxq[i].req = dns_query_addr(s->mx[i].name,
+                                               smtp_params.families,
+                                               smtp_on_mx_addr, &s->mxq[i]);
+            }
+        }
+    } else if (r->status == DNS_NOTFOUND || smtp_params.ignore_mx_error) {
+        /* Implicit MX: the domain's own address records. */
+        smtp_host_lookup(s);
+    } else {
+        smtp_dest_fail(s, r->dsn, r->why);
+    }
+    vbuf_free(&why);
 }
 
 /* smtp_timer_event - the current phase took too long */
@@ -1050,17 +1299,11 @@ static void smtp_timer_event(evutil_socket_t fd, short what, void *ctx)
         {
             struct vbuf why = VBUF_INIT;
 
-            s->dns = dns_cancel(s->dns);
             vbuf_printf(&why, "Host or domain name not found. Name service "
-                        "error for name=%s type=A: Host not found, try again",
-                        s->nh.name);
-            s->site_failed = 1;
-            strcpy(s->site_dsn, "4.4.3");
-            mem_free(s->site_reason);
-            s->site_reason = mem_strdup(why.data);
-            smtp_fail_open(s, "4.4.3", why.data, NULL, 1);
+                        "error for name=%s type=%s: Host not found, try again",
+                        s->nh.name, s->mx_query ? "MX" : "A");
+            smtp_dest_fail(s, "4.4.3", why.data);
             vbuf_free(&why);
-            smtp_finish(s);
         }
         break;
     case SMTP_ST_CONNECT:
@@ -1075,6 +1318,57 @@ static void smtp_timer_event(evutil_socket_t fd, short what, void *ctx)
     default:
         smtp_io_fail(s, 1);
         break;
+    }
+}
+
+/* smtp_site_start - parse the current site, then look it up */
+
+static void smtp_site_start(struct smtp_session *s)
+{
+    struct vbuf why = VBUF_INIT;
+    const char *site = s->sites[s->site];
+    struct dns_addr lit;
+
+    smtp_site_reset(s);
+    if (smtp_nexthop_parse(site, smtp_params.tcp_port, &s->nh, &why) < 0) {
+        struct vbuf reason = VBUF_INIT;
+
+        msg_warn("%s: malformed nexthop \"%s\": %s", s->queue_id, site,
+                 why.data);
+        vbuf_printf(&reason, "malformed nexthop \"%s\": %s", site, why.data);
+        s->nh.name = mem_strdup(site);
+        smtp_dest_fail(s, "4.3.5", reason.data);
+        vbuf_free(&reason);
+        vbuf_free(&why);
+        return;
+    }
+    vbuf_free(&why);
+    if (s->nh.bracketed || !smtp_params.mx_lookups
+        || dns_addr_literal(s->nh.host, DNS_INET_ALL, &lit)) {
+        smtp_host_lookup(s);
+    } else {
+        smtp_enter_state(s, SMTP_ST_RESOLVE);
+        s->mx_query = 1;
+        s->dns = dns_query_mx(s->nh.host, smtp_on_mx, s);
+    }
+}
+
+/* smtp_sites_add - append a destination list to the sites */
+
+static void smtp_sites_add(struct smtp_session *s, const char *list)
+{
+    const char *cp = list;
+
+    while (*cp) {
+        size_t  len;
+
+        cp += strspn(cp, ", \t\r\n");
+        if ((len = strcspn(cp, ", \t\r\n")) == 0)
+            break;
+        s->sites = mem_realloc(s->sites, (s->nsites + 2) * sizeof(*s->sites));
+        s->sites[s->nsites++] = mem_strndup(cp, len);
+        s->sites[s->nsites] = NULL;
+        cp += len;
     }
 }
 
@@ -1105,32 +1399,18 @@ void smtp_session_start(struct smtp_session *s)
         smtp_finish(s);
         return;
     }
+    vbuf_free(&why);
     s->queue_open = 1;
     if (s->times.arrival <= 0)
         s->times.arrival = s->q.arrival;
 
-    vbuf_reset(&why);
-    if (smtp_nexthop_parse(s->nexthop, smtp_params.tcp_port, &s->nh, &why) < 0) {
-        struct vbuf reason = VBUF_INIT;
-
-        msg_warn("%s: malformed nexthop \"%s\": %s", s->queue_id, s->nexthop,
-                 why.data);
-        vbuf_printf(&reason, "malformed nexthop \"%s\": %s", s->nexthop,
-                    why.data);
-        s->nh.name = mem_strdup(s->nexthop);
-        s->site_failed = 1;
-        strcpy(s->site_dsn, "4.3.5");
-        s->site_reason = mem_strdup(reason.data);
-        smtp_fail_open(s, "4.3.5", reason.data, NULL, 1);
-        vbuf_free(&reason);
-        vbuf_free(&why);
-        smtp_finish(s);
-        return;
-    }
-    vbuf_free(&why);
-    /* MX lookups come with a later issue: a bare host is looked up as is. */
-    smtp_enter_state(s, SMTP_ST_RESOLVE);
-    s->dns = dns_query_addr(s->nh.host, smtp_params.families, smtp_on_addr, s);
+    smtp_sites_add(s, s->nexthop);
+    if (s->nsites == 0)				/* only separators */
+        smtp_sites_add(s, "[]");		/* a parse error below */
+    s->first_fallback = s->nsites;
+    smtp_sites_add(s, smtp_params.fallback_relay);
+    s->site = 0;
+    smtp_site_start(s);
 }
 
 /* smtp_time_parse - "SEC.USEC" -> seconds */
@@ -1242,7 +1522,7 @@ struct smtp_session *smtp_session_free(struct smtp_session *s)
     if (s == NULL)
         return NULL;
     smtp_conn_close(s);
-    s->dns = dns_cancel(s->dns);
+    smtp_resolve_cancel(s);
     if (s->queue_open) {
         if (s->marked)
             (void) deliv_sync(s->q.rw_fd);
@@ -1260,6 +1540,10 @@ struct smtp_session *smtp_session_free(struct smtp_session *s)
     }
     mem_free(s->rcpt);
     mem_free(s->addrs);
+    mem_free(s->mx);
+    for (size_t i = 0; i < s->nsites; i++)
+        mem_free(s->sites[i]);
+    mem_free(s->sites);
     smtp_nexthop_free(&s->nh);
     smtp_reply_free(&s->reply);
     vbuf_free(&s->out);
@@ -1296,6 +1580,24 @@ void smtp_params_init(void)
     smtp_params.helo_name = param_str("smtp_helo_name");
     smtp_params.tcp_port = param_str("smtp_tcp_port");
     smtp_params.relayhost = param_str("relayhost");
+    smtp_params.fallback_relay = param_str("smtp_fallback_relay");
+    smtp_params.mx_lookups = !param_bool("disable_dns_lookups")
+        && strcasecmp(param_str("smtp_dns_support_level"), "disabled") != 0;
+    smtp_params.native_hosts = !smtp_params.mx_lookups
+        || strstr(param_str("smtp_host_lookup"), "native") != NULL;
+    smtp_params.ignore_mx_error = param_bool("ignore_mx_lookup_error");
+    smtp_params.defer_no_mx_addr =
+        param_bool("smtp_defer_if_no_mx_address_found");
+    {
+        const char *pref = param_str("smtp_address_preference");
+
+        smtp_params.family_pref = strcasecmp(pref, "ipv4") == 0 ? AF_INET
+            : strcasecmp(pref, "ipv6") == 0 ? AF_INET6 : 0;
+    }
+    mem_free(smtp_params.own);
+    smtp_params.own = smtp_own_addrs(param_list("inet_interfaces"),
+                                     param_list("proxy_interfaces"),
+                                     &smtp_params.nown);
     smtp_params.families = 0;
     for (size_t i = 0; protos && protos[i]; i++) {
         if (strcasecmp(protos[i], "all") == 0)
