@@ -570,8 +570,6 @@ int deliv_flush_request(const char *request, const char *site,
 
 void deliv_flush_add(const char *site, const char *queue_id)
 {
-    static struct vbuf last = VBUF_INIT;	/* "queue_id site" sent last */
-    struct vbuf key = VBUF_INIT;
     struct vbuf ep = VBUF_INIT;
     struct vbuf req = VBUF_INIT;
     struct sockaddr_un sun;
@@ -580,12 +578,6 @@ void deliv_flush_add(const char *site, const char *queue_id)
 
     if (!deliv_flush_listed(site))
         return;
-    vbuf_printf(&key, "%s %s", queue_id, site);
-    if (last.len == key.len
-        && strcasecmp(vbuf_str(&last), vbuf_str(&key)) == 0) {
-        vbuf_free(&key);
-        return;
-    }
     deliv_flush_endpoint(&ep);
     memset(&sun, 0, sizeof(sun));
     sun.sun_family = AF_UNIX;
@@ -608,8 +600,6 @@ void deliv_flush_add(const char *site, const char *queue_id)
             errno = EAGAIN;
         goto fail;
     }
-    vbuf_reset(&last);
-    vbuf_puts(&last, vbuf_str(&key));
     goto done;
 
 fail:
@@ -619,5 +609,4 @@ done:
         close(fd);
     vbuf_free(&req);
     vbuf_free(&ep);
-    vbuf_free(&key);
 }

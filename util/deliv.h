@@ -119,8 +119,8 @@
  *	eligible (deliv_flush_listed()), it sends "add site queue_id" without
  *	blocking and without waiting for the reply (a full or missing
  *	service is logged as a warning and otherwise ignored; it never
- *	affects the delivery bookkeeping). Repeats of the previous (site,
- *	queue_id) pair are not sent again.
+ *	affects the delivery bookkeeping). Every deferral is sent, repeats
+ *	included: the log may have been emptied by a flush in between.
  * DIAGNOSTICS
  *	Panic: unknown status. Warnings: failed log or queue-file updates.
  * SEE ALSO
