@@ -122,12 +122,31 @@ wait_for 20 sent "$b" || { tail -20 "$log"; fail "postqueue -i did not deliver $
 "$B/postqueue" -c "$C" -i NOSUCHID1 >"$WORK/out" 2>&1 || fail "-i of a missing ID: $(cat "$WORK/out")"
 ok "postqueue -i delivers one message"
 
-# purge removes empty logs; ETRN with the flush service gone
-python3 - "$q/public/flush" <<'PY' || fail "purge request"
+# hostile requests get status 3 (BAD) or 2 (UNKNOWN) and the service stays
+# up; the master's "W" wake-up is accepted; purge removes empty logs
+python3 - "$q/public/flush" <<'PY' || fail "flush service requests"
 import socket, sys
-s = socket.socket(socket.AF_UNIX); s.settimeout(10); s.connect(sys.argv[1])
-s.sendall(b"request=purge\n\n"); r = s.recv(100)
-assert r == b"status=0\n\n", r
+def ask(data, close=False):
+    s = socket.socket(socket.AF_UNIX); s.settimeout(10); s.connect(sys.argv[1])
+    s.sendall(data)
+    if close:
+        s.close(); return None
+    r = b""
+    while not r.endswith(b"\n\n"):
+        d = s.recv(100)
+        if not d: break
+        r += d
+    s.close(); return r
+for req, want in [(b"no equals sign\n\n", b"status=3\n\n"),
+                  (b"x" * 5000, b"status=3\n\n"),
+                  (b"request=send_site\nsite=bad..site\n\n", b"status=3\n\n"),
+                  (b"request=send_site\nsite=other.example\n\n", b"status=4\n\n"),
+                  (b"request=bogus\n\n", b"status=2\n\n"),
+                  (b"request=add\nsite=flush.example\nqueue_id=../../x\n\n", b"status=3\n\n")]:
+    got = ask(req)
+    assert got == want, (req[:40], got)
+ask(b"W", close=True)
+assert ask(b"request=purge\n\n") == b"status=0\n\n"
 PY
 [ ! -e "$q/flush/flush_example" ] || fail "purge left the empty log"
 "$B/sluice" -c "$C" stop >/dev/null 2>&1
