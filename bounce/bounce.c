@@ -26,14 +26,21 @@
  *	message and the log and asks again later. bounce itself never
  *	deletes anything.
  *
- *	No notice is sent (status=0) when the sender is the null sender (a
- *	bounce that bounced: with the default notify_classes it is
- *	discarded silently, as in Postfix; postmaster notices are not built
- *	yet), when the sender is the double-bounce address ("ID:
- *	undeliverable postmaster notification discarded"), or when DSN
- *	NOTIFY leaves out every recipient (NEVER, or FAILURE resp. DELAY not
- *	requested). With soft_bounce = yes non-delivery notices are held
- *	(status=1): the message stays in the queue.
+ *	No notice goes to the sender (status=0) when the sender is the null
+ *	sender (a bounce that bounced: it is dropped silently, as in
+ *	Postfix, unless notify_classes contains 2bounce, which sends it in
+ *	full to 2bounce_notice_recipient: "ID: postmaster non-delivery
+ *	notification: NEWID"), when the sender is the double-bounce address
+ *	("ID: undeliverable postmaster notification discarded", nothing
+ *	else), or when DSN NOTIFY leaves out every recipient (NEVER, or
+ *	FAILURE resp. DELAY not requested). With notify_classes containing
+ *	bounce (resp. delay) the postmaster also gets a copy with the
+ *	original's headers (bounce_notice_recipient, delay_notice_recipient;
+ *	"Postmaster Copy: Undelivered Mail", "Postmaster Warning: Delayed
+ *	Mail"); postmaster notices have the envelope sender
+ *	double_bounce_sender, and a failed postmaster copy is only logged.
+ *	With soft_bounce = yes non-delivery notices are held (status=1): the
+ *	message stays in the queue.
  * SECURITY
  *	bounce reads queue files and logs in the queue directory and talks
  *	to cleanup; it runs as mail_owner and needs no other privilege. The
@@ -44,7 +51,9 @@
  * PARAMETERS
  *	myhostname, myorigin, mail_name, bounce_size_limit (50000),
  *	delay_warning_time (0h), maximal_queue_lifetime (5d),
- *	double_bounce_sender (double-bounce), soft_bounce (no).
+ *	double_bounce_sender (double-bounce), soft_bounce (no),
+ *	notify_classes (resource, software), bounce_notice_recipient,
+ *	2bounce_notice_recipient, delay_notice_recipient (postmaster).
  * STANDARDS
  *	RFC 3461 (DSN NOTIFY/RET), RFC 3462 (multipart/report), RFC 3464
  *	(message/delivery-status).

@@ -43,10 +43,17 @@
  *	Auto-Submitted, MIME-Version, Content-Type (the Received: header
  *	and the Message-Id are cleanup's job), then the three MIME parts
  *	(text, message/delivery-status, the original message or its
- *	headers) and the closing boundary. orig is the original queue file;
+ *	headers) and the closing boundary. With info->postmaster the notice
+ *	is a postmaster's copy (notify_classes): To: info->to, subject
+ *	"Postmaster Copy: Undelivered Mail" or "Postmaster Warning: Delayed
+ *	Mail", "Auto-Submitted: auto-generated", a text for the postmaster,
+ *	every recipient regardless of DSN NOTIFY, and the original's headers
+ *	only unless info->ret is BOUNCE_RET_FULL (a double bounce).
+ *	orig is the original queue file;
  *	its content is read from info->data_offset up to its X record, at
- *	most info->size_limit bytes (counting 2 per line end). Only the
- *	recipients of info that bounce_rcpt_wanted() accepts are reported.
+ *	most info->size_limit bytes (counting 2 per line end). For the
+ *	sender, only the recipients that bounce_rcpt_wanted() accepts are
+ *	reported.
  *	Returns the number of recipients reported (0: nothing was appended),
  *	or -1 with why when the original cannot be read.
  * DIAGNOSTICS
@@ -103,6 +110,8 @@ struct bounce_info {
     long    lifetime_days;		/* maximal_queue_lifetime in days */
     long    data_offset;		/* original content in the queue file */
     long    size_limit;		/* bounce_size_limit, 0 = none */
+    int     postmaster;		/* a postmaster notice (notify_classes) */
+    const char *to;			/* To: header; NULL = sender */
     const struct bounce_rcpt *rcpt;
     size_t  rcpt_count;
 };

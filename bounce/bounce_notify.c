@@ -102,6 +102,14 @@ bounce_rcpt_wanted(const struct bounce_rcpt *r, int kind)
 			    BOUNCE_NOTIFY_DELAY : BOUNCE_NOTIFY_FAILURE)) != 0);
 }
 
+/* wanted - is this recipient in this notice */
+
+static int
+wanted(const struct bounce_info *info, const struct bounce_rcpt *r)
+{
+    return (info->postmaster || bounce_rcpt_wanted(r, info->kind));
+}
+
 /* put_line - one N record */
 
 static void __attribute__((format(printf, 2, 3)))
@@ -153,7 +161,16 @@ put_template(struct vbuf *rec, const struct bounce_info *info)
 {
     put_line(rec, "This is the mail system at host %s.", info->myhostname);
     put_line(rec, "%s", "");
-    if (info->kind == BOUNCE_DELAY) {
+    if (info->postmaster) {
+	put_line(rec, "%s", "This is a copy for the postmaster, as notify_classes"
+		 " asks. The");
+	put_line(rec, "%s", info->kind == BOUNCE_DELAY ?
+		 "recipients below have not received the message yet." :
+		 "recipients below could not be reached; the sender was told"
+		 " if possible.");
+	put_line(rec, "%s", "The delivery report and the original message"
+		 " follow.");
+    } else if (info->kind == BOUNCE_DELAY) {
 	put_line(rec, "%s", "  *** This is a warning only: there is no need"
 		 " to send your message again. ***");
 	put_line(rec, "%s", "");
@@ -231,12 +248,14 @@ bounce_compose(const struct bounce_info *info, FILE *orig,
     struct vbuf out = VBUF_INIT;
     const struct bounce_rcpt *r;
     int     delay = (info->kind == BOUNCE_DELAY);
-    int     headers_only = delay || info->ret == BOUNCE_RET_HDRS;
+    int     headers_only = info->postmaster ? info->ret != BOUNCE_RET_FULL :
+    (delay || info->ret == BOUNCE_RET_HDRS);
+    const char *subject;
     int     count = 0;
     size_t  i;
 
     for (i = 0; i < info->rcpt_count; i++)
-	if (bounce_rcpt_wanted(info->rcpt + i, info->kind))
+	if (wanted(info, info->rcpt + i))
 	    count++;
     if (count == 0)
 	goto done;
@@ -249,10 +268,16 @@ bounce_compose(const struct bounce_info *info, FILE *orig,
     put_line(&out, "Date: %s", date.data);
     put_line(&out, "From: Mail Delivery System <MAILER-DAEMON@%s>",
 	     info->myorigin);
-    put_line(&out, "Subject: %s", delay ? "Delayed Mail (still being retried)"
-	     : "Undelivered Mail Returned to Sender");
-    put_line(&out, "To: %s", info->sender);
-    put_line(&out, "%s", "Auto-Submitted: auto-replied");
+    if (info->postmaster)
+	subject = delay ? "Postmaster Warning: Delayed Mail" :
+	    "Postmaster Copy: Undelivered Mail";
+    else
+	subject = delay ? "Delayed Mail (still being retried)" :
+	    "Undelivered Mail Returned to Sender";
+    put_line(&out, "Subject: %s", subject);
+    put_line(&out, "To: %s", info->to ? info->to : info->sender);
+    put_line(&out, "Auto-Submitted: %s", info->postmaster ?
+	     "auto-generated" : "auto-replied");
     put_line(&out, "%s", "MIME-Version: 1.0");
     put_line(&out, "%s", "Content-Type: multipart/report;"
 	     " report-type=delivery-status;");
@@ -273,7 +298,7 @@ bounce_compose(const struct bounce_info *info, FILE *orig,
     put_template(&out, info);
     for (i = 0; i < info->rcpt_count; i++) {
 	r = info->rcpt + i;
-	if (!bounce_rcpt_wanted(r, info->kind))
+	if (!wanted(info, r))
 	    continue;
 	vbuf_reset(&tmp);
 	if (*r->original_recipient
@@ -304,7 +329,7 @@ bounce_compose(const struct bounce_info *info, FILE *orig,
     put_line(&out, "Arrival-Date: %s", date.data);
     for (i = 0; i < info->rcpt_count; i++) {
 	r = info->rcpt + i;
-	if (!bounce_rcpt_wanted(r, info->kind))
+	if (!wanted(info, r))
 	    continue;
 	put_line(&out, "%s", "");
 	put_line(&out, "Final-Recipient: rfc822; %s", r->recipient);

@@ -209,8 +209,9 @@ bounce_is_double_bounce(const char *sender)
 /* bounce_submit - hand the notice to cleanup; 0 with the new queue ID */
 
 static int
-bounce_submit(const char *recipient, const struct vbuf *content,
-	              struct vbuf *new_id, struct vbuf *why)
+bounce_submit(const char *sender, const char *recipient,
+	              const struct vbuf *content, struct vbuf *new_id,
+	              struct vbuf *why)
 {
     struct vbuf out = VBUF_INIT;
     struct vbuf tmp = VBUF_INIT;
@@ -234,7 +235,7 @@ bounce_submit(const char *recipient, const struct vbuf *content,
     rec_encode(&out, REC_TYPE_ATTR, tmp.data, tmp.len);
     rec_encode(&out, REC_TYPE_ATTR, "log_message_origin=local", 24);
     rec_encode(&out, REC_TYPE_ATTR, "trace_flags=0", 13);
-    rec_encode(&out, REC_TYPE_FROM, "", 0);
+    rec_encode(&out, REC_TYPE_FROM, sender, strlen(sender));
     rec_encode(&out, REC_TYPE_RCPT, recipient, strlen(recipient));
     rec_encode(&out, REC_TYPE_MESG, "", 0);
     vbuf_append(&out, content->data, content->len);
@@ -271,6 +272,48 @@ out:
     return (ret);
 }
 
+/* bounce_has_class - does notify_classes name this class */
+
+static int
+bounce_has_class(const char *name)
+{
+    char  **list = param_list("notify_classes");
+
+    for (; list && *list; list++)
+	if (strcasecmp(*list, name) == 0)
+	    return (1);
+    return (0);
+}
+
+/* bounce_notice - compose and submit one notice; 0, 1 (nothing to send), -1 */
+
+static int
+bounce_notice(struct bounce_info *info, FILE *fp, const char *env_sender,
+	              const char *recipient, const char *who, struct vbuf *why)
+{
+    struct vbuf content = VBUF_INIT;
+    struct vbuf new_id = VBUF_INIT;
+    int     n;
+    int     ret = -1;
+
+    if ((n = bounce_compose(info, fp, &content, why)) < 0)
+	goto out;
+    if (n == 0) {
+	ret = 1;
+	goto out;
+    }
+    if (bounce_submit(env_sender, recipient, &content, &new_id, why) < 0)
+	goto out;
+    msg_info("%s: %s %s notification: %s", info->queue_id, who,
+	     info->kind == BOUNCE_DELAY ? "delay" : "non-delivery",
+	     new_id.data);
+    ret = 0;
+out:
+    vbuf_free(&content);
+    vbuf_free(&new_id);
+    return (ret);
+}
+
 /* bounce_request - one request; 0 (sent or nothing to send) or -1 + why */
 
 static int
@@ -284,13 +327,13 @@ bounce_request(const struct attr_list *req, struct vbuf *why)
     struct bounce_info info;
     struct bounce_rcpt *rcpt = 0;
     struct vbuf path = VBUF_INIT;
-    struct vbuf content = VBUF_INIT;
     struct vbuf quoted = VBUF_INIT;
-    struct vbuf new_id = VBUF_INIT;
+    struct vbuf pm_why = VBUF_INIT;
+    const char *pm_class;
+    const char *pm_rcpt;
     size_t  nrcpt = 0;
     FILE   *fp = 0;
     int     kind;
-    int     n;
     int     ret = -1;
 
     memset(&orig, 0, sizeof(orig));
@@ -329,14 +372,9 @@ bounce_request(const struct attr_list *req, struct vbuf *why)
     }
 
     /*
-     * A bounce of a bounce: with the default notify_classes nobody is
-     * told (a postmaster notice is not built yet); never a third one.
+     * Never a notice about a notice to the postmaster.
      */
-    if (*orig.sender == 0) {
-	ret = 0;
-	goto out;
-    }
-    if (bounce_is_double_bounce(orig.sender)) {
+    if (*orig.sender && bounce_is_double_bounce(orig.sender)) {
 	msg_warn("%s: undeliverable postmaster notification discarded",
 		 queue_id);
 	ret = 0;
@@ -366,17 +404,42 @@ bounce_request(const struct attr_list *req, struct vbuf *why)
     info.size_limit = param_size("bounce_size_limit");
     info.rcpt = rcpt;
     info.rcpt_count = nrcpt;
-    if ((n = bounce_compose(&info, fp, &content, why)) < 0)
-	goto out;
-    if (n == 0) {
-	ret = 0;
-	goto out;
+
+    /*
+     * The sender's notice. A bounce that bounced (null sender) goes to
+     * the postmaster instead, in full, only when notify_classes asks for
+     * it (2bounce; also bounce, below): by default it is dropped.
+     */
+    if (*orig.sender) {
+	if (bounce_notice(&info, fp, "", orig.sender, "sender", why) < 0)
+	    goto out;
+    } else if (kind == BOUNCE_FAILURE && bounce_has_class("2bounce")) {
+	info.postmaster = 1;
+	info.ret = BOUNCE_RET_FULL;
+	info.to = param_str("2bounce_notice_recipient");
+	if (bounce_notice(&info, fp, param_str("double_bounce_sender"),
+			  info.to, "postmaster", why) < 0)
+	    goto out;
     }
-    if (bounce_submit(orig.sender, &content, &new_id, why) < 0)
-	goto out;
-    msg_info("%s: sender %s notification: %s", queue_id,
-	     kind == BOUNCE_DELAY ? "delay" : "non-delivery", new_id.data);
     ret = 0;
+
+    /*
+     * The postmaster's copy (headers only), as notify_classes asks. Its
+     * failure is only logged: the sender's notice is out already.
+     */
+    pm_class = kind == BOUNCE_DELAY ? "delay" : "bounce";
+    pm_rcpt = kind == BOUNCE_DELAY ? "delay_notice_recipient" :
+	"bounce_notice_recipient";
+    if (bounce_has_class(pm_class)) {
+	info.postmaster = 1;
+	info.ret = BOUNCE_RET_HDRS;
+	info.to = param_str(pm_rcpt);
+	if (bounce_notice(&info, fp, param_str("double_bounce_sender"),
+			  info.to, "postmaster", &pm_why) < 0)
+	    msg_warn("%s: postmaster %s notification not sent: %s", queue_id,
+		     kind == BOUNCE_DELAY ? "delay" : "non-delivery",
+		     pm_why.data);
+    }
 out:
     if (fp)
 	fclose(fp);
@@ -384,9 +447,8 @@ out:
     mem_free(orig.sender);
     mem_free(orig.envid);
     vbuf_free(&path);
-    vbuf_free(&content);
     vbuf_free(&quoted);
-    vbuf_free(&new_id);
+    vbuf_free(&pm_why);
     return (ret);
 }
 

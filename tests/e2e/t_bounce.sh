@@ -192,3 +192,39 @@ need_log "$C2" "qmgr\[[0-9]+\]: $hq: removed" "held message removed at last"
 wait_for 20 sh -c "[ \$(grep -l '^X-Postfix-Sender: rfc822; erin@example.org' $WORK/sink2/*.eml | wc -l) = 1 ]" ||
   fail "the sink got no notice for the held message"
 ok "a held notice keeps the message and its log until it can be sent"
+
+# ---- 6. notify_classes: postmaster notices --------------------------------
+# 2bounce: a bounce that bounced goes to the postmaster in full; bounce: the
+# postmaster gets a headers-only copy of an ordinary non-delivery notice.
+# Both come from double_bounce_sender.
+"$B/postconf" -c "$C1" -e "notify_classes = 2bounce" >/dev/null || fail "postconf"
+"$B/sluice" -c "$C1" reload >/dev/null 2>&1 || fail "reload"
+sleep 1
+python3 - "$port1" <<'PY' || fail "smtp submission of a null-sender message"
+import smtplib, sys
+s = smtplib.SMTP('127.0.0.1', int(sys.argv[1]), timeout=20)
+s.sendmail('<>', ['reject@example.net'], b'Subject: double\r\n\r\nsecond bounce body\r\n')
+s.quit()
+PY
+need_log "$C1" ": postmaster non-delivery notification: [0-9A-F]+" "double bounce to the postmaster"
+wait_for 20 sh -c "grep -l '^Subject: Postmaster Copy: Undelivered Mail' $WORK/sink/*.eml" ||
+  fail "the sink got no postmaster notice"
+eml=$(grep -l '^Subject: Postmaster Copy: Undelivered Mail' "$WORK/sink"/*.eml | head -1)
+grep -q '^MAIL FROM:<double-bounce@example.com>' "${eml%.eml}.env" || { cat "${eml%.eml}.env"; fail "postmaster notice envelope sender"; }
+grep -q '^RCPT TO:<postmaster@example.com>' "${eml%.eml}.env" || { cat "${eml%.eml}.env"; fail "postmaster notice recipient"; }
+grep -q '^Auto-Submitted: auto-generated' "$eml" || fail "postmaster notice Auto-Submitted"
+grep -q '^second bounce body' "$eml" || fail "double bounce without the original body"
+ok "notify_classes = 2bounce sends a bounce that bounced to the postmaster"
+
+"$B/postconf" -c "$C1" -e "notify_classes = bounce" >/dev/null || fail "postconf"
+"$B/sluice" -c "$C1" reload >/dev/null 2>&1 || fail "reload"
+sleep 1
+printf 'Subject: pm copy\n\noriginal body line\n' |
+  "$B/sendmail" -C "$C1" -i -f frank@example.org reject@example.net || fail "sendmail"
+wait_for 30 sh -c "grep -l '^X-Postfix-Sender: rfc822; frank@example.org' $WORK/sink/*.eml | wc -l | grep -qx 2" ||
+  fail "not two notices (sender, postmaster) for frank"
+pm=$(grep -l '^X-Postfix-Sender: rfc822; frank@example.org' "$WORK/sink"/*.eml | xargs grep -l '^Subject: Postmaster Copy')
+[ -n "$pm" ] || fail "no postmaster copy"
+grep -q '^Content-Type: text/rfc822-headers' "$pm" || fail "postmaster copy is not headers only"
+grep -q '^original body line' "$pm" && fail "postmaster copy has the body"
+ok "notify_classes = bounce sends the postmaster a headers-only copy"

@@ -403,6 +403,44 @@ test_compose_nothing_to_send(void **state)
     vbuf_free(&why);
 }
 
+/* Postmaster copies: every recipient, headers only unless RET=FULL. */
+static void
+test_compose_postmaster(void **state)
+{
+    struct bounce_rcpt r[2];
+    struct bounce_info info;
+    struct vbuf rec = VBUF_INIT, text = VBUF_INIT, why = VBUF_INIT;
+    long    doff;
+    FILE   *fp = make_queue_file(original, 1, &doff);
+
+    (void) state;
+    r[0] = rcpt("a@example.net", BOUNCE_NOTIFY_NEVER, 0);
+    r[1] = rcpt("b@example.net", 0, 0);
+    info_init(&info, BOUNCE_FAILURE, doff, r, 2);
+    info.postmaster = 1;
+    info.to = "postmaster";
+    assert_int_equal(bounce_compose(&info, fp, &rec, &why), 2);
+    decode(&rec, &text);
+    assert_non_null(strstr(text.data, "Subject: Postmaster Copy: Undelivered Mail\n"
+			   "To: postmaster\nAuto-Submitted: auto-generated\n"));
+    assert_non_null(strstr(text.data, "Final-Recipient: rfc822; a@example.net\n"));
+    assert_non_null(strstr(text.data, "Content-Type: text/rfc822-headers\n"));
+    assert_null(strstr(text.data, "body line 1"));
+    vbuf_reset(&rec);
+    vbuf_reset(&text);
+    info.ret = BOUNCE_RET_FULL;
+    info.kind = BOUNCE_DELAY;
+    assert_int_equal(bounce_compose(&info, fp, &rec, &why), 2);
+    decode(&rec, &text);
+    assert_non_null(strstr(text.data, "Subject: Postmaster Warning: Delayed Mail\n"));
+    assert_non_null(strstr(text.data, "Content-Type: message/rfc822\n"));
+    assert_non_null(strstr(text.data, "body line 1"));
+    fclose(fp);
+    vbuf_free(&rec);
+    vbuf_free(&text);
+    vbuf_free(&why);
+}
+
 /* Damaged originals: no X record, or a foreign record in the content. */
 static void
 test_compose_damaged(void **state)
@@ -444,6 +482,7 @@ main(void)
 	cmocka_unit_test(test_compose_delay_headers_only),
 	cmocka_unit_test(test_compose_size_limit),
 	cmocka_unit_test(test_compose_nothing_to_send),
+	cmocka_unit_test(test_compose_postmaster),
 	cmocka_unit_test(test_compose_damaged),
     };
 
