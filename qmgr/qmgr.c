@@ -10,7 +10,8 @@
  *	the deferred queue with the time of its next attempt. It is the one
  *	process that decides when delivery happens; it reads queue files but
  *	never rewrites them, except to mark the recipients of an expired
- *	message done.
+ *	message done and to set a W record to -1 once a delay notice went
+ *	out.
  *
  *	Start-up: every file left in the active queue goes back to the
  *	incoming queue with its mtime set to now (crash recovery: qmgr keeps
@@ -65,8 +66,19 @@
  *	[$minimal_backoff_time, $maximal_backoff_time]; it expires after
  *	$maximal_queue_lifetime ($bounce_queue_lifetime for the null
  *	sender): "status=expired, returned to sender", and its remaining
- *	recipients are marked done. Non-delivery notices are not
- *	implemented yet; qmgr logs a warning where one would be sent.
+ *	recipients are marked done.
+ *
+ *	Notices: when a message is finished, a non-empty bounce log is
+ *	turned into one non-delivery notice by the bounce service
+ *	(private/bounce, request=flush log=bounce); an expired message's
+ *	defer log likewise (log=defer); a deferred message whose W record
+ *	time has come gets a delay notice (request=warn) and its W record
+ *	is rewritten to -1 in place (delay_warning_time). qmgr waits for the
+ *	answer in its event loop and removes logs and files only after
+ *	status=0; when the bounce service fails, the message goes to the
+ *	deferred queue with its logs and the notice is asked for again at
+ *	its next attempt. Without a bounce service (no private/bounce), the
+ *	notice is skipped with a warning.
  *
  *	Memory: at most $qmgr_message_recipient_limit recipients are held
  *	in core (every message gets at least $qmgr_message_recipient_
@@ -74,7 +86,8 @@
  *	bounded number of directory entries per turn of the event loop.
  * DELIVERY PROTOCOL
  *	One UNIX stream connection to private/<transport> per request; see
- *	qmgr_deliver.c and docs/architecture.md.
+ *	qmgr_deliver.c and docs/architecture.md. Notices: one connection to
+ *	private/bounce per request; see qmgr_bounce.c.
  * CONFIGURATION PARAMETERS
  *	queue_run_delay (300s)
  *	minimal_backoff_time (300s), maximal_backoff_time (4000s)
