@@ -385,11 +385,12 @@ bounce_request(const struct attr_list *req, struct vbuf *why)
 	vbuf_printf(why, "read %s log: %m", log);
 	goto out;
     }
-    dlog_quote_rcpt(&quoted, orig.sender);
+    if (*orig.sender)
+	dlog_quote_rcpt(&quoted, orig.sender);
     memset(&info, 0, sizeof(info));
     info.kind = kind;
     info.queue_id = queue_id;
-    info.sender = quoted.data;
+    info.sender = vbuf_str(&quoted);
     info.myhostname = param_str("myhostname");
     info.myorigin = param_str("myorigin");
     info.envid = orig.envid ? orig.envid : "";

@@ -214,6 +214,7 @@ grep -q '^MAIL FROM:<double-bounce@example.com>' "${eml%.eml}.env" || { cat "${e
 grep -q '^RCPT TO:<postmaster@example.com>' "${eml%.eml}.env" || { cat "${eml%.eml}.env"; fail "postmaster notice recipient"; }
 grep -q '^Auto-Submitted: auto-generated' "$eml" || fail "postmaster notice Auto-Submitted"
 grep -q '^second bounce body' "$eml" || fail "double bounce without the original body"
+grep -q '^Return-Path: <>.$' "$eml" || fail "double bounce: Return-Path is not <>"
 ok "notify_classes = 2bounce sends a bounce that bounced to the postmaster"
 
 "$B/postconf" -c "$C1" -e "notify_classes = bounce" >/dev/null || fail "postconf"
