@@ -27,13 +27,39 @@
  *
  *	Nexthop forms: "[host]:port", "[1.2.3.4]:port", "[ipv6:2001:db8::1]",
  *	"host:port", "host"; the port is a number or service name and
- *	defaults to smtp_tcp_port. For now a bare "host" is looked up with
- *	A/AAAA like "[host]": MX lookups arrive with a later issue (and with
- *	them smtp_fallback_relay and loop detection). The addresses are
- *	tried in order (shuffled with smtp_randomize_addresses), at most
- *	smtp_mx_address_limit of them and at most smtp_mx_session_limit
- *	sessions past HELO, while recipients are left; 4xx results on a
- *	non-final address keep the recipient for the next one.
+ *	defaults to smtp_tcp_port. The nexthop may be a list ("a.example,
+ *	[b.example]:2525", Postfix 3.5+), tried in order, followed by the
+ *	smtp_fallback_relay list once every earlier site has failed.
+ *
+ *	A bare "host" (not bracketed, not numeric) gets an MX lookup; its
+ *	MX hosts are sorted by preference and each gets an A/AAAA lookup
+ *	(per inet_protocols, all concurrently, at most 100 addresses in
+ *	all). NXDOMAIN or no MX record: implicit MX, the host's own
+ *	addresses. Null MX (a single "." record): bounce 5.1.0 "Domain D
+ *	does not accept mail (nullMX)". Temporary MX lookup failure: defer
+ *	4.4.3, other failures 5.4.3/5.4.4 (with ignore_mx_lookup_error the
+ *	implicit MX is used instead). When no MX host has an address:
+ *	warning "no MX host for D has a valid address record" and the
+ *	address lookup's own error (a soft one wins; 4.x.x with
+ *	smtp_defer_if_no_mx_address_found). Loop detection (only for port
+ *	25): an address of this host (inet_interfaces, proxy_interfaces)
+ *	drops itself and every MX of the same or worse preference;
+ *	nothing left is "4.4.4 unable to find primary relay for D" (better
+ *	MX hosts without address) or "5.4.6 mail for D loops back to
+ *	myself". Addresses are shuffled among equal preferences with
+ *	smtp_randomize_addresses, ordered by smtp_address_preference within
+ *	a preference, and tried in order: at most smtp_mx_address_limit of
+ *	them and at most smtp_mx_session_limit sessions past HELO per site,
+ *	while recipients are left; connect, greeting and HELO failures and
+ *	4xx results on a non-final address keep the recipient for the next
+ *	one (a 4xx reply logs "QID: REASON"). Leftovers get the last error
+ *	seen. With disable_dns_lookups (or smtp_dns_support_level =
+ *	disabled) there is no MX lookup and host lookups are "native": the
+ *	hosts file first, then A/AAAA through c-ares (getaddrinfo() would
+ *	block the event loop); smtp_host_lookup containing "native" does
+ *	the same for host lookups only. A hard error from the fallback
+ *	relay is deferred with 4.3.5 ("smtp_fallback_relay configuration
+ *	problem").
  *
  *	The dialogue: greeting (4xx, or 5xx with smtp_skip_5xx_greeting,
  *	is "host H[A] refused to talk to me: REPLY" and a site failure),
@@ -82,6 +108,10 @@
  *	smtp_mx_address_limit (5), smtp_mx_session_limit (2),
  *	smtp_skip_5xx_greeting (yes), smtp_randomize_addresses (yes),
  *	smtp_line_length_limit (998), inet_protocols (all), relayhost,
+ *	smtp_fallback_relay ($fallback_relay), disable_dns_lookups (no),
+ *	smtp_dns_support_level, smtp_host_lookup (dns),
+ *	ignore_mx_lookup_error (no), smtp_defer_if_no_mx_address_found (no),
+ *	smtp_address_preference (any), inet_interfaces, proxy_interfaces,
  *	soft_bounce (no, via deliv_result), dns_servers (sluice extension:
  *	resolver list instead of /etc/resolv.conf).
  * STANDARDS

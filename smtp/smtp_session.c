@@ -10,9 +10,20 @@
  *   RESOLVE -> CONNECT -> GREETING -> EHLO [-> HELO] -> MAIL -> RCPT
  *     -> DATA -> BODY -> DOT -> QUIT -> (next address | DONE)
  *
- * Addresses of the nexthop are tried in order (at most
- * smtp_mx_address_limit, at most smtp_mx_session_limit sessions that
- * got past HELO) while recipients are left without a final result.
+ * The sites are the nexthop list ("a, b", Postfix 3.5+) followed by
+ * smtp_fallback_relay. For each site, while recipients are left: a
+ * bare host gets an MX lookup (unless disable_dns_lookups or
+ * smtp_dns_support_level = disabled), then the address lookups of all
+ * its MX hosts run concurrently; [host], numeric hosts and the
+ * implicit MX (NXDOMAIN or no MX record) get one address lookup. The
+ * list is cut by loop detection (port 25 only), shuffled among equal
+ * preferences and tried in order (at most smtp_mx_address_limit, at
+ * most smtp_mx_session_limit sessions that got past HELO, both per
+ * site) while recipients are left without a final result. Only the
+ * last address of the last site is the "final" one: a site's DNS
+ * failure or a hard failure elsewhere is recorded as soft and the next
+ * site is tried. When this host is one of a site's MX hosts, no later
+ * site (nor the fallback relay) is tried.
  * Final results (sent, bounced) are reported at once through
  * deliv_result(); a soft failure is remembered per recipient and the
  * recipient stays for the next address; whatever is left after the
@@ -1139,7 +1150,6 @@ static void smtp_try_addrs(struct smtp_session *s, const char *domain,
                 smtp_dest_fail(s, "4.4.4", why.data);
             } else {
                 vbuf_printf(&why, "mail for %s loops back to myself", domain);
-                msg_warn("%s", why.data);
                 smtp_dest_fail(s, "5.4.6", why.data);
             }
             vbuf_free(&why);
