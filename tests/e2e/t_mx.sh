@@ -50,6 +50,9 @@ dead=$(free_port)      # nothing answers there: forwarded queries fail
   --mx-host=fb.example,mx.fb.example,10 --host-record=mx.fb.example,127.0.0.4 \
   --mx-host=nodns.example,mx.nodns.example,10 --host-record=mx.nodns.example,127.0.0.2 \
   --host-record=nodns.example,127.0.0.3 \
+  --mx-host=sess.example,s1.sess.example,10 --mx-host=sess.example,s2.sess.example,20 \
+  --mx-host=sess.example,s3.sess.example,30 --host-record=s1.sess.example,127.0.0.2 \
+  --host-record=s2.sess.example,127.0.0.2 --host-record=s3.sess.example,127.0.0.3 \
   >dnsmasq.log 2>&1 &
 remember $!
 udp_busy() { ! python3 -c "import socket,sys; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.1', $dp))" 2>/dev/null; }
@@ -65,7 +68,8 @@ mx_sink() { # NAME ADDR [options]
   remember $!
   wait_for 10 test -s "$WORK/$name.pid" || { cat "$WORK/$name.log"; fail "sink $name did not start"; }
 }
-mx_sink A 127.0.0.2 --reply 'tmp@d3.example=451 4.3.0 Try again later'
+mx_sink A 127.0.0.2 --reply 'tmp@d3.example=451 4.3.0 Try again later' \
+  --reply 'tmp@sess.example=451 4.7.1 Later please'
 mx_sink B 127.0.0.3
 
 mx_instance() { # DIR [postconf settings...]
@@ -159,3 +163,12 @@ send "$C4" u12@nodns.example
 need_log "$C4" "$ID: to=<u12@nodns\.example>, relay=nodns\.example\[127\.0\.0\.3\]:$sp, $DELAYS, dsn=2\.0\.0, status=sent" "no MX lookup"
 sink_has "$WORK/A" u12@nodns.example && fail "disable_dns_lookups still used the MX record"
 ok "disable_dns_lookups: no MX lookup, the host's own address"
+
+# ---- 11. smtp_mx_session_limit (2): two sessions, the third MX unused -------
+C5="$WORK/i5"
+mx_instance "$C5" "smtp_mx_address_limit = 5"
+send "$C5" tmp@sess.example
+need_log "$C5" "smtp\[[0-9]+\]: $ID: host s1\.sess\.example\[127\.0\.0\.2\] said: 451 4\.7\.1 Later please \(in reply to RCPT TO command\)$" "first session"
+need_log "$C5" "$ID: to=<tmp@sess\.example>, relay=s2\.sess\.example\[127\.0\.0\.2\]:$sp, $DELAYS, dsn=4\.7\.1, status=deferred \(host s2\.sess\.example\[127\.0\.0\.2\] said: 451 4\.7\.1 Later please \(in reply to RCPT TO command\)\)" "session limit"
+sink_has "$WORK/B" tmp@sess.example && fail "third MX tried beyond smtp_mx_session_limit"
+ok "smtp_mx_session_limit: deferred after two sessions with the last reply"
