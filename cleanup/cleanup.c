@@ -28,7 +28,8 @@
  *	When the file is complete cleanup rewrites the C record, flushes,
  *	sets mode 0700, fsyncs and closes it; only then it replies with one
  *	attribute block "status=0 queue_id=ID" and wakes qmgr with "W" on
- *	public/qmgr. On any error the partial file is removed and the reply
+ *	public/qmgr (within 10 ms; the messages completed in that time share
+ *	one wake-up). On any error the partial file is removed and the reply
  *	is "status=N reason=TEXT" with N from sysexits.h: 65 (EX_DATAERR)
  *	for a message that can never be accepted (malformed records, "message
  *	file too big", no recipients, too many hops), 75 (EX_TEMPFAIL) when

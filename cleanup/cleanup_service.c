@@ -20,6 +20,13 @@
  *	failure, disconnect or timeout unlinks the partial file, so nothing
  *	half-written is ever ready or acknowledged.
  *
+ *	qmgr is woken by a timer CLEANUP_WAKE_MS after the first message
+ *	completed since the last wake-up: every durable message is followed
+ *	by a "W" within that time, the client's reply goes out before the
+ *	trigger's connection is made, and a burst of messages costs one
+ *	trigger (and one qmgr scan of incoming/) per interval instead of
+ *	one per message.
+ *
  *	Input is bounded: the read high-watermark stops reading from the
  *	socket while a callback has not consumed the buffer, and a record
  *	longer than CLEANUP_REC_MAX is a protocol error. Every state has the
@@ -67,7 +74,10 @@ struct cleanup_conn {
     struct cleanup_conn *next;
 };
 
+#define CLEANUP_WAKE_MS	10		/* qmgr wake-up delay, at most */
+
 static struct event_base *cleanup_base;
+static struct event *cleanup_wake_ev;	/* pending qmgr wake-up */
 static struct cleanup_config cleanup_cfg;
 static struct cleanup_conn *cleanup_conns;
 static size_t cleanup_rec_max;
@@ -241,6 +251,30 @@ conn_open(struct cleanup_conn *c)
     return (0);
 }
 
+/* cleanup_wake_send - wake qmgr now */
+
+static void
+cleanup_wake_send(evutil_socket_t unused_fd, short unused_what,
+		  void *unused_ctx)
+{
+    if (trigger_send("public/qmgr", "W", 1) < 0 && msg_verbose)
+	msg_info("cannot wake up qmgr: %m");
+}
+
+/* cleanup_wake_qmgr - wake qmgr soon; requests collapse */
+
+static void
+cleanup_wake_qmgr(void)
+{
+    struct timeval tv = {0, CLEANUP_WAKE_MS * 1000};
+
+    if (cleanup_wake_ev == 0 && cleanup_base != 0)
+	cleanup_wake_ev = evtimer_new(cleanup_base, cleanup_wake_send, 0);
+    if (cleanup_wake_ev == 0 || (!evtimer_pending(cleanup_wake_ev, 0)
+				 && evtimer_add(cleanup_wake_ev, &tv) < 0))
+	cleanup_wake_send(-1, 0, 0);
+}
+
 /* conn_complete - 'E' seen: make the file durable, then acknowledge */
 
 static void
@@ -272,8 +306,7 @@ conn_complete(struct cleanup_conn *c)
     c->fp = 0;
     c->st = cleanup_state_free(c->st);
     conn_reply(c, 0, "");
-    if (trigger_send("public/qmgr", "W", 1) < 0 && msg_verbose)
-	msg_info("%s: cannot wake up qmgr: %m", c->id.data);
+    cleanup_wake_qmgr();
 }
 
 /* conn_record - one complete input record */
@@ -406,4 +439,8 @@ cleanup_service_stop(void)
 {
     while (cleanup_conns)
 	conn_free(cleanup_conns);
+    if (cleanup_wake_ev != 0 && evtimer_pending(cleanup_wake_ev, 0)) {
+	evtimer_del(cleanup_wake_ev);
+	cleanup_wake_send(-1, 0, 0);
+    }
 }
