@@ -69,8 +69,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <sys/types.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -80,7 +82,6 @@
 #include "param.h"
 #include "qdir.h"
 #include "qfile.h"
-#include "server.h"
 #include "vbuf.h"
 #include "addr.h"
 #include "header.h"
@@ -397,6 +398,36 @@ sm_cmp(const void *a, const void *b)
     return (strcmp(*(char *const *) a, *(char *const *) b));
 }
 
+/*
+ * sm_trigger - write "W" to a trigger endpoint without waiting. Not
+ * trigger_send(): that one lives with the daemon skeleton, and using it
+ * would load libevent into every sendmail process. A full backlog means
+ * pickup has triggers queued already, so a refused one is simply lost.
+ */
+static int
+sm_trigger(const char *endpoint)
+{
+    struct sockaddr_un sun;
+    int     fd;
+    int     ret = -1;
+
+    if (strlen(endpoint) >= sizeof(sun.sun_path)) {
+	errno = ENAMETOOLONG;
+	return (-1);
+    }
+    memset(&sun, 0, sizeof(sun));
+    sun.sun_family = AF_UNIX;
+    memcpy(sun.sun_path, endpoint, strlen(endpoint) + 1);
+    if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		     0)) < 0)
+	return (-1);
+    if (connect(fd, (struct sockaddr *) &sun, sizeof(sun)) == 0
+	&& send(fd, "W", 1, MSG_NOSIGNAL) == 1)
+	ret = 0;
+    (void) close(fd);
+    return (ret);
+}
+
 /* sm_enqueue - post one message */
 
 static void
@@ -591,7 +622,7 @@ sm_enqueue(const struct sm_opts *opts, char **recipients)
     if (fclose(o.fp) != 0)
 	msg_fatal("%s(%ld): error writing queue file: %m", sender, (long) uid);
     sm_path = mem_free(sm_path);
-    if (trigger_send("public/pickup", "W", 1) < 0 && msg_verbose)
+    if (sm_trigger("public/pickup") < 0 && msg_verbose)
 	msg_info("cannot wake up pickup: %m");
     if (opts->trace_flags) {
 	printf("Mail Delivery Status Report will be mailed to <%s>.\n", sender);
