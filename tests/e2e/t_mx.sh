@@ -53,6 +53,9 @@ dead=$(free_port)      # nothing answers there: forwarded queries fail
   --mx-host=sess.example,s1.sess.example,10 --mx-host=sess.example,s2.sess.example,20 \
   --mx-host=sess.example,s3.sess.example,30 --host-record=s1.sess.example,127.0.0.2 \
   --host-record=s2.sess.example,127.0.0.2 --host-record=s3.sess.example,127.0.0.3 \
+  --mx-host=loop1.example,me.loop1.example,10 --host-record=me.loop1.example,127.0.0.1 \
+  --mx-host=loop2.example,gone.loop2.example,10 --mx-host=loop2.example,me.loop2.example,20 \
+  --host-record=me.loop2.example,127.0.0.1 \
   >dnsmasq.log 2>&1 &
 remember $!
 udp_busy() { ! python3 -c "import socket,sys; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.1', $dp))" 2>/dev/null; }
@@ -172,3 +175,14 @@ need_log "$C5" "smtp\[[0-9]+\]: $ID: host s1\.sess\.example\[127\.0\.0\.2\] said
 need_log "$C5" "$ID: to=<tmp@sess\.example>, relay=s2\.sess\.example\[127\.0\.0\.2\]:$sp, $DELAYS, dsn=4\.7\.1, status=deferred \(host s2\.sess\.example\[127\.0\.0\.2\] said: 451 4\.7\.1 Later please \(in reply to RCPT TO command\)\)" "session limit"
 sink_has "$WORK/B" tmp@sess.example && fail "third MX tried beyond smtp_mx_session_limit"
 ok "smtp_mx_session_limit: deferred after two sessions with the last reply"
+
+# ---- 12. loop detection (port 25 only; inet_interfaces = 127.0.0.1) --------
+# No connection is made: the only usable MX is this host itself.
+C6="$WORK/i6"
+mx_instance "$C6" "smtp_tcp_port = 25"
+assert_eq 25 "$("$B/postconf" -c "$C6" -h smtp_tcp_port)" "smtp_tcp_port"
+send "$C6" u13@loop1.example
+need_log "$C6" "$ID: to=<u13@loop1\.example>, relay=none, $DELAYS, dsn=5\.4\.6, status=bounced \(mail for loop1\.example loops back to myself\)" "loop, best MX"
+send "$C6" u14@loop2.example
+need_log "$C6" "$ID: to=<u14@loop2\.example>, relay=none, $DELAYS, dsn=4\.4\.4, status=deferred \(unable to find primary relay for loop2\.example\)" "loop, backup MX"
+ok "loop detection: 5.4.6 as best MX, 4.4.4 as backup MX without a reachable primary"
