@@ -48,6 +48,7 @@
 #define DATA_CHUNK	8192		/* longest content record we send */
 #define CLEANUP_HIWAT	(256 * 1024)	/* pause the client above this */
 #define CLEANUP_TIMEOUT	300
+#define CLIENT_HIWAT	(64 * 1024)	/* pending replies before we stop reading */
 
 enum smtpd_state {
     SS_CMD,				/* reading commands */
@@ -83,6 +84,8 @@ struct smtpd_session {
     char    qid[QID_SIZE];
     long    size;			/* content bytes seen */
     int     too_big;
+    int     failed;			/* cleanup went away mid-transaction */
+    int     junk;			/* NOOP, RSET, VRFY, ETRN so far */
     int     in_header;
     int     hops;
     int     prev_crlf;			/* last content line ended in CRLF */
@@ -191,6 +194,7 @@ static void transaction_reset(struct smtpd_session *s)
     s->qid[0] = 0;
     s->size = 0;
     s->too_big = 0;
+    s->failed = 0;
 }
 
 static void client_pause(struct smtpd_session *s)
@@ -235,17 +239,38 @@ static void cleanup_send_envelope(struct smtpd_session *s)
     cleanup_sendf(s, REC_TYPE_ATTR, "log_origin=%s", s->namaddr);
 }
 
+/*
+ * The cleanup connection failed. Never leave DATA early: the rest of the
+ * client's content must not be read as commands. The transaction is marked
+ * failed and the client learns it at DATA or at the end of DATA.
+ */
 static void cleanup_fail(struct smtpd_session *s, const char *why)
 {
-    msg_warn("%s: cleanup service: %s", s->qid[0] ? s->qid : "NOQUEUE", why);
-    enum smtpd_state was = s->state;
-    transaction_reset(s);
-    enter_state(s, SS_CMD);
-    if (was == SS_WAIT_QUEUED) {
+    msg_warn("NOQUEUE: cleanup service: %s (client %s)", why, s->namaddr);
+    cleanup_close(s);
+    s->failed = 1;
+    if (s->state == SS_WAIT_QUEUED) {
         reply(s, "451 4.3.0 Error: queue file write error");
+        transaction_reset(s);
+        enter_state(s, SS_CMD);
         client_resume(s);
     }
-    /* In SS_DATA the client keeps sending; the end of DATA reports it. */
+}
+
+/* SMTP reply for a cleanup refusal, after Postfix's cleanup_strerror(). */
+static void cleanup_refusal(struct smtpd_session *s, const char *status, const char *why)
+{
+    msg_info("NOQUEUE: reject: cleanup from %s: %s", s->namaddr, why ? why : "(no reason)");
+    if (status == NULL || strcmp(status, "75") == 0 || why == NULL)
+        reply(s, "451 4.3.0 Error: queue file write error");
+    else if (strstr(why, "too big"))
+        reply(s, "552 5.3.4 Error: message file too big");
+    else if (strstr(why, "too many hops"))
+        reply(s, "554 5.4.0 Error: too many hops");
+    else if (strstr(why, "header"))
+        reply(s, "552 5.6.0 Error: message header size exceeds limit");
+    else
+        reply(s, "550 5.7.1 Error: message content rejected");
 }
 
 static void cleanup_read(struct bufferevent *cbev, void *ctx)
@@ -276,11 +301,8 @@ static void cleanup_read(struct bufferevent *cbev, void *ctx)
             msg_info("%s: client=%s", s->qid, s->namaddr);
             s->ok[C_DATA]++;
             reply(s, "250 2.0.0 Ok: queued as %s", s->qid);
-        } else if (why && strstr(why, "too big")) {
-            reply(s, "552 5.3.4 Error: message file too big");
         } else {
-            msg_warn("%s: cleanup refused the message: %s", s->qid, why ? why : "(no reason)");
-            reply(s, "451 4.3.0 Error: queue file write error");
+            cleanup_refusal(s, st, why);
         }
         attr_list_free(&list);
         transaction_reset(s);
@@ -326,8 +348,10 @@ static int cleanup_open(struct smtpd_session *s)
         return -1;
     }
     s->cbev = bufferevent_socket_new(server_base(), fd, BEV_OPT_CLOSE_ON_FREE);
+    /* cleanup says nothing until the end of DATA: only writes are timed
+     * now; data_end() arms the read timeout. */
     struct timeval tv = {CLEANUP_TIMEOUT, 0};
-    bufferevent_set_timeouts(s->cbev, &tv, &tv);
+    bufferevent_set_timeouts(s->cbev, NULL, &tv);
     bufferevent_setcb(s->cbev, cleanup_read, cleanup_write, cleanup_event, s);
     bufferevent_setwatermark(s->cbev, EV_WRITE, CLEANUP_HIWAT / 4, 0);
     bufferevent_enable(s->cbev, EV_READ | EV_WRITE);
@@ -399,6 +423,9 @@ static void cmd_helo(struct smtpd_session *s, char *arg, int ehlo)
     }
     mem_free(s->helo);
     s->helo = mem_strndup(arg, 255);
+    for (char *p = s->helo; *p; p++)		/* as Postfix's printable() */
+        if ((unsigned char) *p < 0x20 || (unsigned char) *p == 0x7f)
+            *p = '?';
     s->esmtp = ehlo;
     transaction_reset(s);
     s->ok[ehlo ? C_EHLO : C_HELO]++;
@@ -463,6 +490,10 @@ static void cmd_rcpt(struct smtpd_session *s, char *arg)
 
     if (s->sender == NULL) {
         error_reply(s, "503 5.5.1 Error: need MAIL command");
+        return;
+    }
+    if (s->failed) {
+        error_reply(s, "451 4.3.0 Error: queue file write error");
         return;
     }
     if (parse_path(arg, "TO:", &addr) == NULL || !addr_ok(addr) || *addr == 0) {
@@ -534,6 +565,11 @@ static void cmd_data(struct smtpd_session *s, char *arg)
     }
     if (s->sender == NULL) {
         error_reply(s, "503 5.5.1 Error: need RCPT command");
+        return;
+    }
+    if (s->failed) {
+        transaction_reset(s);
+        error_reply(s, "451 4.3.0 Error: queue file write error");
         return;
     }
     if (s->nrcpt == 0 || s->cbev == NULL) {
@@ -632,6 +668,14 @@ static void do_command(struct smtpd_session *s, char *line)
             c = i;
     s->total[c]++;
     s->last_cmd = c == C_UNKNOWN ? "UNKNOWN" : cmd_names[c];
+    if ((c == C_NOOP || c == C_RSET || c == C_VRFY || c == C_ETRN)
+        && ++s->junk > param_int("smtpd_junk_command_limit")
+        && ++s->errors >= param_int("smtpd_hard_error_limit")) {
+        msg_info("too many errors after %s from %s", s->last_cmd, s->namaddr);
+        reply(s, "421 4.7.0 %s Error: too many errors", param_str("myhostname"));
+        enter_state(s, SS_CLOSING);
+        return;
+    }
     switch (c) {
     case C_HELO: cmd_helo(s, arg, 0); s->last_cmd = "HELO"; break;
     case C_EHLO: cmd_helo(s, arg, 1); s->last_cmd = "EHLO"; break;
@@ -718,11 +762,25 @@ static void data_end(struct smtpd_session *s)
     }
     cleanup_send(s, REC_TYPE_XTRA, "", 0);
     cleanup_send(s, REC_TYPE_END, "", 0);
+    struct timeval tv = {CLEANUP_TIMEOUT, 0};
+    bufferevent_set_timeouts(s->cbev, &tv, &tv);
     enter_state(s, SS_WAIT_QUEUED);
     client_pause(s);
 }
 
 /* ---- input loop ------------------------------------------------------------ */
+
+static int cleanup_congested(struct smtpd_session *s)
+{
+    return s->cbev && evbuffer_get_length(bufferevent_get_output(s->cbev)) > CLEANUP_HIWAT;
+}
+
+/* A client that pipelines without reading our replies must not grow our
+ * output buffer without bound: stop reading until it drains. */
+static int client_congested(struct smtpd_session *s)
+{
+    return evbuffer_get_length(bufferevent_get_output(s->bev)) > CLIENT_HIWAT;
+}
 
 static void process_input(struct smtpd_session *s)
 {
@@ -737,11 +795,17 @@ static void process_input(struct smtpd_session *s)
             if (nl.pos < 0) {
                 if (avail < DATA_CHUNK)
                     break;
-                /* An overlong line: pass a piece on as a partial record. */
+                /* An overlong line: pass a piece on as a partial record,
+                 * never splitting a CR from the LF that may follow it. */
                 char *p = (char *) evbuffer_pullup(in, DATA_CHUNK);
+                size_t piece = p[DATA_CHUNK - 1] == '\r' ? DATA_CHUNK - 1 : DATA_CHUNK;
                 s->prev_crlf = 0;
-                data_line(s, p, DATA_CHUNK, 0);
-                evbuffer_drain(in, DATA_CHUNK);
+                data_line(s, p, piece, 0);
+                evbuffer_drain(in, piece);
+                if (cleanup_congested(s)) {
+                    client_pause(s);
+                    break;
+                }
                 continue;
             }
             size_t len = (size_t) nl.pos;
@@ -757,13 +821,17 @@ static void process_input(struct smtpd_session *s)
             s->prev_crlf = crlf;
             evbuffer_drain(in, len + 1);
             /* Flow control: wait for cleanup to drain. */
-            if (s->cbev && evbuffer_get_length(bufferevent_get_output(s->cbev)) > CLEANUP_HIWAT) {
+            if (cleanup_congested(s)) {
                 client_pause(s);
                 break;
             }
             continue;
         }
         /* Command mode. */
+        if (client_congested(s)) {
+            client_pause(s);
+            break;
+        }
         if (nl.pos < 0) {
             if (avail > CMD_LINE_MAX) {
                 evbuffer_drain(in, avail);
@@ -810,6 +878,8 @@ static void client_write(struct bufferevent *bev, void *ctx)
     struct smtpd_session *s = ctx;
     if (s->state == SS_CLOSING)
         session_free(s);
+    else if (s->state == SS_CMD && !(bufferevent_get_enabled(bev) & EV_READ))
+        client_resume(s);			/* our replies drained */
 }
 
 static void client_event(struct bufferevent *bev, short what, void *ctx)
@@ -899,6 +969,31 @@ void smtpd_session_create(int fd)
     /* Reverse lookups come with the DNS work; until then, Postfix's word. */
     snprintf(s->name, sizeof(s->name), "unknown");
     snprintf(s->namaddr, sizeof(s->namaddr), "%s[%s]", s->name, s->addr);
+
+    /* Bounded concurrency: all clients, and each client address. */
+    long total = 0, same = 0;
+    for (struct smtpd_session *o = sessions; o; o = o->next) {
+        total++;
+        if (strcmp(o->addr, s->addr) == 0)
+            same++;
+    }
+    long per_client = param_int("smtpd_client_connection_count_limit");
+    const char *refusal = NULL;
+    if (total >= param_int("default_process_limit")) {
+        msg_warn("too many concurrent SMTP sessions (%ld); refusing %s", total, s->namaddr);
+        refusal = "421 4.3.2 Service currently unavailable\r\n";
+    } else if (per_client > 0 && same >= per_client && !smtpd_check_mynetworks(&s->ss)) {
+        msg_warn("Connection concurrency limit exceeded: %ld from %s for service smtp",
+                 same + 1, s->namaddr);
+        refusal = "421 4.7.0 Error: too many connections\r\n";
+    }
+    if (refusal) {
+        ssize_t w = write(fd, refusal, strlen(refusal));
+        (void) w;
+        close(fd);
+        mem_free(s);
+        return;
+    }
     s->state = SS_CMD;
     s->bev = bufferevent_socket_new(server_base(), fd, BEV_OPT_CLOSE_ON_FREE);
     bufferevent_setcb(s->bev, client_read, client_write, client_event, s);

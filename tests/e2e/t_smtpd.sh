@@ -101,3 +101,74 @@ wait_for 20 sh -c "grep -l 'p2@remote.example' $WORK/sink/*.env" || fail "pipeli
 grep -q 'big@remote.example' "$WORK"/sink/*.env && fail "oversize message was relayed"
 ok "bad input answered with clear errors"
 "$B/sluice" -c "$C" status >/dev/null || fail "sluice not running after bad input"
+
+# A CR at the end of an 8 KB content piece still pairs with the next LF.
+cat > crsplit.chat <<'CHAT'
+< 220
+> EHLO t.example
+< 250
+> MAIL FROM:<s@client.example>
+< 250
+> RCPT TO:<crsplit@remote.example>
+< 250
+> DATA
+< 354
+>raw b"Subject: split\r\n\r\n" + b"a" * (8192 - 18 - 1) + b"\r"
+>raw b"\n.\r\n"
+< 250
+> QUIT
+< 221
+CHAT
+python3 "$SLUICE_ROOT/tests/e2e/smtpchat.py" "$port" crsplit.chat || fail "CR split across content pieces"
+ok "CR/LF split across reads"
+
+# Junk commands: past smtpd_junk_command_limit every one counts as an error.
+python3 - "$port" <<'PY' || fail "junk command limit"
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 10)
+s.sendall(b"NOOP\r\n" * 130)
+data = b""
+s.settimeout(10)
+while b"421" not in data:
+    d = s.recv(65536)
+    if not d:
+        break
+    data += d
+assert b"421 4.7.0" in data, data[-200:]
+PY
+ok "junk commands end the session"
+
+# cleanup dies in the middle of DATA: the rest of the content must never be
+# read as commands, and the client gets a temporary error at the end.
+python3 - "$port" "$C" "$B" <<'PY' || fail "cleanup failure during DATA"
+import os, socket, subprocess, sys, time
+port, conf, b = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+qd = subprocess.check_output([b + "/postconf", "-c", conf, "-h", "queue_directory"]).decode().strip()
+master = int(open(qd + "/pid/master.pid").read().strip())
+s = socket.create_connection(("127.0.0.1", port), 10); s.settimeout(20)
+f = s.makefile("rb")
+def reply():
+    while True:
+        line = f.readline().decode()
+        if len(line) < 4 or line[3] != "-":
+            return line
+reply()
+for cmd in (b"EHLO t.example", b"MAIL FROM:<s@client.example>", b"RCPT TO:<victim2@remote.example>", b"DATA"):
+    s.sendall(cmd + b"\r\n"); reply()
+s.sendall(b"Subject: cut\r\n\r\nbefore\r\n")
+time.sleep(0.5)
+kids = subprocess.check_output(["pgrep", "-P", str(master)]).split()
+killed = 0
+for k in kids:
+    if os.readlink("/proc/%d/exe" % int(k)).endswith("/cleanup"):
+        os.kill(int(k), 9); killed += 1
+assert killed == 1, "cleanup not found"
+time.sleep(0.5)
+s.sendall(b"MAIL FROM:<evil@x>\r\nRCPT TO:<injected@remote.example>\r\nDATA\r\nevil\r\n.\r\nQUIT\r\n")
+r = reply()
+assert r.startswith("451"), r
+s.close()
+PY
+sleep 2
+grep -q 'injected@remote.example' "$WORK"/sink/*.env && fail "content after a cleanup failure ran as commands"
+ok "cleanup failure in DATA gives 451 and no injection"
