@@ -229,3 +229,42 @@ pm=$(grep -l '^X-Postfix-Sender: rfc822; frank@example.org' "$WORK/sink"/*.eml |
 grep -q '^Content-Type: text/rfc822-headers' "$pm" || fail "postmaster copy is not headers only"
 grep -q '^original body line' "$pm" && fail "postmaster copy has the body"
 ok "notify_classes = bounce sends the postmaster a headers-only copy"
+
+# ---- 7. hostile requests on private/bounce --------------------------------
+# Every bad request gets status=1 with a reason; the service stays up.
+qd1=$("$B/postconf" -c "$C1" -h queue_directory)
+python3 - "$qd1/private/bounce" <<'PY' || fail "hostile bounce requests"
+import socket, sys
+path = sys.argv[1]
+def ask(data, expect_reply=True):
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(10)
+    s.connect(path)
+    s.sendall(data)
+    if not expect_reply:
+        s.close(); return None
+    out = b''
+    while not out.endswith(b'\n\n'):
+        b = s.recv(4096)
+        if not b: break
+        out += b
+    s.close()
+    return out.decode()
+cases = [
+    (b'request=flush\nqueue_id=../../etc\nlog=bounce\n\n', 'malformed request'),
+    (b'request=flush\nqueue_id=ABCDEF123\nlog=../x\n\n', 'bad log name'),
+    (b'request=explode\nqueue_id=ABCDEF123\n\n', 'unknown request'),
+    (b'queue_id=ABCDEF123\n\n', 'malformed request'),
+    (b'request=flush\nqueue_id=ABCDEF123\nlog=bounce\n\n', 'open active/ABCDEF123'),
+    (b'request=warn\nqueue_id=ABCDEF123\nsender=x%0Ay\n\n', 'open active/ABCDEF123'),
+]
+for data, want in cases:
+    r = ask(data)
+    assert r.startswith('status=1\n') and want in r, (data, r)
+ask(b'not an attribute block at all\x00\n\n', expect_reply=False)
+ask(b'x' * 70000, expect_reply=False)
+r = ask(b'request=flush\nqueue_id=ABCDEF123\nlog=bounce\n\n')
+assert r.startswith('status=1\n'), r
+PY
+grep -q "bounce\[[0-9]*\]: fatal\|bounce\[[0-9]*\]: panic" "$C1/log/maillog" && fail "bounce died"
+ok "hostile requests are refused, the service stays up"
