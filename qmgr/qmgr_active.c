@@ -166,6 +166,14 @@ qmgr_active_feed(const char *queue, const char *queue_id, int scan_all)
 		goto out;
 	case QMGR_ALLOC_GONE:
 		msg_warn("%s: %s", queue_id, why.data);
+		/* Still there but unreadable now (EMFILE, EACCES, EIO...): do not
+		 * strand it in active/, which no scan visits; retry it later. */
+		if (stat(qdir_path(&path, QDIR_ACTIVE, queue_id), &st) == 0) {
+			(void) qmgr_active_utime(QDIR_ACTIVE, queue_id, now.tv_sec + 60);
+			if (qdir_move(queue_id, QDIR_ACTIVE, QDIR_INCOMING) < 0)
+				msg_warn("%s: move from %s to %s: %m", queue_id,
+				    QDIR_ACTIVE, QDIR_INCOMING);
+		}
 		goto out;
 	default:
 		break;
