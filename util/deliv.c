@@ -363,16 +363,7 @@ int deliv_result(const char *queue_id, const struct deliv_rcpt *r, int fd,
 
 #define DELIV_SITE_MAX	255		/* longest site name */
 
- /*
-  * Weak references: a test program that stubs param_bool() or qdir_path()
-  * and links deliv.o must not pull in param.o or server.o through the
-  * flush client. Every real program links both; without them the flush
-  * client is off (nothing listed, service unreachable).
-  */
-#pragma weak param_str
-#pragma weak param_list
-#pragma weak server_connect
-
+ 
 /* deliv_label_ok - one host name label */
 
 static int deliv_label_ok(const char *cp, size_t len)
@@ -509,8 +500,6 @@ int deliv_flush_listed(const char *site)
 {
     char  **list;
 
-    if (param_list == NULL || param_str == NULL)
-        return 0;
     list = param_list("fast_flush_domains");
     if (list == NULL || *list == NULL || strlen(site) > DELIV_SITE_MAX)
         return 0;
@@ -537,8 +526,6 @@ int deliv_flush_request(const char *request, const char *site,
     long    status = DELIV_FLUSH_FAIL;
     int     fd;
 
-    if (server_connect == NULL || param_str == NULL)
-        return DELIV_FLUSH_FAIL;
     deliv_flush_endpoint(&ep);
     if ((fd = server_connect(vbuf_str(&ep), timeout, &why)) < 0) {
         if (msg_verbose)

@@ -2,9 +2,10 @@
  * test_deliv - delivery-agent bookkeeping: delay format, DSN from replies,
  * the status log line, marking recipients done, defer/bounce logs.
  *
- * param_bool() and qdir_path() are local stubs (soft_bounce is a test
- * variable; defer/ and bounce/ hashed one level, Postfix's default), so no
- * main.cf is needed. The log goes to a maillog_file the test reads back.
+ * A main.cf in a temporary directory makes it the queue_directory
+ * (defer/ hashed one level, bounce/ flat: Postfix's default); soft_bounce is
+ * switched with param_override(). The log goes to a maillog_file the test
+ * reads back.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,25 +29,6 @@
 #include "qdir.h"
 #include "vbuf.h"
 
-static int soft_bounce;
-
-int param_bool(const char *name)
-{
-    if (strcmp(name, "soft_bounce") != 0)
-        fail_msg("unexpected param_bool(%s)", name);
-    return soft_bounce;
-}
-
-const char *qdir_path(struct vbuf *out, const char *queue, const char *id)
-{
-    vbuf_reset(out);
-    if (strcmp(queue, "defer") == 0 || strcmp(queue, "bounce") == 0)
-        vbuf_printf(out, "%s/%c/%s", queue, id[0], id);
-    else
-        vbuf_printf(out, "%s/%s", queue, id);
-    return vbuf_str(out);
-}
-
 static char tmpdir[] = "/tmp/test_deliv.XXXXXX";
 static char oldcwd[4096];
 static size_t log_seen;			/* bytes of maillog already checked */
@@ -58,6 +40,13 @@ static int setup(void **state)
     if (getcwd(oldcwd, sizeof(oldcwd)) == NULL || mkdtemp(tmpdir) == NULL
         || chdir(tmpdir) < 0)
         return -1;
+    snprintf(path, sizeof(path), "%s/main.cf", tmpdir);
+    FILE *fp = fopen(path, "w");
+    if (fp == NULL)
+        return -1;
+    fprintf(fp, "queue_directory = %s\n", tmpdir);
+    fclose(fp);
+    param_load(tmpdir);
     snprintf(path, sizeof(path), "%s/maillog", tmpdir);
     msg_log_open("postfix", path, "relay.example.com");
     return 0;
@@ -303,7 +292,7 @@ static void test_result(void **state)
                                   "to RCPT TO command)",
                                   "451 4.3.0 Try again later", "mx.d.com"), 1);
     assert_int_equal(byte_at(fd, o2), 'R');
-    assert_null(slurp("bounce/5/5A1B2C3D4E"));
+    assert_null(slurp("bounce/5A1B2C3D4E"));
     got = slurp("defer/5/5A1B2C3D4E");
     assert_string_equal(got,
         "\n<c@d.com>: host mx.d.com[192.0.2.7] said: 451 4.3.0 Try again later "
@@ -330,7 +319,7 @@ static void test_result(void **state)
                                   "TO command)", "550 5.1.1 unknown",
                                   "mx.d.com"), 0);
     assert_int_equal(byte_at(fd, o2), 'D');
-    got = slurp("bounce/5/5A1B2C3D4E");
+    got = slurp("bounce/5A1B2C3D4E");
     assert_non_null(got);
     assert_non_null(strstr(got, "\nstatus=5.1.1\naction=failed\n"
                                 "diag_type=smtp\ndiag_text=550 5.1.1 unknown\n"));
@@ -362,13 +351,13 @@ static void test_soft_bounce(void **state)
     char *got;
 
     mem_free(new_log_text());
-    soft_bounce = 1;
+    param_override("soft_bounce=yes");
     assert_int_equal(deliv_result("6SOFT", &r, fd, "none", &times, 0,
                                   "bounced", "5.4.4", "Host or domain name "
                                   "not found", NULL, NULL), 1);
-    soft_bounce = 0;
+    param_override("soft_bounce=no");
     assert_int_equal(byte_at(fd, o1), 'R');
-    assert_null(slurp("bounce/6/6SOFT"));
+    assert_null(slurp("bounce/6SOFT"));
     got = slurp("defer/6/6SOFT");
     assert_string_equal(got,
         "\n<a@b.com>: Host or domain name not found\n"
@@ -393,9 +382,9 @@ static void test_result_failures(void **state)
     char *got;
     int bfd;
 
-    /* bounce/7 is a file, so bounce/7/7FAIL cannot be created. */
-    mkdir("bounce", 0700);
-    bfd = open("bounce/7", O_WRONLY | O_CREAT, 0600);
+    /* bounce is a file, so bounce/7FAIL cannot be created (even by root). */
+    (void) rename("bounce", "bounce.saved");
+    bfd = open("bounce", O_WRONLY | O_CREAT, 0600);
     close(bfd);
     mem_free(new_log_text());
     assert_int_equal(deliv_result("7FAIL", &r, fd, "none", &times, 0,
@@ -409,6 +398,8 @@ static void test_result_failures(void **state)
     mem_free(got);
     got = new_log_text();
     assert_non_null(strstr(got, "warning: 7FAIL: append bounce log: "));
+    unlink("bounce");
+    (void) rename("bounce.saved", "bounce");
     assert_non_null(strstr(got, "dsn=4.3.0, status=deferred (bounce failed)\n"));
     mem_free(got);
 
