@@ -67,7 +67,7 @@ start_sink() {
 stop_sink() { kill "$SINK_PID" 2>/dev/null; wait "$SINK_PID" 2>/dev/null; }
 
 # sink_count DIR: number of messages the sink stored.
-sink_count() { ls "$1" 2>/dev/null | grep -c '\.eml$'; }
+sink_count() { ls "$1" 2>/dev/null | grep -c '\.env$'; }   # .env is written last
 
 # queue_count DIR QUEUE...: number of files in those queues of instance DIR.
 queue_count() {

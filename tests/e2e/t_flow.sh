@@ -20,7 +20,7 @@ body() {
 "$B/sendmail" -C "$C" -t -i < msg-t || fail "sendmail -t exit $?"
 "$B/sendmail" -C "$C" -i -f s@example.org r1@example.net r2@example.net < msg-f || fail "sendmail -f exit $?"
 
-wait_for 30 sh -c "[ \$(ls $WORK/sink | grep -c '\.eml\$') -ge 2 ]" || {
+wait_for 30 sh -c "[ \$(ls $WORK/sink | grep -c '\.env\$') -ge 2 ]" || {
   "$B/mailq" -C "$C"; tail -30 "$C/log/maillog"; fail "messages did not reach the sink"; }
 
 # Which stored message is which: look at the envelopes.

@@ -438,7 +438,7 @@ assert_eq 0 "$(sink_count "$WORK/sink")" "delivered before the flush"
 # ... until sluice flush sends F A D I: the dead destination is forgotten,
 # mtimes are ignored, the deferred queue is scanned.
 "$B/sluice" -c "$C" flush || fail "sluice flush exit $?"
-wait_for 30 sh -c "[ \$(ls $WORK/sink | grep -c '\.eml\$') -ge 2 ]" ||
+wait_for 30 sh -c "[ \$(ls $WORK/sink | grep -c '\.env\$') -ge 2 ]" ||
   { "$B/mailq" -C "$C"; tail -30 "$C/log/maillog"; fail "flush did not retry the deferred messages"; }
 wait_for 10 sh -c "[ \$(find $qd/deferred $qd/active $qd/incoming -type f | wc -l) = 0 ]" ||
   fail "queue not empty after the flush"

@@ -37,7 +37,7 @@ ok "mailq layout with the connect error"
 
 # Bring the sink up: the retry schedule (2-4 s backoff here) delivers it.
 start_sink "$sp" "$WORK/sink"
-wait_for 40 sh -c "[ \$(ls $WORK/sink | grep -c '\.eml\$') -ge 1 ]" ||
+wait_for 40 sh -c "[ \$(ls $WORK/sink | grep -c '\.env\$') -ge 1 ]" ||
   { "$B/mailq" -C "$C"; tail -20 "$C/log/maillog"; fail "not delivered by the retry schedule"; }
 wait_for 10 sh -c "[ \"\$($B/postqueue -c $C -p)\" = 'Mail queue is empty' ]" || fail "queue not empty"
 ok "delivered by the retry schedule"
@@ -54,6 +54,6 @@ start_sink "$sp" "$WORK/sink2"
 sleep 2
 assert_eq 0 "$(sink_count "$WORK/sink2")" "delivered before the flush"
 "$B/postqueue" -c "$C" -f || fail "postqueue -f exit $?"
-wait_for 20 sh -c "[ \$(ls $WORK/sink2 | grep -c '\.eml\$') -ge 1 ]" ||
+wait_for 20 sh -c "[ \$(ls $WORK/sink2 | grep -c '\.env\$') -ge 1 ]" ||
   { "$B/mailq" -C "$C"; tail -20 "$C/log/maillog"; fail "postqueue -f did not deliver"; }
 ok "postqueue -f delivers at once"

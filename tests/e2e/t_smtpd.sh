@@ -18,7 +18,7 @@ wait_for 10 python3 -c "import socket; socket.create_connection(('127.0.0.1', $p
 swaks --server 127.0.0.1:$port --from a@client.example --to b@remote.example,c@remote.example \
   --header "Subject: via swaks" --body "hello from swaks" > swaks.out 2>&1 || { cat swaks.out; fail "swaks failed"; }
 grep -q '<-  250 2.0.0 Ok: queued as [0-9A-F]' swaks.out || { cat swaks.out; fail "no queued-as reply"; }
-wait_for 20 sh -c "[ \$(ls $WORK/sink | grep -c '\.eml\$') -ge 1 ]" || { tail -20 "$C/log/maillog"; fail "swaks message not relayed"; }
+wait_for 20 sh -c "[ \$(ls $WORK/sink | grep -c '\.env\$') -ge 1 ]" || { tail -20 "$C/log/maillog"; fail "swaks message not relayed"; }
 grep -q 'RCPT TO:<c@remote.example>' "$WORK"/sink/*.env || fail "second recipient lost"
 grep -Eq 'smtpd\[[0-9]+\]: [0-9A-F]+: client=unknown\[127\.0\.0\.1\]' "$C/log/maillog" || fail "no client= log line"
 grep -Eq 'disconnect from unknown\[127\.0\.0\.1\] ehlo=1 mail=1 rcpt=2 data=1 quit=1 commands=6' "$C/log/maillog" ||
