@@ -13,18 +13,9 @@
  *
  *	Records are read with rec_get() (pointer records followed, padding
  *	skipped: requeued Postfix files may have them) with a length limit.
- *
- *	The last close() of a removed file frees its blocks, which can wait
- *	for the disk (a file system mounted with "discard" trims them there
- *	and then). So the descriptor of a file removed after status=0 is
- *	handed to a helper thread that only closes descriptors; the name is
- *	already gone, the message already in incoming/. Without the thread
- *	(it could not be started) the file is closed here as before.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -207,55 +198,6 @@ save_corrupt(const char *id)
     return (PICKUP_CORRUPT);
 }
 
-/* pickup_closer - the helper thread: close what arrives on the pipe */
-
-static void *
-pickup_closer(void *arg)
-{
-    int     rfd = (int) (long) arg;
-    int     fd;
-
-    while (read(rfd, &fd, sizeof(fd)) == sizeof(fd))
-	(void) close(fd);
-    return (0);
-}
-
-/* pickup_release - close a removed file's descriptor, off the main path */
-
-static void
-pickup_release(int fd)
-{
-    static int wfd = -1;
-    static int tried;
-    pthread_attr_t attr;
-    pthread_t tid;
-    sigset_t all;
-    sigset_t saved;
-    int     pfd[2];
-
-    if (!tried) {
-	tried = 1;
-	if (pipe2(pfd, O_CLOEXEC) == 0) {
-	    /* signals stay with the main thread (libevent handles them) */
-	    sigfillset(&all);
-	    pthread_sigmask(SIG_SETMASK, &all, &saved);
-	    if (pthread_attr_init(&attr) == 0
-		&& pthread_attr_setdetachstate(&attr,
-					       PTHREAD_CREATE_DETACHED) == 0
-		&& pthread_create(&tid, &attr, pickup_closer,
-				  (void *) (long) pfd[0]) == 0) {
-		wfd = pfd[1];
-	    } else {
-		(void) close(pfd[0]);
-		(void) close(pfd[1]);
-	    }
-	    pthread_sigmask(SIG_SETMASK, &saved, 0);
-	}
-    }
-    if (wfd < 0 || write(wfd, &fd, sizeof(fd)) != sizeof(fd))
-	(void) close(fd);
-}
-
 /* pickup_file - process maildrop/ID */
 
 int
@@ -331,15 +273,8 @@ pickup_file(const char *id, int timeout)
     reason = attr_get(&reply, "reason");
     code = status ? strtol(status, 0, 10) : -1;
     if (code == 0 && qid != 0) {
-	if (unlink(path.data) < 0) {
-	    if (errno != ENOENT)
-		msg_warn("remove %s: %m", path.data);
-	} else if ((fd = dup(fileno(fp))) >= 0) {
-	    (void) fclose(fp);		/* not the last reference */
-	    fp = 0;
-	    pickup_release(fd);
-	    fd = -1;
-	}
+	if (unlink(path.data) < 0 && errno != ENOENT)
+	    msg_warn("remove %s: %m", path.data);
 	if (requeued)
 	    msg_info("%s: uid=%ld from=<%s> orig_id=%s", qid, (long) st.st_uid,
 		     info.sender, id);
