@@ -19,9 +19,10 @@
  * at once, exactly as with a plain unlink, while the open descriptor
  * keeps the inode alive. Batches of such descriptors are handed to a
  * forked child that closes them, which frees the blocks in the
- * background after postsuper has printed its summary. If that child dies,
- * the kernel closes the descriptors all the same: nothing is ever left
- * behind. Small batches, and any failure to fork, are closed in-line.
+ * background after postsuper has printed its summary (ps(1) shows these
+ * children as "postsuper-close"). If such a child dies, the kernel closes
+ * the descriptors all the same: nothing is ever left behind. Small
+ * batches, and any failure to fork, are closed in-line.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -29,6 +30,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -209,6 +211,7 @@ ps_op_id(enum ps_op op, const char *id, char **queues)
 #define PS_REAP_KIDS	8		/* closing children at a time */
 #define PS_REAP_NOFILE	65536		/* raise the soft limit up to this */
 #define PS_SCAN_DEPTH	16		/* levels below a queue, as qdir_scan */
+#define PS_REAP_NAME	"postsuper-close"	/* the children, for ps(1) */
 
 struct ps_reap {
     int    *fds;			/* open, already unlinked */
@@ -268,6 +271,7 @@ ps_reap_flush(struct ps_reap *r)
 	 * that the slow last close() happens here. _exit() closes them.
 	 */
 	(void) close(sync_pipe[1]);
+	(void) prctl(PR_SET_NAME, PS_REAP_NAME, 0, 0, 0);
 	(void) close(0);
 	(void) close(1);
 	(void) close(2);
