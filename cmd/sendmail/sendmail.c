@@ -267,6 +267,9 @@ struct sm_out {
     long    limit;
 };
 
+/* The longest envelope record pickup accepts (pickup_file.c). */
+#define SM_RECORD_MAX	(100 * 1024)
+
 /* sm_put - write one record, fatal on error or when too big */
 
 static void
@@ -274,6 +277,17 @@ sm_put(struct sm_out *o, int type, const void *data, size_t len)
 {
     size_t  n;
 
+    /* Refuse here what pickup would refuse later, so exit 0 always means
+     * the mail will flow: envelope records hold no CR, LF or NUL and are
+     * no longer than pickup's record limit. */
+    if (type != REC_TYPE_NORM && type != REC_TYPE_CONT) {
+	if (len > SM_RECORD_MAX)
+	    msg_fatal("%s(%ld): envelope data too long (%zu bytes, record type %c)",
+		      o->sender, o->uid, len, type);
+	if (memchr(data, '\r', len) || memchr(data, '\n', len) || memchr(data, 0, len))
+	    msg_fatal("%s(%ld): CR, LF or NUL in envelope data (record type %c)",
+		      o->sender, o->uid, type);
+    }
     for (n = len, o->size += 2; n >= 0x80; n >>= 7)
 	o->size++;
     o->size += len;

@@ -187,3 +187,16 @@ ok "garbage maildrop file moved to corrupt/ with a warning; mail keeps flowing"
 grep -q "$id4" mq1 || fail "mailq does not list $id4"
 grep -q "$id4" mq2 || fail "sendmail -bp does not list $id4"
 ok "mailq and sendmail -bp list the queue"
+
+# 12. Envelope data pickup would refuse is refused here, so exit 0 always
+#     means the mail flows: CR/LF/NUL in -F, an oversized recipient.
+before=$(ls "$Q/maildrop" | wc -l)
+printf 'x\n' | "$B/sendmail" -C "$C" -F "$(printf 'Evil\rName')" -f t12@example.org r12@example.net 2> err12
+rc=$?
+assert_eq 75 "$rc" "sendmail -F with a CR"
+grep -q 'sendmail: fatal: t12@example.org([0-9]*): CR, LF or NUL in envelope data' err12 || { cat err12; fail "message for CR in -F"; }
+printf 'x\n' | "$B/sendmail" -C "$C" -f t12@example.org "$(head -c 120000 /dev/zero | tr '\0' a)@example.net" 2> err12b
+assert_eq 75 "$?" "sendmail with a 120 KB recipient"
+grep -q 'envelope data too long' err12b || fail "message for an oversized recipient"
+assert_eq "$before" "$(ls "$Q/maildrop" | wc -l)" "maildrop files left by refused submissions"
+ok "bad envelope data refused with exit 75, nothing left in maildrop"
