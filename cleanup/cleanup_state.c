@@ -659,6 +659,33 @@ envelope_attr(struct cleanup_state *st, const char *buf, size_t len,
     out(st, REC_TYPE_ATTR, buf, len);
 }
 
+/* attr_record - split an A record; map pseudo types (create_time...).
+ * Returns -1 when the record is to be dropped (malformed: the state has
+ * failed; empty value: warned). *copy is the caller's to free. */
+
+static int
+attr_record(struct cleanup_state *st, const char *buf, size_t len, char **copy,
+	    char **name, char **value, int *mapped, const char **data)
+{
+    const char *err;
+
+    *copy = mem_strndup(buf, len);
+    if ((err = split_attr(*copy, name, value)) != 0) {
+	fail(st, EX_DATAERR, "malformed attribute: %s: %.100s", err, *copy);
+	return (-1);
+    }
+    if (**value == 0) {
+	msg_warn("%s: spurious null attribute value for \"%s\" -- ignored",
+		 st->queue_id, *name);
+	return (-1);
+    }
+    if ((*mapped = map_attr(*name)) != 0)
+	*data = *value;
+    else
+	*mapped = REC_TYPE_ATTR;
+    return (0);
+}
+
 /* envelope - one record of the initial envelope */
 
 static void
@@ -667,27 +694,14 @@ envelope(struct cleanup_state *st, int type, const char *buf, size_t len)
     char   *copy = 0;
     char   *name = 0;
     char   *value = 0;
-    const char *err;
     const char *data = buf;
     int     mapped = type;
     long    sec;
     char   *end;
 
     if (type == REC_TYPE_ATTR) {
-	copy = mem_strndup(buf, len);
-	if ((err = split_attr(copy, &name, &value)) != 0) {
-	    fail(st, EX_DATAERR, "malformed attribute: %s: %.100s", err, copy);
+	if (attr_record(st, buf, len, &copy, &name, &value, &mapped, &data) < 0)
 	    goto done;
-	}
-	if (*value == 0) {
-	    msg_warn("%s: spurious null attribute value for \"%s\" -- ignored",
-		     st->queue_id, name);
-	    goto done;
-	}
-	if ((mapped = map_attr(name)) != 0)
-	    data = value;
-	else
-	    mapped = type;
     }
     if (strchr(REC_ENVELOPE_TYPES, mapped) == 0) {
 	fail(st, EX_DATAERR, "unexpected record type %d in envelope", type);
@@ -865,25 +879,12 @@ extracted(struct cleanup_state *st, int type, const char *buf, size_t len)
     char   *copy = 0;
     char   *name;
     char   *value;
-    const char *err;
     const char *data = buf;
     int     mapped = type;
 
     if (type == REC_TYPE_ATTR) {
-	copy = mem_strndup(buf, len);
-	if ((err = split_attr(copy, &name, &value)) != 0) {
-	    fail(st, EX_DATAERR, "malformed attribute: %s: %.100s", err, copy);
+	if (attr_record(st, buf, len, &copy, &name, &value, &mapped, &data) < 0)
 	    goto done;
-	}
-	if (*value == 0) {
-	    msg_warn("%s: spurious null attribute value for \"%s\" -- ignored",
-		     st->queue_id, name);
-	    goto done;
-	}
-	if ((mapped = map_attr(name)) != 0)
-	    data = value;
-	else
-	    mapped = type;
 	if (strcmp(name, "encoding") == 0) {
 	    /* Already written when the extracted recipients start. */
 	    mem_free(st->encoding);
