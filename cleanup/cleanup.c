@@ -73,6 +73,7 @@ main(int argc, char **argv)
 	.init = cleanup_service_init,
 	.accept = cleanup_service_accept,
 	.stop = cleanup_service_stop,
+	.active = cleanup_service_active,
     };
 
     return (server_main(argc, argv, &spec));

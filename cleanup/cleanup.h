@@ -26,6 +26,7 @@
  *	void cleanup_service_init(struct event_base *base);
  *	void cleanup_service_accept(int fd);
  *	void cleanup_service_stop(void);
+ *	int  cleanup_service_active(void);
  * DESCRIPTION
  *	cleanup_state_create() starts a queue file on fp (positioned at 0,
  *	owned by the caller) for queue_id; now is the file creation time
@@ -111,4 +112,5 @@ void cleanup_service_init(struct event_base *base);
 void cleanup_service_accept(int fd);
 void cleanup_service_stop(void);
 
+int cleanup_service_active(void);
 #endif

@@ -432,6 +432,19 @@ cleanup_service_accept(int fd)
     bufferevent_enable(c->bev, EV_READ);
 }
 
+/* cleanup_service_active - clients in progress (for a draining cleanup) */
+
+int
+cleanup_service_active(void)
+{
+    int     n = 0;
+    struct cleanup_conn *c;
+
+    for (c = cleanup_conns; c; c = c->next)
+	n++;
+    return (n);
+}
+
 /* cleanup_service_stop - remove partial files on the way out */
 
 void

@@ -131,6 +131,7 @@ void master_reap(void);
 void master_signal_children(int sig);
 int master_children(void);
 void master_slot_stop(struct master_slot *slot);
+int master_slot_drain(struct master_slot *slot);
 void master_slot_cancel(struct master_slot *slot);
 void master_throttle(struct master_slot *slot);
 void master_child_signals(void);

@@ -604,8 +604,11 @@ master_adopt(struct master_serv *old, struct master_serv *new)
 
 		slot->serv = new;
 		master_slot_cancel(slot);
-		if (slot->pid)
-			master_slot_stop(slot); /* restarted when it exits */
+		/* A service that may run several processes gets a successor at
+		 * once while the old child finishes its clients; one limited to
+		 * a single process (qmgr, pickup) is restarted when it exits. */
+		if (slot->pid && (new->maxproc == 1 || master_slot_drain(slot) < 0))
+			master_slot_stop(slot);
 	}
 }
 

@@ -208,6 +208,51 @@ master_slot_stop(struct master_slot *slot)
 	master_slot_arm(slot, MASTER_KILL_DELAY);
 }
 
+/*
+ * Draining children: after a reload, a child of a service that may run
+ * several processes (maxproc other than 1) gets SIGHUP, leaves the slot to
+ * a successor at once, and finishes its clients before it exits. It is
+ * remembered here only so that stop and abort reach it too.
+ */
+#define MASTER_DRAIN_MAX 1024
+static pid_t master_drainers[MASTER_DRAIN_MAX];
+
+/* master_slot_drain - SIGHUP the child and free its slot; 0, or -1 if the
+ * child must be stopped the ordinary way instead */
+
+int
+master_slot_drain(struct master_slot *slot)
+{
+	int i;
+
+	if (slot->pid == 0)
+		return (0);
+	for (i = 0; i < MASTER_DRAIN_MAX; i++)
+		if (master_drainers[i] == 0)
+			break;
+	if (i == MASTER_DRAIN_MAX || kill(slot->pid, SIGHUP) < 0)
+		return (-1);
+	master_drainers[i] = slot->pid;
+	slot->pid = 0;
+	slot->stopping = 0;
+	return (0);
+}
+
+/* master_drainer_gone - forget a drained child; 1 if pid was one */
+
+static int
+master_drainer_gone(pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < MASTER_DRAIN_MAX; i++)
+		if (master_drainers[i] == pid) {
+			master_drainers[i] = 0;
+			return (1);
+		}
+	return (0);
+}
+
 /* master_find - the slot of a child pid, in running or retired services */
 
 static struct master_slot *
@@ -297,6 +342,9 @@ master_reap(void)
 			break;
 		if ((slot = master_find(pid)) != NULL)
 			master_exited(slot, pid, status);
+		else if (master_drainer_gone(pid) && WIFSIGNALED(status))
+			msg_warn("draining process pid %ld killed by signal %d",
+			    (long)pid, WTERMSIG(status));
 	}
 	master_free_retired();
 }
@@ -315,6 +363,9 @@ master_signal_children(int sig)
 			for (i = 0; i < s->nslot; i++)
 				if (s->slots[i].pid != 0)
 					(void)kill(s->slots[i].pid, sig);
+	for (i = 0; i < MASTER_DRAIN_MAX; i++)
+		if (master_drainers[i] != 0)
+			(void)kill(master_drainers[i], sig);
 }
 
 /* master_children - how many children are alive */
@@ -330,5 +381,7 @@ master_children(void)
 		for (s = lists[l]; s; s = s->next)
 			for (i = 0; i < s->nslot; i++)
 				n += s->slots[i].pid != 0;
+	for (i = 0; i < MASTER_DRAIN_MAX; i++)
+		n += master_drainers[i] != 0;
 	return (n);
 }

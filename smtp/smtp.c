@@ -153,6 +153,7 @@ int main(int argc, char **argv)
         .init = smtp_init,
         .accept = smtp_request_accept,
         .stop = smtp_stop,
+        .active = smtp_request_active,
     };
 
     return server_main(argc, argv, &spec);

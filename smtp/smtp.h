@@ -229,6 +229,7 @@ const char *smtp_state_name(enum smtp_state state);
 
 /* smtp_request.c: the qmgr side. */
 void smtp_request_accept(int fd);
+int smtp_request_active(void);
 void smtp_request_stop_all(void);
 
 /* Parameters, read once at start-up by smtp_params_init(). */

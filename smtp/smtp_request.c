@@ -146,6 +146,17 @@ static void smtp_request_event(struct bufferevent *bev, short what, void *ctx)
     smtp_request_free(r);
 }
 
+/* smtp_request_active - deliveries in progress (for a draining agent) */
+
+int smtp_request_active(void)
+{
+    int     n = 0;
+
+    for (struct smtp_request *r = smtp_requests; r; r = r->next)
+        n++;
+    return n;
+}
+
 void smtp_request_accept(int fd)
 {
     struct smtp_request *r = mem_calloc(1, sizeof(*r));

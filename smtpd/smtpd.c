@@ -62,6 +62,7 @@ int main(int argc, char **argv)
         .init = smtpd_init,
         .accept = smtpd_session_create,
         .stop = smtpd_session_stop_all,
+        .active = smtpd_session_active,
     };
     return server_main(argc, argv, &spec);
 }

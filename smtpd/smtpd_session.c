@@ -1009,6 +1009,14 @@ void smtpd_session_create(int fd)
     reply(s, "220 %s", param_str("smtpd_banner"));
 }
 
+int smtpd_session_active(void)
+{
+    int n = 0;
+    for (struct smtpd_session *s = sessions; s; s = s->next)
+        n++;
+    return n;
+}
+
 void smtpd_session_stop_all(void)
 {
     while (sessions)

@@ -50,7 +50,7 @@ static const struct server_spec *server_spec;
 static char *server_service;
 static struct event *server_listen_ev;
 static struct event *server_pause_ev;
-static struct event *server_sig_ev[2];
+static struct event *server_sig_ev[3];
 
 struct server_trigger {
     int     fd;
@@ -148,6 +148,44 @@ static void server_accept(evutil_socket_t lfd, short what, void *ctx)
                 msg_fatal("cannot register trigger connection");
         }
     }
+}
+
+/* server_drain_check - exit once a draining daemon has nothing to do */
+
+static void server_drain_check(evutil_socket_t fd, short what, void *ctx)
+{
+    static int waited;
+
+    if (server_spec->active() > 0 && ++waited < SERVER_DRAIN_LIMIT)
+        return;
+    if (server_spec->stop)
+        server_spec->stop();
+    event_base_loopbreak(server_evbase);
+}
+
+/* server_drain - SIGHUP: leave new clients to the successor, finish ours */
+
+static void server_drain(evutil_socket_t sig, short what, void *ctx)
+{
+    static struct event *tick;
+
+    if (server_spec->mode != SERVER_MULTI || server_spec->active == NULL
+        || server_listen_ev == NULL) {
+        if (server_spec->stop)
+            server_spec->stop();
+        event_base_loopbreak(server_evbase);
+        return;
+    }
+    if (tick != NULL)
+        return;					/* already draining */
+    event_del(server_listen_ev);
+    evtimer_del(server_pause_ev);
+    (void) close(SERVER_LISTEN_FD);
+    struct timeval tv = { 1, 0 };
+    tick = event_new(server_evbase, -1, EV_PERSIST, server_drain_check, NULL);
+    if (tick == NULL || event_add(tick, &tv) < 0)
+        msg_fatal("cannot register the drain timer");
+    server_drain_check(-1, 0, NULL);
 }
 
 static void server_signal(evutil_socket_t sig, short what, void *ctx)
@@ -289,15 +327,17 @@ int server_main(int argc, char **argv, const struct server_spec *spec)
     }
 
     signal(SIGPIPE, SIG_IGN);
-    signal(SIGHUP, SIG_IGN);
 
     if ((server_evbase = event_base_new()) == NULL)
         msg_fatal("cannot create the event base");
     server_sig_ev[0] = evsignal_new(server_evbase, SIGTERM, server_signal, NULL);
     server_sig_ev[1] = evsignal_new(server_evbase, SIGINT, server_signal, NULL);
+    server_sig_ev[2] = evsignal_new(server_evbase, SIGHUP, server_drain, NULL);
     if (server_sig_ev[0] == NULL || server_sig_ev[1] == NULL
+        || server_sig_ev[2] == NULL
         || event_add(server_sig_ev[0], NULL) < 0
-        || event_add(server_sig_ev[1], NULL) < 0)
+        || event_add(server_sig_ev[1], NULL) < 0
+        || event_add(server_sig_ev[2], NULL) < 0)
         msg_fatal("cannot register signal handlers");
 
     if (spec->init)

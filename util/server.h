@@ -31,9 +31,13 @@
  *	  SERVER_TRIGGER: each accepted connection is read to EOF (at most
  *	    1024 bytes, 10 s) and the bytes are given to spec->trigger();
  *	    the master's periodic wake-up arrives the same way as "W".
- *	SIGTERM and SIGINT call spec->stop (if any) and leave the loop;
- *	SIGHUP is ignored (the master restarts children on reload). The
- *	return value is the process exit status. server_stop() leaves the
+ *	SIGTERM and SIGINT call spec->stop (if any) and leave the loop.
+ *	SIGHUP asks a SERVER_MULTI daemon that has spec->active to drain:
+ *	it closes its listening socket (its successor, started by master,
+ *	takes the new clients), and exits once spec->active() reports no
+ *	work in progress (checked every second; at most SERVER_DRAIN_LIMIT
+ *	seconds). Any other daemon treats SIGHUP like SIGTERM. The return
+ *	value is the process exit status. server_stop() leaves the
  *	loop from inside a callback.
  *
  *	trigger_send() connects to a UNIX socket endpoint such as
@@ -61,7 +65,10 @@ struct server_spec {
     void  (*accept)(int fd);			/* SERVER_MULTI */
     void  (*trigger)(const char *buf, size_t len);	/* SERVER_TRIGGER */
     void  (*stop)(void);			/* on SIGTERM, before exit */
+    int   (*active)(void);			/* SERVER_MULTI: work in progress */
 };
+
+#define SERVER_DRAIN_LIMIT 3600
 
 int server_main(int argc, char **argv, const struct server_spec *spec);
 struct event_base *server_base(void);
