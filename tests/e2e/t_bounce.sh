@@ -119,8 +119,13 @@ s = smtplib.SMTP('127.0.0.1', int(sys.argv[1]), timeout=20)
 s.sendmail('<>', ['reject@example.net'], b'Subject: a bounce\r\n\r\nbounce body\r\n')
 s.quit()
 PY
-need_log "$C1" "to=<reject@example.net>.*status=bounced" "null-sender bounce"
-bq=$(grep -E 'from=<>, size=.*nrcpt=1 \(queue active\)' "$C1/log/maillog" | grep -v "$nid" | sed -nE 's/.*: ([0-9A-F]+): from=<>.*/\1/p' | tail -1)
+# The first test's message went to the same address: wait for this one's
+# own "queue active" line, then for its bounced status line.
+null_qid() { grep -E 'from=<>, size=.*nrcpt=1 \(queue active\)' "$C1/log/maillog" | grep -v "$nid" | sed -nE 's/.*: ([0-9A-F]+): from=<>.*/\1/p' | tail -1; }
+wait_for 30 sh -c "[ -n \"\$(grep -E 'from=<>, size=.*nrcpt=1 \\(queue active\\)' '$C1/log/maillog' | grep -v '$nid')\" ]" ||
+  fail "null-sender message never became active"
+bq=$(null_qid)
+[ -n "$bq" ] && need_log "$C1" "$bq: to=<reject@example.net>.*status=bounced" "null-sender bounce"
 [ -n "$bq" ] || fail "null-sender message not found in the log"
 need_log "$C1" "qmgr\[[0-9]+\]: $bq: removed" "null-sender message removed"
 sleep 2
