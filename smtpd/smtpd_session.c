@@ -54,6 +54,7 @@ enum smtpd_state {
     SS_CMD,				/* reading commands */
     SS_DATA,				/* reading message content */
     SS_WAIT_QUEUED,			/* content sent, waiting for cleanup */
+    SS_WAIT_FLUSH,			/* ETRN sent to the flush service */
     SS_CLOSING,				/* flushing the last reply */
 };
 
@@ -68,6 +69,8 @@ static const char *const cmd_names[C_COUNT] = {
 struct smtpd_session {
     struct bufferevent *bev;		/* client */
     struct bufferevent *cbev;		/* cleanup, during a transaction */
+    struct bufferevent *fbev;		/* flush service, during ETRN */
+    char   *etrn_site;
     enum smtpd_state state;
     struct sockaddr_storage ss;
     char    addr[INET6_ADDRSTRLEN];
@@ -111,6 +114,7 @@ static const char *state_name(enum smtpd_state st)
     case SS_CMD: return "CMD";
     case SS_DATA: return "DATA";
     case SS_WAIT_QUEUED: return "WAIT_QUEUED";
+    case SS_WAIT_FLUSH: return "WAIT_FLUSH";
     case SS_CLOSING: return "CLOSING";
     }
     msg_panic("smtpd: unknown state %d", (int) st);
@@ -595,11 +599,88 @@ static void cmd_data(struct smtpd_session *s, char *arg)
  * connection. The send_site request is synchronous (bounded by
  * DELIV_FLUSH_TIMEOUT); the flush service answers after a few renames.
  */
+static void etrn_finish(struct smtpd_session *s, int status);
+
+static void etrn_close(struct smtpd_session *s)
+{
+    if (s->fbev) {
+        bufferevent_free(s->fbev);
+        s->fbev = NULL;
+    }
+}
+
+static void etrn_done(struct smtpd_session *s, int status)
+{
+    etrn_close(s);
+    enter_state(s, SS_CMD);
+    etrn_finish(s, status);
+    client_resume(s);
+}
+
+static void etrn_read(struct bufferevent *fbev, void *ctx)
+{
+    struct smtpd_session *s = ctx;
+    struct evbuffer *in = bufferevent_get_input(fbev);
+    struct attr_list list = {0};
+    size_t len = evbuffer_get_length(in);
+    long used = attr_parse((const char *) evbuffer_pullup(in, -1), len, &list);
+    int status = DELIV_FLUSH_FAIL;
+
+    if (used == 0) {
+        attr_list_free(&list);
+        return;
+    }
+    if (used > 0) {
+        const char *st = attr_get(&list, "status");
+        char *end;
+        long v = st ? strtol(st, &end, 10) : 0;
+        if (st && *st && *end == 0)
+            status = (int) v;
+    }
+    attr_list_free(&list);
+    etrn_done(s, status);
+}
+
+static void etrn_event(struct bufferevent *fbev, short what, void *ctx)
+{
+    if (what & BEV_EVENT_CONNECTED)
+        return;
+    etrn_done(ctx, DELIV_FLUSH_FAIL);
+}
+
+static int etrn_open(struct smtpd_session *s)
+{
+    struct sockaddr_un sun;
+    struct vbuf req = VBUF_INIT;
+    int fd;
+
+    memset(&sun, 0, sizeof(sun));
+    sun.sun_family = AF_UNIX;
+    snprintf(sun.sun_path, sizeof(sun.sun_path), "public/%s",
+             param_str("flush_service_name"));
+    if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
+        return -1;
+    if (connect(fd, (struct sockaddr *) &sun, sizeof(sun)) < 0 && errno != EINPROGRESS) {
+        close(fd);
+        return -1;
+    }
+    s->fbev = bufferevent_socket_new(server_base(), fd, BEV_OPT_CLOSE_ON_FREE);
+    struct timeval tv = {DELIV_FLUSH_TIMEOUT, 0};
+    bufferevent_set_timeouts(s->fbev, &tv, &tv);
+    bufferevent_setcb(s->fbev, etrn_read, NULL, etrn_event, s);
+    attr_put(&req, "request", "send_site");
+    attr_put(&req, "site", s->etrn_site);
+    attr_end(&req);
+    bufferevent_write(s->fbev, req.data, req.len);
+    vbuf_free(&req);
+    bufferevent_enable(s->fbev, EV_READ | EV_WRITE);
+    return 0;
+}
+
 static void cmd_etrn(struct smtpd_session *s, char *arg)
 {
     const char *site = arg;
     char   *lower;
-    int     status;
 
     if (param_bool("smtpd_helo_required") && s->helo == NULL) {
         error_reply(s, "503 Error: send HELO/EHLO first");
@@ -622,10 +703,30 @@ static void cmd_etrn(struct smtpd_session *s, char *arg)
     lower = mem_strdup(site);
     for (char *cp = lower; *cp; cp++)
         *cp = (char) tolower((unsigned char) *cp);
-    status = deliv_flush_listed(lower) ?
-        deliv_flush_request("send_site", site, NULL, DELIV_FLUSH_TIMEOUT) :
-        DELIV_FLUSH_DENY;
+    int listed = deliv_flush_listed(lower);
     mem_free(lower);
+    mem_free(s->etrn_site);
+    s->etrn_site = mem_strdup(site);
+    if (!listed) {
+        etrn_finish(s, DELIV_FLUSH_DENY);
+        return;
+    }
+    /* Ask the flush service without blocking the other sessions. */
+    if (etrn_open(s) < 0) {
+        etrn_finish(s, DELIV_FLUSH_FAIL);
+        return;
+    }
+    enter_state(s, SS_WAIT_FLUSH);
+    client_pause(s);
+}
+
+/* etrn_finish - the ETRN reply for a flush status */
+
+static void etrn_finish(struct smtpd_session *s, int status)
+{
+    const char *site = s->etrn_site ? s->etrn_site : "";
+    char   *text;
+
     switch (status) {
     case DELIV_FLUSH_OK:
         s->ok[C_ETRN]++;
@@ -635,9 +736,9 @@ static void cmd_etrn(struct smtpd_session *s, char *arg)
         msg_warn("reject: ETRN %.100s... from %s", site, s->namaddr);
         vbuf_reset(&s->scratch);
         vbuf_printf(&s->scratch, "459 <%s>: service unavailable", site);
-        lower = mem_strdup(vbuf_str(&s->scratch));
-        error_reply(s, lower);
-        mem_free(lower);
+        text = mem_strdup(vbuf_str(&s->scratch));
+        error_reply(s, text);
+        mem_free(text);
         break;
     case DELIV_FLUSH_BAD:
         msg_warn("bad ETRN %.100s... from %s", site, s->namaddr);
@@ -929,6 +1030,8 @@ static void session_free(struct smtpd_session *s)
     msg_info("disconnect from %s%s", s->namaddr, vbuf_str(&line));
     vbuf_free(&line);
     transaction_reset(s);
+    etrn_close(s);
+    mem_free(s->etrn_site);
     bufferevent_free(s->bev);
     mem_free(s->helo);
     vbuf_free(&s->scratch);
