@@ -122,6 +122,25 @@ sluice_owner(struct vbuf *out)
 	}
 }
 
+/*
+ * sluice_log_prefix - the directory an instance may keep its log in: the
+ * instance directory's parent, so a tool that puts the configuration in
+ * WORK/conf and the log in WORK/maillog (as ../shared/bench does) works
+ * without editing maillog_file_prefixes; the instance directory itself
+ * when it sits directly under "/".
+ */
+static const char *sluice_log_prefix(const char *dir, struct vbuf *out)
+{
+	const char *slash = strrchr(dir, '/');
+
+	vbuf_reset(out);
+	if (slash == NULL || slash == dir)
+		vbuf_puts(out, dir);
+	else
+		vbuf_append(out, dir, (size_t)(slash - dir));
+	return (vbuf_str(out));
+}
+
 /* sluice_port_ok - 1..65535, digits only */
 
 static int
@@ -140,7 +159,7 @@ sluice_port_ok(const char *port)
 int
 sluice_init(const char *dir_arg, const char *port)
 {
-	struct vbuf text = VBUF_INIT, path = VBUF_INIT;
+	struct vbuf text = VBUF_INIT, path = VBUF_INIT, prefix = VBUF_INIT;
 	char dir[PATH_MAX], *bindir;
 	const char *line, *end;
 	struct stat st;
@@ -186,7 +205,7 @@ sluice_init(const char *dir_arg, const char *port)
 	    "inet_interfaces = 127.0.0.1\n"
 	    "mynetworks = 127.0.0.0/8\n"
 	    "command_directory = %s\n",
-	    dir, dir, dir, dir, bindir);
+	    dir, dir, dir, sluice_log_prefix(dir, &prefix), bindir);
 	vbuf_reset(&path);
 	vbuf_printf(&path, "%s/master", bindir);
 	if (access(vbuf_str(&path), X_OK) == 0)
@@ -225,5 +244,6 @@ sluice_init(const char *dir_arg, const char *port)
 	mem_free(bindir);
 	vbuf_free(&text);
 	vbuf_free(&path);
+	vbuf_free(&prefix);
 	return (0);
 }
