@@ -8,10 +8,11 @@ FLAVOUR := $(if $(SAN),san,std)
 BUILD   ?= build/$(FLAVOUR)
 PREFIX  ?= /usr/local
 
-DEPS_OK := $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo yes)
-PKG_CFLAGS := $(if $(DEPS_OK),$(shell pkg-config --cflags $(PKGS)))
-PKG_LIBS   := $(if $(DEPS_OK),$(shell pkg-config --libs $(PKGS)))
-CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+# Evaluated when a recipe runs (recursive "="), i.e. after deps-build has
+# installed what was missing on a fresh machine.
+PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
@@ -21,7 +22,7 @@ ifdef SAN
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
-LDLIBS  := $(PKG_LIBS) -lm
+LDLIBS   = $(PKG_LIBS) -lm
 
 DAEMONS  := master pickup cleanup qmgr smtp smtpd flush showq bounce
 COMMANDS := $(notdir $(wildcard cmd/*))
