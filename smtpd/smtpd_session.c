@@ -258,6 +258,10 @@ static void cleanup_fail(struct smtpd_session *s, const char *why)
         transaction_reset(s);
         enter_state(s, SS_CMD);
         client_resume(s);
+    } else if (s->state == SS_DATA && !(bufferevent_get_enabled(s->bev) & EV_READ)) {
+        /* Paused for cleanup's backlog: nothing else would ever resume the
+         * client. Read and drop the rest; data_end() answers 451. */
+        client_resume(s);
     }
 }
 
