@@ -3,7 +3,7 @@
 # `make check SAN=1` does both with AddressSanitizer + UBSan.
 
 CC      ?= cc
-PKGS    := libevent libcares openssl
+PKGS    := libevent libevent_openssl libcares openssl
 FLAVOUR := $(if $(SAN),san,std)
 BUILD   ?= build/$(FLAVOUR)
 PREFIX  ?= /usr/local
@@ -90,6 +90,7 @@ check: deps-test all $(UNIT_BIN)
 
 deps-test:
 	@{ pkg-config --exists $(PKGS) cmocka && command -v swaks >/dev/null && \
+	   command -v openssl >/dev/null && perl -MNet::SSLeay -e1 2>/dev/null && \
 	   { command -v dnsmasq >/dev/null || test -x /usr/sbin/dnsmasq; }; } || sh scripts/deps.sh test
 
 unit: all $(UNIT_BIN)

@@ -48,6 +48,13 @@
 
 #include "server.h"
 #include "smtpd.h"
+#include "smtpd_tls.h"
+
+/* As root: the TLS key file is often readable by root only. */
+static void smtpd_pre_init(void)
+{
+    smtpd_tls_init();
+}
 
 static void smtpd_init(struct event_base *base)
 {
@@ -59,6 +66,7 @@ int main(int argc, char **argv)
     static const struct server_spec spec = {
         .name = "smtpd",
         .mode = SERVER_MULTI,
+        .pre_init = smtpd_pre_init,
         .init = smtpd_init,
         .accept = smtpd_session_create,
         .stop = smtpd_session_stop_all,

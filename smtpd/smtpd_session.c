@@ -33,6 +33,7 @@
 #include <event2/event.h>
 
 #include "smtpd.h"
+#include "smtpd_tls.h"
 #include "attr.h"
 #include "deliv.h"
 #include "header.h"
@@ -55,19 +56,21 @@ enum smtpd_state {
     SS_DATA,				/* reading message content */
     SS_WAIT_QUEUED,			/* content sent, waiting for cleanup */
     SS_WAIT_FLUSH,			/* ETRN sent to the flush service */
+    SS_STARTTLS,			/* flushing "220 Ready to start TLS" */
     SS_CLOSING,				/* flushing the last reply */
 };
 
 /* Command counters, printed in this order on the disconnect line. */
-enum { C_HELO, C_EHLO, C_MAIL, C_RCPT, C_DATA, C_RSET, C_NOOP, C_VRFY,
-       C_ETRN, C_QUIT, C_UNKNOWN, C_COUNT };
+enum { C_HELO, C_EHLO, C_STARTTLS, C_MAIL, C_RCPT, C_DATA, C_RSET, C_NOOP,
+       C_VRFY, C_ETRN, C_QUIT, C_UNKNOWN, C_COUNT };
 static const char *const cmd_names[C_COUNT] = {
-    "helo", "ehlo", "mail", "rcpt", "data", "rset", "noop", "vrfy", "etrn",
-    "quit", "unknown"
+    "helo", "ehlo", "starttls", "mail", "rcpt", "data", "rset", "noop", "vrfy",
+    "etrn", "quit", "unknown"
 };
 
 struct smtpd_session {
     struct bufferevent *bev;		/* client */
+    int     fd;				/* client socket (closed by us) */
     struct bufferevent *cbev;		/* cleanup, during a transaction */
     struct bufferevent *fbev;		/* flush service, during ETRN */
     char   *etrn_site;
@@ -81,9 +84,13 @@ struct smtpd_session {
     char    namaddr[NI_MAXHOST + INET6_ADDRSTRLEN + 4];
     char   *helo;
     int     esmtp;
+    int     tls;			/* STARTTLS done (handshake may be running) */
     char   *sender;			/* NULL = no MAIL yet */
+    char   *envid;			/* DSN ENVID (decoded) */
+    int     ret;			/* DSN RET: 1 FULL, 2 HDRS, 0 unset */
     char   *first_rcpt;
     int     nrcpt;
+    int     overshoot;			/* RCPTs beyond smtpd_recipient_limit */
     char    qid[QID_SIZE];
     long    size;			/* content bytes seen */
     int     too_big;
@@ -106,6 +113,8 @@ static struct smtpd_session *sessions;
 
 static void session_free(struct smtpd_session *s);
 static void client_read(struct bufferevent *bev, void *ctx);
+static void client_write(struct bufferevent *bev, void *ctx);
+static void client_event(struct bufferevent *bev, short what, void *ctx);
 static void process_input(struct smtpd_session *s);
 
 static const char *state_name(enum smtpd_state st)
@@ -115,6 +124,7 @@ static const char *state_name(enum smtpd_state st)
     case SS_DATA: return "DATA";
     case SS_WAIT_QUEUED: return "WAIT_QUEUED";
     case SS_WAIT_FLUSH: return "WAIT_FLUSH";
+    case SS_STARTTLS: return "STARTTLS";
     case SS_CLOSING: return "CLOSING";
     }
     msg_panic("smtpd: unknown state %d", (int) st);
@@ -193,8 +203,11 @@ static void transaction_reset(struct smtpd_session *s)
 {
     cleanup_close(s);
     s->sender = mem_free(s->sender);
+    s->envid = mem_free(s->envid);
+    s->ret = 0;
     s->first_rcpt = mem_free(s->first_rcpt);
     s->nrcpt = 0;
+    s->overshoot = 0;
     s->qid[0] = 0;
     s->size = 0;
     s->too_big = 0;
@@ -222,6 +235,10 @@ static void cleanup_send_envelope(struct smtpd_session *s)
     cleanup_sendf(s, REC_TYPE_ATTR, "rewrite_context=%s",
                   smtpd_check_mynetworks(&s->ss) ? "local" : "remote");
     cleanup_send(s, REC_TYPE_FROM, s->sender, strlen(s->sender));
+    if (s->envid)
+        cleanup_sendf(s, REC_TYPE_ATTR, "envelope_id=%s", s->envid);
+    if (s->ret)
+        cleanup_sendf(s, REC_TYPE_ATTR, "ret_flags=%d", s->ret);
     cleanup_sendf(s, REC_TYPE_ATTR, "log_client_name=%s", s->name);
     cleanup_sendf(s, REC_TYPE_ATTR, "log_client_address=%s", s->addr);
     cleanup_sendf(s, REC_TYPE_ATTR, "log_client_port=%s", s->port);
@@ -441,11 +458,127 @@ static void cmd_helo(struct smtpd_session *s, char *arg, int ehlo)
         reply(s, "250 %s", param_str("myhostname"));
         return;
     }
-    reply(s, "250-%s", param_str("myhostname"));
-    reply(s, "250-PIPELINING");
-    reply(s, "250-SIZE %ld", param_size("message_size_limit"));
-    reply(s, "250-ENHANCEDSTATUSCODES");
-    reply(s, "250 8BITMIME");
+    /* Postfix's keywords in Postfix's order, less smtpd_discard_ehlo_keywords. */
+    const char *kw[8];
+    char size[32];
+    int n = 0;
+    snprintf(size, sizeof(size), "SIZE %ld", param_size("message_size_limit"));
+    kw[n++] = "PIPELINING";
+    kw[n++] = size;
+    if (!param_bool("disable_vrfy_command"))
+        kw[n++] = "VRFY";
+    kw[n++] = "ETRN";
+    if (smtpd_tls_level() != SMTPD_TLS_NONE && !s->tls)
+        kw[n++] = "STARTTLS";
+    kw[n++] = "ENHANCEDSTATUSCODES";
+    kw[n++] = "8BITMIME";
+    kw[n++] = "DSN";
+    char **discard = param_list("smtpd_discard_ehlo_keywords");
+    int last = -1;
+    for (int i = 0; i < n; i++) {
+        size_t klen = strcspn(kw[i], " ");
+        for (size_t d = 0; discard[d] && kw[i]; d++)
+            if (strlen(discard[d]) == klen && strncasecmp(discard[d], kw[i], klen) == 0)
+                kw[i] = NULL;
+        if (kw[i])
+            last = i;
+    }
+    reply(s, "250%c%s", last < 0 ? ' ' : '-', param_str("myhostname"));
+    for (int i = 0; i <= last; i++)
+        if (kw[i])
+            reply(s, "250%c%s", i == last ? ' ' : '-', kw[i]);
+}
+
+/* RFC 3461 xtext: "+HH" escapes, printable ASCII otherwise. -1 if bad. */
+static int xtext_decode(const char *in, struct vbuf *out)
+{
+    vbuf_reset(out);
+    for (const char *p = in; *p; p++) {
+        unsigned char c = (unsigned char) *p;
+        if (c == '+') {
+            int v = 0;
+            for (int k = 1; k <= 2; k++) {
+                int h = p[k];
+                if (!isxdigit(h) || islower(h))
+                    return -1;
+                v = v * 16 + (isdigit(h) ? h - '0' : h - 'A' + 10);
+            }
+            if (v < 33 || v > 126)
+                return -1;
+            vbuf_putc(out, (char) v);
+            p += 2;
+        } else if (c < 33 || c > 126 || c == '=') {
+            return -1;
+        } else {
+            vbuf_putc(out, (char) c);
+        }
+    }
+    return 0;
+}
+
+/* STARTTLS (RFC 3207): reply 220, then the TLS handshake replaces the
+ * plain stream; the SMTP state is reset as if the client had just
+ * connected, and plain-text bytes pipelined after the command are dropped
+ * (they must never be read as if they had come over TLS). */
+static void cmd_starttls(struct smtpd_session *s, char *arg)
+{
+    if (*arg) {
+        error_reply(s, "501 5.5.4 Syntax: STARTTLS");
+        return;
+    }
+    if (s->tls) {
+        error_reply(s, "554 5.5.1 Error: TLS already active");
+        return;
+    }
+    if (smtpd_tls_level() == SMTPD_TLS_NONE) {
+        error_reply(s, "502 5.5.1 Error: command not implemented");
+        return;
+    }
+    if (!smtpd_tls_ready()) {
+        error_reply(s, "454 4.7.0 TLS not available due to local problem");
+        return;
+    }
+    reply(s, "220 2.0.0 Ready to start TLS");
+    s->ok[C_STARTTLS]++;
+    transaction_reset(s);
+    s->helo = mem_free(s->helo);
+    s->esmtp = 0;
+    client_pause(s);
+    enter_state(s, SS_STARTTLS);		/* client_write() goes on */
+}
+
+/* The 220 has reached the kernel: replace the plain stream with TLS. */
+static void starttls_switch(struct smtpd_session *s)
+{
+    struct vbuf why = VBUF_INIT;
+    struct bufferevent *tb;
+
+    /* Bytes the client sent before it saw our 220 are dropped unread. */
+    bufferevent_free(s->bev);
+    s->bev = NULL;
+    if ((tb = smtpd_tls_start(s->fd)) == NULL) {
+        smtpd_tls_errors(&why);
+        msg_warn("cannot start TLS for %s: %s", s->namaddr, vbuf_str(&why));
+        vbuf_free(&why);
+        session_free(s);
+        return;
+    }
+    s->bev = tb;
+    s->tls = 1;
+    bufferevent_setcb(s->bev, client_read, client_write, client_event, s);
+    struct timeval tv = {param_time("smtpd_timeout"), 0};
+    bufferevent_set_timeouts(s->bev, &tv, &tv);
+    bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+    enter_state(s, SS_CMD);
+}
+
+/* With smtpd_tls_security_level = encrypt, no mail before STARTTLS. */
+static int tls_required(struct smtpd_session *s)
+{
+    if (smtpd_tls_level() != SMTPD_TLS_ENCRYPT || s->tls)
+        return 0;
+    error_reply(s, "530 5.7.0 Must issue a STARTTLS command first");
+    return 1;
 }
 
 static void cmd_mail(struct smtpd_session *s, char *arg)
@@ -456,11 +589,15 @@ static void cmd_mail(struct smtpd_session *s, char *arg)
         error_reply(s, "503 5.5.1 Error: nested MAIL command");
         return;
     }
+    if (tls_required(s))
+        return;
     if ((params = parse_path(arg, "FROM:", &addr)) == NULL || !addr_ok(addr)) {
         error_reply(s, "501 5.1.7 Bad sender address syntax");
         return;
     }
     long limit = param_size("message_size_limit");
+    char *envid = NULL;
+    int ret = 0;
     for (char *tok = strtok(params, " "); tok; tok = strtok(NULL, " ")) {
         if (strncasecmp(tok, "SIZE=", 5) == 0) {
             char *end;
@@ -468,33 +605,113 @@ static void cmd_mail(struct smtpd_session *s, char *arg)
             unsigned long long v = strtoull(tok + 5, &end, 10);
             if (*end || end == tok + 5 || errno) {
                 error_reply(s, "501 5.5.4 Bad message size syntax");
+                mem_free(envid);
                 return;
             }
             if (limit > 0 && v > (unsigned long long) limit) {
                 error_reply(s, "552 5.3.4 Message size exceeds fixed limit");
+                mem_free(envid);
                 return;
             }
         } else if (strncasecmp(tok, "BODY=", 5) == 0) {
             if (strcasecmp(tok + 5, "8BITMIME") != 0 && strcasecmp(tok + 5, "7BIT") != 0) {
                 error_reply(s, "501 5.5.4 Unsupported BODY parameter");
+                mem_free(envid);
                 return;
             }
-        } else if (strncasecmp(tok, "SMTPUTF8", 8) == 0 || strncasecmp(tok, "RET=", 4) == 0
-                   || strncasecmp(tok, "ENVID=", 6) == 0) {
+        } else if (strcasecmp(tok, "SMTPUTF8") == 0) {
             continue;
+        } else if (strncasecmp(tok, "RET=", 4) == 0) {
+            if (ret || (strcasecmp(tok + 4, "FULL") != 0 && strcasecmp(tok + 4, "HDRS") != 0)) {
+                error_reply(s, "501 5.5.4 Bad RET parameter syntax");
+                mem_free(envid);
+                return;
+            }
+            ret = strcasecmp(tok + 4, "FULL") == 0 ? 1 : 2;
+        } else if (strncasecmp(tok, "ENVID=", 6) == 0) {
+            if (envid || xtext_decode(tok + 6, &s->scratch) < 0 || s->scratch.len == 0
+                || s->scratch.len > 100) {
+                error_reply(s, "501 5.5.4 Bad ENVID parameter syntax");
+                mem_free(envid);
+                return;
+            }
+            envid = mem_strdup(vbuf_str(&s->scratch));
         } else {
-            error_reply(s, "555 5.5.4 Unsupported option");
+            vbuf_reset(&s->scratch);
+            vbuf_printf(&s->scratch, "555 5.5.4 Unsupported option: %.100s", tok);
+            char *r = mem_strdup(vbuf_str(&s->scratch));
+            error_reply(s, r);
+            mem_free(r);
+            mem_free(envid);
             return;
         }
     }
+    s->envid = envid;
+    s->ret = ret;
     s->sender = mem_strdup(addr);
     s->ok[C_MAIL]++;
     reply(s, "250 2.1.0 Ok");
 }
 
+/* RCPT TO parameters (RFC 3461 NOTIFY, ORCPT): 0, or -1 after a reply. */
+static int rcpt_params(struct smtpd_session *s, char *params, int *notify, char **orcpt)
+{
+    static const struct { const char *name; int bit; } kw[] = {
+        {"NEVER", 1}, {"SUCCESS", 2}, {"FAILURE", 4}, {"DELAY", 8}
+    };
+
+    for (char *tok = strtok(params, " "); tok; tok = strtok(NULL, " ")) {
+        if (strncasecmp(tok, "NOTIFY=", 7) == 0) {
+            char *save = NULL;
+            int bad = *notify != 0 || tok[7] == 0;
+            for (char *w = strtok_r(tok + 7, ",", &save); w && !bad; w = strtok_r(NULL, ",", &save)) {
+                int bit = 0;
+                for (size_t i = 0; i < sizeof(kw) / sizeof(kw[0]); i++)
+                    if (strcasecmp(w, kw[i].name) == 0)
+                        bit = kw[i].bit;
+                if (bit == 0 || (*notify & bit))
+                    bad = 1;
+                *notify |= bit;
+            }
+            if (bad || ((*notify & 1) && *notify != 1)) {
+                error_reply(s, "501 5.5.4 Error: Bad NOTIFY parameter syntax");
+                return -1;
+            }
+        } else if (strncasecmp(tok, "ORCPT=", 6) == 0) {
+            char *semi = strchr(tok + 6, ';');
+            int bad = *orcpt != NULL || semi == NULL || semi == tok + 6;
+            for (char *p = tok + 6; !bad && p < semi; p++)
+                if (!isalnum((unsigned char) *p) && *p != '-')
+                    bad = 1;
+            if (!bad && (xtext_decode(semi + 1, &s->scratch) < 0 || s->scratch.len == 0
+                         || s->scratch.len > 1000))
+                bad = 1;
+            if (bad) {
+                error_reply(s, "501 5.5.4 Error: Bad ORCPT parameter syntax");
+                return -1;
+            }
+            *semi = 0;
+            struct vbuf o = VBUF_INIT;
+            vbuf_printf(&o, "%s;%s", tok + 6, vbuf_str(&s->scratch));
+            *orcpt = mem_strdup(vbuf_str(&o));
+            vbuf_free(&o);
+        } else {
+            vbuf_reset(&s->scratch);
+            vbuf_printf(&s->scratch, "555 5.5.4 Unsupported option: %.100s", tok);
+            char *r = mem_strdup(vbuf_str(&s->scratch));
+            error_reply(s, r);
+            mem_free(r);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static void cmd_rcpt(struct smtpd_session *s, char *arg)
 {
-    char *addr = NULL;
+    char *addr = NULL, *params;
+    int notify = 0;
+    char *orcpt = NULL;
 
     if (s->sender == NULL) {
         error_reply(s, "503 5.5.1 Error: need MAIL command");
@@ -504,12 +721,21 @@ static void cmd_rcpt(struct smtpd_session *s, char *arg)
         error_reply(s, "451 4.3.0 Error: queue file write error");
         return;
     }
-    if (parse_path(arg, "TO:", &addr) == NULL || !addr_ok(addr) || *addr == 0) {
+    if ((params = parse_path(arg, "TO:", &addr)) == NULL || !addr_ok(addr) || *addr == 0) {
         error_reply(s, "501 5.1.3 Bad recipient address syntax");
         return;
     }
+    if (rcpt_params(s, params, &notify, &orcpt) < 0) {
+        mem_free(orcpt);
+        return;
+    }
     if (s->nrcpt >= param_int("smtpd_recipient_limit")) {
-        error_reply(s, "452 4.5.3 Error: too many recipients");
+        /* The first smtpd_recipient_overshoot_limit extras are no errors. */
+        if (++s->overshoot > param_int("smtpd_recipient_overshoot_limit"))
+            error_reply(s, "452 4.5.3 Error: too many recipients");
+        else
+            reply(s, "452 4.5.3 Error: too many recipients");
+        mem_free(orcpt);
         return;
     }
     int code = smtpd_check_rcpt(&s->ss, addr, &s->scratch);
@@ -524,6 +750,7 @@ static void cmd_rcpt(struct smtpd_session *s, char *arg)
         char *r = mem_strdup(vbuf_str(&s->scratch));
         error_reply(s, r);
         mem_free(r);
+        mem_free(orcpt);
         return;
     }
     s->nrcpt++;
@@ -534,10 +761,16 @@ static void cmd_rcpt(struct smtpd_session *s, char *arg)
         if (cleanup_open(s) < 0) {
             s->nrcpt--;
             error_reply(s, "451 4.3.0 Error: queue file write error");
+            mem_free(orcpt);
             return;
         }
         cleanup_send_envelope(s);
     }
+    if (orcpt)
+        cleanup_sendf(s, REC_TYPE_ATTR, "dsn_orig_rcpt=%s", orcpt);
+    if (notify)
+        cleanup_sendf(s, REC_TYPE_ATTR, "notify_flags=%d", notify);
+    mem_free(orcpt);
     cleanup_send(s, REC_TYPE_RCPT, addr, strlen(addr));
     s->ok[C_RCPT]++;
     reply(s, "250 2.1.5 Ok");
@@ -755,6 +988,54 @@ static void etrn_finish(struct smtpd_session *s, int status)
     }
 }
 
+/*
+ * VRFY (disable_vrfy_command = no, Postfix's default): a relay cannot
+ * know whether a remote mailbox exists, so an address that passes the
+ * recipient restrictions gets 252, as Postfix answers for a non-local
+ * address; one that would be refused gets the same refusal as RCPT.
+ */
+static void cmd_vrfy(struct smtpd_session *s, char *arg)
+{
+    if (param_bool("disable_vrfy_command")) {
+        error_reply(s, "502 5.5.1 VRFY command is disabled");
+        return;
+    }
+    if (*arg == 0) {
+        error_reply(s, "501 5.5.4 Syntax: VRFY address");
+        return;
+    }
+    if (tls_required(s))
+        return;
+    char *addr = mem_strdup(arg), *a = addr;
+    size_t n = strlen(a);
+    if (*a == '<' && n >= 2 && a[n - 1] == '>') {
+        a[n - 1] = 0;
+        a++;
+    }
+    if (*a == 0 || !addr_ok(a)) {
+        error_reply(s, "501 5.1.3 Bad recipient address syntax");
+        mem_free(addr);
+        return;
+    }
+    int code = smtpd_check_rcpt(&s->ss, a, &s->scratch);
+    if (code) {
+        char *text = mem_strdup(vbuf_str(&s->scratch));
+        msg_info("NOQUEUE: reject: VRFY from %s: %d %s; to=<%s> proto=%s helo=<%s>",
+                 s->namaddr, code, text, a, s->esmtp ? "ESMTP" : "SMTP",
+                 s->helo ? s->helo : "");
+        vbuf_reset(&s->scratch);
+        vbuf_printf(&s->scratch, "%d %s", code, text);
+        mem_free(text);
+        char *r = mem_strdup(vbuf_str(&s->scratch));
+        error_reply(s, r);
+        mem_free(r);
+    } else {
+        s->ok[C_VRFY]++;
+        reply(s, "252 2.0.0 %s", arg);
+    }
+    mem_free(addr);
+}
+
 static void do_command(struct smtpd_session *s, char *line)
 {
     char *arg = line + strcspn(line, " ");
@@ -800,7 +1081,11 @@ static void do_command(struct smtpd_session *s, char *line)
         break;
     case C_VRFY:
         s->last_cmd = "VRFY";
-        error_reply(s, "502 5.5.1 VRFY command is disabled");
+        cmd_vrfy(s, arg);
+        break;
+    case C_STARTTLS:
+        s->last_cmd = "STARTTLS";
+        cmd_starttls(s, arg);
         break;
     case C_ETRN:
         s->last_cmd = "ETRN";
@@ -983,6 +1268,8 @@ static void client_write(struct bufferevent *bev, void *ctx)
     struct smtpd_session *s = ctx;
     if (s->state == SS_CLOSING)
         session_free(s);
+    else if (s->state == SS_STARTTLS)
+        starttls_switch(s);
     else if (s->state == SS_CMD && !(bufferevent_get_enabled(bev) & EV_READ))
         client_resume(s);			/* our replies drained */
 }
@@ -991,6 +1278,19 @@ static void client_event(struct bufferevent *bev, short what, void *ctx)
 {
     struct smtpd_session *s = ctx;
 
+    if (what & BEV_EVENT_CONNECTED) {		/* the TLS handshake is done */
+        struct vbuf d = VBUF_INIT;
+        smtpd_tls_describe(bev, &d);
+        msg_info("Anonymous TLS connection established from %s: %s", s->namaddr, vbuf_str(&d));
+        vbuf_free(&d);
+        return;
+    }
+    if (s->tls && (what & BEV_EVENT_ERROR)) {
+        struct vbuf why = VBUF_INIT;
+        smtpd_tls_errors(&why);
+        msg_info("SSL_accept error from %s: %s", s->namaddr, vbuf_str(&why));
+        vbuf_free(&why);
+    }
     if (what & BEV_EVENT_TIMEOUT) {
         msg_info("timeout after %s from %s", s->last_cmd ? s->last_cmd : "CONNECT", s->namaddr);
         if (s->state != SS_CLOSING) {
@@ -1036,7 +1336,10 @@ static void session_free(struct smtpd_session *s)
     transaction_reset(s);
     etrn_close(s);
     mem_free(s->etrn_site);
-    bufferevent_free(s->bev);
+    if (s->bev)
+        bufferevent_free(s->bev);
+    if (!s->tls)
+        close(s->fd);			/* the TLS bufferevent closed it */
     mem_free(s->helo);
     vbuf_free(&s->scratch);
     if (s->prev)
@@ -1102,7 +1405,8 @@ void smtpd_session_create(int fd)
         return;
     }
     s->state = SS_CMD;
-    s->bev = bufferevent_socket_new(server_base(), fd, BEV_OPT_CLOSE_ON_FREE);
+    s->fd = fd;
+    s->bev = bufferevent_socket_new(server_base(), fd, 0);
     bufferevent_setcb(s->bev, client_read, client_write, client_event, s);
     long t = param_time("smtpd_timeout");
     struct timeval tv = {t, 0};

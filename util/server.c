@@ -316,6 +316,8 @@ int server_main(int argc, char **argv, const struct server_spec *spec)
     param_log_open();
     msg_init(spec->name, isatty(2) ? MSG_STDERR : 0);
     qdir_chdir();
+    if (spec->pre_init)
+        spec->pre_init();
     server_drop_privileges();
 
     /* Exit when the master goes away (also when it is already gone). */

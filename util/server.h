@@ -23,7 +23,9 @@
  *
  *	server_main() parses those options, loads main.cf (param_load), applies
  *	-o overrides, opens the log (param_log_open), chdir()s to
- *	queue_directory, drops privileges to mail_owner when started as root
+ *	queue_directory, calls spec->pre_init (still with the privileges it
+ *	was started with, e.g. to read a TLS private key that only root may
+ *	read), drops privileges to mail_owner when started as root
  *	(verifying the result), creates the libevent base, calls spec->init,
  *	and then dispatches:
  *	  SERVER_MULTI: each accepted connection is handed to spec->accept(fd)
@@ -61,6 +63,7 @@ enum server_mode { SERVER_MULTI, SERVER_TRIGGER };
 struct server_spec {
     const char *name;			/* program name for logs: "qmgr" */
     enum server_mode mode;
+    void  (*pre_init)(void);			/* before privileges are dropped */
     void  (*init)(struct event_base *base);	/* after privileges are dropped */
     void  (*accept)(int fd);			/* SERVER_MULTI */
     void  (*trigger)(const char *buf, size_t len);	/* SERVER_TRIGGER */
