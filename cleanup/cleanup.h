@@ -61,6 +61,7 @@ struct cleanup_config {
     const char *myorigin;
     const char *mail_name;		/* "Postfix" in the Received: header */
     int     append_at_myorigin;
+    int     replace_stray_cr_lf;	/* cleanup_replace_stray_cr_lf */
     int     long_queue_ids;
     long    message_size_limit;		/* bytes, 0 = none */
     long    header_size_limit;

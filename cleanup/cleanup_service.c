@@ -131,6 +131,7 @@ cleanup_service_init(struct event_base *base)
 					       cleanup_cfg.myhostname));
     cleanup_cfg.mail_name = mem_strdup(conf_str("mail_name", "Postfix"));
     cleanup_cfg.append_at_myorigin = conf_bool("append_at_myorigin", 1);
+    cleanup_cfg.replace_stray_cr_lf = conf_bool("cleanup_replace_stray_cr_lf", 1);
     cleanup_cfg.long_queue_ids = conf_bool("enable_long_queue_ids", 0);
     cleanup_cfg.message_size_limit = conf_num("message_size_limit", 10240000);
     cleanup_cfg.header_size_limit = conf_num("header_size_limit", 102400);

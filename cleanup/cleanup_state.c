@@ -826,8 +826,34 @@ done:
 
 /* content - one record of the message content */
 
+static void content_record(struct cleanup_state *, int, const char *, size_t);
+
 static void
 content(struct cleanup_state *st, int type, const char *buf, size_t len)
+{
+    char   *copy;
+
+    /*
+     * Postfix 3.9's cleanup_replace_stray_cr_lf: a CR or LF inside a
+     * content line becomes a space, so that no downstream server can be
+     * made to see an end of DATA that this one did not.
+     */
+    if (st->cfg->replace_stray_cr_lf && (type == REC_TYPE_NORM || type == REC_TYPE_CONT)
+	&& (memchr(buf, '\r', len) || memchr(buf, '\n', len))) {
+	copy = mem_alloc(len ? len : 1);
+	memcpy(copy, buf, len);
+	for (size_t i = 0; i < len; i++)
+	    if (copy[i] == '\r' || copy[i] == '\n')
+		copy[i] = ' ';
+	content_record(st, type, copy, len);
+	mem_free(copy);
+	return;
+    }
+    content_record(st, type, buf, len);
+}
+
+static void
+content_record(struct cleanup_state *st, int type, const char *buf, size_t len)
 {
     int     cont = (len > 0 && (buf[0] == ' ' || buf[0] == '\t'));
 

@@ -59,6 +59,7 @@ static void smtpd_pre_init(void)
 static void smtpd_init(struct event_base *base)
 {
     smtpd_check_init();
+    smtpd_session_init();
 }
 
 int main(int argc, char **argv)

@@ -21,6 +21,7 @@ int smtpd_addr_routed(const char *addr);
 int smtpd_domain_match(const char *domain, char **list, int subdomains);
 
 /* smtpd_session.c */
+void smtpd_session_init(void);
 void smtpd_session_create(int fd);
 void smtpd_session_stop_all(void);
 int smtpd_session_active(void);

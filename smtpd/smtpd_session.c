@@ -22,7 +22,9 @@
 #include <string.h>
 #include <strings.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/statvfs.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
@@ -45,7 +47,8 @@
 #include "server.h"
 #include "vbuf.h"
 
-#define CMD_LINE_MAX	4096		/* longest command line we accept */
+#define CMD_LINE_MIN	512		/* RFC 5321 4.5.3.1.4 */
+#define CMD_LINE_MAX	65536		/* whatever line_length_limit says */
 #define DATA_CHUNK	8192		/* longest content record we send */
 #define CLEANUP_HIWAT	(256 * 1024)	/* pause the client above this */
 #define CLEANUP_TIMEOUT	300
@@ -99,6 +102,12 @@ struct smtpd_session {
     int     in_header;
     int     hops;
     int     prev_crlf;			/* last content line ended in CRLF */
+    int     bare_lf;			/* a line ended in a bare LF (session) */
+    int     data_bare_lf;		/* ... in this message's content */
+    int     lf_mode;			/* smtpd_forbid_bare_newline for us */
+    struct event *delay;		/* smtpd_error_sleep_time timer */
+    int     delay_pending;
+    struct evbuffer *delayed;		/* replies held back meanwhile */
     int     at_bol;			/* next content byte starts a line */
     int     skip_line;			/* discarding an overlong command */
     int     errors;
@@ -116,6 +125,8 @@ static void client_read(struct bufferevent *bev, void *ctx);
 static void client_write(struct bufferevent *bev, void *ctx);
 static void client_event(struct bufferevent *bev, short what, void *ctx);
 static void process_input(struct smtpd_session *s);
+static void client_pause(struct smtpd_session *s);
+static void client_resume(struct smtpd_session *s);
 
 static const char *state_name(enum smtpd_state st)
 {
@@ -140,10 +151,49 @@ static void enter_state(struct smtpd_session *s, enum smtpd_state st)
 static void reply(struct smtpd_session *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* The held-back replies go out; the client is read again. */
+static void delay_done(evutil_socket_t fd, short what, void *ctx)
+{
+    struct smtpd_session *s = ctx;
+
+    s->delay_pending = 0;
+    evbuffer_add_buffer(bufferevent_get_output(s->bev), s->delayed);
+    if (s->state == SS_CMD || s->state == SS_DATA)
+        client_resume(s);
+    else if (s->state == SS_CLOSING)
+        bufferevent_enable(s->bev, EV_WRITE);	/* client_write() frees it */
+}
+
+/*
+ * smtpd_error_sleep_time: once a session has made smtpd_soft_error_limit
+ * errors, each reply waits that long (Postfix sleeps; one process here
+ * serves many clients, so the reply is held back and the client is not
+ * read meanwhile).
+ */
+static struct evbuffer *reply_buffer(struct smtpd_session *s)
+{
+    long sleep_time;
+
+    if (s->delay_pending)
+        return s->delayed;
+    if (s->errors < param_int("smtpd_soft_error_limit")
+        || (sleep_time = param_time("smtpd_error_sleep_time")) <= 0)
+        return bufferevent_get_output(s->bev);
+    if (s->delay == NULL) {
+        s->delay = evtimer_new(server_base(), delay_done, s);
+        s->delayed = evbuffer_new();
+    }
+    struct timeval tv = {sleep_time, 0};
+    evtimer_add(s->delay, &tv);
+    s->delay_pending = 1;
+    client_pause(s);
+    return s->delayed;
+}
+
 static void reply(struct smtpd_session *s, const char *fmt, ...)
 {
     va_list ap;
-    struct evbuffer *out = bufferevent_get_output(s->bev);
+    struct evbuffer *out = reply_buffer(s);
 
     va_start(ap, fmt);
     evbuffer_add_vprintf(out, fmt, ap);
@@ -154,8 +204,9 @@ static void reply(struct smtpd_session *s, const char *fmt, ...)
 /* An error reply that counts toward smtpd_hard_error_limit. */
 static int error_reply(struct smtpd_session *s, const char *text)
 {
+    s->errors++;
     reply(s, "%s", text);
-    if (++s->errors >= param_int("smtpd_hard_error_limit")) {
+    if (s->errors >= param_int("smtpd_hard_error_limit")) {
         msg_info("too many errors after %s from %s", s->last_cmd ? s->last_cmd : "CONNECT",
                  s->namaddr);
         reply(s, "421 4.7.0 %s Error: too many errors", param_str("myhostname"));
@@ -163,6 +214,52 @@ static int error_reply(struct smtpd_session *s, const char *text)
         return -1;
     }
     return 0;
+}
+
+/*
+ * smtpd_forbid_bare_newline: every mode normalizes (a bare LF ends a line,
+ * never the message); "note" also flags the disconnect line, "reject"
+ * refuses commands and messages that hold a bare LF. Clients listed in
+ * smtpd_forbid_bare_newline_exclusions are only normalized.
+ */
+#define LF_NORMALIZE	0
+#define LF_NOTE		1
+#define LF_REJECT	2
+
+static int bare_lf_excluded(struct smtpd_session *s)
+{
+    /* XXX until smtpd_check offers a general network list match. */
+    return smtpd_check_mynetworks(&s->ss);
+}
+
+static int bare_lf_mode(struct smtpd_session *s)
+{
+    const char *v = param_str("smtpd_forbid_bare_newline");
+    int mode = strcasecmp(v, "reject") == 0 ? LF_REJECT
+        : strcasecmp(v, "note") == 0 ? LF_NOTE : LF_NORMALIZE;
+
+    if (mode != LF_NORMALIZE && bare_lf_excluded(s))
+        mode = LF_NORMALIZE;
+    return mode;
+}
+
+/* The refusal for a bare LF (reject mode); code 521 also disconnects. */
+static void bare_lf_reject(struct smtpd_session *s, const char *where)
+{
+    long code = param_int("smtpd_forbid_bare_newline_reject_code");
+
+    if (code < 400 || code > 599)
+        code = 550;
+    msg_info("NOQUEUE: reject: %s from %s: %ld 5.5.2 %s Error: bare <LF> received; "
+             "proto=%s helo=<%s>", where, s->namaddr, code, param_str("myhostname"),
+             s->esmtp ? "ESMTP" : "SMTP", s->helo ? s->helo : "");
+    vbuf_reset(&s->scratch);
+    vbuf_printf(&s->scratch, "%ld %d.5.2 %s Error: bare <LF> received", code,
+                (int) (code / 100), param_str("myhostname"));
+    char *r = mem_strdup(vbuf_str(&s->scratch));
+    if (error_reply(s, r) == 0 && code == 521)
+        enter_state(s, SS_CLOSING);
+    mem_free(r);
 }
 
 /* ---- the cleanup side ---------------------------------------------------- */
@@ -221,6 +318,8 @@ static void client_pause(struct smtpd_session *s)
 
 static void client_resume(struct smtpd_session *s)
 {
+    if (s->delay_pending)
+        return;				/* delay_done() resumes */
     bufferevent_enable(s->bev, EV_READ);
     process_input(s);
 }
@@ -581,6 +680,31 @@ static int tls_required(struct smtpd_session *s)
     return 1;
 }
 
+/*
+ * Room in the queue file system for a message of the announced size, as
+ * Postfix's smtpd_check_queue(): queue_minfree must stay free, and no
+ * single message may take more than half of what is left.
+ */
+static int queue_has_room(unsigned long long size)
+{
+    struct statvfs fs;
+    unsigned long long minfree = (unsigned long long) param_size("queue_minfree");
+
+    if (statvfs(".", &fs) < 0) {
+        msg_warn("statvfs queue directory: %m");
+        return 1;
+    }
+    unsigned long long bsize = fs.f_frsize ? fs.f_frsize : fs.f_bsize;
+    unsigned long long avail = fs.f_bavail;	/* blocks an unprivileged user may use */
+    if (bsize == 0)
+        return 1;
+    if (minfree / bsize >= avail
+        || size / bsize >= avail - minfree / bsize
+        || size / bsize >= avail / 2)
+        return 0;
+    return 1;
+}
+
 static void cmd_mail(struct smtpd_session *s, char *arg)
 {
     char *addr = NULL, *params;
@@ -598,6 +722,7 @@ static void cmd_mail(struct smtpd_session *s, char *arg)
     long limit = param_size("message_size_limit");
     char *envid = NULL;
     int ret = 0;
+    unsigned long long msg_size = 0;
     for (char *tok = strtok(params, " "); tok; tok = strtok(NULL, " ")) {
         if (strncasecmp(tok, "SIZE=", 5) == 0) {
             char *end;
@@ -613,6 +738,7 @@ static void cmd_mail(struct smtpd_session *s, char *arg)
                 mem_free(envid);
                 return;
             }
+            msg_size = v;
         } else if (strncasecmp(tok, "BODY=", 5) == 0) {
             if (strcasecmp(tok + 5, "8BITMIME") != 0 && strcasecmp(tok + 5, "7BIT") != 0) {
                 error_reply(s, "501 5.5.4 Unsupported BODY parameter");
@@ -645,6 +771,14 @@ static void cmd_mail(struct smtpd_session *s, char *arg)
             mem_free(envid);
             return;
         }
+    }
+    if (!queue_has_room(msg_size)) {
+        msg_info("NOQUEUE: reject: MAIL from %s: 452 4.3.1 Insufficient system storage; "
+                 "from=<%s> proto=%s helo=<%s>", s->namaddr, addr,
+                 s->esmtp ? "ESMTP" : "SMTP", s->helo ? s->helo : "");
+        error_reply(s, "452 4.3.1 Insufficient system storage");
+        mem_free(envid);
+        return;
     }
     s->envid = envid;
     s->ret = ret;
@@ -825,6 +959,7 @@ static void cmd_data(struct smtpd_session *s, char *arg)
     s->hops = 0;
     s->prev_crlf = 1;
     s->at_bol = 1;
+    s->data_bare_lf = 0;
     enter_state(s, SS_DATA);
     reply(s, "354 End data with <CR><LF>.<CR><LF>");
 }
@@ -1137,8 +1272,14 @@ static void data_end(struct smtpd_session *s)
         error_reply(s, "451 4.3.0 Error: queue file write error");
         return;
     }
+    if (s->data_bare_lf && s->lf_mode == LF_REJECT) {
+        transaction_reset(s);
+        enter_state(s, SS_CMD);
+        bare_lf_reject(s, "DATA");
+        return;
+    }
     if (s->too_big) {
-        msg_info("%s: reject: size limit exceeded from %s", s->qid, s->namaddr);
+        msg_info("NOQUEUE: reject: size limit exceeded from %s", s->namaddr);
         transaction_reset(s);
         enter_state(s, SS_CMD);
         error_reply(s, "552 5.3.4 Error: message file too big");
@@ -1172,11 +1313,19 @@ static int client_congested(struct smtpd_session *s)
     return evbuffer_get_length(bufferevent_get_output(s->bev)) > CLIENT_HIWAT;
 }
 
+/* The longest command line: line_length_limit, within sane bounds. */
+static size_t cmd_line_max(void)
+{
+    long n = param_int("line_length_limit");
+
+    return n < CMD_LINE_MIN ? CMD_LINE_MIN : n > CMD_LINE_MAX ? CMD_LINE_MAX : (size_t) n;
+}
+
 static void process_input(struct smtpd_session *s)
 {
     struct evbuffer *in = bufferevent_get_input(s->bev);
 
-    while (s->state == SS_CMD || s->state == SS_DATA) {
+    while ((s->state == SS_CMD || s->state == SS_DATA) && !s->delay_pending) {
         size_t avail = evbuffer_get_length(in);
         if (avail == 0)
             break;
@@ -1202,11 +1351,21 @@ static void process_input(struct smtpd_session *s)
             char *p = (char *) evbuffer_pullup(in, (ssize_t) len + 1);
             int crlf = len > 0 && p[len - 1] == '\r';
             size_t tlen = crlf ? len - 1 : len;
-            if (crlf && s->prev_crlf && s->at_bol && tlen == 1 && p[0] == '.') {
+            if (s->at_bol && tlen == 1 && p[0] == '.') {
+                int end = crlf && s->prev_crlf;
+                s->prev_crlf = crlf;
                 evbuffer_drain(in, len + 1);
-                data_end(s);
+                if (end) {
+                    data_end(s);
+                } else {
+                    /* Postfix 3.9 "normalize": a "." line next to a bare
+                     * LF neither ends the message nor is content. */
+                    s->bare_lf = s->data_bare_lf = 1;
+                }
                 continue;
             }
+            if (!crlf && s->at_bol)
+                s->bare_lf = s->data_bare_lf = 1;
             data_line(s, p, tlen, 1);
             s->prev_crlf = crlf;
             evbuffer_drain(in, len + 1);
@@ -1222,28 +1381,51 @@ static void process_input(struct smtpd_session *s)
             client_pause(s);
             break;
         }
+        size_t cmd_max = cmd_line_max();
         if (nl.pos < 0) {
-            if (avail > CMD_LINE_MAX) {
+            if (avail > cmd_max) {
                 evbuffer_drain(in, avail);
                 s->skip_line = 1;
             }
             break;
         }
         size_t len = (size_t) nl.pos;
-        char *p = (char *) evbuffer_pullup(in, (ssize_t) len + 1);
-        if (s->skip_line || len > CMD_LINE_MAX) {
+        if (s->skip_line || len > cmd_max) {
             s->skip_line = 0;
             evbuffer_drain(in, len + 1);
-            if (error_reply(s, "500 5.5.0 Error: line too long") < 0)
+            s->total[C_UNKNOWN]++;
+            vbuf_reset(&s->scratch);
+            vbuf_printf(&s->scratch, "500 5.5.2 %s Error: command too long",
+                        param_str("myhostname"));
+            char *r = mem_strdup(vbuf_str(&s->scratch));
+            int closed = error_reply(s, r) < 0;
+            mem_free(r);
+            if (closed)
                 break;
             continue;
         }
-        if (len && p[len - 1] == '\r')
+        char *p = (char *) evbuffer_pullup(in, (ssize_t) len + 1);
+        int bare = !(len && p[len - 1] == '\r');
+        if (!bare)
             len--;
         int has_nul = memchr(p, 0, len) != NULL;
         char *line = mem_strndup(p, len);
         evbuffer_drain(in, (size_t) nl.pos + 1);
-        if (has_nul) {
+        if (bare)
+            s->bare_lf = 1;
+        if (bare && s->lf_mode == LF_REJECT) {
+            char verb[16];
+            size_t vl = strcspn(line, " ");
+            snprintf(verb, sizeof(verb), "%.*s", (int) (vl < 15 ? vl : 15), line);
+            int c = C_UNKNOWN;
+            for (int i = 0; i < C_COUNT - 1; i++)
+                if (strcasecmp(verb, cmd_names[i]) == 0)
+                    c = i;
+            s->total[c]++;
+            for (char *v = verb; *v; v++)
+                *v = (char) toupper((unsigned char) *v);
+            bare_lf_reject(s, c == C_UNKNOWN ? "UNKNOWN" : verb);
+        } else if (has_nul) {
             s->total[C_UNKNOWN]++;
             error_reply(s, "500 5.5.2 Error: bad syntax");
         } else {
@@ -1253,7 +1435,7 @@ static void process_input(struct smtpd_session *s)
     }
     if (s->state == SS_CLOSING) {
         bufferevent_disable(s->bev, EV_READ);
-        if (evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
+        if (evbuffer_get_length(bufferevent_get_output(s->bev)) == 0 && !s->delay_pending)
             session_free(s);
     }
 }
@@ -1270,7 +1452,8 @@ static void client_write(struct bufferevent *bev, void *ctx)
         session_free(s);
     else if (s->state == SS_STARTTLS)
         starttls_switch(s);
-    else if (s->state == SS_CMD && !(bufferevent_get_enabled(bev) & EV_READ))
+    else if (s->state == SS_CMD && !(bufferevent_get_enabled(bev) & EV_READ)
+             && !s->delay_pending)
         client_resume(s);			/* our replies drained */
 }
 
@@ -1331,11 +1514,17 @@ static void session_free(struct smtpd_session *s)
         vbuf_printf(&line, " commands=%d", all);
     else
         vbuf_printf(&line, " commands=%d/%d", okall, all);
+    if (s->bare_lf && s->lf_mode == LF_NOTE)
+        vbuf_puts(&line, " notes=bare_lf");
     msg_info("disconnect from %s%s", s->namaddr, vbuf_str(&line));
     vbuf_free(&line);
     transaction_reset(s);
     etrn_close(s);
     mem_free(s->etrn_site);
+    if (s->delay) {
+        event_free(s->delay);
+        evbuffer_free(s->delayed);
+    }
     if (s->bev)
         bufferevent_free(s->bev);
     if (!s->tls)
@@ -1364,6 +1553,32 @@ static void sockaddr_text(const struct sockaddr_storage *ss, char *addr, size_t 
         memmove(addr, addr + 7, strlen(addr + 7) + 1);
 }
 
+/*
+ * The per-process session cap. Each session may hold two descriptors (the
+ * client and, during a transaction, cleanup), so the cap follows from the
+ * descriptor limit, which smtpd_session_init() raises to the hard limit.
+ */
+static long session_cap = 100;
+
+void smtpd_session_init(void)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        rlim_t want = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > 65536 ? 65536 : rl.rlim_max;
+        if (rl.rlim_cur < want) {
+            rl.rlim_cur = want;
+            if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+                msg_warn("setrlimit RLIMIT_NOFILE %lu: %m", (unsigned long) want);
+            (void) getrlimit(RLIMIT_NOFILE, &rl);
+        }
+        long n = rl.rlim_cur == RLIM_INFINITY ? 65536 : (long) rl.rlim_cur;
+        session_cap = n > 160 ? (n - 64) / 2 : 48;
+    }
+    if (msg_verbose)
+        msg_info("at most %ld concurrent SMTP sessions", session_cap);
+}
+
 void smtpd_session_create(int fd)
 {
     struct smtpd_session *s = mem_calloc(1, sizeof(*s));
@@ -1389,7 +1604,7 @@ void smtpd_session_create(int fd)
     }
     long per_client = param_int("smtpd_client_connection_count_limit");
     const char *refusal = NULL;
-    if (total >= param_int("default_process_limit")) {
+    if (total >= session_cap) {
         msg_warn("too many concurrent SMTP sessions (%ld); refusing %s", total, s->namaddr);
         refusal = "421 4.3.2 Service currently unavailable\r\n";
     } else if (per_client > 0 && same >= per_client && !smtpd_check_mynetworks(&s->ss)) {
@@ -1405,6 +1620,7 @@ void smtpd_session_create(int fd)
         return;
     }
     s->state = SS_CMD;
+    s->lf_mode = bare_lf_mode(s);
     s->fd = fd;
     s->bev = bufferevent_socket_new(server_base(), fd, 0);
     bufferevent_setcb(s->bev, client_read, client_write, client_event, s);

@@ -10,7 +10,7 @@ start_sink "$sp" "$WORK/sink"
 C=$WORK/inst
 "$B/sluice" init "$C" "$port" >/dev/null || fail "init"
 "$B/postconf" -c "$C" -e "relayhost = [127.0.0.1]:$sp" "message_size_limit = 20000" \
-  "myhostname = relay.example.com" >/dev/null
+  "myhostname = relay.example.com" "smtpd_error_sleep_time = 0s" >/dev/null
 "$B/sluice" -c "$C" start || fail "start"
 INSTANCES="$C"
 wait_for 10 python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" || fail "smtpd not listening"
@@ -75,7 +75,7 @@ cat > bad.chat <<'CHAT'
 >raw b"EHLO a\x00b\r\n"
 < 500
 >raw b"NOOP " + b"x" * 5000 + b"\r\n"
-< 500 5.5.0
+< 500 5.5.2 relay.example.com Error: command too long
 > MAIL FROM:<s@client.example> SIZE=999999999
 < 552
 > MAIL FROM:<s@client.example>
