@@ -172,3 +172,103 @@ PY
 sleep 2
 grep -q 'injected@remote.example' "$WORK"/sink/*.env && fail "content after a cleanup failure ran as commands"
 ok "cleanup failure in DATA gives 451 and no injection"
+
+# EHLO keywords as Postfix lists them; smtpd_discard_ehlo_keywords; VRFY.
+cat > ehlo.chat <<'CHAT'
+< 220
+> EHLO t.example
+< 250 DSN
+> VRFY <someone@remote.example>
+< 252 2.0.0 <someone@remote.example>
+> VRFY
+< 501 5.5.4 Syntax: VRFY address
+> QUIT
+< 221
+CHAT
+python3 "$SLUICE_ROOT/tests/e2e/smtpchat.py" "$port" ehlo.chat > ehlo.out || { cat ehlo.out; fail "EHLO/VRFY dialogue"; }
+got=$(sed -n '/^250-relay.example.com/,/^250 DSN/p' ehlo.out | tr '\n' ' ')
+assert_eq "250-relay.example.com 250-PIPELINING 250-SIZE 20000 250-VRFY 250-ETRN 250-ENHANCEDSTATUSCODES 250-8BITMIME 250 DSN " "$got" "EHLO keywords"
+"$B/postconf" -c "$C" -e "disable_vrfy_command = yes" "smtpd_discard_ehlo_keywords = etrn, dsn" >/dev/null
+"$B/sluice" -c "$C" reload >/dev/null 2>&1; sleep 1
+cat > ehlo2.chat <<'CHAT'
+< 220
+> EHLO t.example
+< 250 8BITMIME
+> VRFY <someone@remote.example>
+< 502 5.5.1 VRFY command is disabled
+> QUIT
+< 221
+CHAT
+python3 "$SLUICE_ROOT/tests/e2e/smtpchat.py" "$port" ehlo2.chat > ehlo2.out || { cat ehlo2.out; fail "discarded keywords"; }
+grep -Eq 'VRFY$|ETRN|DSN' ehlo2.out && { cat ehlo2.out; fail "a discarded keyword was listed"; }
+ok "EHLO keywords, discard list and VRFY"
+
+# DSN parameters reach the queue file (postcat) and bad ones get 501/555.
+"$B/postsuper" -c "$C" -h ALL >/dev/null 2>&1
+"$B/postconf" -c "$C" -e "relayhost = [127.0.0.1]:1" "default_transport = retry" >/dev/null 2>&1
+"$B/postconf" -c "$C" -X default_transport >/dev/null 2>&1
+"$B/sluice" -c "$C" reload >/dev/null 2>&1; sleep 1
+cat > dsn.chat <<'CHAT'
+< 220
+> EHLO t.example
+< 250
+> MAIL FROM:<s@client.example> RET=HDRS ENVID=QQ+2Bid
+< 250 2.1.0 Ok
+> RCPT TO:<d1@remote.example> NOTIFY=SUCCESS,DELAY ORCPT=rfc822;orig+2Bx@remote.example
+< 250 2.1.5 Ok
+> RCPT TO:<d2@remote.example> NOTIFY=NEVER,DELAY
+< 501 5.5.4 Error: Bad NOTIFY parameter syntax
+> RCPT TO:<d2@remote.example> ORCPT=rfc822
+< 501 5.5.4 Error: Bad ORCPT parameter syntax
+> RCPT TO:<d2@remote.example> FOO=bar
+< 555 5.5.4 Unsupported option: FOO=bar
+> DATA
+< 354
+> Subject: dsn
+>
+> body
+> .
+< 250
+> MAIL FROM:<s@client.example> RET=ALL
+< 501 5.5.4 Bad RET parameter syntax
+> QUIT
+< 221
+CHAT
+python3 "$SLUICE_ROOT/tests/e2e/smtpchat.py" "$port" dsn.chat > dsn.out || { cat dsn.out; fail "DSN dialogue"; }
+qid=$(sed -n 's/^250 2.0.0 Ok: queued as \([0-9A-F]*\)$/\1/p' dsn.out)
+[ -n "$qid" ] || fail "DSN message not queued"
+wait_for 10 "$B/postcat" -c "$C" -q "$qid" || fail "postcat -q $qid"
+"$B/postcat" -c "$C" -q "$qid" > dsn.cat
+# As Postfix stores them: named attributes, ENVID and ORCPT xtext-decoded.
+grep -q '^named_attribute: envelope_id=QQ+id$' dsn.cat || { cat dsn.cat; fail "ENVID not in the queue file"; }
+grep -q '^named_attribute: ret_flags=2$' dsn.cat || fail "RET not in the queue file"
+grep -q '^named_attribute: dsn_orig_rcpt=rfc822;orig+x@remote.example$' dsn.cat || fail "ORCPT not in the queue file"
+grep -q '^named_attribute: notify_flags=10$' dsn.cat || fail "NOTIFY not in the queue file"
+"$B/postsuper" -c "$C" -d ALL >/dev/null 2>&1
+"$B/postconf" -c "$C" -e "relayhost = [127.0.0.1]:$sp" >/dev/null
+"$B/sluice" -c "$C" reload >/dev/null 2>&1; sleep 1
+ok "DSN parameters"
+
+# Bare LF and bare CR (Postfix 3.9 normalize + cleanup_replace_stray_cr_lf):
+# a "." line next to a bare LF is dropped, a CR inside a line becomes a space.
+cat > lf.chat <<'CHAT'
+< 220
+> EHLO t.example
+< 250
+> MAIL FROM:<s@client.example>
+< 250
+> RCPT TO:<barelf@remote.example>
+< 250
+> DATA
+< 354
+>raw b"Subject: bare\r\n\r\none\n.\ntwo\r\n.\nthree\n.\r\nfour a\rb\r\n.\r\n"
+< 250
+> QUIT
+< 221
+CHAT
+python3 "$SLUICE_ROOT/tests/e2e/smtpchat.py" "$port" lf.chat >/dev/null || fail "bare LF dialogue"
+wait_for 20 sh -c "grep -l 'barelf@remote.example' $WORK/sink/*.env" || fail "bare LF message not delivered"
+m=$(grep -l 'barelf@remote.example' "$WORK"/sink/*.env); m=${m%.env}.eml
+body=$(tr -d '\r' < "$m" | sed '1,/^$/d' | tr '\n' '|')
+assert_eq "one|two|three|four a b|" "$body" "bare LF / bare CR content"
+ok "bare LF dot lines dropped, stray CR replaced"
