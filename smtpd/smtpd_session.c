@@ -709,6 +709,10 @@ static void cmd_mail(struct smtpd_session *s, char *arg)
 {
     char *addr = NULL, *params;
 
+    if (param_bool("smtpd_helo_required") && s->helo == NULL) {
+        error_reply(s, "503 5.5.1 Error: send HELO/EHLO first");
+        return;
+    }
     if (s->sender) {
         error_reply(s, "503 5.5.1 Error: nested MAIL command");
         return;
@@ -1133,6 +1137,10 @@ static void cmd_vrfy(struct smtpd_session *s, char *arg)
 {
     if (param_bool("disable_vrfy_command")) {
         error_reply(s, "502 5.5.1 VRFY command is disabled");
+        return;
+    }
+    if (param_bool("smtpd_helo_required") && s->helo == NULL) {
+        error_reply(s, "503 5.5.1 Error: send HELO/EHLO first");
         return;
     }
     if (*arg == 0) {

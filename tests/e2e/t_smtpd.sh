@@ -188,10 +188,13 @@ CHAT
 python3 "$SLUICE_ROOT/tests/e2e/smtpchat.py" "$port" ehlo.chat > ehlo.out || { cat ehlo.out; fail "EHLO/VRFY dialogue"; }
 got=$(sed -n '/^250-relay.example.com/,/^250 DSN/p' ehlo.out | tr '\n' ' ')
 assert_eq "250-relay.example.com 250-PIPELINING 250-SIZE 20000 250-VRFY 250-ETRN 250-ENHANCEDSTATUSCODES 250-8BITMIME 250 DSN " "$got" "EHLO keywords"
-"$B/postconf" -c "$C" -e "disable_vrfy_command = yes" "smtpd_discard_ehlo_keywords = etrn, dsn" >/dev/null
+"$B/postconf" -c "$C" -e "disable_vrfy_command = yes" "smtpd_discard_ehlo_keywords = etrn, dsn" \
+  "smtpd_helo_required = yes" >/dev/null
 "$B/sluice" -c "$C" reload >/dev/null 2>&1; sleep 1
 cat > ehlo2.chat <<'CHAT'
 < 220
+> MAIL FROM:<s@client.example>
+< 503 5.5.1 Error: send HELO/EHLO first
 > EHLO t.example
 < 250 8BITMIME
 > VRFY <someone@remote.example>
@@ -201,7 +204,8 @@ cat > ehlo2.chat <<'CHAT'
 CHAT
 python3 "$SLUICE_ROOT/tests/e2e/smtpchat.py" "$port" ehlo2.chat > ehlo2.out || { cat ehlo2.out; fail "discarded keywords"; }
 grep -Eq 'VRFY$|ETRN|DSN' ehlo2.out && { cat ehlo2.out; fail "a discarded keyword was listed"; }
-ok "EHLO keywords, discard list and VRFY"
+"$B/postconf" -c "$C" -X smtpd_helo_required >/dev/null
+ok "EHLO keywords, discard list, VRFY, smtpd_helo_required"
 
 # DSN parameters reach the queue file (postcat) and bad ones get 501/555.
 "$B/postsuper" -c "$C" -h ALL >/dev/null 2>&1
