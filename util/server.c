@@ -329,6 +329,9 @@ int server_main(int argc, char **argv, const struct server_spec *spec)
     }
 
     signal(SIGPIPE, SIG_IGN);
+    /* Past a file size limit a write fails with EFBIG: a clean error for
+     * one message, not the death of the daemon. */
+    signal(SIGXFSZ, SIG_IGN);
 
     if ((server_evbase = event_base_new()) == NULL)
         msg_fatal("cannot create the event base");
