@@ -19,6 +19,20 @@ int smtpd_check_rcpt(const struct sockaddr_storage *client, const char *rcpt,
                      struct vbuf *why);
 int smtpd_addr_routed(const char *addr);
 int smtpd_domain_match(const char *domain, char **list, int subdomains);
+/* smtpd_resolve() resolves rcpt (as the client sent it, quoted, or in
+ * internal form) the way trivial-rewrite does for delivery, stores the
+ * resolved address (internal form, user@domain) in result and returns its
+ * class (LOCAL: mydestination or our [address]; VIRTUAL; RELAY:
+ * relay_domains; DEFAULT: elsewhere) plus ROUTED when the resolved local
+ * part still holds @, ! or %. smtpd_auth_destination() is
+ * permit_auth_destination: 1 when rcpt may be accepted from any client. */
+#define SMTPD_RESOLVE_LOCAL	(1<<0)
+#define SMTPD_RESOLVE_VIRTUAL	(1<<1)
+#define SMTPD_RESOLVE_RELAY	(1<<2)
+#define SMTPD_RESOLVE_DEFAULT	(1<<3)
+#define SMTPD_RESOLVE_ROUTED	(1<<8)
+int smtpd_resolve(const char *rcpt, struct vbuf *result);
+int smtpd_auth_destination(const char *rcpt);
 
 /* smtpd_session.c */
 void smtpd_session_init(void);

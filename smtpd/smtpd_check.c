@@ -3,9 +3,21 @@
  * the restriction lists smtpd_relay_restrictions then
  * smtpd_recipient_restrictions, each evaluated until its first decisive
  * entry (Postfix semantics; ../shared/spec/smtpd-flush.md section 1).
+ *
+ * Whether a recipient is an authorised destination is decided on the
+ * address as Postfix's trivial-rewrite resolves it: canonical rewriting
+ * (bang path, percent hack, @$myorigin), then local domains (mydestination,
+ * our own [address] literals) stripped repeatedly with the routing
+ * operators of the local part promoted, quoted local parts cracked open
+ * (resolve_dequoted_address); an address whose resolved local part still
+ * holds @, ! or % is "routed" and never authorised unless
+ * allow_untrusted_routing = yes.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <ifaddrs.h>
+#include <netdb.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <stdlib.h>
@@ -30,6 +42,8 @@ static char *safe_default[] = {
     "permit_mynetworks", "permit_sasl_authenticated", "defer_unauth_destination", NULL
 };
 static int use_safe_default;
+
+static void own_init(void);
 
 static int net_parse(const char *text, struct smtpd_net *n)
 {
@@ -90,6 +104,7 @@ void smtpd_check_init(void)
             msg_warn("mynetworks: ignoring bad network: %s", list[i]);
     }
     nnets = j;
+    own_init();
 
     /* The Postfix start-up sanity check: some list must refuse relaying. */
     static const char *const stoppers[] = {
@@ -160,21 +175,42 @@ int smtpd_check_mynetworks(const struct sockaddr_storage *ss)
     return 0;
 }
 
-int smtpd_domain_match(const char *domain, char **list, int subdomains)
+/*
+ * Domain lists. Patterns are compared case-insensitively; "!pattern"
+ * negates (the first matching pattern decides); "type:table" and
+ * "/file" entries are not supported and never match. With subdomains
+ * (parent_domain_matches_subdomains lists the parameter) "example.com"
+ * also matches "x.example.com"; ".example.com" matches subdomains only,
+ * whatever that setting.
+ */
+static int pattern_match(const char *domain, const char *pat, int subdomains)
 {
     size_t dlen = strlen(domain);
 
-    for (size_t i = 0; list[i]; i++) {
-        const char *pat = list[i];
-        if (strcasecmp(pat, domain) == 0)
+    if (strcasecmp(pat, domain) == 0)
+        return *pat != '.';
+    if (subdomains || *pat == '.') {
+        const char *base = *pat == '.' ? pat + 1 : pat;
+        size_t blen = strlen(base);
+
+        if (blen > 0 && dlen > blen && domain[dlen - blen - 1] == '.'
+            && strcasecmp(domain + dlen - blen, base) == 0)
             return 1;
-        if (subdomains || *pat == '.') {
-            const char *base = *pat == '.' ? pat + 1 : pat;
-            size_t blen = strlen(base);
-            if (dlen > blen && domain[dlen - blen - 1] == '.'
-                && strcasecmp(domain + dlen - blen, base) == 0)
-                return 1;
-        }
+    }
+    return 0;
+}
+
+int smtpd_domain_match(const char *domain, char **list, int subdomains)
+{
+    for (size_t i = 0; list && list[i]; i++) {
+        const char *pat = list[i];
+        int     neg = (*pat == '!');
+
+        pat += neg;
+        if (*pat == '/' || (*pat != '[' && strchr(pat, ':') != NULL))
+            continue;				/* tables: not supported */
+        if (pattern_match(domain, pat, subdomains))
+            return !neg;
     }
     return 0;
 }
@@ -184,28 +220,415 @@ int smtpd_addr_routed(const char *addr)
 {
     const char *at = strrchr(addr, '@');
     size_t len = at ? (size_t) (at - addr) : strlen(addr);
-    for (size_t i = 0; i < len; i++)
-        if (addr[i] == '@' || addr[i] == '!' || addr[i] == '%')
+
+    return strcspn(addr, "@!%") < len;
+}
+
+/*
+ * This host's addresses for "[ip]" domain literals: inet_interfaces
+ * ("all": every interface address, from getifaddrs) plus proxy_interfaces.
+ * Built by smtpd_check_init(), so a reload refreshes them.
+ */
+struct own_addr {
+    int     family;
+    unsigned char addr[16];
+};
+
+static struct own_addr *own;
+static size_t nown, own_cap;
+
+static void own_add(int family, const void *a)
+{
+    size_t len = family == AF_INET ? 4 : 16;
+
+    for (size_t i = 0; i < nown; i++)
+        if (own[i].family == family && memcmp(own[i].addr, a, len) == 0)
+            return;
+    if (nown == own_cap) {
+        own_cap = own_cap ? 2 * own_cap : 8;
+        own = mem_realloc(own, own_cap * sizeof(*own));
+    }
+    memset(own + nown, 0, sizeof(*own));
+    own[nown].family = family;
+    memcpy(own[nown].addr, a, len);
+    nown++;
+}
+
+static void own_add_sockaddr(const struct sockaddr *sa)
+{
+    if (sa == NULL)
+        return;
+    if (sa->sa_family == AF_INET)
+        own_add(AF_INET, &((const struct sockaddr_in *) sa)->sin_addr);
+    else if (sa->sa_family == AF_INET6)
+        own_add(AF_INET6, &((const struct sockaddr_in6 *) sa)->sin6_addr);
+}
+
+/* One inet_interfaces/proxy_interfaces entry: address, [address] or name. */
+static void own_add_entry(const char *param, const char *entry)
+{
+    char    host[256];
+    size_t  len = strlen(entry);
+    unsigned char a[16];
+
+    if (strcasecmp(entry, "loopback-only") == 0) {
+        own_add_entry(param, "127.0.0.1");
+        own_add_entry(param, "::1");
+        return;
+    }
+    if (*entry == '[' && len >= 2 && entry[len - 1] == ']') {
+        entry++;
+        len -= 2;
+    }
+    if (len == 0 || len >= sizeof(host))
+        return;
+    memcpy(host, entry, len);
+    host[len] = 0;
+    if (inet_pton(AF_INET, host, a) == 1) {
+        own_add(AF_INET, a);
+    } else if (inet_pton(AF_INET6, host, a) == 1) {
+        own_add(AF_INET6, a);
+    } else {
+        struct addrinfo hints, *res, *r;
+
+        memset(&hints, 0, sizeof(hints));
+        hints.ai_socktype = SOCK_STREAM;
+        if (getaddrinfo(host, NULL, &hints, &res) != 0) {
+            msg_warn("%s: unable to look up host %s", param, host);
+            return;
+        }
+        for (r = res; r; r = r->ai_next)
+            own_add_sockaddr(r->ai_addr);
+        freeaddrinfo(res);
+    }
+}
+
+static void own_init(void)
+{
+    char  **list;
+    int     all = 0;
+
+    nown = 0;
+    list = param_list("inet_interfaces");
+    for (size_t i = 0; list[i]; i++)
+        if (strcasecmp(list[i], "all") == 0)
+            all = 1;
+    if (all) {
+        struct ifaddrs *ifa, *p;
+
+        if (getifaddrs(&ifa) < 0) {
+            msg_warn("getifaddrs: %m");
+            own_add_entry("inet_interfaces", "loopback-only");
+        } else {
+            for (p = ifa; p; p = p->ifa_next)
+                own_add_sockaddr(p->ifa_addr);
+            freeifaddrs(ifa);
+        }
+    } else {
+        for (size_t i = 0; list[i]; i++)
+            own_add_entry("inet_interfaces", list[i]);
+    }
+    list = param_list("proxy_interfaces");
+    for (size_t i = 0; list[i]; i++)
+        own_add_entry("proxy_interfaces", list[i]);
+}
+
+/* "[a.b.c.d]" or "[IPv6:...]" (text inside the brackets) is ours. */
+static int own_literal(const char *lit)
+{
+    unsigned char a[16];
+    int     family;
+
+    if (strncasecmp(lit, "IPv6:", 5) == 0) {
+        if (inet_pton(AF_INET6, lit + 5, a) != 1)
+            return 0;
+        family = AF_INET6;
+    } else if (inet_pton(AF_INET, lit, a) == 1) {
+        family = AF_INET;
+    } else {
+        return 0;
+    }
+    for (size_t i = 0; i < nown; i++)
+        if (own[i].family == family
+            && memcmp(own[i].addr, a, family == AF_INET ? 4 : 16) == 0)
             return 1;
     return 0;
 }
 
-static int rcpt_authorised(const char *rcpt)
+/*
+ * A final destination of this host (Postfix resolve_local): one trailing
+ * dot is ignored; mydestination entries match exactly (no subdomains);
+ * an address literal matches when it is one of this host's addresses.
+ */
+static int domain_local(const char *domain)
 {
-    const char *at = strrchr(rcpt, '@');
-    if (at == NULL || at[1] == 0)
-        return 0;				/* no domain: local, not ours to relay */
-    if (smtpd_addr_routed(rcpt))
+    char   *d = mem_strdup(domain);
+    size_t  len = strlen(d);
+    int     ok = 0;
+
+    if (len > 0 && d[len - 1] == '.')
+        d[--len] = 0;
+    if (len == 0 || d[len - 1] == '.') {
+        mem_free(d);
         return 0;
-    char *domain = mem_strdup(at + 1);
-    size_t n = strlen(domain);
-    if (n && domain[n - 1] == '.')
-        domain[n - 1] = 0;
-    int ok = smtpd_domain_match(domain, param_list("mydestination"), 0)
-        || smtpd_domain_match(domain, param_list("relay_domains"), 1);
-    mem_free(domain);
+    }
+    if (smtpd_domain_match(d, param_list("mydestination"), 0)) {
+        ok = 1;
+    } else if (d[0] == '[' && d[len - 1] == ']') {
+        d[len - 1] = 0;
+        ok = own_literal(d + 1);
+    }
+    mem_free(d);
     return ok;
 }
+
+/*
+ * The resolver. An address is held as (local part, domain) in internal
+ * (unquoted) form; the domain is absent while has_domain is 0. Postfix
+ * tokenises the address after quoting the local part as RFC 822 requires:
+ * a local part that needs quoting is one opaque quoted string whose @, !
+ * and % are no routing operators until resolve_dequoted_address cracks
+ * it open. local_quoted() tells which case applies.
+ */
+struct raddr {
+    struct vbuf local;
+    struct vbuf domain;
+    int     has_domain;
+};
+
+static int local_quoted(const char *s)
+{
+    if (*s == 0 || *s == '.')
+        return 1;
+    for (const char *p = s; *p; p++) {
+        unsigned char c = (unsigned char) *p;
+
+        if (c <= ' ' || c == 0x7f || strchr("()<>@,;:\\\"[]", c) != NULL)
+            return 1;
+        if (c == '.' && (p[1] == '.' || p[1] == 0))
+            return 1;
+    }
+    return 0;
+}
+
+/* Split local at byte offset at: local = after, domain = before (bang). */
+static void raddr_swap_bang(struct raddr *a, size_t at)
+{
+    char   *s = vbuf_export(&a->local);
+
+    vbuf_set(&a->domain, "");
+    vbuf_append(&a->domain, s, at);
+    vbuf_set(&a->local, s + at + 1);
+    a->has_domain = 1;
+    mem_free(s);
+}
+
+/* Split local at byte offset at: local = before, domain = after (% or @). */
+static void raddr_split(struct raddr *a, size_t at)
+{
+    vbuf_set(&a->domain, a->local.data + at + 1);
+    vbuf_truncate(&a->local, at);
+    a->has_domain = 1;
+}
+
+/*
+ * Canonical form in the "local" rewriting context (trivial-rewrite's
+ * rewrite_tree): without a domain, "site!user" becomes "user@site" (first
+ * '!', swap_bangpath), else "user%site" becomes "user@site" (last '%',
+ * allow_percent_hack), else "@$myorigin" is appended (append_at_myorigin);
+ * a domain without a dot gets ".$mydomain" (append_dot_mydomain); one
+ * trailing dot of the domain goes, but not from "..".
+ */
+static void raddr_canon(struct raddr *a)
+{
+    if (!a->has_domain) {
+        const char *l = vbuf_str(&a->local);
+        const char *op;
+        int     quoted = local_quoted(l);
+
+        if (*l == 0)
+            return;				/* the null address */
+        if (!quoted && param_bool("swap_bangpath") && (op = strchr(l, '!')) != NULL) {
+            raddr_swap_bang(a, (size_t) (op - l));
+        } else if (!quoted && param_bool("allow_percent_hack")
+                   && (op = strrchr(l, '%')) != NULL) {
+            raddr_split(a, (size_t) (op - l));
+        } else if (param_bool("append_at_myorigin") && *param_str("myorigin")) {
+            vbuf_set(&a->domain, param_str("myorigin"));
+            a->has_domain = 1;
+        }
+    }
+    if (!a->has_domain)
+        return;
+    if (param_bool("append_dot_mydomain") && a->domain.len > 0
+        && *param_str("mydomain") && a->domain.data[0] != '['
+        && strchr(vbuf_str(&a->domain), '.') == NULL)
+        vbuf_printf(&a->domain, ".%s", param_str("mydomain"));
+    if (a->domain.len >= 2 && a->domain.data[a->domain.len - 1] == '.'
+        && a->domain.data[a->domain.len - 2] != '.')
+        vbuf_truncate(&a->domain, a->domain.len - 1);
+}
+
+/*
+ * The address as the client sent it (or already internal): a source route
+ * "@a,@b:" is dropped, quotes are removed and backslash escapes undone.
+ */
+static void raddr_internalize(struct raddr *a, const char *text)
+{
+    struct vbuf in = VBUF_INIT;
+    int     quoted = 0;
+    const char *p;
+
+    if (*text == '@') {
+        for (p = text; *p && *p != ':'; p++)
+            if (*p == '"')
+                break;
+        if (*p == ':' && p[1])
+            text = p + 1;
+    }
+    for (p = text; *p; p++) {
+        if (*p == '\\' && p[1]) {
+            vbuf_putc(&in, *++p);
+        } else if (*p == '"') {
+            quoted = !quoted;
+        } else {
+            vbuf_putc(&in, *p);
+        }
+    }
+    const char *s = vbuf_str(&in);
+    const char *at = strrchr(s, '@');
+
+    vbuf_reset(&a->local);
+    vbuf_reset(&a->domain);
+    a->has_domain = 0;
+    if (at) {
+        vbuf_append(&a->local, s, (size_t) (at - s));
+        vbuf_set(&a->domain, at + 1);
+        a->has_domain = 1;
+    } else {
+        vbuf_set(&a->local, s);
+    }
+    vbuf_free(&in);
+}
+
+int smtpd_resolve(const char *rcpt, struct vbuf *result)
+{
+    struct raddr a = {VBUF_INIT, VBUF_INIT, 0};
+    char   *saved = NULL;
+    int     remote = 0;
+    int     flags;
+    size_t  loop_max = strlen(rcpt) + 100;
+
+    raddr_internalize(&a, rcpt);
+    raddr_canon(&a);
+
+    /*
+     * Strip local domains; after each, promote routing operators in the
+     * local part and try again. Stop at a remote domain or a plain local
+     * part.
+     */
+    for (size_t loop = 0;; loop++) {
+        const char *l, *op;
+
+        if (loop > loop_max) {
+            msg_warn("resolve_addr: <%s>: giving up after %zu iterations", rcpt, loop);
+            remote = a.has_domain;
+            break;
+        }
+        if (a.has_domain && a.domain.len > 0 && a.domain.data[a.domain.len - 1] == '.'
+            && (a.domain.len < 2 || a.domain.data[a.domain.len - 2] != '.'))
+            vbuf_truncate(&a.domain, a.domain.len - 1);
+        if (a.has_domain && a.domain.len == 0)
+            a.has_domain = 0;			/* trailing @ */
+        if (a.has_domain) {
+            if (!domain_local(vbuf_str(&a.domain))) {
+                remote = 1;
+                break;
+            }
+            mem_free(saved);
+            saved = vbuf_export(&a.domain);
+            a.has_domain = 0;
+        }
+        l = vbuf_str(&a.local);
+        if (!local_quoted(l)
+            && ((param_bool("swap_bangpath") && strchr(l, '!'))
+                || (param_bool("allow_percent_hack") && strchr(l, '%')))) {
+            raddr_canon(&a);
+            continue;
+        }
+        if (local_quoted(l) && param_bool("resolve_dequoted_address")
+            && ((op = strrchr(l, '@')) != NULL
+                || (param_bool("allow_percent_hack") && (op = strrchr(l, '%')) != NULL)
+                || (param_bool("swap_bangpath") && (op = strchr(l, '!')) != NULL))) {
+            if (*op == '!')
+                raddr_swap_bang(&a, (size_t) (op - l));
+            else
+                raddr_split(&a, (size_t) (op - l));
+            raddr_canon(&a);
+            continue;
+        }
+        if (*l == 0)
+            vbuf_set(&a.local, param_str("empty_address_recipient"));
+        break;
+    }
+
+    vbuf_reset(result);
+    vbuf_printf(result, "%s@%s", vbuf_str(&a.local),
+                remote ? vbuf_str(&a.domain) : saved ? saved : param_str("myhostname"));
+    const char *dom = strrchr(vbuf_str(result), '@') + 1;
+
+    if (!remote)
+        flags = SMTPD_RESOLVE_LOCAL;
+    else if (smtpd_domain_match(dom, param_list("virtual_alias_domains"), 0)
+             || smtpd_domain_match(dom, param_list("virtual_mailbox_domains"), 0))
+        flags = SMTPD_RESOLVE_VIRTUAL;
+    else if (smtpd_domain_match(dom, param_list("relay_domains"),
+                strstr(param_str("parent_domain_matches_subdomains"), "relay_domains") != NULL))
+        flags = SMTPD_RESOLVE_RELAY;
+    else
+        flags = SMTPD_RESOLVE_DEFAULT;
+
+    /* Routing operators left in the local part, whatever our own settings. */
+    if (smtpd_addr_routed(vbuf_str(result)))
+        flags |= SMTPD_RESOLVE_ROUTED;
+
+    mem_free(saved);
+    vbuf_free(&a.local);
+    vbuf_free(&a.domain);
+    return flags;
+}
+
+int smtpd_auth_destination(const char *rcpt)
+{
+    struct vbuf res = VBUF_INIT;
+    int     flags = smtpd_resolve(rcpt, &res);
+
+    vbuf_free(&res);
+    if ((flags & SMTPD_RESOLVE_ROUTED) && !param_bool("allow_untrusted_routing"))
+        return 0;
+    return (flags & (SMTPD_RESOLVE_LOCAL | SMTPD_RESOLVE_VIRTUAL | SMTPD_RESOLVE_RELAY)) != 0;
+}
+
+/*
+ * reject_non_fqdn_recipient: the address as given must have a domain
+ * with a dot, or an address literal (one trailing dot ignored).
+ */
+static int non_fqdn(const char *rcpt)
+{
+    struct raddr a = {VBUF_INIT, VBUF_INIT, 0};
+    int     bad;
+
+    raddr_internalize(&a, rcpt);
+    if (a.has_domain && a.domain.len > 1 && a.domain.data[a.domain.len - 1] == '.')
+        vbuf_truncate(&a.domain, a.domain.len - 1);
+    bad = !a.has_domain || a.domain.len == 0
+        || (a.domain.data[0] != '[' && strchr(vbuf_str(&a.domain), '.') == NULL);
+    vbuf_free(&a.local);
+    vbuf_free(&a.domain);
+    return bad;
+}
+
+static int warned_ignored;
 
 /* Evaluate one restriction list: 0 = permit/dunno (continue), else a code. */
 static int eval_list(const char *pname, const struct sockaddr_storage *client,
@@ -222,17 +645,31 @@ static int eval_list(const char *pname, const struct sockaddr_storage *client,
         } else if (strcasecmp(x, "permit_sasl_authenticated") == 0) {
             continue;				/* no SASL: never authenticated */
         } else if (strcasecmp(x, "permit_auth_destination") == 0) {
-            if (rcpt_authorised(rcpt))
+            if (smtpd_auth_destination(rcpt))
                 return 0;
         } else if (strcasecmp(x, "reject_unauth_destination") == 0
                    || strcasecmp(x, "defer_unauth_destination") == 0
                    || strcasecmp(x, "check_relay_domains") == 0) {
-            if (!rcpt_authorised(rcpt)) {
+            if (!smtpd_auth_destination(rcpt)) {
                 int code = (int) param_int("relay_domains_reject_code");
                 if (strncasecmp(x, "defer", 5) == 0)
                     code -= 100;
                 vbuf_printf(why, "%d.7.1 <%s>: Relay access denied", code / 100, rcpt);
                 return code;
+            }
+        } else if (strcasecmp(x, "reject_non_fqdn_recipient") == 0) {
+            if (non_fqdn(rcpt)) {
+                int code = (int) param_int("non_fqdn_reject_code");
+
+                vbuf_printf(why, "%d.5.2 <%s>: Recipient address rejected: "
+                            "need fully-qualified address", code / 100, rcpt);
+                return code;
+            }
+        } else if (strcasecmp(x, "reject_unauth_pipelining") == 0
+                   || strcasecmp(x, "reject_unknown_recipient_domain") == 0) {
+            if (!warned_ignored) {
+                msg_warn("restriction \"%s\" is not supported: ignored", x);
+                warned_ignored = 1;
             }
         } else if (strcasecmp(x, "permit") == 0) {
             return 0;
