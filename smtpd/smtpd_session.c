@@ -38,6 +38,7 @@
 #include "smtpd_tls.h"
 #include "attr.h"
 #include "deliv.h"
+#include "dlog.h"
 #include "header.h"
 #include "mem.h"
 #include "msg.h"
@@ -115,6 +116,7 @@ struct smtpd_session {
     int     ok[C_COUNT];
     int     total[C_COUNT];
     struct vbuf scratch;
+    struct vbuf logaddr[2];		/* log_addr() results */
     struct smtpd_session *next, *prev;
 };
 
@@ -539,6 +541,34 @@ static int addr_ok(const char *a)
     return strlen(a) <= 1000;
 }
 
+/*
+ * Postfix's internal address form, in place: quotes and backslash escapes
+ * removed ("john doe"@example.com -> john doe@example.com). Queue files,
+ * logs and replies use it; the smtp client quotes again on the wire.
+ */
+static void addr_internalize(char *a)
+{
+    char *out = a;
+
+    for (char *p = a; *p; p++) {
+        if (*p == '\\' && p[1])
+            *out++ = *++p;
+        else if (*p != '"')
+            *out++ = *p;
+    }
+    *out = 0;
+}
+
+/* An address for the log in its external (quoted) form, as Postfix's
+ * info_log_address_format = external; two slots per session. */
+static const char *log_addr(struct smtpd_session *s, int slot, const char *addr)
+{
+    vbuf_reset(&s->logaddr[slot]);
+    if (*addr)
+        dlog_quote_rcpt(&s->logaddr[slot], addr);
+    return vbuf_str(&s->logaddr[slot]);
+}
+
 static void cmd_helo(struct smtpd_session *s, char *arg, int ehlo)
 {
     if (*arg == 0) {
@@ -723,6 +753,7 @@ static void cmd_mail(struct smtpd_session *s, char *arg)
         error_reply(s, "501 5.1.7 Bad sender address syntax");
         return;
     }
+    addr_internalize(addr);
     long limit = param_size("message_size_limit");
     char *envid = NULL;
     int ret = 0;
@@ -778,7 +809,7 @@ static void cmd_mail(struct smtpd_session *s, char *arg)
     }
     if (!queue_has_room(msg_size)) {
         msg_info("NOQUEUE: reject: MAIL from %s: 452 4.3.1 Insufficient system storage; "
-                 "from=<%s> proto=%s helo=<%s>", s->namaddr, addr,
+                 "from=<%s> proto=%s helo=<%s>", s->namaddr, log_addr(s, 0, addr),
                  s->esmtp ? "ESMTP" : "SMTP", s->helo ? s->helo : "");
         error_reply(s, "452 4.3.1 Insufficient system storage");
         mem_free(envid);
@@ -859,7 +890,8 @@ static void cmd_rcpt(struct smtpd_session *s, char *arg)
         error_reply(s, "451 4.3.0 Error: queue file write error");
         return;
     }
-    if ((params = parse_path(arg, "TO:", &addr)) == NULL || !addr_ok(addr) || *addr == 0) {
+    if ((params = parse_path(arg, "TO:", &addr)) == NULL || !addr_ok(addr)
+        || (addr_internalize(addr), *addr == 0)) {
         error_reply(s, "501 5.1.3 Bad recipient address syntax");
         return;
     }
@@ -880,7 +912,8 @@ static void cmd_rcpt(struct smtpd_session *s, char *arg)
     if (code) {
         char *text = mem_strdup(vbuf_str(&s->scratch));
         msg_info("%s: reject: RCPT from %s: %d %s; from=<%s> to=<%s> proto=%s helo=<%s>",
-                 s->qid[0] ? s->qid : "NOQUEUE", s->namaddr, code, text, s->sender, addr,
+                 s->qid[0] ? s->qid : "NOQUEUE", s->namaddr, code, text,
+                 log_addr(s, 0, s->sender), log_addr(s, 1, addr),
                  s->esmtp ? "ESMTP" : "SMTP", s->helo ? s->helo : "");
         vbuf_reset(&s->scratch);
         vbuf_printf(&s->scratch, "%d %s", code, text);
@@ -1164,7 +1197,7 @@ static void cmd_vrfy(struct smtpd_session *s, char *arg)
     if (code) {
         char *text = mem_strdup(vbuf_str(&s->scratch));
         msg_info("NOQUEUE: reject: VRFY from %s: %d %s; to=<%s> proto=%s helo=<%s>",
-                 s->namaddr, code, text, a, s->esmtp ? "ESMTP" : "SMTP",
+                 s->namaddr, code, text, log_addr(s, 1, a), s->esmtp ? "ESMTP" : "SMTP",
                  s->helo ? s->helo : "");
         vbuf_reset(&s->scratch);
         vbuf_printf(&s->scratch, "%d %s", code, text);
@@ -1539,6 +1572,8 @@ static void session_free(struct smtpd_session *s)
         close(s->fd);			/* the TLS bufferevent closed it */
     mem_free(s->helo);
     vbuf_free(&s->scratch);
+    vbuf_free(&s->logaddr[0]);
+    vbuf_free(&s->logaddr[1]);
     if (s->prev)
         s->prev->next = s->next;
     else

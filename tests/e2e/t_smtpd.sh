@@ -276,3 +276,31 @@ m=$(grep -l 'barelf@remote.example' "$WORK"/sink/*.env); m=${m%.env}.eml
 body=$(tr -d '\r' < "$m" | sed '1,/^$/d' | tr '\n' '|')
 assert_eq "one|two|three|four a b|" "$body" "bare LF / bare CR content"
 ok "bare LF dot lines dropped, stray CR replaced"
+
+# A quoted local part is stored in Postfix's internal form and quoted again
+# on the way out.
+cat > quote.chat <<'CHAT'
+< 220
+> EHLO t.example
+< 250
+> MAIL FROM:<"odd sender"@client.example>
+< 250
+> RCPT TO:<"john doe"@remote.example>
+< 250
+> DATA
+< 354
+> Subject: quoted
+>
+> hi
+> .
+< 250
+> QUIT
+< 221
+CHAT
+python3 "$SLUICE_ROOT/tests/e2e/smtpchat.py" "$port" quote.chat >/dev/null || fail "quoted address dialogue"
+wait_for 20 sh -c "grep -l 'john doe' $WORK/sink/*.env" || fail "quoted recipient not delivered"
+m=$(grep -l 'john doe' "$WORK"/sink/*.env)
+grep -q '^RCPT TO:<"john doe"@remote.example>' "$m" || { cat "$m"; fail "recipient not re-quoted on the wire"; }
+grep -q '^MAIL FROM:<"odd sender"@client.example>' "$m" || { cat "$m"; fail "sender not re-quoted on the wire"; }
+grep -q 'to=<"john doe"@remote.example>, relay=' "$C/log/maillog" || fail "delivery log: external form"
+ok "quoted local parts"
