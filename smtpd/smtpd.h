@@ -13,6 +13,9 @@
 struct smtpd_net;
 void smtpd_check_init(void);
 int smtpd_check_mynetworks(const struct sockaddr_storage *ss);
+/* Does the client match the network list in parameter param (CIDR, v4/v6,
+ * [v6]/len; parsed once per process; UNIX-domain clients always match)? */
+int smtpd_check_netlist(const struct sockaddr_storage *ss, const char *param);
 /* Returns 0 to accept the recipient, or an SMTP code (454/554/451) with the
  * reply text (without the code) in why. */
 int smtpd_check_rcpt(const struct sockaddr_storage *client, const char *rcpt,

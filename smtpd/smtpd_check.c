@@ -33,8 +33,6 @@ struct smtpd_net {
     int     bits;
 };
 
-static struct smtpd_net *nets;
-static size_t nnets;
 
 /* Used when neither restriction list is set and compatibility_level < 1
  * leaves both empty: sluice is never an open relay by default. */
@@ -87,23 +85,48 @@ static int net_parse(const char *text, struct smtpd_net *n)
     return 0;
 }
 
-void smtpd_check_init(void)
-{
-    char **list = param_list("mynetworks");
+/* Network lists by parameter name (mynetworks and the like), parsed once. */
+struct netlist {
+    const char *param;
+    struct smtpd_net *nets;
+    size_t  n;
+};
+static struct netlist netlists[4];
 
-    nets = mem_free(nets);
-    nnets = 0;
-    for (size_t i = 0; list[i]; i++)
-        nnets++;
-    nets = mem_calloc(nnets ? nnets : 1, sizeof(*nets));
+static struct netlist *netlist_get(const char *param)
+{
+    struct netlist *l;
+    size_t i;
+
+    for (i = 0; i < sizeof(netlists) / sizeof(netlists[0]) && netlists[i].param; i++)
+        if (strcmp(netlists[i].param, param) == 0)
+            return netlists + i;
+    if (i == sizeof(netlists) / sizeof(netlists[0]))
+        msg_panic("smtpd_check: too many network lists");
+    l = netlists + i;
+    l->param = param;
+    char **list = param_list(param);
+    for (size_t k = 0; list[k]; k++)
+        l->n++;
+    l->nets = mem_calloc(l->n ? l->n : 1, sizeof(*l->nets));
     size_t j = 0;
-    for (size_t i = 0; list[i]; i++) {
-        if (net_parse(list[i], nets + j) == 0)
+    for (size_t k = 0; list[k]; k++) {
+        if (net_parse(list[k], l->nets + j) == 0)
             j++;
         else
-            msg_warn("mynetworks: ignoring bad network: %s", list[i]);
+            msg_warn("%s: ignoring bad network: %s", param, list[k]);
     }
-    nnets = j;
+    l->n = j;
+    return l;
+}
+
+void smtpd_check_init(void)
+{
+    for (size_t i = 0; i < sizeof(netlists) / sizeof(netlists[0]); i++) {
+        mem_free(netlists[i].nets);
+        memset(netlists + i, 0, sizeof(netlists[i]));
+    }
+    (void) netlist_get("mynetworks");
     own_init();
 
     /* The Postfix start-up sanity check: some list must refuse relaying. */
@@ -152,6 +175,12 @@ static int net_match(const struct smtpd_net *n, int family, const unsigned char 
 
 int smtpd_check_mynetworks(const struct sockaddr_storage *ss)
 {
+    return smtpd_check_netlist(ss, "mynetworks");
+}
+
+int smtpd_check_netlist(const struct sockaddr_storage *ss, const char *param)
+{
+    const struct netlist *l = netlist_get(param);
     const unsigned char *a;
     int family = ss->ss_family;
     unsigned char v4[4];
@@ -169,8 +198,8 @@ int smtpd_check_mynetworks(const struct sockaddr_storage *ss)
     } else {
         return 1;				/* local (UNIX) clients */
     }
-    for (size_t i = 0; i < nnets; i++)
-        if (net_match(nets + i, family, a))
+    for (size_t i = 0; i < l->n; i++)
+        if (net_match(l->nets + i, family, a))
             return 1;
     return 0;
 }

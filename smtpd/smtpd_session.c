@@ -228,19 +228,14 @@ static int error_reply(struct smtpd_session *s, const char *text)
 #define LF_NOTE		1
 #define LF_REJECT	2
 
-static int bare_lf_excluded(struct smtpd_session *s)
-{
-    /* XXX until smtpd_check offers a general network list match. */
-    return smtpd_check_mynetworks(&s->ss);
-}
-
 static int bare_lf_mode(struct smtpd_session *s)
 {
     const char *v = param_str("smtpd_forbid_bare_newline");
     int mode = strcasecmp(v, "reject") == 0 ? LF_REJECT
         : strcasecmp(v, "note") == 0 ? LF_NOTE : LF_NORMALIZE;
 
-    if (mode != LF_NORMALIZE && bare_lf_excluded(s))
+    if (mode != LF_NORMALIZE
+        && smtpd_check_netlist(&s->ss, "smtpd_forbid_bare_newline_exclusions"))
         mode = LF_NORMALIZE;
     return mode;
 }

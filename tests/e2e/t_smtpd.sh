@@ -304,3 +304,69 @@ grep -q '^RCPT TO:<"john doe"@remote.example>' "$m" || { cat "$m"; fail "recipie
 grep -q '^MAIL FROM:<"odd sender"@client.example>' "$m" || { cat "$m"; fail "sender not re-quoted on the wire"; }
 grep -q 'to=<"john doe"@remote.example>, relay=' "$C/log/maillog" || fail "delivery log: external form"
 ok "quoted local parts"
+
+# smtpd_forbid_bare_newline = note / reject, and its exclusions.
+"$B/postconf" -c "$C" -e "smtpd_forbid_bare_newline = note" "smtpd_forbid_bare_newline_exclusions =" >/dev/null
+"$B/sluice" -c "$C" reload >/dev/null 2>&1; sleep 1
+cat > note.chat <<'CHAT'
+< 220
+> EHLO t.example
+< 250
+> MAIL FROM:<s@client.example>
+< 250
+> RCPT TO:<note@remote.example>
+< 250
+> DATA
+< 354
+>raw b"Subject: note\r\n\r\nbare\nlf\r\n.\r\n"
+< 250
+> QUIT
+< 221
+CHAT
+python3 "$SLUICE_ROOT/tests/e2e/smtpchat.py" "$port" note.chat >/dev/null || fail "note dialogue"
+wait_for 5 grep -q 'data=1 quit=1 commands=5 notes=bare_lf' "$C/log/maillog" || fail "no notes=bare_lf"
+"$B/postconf" -c "$C" -e "smtpd_forbid_bare_newline = reject" >/dev/null
+"$B/sluice" -c "$C" reload >/dev/null 2>&1; sleep 1
+cat > reject.chat <<'CHAT'
+< 220
+>raw b"EHLO t.example\n"
+< 550 5.5.2 relay.example.com Error: bare <LF> received
+> EHLO t.example
+< 250
+> MAIL FROM:<s@client.example>
+< 250
+> RCPT TO:<rejectlf@remote.example>
+< 250
+> DATA
+< 354
+>raw b"Subject: reject\r\n\r\nbare\nlf\r\n.\r\n"
+< 550 5.5.2 relay.example.com Error: bare <LF> received
+> QUIT
+< 221
+CHAT
+python3 "$SLUICE_ROOT/tests/e2e/smtpchat.py" "$port" reject.chat >/dev/null || fail "reject dialogue"
+grep -q 'NOQUEUE: reject: DATA from unknown\[127.0.0.1\]: 550 5.5.2 relay.example.com Error: bare <LF> received' "$C/log/maillog" ||
+  fail "no reject log line for the bare LF"
+"$B/postconf" -c "$C" -e "smtpd_forbid_bare_newline_exclusions = 127.0.0.0/8" >/dev/null
+"$B/sluice" -c "$C" reload >/dev/null 2>&1; sleep 1
+cat > excl.chat <<'CHAT'
+< 220
+>raw b"EHLO t.example\n"
+< 250
+> MAIL FROM:<s@client.example>
+< 250
+> RCPT TO:<excluded@remote.example>
+< 250
+> DATA
+< 354
+>raw b"Subject: excluded\r\n\r\nbare\nlf\r\n.\r\n"
+< 250
+> QUIT
+< 221
+CHAT
+python3 "$SLUICE_ROOT/tests/e2e/smtpchat.py" "$port" excl.chat >/dev/null || fail "excluded client dialogue"
+sleep 2
+grep -q 'rejectlf@remote.example' "$WORK"/sink/*.env && fail "a rejected bare-LF message was relayed"
+wait_for 20 sh -c "grep -l 'excluded@remote.example' $WORK/sink/*.env" || fail "excluded client's message not relayed"
+"$B/postconf" -c "$C" -X smtpd_forbid_bare_newline smtpd_forbid_bare_newline_exclusions >/dev/null
+ok "smtpd_forbid_bare_newline note, reject and exclusions"
