@@ -270,6 +270,7 @@ static int load_reply(struct load_sess *sp, int code)
 	if (code != 354)
 	    return (-1);
 	load_queue(sp, "From: <%s>\r\nTo: <%s>\r\nSubject: bench %ld\r\n"
+		   "Date: Mon, 23 Nov 2026 00:00:00 +0000\r\n"
 		   "Message-Id: <%ld.%ld@%s>\r\n\r\n", load_from, load_to,
 		   sp->msgno, sp->msgno, (long) getpid(), load_helo);
 	load_queue(sp, "%.*s%s.\r\n", (int) load_body_len, load_body,
