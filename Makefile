@@ -104,7 +104,7 @@ run: all
 	bin/sluice -c $(CURDIR)/run start-fg
 
 bench: all
-	bash bench/run
+	SLUICE_BIN=$(abspath $(BUILD)/bin) bash bench/run $(SECTIONS)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/libexec/sluice $(DESTDIR)$(PREFIX)/etc/sluice
