@@ -1008,6 +1008,14 @@ cleanup_state_done(const struct cleanup_state *st)
     return (st->seg == SEG_DONE);
 }
 
+/* cleanup_state_in_content - the 'M' record was processed */
+
+int
+cleanup_state_in_content(const struct cleanup_state *st)
+{
+    return (st->seg != SEG_ENVELOPE);
+}
+
 /* cleanup_state_finish - rewrite the C record, flush */
 
 int

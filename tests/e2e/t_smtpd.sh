@@ -370,3 +370,22 @@ grep -q 'rejectlf@remote.example' "$WORK"/sink/*.env && fail "a rejected bare-LF
 wait_for 20 sh -c "grep -l 'excluded@remote.example' $WORK/sink/*.env" || fail "excluded client's message not relayed"
 "$B/postconf" -c "$C" -X smtpd_forbid_bare_newline smtpd_forbid_bare_newline_exclusions >/dev/null
 ok "smtpd_forbid_bare_newline note, reject and exclusions"
+
+# A transaction abandoned before DATA (RSET, QUIT after RCPT) is no error.
+cat > abandon.chat <<'CHAT'
+< 220
+> EHLO t.example
+< 250
+> MAIL FROM:<s@client.example>
+< 250
+> RCPT TO:<abandoned@remote.example>
+< 250
+> RSET
+< 250
+> QUIT
+< 221
+CHAT
+python3 "$SLUICE_ROOT/tests/e2e/smtpchat.py" "$port" abandon.chat >/dev/null || fail "abandon dialogue"
+sleep 1
+grep -q 'premature end of input' "$C/log/maillog" && fail "cleanup warned about an abandoned transaction"
+ok "abandoned transactions leave no warning"
