@@ -400,11 +400,12 @@ conn_event(struct bufferevent *bev, short what, void *ctx)
     else if ((what & BEV_EVENT_ERROR) && c->state != CONN_READ)
 	msg_warn("%s: client connection error: %m",
 		 c->id.len ? c->id.data : "cleanup");
-    else if (c->st != 0 && c->state == CONN_READ
-	     && cleanup_state_in_content(c->st))
-	msg_warn("%s: premature end of input from client", c->id.data);
-    /* Gone before the content: an SMTP client's RSET or QUIT after RCPT
-     * abandons the transaction, which is no error. */
+    else if (c->st != 0 && c->state == CONN_READ && msg_verbose)
+	/* A client that hangs up before 'E' abandons the message: smtpd
+	 * after RSET, QUIT, a refused DATA or a lost client. That is no
+	 * error here (smtpd logs the session); nothing is left behind. */
+	msg_info("%s: client abandoned the message%s", c->id.data,
+		 cleanup_state_in_content(c->st) ? " in its content" : "");
     conn_free(c);
 }
 

@@ -371,7 +371,8 @@ wait_for 20 sh -c "grep -l 'excluded@remote.example' $WORK/sink/*.env" || fail "
 "$B/postconf" -c "$C" -X smtpd_forbid_bare_newline smtpd_forbid_bare_newline_exclusions >/dev/null
 ok "smtpd_forbid_bare_newline note, reject and exclusions"
 
-# A transaction abandoned before DATA (RSET, QUIT after RCPT) is no error.
+# Transactions abandoned by smtpd (RSET or QUIT after RCPT, refused DATA,
+# lost clients) are no cleanup errors: nothing in the log from cleanup.
 cat > abandon.chat <<'CHAT'
 < 220
 > EHLO t.example
@@ -387,5 +388,5 @@ cat > abandon.chat <<'CHAT'
 CHAT
 python3 "$SLUICE_ROOT/tests/e2e/smtpchat.py" "$port" abandon.chat >/dev/null || fail "abandon dialogue"
 sleep 1
-grep -q 'premature end of input' "$C/log/maillog" && fail "cleanup warned about an abandoned transaction"
+grep -q 'cleanup\[[0-9]*\]: warning' "$C/log/maillog" && fail "cleanup warned about an abandoned transaction"
 ok "abandoned transactions leave no warning"
