@@ -16,11 +16,23 @@
  * while it is being started (numeric address, or c-ares failing a
  * query synchronously) is delivered from a zero-delay timer, so the
  * user callback never runs inside dns_query_addr().
+ *
+ * A reverse lookup is one sub-request of type PTR. Its first step is
+ * ares_gethostbyaddr() on our channel, whose lookup order is "f" (hosts
+ * file only): c-ares then reads the file and calls back before it
+ * returns, without a query. The DNS step is our own ares_query() for
+ * the reverse name, because ares_gethostbyaddr() with "b" in the order
+ * reports every DNS failure (timeout, SERVFAIL, NXDOMAIN) as
+ * ARES_ENOTFOUND, and the caller must tell temporary from permanent.
+ * The file callback copes with running later too: it then starts the
+ * DNS step from the event loop.
  */
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -44,7 +56,7 @@ struct dns_sock {
 
 struct dns_sub {
     struct dns_req *req;
-    int     type;			/* ns_t_a, ns_t_aaaa, ns_t_mx */
+    int     type;			/* ns_t_a, ns_t_aaaa, ns_t_mx, ns_t_ptr */
     int     pending;			/* c-ares query outstanding */
     int     done;
     int     status;			/* DNS_* */
@@ -53,10 +65,17 @@ struct dns_sub {
     size_t  naddr;
     struct dns_mx *mx;			/* ns_t_mx */
     size_t  nmx;
+    char   *name;			/* ns_t_ptr: first name, no dot */
 };
 
 struct dns_req {
     char   *host;
+    char   *qname;			/* PTR: reverse name; else NULL */
+    int     family;			/* PTR: AF_INET or AF_INET6 */
+    union {
+        struct in_addr v4;
+        struct in6_addr v6;
+    }       ptr_addr;			/* PTR: the address asked */
     dns_done_fn *cb;			/* NULL once cancelled */
     void   *ctx;
     struct dns_sub sub[2];
@@ -81,6 +100,8 @@ static struct dns_state {
 } dns;
 
 static void dns_req_free(struct dns_req *req);
+static void dns_ares_done(void *, int, int, unsigned char *, int);
+static void dns_deliver_later(struct dns_req *req);
 
 /* dns_status_name - debug name of a status */
 
@@ -198,6 +219,32 @@ static size_t dns_servers_csv(const char *servers, struct vbuf *out)
     return n;
 }
 
+/* dns_res_options - timeout:N and attempts:N from RES_OPTIONS */
+
+static void dns_res_options(int *timeout_ms, int *tries)
+{
+    const char *env = getenv("RES_OPTIONS");
+    const char *cp;
+
+    if (env == NULL)
+        return;
+    for (cp = env; *cp; cp += strcspn(cp, " \t,")) {
+        char   *end;
+        long    val;
+
+        cp += strspn(cp, " \t,");
+        if (strncmp(cp, "timeout:", 8) == 0) {
+            val = strtol(cp + 8, &end, 10);
+            if (end > cp + 8 && val >= 1 && val <= 30)
+                *timeout_ms = (int) val * 1000;
+        } else if (strncmp(cp, "attempts:", 9) == 0) {
+            val = strtol(cp + 9, &end, 10);
+            if (end > cp + 9 && val >= 1 && val <= 5)
+                *tries = (int) val;
+        }
+    }
+}
+
 /* dns_destroy - tear down the resolver; requests are dropped */
 
 static void dns_destroy(void)
@@ -225,6 +272,7 @@ static void dns_destroy(void)
 int dns_init(struct event_base *base, const char *servers, struct vbuf *why)
 {
     static int lib_done;
+    static char lookups[] = "f";	/* see the notes at the top */
     struct ares_options opts;
     struct vbuf csv = VBUF_INIT;
     int     status;
@@ -243,8 +291,11 @@ int dns_init(struct event_base *base, const char *servers, struct vbuf *why)
     opts.sock_state_cb_data = NULL;
     opts.timeout = DNS_TIMEOUT_MS;
     opts.tries = DNS_TRIES;
+    dns_res_options(&opts.timeout, &opts.tries);
+    opts.lookups = lookups;
     status = ares_init_options(&dns.channel, &opts, ARES_OPT_SOCK_STATE_CB
-                               | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES);
+                               | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES
+                               | ARES_OPT_LOOKUPS);
     if (status != ARES_SUCCESS) {
         vbuf_printf(why, "c-ares initialization failed: %s",
                     ares_strerror(status));
@@ -349,16 +400,19 @@ static void dns_req_free(struct dns_req *req)
         mem_free(req->sub[i].why);
         mem_free(req->sub[i].addrs);
         mem_free(req->sub[i].mx);
+        mem_free(req->sub[i].name);
     }
     if (req->done_ev)
         event_free(req->done_ev);
     mem_free(req->host);
+    mem_free(req->qname);
     mem_free(req);
 }
 
 static const char *dns_type_name(int type)
 {
-    return type == ns_t_aaaa ? "AAAA" : type == ns_t_mx ? "MX" : "A";
+    return type == ns_t_aaaa ? "AAAA" : type == ns_t_mx ? "MX"
+        : type == ns_t_ptr ? "PTR" : "A";
 }
 
 /* dns_deliver - combine the sub-results and run the user callback */
@@ -379,7 +433,10 @@ static void dns_deliver(struct dns_req *req)
     } else {
         for (int i = 0; i < req->nsub; i++)
             nall += req->sub[i].naddr;
-        if (req->sub[0].type == ns_t_mx && req->sub[0].nmx > 0) {
+        if (req->sub[0].type == ns_t_ptr && req->sub[0].name != NULL) {
+            reply.status = DNS_OK;
+            snprintf(reply.name, sizeof(reply.name), "%s", req->sub[0].name);
+        } else if (req->sub[0].type == ns_t_mx && req->sub[0].nmx > 0) {
             reply.status = DNS_OK;
             reply.mx = req->sub[0].mx;
             reply.nmx = req->sub[0].nmx;
@@ -443,18 +500,13 @@ static void dns_done_event(evutil_socket_t fd, short what, void *arg)
 
 static void dns_maybe_done(struct dns_req *req)
 {
-    static const struct timeval zero = { 0, 0 };
-
     for (int i = 0; i < req->nsub; i++)
         if (req->sub[i].pending)
             return;
     if (req->cb == NULL) {			/* cancelled */
         dns_req_free(req);
     } else if (req->starting) {
-        if (req->done_ev == NULL
-            && (req->done_ev = evtimer_new(dns.base, dns_done_event, req)) == NULL)
-            msg_fatal("dns: cannot create event");
-        evtimer_add(req->done_ev, &zero);
+        dns_deliver_later(req);
     } else {
         dns_deliver(req);
         dns_req_free(req);
@@ -467,17 +519,33 @@ static void dns_sub_fail(struct dns_sub *sub, int status, const char *text,
                          int with_prefix)
 {
     struct vbuf why = VBUF_INIT;
+    const char *name = sub->req->qname ? sub->req->qname : sub->req->host;
 
     sub->status = status;
     if (with_prefix)
         vbuf_printf(&why, "Host or domain name not found. "
                     "Name service error for name=%s type=%s: %s",
-                    sub->req->host, dns_type_name(sub->type), text);
+                    name, dns_type_name(sub->type), text);
     else
         vbuf_printf(&why, "Name service error for name=%s type=%s: %s",
-                    sub->req->host, dns_type_name(sub->type), text);
+                    name, dns_type_name(sub->type), text);
     mem_free(sub->why);
     sub->why = vbuf_export(&why);
+}
+
+/* dns_ptr_name - keep a PTR name without its trailing dot; 0 if too long */
+
+static int dns_ptr_name(struct dns_sub *sub, const char *name)
+{
+    size_t  len = strlen(name);
+
+    if (len > 0 && name[len - 1] == '.')
+        len--;
+    if (len >= DNS_NAME_MAX)
+        return 0;
+    mem_free(sub->name);
+    sub->name = mem_strndup(name, len);
+    return 1;
 }
 
 /* dns_parse - addresses from an answer; c-ares status */
@@ -487,7 +555,25 @@ static int dns_parse(struct dns_sub *sub, unsigned char *abuf, int alen)
     int     n = DNS_ADDR_MAX;
     int     status;
 
-    if (sub->type == ns_t_mx) {
+    if (sub->type == ns_t_ptr) {
+        struct dns_req *req = sub->req;
+        struct hostent *he = NULL;
+
+        status = ares_parse_ptr_reply(abuf, alen, &req->ptr_addr,
+                                      req->family == AF_INET ?
+                                      (int) sizeof(req->ptr_addr.v4) :
+                                      (int) sizeof(req->ptr_addr.v6),
+                                      req->family, &he);
+        if (status != ARES_SUCCESS)
+            return status;
+        if (he == NULL || he->h_name == NULL)
+            status = ARES_ENODATA;
+        else if (!dns_ptr_name(sub, he->h_name))
+            status = ARES_EBADRESP;	/* no valid name is that long */
+        if (he)
+            ares_free_hostent(he);
+        return status;
+    } else if (sub->type == ns_t_mx) {
         struct ares_mx_reply *list = NULL;
         struct ares_mx_reply *mx;
         size_t  k = 0;
@@ -579,7 +665,7 @@ static void dns_ares_done(void *arg, int status, int timeouts,
             else
                 dns_sub_fail(sub, DNS_RETRY,
                              "Malformed or unexpected name server reply", 0);
-        } else if (sub->naddr == 0 && sub->nmx == 0) {
+        } else if (sub->naddr == 0 && sub->nmx == 0 && sub->name == NULL) {
             dns_sub_fail(sub, DNS_NOTFOUND,
                          "Host found but no data record of requested type", 1);
         } else {
@@ -659,18 +745,15 @@ static int dns_hosts_file(struct dns_req *req)
     return found > 0;
 }
 
-/* dns_query_start - common part of the address and MX lookups */
+/* dns_req_new - a request on the live list */
 
-static struct dns_req *dns_query_start(const char *host, int families,
-                                       int mx, dns_done_fn *cb, void *ctx)
+static struct dns_req *dns_req_new(const char *host, dns_done_fn *cb,
+                                   void *ctx)
 {
-    static const struct timeval zero = { 0, 0 };
     struct dns_req *req;
 
     if (!dns.have_channel)
         msg_panic("dns_query: dns_init() was not called");
-    if (cb == NULL || (!mx && (families & DNS_INET_ALL) == 0))
-        msg_panic("dns_query: bad arguments");
     req = mem_calloc(1, sizeof(*req));
     req->host = mem_strdup(host);
     req->cb = cb;
@@ -679,6 +762,32 @@ static struct dns_req *dns_query_start(const char *host, int families,
     if (dns.reqs)
         dns.reqs->prev = req;
     dns.reqs = req;
+    return req;
+}
+
+/* dns_deliver_later - deliver from a zero-delay timer */
+
+static void dns_deliver_later(struct dns_req *req)
+{
+    static const struct timeval zero = { 0, 0 };
+
+    if (req->done_ev == NULL
+        && (req->done_ev = evtimer_new(dns.base, dns_done_event, req)) == NULL)
+        msg_fatal("dns: cannot create event");
+    evtimer_add(req->done_ev, &zero);
+}
+
+/* dns_query_start - common part of the address and MX lookups */
+
+static struct dns_req *dns_query_start(const char *host, int families,
+                                       int mx, dns_done_fn *cb, void *ctx)
+{
+    static const struct timeval zero = { 0, 0 };
+    struct dns_req *req;
+
+    if (cb == NULL || (!mx && (families & DNS_INET_ALL) == 0))
+        msg_panic("dns_query: bad arguments");
+    req = dns_req_new(host, cb, ctx);
     if (mx) {
         req->sub[req->nsub++].type = ns_t_mx;
     } else {
@@ -729,6 +838,106 @@ struct dns_req *dns_query_addr(const char *host, int families,
 struct dns_req *dns_query_mx(const char *name, dns_done_fn *cb, void *ctx)
 {
     return dns_query_start(name, 0, 1, cb, ctx);
+}
+
+/* dns_ptr_qname - the reverse name of the request's address */
+
+static char *dns_ptr_qname(const struct dns_req *req)
+{
+    struct vbuf name = VBUF_INIT;
+
+    if (req->family == AF_INET) {
+        const unsigned char *b = (const unsigned char *) &req->ptr_addr.v4;
+
+        vbuf_printf(&name, "%u.%u.%u.%u.in-addr.arpa", b[3], b[2], b[1], b[0]);
+    } else {
+        const unsigned char *b = (const unsigned char *) &req->ptr_addr.v6;
+
+        for (int i = 15; i >= 0; i--)
+            vbuf_printf(&name, "%x.%x.", b[i] & 0xf, b[i] >> 4);
+        vbuf_puts(&name, "ip6.arpa");
+    }
+    return vbuf_export(&name);
+}
+
+/* dns_ptr_file_done - the hosts file step of a reverse lookup */
+
+static void dns_ptr_file_done(void *arg, int status, int timeouts,
+                              struct hostent *he)
+{
+    struct dns_sub *sub = arg;
+    struct dns_req *req = sub->req;
+
+    (void) timeouts;
+    if (status == ARES_EDESTRUCTION || status == ARES_ECANCELLED)
+        req->cb = NULL;
+    if (req->cb == NULL) {
+        sub->pending = 0;
+        dns_maybe_done(req);
+    } else if (status == ARES_SUCCESS && he != NULL && he->h_name != NULL
+               && dns_ptr_name(sub, he->h_name)) {
+        sub->pending = 0;
+        sub->status = DNS_OK;
+        dns_maybe_done(req);
+    } else {
+        /* Not in the file: the DNS step; sub stays pending. */
+        ares_query(dns.channel, req->qname, ns_c_in, ns_t_ptr,
+                   dns_ares_done, sub);
+        if (!req->starting)
+            dns_timer_rearm();
+    }
+}
+
+struct dns_req *dns_query_ptr(const struct sockaddr_storage *addr,
+                              dns_done_fn *cb, void *ctx)
+{
+    const struct sockaddr_in *sin = (const struct sockaddr_in *) addr;
+    const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *) addr;
+    char    text[INET6_ADDRSTRLEN];
+    struct dns_req *req;
+    struct dns_sub *sub;
+
+    if (cb == NULL || addr == NULL)
+        msg_panic("dns_query_ptr: bad arguments");
+    req = dns_req_new("", cb, ctx);
+    sub = &req->sub[req->nsub++];
+    sub->type = ns_t_ptr;
+    sub->req = req;
+    if (addr->ss_family == AF_INET) {
+        req->family = AF_INET;
+        req->ptr_addr.v4 = sin->sin_addr;
+    } else if (addr->ss_family == AF_INET6
+               && IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+        req->family = AF_INET;
+        memcpy(&req->ptr_addr.v4, sin6->sin6_addr.s6_addr + 12,
+               sizeof(req->ptr_addr.v4));
+    } else if (addr->ss_family == AF_INET6) {
+        req->family = AF_INET6;
+        req->ptr_addr.v6 = sin6->sin6_addr;
+    } else {
+        req->qname = mem_strdup("");
+        dns_sub_fail(sub, DNS_INVAL, "Address family not supported", 0);
+        dns_deliver_later(req);
+        return req;
+    }
+    inet_ntop(req->family, &req->ptr_addr, text, sizeof(text));
+    mem_free(req->host);
+    req->host = mem_strdup(text);
+    req->qname = dns_ptr_qname(req);
+
+    /*
+     * The channel's lookup order is "f": this reads the hosts file and
+     * calls back before it returns (see the notes at the top).
+     */
+    req->starting = 1;
+    sub->pending = 1;
+    ares_gethostbyaddr(dns.channel, &req->ptr_addr,
+                       req->family == AF_INET ? (int) sizeof(req->ptr_addr.v4)
+                       : (int) sizeof(req->ptr_addr.v6),
+                       req->family, dns_ptr_file_done, sub);
+    req->starting = 0;
+    dns_timer_rearm();
+    return req;
 }
 
 struct dns_req *dns_cancel(struct dns_req *req)

@@ -15,6 +15,8 @@
  *			dns_done_fn *cb, void *ctx);
  *	struct dns_req *dns_query_mx(const char *name, dns_done_fn *cb,
  *			void *ctx);
+ *	struct dns_req *dns_query_ptr(const struct sockaddr_storage *addr,
+ *			dns_done_fn *cb, void *ctx);
  *	struct dns_req *dns_cancel(struct dns_req *req);
  *
  *	int  dns_addr_literal(const char *host, int families,
@@ -33,7 +35,10 @@
  *	numeric "host[:port]" entries ("[ipv6]:port" for an IPv6 address
  *	with a port) used instead of /etc/resolv.conf; NULL or "" keeps the
  *	system configuration. Each query is sent at most twice per server
- *	with a 5 s timeout. Returns 0, or -1 with why (bad server list,
+ *	with a 5 s timeout; "timeout:N" (1..30 s) and "attempts:N" (1..5)
+ *	in the RES_OPTIONS environment variable override these, as they
+ *	do for the libc resolver (other options there are ignored, and so
+ *	are "options" in resolv.conf). Returns 0, or -1 with why (bad server list,
  *	c-ares failure); the caller picks the severity (daemons: fatal).
  *	Calling it again replaces the resolver (outstanding requests are
  *	dropped without callback). dns_shutdown() destroys the resolver;
@@ -71,6 +76,38 @@
  *	and type=MX in the text. naddr is 0 in an MX reply, and nmx is 0
  *	in an address reply.
  *
+ *	dns_query_ptr() looks up the host name of addr (AF_INET or
+ *	AF_INET6; the port is ignored) the way Postfix's smtpd does with
+ *	getnameinfo(NI_NAMEREQD) under "hosts: files dns": first the hosts
+ *	file (/etc/hosts, through c-ares' ares_gethostbyaddr() with a
+ *	files-only lookup order: a local file read, no query), then a DNS
+ *	PTR query for the reverse name ("4.3.2.1.in-addr.arpa", or the
+ *	nibble form under "ip6.arpa"; CNAMEs are followed). This order is
+ *	fixed: nsswitch.conf is not read. An IPv4-mapped IPv6 address
+ *	(::ffff:1.2.3.4) is looked up as the IPv4 address. Same rules for
+ *	callbacks, handles and dns_cancel() as dns_query_addr(). The reply
+ *	has host = the address looked up as text ("1.2.3.4" also for the
+ *	mapped form) and, with DNS_OK, name = the first name of the hosts
+ *	file line or of the answer's PTR records, without trailing dot; it
+ *	is not checked further (the caller applies dns_valid_hostname() and
+ *	rejects numeric names, as smtpd does). Statuses: DNS_OK; DNS_RETRY
+ *	(timeout, SERVFAIL, unreachable server, REFUSED, malformed reply);
+ *	DNS_NOTFOUND (NXDOMAIN, or no PTR record); DNS_FAIL (FORMERR);
+ *	DNS_INVAL only for an address family other than IPv4/IPv6 (why
+ *	"Name service error for name= type=PTR: Address family not
+ *	supported"). The why texts are those of dns_query_addr() with
+ *	name=the reverse name and type=PTR, e.g. "Host or domain name not
+ *	found. Name service error for name=4.3.2.1.in-addr.arpa type=PTR:
+ *	Host not found". naddr and nmx are 0 in a PTR reply, and name is
+ *	"" in every other reply.
+ *
+ *	Forward confirmation (smtpd's "hostname does not resolve to
+ *	address" check) is dns_query_addr(name, DNS_INET_ALL | DNS_HOSTS,
+ *	...) on the name from dns_query_ptr() (or only the client's family,
+ *	as Postfix's inet_protocols allows), then a search of addrs for the
+ *	client address; compare an IPv4-mapped client address as IPv4,
+ *	because the reply lists IPv4 addresses as AF_INET.
+ *
  *	dns_cancel() abandons a request (e.g. when its session is freed):
  *	its callback will not run, and a late answer is dropped. It takes
  *	NULL and always returns NULL ("s->dns = dns_cancel(s->dns);").
@@ -107,8 +144,8 @@
  *	optional trailing dot. dns_status_name() names a status for debug
  *	logs.
  * DIAGNOSTICS
- *	Fatal: out of memory. Panic: dns_query_addr() before dns_init(),
- *	cancelling a request from its own callback.
+ *	Fatal: out of memory. Panic: a query before dns_init(), a NULL
+ *	callback (or address), cancelling a request from its own callback.
  * SEE ALSO
  *	../shared/spec/smtp-client.md section 3; c-ares(3).
  */
@@ -152,6 +189,7 @@ struct dns_reply {
     const struct dns_mx *mx;		/* dns_query_mx() only */
     size_t  nmx;
     int     nullmx;
+    char    name[DNS_NAME_MAX];		/* dns_query_ptr() only; else "" */
 };
 
 struct event_base;
@@ -164,6 +202,8 @@ void dns_shutdown(void);
 struct dns_req *dns_query_addr(const char *host, int families,
                                dns_done_fn *cb, void *ctx);
 struct dns_req *dns_query_mx(const char *name, dns_done_fn *cb, void *ctx);
+struct dns_req *dns_query_ptr(const struct sockaddr_storage *addr,
+                              dns_done_fn *cb, void *ctx);
 struct dns_req *dns_cancel(struct dns_req *req);
 int dns_addr_literal(const char *host, int families, struct dns_addr *out);
 int dns_valid_hostname(const char *name);
