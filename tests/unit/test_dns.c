@@ -161,6 +161,14 @@ static int group_setup(void **state)
               "--mx-host=null.example,.,0",
               "--local=/mx.example/",
               "--local=/null.example/",
+              /* Reverse lookups: PTR records, NXDOMAIN, no PTR. */
+              "--host-record=ptr.example,192.0.2.1",
+              "--host-record=v6.example,2001:db8::25",
+              "--ptr-record=4.2.0.192.in-addr.arpa,second.example.",
+              "--local=/100.51.198.in-addr.arpa/",
+              "--local=/8.b.d.0.1.0.0.2.ip6.arpa/",
+              "--local=/113.0.203.in-addr.arpa/",
+              "--txt-record=9.113.0.203.in-addr.arpa,no ptr here",
               (char *) 0);
         _exit(127);
     }
@@ -598,6 +606,286 @@ static void test_hosts_file(void **state)
     vbuf_free(&why);
 }
 
+/* Reverse lookups. */
+struct ptr_result {
+    int     called;
+    int     status;
+    char    dsn[16];
+    char    why[512];
+    char    host[64];
+    char    name[DNS_NAME_MAX];
+    size_t  naddr;
+    size_t  nmx;
+};
+
+static void on_ptr(const struct dns_reply *r, void *ctx)
+{
+    struct ptr_result *res = ctx;
+
+    res->called++;
+    res->status = r->status;
+    snprintf(res->dsn, sizeof(res->dsn), "%s", r->dsn);
+    snprintf(res->why, sizeof(res->why), "%s", r->why);
+    snprintf(res->host, sizeof(res->host), "%s", r->host);
+    snprintf(res->name, sizeof(res->name), "%s", r->name);
+    res->naddr = r->naddr;
+    res->nmx = r->nmx;
+}
+
+/* sockaddr_of - "192.0.2.1" or "2001:db8::1" with port 25 (ignored) */
+
+static struct sockaddr_storage sockaddr_of(const char *text)
+{
+    struct sockaddr_storage ss;
+    struct sockaddr_in *sin = (struct sockaddr_in *) &ss;
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *) &ss;
+
+    memset(&ss, 0, sizeof(ss));
+    if (strchr(text, ':')) {
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons(25);
+        assert_int_equal(inet_pton(AF_INET6, text, &sin6->sin6_addr), 1);
+    } else {
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons(25);
+        assert_int_equal(inet_pton(AF_INET, text, &sin->sin_addr), 1);
+    }
+    return ss;
+}
+
+static void test_ptr(void **state)
+{
+    static const struct {
+        const char *name;
+        const char *addr;
+        int     status;
+        const char *dsn;
+        const char *why;
+        const char *host;
+        const char *ptr;
+    }       cases[] = {
+        {"PTR record", "192.0.2.1", DNS_OK, "2.0.0", "", "192.0.2.1",
+         "ptr.example"},
+        {"PTR target given with a trailing dot", "192.0.2.4", DNS_OK, "2.0.0", "",
+         "192.0.2.4", "second.example"},
+        {"IPv6 PTR record", "2001:db8::25", DNS_OK, "2.0.0", "",
+         "2001:db8::25", "v6.example"},
+        {"IPv4-mapped IPv6 is looked up as IPv4", "::ffff:192.0.2.1", DNS_OK,
+         "2.0.0", "", "192.0.2.1", "ptr.example"},
+        {"NXDOMAIN", "198.51.100.7", DNS_NOTFOUND, "5.4.4",
+         "Host or domain name not found. Name service error for "
+         "name=7.100.51.198.in-addr.arpa type=PTR: Host not found",
+         "198.51.100.7", ""},
+        {"IPv6 NXDOMAIN", "2001:db8::26", DNS_NOTFOUND, "5.4.4",
+         "Host or domain name not found. Name service error for "
+         "name=6.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2"
+         ".ip6.arpa type=PTR: Host not found", "2001:db8::26", ""},
+        {"no PTR record", "203.0.113.9", DNS_NOTFOUND, "5.4.4",
+         "Host or domain name not found. Name service error for "
+         "name=9.113.0.203.in-addr.arpa type=PTR: Host found but no data "
+         "record of requested type", "203.0.113.9", ""},
+        {"REFUSED is temporary", "192.0.2.99", DNS_RETRY, "4.4.3",
+         "Host or domain name not found. Name service error for "
+         "name=99.2.0.192.in-addr.arpa type=PTR: Host not found, try again",
+         "192.0.2.99", ""},
+    };
+
+    need_dnsmasq();
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct sockaddr_storage ss = sockaddr_of(cases[i].addr);
+        struct ptr_result res = { 0 };
+        struct dns_req *req;
+
+        print_message("case: %s\n", cases[i].name);
+        req = dns_query_ptr(&ss, on_ptr, &res);
+        assert_non_null(req);
+        assert_int_equal(res.called, 0);	/* never synchronous */
+        run_until(&res.called, 15);
+        assert_int_equal(res.called, 1);
+        assert_int_equal(res.status, cases[i].status);
+        assert_string_equal(res.dsn, cases[i].dsn);
+        assert_string_equal(res.why, cases[i].why);
+        assert_string_equal(res.host, cases[i].host);
+        assert_string_equal(res.name, cases[i].ptr);
+        assert_int_equal(res.naddr, 0);
+        assert_int_equal(res.nmx, 0);
+    }
+}
+
+/* Only a PTR reply has a name. */
+static void test_ptr_name_only_in_ptr_reply(void **state)
+{
+    struct ptr_result res = { 0 };
+
+    need_dnsmasq();
+    dns_query_addr("ptr.example", DNS_INET4, on_ptr, &res);
+    run_until(&res.called, 15);
+    assert_int_equal(res.status, DNS_OK);
+    assert_int_equal(res.naddr, 1);
+    assert_string_equal(res.name, "");
+}
+
+/* A cancelled reverse lookup never calls back, from DNS or the file. */
+static void test_ptr_cancel(void **state)
+{
+    struct sockaddr_storage ss = sockaddr_of("192.0.2.1");
+    struct sockaddr_storage lo = sockaddr_of("127.0.0.1");
+    struct ptr_result cancelled = { 0 };
+    struct ptr_result from_file = { 0 };
+    struct ptr_result later = { 0 };
+
+    need_dnsmasq();
+    assert_null(dns_cancel(dns_query_ptr(&ss, on_ptr, &cancelled)));
+    assert_null(dns_cancel(dns_query_ptr(&lo, on_ptr, &from_file)));
+    /* A second lookup to the same server: its answer comes after ours. */
+    dns_query_ptr(&ss, on_ptr, &later);
+    run_until(&later.called, 15);
+    assert_int_equal(later.called, 1);
+    assert_string_equal(later.name, "ptr.example");
+    assert_int_equal(cancelled.called, 0);
+    assert_int_equal(from_file.called, 0);
+}
+
+/* A server that never answers: timeout, temporary. */
+static void test_ptr_timeout(void **state)
+{
+    struct sockaddr_storage ss = sockaddr_of("192.0.2.1");
+    struct sockaddr_in sin;
+    socklen_t len = sizeof(sin);
+    struct vbuf why = VBUF_INIT;
+    struct ptr_result res = { 0 };
+    char    silent[64];
+    int     fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+    /* A bound UDP socket nobody reads: queries vanish. */
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (struct sockaddr *) &sin, sizeof(sin)), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *) &sin, &len), 0);
+    snprintf(silent, sizeof(silent), "127.0.0.1:%d", ntohs(sin.sin_port));
+
+    /* One try of 1 s instead of the default two of 5 s (15 s in all). */
+    setenv("RES_OPTIONS", "rotate timeout:1 attempts:1", 1);
+    assert_int_equal(dns_init(base, silent, &why), 0);
+    unsetenv("RES_OPTIONS");
+    dns_query_ptr(&ss, on_ptr, &res);
+    run_until(&res.called, 10);
+    assert_int_equal(res.called, 1);
+    assert_int_equal(res.status, DNS_RETRY);
+    assert_string_equal(res.dsn, "4.4.3");
+    assert_string_equal(res.why, "Host or domain name not found. Name service "
+                        "error for name=1.2.0.192.in-addr.arpa type=PTR: "
+                        "Host not found, try again");
+    assert_string_equal(res.name, "");
+    close(fd);
+    if (dnsmasq_pid > 0)
+        assert_int_equal(dns_init(base, servers, &why), 0);
+    else
+        dns_shutdown();
+    vbuf_free(&why);
+}
+
+/* hosts_name - the first name of the first /etc/hosts line for addr */
+
+static int hosts_name(const char *addr, char *name, size_t size)
+{
+    FILE   *fp = fopen("/etc/hosts", "r");
+    char    line[1024];
+    int     found = 0;
+
+    while (!found && fp && fgets(line, sizeof(line), fp)) {
+        char   *cp = strchr(line, '#');
+        char   *a;
+        char   *n;
+
+        if (cp)
+            *cp = 0;
+        if ((a = strtok(line, " \t\r\n")) != NULL
+            && strcmp(a, addr) == 0
+            && (n = strtok(NULL, " \t\r\n")) != NULL) {
+            snprintf(name, size, "%s", n);
+            found = 1;
+        }
+    }
+    if (fp)
+        fclose(fp);
+    return found;
+}
+
+/*
+ * The hosts file answers before DNS (a dead server here), and the name
+ * confirms forward through dns_query_addr() with DNS_HOSTS.
+ */
+static void test_ptr_hosts_file(void **state)
+{
+    struct sockaddr_storage lo = sockaddr_of("127.0.0.1");
+    struct sockaddr_storage mapped = sockaddr_of("::ffff:127.0.0.1");
+    struct vbuf why = VBUF_INIT;
+    struct ptr_result res = { 0 };
+    struct result fwd = { 0 };
+    char    name[DNS_NAME_MAX];
+
+    if (!hosts_name("127.0.0.1", name, sizeof(name)))
+        skip();
+    assert_int_equal(dns_init(base, "127.0.0.1:9", &why), 0);
+    dns_query_ptr(&lo, on_ptr, &res);
+    assert_int_equal(res.called, 0);
+    run_until(&res.called, 5);
+    assert_int_equal(res.called, 1);
+    assert_int_equal(res.status, DNS_OK);
+    assert_string_equal(res.name, name);
+    assert_string_equal(res.host, "127.0.0.1");
+    assert_string_equal(res.why, "");
+
+    memset(&res, 0, sizeof(res));
+    dns_query_ptr(&mapped, on_ptr, &res);
+    run_until(&res.called, 5);
+    assert_int_equal(res.status, DNS_OK);
+    assert_string_equal(res.name, name);
+    assert_string_equal(res.host, "127.0.0.1");
+
+    dns_query_addr(name, DNS_INET_ALL | DNS_HOSTS, on_done, &fwd);
+    run_until(&fwd.called, 5);
+    assert_int_equal(fwd.status, DNS_OK);
+    assert_non_null(strstr(fwd.addrs, "127.0.0.1"));
+
+    if (dnsmasq_pid > 0)
+        assert_int_equal(dns_init(base, servers, &why), 0);
+    else
+        dns_shutdown();
+    vbuf_free(&why);
+}
+
+/* Not an IP address: a hard error, still from the event loop. */
+static void test_ptr_bad_family(void **state)
+{
+    struct sockaddr_storage ss;
+    struct vbuf why = VBUF_INIT;
+    struct ptr_result res = { 0 };
+    int     local = 0;
+
+    if (dnsmasq_pid <= 0) {
+        assert_int_equal(dns_init(base, "127.0.0.1:9", &why), 0);
+        local = 1;
+    }
+    memset(&ss, 0, sizeof(ss));
+    ss.ss_family = AF_UNIX;
+    dns_query_ptr(&ss, on_ptr, &res);
+    assert_int_equal(res.called, 0);
+    run_until(&res.called, 2);
+    assert_int_equal(res.called, 1);
+    assert_int_equal(res.status, DNS_INVAL);
+    assert_string_equal(res.dsn, "5.4.4");
+    assert_string_equal(res.why, "Name service error for name= type=PTR: "
+                        "Address family not supported");
+    assert_string_equal(res.name, "");
+    if (local)
+        dns_shutdown();
+    vbuf_free(&why);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -609,6 +897,12 @@ int main(void)
         cmocka_unit_test(test_server_lists),
         cmocka_unit_test(test_mx),
         cmocka_unit_test(test_hosts_file),
+        cmocka_unit_test(test_ptr),
+        cmocka_unit_test(test_ptr_name_only_in_ptr_reply),
+        cmocka_unit_test(test_ptr_cancel),
+        cmocka_unit_test(test_ptr_timeout),
+        cmocka_unit_test(test_ptr_hosts_file),
+        cmocka_unit_test(test_ptr_bad_family),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
