@@ -37,8 +37,8 @@
  *	system configuration. Each query is sent at most twice per server
  *	with a 5 s timeout; "timeout:N" (1..30 s) and "attempts:N" (1..5)
  *	in the RES_OPTIONS environment variable override these, as they
- *	do for the libc resolver (other options there are ignored, and so
- *	are "options" in resolv.conf). Returns 0, or -1 with why (bad server list,
+ *	do for the libc resolver (other options there are ignored;
+ *	timeout and attempts in resolv.conf are not used). Returns 0, or -1 with why (bad server list,
  *	c-ares failure); the caller picks the severity (daemons: fatal).
  *	Calling it again replaces the resolver (outstanding requests are
  *	dropped without callback). dns_shutdown() destroys the resolver;
