@@ -38,8 +38,9 @@
  *	with a 5 s timeout; "timeout:N" (1..30 s) and "attempts:N" (1..5)
  *	in the RES_OPTIONS environment variable override these, as they
  *	do for the libc resolver (other options there are ignored;
- *	timeout and attempts in resolv.conf are not used). Returns 0, or -1 with why (bad server list,
- *	c-ares failure); the caller picks the severity (daemons: fatal).
+ *	timeout and attempts in resolv.conf are not used). Returns 0, or
+ *	-1 with why (bad server list, c-ares failure); the caller picks
+ *	the severity (daemons: fatal).
  *	Calling it again replaces the resolver (outstanding requests are
  *	dropped without callback). dns_shutdown() destroys the resolver;
  *	outstanding requests are dropped without callback.
