@@ -38,18 +38,22 @@
  *	record cleanup_state_done() is true and cleanup_state_finish()
  *	rewrites the C record and flushes the stream (not fsync, not chmod);
  *	it returns the final status. cleanup_state_in_content() is true once
- *	the 'M' record (start of content) was processed. cleanup_state_reason() is the error
- *	text (borrowed), cleanup_state_sender() the rewritten sender (NULL
+ *	the 'M' record (start of content) was processed.
+ *	cleanup_state_reason() is the error text (borrowed), cleanup_state_sender() the rewritten sender (NULL
  *	before 'S'). cleanup_state_free() releases the state, not fp.
  *
  *	cleanup_service_accept() takes a connected client (non-blocking
  *	descriptor) and runs the cleanup protocol on it (docs/architecture.md,
- *	"Internal protocols").
+ *	"Internal protocols"). A client that sends the record
+ *	"A notify_queue_id=yes" (smtpd) gets an extra reply block
+ *	"queue_id=ID" at once, before the final one.
  * DIAGNOSTICS
  *	Fatal: out of memory. Everything else is returned.
  */
 #include <stdio.h>
 #include <time.h>
+
+#define CLEANUP_NOTIFY_ID	"notify_queue_id=yes"	/* early queue_id block */
 #include "vbuf.h"
 #include "addr.h"
 #include "header.h"

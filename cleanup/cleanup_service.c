@@ -310,6 +310,20 @@ conn_complete(struct cleanup_conn *c)
     cleanup_wake_qmgr();
 }
 
+/* conn_early_id - tell the client the queue ID before the end (smtpd) */
+
+static void
+conn_early_id(struct cleanup_conn *c)
+{
+    struct vbuf buf = VBUF_INIT;
+
+    attr_put(&buf, "queue_id", c->id.data);
+    attr_end(&buf);
+    if (bufferevent_write(c->bev, buf.data, buf.len) < 0)
+	msg_warn("%s: cannot queue reply to client", c->id.data);
+    vbuf_free(&buf);
+}
+
 /* conn_record - one complete input record */
 
 static void
@@ -325,6 +339,11 @@ conn_record(struct cleanup_conn *c, int type, const char *data, size_t len)
     if (c->st == 0 && conn_open(c) < 0) {
 	if (type == REC_TYPE_END)
 	    conn_reply(c, c->status, c->reason.data);
+	return;
+    }
+    if (type == REC_TYPE_ATTR && len == sizeof(CLEANUP_NOTIFY_ID) - 1
+	&& memcmp(data, CLEANUP_NOTIFY_ID, len) == 0) {
+	conn_early_id(c);
 	return;
     }
     if ((status = cleanup_state_record(c->st, type, data, len)) != 0) {

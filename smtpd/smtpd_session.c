@@ -328,6 +328,7 @@ static void cleanup_send_envelope(struct smtpd_session *s)
 
     gettimeofday(&tv, NULL);
     cleanup_sendf(s, REC_TYPE_TIME, "%ld %ld", (long) tv.tv_sec, (long) tv.tv_usec);
+    cleanup_sendf(s, REC_TYPE_ATTR, "notify_queue_id=yes");
     cleanup_sendf(s, REC_TYPE_ATTR, "rewrite_context=%s",
                   smtpd_check_mynetworks(&s->ss) ? "local" : "remote");
     cleanup_send(s, REC_TYPE_FROM, s->sender, strlen(s->sender));
@@ -394,6 +395,16 @@ static void cleanup_refusal(struct smtpd_session *s, const char *status, const c
         reply(s, "550 5.7.1 Error: message content rejected");
 }
 
+/* The queue ID, as soon as cleanup has created the file (Postfix logs
+ * "QID: client=" at the first accepted recipient). */
+static void queue_id_known(struct smtpd_session *s, const char *id)
+{
+    if (s->qid[0] == 0 && id && qid_ok(id) && strlen(id) < sizeof(s->qid)) {
+        snprintf(s->qid, sizeof(s->qid), "%s", id);
+        msg_info("%s: client=%s", s->qid, s->namaddr);
+    }
+}
+
 static void cleanup_read(struct bufferevent *cbev, void *ctx)
 {
     struct smtpd_session *s = ctx;
@@ -413,13 +424,20 @@ static void cleanup_read(struct bufferevent *cbev, void *ctx)
         return;
     }
     evbuffer_drain(in, (size_t) used);
+    if (attr_get(&list, "status") == NULL && attr_get(&list, "queue_id") != NULL) {
+        queue_id_known(s, attr_get(&list, "queue_id"));
+        attr_list_free(&list);
+        if (evbuffer_get_length(in) > 0)
+            cleanup_read(cbev, ctx);		/* the final block may follow */
+        return;
+    }
     if (s->state == SS_WAIT_QUEUED) {
         const char *st = attr_get(&list, "status");
         const char *why = attr_get(&list, "reason");
         const char *id = attr_get(&list, "queue_id");
         if (st && strcmp(st, "0") == 0 && id && qid_ok(id) && strlen(id) < sizeof(s->qid)) {
+            queue_id_known(s, id);
             snprintf(s->qid, sizeof(s->qid), "%s", id);
-            msg_info("%s: client=%s", s->qid, s->namaddr);
             s->ok[C_DATA]++;
             reply(s, "250 2.0.0 Ok: queued as %s", s->qid);
         } else {
@@ -1315,7 +1333,8 @@ static void data_end(struct smtpd_session *s)
         return;
     }
     if (s->too_big) {
-        msg_info("NOQUEUE: reject: size limit exceeded from %s", s->namaddr);
+        msg_info("%s: reject: size limit exceeded from %s", s->qid[0] ? s->qid : "NOQUEUE",
+                 s->namaddr);
         transaction_reset(s);
         enter_state(s, SS_CMD);
         error_reply(s, "552 5.3.4 Error: message file too big");

@@ -23,6 +23,11 @@ grep -q 'RCPT TO:<c@remote.example>' "$WORK"/sink/*.env || fail "second recipien
 grep -Eq 'smtpd\[[0-9]+\]: [0-9A-F]+: client=unknown\[127\.0\.0\.1\]' "$C/log/maillog" || fail "no client= log line"
 grep -Eq 'disconnect from unknown\[127\.0\.0\.1\] ehlo=1 mail=1 rcpt=2 data=1 quit=1 commands=6' "$C/log/maillog" ||
   { grep disconnect "$C/log/maillog"; fail "disconnect line"; }
+# Postfix's order of log lines for one message: smtpd client= (at the first
+# accepted recipient), cleanup message-id=, qmgr from=.
+qid=$(sed -n 's/.*<-  250 2.0.0 Ok: queued as \([0-9A-F]*\).*/\1/p' swaks.out)
+order=$(grep -E "$qid: (client=|message-id=|from=)" "$C/log/maillog" | sed -E 's/.*\]: [0-9A-F]+: ([a-z-]+)=.*/\1/' | tr '\n' ' ')
+assert_eq "client message-id from " "$order" "log line order for $qid"
 ok "swaks relayed"
 
 # Smuggling: a bare-LF "." never ends DATA; only CRLF.CRLF does. One message.
