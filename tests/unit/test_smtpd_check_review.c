@@ -21,6 +21,11 @@
  * that is no valid host name or [address literal] is RESOLVE_FLAG_ERROR,
  * class default, never authorised.
  *
+ * Where Postfix flags the resolved domain as invalid, its smtpd replies
+ * "501 5.1.3 Bad recipient address syntax" already in extract_addr
+ * (smtpd_check_addr), to every client; here only the relay decision is
+ * checked, and tests/e2e/t_smtpd_relay_review.sh checks the 501.
+ *
  * test_agree holds cases where sluice already agrees (regressions);
  * test_bugs holds the differences found by this review, each named
  * "BUG: ..."; it fails until smtpd_check.c is fixed.
@@ -159,8 +164,12 @@ static const struct review_case bug_cases[] = {
      * smtpd_resolve() takes a leading "@...:" of the INTERNAL form for a
      * source route and drops it. smtpd_session.c has already dropped the
      * real (unquoted) source route, so this one came from a quoted local
-     * part. Postfix quotes it again (quote_822_local) and finds it routed
-     * (relay domain) or resolves it inside the quotes (local domain).
+     * part. Postfix's resolve.c keeps it: at a relay domain the address
+     * is routed (an @ before the last @); at localhost, once localhost is
+     * stripped, rewrite_tree drops the route and appends @$myorigin
+     * (mx.example.net here, not local). The smtp client would send it
+     * unquoted: RCPT TO:<@remote.test:user@relay.example> (a source route
+     * through the relay domain's MX), as quote_822_local() skips a route.
      */
     {"BUG: quoted source route at a relay domain", "\"@remote.test:user\"@relay.example",
      "@remote.test:user@relay.example", NULL, 0},
