@@ -98,29 +98,28 @@ user@relay.examp\"le|501 5.1.3|a quote in the domain: no host name (sluice unquo
 user@.relay.example|501 5.1.3|empty first label: no host name
 user@[192.0.2.99].relay.example|501 5.1.3|no host name and no address literal
 EOF
-check bugs.txt > bugs.out 2>&1
-rc=$?
-# Where the accepted mail goes: one message to the first BUG form.
-cat > relayed.chat <<'CHAT'
-< 220
-> EHLO t.example
-< 250
-> MAIL FROM:<x@example.org>
-< 250
-> RCPT TO:<"@remote.test:user"@relay.example>
-< 2
-> DATA
-< 354
->raw b"Subject: review\r\n\r\nquoted source route\r\n.\r\n"
-< 250
-> QUIT
-< 221
-CHAT
-if python3 "$SLUICE_ROOT/tests/e2e/smtpchat.py" "$port" relayed.chat >chat.out 2>&1 &&
-   wait_for 20 sh -c "ls $WORK/sink/*.env"; then
-  echo "relayed to the relayhost for the quoted source route:"
-  grep -h 'RCPT TO' "$WORK"/sink/*.env
-fi
+check bugs.txt > bugs.out 2>&1 || bugs="forms that Postfix refuses are accepted;"
 cat bugs.out
-[ $rc = 0 ] || fail "BUG: sluice accepts forms that Postfix refuses (see above)"
-ok "forms that Postfix refuses"
+
+# send_one RCPT-ARGUMENT: one message to the relayhost sink; prints the
+# RCPT TO line that the smtp client sent there.
+n_env=0
+send_one() {
+  printf '< 220\n> EHLO t.example\n< 250\n> MAIL FROM:<x@example.org>\n< 250\n> RCPT TO:%s\n< 250\n> DATA\n< 354\n>raw b"Subject: review\\r\\n\\r\\nroute\\r\\n.\\r\\n"\n< 250\n> QUIT\n< 221\n' "$1" > one.chat
+  python3 "$SLUICE_ROOT/tests/e2e/smtpchat.py" "$port" one.chat >chat.out 2>&1 || { cat chat.out; return 1; }
+  n_env=$((n_env + 1))
+  wait_for 20 sh -c "[ \$(ls $WORK/sink | grep -c '\\.env\$') -ge $n_env ]" || return 1
+  grep -h 'RCPT TO' $(ls -t "$WORK"/sink/*.env | head -1)
+}
+# What the accepted quoted route turns into on the wire (informational:
+# Postfix refuses it at RCPT, see above).
+echo "quoted route relayed as: $(send_one '<"@remote.test:user"@relay.example>')"
+# A source route without <> (strict_rfc821_envelopes = no): Postfix's
+# extract_addr drops an unquoted "@...:" prefix in both forms and queues
+# user@relay.example; smtpd_session.c parse_path() drops it only inside <>.
+got=$(send_one '@remote.test:user@relay.example')
+echo "bare route relayed as: $got"
+[ "$got" = "RCPT TO:<user@relay.example>" ] ||
+  bugs="$bugs a bare source route is queued and relayed as a route;"
+[ -z "${bugs:-}" ] || fail "BUG: $bugs"
+ok "forms that Postfix refuses, bare source route dropped"
