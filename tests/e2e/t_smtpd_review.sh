@@ -35,7 +35,9 @@ BAD=""
 bad() { echo "FAIL: $*" >&2; BAD="$BAD
   $*"; }
 # py NAME: run the python dialogue on stdin with the port as argv[1].
-py() { local what=$1; shift; timeout 60 python3 - "$port" "$@" || bad "$what"; }
+# PYRC is its exit status; okif prints "ok" only when it passed.
+py() { local what=$1; shift; timeout 60 python3 - "$port" "$@"; PYRC=$?; [ $PYRC = 0 ] || bad "$what"; }
+okif() { [ "$PYRC" = 0 ] && ok "$*"; }
 
 # ---- 1. QUIT after the soft error limit, one command at a time (works) ---------
 py "QUIT while delayed" <<'PY'
@@ -51,7 +53,7 @@ if time.monotonic() - t0 < 0.8:
 if not c.closed():
     fail("no close after 221")
 PY
-ok "QUIT after the soft error limit: delayed 221, then close"
+okif "QUIT after the soft error limit: delayed 221, then close"
 
 # ---- 2. BUG: pipelined NOOP, QUIT after the soft error limit ----------------------
 # Observed: 250 for NOOP, then the server closes without the 221. The 221 goes
@@ -132,7 +134,7 @@ c.expect("RCPT TO:<c@remote.example>", "503 5.5.1")
 c.expect("DATA", "503")
 c.expect("QUIT", "221")
 PY
-ok "STARTTLS inside a transaction resets the transaction"
+okif "STARTTLS inside a transaction resets the transaction"
 
 # ---- 6. Broken handshakes: partial ClientHello, plain text, RST (works) --------------
 py "broken handshakes" <<'PY'
@@ -149,7 +151,7 @@ c = Client(port); c.expect("EHLO a", "250"); c.expect("STARTTLS", "220")
 c.s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); c.close()
 c = Client(port); c.expect("EHLO a", "250"); c.expect("QUIT", "221")
 PY
-ok "partial ClientHello, plain text after 220, RST: sessions end, smtpd serves on"
+okif "partial ClientHello, plain text after 220, RST: sessions end, smtpd serves on"
 
 # ---- 7. BUG: a client that drops after a completed handshake -----------------------------
 # Observed: "SSL_accept error from unknown[127.0.0.1]: no further detail"
@@ -187,15 +189,15 @@ def one(mail, rcpt, want):
     c.cmd("QUIT"); c.close()
 M = "MAIL FROM:<a@client.example>"
 R = "RCPT TO:<b@remote.example>"
-for arg in ["ENVID=", "ENVID=+", "ENVID=abc+", "ENVID=abc+4", "ENVID=+2b", "ENVID=+00",
-            "ENVID=" + "A" * 1900, "ENVID=a ENVID=b", "RET=", "RET=FULL RET=HDRS", "RET=NONE"]:
+# Only values that Postfix's mail_cmd()/rcpt_cmd() refuse as well.
+for arg in ["ENVID=", "ENVID=+", "ENVID=abc+", "ENVID=abc+4", "ENVID=a ENVID=b", "RET=",
+            "RET=FULL RET=HDRS", "RET=NONE"]:
     one(M + " " + arg, None, "501 5.5.4")
 one(M + " =", None, "555 5.5.4 Unsupported option: =")
 one(M + " X" * 600, None, "555 5.5.4")
 for arg in ["NOTIFY=", "NOTIFY=NEVER,SUCCESS", "NOTIFY=SUCCESS NOTIFY=DELAY", "NOTIFY=BOGUS",
-            "ORCPT=", "ORCPT=;", "ORCPT=rfc822;", "ORCPT=rfc822;+", "ORCPT=rfc822;a+4",
-            "ORCPT=;a@b", "ORCPT=rfc822;a ORCPT=rfc822;b", "ORCPT=rfc822;" + "B" * 1900,
-            "ORCPT=rfc 822;a", "ORCPT=rfc822;a+0A"]:
+            "ORCPT=", "ORCPT=;", "ORCPT=rfc822;+", "ORCPT=rfc822;a+4",
+            "ORCPT=;a@b", "ORCPT=rfc822;a ORCPT=rfc822;b", "ORCPT=rfc 822;a"]:
     one(M, R + " " + arg, "501 5.5.4")
 c = Client(port)
 c.expect("EHLO t.example", "250")
@@ -208,14 +210,16 @@ if not r.startswith("250 2.0.0 Ok: queued as "):
     fail("valid DSN parameters: %s" % r)
 c.expect("QUIT", "221")
 PY
-ok "hostile ENVID, RET, NOTIFY, ORCPT values refused; valid DSN accepted"
+okif "hostile ENVID, RET, NOTIFY, ORCPT values refused; valid DSN accepted"
 
-# ---- 9. BUG: NOTIFY with no keyword, SIZE with a sign -----------------------------------
+# ---- 9. BUG: NOTIFY with no keyword, SIZE with a sign or too large -----------------------
 # Postfix's dsn_notify_mask() yields 0 for "NOTIFY=," (no keyword): 501. Here
 # strtok_r() finds no word, notify stays 0 and the RCPT is accepted (and a
-# second NOTIFY= after it is accepted too). Postfix refuses a SIZE= value
-# that is not all digits (alldig): 501 5.5.4 Bad message size syntax; here
-# strtoull() takes "-1" as 2^64-1 (552) and "+5" as 5 (250).
+# second NOTIFY= after it is accepted too). Postfix's mail_cmd() refuses a
+# SIZE= value that is not all digits (alldig): "501 5.5.4 Bad message size
+# syntax"; here strtoull() takes "-1" as 2^64-1 (552) and "+5" as 5 (250).
+# A SIZE= that overflows off_t gets "552 5.3.4 Message size exceeds file
+# system imposed limit" from Postfix; here 501.
 py "NOTIFY=, and SIZE=-1" <<'PY'
 import sys
 from review_smtp import Client, fail
@@ -225,17 +229,49 @@ c.expect("MAIL FROM:<a@client.example>", "250")
 r = c.cmd("RCPT TO:<b@remote.example> NOTIFY=,")
 c.cmd("RSET")
 r2 = c.cmd("MAIL FROM:<a@client.example> SIZE=-1")
+r3 = c.cmd("MAIL FROM:<a@client.example> SIZE=99999999999999999999999")
 c.cmd("QUIT")
 if not r.startswith("501 5.5.4 Error: Bad NOTIFY parameter syntax"):
     fail("BUG: RCPT ... NOTIFY=, got [%s], wanted 501 5.5.4 Error: Bad NOTIFY parameter syntax" % r)
 if not r2.startswith("501 5.5.4 Bad message size syntax"):
     fail("BUG: MAIL ... SIZE=-1 got [%s], wanted 501 5.5.4 Bad message size syntax" % r2)
+if r3 != "552 5.3.4 Message size exceeds file system imposed limit":
+    fail("BUG: MAIL ... SIZE=<24 digits> got [%s], wanted 552 5.3.4 Message size exceeds"
+         " file system imposed limit" % r3)
 PY
+
+# ---- 9b. BUG: dsn_orig_rcpt in the external form the client sent ----------------------
+# Postfix's rcpt_cmd() sends cleanup "dsn_orig_rcpt=rfc822;" + the RCPT TO
+# argument as typed (less <>) when there is no ORCPT: for a quoted local part
+# the quotes stay ('rfc822;"john doe"@remote.example'). Here smtpd sends none
+# and cleanup makes one from the internal form ('rfc822;john doe@...').
+py "dsn_orig_rcpt external form" <<'PY'
+import sys
+from review_smtp import Client, fail
+c = Client(int(sys.argv[1]))
+c.expect("EHLO t.example", "250")
+c.expect("MAIL FROM:<orcpt@client.example>", "250")
+c.expect('RCPT TO:<"john doe"@remote.example>', "250")
+c.expect("DATA", "354")
+c.send("Subject: orcpt\r\n\r\nx\r\n.\r\n")
+r = c.last()
+if not r.startswith("250 2.0.0 Ok: queued as "):
+    fail("quoted recipient not queued: %s" % r)
+open("orcpt.qid", "w").write(r.split()[-1])
+c.cmd("QUIT")
+PY
+if [ -s orcpt.qid ]; then
+  qid=$(cat orcpt.qid)
+  wait_for 10 sh -c "'$B/postcat' -c '$C' -q $qid >orcpt.cat 2>&1" || bad "postcat -q $qid"
+  grep -q '^named_attribute: dsn_orig_rcpt=rfc822;"john doe"@remote.example$' orcpt.cat ||
+    { grep dsn_orig_rcpt orcpt.cat; bad "BUG: dsn_orig_rcpt not in the external form the client sent"; }
+fi
 
 # ---- 10. smtpd_forbid_bare_newline = reject with code 521 (works) --------------------------
 "$B/postconf" -c "$C" -e "smtpd_forbid_bare_newline = reject" \
   "smtpd_forbid_bare_newline_exclusions =" "smtpd_forbid_bare_newline_reject_code = 521" \
-  "smtpd_timeout = 3s" >/dev/null
+  "smtpd_timeout = 3s" "smtpd_discard_ehlo_keywords = dsn, starttls" \
+  "smtpd_hard_error_limit = 20" >/dev/null
 "$B/sluice" -c "$C" reload >/dev/null 2>&1 || fail "reload"
 sleep 1.5
 py "bare LF reject 521" <<'PY'
@@ -260,7 +296,29 @@ if not c.closed(5):
 PY
 sleep 1
 grep -rq 'marker-barelf-521' "$("$B/postconf" -c "$C" -h queue_directory)" && bad "the refused bare-LF message is in the queue"
-ok "bare LF with reject code 521: refused and disconnected, in commands and content"
+okif "bare LF with reject code 521: refused and disconnected, in commands and content"
+
+# ---- 10b. BUG: smtpd_discard_ehlo_keywords = dsn, starttls --------------------------------
+# Postfix does not only hide the keywords: starttls_cmd() answers "502 5.5.1
+# Error: command not implemented" when STARTTLS is discarded, and mail_cmd()/
+# rcpt_cmd() answer "501 5.7.1 DSN support is disabled" to RET, ENVID,
+# NOTIFY and ORCPT when DSN is discarded. Here all of them are accepted.
+py "discarded EHLO keywords" <<'PY'
+import sys
+from review_smtp import Client, fail
+c = Client(int(sys.argv[1]))
+r = c.send("EHLO t.example\r\n"); ehlo = c.reply()
+if any("DSN" in l or "STARTTLS" in l for l in ehlo):
+    fail("discarded keywords still offered: %r" % ehlo)
+got = [c.cmd("MAIL FROM:<a@client.example> RET=HDRS"), c.cmd("MAIL FROM:<a@client.example> ENVID=x")]
+c.cmd("RSET")
+c.expect("MAIL FROM:<a@client.example>", "250")
+got += [c.cmd("RCPT TO:<b@remote.example> NOTIFY=NEVER"), c.cmd("RCPT TO:<b@remote.example> ORCPT=rfc822;b@remote.example")]
+st = c.cmd("STARTTLS")
+bad = [g for g in got if g != "501 5.7.1 DSN support is disabled"]
+if bad or st != "502 5.5.1 Error: command not implemented":
+    fail("BUG: with dsn and starttls discarded: DSN parameters got %r, STARTTLS got [%s]" % (got, st))
+PY
 
 # ---- 11. BUG: a client that says STARTTLS and then nothing -------------------------------
 # Observed: "timeout after STARTTLS" is logged after smtpd_timeout (3s), but the
@@ -269,6 +327,9 @@ ok "bare LF with reject code 521: refused and disconnected, in commands and cont
 # a 5 s write timeout, which never runs because the TLS filter writes nothing
 # until the handshake is done. Such sessions live forever and count against
 # the session cap.
+"$B/postconf" -c "$C" -e "smtpd_discard_ehlo_keywords =" >/dev/null
+"$B/sluice" -c "$C" reload >/dev/null 2>&1 || fail "reload"
+sleep 1.5
 py "STARTTLS then silence" <<'PY'
 import sys, time
 from review_smtp import Client, fail
