@@ -240,7 +240,7 @@ if r3 != "552 5.3.4 Message size exceeds file system imposed limit":
          " file system imposed limit" % r3)
 PY
 
-# ---- 9b. BUG: dsn_orig_rcpt in the external form the client sent ----------------------
+# ---- 9b. BUG: dsn_orig_rcpt in the external form the client sent; BODY= ----------------
 # Postfix's rcpt_cmd() sends cleanup "dsn_orig_rcpt=rfc822;" + the RCPT TO
 # argument as typed (less <>) when there is no ORCPT: for a quoted local part
 # the quotes stay ('rfc822;"john doe"@remote.example'). Here smtpd sends none
@@ -250,7 +250,7 @@ import sys
 from review_smtp import Client, fail
 c = Client(int(sys.argv[1]))
 c.expect("EHLO t.example", "250")
-c.expect("MAIL FROM:<orcpt@client.example>", "250")
+c.expect("MAIL FROM:<orcpt@client.example> BODY=8BITMIME", "250")
 c.expect('RCPT TO:<"john doe"@remote.example>', "250")
 c.expect("DATA", "354")
 c.send("Subject: orcpt\r\n\r\nx\r\n.\r\n")
@@ -265,13 +265,17 @@ if [ -s orcpt.qid ]; then
   wait_for 10 sh -c "'$B/postcat' -c '$C' -q $qid >orcpt.cat 2>&1" || bad "postcat -q $qid"
   grep -q '^named_attribute: dsn_orig_rcpt=rfc822;"john doe"@remote.example$' orcpt.cat ||
     { grep dsn_orig_rcpt orcpt.cat; bad "BUG: dsn_orig_rcpt not in the external form the client sent"; }
+  # Postfix's mail_open_stream() sends "encoding=8bit" for BODY=8BITMIME
+  # (state->encoding); here BODY= is checked and then forgotten.
+  grep -q '^named_attribute: encoding=8bit$' orcpt.cat ||
+    bad "BUG: BODY=8BITMIME not recorded as encoding=8bit in the queue file"
 fi
 
 # ---- 10. smtpd_forbid_bare_newline = reject with code 521 (works) --------------------------
 "$B/postconf" -c "$C" -e "smtpd_forbid_bare_newline = reject" \
   "smtpd_forbid_bare_newline_exclusions =" "smtpd_forbid_bare_newline_reject_code = 521" \
   "smtpd_timeout = 3s" "smtpd_discard_ehlo_keywords = dsn, starttls" \
-  "smtpd_hard_error_limit = 20" >/dev/null
+  "smtpd_hard_error_limit = 20" "message_size_limit = 0" >/dev/null
 "$B/sluice" -c "$C" reload >/dev/null 2>&1 || fail "reload"
 sleep 1.5
 py "bare LF reject 521" <<'PY'
@@ -298,26 +302,35 @@ sleep 1
 grep -rq 'marker-barelf-521' "$("$B/postconf" -c "$C" -h queue_directory)" && bad "the refused bare-LF message is in the queue"
 okif "bare LF with reject code 521: refused and disconnected, in commands and content"
 
-# ---- 10b. BUG: smtpd_discard_ehlo_keywords = dsn, starttls --------------------------------
+# ---- 10b. BUG: smtpd_discard_ehlo_keywords = dsn, starttls; message_size_limit = 0 ---------
 # Postfix does not only hide the keywords: starttls_cmd() answers "502 5.5.1
 # Error: command not implemented" when STARTTLS is discarded, and mail_cmd()/
 # rcpt_cmd() answer "501 5.7.1 DSN support is disabled" to RET, ENVID,
 # NOTIFY and ORCPT when DSN is discarded. Here all of them are accepted.
-py "discarded EHLO keywords" <<'PY'
+# Postfix also logs "discarding EHLO keywords: DSN STARTTLS" (not checked).
+py "discarded EHLO keywords, SIZE with no limit" <<'PY'
 import sys
 from review_smtp import Client, fail
 c = Client(int(sys.argv[1]))
 r = c.send("EHLO t.example\r\n"); ehlo = c.reply()
 if any("DSN" in l or "STARTTLS" in l for l in ehlo):
     fail("discarded keywords still offered: %r" % ehlo)
+# Postfix's ehlo_cmd(): "SIZE" without a number when message_size_limit = 0.
+size_ok = "250-SIZE" in ehlo
 got = [c.cmd("MAIL FROM:<a@client.example> RET=HDRS"), c.cmd("MAIL FROM:<a@client.example> ENVID=x")]
 c.cmd("RSET")
 c.expect("MAIL FROM:<a@client.example>", "250")
 got += [c.cmd("RCPT TO:<b@remote.example> NOTIFY=NEVER"), c.cmd("RCPT TO:<b@remote.example> ORCPT=rfc822;b@remote.example")]
 st = c.cmd("STARTTLS")
 bad = [g for g in got if g != "501 5.7.1 DSN support is disabled"]
+problems = []
 if bad or st != "502 5.5.1 Error: command not implemented":
-    fail("BUG: with dsn and starttls discarded: DSN parameters got %r, STARTTLS got [%s]" % (got, st))
+    problems.append("with dsn and starttls discarded: DSN parameters got %r, STARTTLS got [%s]"
+                    % (got, st))
+if not size_ok:
+    problems.append("message_size_limit = 0: wanted the EHLO keyword [SIZE], got %r" % ehlo)
+if problems:
+    fail("BUG: " + "; ".join(problems))
 PY
 
 # ---- 11. BUG: a client that says STARTTLS and then nothing -------------------------------
