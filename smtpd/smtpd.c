@@ -79,6 +79,9 @@
  */
 #include <stddef.h>
 
+#include "dns.h"
+#include "msg.h"
+#include "param.h"
 #include "server.h"
 #include "smtpd.h"
 #include "smtpd_tls.h"
@@ -91,6 +94,11 @@ static void smtpd_pre_init(void)
 
 static void smtpd_init(struct event_base *base)
 {
+    struct vbuf why = VBUF_INIT;
+
+    if (dns_init(base, param_str("dns_servers"), &why) < 0)
+        msg_fatal("%s", vbuf_str(&why));
+    vbuf_free(&why);
     smtpd_check_init();
     smtpd_session_init();
 }

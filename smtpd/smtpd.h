@@ -22,8 +22,11 @@ int smtpd_check_rcpt(const struct sockaddr_storage *client, const char *rcpt,
                      struct vbuf *why);
 int smtpd_addr_routed(const char *addr);
 int smtpd_domain_match(const char *domain, char **list, int subdomains);
-/* smtpd_resolve() resolves rcpt (as the client sent it, quoted, or in
- * internal form) the way trivial-rewrite does for delivery, stores the
+/* smtpd_addr_internal() turns an address as the client sent it (inside
+ * <>) into Postfix's internal form: source route dropped, quotes and
+ * backslash escapes removed. smtpd_resolve() resolves rcpt (internal form,
+ * as smtpd_check_rcpt() also takes it) the way trivial-rewrite does for
+ * delivery, stores the
  * resolved address (internal form, user@domain) in result and returns its
  * class (LOCAL: mydestination or our [address]; VIRTUAL; RELAY:
  * relay_domains; DEFAULT: elsewhere) plus ROUTED when the resolved local
@@ -34,8 +37,13 @@ int smtpd_domain_match(const char *domain, char **list, int subdomains);
 #define SMTPD_RESOLVE_RELAY	(1<<2)
 #define SMTPD_RESOLVE_DEFAULT	(1<<3)
 #define SMTPD_RESOLVE_ROUTED	(1<<8)
+#define SMTPD_RESOLVE_ERROR	(1<<9)	/* next hop is no host name or literal */
+void smtpd_addr_internal(const char *external, struct vbuf *out);
 int smtpd_resolve(const char *rcpt, struct vbuf *result);
 int smtpd_auth_destination(const char *rcpt);
+/* smtpd_addr_bad(): the (internal-form) address resolves to a next hop that
+ * is no valid host name or address literal (Postfix: 501 5.1.3 / 5.1.7). */
+int smtpd_addr_bad(const char *addr);
 
 /* smtpd_session.c */
 void smtpd_session_init(void);

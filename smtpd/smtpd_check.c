@@ -23,6 +23,8 @@
 #include <stdlib.h>
 
 #include "smtpd.h"
+#include "addr.h"
+#include "dns.h"
 #include "mem.h"
 #include "msg.h"
 #include "param.h"
@@ -385,6 +387,22 @@ static int own_literal(const char *lit)
 }
 
 /*
+ * A Postfix string list (mydestination, resolve_local.c): exact,
+ * case-insensitive names; "!name" excludes; the first match decides.
+ */
+static int string_list_match(const char *name, char **list)
+{
+    for (size_t i = 0; list[i]; i++) {
+        const char *pat = list[i];
+        int     neg = (*pat == '!');
+
+        if (strcasecmp(pat + neg, name) == 0)
+            return !neg;
+    }
+    return 0;
+}
+
+/*
  * A final destination of this host (Postfix resolve_local): one trailing
  * dot is ignored; mydestination entries match exactly (no subdomains);
  * an address literal matches when it is one of this host's addresses.
@@ -401,7 +419,7 @@ static int domain_local(const char *domain)
         mem_free(d);
         return 0;
     }
-    if (smtpd_domain_match(d, param_list("mydestination"), 0)) {
+    if (string_list_match(d, param_list("mydestination"))) {
         ok = 1;
     } else if (d[0] == '[' && d[len - 1] == ']') {
         d[len - 1] = 0;
@@ -515,7 +533,19 @@ static void raddr_internalize(struct raddr *a, const char *text)
         if (*p == ':' && p[1])
             text = p + 1;
     }
+    /* The domain is what follows the last '@' outside quotes; only the
+     * local part is unquoted (quotes in a domain make it invalid). */
+    const char *dom = NULL;
     for (p = text; *p; p++) {
+        if (*p == '\\' && p[1])
+            p++;
+        else if (*p == '"')
+            quoted = !quoted;
+        else if (*p == '@' && !quoted)
+            dom = p;
+    }
+    quoted = 0;
+    for (p = text; *p && p != dom; p++) {
         if (*p == '\\' && p[1]) {
             vbuf_putc(&in, *++p);
         } else if (*p == '"') {
@@ -524,6 +554,8 @@ static void raddr_internalize(struct raddr *a, const char *text)
             vbuf_putc(&in, *p);
         }
     }
+    if (dom)
+        vbuf_puts(&in, dom);
     const char *s = vbuf_str(&in);
     const char *at = strrchr(s, '@');
 
@@ -540,15 +572,65 @@ static void raddr_internalize(struct raddr *a, const char *text)
     vbuf_free(&in);
 }
 
+/*
+ * A mail host as Postfix's valid_hostname() or valid_mailhost_literal():
+ * a host name that is not all numeric, "[a.b.c.d]" or "[IPv6:...]".
+ */
+static int mail_host_ok(const char *host)
+{
+    size_t len = strlen(host);
+    char buf[INET6_ADDRSTRLEN + 8];
+    unsigned char bin[16];
+
+    if (len > 2 && host[0] == '[' && host[len - 1] == ']') {
+        if (len - 2 >= sizeof(buf))
+            return 0;
+        memcpy(buf, host + 1, len - 2);
+        buf[len - 2] = 0;
+        if (strncasecmp(buf, "IPv6:", 5) == 0)
+            return inet_pton(AF_INET6, buf + 5, bin) == 1;
+        return inet_pton(AF_INET, buf, bin) == 1;
+    }
+    if (!dns_valid_hostname(host))
+        return 0;
+    return host[strspn(host, "0123456789.")] != 0;
+}
+
+/*
+ * smtpd's extract_addr(): the address between <> as the client sent it
+ * becomes the internal form. A source route "@a,@b:" is dropped, quotes
+ * are removed and backslash escapes undone.
+ */
+void smtpd_addr_internal(const char *external, struct vbuf *out)
+{
+    struct raddr a = {VBUF_INIT, VBUF_INIT, 0};
+
+    raddr_internalize(&a, external);
+    vbuf_reset(out);
+    vbuf_puts(out, vbuf_str(&a.local));
+    if (a.has_domain)
+        vbuf_printf(out, "@%s", vbuf_str(&a.domain));
+    vbuf_free(&a.local);
+    vbuf_free(&a.domain);
+}
+
 int smtpd_resolve(const char *rcpt, struct vbuf *result)
 {
     struct raddr a = {VBUF_INIT, VBUF_INIT, 0};
+    struct vbuf quoted = VBUF_INIT;
     char   *saved = NULL;
     int     remote = 0;
     int     flags;
     size_t  loop_max = strlen(rcpt) + 100;
 
-    raddr_internalize(&a, rcpt);
+    /*
+     * As trivial-rewrite: quote the local part of the internal form where
+     * RFC 822 requires it, then parse that. A local part that holds '@'
+     * or ':' is thus one opaque quoted string, never a source route.
+     */
+    addr_quote_local(&quoted, rcpt);
+    raddr_internalize(&a, vbuf_str(&quoted));
+    vbuf_free(&quoted);
     raddr_canon(&a);
 
     /*
@@ -567,8 +649,10 @@ int smtpd_resolve(const char *rcpt, struct vbuf *result)
         if (a.has_domain && a.domain.len > 0 && a.domain.data[a.domain.len - 1] == '.'
             && (a.domain.len < 2 || a.domain.data[a.domain.len - 2] != '.'))
             vbuf_truncate(&a.domain, a.domain.len - 1);
-        if (a.has_domain && a.domain.len == 0)
-            a.has_domain = 0;			/* trailing @ */
+        if (a.has_domain && a.domain.len == 0) {
+            remote = 1;				/* "user@" or "user@.": no host */
+            break;
+        }
         if (a.has_domain) {
             if (!domain_local(vbuf_str(&a.domain))) {
                 remote = 1;
@@ -620,11 +704,23 @@ int smtpd_resolve(const char *rcpt, struct vbuf *result)
     /* Routing operators left in the local part, whatever our own settings. */
     if (smtpd_addr_routed(vbuf_str(result)))
         flags |= SMTPD_RESOLVE_ROUTED;
+    /* A next hop that is no host name or address literal: bad syntax. */
+    if (remote && !mail_host_ok(dom))
+        flags |= SMTPD_RESOLVE_ERROR;
 
     mem_free(saved);
     vbuf_free(&a.local);
     vbuf_free(&a.domain);
     return flags;
+}
+
+int smtpd_addr_bad(const char *addr)
+{
+    struct vbuf res = VBUF_INIT;
+    int     flags = *addr ? smtpd_resolve(addr, &res) : 0;
+
+    vbuf_free(&res);
+    return (flags & SMTPD_RESOLVE_ERROR) != 0;
 }
 
 int smtpd_auth_destination(const char *rcpt)
@@ -633,6 +729,8 @@ int smtpd_auth_destination(const char *rcpt)
     int     flags = smtpd_resolve(rcpt, &res);
 
     vbuf_free(&res);
+    if (flags & SMTPD_RESOLVE_ERROR)
+        return 0;
     if ((flags & SMTPD_RESOLVE_ROUTED) && !param_bool("allow_untrusted_routing"))
         return 0;
     return (flags & (SMTPD_RESOLVE_LOCAL | SMTPD_RESOLVE_VIRTUAL | SMTPD_RESOLVE_RELAY)) != 0;

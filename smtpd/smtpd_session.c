@@ -39,6 +39,7 @@
 #include "attr.h"
 #include "deliv.h"
 #include "dlog.h"
+#include "dns.h"
 #include "header.h"
 #include "mem.h"
 #include "msg.h"
@@ -61,6 +62,7 @@ enum smtpd_state {
     SS_WAIT_QUEUED,			/* content sent, waiting for cleanup */
     SS_WAIT_FLUSH,			/* ETRN sent to the flush service */
     SS_STARTTLS,			/* flushing "220 Ready to start TLS" */
+    SS_LOOKUP,				/* reverse lookup before the banner */
     SS_CLOSING,				/* flushing the last reply */
 };
 
@@ -84,7 +86,9 @@ struct smtpd_session {
     char    port[8];
     char    saddr[INET6_ADDRSTRLEN];
     char    sport[8];
-    char    name[NI_MAXHOST];
+    char    name[NI_MAXHOST];		/* verified client name or "unknown" */
+    char    rname[NI_MAXHOST];		/* reverse (PTR) name or "unknown" */
+    struct dns_req *dns;		/* reverse or forward lookup */
     char    namaddr[NI_MAXHOST + INET6_ADDRSTRLEN + 4];
     char   *helo;
     int     esmtp;
@@ -123,6 +127,8 @@ struct smtpd_session {
 static struct smtpd_session *sessions;
 
 static void session_free(struct smtpd_session *s);
+static void session_greet(struct smtpd_session *s);
+static void peer_ptr_done(const struct dns_reply *r, void *ctx);
 static void client_read(struct bufferevent *bev, void *ctx);
 static void client_write(struct bufferevent *bev, void *ctx);
 static void client_event(struct bufferevent *bev, short what, void *ctx);
@@ -138,6 +144,7 @@ static const char *state_name(enum smtpd_state st)
     case SS_WAIT_QUEUED: return "WAIT_QUEUED";
     case SS_WAIT_FLUSH: return "WAIT_FLUSH";
     case SS_STARTTLS: return "STARTTLS";
+    case SS_LOOKUP: return "LOOKUP";
     case SS_CLOSING: return "CLOSING";
     }
     msg_panic("smtpd: unknown state %d", (int) st);
@@ -344,7 +351,7 @@ static void cleanup_send_envelope(struct smtpd_session *s)
         cleanup_sendf(s, REC_TYPE_ATTR, "log_helo_name=%s", s->helo);
     cleanup_sendf(s, REC_TYPE_ATTR, "log_protocol_name=%s", s->esmtp ? "ESMTP" : "SMTP");
     cleanup_sendf(s, REC_TYPE_ATTR, "client_name=%s", s->name);
-    cleanup_sendf(s, REC_TYPE_ATTR, "reverse_client_name=%s", s->name);
+    cleanup_sendf(s, REC_TYPE_ATTR, "reverse_client_name=%s", s->rname);
     cleanup_sendf(s, REC_TYPE_ATTR, "client_address=%s", s->addr);
     cleanup_sendf(s, REC_TYPE_ATTR, "client_port=%s", s->port);
     cleanup_sendf(s, REC_TYPE_ATTR, "server_address=%s", s->saddr);
@@ -536,13 +543,6 @@ static char *parse_path(char *arg, const char *keyword, char **addr)
         return NULL;
     *close = 0;
     *addr = arg + 1;
-    /* Drop a source route "<@a,@b:user@dom>". */
-    if (**addr == '@') {
-        char *colon = strchr(*addr, ':');
-        if (colon == NULL)
-            return NULL;
-        *addr = colon + 1;
-    }
     return close + 1;
 }
 
@@ -555,21 +555,18 @@ static int addr_ok(const char *a)
 }
 
 /*
- * Postfix's internal address form, in place: quotes and backslash escapes
- * removed ("john doe"@example.com -> john doe@example.com). Queue files,
- * logs and replies use it; the smtp client quotes again on the wire.
+ * Postfix's internal address form, in place (it is never longer): source
+ * route dropped, quotes and backslash escapes removed ("john doe"@example.com
+ * -> john doe@example.com). Queue files, the relay check and replies use
+ * it; log lines and the smtp client quote it again.
  */
-static void addr_internalize(char *a)
+static void addr_internalize(struct smtpd_session *s, char *a)
 {
-    char *out = a;
-
-    for (char *p = a; *p; p++) {
-        if (*p == '\\' && p[1])
-            *out++ = *++p;
-        else if (*p != '"')
-            *out++ = *p;
-    }
-    *out = 0;
+    smtpd_addr_internal(a, &s->scratch);
+    if (s->scratch.len <= strlen(a))
+        memcpy(a, s->scratch.data ? s->scratch.data : "", s->scratch.len + 1);
+    else
+        msg_panic("addr_internalize: internal form of <%s> is longer", a);
 }
 
 /* An address for the log in its external (quoted) form, as Postfix's
@@ -766,7 +763,11 @@ static void cmd_mail(struct smtpd_session *s, char *arg)
         error_reply(s, "501 5.1.7 Bad sender address syntax");
         return;
     }
-    addr_internalize(addr);
+    addr_internalize(s, addr);
+    if (smtpd_addr_bad(addr)) {
+        error_reply(s, "501 5.1.7 Bad sender address syntax");
+        return;
+    }
     long limit = param_size("message_size_limit");
     char *envid = NULL;
     int ret = 0;
@@ -904,7 +905,7 @@ static void cmd_rcpt(struct smtpd_session *s, char *arg)
         return;
     }
     if ((params = parse_path(arg, "TO:", &addr)) == NULL || !addr_ok(addr)
-        || (addr_internalize(addr), *addr == 0)) {
+        || (addr_internalize(s, addr), *addr == 0) || smtpd_addr_bad(addr)) {
         error_reply(s, "501 5.1.3 Bad recipient address syntax");
         return;
     }
@@ -1575,6 +1576,7 @@ static void session_free(struct smtpd_session *s)
     vbuf_free(&line);
     transaction_reset(s);
     etrn_close(s);
+    s->dns = dns_cancel(s->dns);
     mem_free(s->etrn_site);
     if (s->delay) {
         event_free(s->delay);
@@ -1648,8 +1650,8 @@ void smtpd_session_create(int fd)
     sockaddr_text(&s->ss, s->addr, sizeof(s->addr), s->port, sizeof(s->port));
     if (getsockname(fd, (struct sockaddr *) &local, &llen) == 0)
         sockaddr_text(&local, s->saddr, sizeof(s->saddr), s->sport, sizeof(s->sport));
-    /* Reverse lookups come with the DNS work; until then, Postfix's word. */
     snprintf(s->name, sizeof(s->name), "unknown");
+    snprintf(s->rname, sizeof(s->rname), "unknown");
     snprintf(s->namaddr, sizeof(s->namaddr), "%s[%s]", s->name, s->addr);
 
     /* Bounded concurrency: all clients, and each client address. */
@@ -1676,7 +1678,7 @@ void smtpd_session_create(int fd)
         mem_free(s);
         return;
     }
-    s->state = SS_CMD;
+    s->state = SS_LOOKUP;
     s->lf_mode = bare_lf_mode(s);
     s->fd = fd;
     s->bev = bufferevent_socket_new(server_base(), fd, 0);
@@ -1684,13 +1686,96 @@ void smtpd_session_create(int fd)
     long t = param_time("smtpd_timeout");
     struct timeval tv = {t, 0};
     bufferevent_set_timeouts(s->bev, &tv, &tv);
-    bufferevent_enable(s->bev, EV_READ | EV_WRITE);
     s->next = sessions;
     if (sessions)
         sessions->prev = s;
     sessions = s;
+    if (param_bool("smtpd_peername_lookup")
+        && (s->ss.ss_family == AF_INET || s->ss.ss_family == AF_INET6)) {
+        /* The client is not read until the banner is out. */
+        s->dns = dns_query_ptr(&s->ss, peer_ptr_done, s);
+        return;
+    }
+    session_greet(s);
+}
+
+/* The client's name is settled: log the connection, send the banner. */
+static void session_greet(struct smtpd_session *s)
+{
+    snprintf(s->namaddr, sizeof(s->namaddr), "%s[%s]", s->name, s->addr);
+    enter_state(s, SS_CMD);
+    bufferevent_enable(s->bev, EV_READ | EV_WRITE);
     msg_info("connect from %s", s->namaddr);
     reply(s, "220 %s", param_str("smtpd_banner"));
+}
+
+/* Same address? An IPv4-mapped IPv6 client equals the IPv4 address. */
+static int same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+    unsigned char x[16], y[16];
+    size_t xl, yl;
+
+    const struct sockaddr_storage *in[2] = {a, b};
+    unsigned char *out[2] = {x, y};
+    size_t *len[2] = {&xl, &yl};
+    for (int i = 0; i < 2; i++) {
+        if (in[i]->ss_family == AF_INET) {
+            memcpy(out[i], &((const struct sockaddr_in *) in[i])->sin_addr, 4);
+            *len[i] = 4;
+        } else if (in[i]->ss_family == AF_INET6) {
+            const unsigned char *v6 = ((const struct sockaddr_in6 *) in[i])->sin6_addr.s6_addr;
+            if (IN6_IS_ADDR_V4MAPPED((const struct in6_addr *) v6)) {
+                memcpy(out[i], v6 + 12, 4);
+                *len[i] = 4;
+            } else {
+                memcpy(out[i], v6, 16);
+                *len[i] = 16;
+            }
+        } else {
+            return 0;
+        }
+    }
+    return xl == yl && memcmp(x, y, xl) == 0;
+}
+
+/* Forward confirmation: the name must resolve back to the client. */
+static void peer_addr_done(const struct dns_reply *r, void *ctx)
+{
+    struct smtpd_session *s = ctx;
+
+    s->dns = NULL;
+    for (size_t i = 0; r->status == DNS_OK && i < r->naddr; i++) {
+        if (same_addr(&r->addrs[i].sa, &s->ss)) {
+            snprintf(s->name, sizeof(s->name), "%s", s->rname);
+            session_greet(s);
+            return;
+        }
+    }
+    if (r->status == DNS_OK)
+        msg_warn("hostname %s does not resolve to address %s", s->rname, s->addr);
+    else
+        msg_warn("hostname %s does not resolve to address %s: %s", s->rname, s->addr,
+                 r->status == DNS_RETRY ? "Temporary failure in name resolution"
+                 : "Name or service not known");
+    session_greet(s);
+}
+
+/* The reverse (PTR) lookup, as Postfix's getnameinfo(NI_NAMEREQD). */
+static void peer_ptr_done(const struct dns_reply *r, void *ctx)
+{
+    struct smtpd_session *s = ctx;
+    struct dns_addr numeric;
+
+    s->dns = NULL;
+    if (r->status == DNS_OK && dns_valid_hostname(r->name)
+        && !dns_addr_literal(r->name, DNS_INET_ALL, &numeric)) {
+        snprintf(s->rname, sizeof(s->rname), "%s", r->name);
+        s->dns = dns_query_addr(s->rname, DNS_INET_ALL | DNS_HOSTS, peer_addr_done, s);
+        return;
+    }
+    if (r->status == DNS_OK)
+        msg_warn("%s: malformed domain name in resolver result: %s", s->addr, r->name);
+    session_greet(s);
 }
 
 int smtpd_session_active(void)

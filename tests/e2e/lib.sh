@@ -7,6 +7,12 @@ SHARED=${SHARED:?}
 export TZ=UTC
 STARTED_PIDS=""
 
+# The name smtpd logs for a client on 127.0.0.1 (smtpd_peername_lookup):
+# the first name of the hosts file's 127.0.0.1 line, forward-confirmed
+# there too; "unknown" when the hosts file has none.
+CN=$(awk '$1 == "127.0.0.1" { print $2; exit }' /etc/hosts 2>/dev/null)
+CN=${CN:-unknown}
+
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "$*"; exit 77; }
 ok()   { echo "ok: $*"; }

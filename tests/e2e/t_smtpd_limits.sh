@@ -187,7 +187,7 @@ if r != "421 4.7.0 relay.example.com Error: too many errors":
 if not c.closed():
     fail("the server did not close after 421")
 PY
-wait_for 5 grep -q 'too many errors after .* from unknown\[127\.0\.0\.1\]' "$LOG" ||
+wait_for 5 grep -q "too many errors after .* from $CN\[127\.0\.0\.1\]" "$LOG" ||
   bad "no 'too many errors after' log line"
 [ "$BAD" != "$mark" ] || ok "smtpd_hard_error_limit: 421 4.7.0 after the 5th error, disconnect, logged"
 mark=$BAD
@@ -231,7 +231,7 @@ if r != "421 4.4.2 relay.example.com Error: timeout exceeded":
 if not c.closed():
     fail("the server did not close after the timeout")
 PY
-wait_for 5 grep -q 'timeout after CONNECT from unknown\[127\.0\.0\.1\]' "$LOG" ||
+wait_for 5 grep -q "timeout after CONNECT from $CN\[127\.0\.0\.1\]" "$LOG" ||
   bad "no 'timeout after CONNECT' log line"
 [ "$BAD" != "$mark" ] || ok "smtpd_timeout: 421 4.4.2 to an idle client, logged"
 mark=$BAD

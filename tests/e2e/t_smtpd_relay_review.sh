@@ -4,7 +4,7 @@
 # relay.example, mydestination = localhost, myhostname = mx.example.net.
 #
 # Part 1: forms on which sluice already agrees with Postfix.
-# Part 2: "BUG:" forms that sluice accepts (250) and Postfix refuses:
+# Part 2: forms that sluice accepted (250) before the review fixes and Postfix refuses:
 #  - 454 4.7.1 Relay access denied: a quoted local part that starts like a
 #    source route (smtpd.c extract_addr drops only an unquoted "@...:"
 #    prefix) becomes, in internal form, "@remote.test:user@relay.example";
@@ -71,14 +71,14 @@ PY
 }
 
 cat > agree.txt <<'EOF'
-user@[127.1]|454 4.7.1|valid_mailhost_addr wants a dotted quad: no literal of ours
-user@[0x7f.0.0.1]|454 4.7.1|the same
+user@[127.1]|501 5.1.3|resolve.c: not a valid_mailhost_literal (dotted quad) sets RESOLVE_FLAG_ERROR; smtpd answers 501
+user@[0x7f.0.0.1]|501 5.1.3|the same
 user@[IPv6:::ffff:127.0.0.1]|454 4.7.1|a v4-mapped IPv6 address is not our IPv4 address
-user@[::1]|454 4.7.1|IPv6 literals need the IPv6: prefix
+user@[::1]|501 5.1.3|IPv6 literals need the IPv6: prefix: no valid literal
 "user%remote.test"@relay.example|454 4.7.1|quotes removed: % in the local part of a relay domain, routed
-"\"user%remote.test\""@localhost|454 4.7.1|nested quotes cracked open: remote
+"\"user%remote.test\""@localhost|454 4.7.1 or 501 5.1.3|nested quotes cracked open: remote (sluice: the next hop is remote.test" with a quote, no host name)
 "user\@remote.test"@localhost|454 4.7.1|escaped @: user@remote.test after localhost
-user@relay.example...|454 4.7.1|only one trailing dot goes
+user@relay.example...|501 5.1.3|only one trailing dot goes; relay.example.. is no host name (RESOLVE_FLAG_ERROR)
 @relay.example:"user@remote.test"@localhost|454 4.7.1|real source route dropped, then the quoted @
 user@relay.example|250 2.1.5|relay_domains
 "a\"b"@relay.example|250 2.1.5|an escaped quote is no routing operator

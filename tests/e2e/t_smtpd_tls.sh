@@ -30,9 +30,9 @@ grep -q '<-  220 2.0.0 Ready to start TLS' swaks.out || fail "no 220 Ready to st
 grep -q '<~  250 2.0.0 Ok: queued as [0-9A-F]' swaks.out || { cat swaks.out; fail "not queued over TLS"; }
 # After the handshake EHLO no longer offers STARTTLS.
 sed -n '/Ready to start TLS/,$p' swaks.out | grep -q 'STARTTLS$' && fail "STARTTLS offered again inside TLS"
-grep -Eq 'smtpd\[[0-9]+\]: Anonymous TLS connection established from unknown\[127\.0\.0\.1\]: TLSv1\.[23] with cipher [A-Z0-9_-]+ \([0-9]+/[0-9]+ bits\)' "$LOG" ||
+grep -Eq "smtpd\[[0-9]+\]: Anonymous TLS connection established from $CN\[127\.0\.0\.1\]: TLSv1\.[23] with cipher [A-Z0-9_-]+ \([0-9]+/[0-9]+ bits\)" "$LOG" ||
   { grep TLS "$LOG"; fail "no TLS line in the log"; }
-grep -q 'disconnect from unknown\[127.0.0.1\] ehlo=2 starttls=1 mail=1 rcpt=1 data=1 quit=1 commands=7' "$LOG" ||
+grep -q "disconnect from $CN\[127.0.0.1\] ehlo=2 starttls=1 mail=1 rcpt=1 data=1 quit=1 commands=7" "$LOG" ||
   { grep disconnect "$LOG"; fail "disconnect line after STARTTLS"; }
 wait_for 20 sh -c "grep -l 'tls@remote.example' $WORK/sink/*.env" || fail "TLS message not relayed"
 m=$(grep -l 'tls@remote.example' "$WORK"/sink/*.env); grep -q '^secret' "${m%.env}.eml" || fail "body lost"
