@@ -44,6 +44,11 @@
  *	or key that does not load disables TLS with a warning. Plain text sent
  *	after STARTTLS, before the handshake, is dropped.
  *
+ *	Client names: with smtpd_peername_lookup (yes), the client address
+ *	is looked up before the banner (hosts file, then DNS PTR, through
+ *	c-ares and dns_servers), and the name is used only when it resolves
+ *	back to the client; otherwise the client is unknown[ADDR].
+ *
  *	Free space: with the announced SIZE, MAIL is refused with 452 4.3.1
  *	when the queue file system would keep less than queue_minfree, or the
  *	message would take half of what is left.
