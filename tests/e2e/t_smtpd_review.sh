@@ -340,9 +340,31 @@ PY
 # a 5 s write timeout, which never runs because the TLS filter writes nothing
 # until the handshake is done. Such sessions live forever and count against
 # the session cap.
-"$B/postconf" -c "$C" -e "smtpd_discard_ehlo_keywords =" >/dev/null
+"$B/postconf" -c "$C" -e "smtpd_discard_ehlo_keywords =" "soft_bounce = yes" \
+  "message_size_limit = 1000" >/dev/null
 "$B/sluice" -c "$C" reload >/dev/null 2>&1 || fail "reload"
 sleep 1.5
+
+# ---- 10c. BUG: soft_bounce = yes turns every 5xx reply into 4xx ---------------------------
+# Postfix's smtpd_chat_reply() rewrites "5" to "4" in the reply code and in
+# the enhanced status code when soft_bounce = yes; here smtpd ignores it.
+py "soft_bounce" <<'PY'
+import sys
+from review_smtp import Client, fail
+c = Client(int(sys.argv[1]))
+c.expect("EHLO t.example", "250")
+r1 = c.cmd("MAIL FROM:<a@client.example> SIZE=5000")
+r2 = c.cmd("RCPT TO:<b@remote.example>")
+c.cmd("QUIT")
+problems = []
+if r1 != "452 4.3.4 Message size exceeds fixed limit":
+    problems.append("MAIL SIZE over the limit: got [%s]" % r1)
+if r2 != "403 4.5.1 Error: need MAIL command":
+    problems.append("RCPT without MAIL: got [%s]" % r2)
+if problems:
+    fail("BUG: soft_bounce = yes: " + "; ".join(problems))
+PY
+
 py "STARTTLS then silence" <<'PY'
 import sys, time
 from review_smtp import Client, fail
