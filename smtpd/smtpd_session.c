@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <netdb.h>
 #include <string.h>
 #include <strings.h>
@@ -93,9 +94,11 @@ struct smtpd_session {
     char   *helo;
     int     esmtp;
     int     tls;			/* STARTTLS done (handshake may be running) */
+    int     tls_up;			/* the handshake has finished */
     char   *sender;			/* NULL = no MAIL yet */
     char   *envid;			/* DSN ENVID (decoded) */
     int     ret;			/* DSN RET: 1 FULL, 2 HDRS, 0 unset */
+    const char *encoding;		/* BODY=: "7bit", "8bit" or NULL */
     char   *first_rcpt;
     int     nrcpt;
     int     overshoot;			/* RCPTs beyond smtpd_recipient_limit */
@@ -203,11 +206,32 @@ static void reply(struct smtpd_session *s, const char *fmt, ...)
 {
     va_list ap;
     struct evbuffer *out = reply_buffer(s);
+    struct vbuf line = VBUF_INIT;
 
     va_start(ap, fmt);
-    evbuffer_add_vprintf(out, fmt, ap);
+    vbuf_vprintf(&line, fmt, ap);
     va_end(ap);
-    evbuffer_add(out, "\r\n", 2);
+    /* soft_bounce: every permanent refusal becomes a temporary one, the
+     * enhanced status code too ("550 5.1.1" -> "450 4.1.1"). */
+    if (line.len >= 3 && line.data[0] == '5' && param_bool("soft_bounce")) {
+        line.data[0] = '4';
+        if (line.len >= 6 && line.data[4] == '5' && line.data[5] == '.')
+            line.data[4] = '4';
+    }
+    vbuf_append(&line, "\r\n", 2);
+    evbuffer_add(out, line.data, line.len);
+    vbuf_free(&line);
+}
+
+/* Is this EHLO keyword in smtpd_discard_ehlo_keywords? */
+static int ehlo_discarded(const char *keyword)
+{
+    char **discard = param_list("smtpd_discard_ehlo_keywords");
+
+    for (size_t d = 0; discard[d]; d++)
+        if (strcasecmp(discard[d], keyword) == 0)
+            return 1;
+    return 0;
 }
 
 /* An error reply that counts toward smtpd_hard_error_limit. */
@@ -306,6 +330,7 @@ static void transaction_reset(struct smtpd_session *s)
     s->sender = mem_free(s->sender);
     s->envid = mem_free(s->envid);
     s->ret = 0;
+    s->encoding = NULL;
     s->first_rcpt = mem_free(s->first_rcpt);
     s->nrcpt = 0;
     s->overshoot = 0;
@@ -339,6 +364,8 @@ static void cleanup_send_envelope(struct smtpd_session *s)
     cleanup_sendf(s, REC_TYPE_ATTR, "rewrite_context=%s",
                   smtpd_check_mynetworks(&s->ss) ? "local" : "remote");
     cleanup_send(s, REC_TYPE_FROM, s->sender, strlen(s->sender));
+    if (s->encoding)
+        cleanup_sendf(s, REC_TYPE_ATTR, "encoding=%s", s->encoding);
     if (s->envid)
         cleanup_sendf(s, REC_TYPE_ATTR, "envelope_id=%s", s->envid);
     if (s->ret)
@@ -601,7 +628,10 @@ static void cmd_helo(struct smtpd_session *s, char *arg, int ehlo)
     const char *kw[8];
     char size[32];
     int n = 0;
-    snprintf(size, sizeof(size), "SIZE %ld", param_size("message_size_limit"));
+    if (param_size("message_size_limit") > 0)
+        snprintf(size, sizeof(size), "SIZE %ld", param_size("message_size_limit"));
+    else
+        snprintf(size, sizeof(size), "SIZE");
     kw[n++] = "PIPELINING";
     kw[n++] = size;
     if (!param_bool("disable_vrfy_command"))
@@ -612,16 +642,21 @@ static void cmd_helo(struct smtpd_session *s, char *arg, int ehlo)
     kw[n++] = "ENHANCEDSTATUSCODES";
     kw[n++] = "8BITMIME";
     kw[n++] = "DSN";
-    char **discard = param_list("smtpd_discard_ehlo_keywords");
     int last = -1;
+    struct vbuf gone = VBUF_INIT;
     for (int i = 0; i < n; i++) {
-        size_t klen = strcspn(kw[i], " ");
-        for (size_t d = 0; discard[d] && kw[i]; d++)
-            if (strlen(discard[d]) == klen && strncasecmp(discard[d], kw[i], klen) == 0)
-                kw[i] = NULL;
+        char word[32];
+        snprintf(word, sizeof(word), "%.*s", (int) strcspn(kw[i], " "), kw[i]);
+        if (ehlo_discarded(word)) {
+            vbuf_printf(&gone, "%s%s", gone.len ? " " : "", word);
+            kw[i] = NULL;
+        }
         if (kw[i])
             last = i;
     }
+    if (gone.len && !ehlo_discarded("silent-discard"))
+        msg_info("discarding EHLO keywords: %s", vbuf_str(&gone));
+    vbuf_free(&gone);
     reply(s, "250%c%s", last < 0 ? ' ' : '-', param_str("myhostname"));
     for (int i = 0; i <= last; i++)
         if (kw[i])
@@ -669,7 +704,7 @@ static void cmd_starttls(struct smtpd_session *s, char *arg)
         error_reply(s, "554 5.5.1 Error: TLS already active");
         return;
     }
-    if (smtpd_tls_level() == SMTPD_TLS_NONE) {
+    if (smtpd_tls_level() == SMTPD_TLS_NONE || ehlo_discarded("starttls")) {
         error_reply(s, "502 5.5.1 Error: command not implemented");
         return;
     }
@@ -705,7 +740,7 @@ static void starttls_switch(struct smtpd_session *s)
     s->bev = tb;
     s->tls = 1;
     bufferevent_setcb(s->bev, client_read, client_write, client_event, s);
-    struct timeval tv = {param_time("smtpd_timeout"), 0};
+    struct timeval tv = {param_time("smtpd_starttls_timeout"), 0};
     bufferevent_set_timeouts(s->bev, &tv, &tv);
     bufferevent_enable(s->bev, EV_READ | EV_WRITE);
     enter_state(s, SS_CMD);
@@ -772,13 +807,20 @@ static void cmd_mail(struct smtpd_session *s, char *arg)
     char *envid = NULL;
     int ret = 0;
     unsigned long long msg_size = 0;
+    const char *encoding = NULL;
     for (char *tok = strtok(params, " "); tok; tok = strtok(NULL, " ")) {
         if (strncasecmp(tok, "SIZE=", 5) == 0) {
             char *end;
-            errno = 0;
-            unsigned long long v = strtoull(tok + 5, &end, 10);
-            if (*end || end == tok + 5 || errno) {
+            const char *digits = tok + 5;
+            if (*digits == 0 || digits[strspn(digits, "0123456789")] != 0) {
                 error_reply(s, "501 5.5.4 Bad message size syntax");
+                mem_free(envid);
+                return;
+            }
+            errno = 0;
+            unsigned long long v = strtoull(digits, &end, 10);
+            if (errno == ERANGE || v > (unsigned long long) LONG_MAX) {
+                error_reply(s, "552 5.3.4 Message size exceeds file system imposed limit");
                 mem_free(envid);
                 return;
             }
@@ -794,8 +836,14 @@ static void cmd_mail(struct smtpd_session *s, char *arg)
                 mem_free(envid);
                 return;
             }
+            encoding = strcasecmp(tok + 5, "8BITMIME") == 0 ? "8bit" : "7bit";
         } else if (strcasecmp(tok, "SMTPUTF8") == 0) {
             continue;
+        } else if ((strncasecmp(tok, "RET=", 4) == 0 || strncasecmp(tok, "ENVID=", 6) == 0)
+                   && ehlo_discarded("dsn")) {
+            error_reply(s, "501 5.7.1 DSN support is disabled");
+            mem_free(envid);
+            return;
         } else if (strncasecmp(tok, "RET=", 4) == 0) {
             if (ret || (strcasecmp(tok + 4, "FULL") != 0 && strcasecmp(tok + 4, "HDRS") != 0)) {
                 error_reply(s, "501 5.5.4 Bad RET parameter syntax");
@@ -831,6 +879,7 @@ static void cmd_mail(struct smtpd_session *s, char *arg)
     }
     s->envid = envid;
     s->ret = ret;
+    s->encoding = encoding;
     s->sender = mem_strdup(addr);
     s->ok[C_MAIL]++;
     reply(s, "250 2.1.0 Ok");
@@ -844,6 +893,11 @@ static int rcpt_params(struct smtpd_session *s, char *params, int *notify, char 
     };
 
     for (char *tok = strtok(params, " "); tok; tok = strtok(NULL, " ")) {
+        if ((strncasecmp(tok, "NOTIFY=", 7) == 0 || strncasecmp(tok, "ORCPT=", 6) == 0)
+            && ehlo_discarded("dsn")) {
+            error_reply(s, "501 5.7.1 DSN support is disabled");
+            return -1;
+        }
         if (strncasecmp(tok, "NOTIFY=", 7) == 0) {
             char *save = NULL;
             int bad = *notify != 0 || tok[7] == 0;
@@ -856,7 +910,7 @@ static int rcpt_params(struct smtpd_session *s, char *params, int *notify, char 
                     bad = 1;
                 *notify |= bit;
             }
-            if (bad || ((*notify & 1) && *notify != 1)) {
+            if (bad || *notify == 0 || ((*notify & 1) && *notify != 1)) {
                 error_reply(s, "501 5.5.4 Error: Bad NOTIFY parameter syntax");
                 return -1;
             }
@@ -904,8 +958,10 @@ static void cmd_rcpt(struct smtpd_session *s, char *arg)
         error_reply(s, "451 4.3.0 Error: queue file write error");
         return;
     }
+    char typed[1024];			/* addr_ok() allows 1000 bytes */
     if ((params = parse_path(arg, "TO:", &addr)) == NULL || !addr_ok(addr)
-        || (addr_internalize(s, addr), *addr == 0) || smtpd_addr_bad(addr)) {
+        || (snprintf(typed, sizeof(typed), "%s", addr), addr_internalize(s, addr), *addr == 0)
+        || smtpd_addr_bad(addr)) {
         error_reply(s, "501 5.1.3 Bad recipient address syntax");
         return;
     }
@@ -951,8 +1007,11 @@ static void cmd_rcpt(struct smtpd_session *s, char *arg)
         }
         cleanup_send_envelope(s);
     }
+    /* Postfix: without ORCPT, the address as the client typed it. */
     if (orcpt)
         cleanup_sendf(s, REC_TYPE_ATTR, "dsn_orig_rcpt=%s", orcpt);
+    else
+        cleanup_sendf(s, REC_TYPE_ATTR, "dsn_orig_rcpt=rfc822;%s", typed);
     if (notify)
         cleanup_sendf(s, REC_TYPE_ATTR, "notify_flags=%d", notify);
     mem_free(orcpt);
@@ -1504,6 +1563,8 @@ static void client_read(struct bufferevent *bev, void *ctx)
 static void client_write(struct bufferevent *bev, void *ctx)
 {
     struct smtpd_session *s = ctx;
+    if (s->delay_pending)
+        return;				/* delay_done() writes the rest */
     if (s->state == SS_CLOSING)
         session_free(s);
     else if (s->state == SS_STARTTLS)
@@ -1522,13 +1583,26 @@ static void client_event(struct bufferevent *bev, short what, void *ctx)
         smtpd_tls_describe(bev, &d);
         msg_info("Anonymous TLS connection established from %s: %s", s->namaddr, vbuf_str(&d));
         vbuf_free(&d);
+        s->tls_up = 1;
+        struct timeval tv = {param_time("smtpd_timeout"), 0};
+        bufferevent_set_timeouts(s->bev, &tv, &tv);
         return;
     }
-    if (s->tls && (what & BEV_EVENT_ERROR)) {
+    if (s->tls && !s->tls_up) {
+        /* The handshake failed or timed out: nothing can be said to the
+         * client in either protocol. */
         struct vbuf why = VBUF_INIT;
-        smtpd_tls_errors(&why);
-        msg_info("SSL_accept error from %s: %s", s->namaddr, vbuf_str(&why));
+        if (what & BEV_EVENT_TIMEOUT) {
+            msg_info("timeout after STARTTLS from %s", s->namaddr);
+        } else {
+            smtpd_tls_errors(&why);
+            msg_info("SSL_accept error from %s: %s", s->namaddr, vbuf_str(&why));
+            msg_info("lost connection after STARTTLS from %s", s->namaddr);
+        }
         vbuf_free(&why);
+        s->state = SS_CLOSING;
+        session_free(s);
+        return;
     }
     if (what & BEV_EVENT_TIMEOUT) {
         msg_info("timeout after %s from %s", s->last_cmd ? s->last_cmd : "CONNECT", s->namaddr);
@@ -1632,7 +1706,7 @@ void smtpd_session_init(void)
             (void) getrlimit(RLIMIT_NOFILE, &rl);
         }
         long n = rl.rlim_cur == RLIM_INFINITY ? 65536 : (long) rl.rlim_cur;
-        session_cap = n > 160 ? (n - 64) / 2 : 48;
+        session_cap = n > 66 ? (n - 64) / 2 : 1;
     }
     if (msg_verbose)
         msg_info("at most %ld concurrent SMTP sessions", session_cap);

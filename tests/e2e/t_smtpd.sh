@@ -209,7 +209,7 @@ cat > ehlo2.chat <<'CHAT'
 CHAT
 python3 "$SLUICE_ROOT/tests/e2e/smtpchat.py" "$port" ehlo2.chat > ehlo2.out || { cat ehlo2.out; fail "discarded keywords"; }
 grep -Eq 'VRFY$|ETRN|DSN' ehlo2.out && { cat ehlo2.out; fail "a discarded keyword was listed"; }
-"$B/postconf" -c "$C" -X smtpd_helo_required >/dev/null
+"$B/postconf" -c "$C" -X smtpd_helo_required smtpd_discard_ehlo_keywords disable_vrfy_command >/dev/null
 ok "EHLO keywords, discard list, VRFY, smtpd_helo_required"
 
 # DSN parameters reach the queue file (postcat) and bad ones get 501/555.

@@ -4,8 +4,8 @@
 # with code 521. Real master, smtpd and cleanup; raw sockets through
 # tests/e2e/review_smtp.py.
 #
-# Checks marked "BUG:" fail against the code of 2026-11-23 and pass once the
-# bug is fixed; the others pass now and guard what works.
+# Checks marked "fixed:" were confirmed bugs (each failed before its fix);
+# the others guarded what already worked. All must pass.
 . "$(dirname "$0")/lib.sh"
 for p in sluice smtpd master cleanup qmgr postconf; do
   [ -x "$B/$p" ] || skip "bin/$p not built yet"
@@ -55,7 +55,7 @@ if not c.closed():
 PY
 okif "QUIT after the soft error limit: delayed 221, then close"
 
-# ---- 2. BUG: pipelined NOOP, QUIT after the soft error limit ----------------------
+# ---- 2. fixed: pipelined NOOP, QUIT after the soft error limit ----------------------
 # Observed: 250 for NOOP, then the server closes without the 221. The 221 goes
 # to s->delayed (a new delay starts); client_write() sees the output buffer
 # (NOOP's 250) drain in SS_CLOSING and frees the session with the 221 still
@@ -70,12 +70,12 @@ c.send("NOOP\r\nQUIT\r\n")
 try:
     r1 = c.last(); r2 = c.last()
 except (EOFError, socket.timeout) as e:
-    fail("BUG: pipelined NOOP, QUIT after the soft error limit: %s" % e)
+    fail("fixed: pipelined NOOP, QUIT after the soft error limit: %s" % e)
 if not (r1.startswith("250") and r2.startswith("221 2.0.0 Bye")):
     fail("pipelined NOOP, QUIT: got [%s] [%s]" % (r1, r2))
 PY
 
-# ---- 3. BUG: pipelined errors up to the hard limit while delayed --------------------
+# ---- 3. fixed: pipelined errors up to the hard limit while delayed --------------------
 # Observed: the reply to the 4th error and "421 4.7.0 ... too many errors" are
 # lost (same cause as 2).
 py "421 at the hard limit under pipelining" <<'PY'
@@ -90,14 +90,14 @@ try:
     for i in range(4):      # 250, 502, 502, 421
         got.append(c.reply())
 except (EOFError, socket.timeout) as e:
-    fail("BUG: replies lost at the hard error limit under pipelining: got %r, then %s" % (got, e))
+    fail("fixed: replies lost at the hard error limit under pipelining: got %r, then %s" % (got, e))
 if not got[3][-1].startswith("421 4.7.0 relay.example.com Error: too many errors"):
     fail("wanted the 421 after the 4th error, got %r" % got)
 if not c.closed():
     fail("no close after the 421")
 PY
 
-# ---- 4. BUG: pipelined NOOP, STARTTLS after the soft error limit ---------------------
+# ---- 4. fixed: pipelined NOOP, STARTTLS after the soft error limit ---------------------
 # Observed: no "220 2.0.0 Ready to start TLS" ever arrives: the 220 is held in
 # s->delayed, client_write() sees NOOP's 250 drain in SS_STARTTLS and calls
 # starttls_switch() at once; the client waits for 220, the server for a
@@ -113,7 +113,7 @@ c.send("NOOP\r\nSTARTTLS\r\n")
 try:
     r1 = c.last(); r2 = c.last()
 except (EOFError, socket.timeout) as e:
-    fail("BUG: pipelined NOOP, STARTTLS after the soft error limit: no 220 (%r)" % e)
+    fail("fixed: pipelined NOOP, STARTTLS after the soft error limit: no 220 (%r)" % e)
 if not r2.startswith("220 2.0.0 Ready to start TLS"):
     fail("wanted 220 2.0.0 Ready to start TLS, got [%s]" % r2)
 c.starttls()
@@ -155,7 +155,7 @@ c = Client(port); c.expect("EHLO a", "250"); c.expect("QUIT", "221")
 PY
 okif "partial ClientHello, plain text after 220, RST: sessions end, smtpd serves on"
 
-# ---- 7. BUG: a client that drops after a completed handshake -----------------------------
+# ---- 7. fixed: a client that drops after a completed handshake -----------------------------
 # Observed: "SSL_accept error from unknown[127.0.0.1]: no further detail"
 # although the handshake finished long before (client_event() logs it for any
 # BEV_EVENT_ERROR once s->tls is set). Postfix logs only "lost connection
@@ -173,7 +173,7 @@ PY
 wait_for 5 grep -q 'lost connection after MAIL from [^ ]*\[127\.0\.0\.1\]' "$LOG" ||
   bad "no 'lost connection after MAIL' after a dropped TLS session"
 last=$(tail -n +"$((before + 1))" "$LOG" | grep -c 'SSL_accept error')
-[ "$last" = 0 ] || bad "BUG: 'SSL_accept error' logged for a client that dropped after the handshake"
+[ "$last" = 0 ] || bad "fixed: 'SSL_accept error' logged for a client that dropped after the handshake"
 
 # ---- 8. Hostile DSN and MAIL parameters: refused, no crash (works) ---------------------
 py "hostile DSN parameters" <<'PY'
@@ -214,7 +214,7 @@ c.expect("QUIT", "221")
 PY
 okif "hostile ENVID, RET, NOTIFY, ORCPT values refused; valid DSN accepted"
 
-# ---- 9. BUG: NOTIFY with no keyword, SIZE with a sign or too large -----------------------
+# ---- 9. fixed: NOTIFY with no keyword, SIZE with a sign or too large -----------------------
 # Postfix's dsn_notify_mask() yields 0 for "NOTIFY=," (no keyword): 501. Here
 # strtok_r() finds no word, notify stays 0 and the RCPT is accepted (and a
 # second NOTIFY= after it is accepted too). Postfix's mail_cmd() refuses a
@@ -234,15 +234,15 @@ r2 = c.cmd("MAIL FROM:<a@client.example> SIZE=-1")
 r3 = c.cmd("MAIL FROM:<a@client.example> SIZE=99999999999999999999999")
 c.cmd("QUIT")
 if not r.startswith("501 5.5.4 Error: Bad NOTIFY parameter syntax"):
-    fail("BUG: RCPT ... NOTIFY=, got [%s], wanted 501 5.5.4 Error: Bad NOTIFY parameter syntax" % r)
+    fail("fixed: RCPT ... NOTIFY=, got [%s], wanted 501 5.5.4 Error: Bad NOTIFY parameter syntax" % r)
 if not r2.startswith("501 5.5.4 Bad message size syntax"):
-    fail("BUG: MAIL ... SIZE=-1 got [%s], wanted 501 5.5.4 Bad message size syntax" % r2)
+    fail("fixed: MAIL ... SIZE=-1 got [%s], wanted 501 5.5.4 Bad message size syntax" % r2)
 if r3 != "552 5.3.4 Message size exceeds file system imposed limit":
-    fail("BUG: MAIL ... SIZE=<24 digits> got [%s], wanted 552 5.3.4 Message size exceeds"
+    fail("fixed: MAIL ... SIZE=<24 digits> got [%s], wanted 552 5.3.4 Message size exceeds"
          " file system imposed limit" % r3)
 PY
 
-# ---- 9b. BUG: dsn_orig_rcpt in the external form the client sent; BODY= ----------------
+# ---- 9b. fixed: dsn_orig_rcpt in the external form the client sent; BODY= ----------------
 # Postfix's rcpt_cmd() sends cleanup "dsn_orig_rcpt=rfc822;" + the RCPT TO
 # argument as typed (less <>) when there is no ORCPT: for a quoted local part
 # the quotes stay ('rfc822;"john doe"@remote.example'). Here smtpd sends none
@@ -266,11 +266,11 @@ if [ -s orcpt.qid ]; then
   qid=$(cat orcpt.qid)
   wait_for 10 sh -c "'$B/postcat' -c '$C' -q $qid >orcpt.cat 2>&1" || bad "postcat -q $qid"
   grep -q '^named_attribute: dsn_orig_rcpt=rfc822;"john doe"@remote.example$' orcpt.cat ||
-    { grep dsn_orig_rcpt orcpt.cat; bad "BUG: dsn_orig_rcpt not in the external form the client sent"; }
+    { grep dsn_orig_rcpt orcpt.cat; bad "fixed: dsn_orig_rcpt not in the external form the client sent"; }
   # Postfix's mail_open_stream() sends "encoding=8bit" for BODY=8BITMIME
   # (state->encoding); here BODY= is checked and then forgotten.
   grep -q '^named_attribute: encoding=8bit$' orcpt.cat ||
-    bad "BUG: BODY=8BITMIME not recorded as encoding=8bit in the queue file"
+    bad "fixed: BODY=8BITMIME not recorded as encoding=8bit in the queue file"
 fi
 
 # ---- 10. smtpd_forbid_bare_newline = reject with code 521 (works) --------------------------
@@ -304,7 +304,7 @@ sleep 1
 grep -rq 'marker-barelf-521' "$("$B/postconf" -c "$C" -h queue_directory)" && bad "the refused bare-LF message is in the queue"
 okif "bare LF with reject code 521: refused and disconnected, in commands and content"
 
-# ---- 10b. BUG: smtpd_discard_ehlo_keywords = dsn, starttls; message_size_limit = 0 ---------
+# ---- 10b. fixed: smtpd_discard_ehlo_keywords = dsn, starttls; message_size_limit = 0 ---------
 # Postfix does not only hide the keywords: starttls_cmd() answers "502 5.5.1
 # Error: command not implemented" when STARTTLS is discarded, and mail_cmd()/
 # rcpt_cmd() answer "501 5.7.1 DSN support is disabled" to RET, ENVID,
@@ -332,10 +332,10 @@ if bad or st != "502 5.5.1 Error: command not implemented":
 if not size_ok:
     problems.append("message_size_limit = 0: wanted the EHLO keyword [SIZE], got %r" % ehlo)
 if problems:
-    fail("BUG: " + "; ".join(problems))
+    fail("fixed: " + "; ".join(problems))
 PY
 
-# ---- 11. BUG: a client that says STARTTLS and then nothing -------------------------------
+# ---- 11. fixed: a client that says STARTTLS and then nothing -------------------------------
 # Observed: "timeout after STARTTLS" is logged after smtpd_timeout (3s), but the
 # connection stays open until the client leaves: client_event() queues a 421
 # on the TLS bufferevent before the handshake, disables reading and relies on
@@ -348,7 +348,7 @@ PY
 "$B/sluice" -c "$C" reload >/dev/null 2>&1 || fail "reload"
 sleep 1.5
 
-# ---- 10c. BUG: soft_bounce = yes turns every 5xx reply into 4xx ---------------------------
+# ---- 10c. fixed: soft_bounce = yes turns every 5xx reply into 4xx ---------------------------
 # Postfix's smtpd_chat_reply() rewrites "5" to "4" in the reply code and in
 # the enhanced status code when soft_bounce = yes; here smtpd ignores it.
 py "soft_bounce" <<'PY'
@@ -365,7 +365,7 @@ if r1 != "452 4.3.4 Message size exceeds fixed limit":
 if r2 != "403 4.5.1 Error: need MAIL command":
     problems.append("RCPT without MAIL: got [%s]" % r2)
 if problems:
-    fail("BUG: soft_bounce = yes: " + "; ".join(problems))
+    fail("fixed: soft_bounce = yes: " + "; ".join(problems))
 PY
 
 py "STARTTLS then silence" <<'PY'
@@ -376,7 +376,7 @@ c.expect("EHLO a", "250")
 c.expect("STARTTLS", "220")
 t0 = time.monotonic()
 if not c.closed(15):
-    fail("BUG: STARTTLS then silence: still open %.0f s later (smtpd_timeout = 3s,"
+    fail("fixed: STARTTLS then silence: still open %.0f s later (smtpd_timeout = 3s,"
          " smtpd_starttls_timeout = 3s)"
          % (time.monotonic() - t0))
 PY
