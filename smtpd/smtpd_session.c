@@ -1261,7 +1261,7 @@ static void cmd_vrfy(struct smtpd_session *s, char *arg)
         a[n - 1] = 0;
         a++;
     }
-    if (*a == 0 || !addr_ok(a)) {
+    if (*a == 0 || !addr_ok(a) || (addr_internalize(s, a), *a == 0) || smtpd_addr_bad(a)) {
         error_reply(s, "501 5.1.3 Bad recipient address syntax");
         mem_free(addr);
         return;

@@ -64,6 +64,8 @@ cat > relay.chat <<'CHAT'
 < 250
 > RCPT TO:<victim@elsewhere.test>
 < 454 4.7.1 <victim@elsewhere.test>: Relay access denied
+> VRFY <"u@remote.test"@localhost>
+< 454 4.7.1 <u@remote.test@localhost>: Relay access denied
 > QUIT
 < 221
 CHAT
