@@ -202,15 +202,12 @@ static struct evbuffer *reply_buffer(struct smtpd_session *s)
     return s->delayed;
 }
 
-static void reply(struct smtpd_session *s, const char *fmt, ...)
+static void vreply(struct smtpd_session *s, const char *fmt, va_list ap)
 {
-    va_list ap;
     struct evbuffer *out = reply_buffer(s);
     struct vbuf line = VBUF_INIT;
 
-    va_start(ap, fmt);
     vbuf_vprintf(&line, fmt, ap);
-    va_end(ap);
     /* soft_bounce: every permanent refusal becomes a temporary one, the
      * enhanced status code too ("550 5.1.1" -> "450 4.1.1"). */
     if (line.len >= 3 && line.data[0] == '5' && param_bool("soft_bounce")) {
@@ -221,6 +218,15 @@ static void reply(struct smtpd_session *s, const char *fmt, ...)
     vbuf_append(&line, "\r\n", 2);
     evbuffer_add(out, line.data, line.len);
     vbuf_free(&line);
+}
+
+static void reply(struct smtpd_session *s, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vreply(s, fmt, ap);
+    va_end(ap);
 }
 
 /* Is this EHLO keyword in smtpd_discard_ehlo_keywords? */
@@ -234,11 +240,19 @@ static int ehlo_discarded(const char *keyword)
     return 0;
 }
 
-/* An error reply that counts toward smtpd_hard_error_limit. */
-static int error_reply(struct smtpd_session *s, const char *text)
+/* An error reply that counts toward smtpd_hard_error_limit; -1 when that
+ * limit ends the session. */
+static int error_reply(struct smtpd_session *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int error_reply(struct smtpd_session *s, const char *fmt, ...)
 {
+    va_list ap;
+
     s->errors++;
-    reply(s, "%s", text);
+    va_start(ap, fmt);
+    vreply(s, fmt, ap);
+    va_end(ap);
     if (s->errors >= param_int("smtpd_hard_error_limit")) {
         msg_info("too many errors after %s from %s", s->last_cmd ? s->last_cmd : "CONNECT",
                  s->namaddr);
@@ -281,13 +295,9 @@ static void bare_lf_reject(struct smtpd_session *s, const char *where)
     msg_info("NOQUEUE: reject: %s from %s: %ld 5.5.2 %s Error: bare <LF> received; "
              "proto=%s helo=<%s>", where, s->namaddr, code, param_str("myhostname"),
              s->esmtp ? "ESMTP" : "SMTP", s->helo ? s->helo : "");
-    vbuf_reset(&s->scratch);
-    vbuf_printf(&s->scratch, "%ld %d.5.2 %s Error: bare <LF> received", code,
-                (int) (code / 100), param_str("myhostname"));
-    char *r = mem_strdup(vbuf_str(&s->scratch));
-    if (error_reply(s, r) == 0 && code == 521)
+    if (error_reply(s, "%ld %d.5.2 %s Error: bare <LF> received", code,
+                    (int) (code / 100), param_str("myhostname")) == 0 && code == 521)
         enter_state(s, SS_CLOSING);
-    mem_free(r);
 }
 
 /* ---- the cleanup side ---------------------------------------------------- */
@@ -860,11 +870,7 @@ static void cmd_mail(struct smtpd_session *s, char *arg)
             }
             envid = mem_strdup(vbuf_str(&s->scratch));
         } else {
-            vbuf_reset(&s->scratch);
-            vbuf_printf(&s->scratch, "555 5.5.4 Unsupported option: %.100s", tok);
-            char *r = mem_strdup(vbuf_str(&s->scratch));
-            error_reply(s, r);
-            mem_free(r);
+            error_reply(s, "555 5.5.4 Unsupported option: %.100s", tok);
             mem_free(envid);
             return;
         }
@@ -933,15 +939,37 @@ static int rcpt_params(struct smtpd_session *s, char *params, int *notify, char 
             *orcpt = mem_strdup(vbuf_str(&o));
             vbuf_free(&o);
         } else {
-            vbuf_reset(&s->scratch);
-            vbuf_printf(&s->scratch, "555 5.5.4 Unsupported option: %.100s", tok);
-            char *r = mem_strdup(vbuf_str(&s->scratch));
-            error_reply(s, r);
-            mem_free(r);
+            error_reply(s, "555 5.5.4 Unsupported option: %.100s", tok);
             return -1;
         }
     }
     return 0;
+}
+
+/*
+ * The recipient restrictions for RCPT or VRFY (addr in internal form): 0
+ * when addr is accepted, else 1 after the refusal was logged as Postfix
+ * logs it and sent.
+ */
+static int rcpt_refused(struct smtpd_session *s, const char *cmd, const char *addr)
+{
+    int code = smtpd_check_rcpt(&s->ss, addr, &s->scratch);
+
+    if (code == 0)
+        return 0;
+    char *text = mem_strdup(vbuf_str(&s->scratch));
+    if (s->sender)
+        msg_info("%s: reject: %s from %s: %d %s; from=<%s> to=<%s> proto=%s helo=<%s>",
+                 s->qid[0] ? s->qid : "NOQUEUE", cmd, s->namaddr, code, text,
+                 log_addr(s, 0, s->sender), log_addr(s, 1, addr),
+                 s->esmtp ? "ESMTP" : "SMTP", s->helo ? s->helo : "");
+    else
+        msg_info("NOQUEUE: reject: %s from %s: %d %s; to=<%s> proto=%s helo=<%s>",
+                 cmd, s->namaddr, code, text, log_addr(s, 1, addr),
+                 s->esmtp ? "ESMTP" : "SMTP", s->helo ? s->helo : "");
+    error_reply(s, "%d %s", code, text);
+    mem_free(text);
+    return 1;
 }
 
 static void cmd_rcpt(struct smtpd_session *s, char *arg)
@@ -978,19 +1006,7 @@ static void cmd_rcpt(struct smtpd_session *s, char *arg)
         mem_free(orcpt);
         return;
     }
-    int code = smtpd_check_rcpt(&s->ss, addr, &s->scratch);
-    if (code) {
-        char *text = mem_strdup(vbuf_str(&s->scratch));
-        msg_info("%s: reject: RCPT from %s: %d %s; from=<%s> to=<%s> proto=%s helo=<%s>",
-                 s->qid[0] ? s->qid : "NOQUEUE", s->namaddr, code, text,
-                 log_addr(s, 0, s->sender), log_addr(s, 1, addr),
-                 s->esmtp ? "ESMTP" : "SMTP", s->helo ? s->helo : "");
-        vbuf_reset(&s->scratch);
-        vbuf_printf(&s->scratch, "%d %s", code, text);
-        mem_free(text);
-        char *r = mem_strdup(vbuf_str(&s->scratch));
-        error_reply(s, r);
-        mem_free(r);
+    if (rcpt_refused(s, "RCPT", addr)) {
         mem_free(orcpt);
         return;
     }
@@ -1207,7 +1223,6 @@ static void cmd_etrn(struct smtpd_session *s, char *arg)
 static void etrn_finish(struct smtpd_session *s, int status)
 {
     const char *site = s->etrn_site ? s->etrn_site : "";
-    char   *text;
 
     switch (status) {
     case DELIV_FLUSH_OK:
@@ -1216,11 +1231,7 @@ static void etrn_finish(struct smtpd_session *s, int status)
         break;
     case DELIV_FLUSH_DENY:
         msg_warn("reject: ETRN %.100s... from %s", site, s->namaddr);
-        vbuf_reset(&s->scratch);
-        vbuf_printf(&s->scratch, "459 <%s>: service unavailable", site);
-        text = mem_strdup(vbuf_str(&s->scratch));
-        error_reply(s, text);
-        mem_free(text);
+        error_reply(s, "459 <%s>: service unavailable", site);
         break;
     case DELIV_FLUSH_BAD:
         msg_warn("bad ETRN %.100s... from %s", site, s->namaddr);
@@ -1266,19 +1277,7 @@ static void cmd_vrfy(struct smtpd_session *s, char *arg)
         mem_free(addr);
         return;
     }
-    int code = smtpd_check_rcpt(&s->ss, a, &s->scratch);
-    if (code) {
-        char *text = mem_strdup(vbuf_str(&s->scratch));
-        msg_info("NOQUEUE: reject: VRFY from %s: %d %s; to=<%s> proto=%s helo=<%s>",
-                 s->namaddr, code, text, log_addr(s, 1, a), s->esmtp ? "ESMTP" : "SMTP",
-                 s->helo ? s->helo : "");
-        vbuf_reset(&s->scratch);
-        vbuf_printf(&s->scratch, "%d %s", code, text);
-        mem_free(text);
-        char *r = mem_strdup(vbuf_str(&s->scratch));
-        error_reply(s, r);
-        mem_free(r);
-    } else {
+    if (!rcpt_refused(s, "VRFY", a)) {
         s->ok[C_VRFY]++;
         reply(s, "252 2.0.0 %s", arg);
     }
@@ -1509,13 +1508,8 @@ static void process_input(struct smtpd_session *s)
             s->skip_line = 0;
             evbuffer_drain(in, len + 1);
             s->total[C_UNKNOWN]++;
-            vbuf_reset(&s->scratch);
-            vbuf_printf(&s->scratch, "500 5.5.2 %s Error: command too long",
-                        param_str("myhostname"));
-            char *r = mem_strdup(vbuf_str(&s->scratch));
-            int closed = error_reply(s, r) < 0;
-            mem_free(r);
-            if (closed)
+            if (error_reply(s, "500 5.5.2 %s Error: command too long",
+                            param_str("myhostname")) < 0)
                 break;
             continue;
         }
