@@ -21,11 +21,17 @@
  *	recipient restrictions allow, unless disable_vrfy_command), ETRN
  *	(through the flush service), QUIT.
  *
- *	Relay control: smtpd_relay_restrictions, then
+ *	Restrictions, all evaluated at RCPT time (smtpd_delay_reject):
+ *	smtpd_client_restrictions, smtpd_helo_restrictions,
+ *	smtpd_sender_restrictions, smtpd_relay_restrictions, then
  *	smtpd_recipient_restrictions, each up to its first decisive entry;
  *	entries permit_mynetworks, permit_auth_destination,
- *	reject_unauth_destination, defer_unauth_destination, permit, reject,
- *	defer. The recipient is resolved as Postfix's trivial-rewrite does
+ *	reject_unauth_destination, defer_unauth_destination,
+ *	reject_invalid_helo_hostname, reject_non_fqdn_helo_hostname,
+ *	reject_non_fqdn_sender, reject_non_fqdn_recipient, permit, reject,
+ *	defer. Entries that need DNS, lookup tables or policy servers
+ *	(check_*_access, reject_rbl_client, reject_unknown_*,
+ *	check_policy_service ...) are ignored with a warning. The recipient is resolved as Postfix's trivial-rewrite does
  *	(source routes, percent hack, bang paths, quoted local parts, IP
  *	literals, trailing dots) before its domain is compared with
  *	mydestination and relay_domains; an address that still routes

@@ -20,6 +20,18 @@ int smtpd_check_netlist(const struct sockaddr_storage *ss, const char *param);
  * reply text (without the code) in why. */
 int smtpd_check_rcpt(const struct sockaddr_storage *client, const char *rcpt,
                      struct vbuf *why);
+/* The context of smtpd_check_recipient(): smtpd_client_restrictions,
+ * smtpd_helo_restrictions, smtpd_sender_restrictions, then the relay and
+ * recipient lists, all at RCPT time (smtpd_delay_reject). smtpd_check_rcpt()
+ * is the same with only the client address known. */
+struct smtpd_check_ctx {
+    const struct sockaddr_storage *client;
+    const char *namaddr;		/* "name[addr]" */
+    const char *helo;			/* NULL before HELO/EHLO */
+    const char *sender;			/* internal form; "" for <> */
+};
+int smtpd_check_recipient(const struct smtpd_check_ctx *ctx, const char *rcpt,
+                          struct vbuf *why);
 int smtpd_addr_routed(const char *addr);
 int smtpd_domain_match(const char *domain, char **list, int subdomains);
 /* smtpd_addr_internal() turns an address as the client sent it (inside

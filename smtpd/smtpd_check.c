@@ -755,19 +755,95 @@ static int non_fqdn(const char *rcpt)
     return bad;
 }
 
-static int warned_ignored;
+/*
+ * Restriction lists evaluated at RCPT time (smtpd_delay_reject = yes, as
+ * Postfix's default): client, helo, sender, then relay and recipient. A
+ * generic reject or defer names what the list is about, as Postfix does.
+ */
+enum stage { ST_CLIENT, ST_HELO, ST_SENDER, ST_RCPT };
+static const char *const stage_what[] = {
+    "Client host", "Helo command", "Sender address", "Recipient address"
+};
+
+/* Entries we do not implement (DNS, maps, policy services): ignored with a
+ * warning once per name; those in the second list take an argument. */
+static const char *const ignored0[] = {
+    "reject_unauth_pipelining", "reject_unknown_recipient_domain",
+    "reject_unknown_sender_domain", "reject_unknown_helo_hostname",
+    "reject_unknown_client_hostname", "reject_unknown_reverse_client_hostname",
+    "reject_unverified_sender", "reject_unverified_recipient",
+    "reject_unlisted_sender", "reject_unlisted_recipient",
+    "reject_sender_login_mismatch", "permit_tls_clientcerts",
+    "permit_tls_all_clientcerts", NULL
+};
+static const char *const ignored1[] = {
+    "check_client_access", "check_reverse_client_hostname_access",
+    "check_helo_access", "check_sender_access", "check_recipient_access",
+    "check_client_mx_access", "check_client_ns_access", "check_client_a_access",
+    "check_helo_mx_access", "check_helo_ns_access", "check_helo_a_access",
+    "check_sender_mx_access", "check_sender_ns_access", "check_sender_a_access",
+    "check_recipient_mx_access", "check_recipient_ns_access",
+    "check_recipient_a_access", "check_policy_service", "check_ccert_access",
+    "reject_rbl_client", "reject_rhsbl_client", "reject_rhsbl_sender",
+    "reject_rhsbl_helo", "reject_rhsbl_recipient", "reject_rhsbl_reverse_client",
+    "permit_dnswl_client", "permit_rhswl_client", NULL
+};
+
+static int in_list(const char *x, const char *const *list)
+{
+    for (size_t i = 0; list[i]; i++)
+        if (strcasecmp(x, list[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static void warn_ignored(const char *x)
+{
+    static char **warned;
+    static size_t nwarned;
+
+    for (size_t i = 0; i < nwarned; i++)
+        if (strcasecmp(warned[i], x) == 0)
+            return;
+    msg_warn("restriction \"%s\" is not supported: ignored", x);
+    warned = mem_realloc(warned, (nwarned + 1) * sizeof(*warned));
+    warned[nwarned++] = mem_strdup(x);
+}
+
+/* A HELO name as Postfix's valid_hostname() or an address literal. */
+static int helo_valid(const char *helo)
+{
+    size_t  len = strlen(helo);
+    char    buf[64];
+    unsigned char bin[16];
+
+    if (len > 2 && helo[0] == '[' && helo[len - 1] == ']' && len - 2 < sizeof(buf)) {
+        memcpy(buf, helo + 1, len - 2);
+        buf[len - 2] = 0;
+        if (strncasecmp(buf, "IPv6:", 5) == 0)
+            return inet_pton(AF_INET6, buf + 5, bin) == 1;
+        return inet_pton(AF_INET, buf, bin) == 1;
+    }
+    return dns_valid_hostname(helo);
+}
 
 /* Evaluate one restriction list: 0 = permit/dunno (continue), else a code. */
-static int eval_list(const char *pname, const struct sockaddr_storage *client,
+static int eval_list(const char *pname, enum stage st, const struct smtpd_check_ctx *ctx,
                      const char *rcpt, struct vbuf *why)
 {
-    char **r = param_list(pname);
+    char  **r = param_list(pname);
+    const char *what = stage_what[st];
+    const char *subject = st == ST_CLIENT ? ctx->namaddr : st == ST_HELO ? ctx->helo
+        : st == ST_SENDER ? ctx->sender : rcpt;
+
+    if (subject == NULL)
+        subject = "";
     if (use_safe_default && strcmp(pname, "smtpd_relay_restrictions") == 0)
         r = safe_default;
     for (size_t i = 0; r[i]; i++) {
         const char *x = r[i];
         if (strcasecmp(x, "permit_mynetworks") == 0) {
-            if (smtpd_check_mynetworks(client))
+            if (smtpd_check_mynetworks(ctx->client))
                 return 0;
         } else if (strcasecmp(x, "permit_sasl_authenticated") == 0) {
             continue;				/* no SASL: never authenticated */
@@ -792,20 +868,52 @@ static int eval_list(const char *pname, const struct sockaddr_storage *client,
                             "need fully-qualified address", code / 100, rcpt);
                 return code;
             }
-        } else if (strcasecmp(x, "reject_unauth_pipelining") == 0
-                   || strcasecmp(x, "reject_unknown_recipient_domain") == 0) {
-            if (!warned_ignored) {
-                msg_warn("restriction \"%s\" is not supported: ignored", x);
-                warned_ignored = 1;
+        } else if (strcasecmp(x, "reject_non_fqdn_sender") == 0) {
+            if (ctx->sender && *ctx->sender && non_fqdn(ctx->sender)) {
+                int code = (int) param_int("non_fqdn_reject_code");
+
+                vbuf_printf(why, "%d.5.2 <%s>: Sender address rejected: "
+                            "need fully-qualified address", code / 100, ctx->sender);
+                return code;
             }
+        } else if (strcasecmp(x, "reject_invalid_helo_hostname") == 0
+                   || strcasecmp(x, "reject_invalid_hostname") == 0) {
+            if (ctx->helo && !helo_valid(ctx->helo)) {
+                int code = (int) param_int("invalid_hostname_reject_code");
+
+                vbuf_printf(why, "%d.5.2 <%s>: Helo command rejected: Invalid name",
+                            code / 100, ctx->helo);
+                return code;
+            }
+        } else if (strcasecmp(x, "reject_non_fqdn_helo_hostname") == 0
+                   || strcasecmp(x, "reject_non_fqdn_hostname") == 0) {
+            if (ctx->helo && ctx->helo[0] != '[' && strchr(ctx->helo, '.') == NULL) {
+                int code = (int) param_int("non_fqdn_reject_code");
+
+                vbuf_printf(why, "%d.5.2 <%s>: Helo command rejected: need "
+                            "fully-qualified hostname", code / 100, ctx->helo);
+                return code;
+            }
+        } else if (in_list(x, ignored0)) {
+            warn_ignored(x);
+        } else if (in_list(x, ignored1)) {
+            warn_ignored(x);
+            if (r[i + 1])
+                i++;				/* its table or server */
         } else if (strcasecmp(x, "permit") == 0) {
             return 0;
         } else if (strcasecmp(x, "reject") == 0) {
-            vbuf_printf(why, "5.7.1 <%s>: Recipient address rejected: Access denied", rcpt);
-            return 554;
+            int code = (int) param_int("reject_code");
+
+            vbuf_printf(why, "%d.7.1 <%s>: %s rejected: Access denied", code / 100,
+                        subject, what);
+            return code;
         } else if (strcasecmp(x, "defer") == 0 || strcasecmp(x, "defer_if_permit") == 0) {
-            vbuf_printf(why, "4.7.1 <%s>: Recipient address rejected: Access denied", rcpt);
-            return 450;
+            int code = (int) param_int("defer_code");
+
+            vbuf_printf(why, "%d.7.1 <%s>: %s rejected: Access denied", code / 100,
+                        subject, what);
+            return code;
         } else {
             msg_warn("unknown smtpd restriction: \"%s\"", x);
             vbuf_set(why, "4.3.5 Server configuration error");
@@ -815,13 +923,29 @@ static int eval_list(const char *pname, const struct sockaddr_storage *client,
     return 0;
 }
 
+int smtpd_check_recipient(const struct smtpd_check_ctx *ctx, const char *rcpt,
+                          struct vbuf *why)
+{
+    static const struct { const char *param; enum stage st; } lists[] = {
+        {"smtpd_client_restrictions", ST_CLIENT},
+        {"smtpd_helo_restrictions", ST_HELO},
+        {"smtpd_sender_restrictions", ST_SENDER},
+        {"smtpd_relay_restrictions", ST_RCPT},
+        {"smtpd_recipient_restrictions", ST_RCPT},
+    };
+    int     code;
+
+    vbuf_reset(why);
+    for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+        if ((code = eval_list(lists[i].param, lists[i].st, ctx, rcpt, why)) != 0)
+            return code;
+    return 0;
+}
+
 int smtpd_check_rcpt(const struct sockaddr_storage *client, const char *rcpt,
                      struct vbuf *why)
 {
-    int code;
+    struct smtpd_check_ctx ctx = {client, "unknown[]", NULL, NULL};
 
-    vbuf_reset(why);
-    if ((code = eval_list("smtpd_relay_restrictions", client, rcpt, why)) != 0)
-        return code;
-    return eval_list("smtpd_recipient_restrictions", client, rcpt, why);
+    return smtpd_check_recipient(&ctx, rcpt, why);
 }

@@ -953,7 +953,8 @@ static int rcpt_params(struct smtpd_session *s, char *params, int *notify, char 
  */
 static int rcpt_refused(struct smtpd_session *s, const char *cmd, const char *addr)
 {
-    int code = smtpd_check_rcpt(&s->ss, addr, &s->scratch);
+    struct smtpd_check_ctx ctx = {&s->ss, s->namaddr, s->helo, s->sender};
+    int code = smtpd_check_recipient(&ctx, addr, &s->scratch);
 
     if (code == 0)
         return 0;

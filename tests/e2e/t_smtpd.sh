@@ -397,3 +397,40 @@ python3 "$SLUICE_ROOT/tests/e2e/smtpchat.py" "$port" abandon.chat >/dev/null || 
 sleep 1
 grep -q 'cleanup\[[0-9]*\]: warning' "$C/log/maillog" && fail "cleanup warned about an abandoned transaction"
 ok "abandoned transactions leave no warning"
+
+# smtpd_helo_restrictions and smtpd_sender_restrictions, at RCPT time.
+"$B/postconf" -c "$C" -e "smtpd_helo_restrictions = reject_invalid_helo_hostname" \
+  "smtpd_sender_restrictions = reject_non_fqdn_sender, check_sender_access hash:/nonexistent" >/dev/null
+"$B/sluice" -c "$C" reload >/dev/null 2>&1; sleep 1
+cat > lists.chat <<'CHAT'
+< 220
+> HELO bad..name
+< 250
+> MAIL FROM:<s@client.example>
+< 250
+> RCPT TO:<r@remote.example>
+< 501 5.5.2 <bad..name>: Helo command rejected: Invalid name
+> RSET
+< 250
+> HELO good.example
+< 250
+> MAIL FROM:<s@localhost>
+< 250
+> RCPT TO:<r@remote.example>
+< 504 5.5.2 <s@localhost>: Sender address rejected: need fully-qualified address
+> RSET
+< 250
+> MAIL FROM:<s@client.example>
+< 250
+> RCPT TO:<r@remote.example>
+< 250 2.1.5 Ok
+> QUIT
+< 221
+CHAT
+python3 "$SLUICE_ROOT/tests/e2e/smtpchat.py" "$port" lists.chat >/dev/null || fail "helo/sender restrictions"
+grep -q "NOQUEUE: reject: RCPT from $CN\[127.0.0.1\]: 501 5.5.2 <bad..name>: Helo command rejected: Invalid name; from=<s@client.example> to=<r@remote.example> proto=SMTP helo=<bad..name>" "$C/log/maillog" ||
+  fail "helo reject log line"
+grep -q 'warning: restriction "check_sender_access" is not supported: ignored' "$C/log/maillog" ||
+  fail "no warning for the unsupported access map"
+"$B/postconf" -c "$C" -X smtpd_helo_restrictions smtpd_sender_restrictions >/dev/null
+ok "helo and sender restrictions"

@@ -256,11 +256,90 @@ static void test_rcpt(void **state)
     assert_int_equal(failures, 0);
 }
 
+/* The client, helo and sender lists, evaluated at RCPT time. */
+struct list_case {
+    const char *name;
+    const char *client;
+    const char *helo;			/* NULL: no HELO yet */
+    const char *sender;
+    const char *rcpt;
+    const char *settings;
+    int     code;
+    const char *why;
+};
+
+static const struct list_case list_cases[] = {
+    {"client reject", "127.0.0.1", "h.example", "s@example.org", "user@relay.example",
+     "smtpd_client_restrictions=permit_mynetworks, reject", 554,
+     "5.7.1 <unknown[127.0.0.1]>: Client host rejected: Access denied"},
+    {"client permit by mynetworks", "127.0.0.2", "h.example", "s@example.org", "user@remote.test",
+     "smtpd_client_restrictions=permit_mynetworks, reject", 0, ""},
+    {"client permit ends only its own list", "127.0.0.1", "h.example", "s@example.org",
+     "user@remote.test", "smtpd_client_restrictions=permit", 454,
+     "4.7.1 <user@remote.test>: Relay access denied"},
+    {"helo defer", "127.0.0.1", "h.example", "s@example.org", "user@relay.example",
+     "smtpd_helo_restrictions=defer", 450,
+     "4.7.1 <h.example>: Helo command rejected: Access denied"},
+    {"invalid helo", "127.0.0.1", "bad..name", "s@example.org", "user@relay.example",
+     "smtpd_helo_restrictions=reject_invalid_helo_hostname", 501,
+     "5.5.2 <bad..name>: Helo command rejected: Invalid name"},
+    {"helo address literal is valid", "127.0.0.1", "[192.0.2.1]", "s@example.org",
+     "user@relay.example", "smtpd_helo_restrictions=reject_invalid_helo_hostname", 0, ""},
+    {"non-fqdn helo", "127.0.0.1", "laptop", "s@example.org", "user@relay.example",
+     "smtpd_helo_restrictions=reject_non_fqdn_helo_hostname", 504,
+     "5.5.2 <laptop>: Helo command rejected: need fully-qualified hostname"},
+    {"no helo: helo checks skip", "127.0.0.1", NULL, "s@example.org", "user@relay.example",
+     "smtpd_helo_restrictions=reject_invalid_helo_hostname", 0, ""},
+    {"non-fqdn sender", "127.0.0.1", "h.example", "s@localhost", "user@relay.example",
+     "smtpd_sender_restrictions=reject_non_fqdn_sender", 504,
+     "5.5.2 <s@localhost>: Sender address rejected: need fully-qualified address"},
+    {"null sender is fqdn enough", "127.0.0.1", "h.example", "", "user@relay.example",
+     "smtpd_sender_restrictions=reject_non_fqdn_sender", 0, ""},
+    {"sender reject", "127.0.0.1", "h.example", "s@example.org", "user@relay.example",
+     "smtpd_sender_restrictions=reject", 554,
+     "5.7.1 <s@example.org>: Sender address rejected: Access denied"},
+    {"access map ignored with its table", "127.0.0.1", "h.example", "s@example.org",
+     "user@relay.example", "smtpd_sender_restrictions=check_sender_access hash:/nonexistent", 0, ""},
+    {"client list runs before the relay list", "127.0.0.1", "h.example", "s@example.org",
+     "user@remote.test", "smtpd_client_restrictions=reject", 554,
+     "5.7.1 <unknown[127.0.0.1]>: Client host rejected: Access denied"},
+};
+
+static void test_lists(void **state)
+{
+    struct vbuf why = VBUF_INIT;
+    int failures = 0;
+
+    for (size_t i = 0; i < sizeof(list_cases) / sizeof(list_cases[0]); i++) {
+        const struct list_case *c = list_cases + i;
+        struct sockaddr_storage ss;
+        struct sockaddr_in *sin = (struct sockaddr_in *) &ss;
+        char namaddr[64];
+
+        memset(&ss, 0, sizeof(ss));
+        sin->sin_family = AF_INET;
+        assert_int_equal(inet_pton(AF_INET, c->client, &sin->sin_addr), 1);
+        snprintf(namaddr, sizeof(namaddr), "unknown[%s]", c->client);
+        configure(c->settings);
+        struct smtpd_check_ctx ctx = {&ss, namaddr, c->helo, c->sender};
+        int code = smtpd_check_recipient(&ctx, c->rcpt, &why);
+
+        if (code != c->code || strcmp(vbuf_str(&why), c->why) != 0) {
+            print_error("case \"%s\": got %d [%s], expected %d [%s]\n", c->name, code,
+                        vbuf_str(&why), c->code, c->why);
+            failures++;
+        }
+    }
+    vbuf_free(&why);
+    assert_int_equal(failures, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_resolve),
         cmocka_unit_test(test_rcpt),
+        cmocka_unit_test(test_lists),
     };
 
     msg_init("smtpd", MSG_NOLOG);
