@@ -50,6 +50,12 @@
  *	or key that does not load disables TLS with a warning. Plain text sent
  *	after STARTTLS, before the handshake, is dropped.
  *
+ *	Stand-alone (-S, as "sendmail -bs" runs it): one session over
+ *	standard input and output, for the local client localhost[127.0.0.1]
+ *	without access policies, STARTTLS or ETRN (458); mail still goes
+ *	through cleanup, so the mail system must be running. The session
+ *	answers everything it has read before it ends with its input.
+ *
  *	Client names: with smtpd_peername_lookup (yes), the client address
  *	is looked up before the banner (hosts file, then DNS PTR, through
  *	c-ares and dns_servers), and the name is used only when it resolves
@@ -112,6 +118,8 @@ static void smtpd_init(struct event_base *base)
     vbuf_free(&why);
     smtpd_check_init();
     smtpd_session_init();
+    if (server_standalone())
+        smtpd_session_stdio();
 }
 
 int main(int argc, char **argv)

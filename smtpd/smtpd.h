@@ -60,6 +60,7 @@ int smtpd_addr_bad(const char *addr);
 /* smtpd_session.c */
 void smtpd_session_init(void);
 void smtpd_session_create(int fd);
+void smtpd_session_stdio(void);		/* smtpd -S: sendmail -bs */
 void smtpd_session_stop_all(void);
 int smtpd_session_active(void);
 

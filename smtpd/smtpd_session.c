@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <netdb.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/time.h>
 #include <sys/un.h>
@@ -95,6 +97,7 @@ struct smtpd_session {
     int     esmtp;
     int     tls;			/* STARTTLS done (handshake may be running) */
     int     tls_up;			/* the handshake has finished */
+    int     stdio;			/* sendmail -bs: stdin and stdout */
     char   *sender;			/* NULL = no MAIL yet */
     char   *envid;			/* DSN ENVID (decoded) */
     int     ret;			/* DSN RET: 1 FULL, 2 HDRS, 0 unset */
@@ -130,6 +133,9 @@ struct smtpd_session {
 static struct smtpd_session *sessions;
 
 static void session_free(struct smtpd_session *s);
+static void session_start(struct smtpd_session *s, int fd, struct bufferevent *bev);
+static void bs_session_gone(void);
+static int bs_eof;				/* sendmail -bs: stdin ended */
 static void session_greet(struct smtpd_session *s);
 static void peer_ptr_done(const struct dns_reply *r, void *ctx);
 static void client_read(struct bufferevent *bev, void *ctx);
@@ -647,7 +653,7 @@ static void cmd_helo(struct smtpd_session *s, char *arg, int ehlo)
     if (!param_bool("disable_vrfy_command"))
         kw[n++] = "VRFY";
     kw[n++] = "ETRN";
-    if (smtpd_tls_level() != SMTPD_TLS_NONE && !s->tls)
+    if (smtpd_tls_level() != SMTPD_TLS_NONE && !s->tls && !s->stdio)
         kw[n++] = "STARTTLS";
     kw[n++] = "ENHANCEDSTATUSCODES";
     kw[n++] = "8BITMIME";
@@ -714,7 +720,7 @@ static void cmd_starttls(struct smtpd_session *s, char *arg)
         error_reply(s, "554 5.5.1 Error: TLS already active");
         return;
     }
-    if (smtpd_tls_level() == SMTPD_TLS_NONE || ehlo_discarded("starttls")) {
+    if (smtpd_tls_level() == SMTPD_TLS_NONE || ehlo_discarded("starttls") || s->stdio) {
         error_reply(s, "502 5.5.1 Error: command not implemented");
         return;
     }
@@ -1199,6 +1205,11 @@ static void cmd_etrn(struct smtpd_session *s, char *arg)
         error_reply(s, "501 Error: invalid parameter syntax");
         return;
     }
+    if (s->stdio) {
+        msg_warn("do not use ETRN in \"sendmail -bs\" mode");
+        error_reply(s, "458 Unable to queue messages");
+        return;
+    }
     lower = mem_strdup(site);
     for (char *cp = lower; *cp; cp++)
         *cp = (char) tolower((unsigned char) *cp);
@@ -1543,6 +1554,13 @@ static void process_input(struct smtpd_session *s)
         }
         mem_free(line);
     }
+    if (s->stdio && bs_eof && s->state == SS_CMD && !s->delay_pending
+        && evbuffer_get_length(in) == 0) {
+        /* Standard input ended and everything it held is answered. */
+        msg_info("lost connection after %s from %s", s->last_cmd ? s->last_cmd : "CONNECT",
+                 s->namaddr);
+        enter_state(s, SS_CLOSING);
+    }
     if (s->state == SS_CLOSING) {
         bufferevent_disable(s->bev, EV_READ);
         if (evbuffer_get_length(bufferevent_get_output(s->bev)) == 0 && !s->delay_pending)
@@ -1653,9 +1671,11 @@ static void session_free(struct smtpd_session *s)
     }
     if (s->bev)
         bufferevent_free(s->bev);
-    if (!s->tls)
+    if (!s->tls && s->fd >= 0)
         close(s->fd);			/* the TLS bufferevent closed it */
     mem_free(s->helo);
+    if (s->stdio)
+        bs_session_gone();
     vbuf_free(&s->scratch);
     vbuf_free(&s->logaddr[0]);
     vbuf_free(&s->logaddr[1]);
@@ -1747,10 +1767,17 @@ void smtpd_session_create(int fd)
         mem_free(s);
         return;
     }
+    session_start(s, fd, bufferevent_socket_new(server_base(), fd, 0));
+}
+
+/* Common to network and stdio sessions: the bufferevent, the list, the
+ * name lookup, then the banner. */
+static void session_start(struct smtpd_session *s, int fd, struct bufferevent *bev)
+{
     s->state = SS_LOOKUP;
     s->lf_mode = bare_lf_mode(s);
     s->fd = fd;
-    s->bev = bufferevent_socket_new(server_base(), fd, 0);
+    s->bev = bev;
     bufferevent_setcb(s->bev, client_read, client_write, client_event, s);
     long t = param_time("smtpd_timeout");
     struct timeval tv = {t, 0};
@@ -1859,4 +1886,127 @@ void smtpd_session_stop_all(void)
 {
     while (sessions)
         session_free(sessions);
+}
+
+/*
+ * sendmail -bs: smtpd -S runs one session over standard input and output.
+ * The session's bufferevent is one end of a pair; the other end is
+ * bridged to stdin (read) and stdout (write). The end of standard input
+ * is not passed on at once: the session first answers everything that
+ * was read (a message may be waiting for cleanup), as Postfix's does.
+ * Access policies do not apply (the client is local), and there is no
+ * STARTTLS or ETRN. The process exits once stdout is flushed.
+ */
+static struct bufferevent *bs_in, *bs_pair[2];
+static struct event *bs_file_ev;		/* stdin is a regular file */
+static struct smtpd_session *bs_session;
+
+/* Session output -> stdout, written at once (stdout may be a file, which
+ * epoll cannot watch; one local client may wait for us). */
+static void bs_pair_read(struct bufferevent *bev, void *ctx)
+{
+    struct evbuffer *in = bufferevent_get_input(bev);
+    size_t len;
+
+    while ((len = evbuffer_get_length(in)) > 0) {
+        const char *p = (const char *) evbuffer_pullup(in, -1);
+        ssize_t n = write(1, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            msg_warn("sendmail -bs: write standard output: %m");
+            server_stop();			/* nobody listens any more */
+            return;
+        }
+        evbuffer_drain(in, (size_t) n);
+    }
+}
+
+/* stdin -> session input. */
+static void bs_in_read(struct bufferevent *bev, void *ctx)
+{
+    evbuffer_add_buffer(bufferevent_get_output(bs_pair[1]), bufferevent_get_input(bev));
+}
+
+static void bs_stdin_ended(void)
+{
+    bs_eof = 1;
+    if (bs_session && bs_session->state == SS_CMD)
+        process_input(bs_session);
+}
+
+static void bs_in_event(struct bufferevent *bev, short what, void *ctx)
+{
+    bufferevent_disable(bev, EV_READ);
+    bs_stdin_ended();
+}
+
+/* A regular file on stdin: read a piece per turn of the loop, and only
+ * while the session keeps up. */
+static void bs_file_read(evutil_socket_t fd, short what, void *ctx)
+{
+    char buf[16384];
+    struct timeval now = {0, 0}, later = {0, 10000};
+
+    if (evbuffer_get_length(bufferevent_get_output(bs_pair[1])) > CLEANUP_HIWAT) {
+        evtimer_add(bs_file_ev, &later);
+        return;
+    }
+    ssize_t n = read(0, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) {
+        evtimer_add(bs_file_ev, &now);
+        return;
+    }
+    if (n <= 0) {
+        bs_stdin_ended();
+        return;
+    }
+    bufferevent_write(bs_pair[1], buf, (size_t) n);
+    evtimer_add(bs_file_ev, &now);
+}
+
+static void bs_session_gone(void)
+{
+    bs_session = NULL;
+    if (bs_pair[1])
+        bs_pair_read(bs_pair[1], NULL);		/* the last replies */
+    server_stop();
+}
+
+void smtpd_session_stdio(void)
+{
+    struct smtpd_session *s = mem_calloc(1, sizeof(*s));
+
+    struct stat st;
+
+    if (bufferevent_pair_new(server_base(), 0, bs_pair) < 0)
+        msg_fatal("cannot create a bufferevent pair");
+    bufferevent_setcb(bs_pair[1], bs_pair_read, NULL, NULL, NULL);
+    bufferevent_enable(bs_pair[1], EV_READ | EV_WRITE);
+    int fl = fcntl(1, F_GETFL);
+    if (fl >= 0)
+        (void) fcntl(1, F_SETFL, fl & ~O_NONBLOCK);
+    if (fstat(0, &st) == 0 && S_ISREG(st.st_mode)) {
+        struct timeval now = {0, 0};
+        bs_file_ev = evtimer_new(server_base(), bs_file_read, NULL);
+        evtimer_add(bs_file_ev, &now);
+    } else {
+        if ((bs_in = bufferevent_socket_new(server_base(), 0, 0)) == NULL)
+            msg_fatal("cannot set up standard input");
+        bufferevent_setcb(bs_in, bs_in_read, NULL, bs_in_event, NULL);
+        bufferevent_enable(bs_in, EV_READ);
+    }
+
+    /* Postfix's stand-alone client: localhost[127.0.0.1], local policy. */
+    memset(&s->ss, 0, sizeof(s->ss));
+    s->ss.ss_family = AF_UNSPEC;
+    snprintf(s->addr, sizeof(s->addr), "127.0.0.1");
+    snprintf(s->port, sizeof(s->port), "0");
+    snprintf(s->saddr, sizeof(s->saddr), "127.0.0.1");
+    snprintf(s->sport, sizeof(s->sport), "0");
+    snprintf(s->name, sizeof(s->name), "localhost");
+    snprintf(s->rname, sizeof(s->rname), "localhost");
+    s->stdio = 1;
+    bs_session = s;
+    session_start(s, -1, bs_pair[0]);
 }

@@ -64,6 +64,13 @@ struct event_base *server_base(void)
     return server_evbase;
 }
 
+static int server_alone;
+
+int server_standalone(void)
+{
+    return server_alone;
+}
+
 const char *server_service_name(void)
 {
     return server_service ? server_service : (server_spec ? server_spec->name : "");
@@ -299,7 +306,7 @@ int server_main(int argc, char **argv, const struct server_spec *spec)
             msg_verbose++;
             break;
         case 'S':
-            standalone = 1;
+            standalone = server_alone = 1;
             break;
         default:
             server_usage(argv[0]);

@@ -9,6 +9,7 @@
  *	int server_main(int argc, char **argv, const struct server_spec *spec);
  *	struct event_base *server_base(void);
  *	const char *server_service_name(void);
+ *	int  server_standalone(void);
  *	void server_stop(void);
  *
  *	int trigger_send(const char *endpoint, const char *bytes, size_t len);
@@ -40,7 +41,8 @@
  *	work in progress (checked every second; at most SERVER_DRAIN_LIMIT
  *	seconds). Any other daemon treats SIGHUP like SIGTERM. The return
  *	value is the process exit status. server_stop() leaves the
- *	loop from inside a callback.
+ *	loop from inside a callback. server_standalone() says whether -S was
+ *	given (e.g. smtpd for "sendmail -bs").
  *
  *	trigger_send() connects to a UNIX socket endpoint such as
  *	"public/qmgr" (relative to queue_directory), writes the bytes and
@@ -76,6 +78,7 @@ struct server_spec {
 int server_main(int argc, char **argv, const struct server_spec *spec);
 struct event_base *server_base(void);
 const char *server_service_name(void);
+int server_standalone(void);		/* started with -S */
 void server_stop(void);
 
 int trigger_send(const char *endpoint, const char *bytes, size_t len);

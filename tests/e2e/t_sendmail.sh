@@ -200,3 +200,23 @@ assert_eq 75 "$?" "sendmail with a 120 KB recipient"
 grep -q 'envelope data too long' err12b || fail "message for an oversized recipient"
 assert_eq "$before" "$(ls "$Q/maildrop" | wc -l)" "maildrop files left by refused submissions"
 ok "bad envelope data refused with exit 75, nothing left in maildrop"
+
+# sendmail -bs: SMTP on standard input and output (smtpd -S), from a pipe
+# and from a file; a local client needs no relay permission; ETRN is
+# refused as Postfix does; input that ends without QUIT still gets its
+# message queued and the process exits.
+printf 'EHLO local.example\r\nETRN example.net\r\nMAIL FROM:<bs1@example.org>\r\nRCPT TO:<far@elsewhere.test>\r\nDATA\r\nSubject: bs\r\n\r\nover stdin\r\n.\r\nQUIT\r\n' > bs.in
+out=$(cat bs.in | timeout 20 "$B/sendmail" -C "$C" -bs) || fail "sendmail -bs (pipe) exit status"
+echo "$out" | grep -q '^220 relay.example.com ESMTP Postfix' || { echo "$out"; fail "-bs banner"; }
+echo "$out" | grep -q '^458 Unable to queue messages' || fail "ETRN in -bs mode"
+bsid=$(echo "$out" | sed -n 's/^250 2.0.0 Ok: queued as \([0-9A-F]*\).*/\1/p')
+[ -n "$bsid" ] || { echo "$out"; fail "-bs message not queued"; }
+echo "$out" | grep -q '^221 2.0.0 Bye' || fail "-bs QUIT"
+grep -q 'warning: do not use ETRN in "sendmail -bs" mode' "$LOG" || fail "no -bs ETRN warning"
+grep -q "$bsid: client=localhost\[127.0.0.1\]" "$LOG" || fail "-bs client= line"
+wait_for 10 "$B/postcat" -c "$C" -q "$bsid" || fail "postcat -q $bsid"
+"$B/postcat" -c "$C" -q "$bsid" | grep -q '^recipient: far@elsewhere.test$' || fail "-bs recipient"
+printf 'HELO local.example\r\nMAIL FROM:<bs2@example.org>\r\nRCPT TO:<far2@elsewhere.test>\r\nDATA\r\nSubject: bs2\r\n\r\nno quit\r\n.\r\n' > bs2.in
+out=$(timeout 20 "$B/sendmail" -C "$C" -bs < bs2.in) || fail "sendmail -bs (file) exit status"
+echo "$out" | grep -q '^250 2.0.0 Ok: queued as' || { echo "$out"; fail "-bs without QUIT: not queued"; }
+ok "sendmail -bs"
