@@ -28,38 +28,26 @@
 #include "param.h"
 #include "qdir.h"
 #include "vbuf.h"
+#include "testdir.h"
 
-static char tmpdir[] = "/tmp/test_deliv.XXXXXX";
-static char oldcwd[4096];
+static struct testdir td;
 static size_t log_seen;			/* bytes of maillog already checked */
 
 static int setup(void **state)
 {
-    char path[256];
+    char path[sizeof(td.top) + 16];
 
-    if (getcwd(oldcwd, sizeof(oldcwd)) == NULL || mkdtemp(tmpdir) == NULL
-        || chdir(tmpdir) < 0)
+    if (testdir_make(&td, "test_deliv", NULL) < 0)
         return -1;
-    snprintf(path, sizeof(path), "%s/main.cf", tmpdir);
-    FILE *fp = fopen(path, "w");
-    if (fp == NULL)
-        return -1;
-    fprintf(fp, "queue_directory = %s\n", tmpdir);
-    fclose(fp);
-    param_load(tmpdir);
-    snprintf(path, sizeof(path), "%s/maillog", tmpdir);
+    testdir_config(&td, TESTDIR_STAY, (char *) 0);
+    snprintf(path, sizeof(path), "%s/maillog", td.top);
     msg_log_open("postfix", path, "relay.example.com");
     return 0;
 }
 
 static int teardown(void **state)
 {
-    char cmd[256];
-
-    if (chdir(oldcwd) < 0)
-        return -1;
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return testdir_remove(&td);
 }
 
 static char *slurp(const char *path)

@@ -25,6 +25,7 @@
 #include "msg.h"
 #include "qdir.h"
 #include "vbuf.h"
+#include "testdir.h"
 
 #ifndef SHARED_DIR
 #define SHARED_DIR "/work/shared"
@@ -40,25 +41,16 @@ const char *qdir_path(struct vbuf *out, const char *queue, const char *id)
     return vbuf_str(out);
 }
 
-static char tmpdir[] = "/tmp/test_dlog.XXXXXX";
-static char oldcwd[4096];
+static struct testdir td;
 
 static int setup(void **state)
 {
-    if (getcwd(oldcwd, sizeof(oldcwd)) == NULL || mkdtemp(tmpdir) == NULL
-        || chdir(tmpdir) < 0)
-        return -1;
-    return 0;
+    return testdir_make(&td, "test_dlog", NULL);
 }
 
 static int teardown(void **state)
 {
-    char cmd[256];
-
-    if (chdir(oldcwd) < 0)
-        return -1;
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return testdir_remove(&td);
 }
 
 static char *slurp(const char *path, size_t *len)

@@ -29,54 +29,27 @@
 #include "qdir.h"
 #include "vbuf.h"
 #include "../../flush/flush.h"
+#include "testdir.h"
 
-static char topdir[] = "/tmp/test_flush_log.XXXXXX";
-static char confdir[64];
-static char queuedir[64];
-static char oldcwd[4096];
+static struct testdir td;
 
 static void
 configure(const char *extra)
 {
-    char    path[400];
-    FILE   *fp;
-
-    snprintf(path, sizeof(path), "%s/main.cf", confdir);
-    fp = fopen(path, "w");
-    assert_non_null(fp);
-    fprintf(fp, "queue_directory = %s\ncompatibility_level = 3.6\n%s",
-	    queuedir, extra);
-    fclose(fp);
-    param_load(confdir);
-    qdir_chdir();
+    testdir_config(&td, TESTDIR_CHDIR, "compatibility_level = 3.6\n", extra,
+		   (char *) 0);
 }
 
 static int
 setup(void **state)
 {
-    char    cmd[1024];
-
-    if (getcwd(oldcwd, sizeof(oldcwd)) == NULL)
-	return -1;
-    memcpy(topdir, "/tmp/test_flush_log.XXXXXX", sizeof(topdir));
-    if (mkdtemp(topdir) == NULL)
-	return -1;
-    snprintf(confdir, sizeof(confdir), "%s/conf", topdir);
-    snprintf(queuedir, sizeof(queuedir), "%s/queue", topdir);
-    snprintf(cmd, sizeof(cmd), "mkdir -p %s %s/incoming %s/deferred %s/flush",
-	     confdir, queuedir, queuedir, queuedir);
-    return system(cmd) == 0 ? 0 : -1;
+    return testdir_make(&td, "test_flush_log", "incoming deferred flush");
 }
 
 static int
 teardown(void **state)
 {
-    char    cmd[400];
-
-    if (chdir(oldcwd) < 0)
-	return -1;
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", topdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return testdir_remove(&td);
 }
 
 /* put - a ready queue file in queue with mtime when */

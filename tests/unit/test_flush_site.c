@@ -20,44 +20,27 @@
 #include "param.h"
 #include "qdir.h"
 #include "../../flush/flush.h"
+#include "testdir.h"
 
-static char topdir[] = "/tmp/test_flush_site.XXXXXX";
-static char confdir[64];
-static char queuedir[64];
-static char listfile[64];
-static char oldcwd[4096];
+static struct testdir td;
+static char listfile[sizeof(td.confdir) + 16];
 
 static void
 configure(const char *extra)
 {
-    char    path[400];
-    FILE   *fp;
-
-    snprintf(path, sizeof(path), "%s/main.cf", confdir);
-    fp = fopen(path, "w");
-    assert_non_null(fp);
-    fprintf(fp, "queue_directory = %s\ncompatibility_level = 3.6\n%s",
-	    queuedir, extra);
-    fclose(fp);
-    param_load(confdir);
-    qdir_chdir();
+    testdir_config(&td, TESTDIR_CHDIR, "compatibility_level = 3.6\n", extra,
+		   (char *) 0);
 }
 
 static int
 setup(void **state)
 {
-    char    cmd[1024];
     FILE   *fp;
 
-    if (getcwd(oldcwd, sizeof(oldcwd)) == NULL)
+    if (testdir_make(&td, "test_flush_site", "public") < 0)
 	return -1;
-    if (mkdtemp(topdir) == NULL)
-	return -1;
-    snprintf(confdir, sizeof(confdir), "%s/conf", topdir);
-    snprintf(queuedir, sizeof(queuedir), "%s/queue", topdir);
-    snprintf(listfile, sizeof(listfile), "%s/conf/flush_sites", topdir);
-    snprintf(cmd, sizeof(cmd), "mkdir -p %s %s/public", confdir, queuedir);
-    if (system(cmd) != 0 || (fp = fopen(listfile, "w")) == NULL)
+    snprintf(listfile, sizeof(listfile), "%s/flush_sites", td.confdir);
+    if ((fp = fopen(listfile, "w")) == NULL)
 	return -1;
     fputs("# sites\n!no.file.example, file.example\n\n.sub.example\n", fp);
     fclose(fp);
@@ -67,12 +50,7 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-    char    cmd[400];
-
-    if (chdir(oldcwd) < 0)
-	return -1;
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", topdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return testdir_remove(&td);
 }
 
 static const struct syntax_case {

@@ -28,56 +28,29 @@
 #include "msg.h"
 #include "param.h"
 #include "vbuf.h"
+#include "testdir.h"
 
-static char topdir[] = "/tmp/test_qdir.XXXXXX";
-static char confdir[64];
-static char queuedir[64];
-static char oldcwd[4096];
+static struct testdir td;
 
 /* configure - write main.cf, load it and go to queue_directory */
 
 static void
 configure(const char *extra)
 {
-    char    path[400];
-    FILE   *fp;
-
-    snprintf(path, sizeof(path), "%s/main.cf", confdir);
-    fp = fopen(path, "w");
-    assert_non_null(fp);
-    fprintf(fp, "queue_directory = %s\n%s", queuedir, extra);
-    fclose(fp);
-    param_load(confdir);
-    qdir_chdir();
+    testdir_config(&td, TESTDIR_CHDIR, extra, (char *) 0);
 }
 
 static int
 setup(void **state)
 {
-    char    cmd[1024];
-
-    if (getcwd(oldcwd, sizeof(oldcwd)) == NULL)
-	return -1;
-    memcpy(topdir, "/tmp/test_qdir.XXXXXX", sizeof(topdir));
-    if (mkdtemp(topdir) == NULL)
-	return -1;
-    snprintf(confdir, sizeof(confdir), "%s/conf", topdir);
-    snprintf(queuedir, sizeof(queuedir), "%s/queue", topdir);
-    snprintf(cmd, sizeof(cmd), "mkdir -p %s %s/incoming %s/hold "
-	     "%s/maildrop %s/deferred %s/active", confdir, queuedir,
-	     queuedir, queuedir, queuedir, queuedir);
-    return system(cmd) == 0 ? 0 : -1;
+    return testdir_make(&td, "test_qdir",
+			"incoming hold maildrop deferred active");
 }
 
 static int
 teardown(void **state)
 {
-    char    cmd[400];
-
-    if (chdir(oldcwd) < 0)
-	return -1;
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", topdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return testdir_remove(&td);
 }
 
 static jmp_buf panic_jmp;
@@ -95,7 +68,7 @@ test_chdir(void **state)
 
     configure("");
     assert_non_null(getcwd(cwd, sizeof(cwd)));
-    assert_string_equal(cwd, queuedir);
+    assert_string_equal(cwd, td.queuedir);
 }
 
 static void
