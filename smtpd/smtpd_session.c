@@ -1047,7 +1047,8 @@ static void cmd_rcpt(struct smtpd_session *s, char *arg)
 static void send_received(struct smtpd_session *s)
 {
     struct vbuf dbuf = VBUF_INIT;
-    const char *proto = s->esmtp ? "ESMTP" : "SMTP";
+    /* RFC 3848, as Postfix writes it: "with ESMTPS" over TLS. */
+    const char *proto = s->esmtp ? (s->tls ? "ESMTPS" : "ESMTP") : "SMTP";
 
     header_date(&dbuf, time(NULL));
     const char *date = vbuf_str(&dbuf);

@@ -36,6 +36,8 @@ grep -q "disconnect from $CN\[127.0.0.1\] ehlo=2 starttls=1 mail=1 rcpt=1 data=1
   { grep disconnect "$LOG"; fail "disconnect line after STARTTLS"; }
 wait_for 20 sh -c "grep -l 'tls@remote.example' $WORK/sink/*.env" || fail "TLS message not relayed"
 m=$(grep -l 'tls@remote.example' "$WORK"/sink/*.env); grep -q '^secret' "${m%.env}.eml" || fail "body lost"
+grep -q 'by relay.example.com (sluice) with ESMTPS id [0-9A-F]' "${m%.env}.eml" ||
+  { cat "${m%.env}.eml"; fail "Received: should say ESMTPS (RFC 3848)"; }
 grep -h "TLS connection established" "$LOG" | head -1
 ok "swaks --tls relayed, TLS version and cipher logged"
 
