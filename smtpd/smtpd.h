@@ -16,14 +16,11 @@ int smtpd_check_mynetworks(const struct sockaddr_storage *ss);
 /* Does the client match the network list in parameter param (CIDR, v4/v6,
  * [v6]/len; parsed once per process; UNIX-domain clients always match)? */
 int smtpd_check_netlist(const struct sockaddr_storage *ss, const char *param);
-/* Returns 0 to accept the recipient, or an SMTP code (454/554/451) with the
- * reply text (without the code) in why. */
-int smtpd_check_rcpt(const struct sockaddr_storage *client, const char *rcpt,
-                     struct vbuf *why);
-/* The context of smtpd_check_recipient(): smtpd_client_restrictions,
+/* smtpd_check_recipient() evaluates smtpd_client_restrictions,
  * smtpd_helo_restrictions, smtpd_sender_restrictions, then the relay and
- * recipient lists, all at RCPT time (smtpd_delay_reject). smtpd_check_rcpt()
- * is the same with only the client address known. */
+ * recipient lists, all at RCPT time (smtpd_delay_reject), for rcpt in
+ * internal form. Returns 0 to accept it, or an SMTP code (454/554/...)
+ * with the reply text (without the code) in why. */
 struct smtpd_check_ctx {
     const struct sockaddr_storage *client;
     const char *namaddr;		/* "name[addr]" */
@@ -32,12 +29,13 @@ struct smtpd_check_ctx {
 };
 int smtpd_check_recipient(const struct smtpd_check_ctx *ctx, const char *rcpt,
                           struct vbuf *why);
-int smtpd_addr_routed(const char *addr);
-int smtpd_domain_match(const char *domain, char **list, int subdomains);
+/* smtpd_addr_bytes(): the client's address bytes in a (an IPv4-mapped IPv6
+ * address as IPv4); AF_INET, AF_INET6, or 0 for a local (stdio) client. */
+int smtpd_addr_bytes(const struct sockaddr_storage *ss, unsigned char a[16]);
 /* smtpd_addr_internal() turns an address as the client sent it (inside
  * <>) into Postfix's internal form: source route dropped, quotes and
  * backslash escapes removed. smtpd_resolve() resolves rcpt (internal form,
- * as smtpd_check_rcpt() also takes it) the way trivial-rewrite does for
+ * as smtpd_check_recipient() also takes it) the way trivial-rewrite does for
  * delivery, stores the
  * resolved address (internal form, user@domain) in result and returns its
  * class (LOCAL: mydestination or our [address]; VIRTUAL; RELAY:

@@ -180,26 +180,32 @@ int smtpd_check_mynetworks(const struct sockaddr_storage *ss)
     return smtpd_check_netlist(ss, "mynetworks");
 }
 
+int smtpd_addr_bytes(const struct sockaddr_storage *ss, unsigned char a[16])
+{
+    if (ss->ss_family == AF_INET) {
+        memcpy(a, &((const struct sockaddr_in *) ss)->sin_addr, 4);
+        return AF_INET;
+    }
+    if (ss->ss_family == AF_INET6) {
+        const unsigned char *v6 = ((const struct sockaddr_in6 *) ss)->sin6_addr.s6_addr;
+        if (IN6_IS_ADDR_V4MAPPED((const struct in6_addr *) v6)) {
+            memcpy(a, v6 + 12, 4);
+            return AF_INET;
+        }
+        memcpy(a, v6, 16);
+        return AF_INET6;
+    }
+    return 0;
+}
+
 int smtpd_check_netlist(const struct sockaddr_storage *ss, const char *param)
 {
     const struct netlist *l = netlist_get(param);
-    const unsigned char *a;
-    int family = ss->ss_family;
-    unsigned char v4[4];
+    unsigned char a[16];
+    int family = smtpd_addr_bytes(ss, a);
 
-    if (family == AF_INET) {
-        a = (const unsigned char *) &((const struct sockaddr_in *) ss)->sin_addr;
-    } else if (family == AF_INET6) {
-        a = ((const struct sockaddr_in6 *) ss)->sin6_addr.s6_addr;
-        /* IPv4-mapped IPv6 addresses match IPv4 networks. */
-        if (IN6_IS_ADDR_V4MAPPED((const struct in6_addr *) a)) {
-            memcpy(v4, a + 12, 4);
-            a = v4;
-            family = AF_INET;
-        }
-    } else {
-        return 1;				/* local (UNIX) clients */
-    }
+    if (family == 0)
+        return 1;				/* local clients: sendmail -bs */
     for (size_t i = 0; i < l->n; i++)
         if (net_match(l->nets + i, family, a))
             return 1;
@@ -231,7 +237,7 @@ static int pattern_match(const char *domain, const char *pat, int subdomains)
     return 0;
 }
 
-int smtpd_domain_match(const char *domain, char **list, int subdomains)
+static int smtpd_domain_match(const char *domain, char **list, int subdomains)
 {
     for (size_t i = 0; list && list[i]; i++) {
         const char *pat = list[i];
@@ -247,7 +253,7 @@ int smtpd_domain_match(const char *domain, char **list, int subdomains)
 }
 
 /* A "routed" address still holds @, ! or % in its local part. */
-int smtpd_addr_routed(const char *addr)
+static int smtpd_addr_routed(const char *addr)
 {
     const char *at = strrchr(addr, '@');
     size_t len = at ? (size_t) (at - addr) : strlen(addr);
@@ -365,20 +371,33 @@ static void own_init(void)
 }
 
 /* "[a.b.c.d]" or "[IPv6:...]" (text inside the brackets) is ours. */
+/*
+ * An address literal as Postfix's valid_mailhost_literal(): "[a.b.c.d]"
+ * or "[IPv6:...]". Returns AF_INET or AF_INET6 with the address in a,
+ * else 0.
+ */
+static int literal_parse(const char *host, unsigned char a[16])
+{
+    size_t  len = strlen(host);
+    char    buf[INET6_ADDRSTRLEN + 8];
+
+    if (len < 3 || host[0] != '[' || host[len - 1] != ']' || len - 2 >= sizeof(buf))
+        return 0;
+    memcpy(buf, host + 1, len - 2);
+    buf[len - 2] = 0;
+    if (strncasecmp(buf, "IPv6:", 5) == 0)
+        return inet_pton(AF_INET6, buf + 5, a) == 1 ? AF_INET6 : 0;
+    return inet_pton(AF_INET, buf, a) == 1 ? AF_INET : 0;
+}
+
+/* Is the literal "[...]" one of this host's addresses? */
 static int own_literal(const char *lit)
 {
     unsigned char a[16];
-    int     family;
+    int     family = literal_parse(lit, a);
 
-    if (strncasecmp(lit, "IPv6:", 5) == 0) {
-        if (inet_pton(AF_INET6, lit + 5, a) != 1)
-            return 0;
-        family = AF_INET6;
-    } else if (inet_pton(AF_INET, lit, a) == 1) {
-        family = AF_INET;
-    } else {
+    if (family == 0)
         return 0;
-    }
     for (size_t i = 0; i < nown; i++)
         if (own[i].family == family
             && memcmp(own[i].addr, a, family == AF_INET ? 4 : 16) == 0)
@@ -421,9 +440,8 @@ static int domain_local(const char *domain)
     }
     if (string_list_match(d, param_list("mydestination"))) {
         ok = 1;
-    } else if (d[0] == '[' && d[len - 1] == ']') {
-        d[len - 1] = 0;
-        ok = own_literal(d + 1);
+    } else if (d[0] == '[') {
+        ok = own_literal(d);
     }
     mem_free(d);
     return ok;
@@ -578,19 +596,10 @@ static void raddr_internalize(struct raddr *a, const char *text)
  */
 static int mail_host_ok(const char *host)
 {
-    size_t len = strlen(host);
-    char buf[INET6_ADDRSTRLEN + 8];
     unsigned char bin[16];
 
-    if (len > 2 && host[0] == '[' && host[len - 1] == ']') {
-        if (len - 2 >= sizeof(buf))
-            return 0;
-        memcpy(buf, host + 1, len - 2);
-        buf[len - 2] = 0;
-        if (strncasecmp(buf, "IPv6:", 5) == 0)
-            return inet_pton(AF_INET6, buf + 5, bin) == 1;
-        return inet_pton(AF_INET, buf, bin) == 1;
-    }
+    if (host[0] == '[')
+        return literal_parse(host, bin) != 0;
     if (!dns_valid_hostname(host))
         return 0;
     return host[strspn(host, "0123456789.")] != 0;
@@ -813,18 +822,9 @@ static void warn_ignored(const char *x)
 /* A HELO name as Postfix's valid_hostname() or an address literal. */
 static int helo_valid(const char *helo)
 {
-    size_t  len = strlen(helo);
-    char    buf[64];
     unsigned char bin[16];
 
-    if (len > 2 && helo[0] == '[' && helo[len - 1] == ']' && len - 2 < sizeof(buf)) {
-        memcpy(buf, helo + 1, len - 2);
-        buf[len - 2] = 0;
-        if (strncasecmp(buf, "IPv6:", 5) == 0)
-            return inet_pton(AF_INET6, buf + 5, bin) == 1;
-        return inet_pton(AF_INET, buf, bin) == 1;
-    }
-    return dns_valid_hostname(helo);
+    return helo[0] == '[' ? literal_parse(helo, bin) != 0 : dns_valid_hostname(helo);
 }
 
 /* Evaluate one restriction list: 0 = permit/dunno (continue), else a code. */
@@ -940,12 +940,4 @@ int smtpd_check_recipient(const struct smtpd_check_ctx *ctx, const char *rcpt,
         if ((code = eval_list(lists[i].param, lists[i].st, ctx, rcpt, why)) != 0)
             return code;
     return 0;
-}
-
-int smtpd_check_rcpt(const struct sockaddr_storage *client, const char *rcpt,
-                     struct vbuf *why)
-{
-    struct smtpd_check_ctx ctx = {client, "unknown[]", NULL, NULL};
-
-    return smtpd_check_recipient(&ctx, rcpt, why);
 }

@@ -132,6 +132,19 @@ struct smtpd_session {
 
 static struct smtpd_session *sessions;
 
+/*
+ * Settings read on every reply or content line, read once by
+ * smtpd_session_init() (a reload starts a new smtpd process).
+ */
+static struct {
+    long    size_limit;			/* message_size_limit, 0 = none */
+    long    soft_erlim;			/* smtpd_soft_error_limit */
+    long    hard_erlim;			/* smtpd_hard_error_limit */
+    long    err_sleep;			/* smtpd_error_sleep_time */
+    size_t  cmd_max;			/* line_length_limit, bounded */
+    int     soft_bounce;
+} lim;
+
 static void session_free(struct smtpd_session *s);
 static void session_start(struct smtpd_session *s, int fd, struct bufferevent *bev);
 static void bs_session_gone(void);
@@ -194,8 +207,7 @@ static struct evbuffer *reply_buffer(struct smtpd_session *s)
 
     if (s->delay_pending)
         return s->delayed;
-    if (s->errors < param_int("smtpd_soft_error_limit")
-        || (sleep_time = param_time("smtpd_error_sleep_time")) <= 0)
+    if (s->errors < lim.soft_erlim || (sleep_time = lim.err_sleep) <= 0)
         return bufferevent_get_output(s->bev);
     if (s->delay == NULL) {
         s->delay = evtimer_new(server_base(), delay_done, s);
@@ -216,7 +228,7 @@ static void vreply(struct smtpd_session *s, const char *fmt, va_list ap)
     vbuf_vprintf(&line, fmt, ap);
     /* soft_bounce: every permanent refusal becomes a temporary one, the
      * enhanced status code too ("550 5.1.1" -> "450 4.1.1"). */
-    if (line.len >= 3 && line.data[0] == '5' && param_bool("soft_bounce")) {
+    if (line.len >= 3 && line.data[0] == '5' && lim.soft_bounce) {
         line.data[0] = '4';
         if (line.len >= 6 && line.data[4] == '5' && line.data[5] == '.')
             line.data[4] = '4';
@@ -259,7 +271,7 @@ static int error_reply(struct smtpd_session *s, const char *fmt, ...)
     va_start(ap, fmt);
     vreply(s, fmt, ap);
     va_end(ap);
-    if (s->errors >= param_int("smtpd_hard_error_limit")) {
+    if (s->errors >= lim.hard_erlim) {
         msg_info("too many errors after %s from %s", s->last_cmd ? s->last_cmd : "CONNECT",
                  s->namaddr);
         reply(s, "421 4.7.0 %s Error: too many errors", param_str("myhostname"));
@@ -487,7 +499,6 @@ static void cleanup_read(struct bufferevent *cbev, void *ctx)
         const char *id = attr_get(&list, "queue_id");
         if (st && strcmp(st, "0") == 0 && id && qid_ok(id) && strlen(id) < sizeof(s->qid)) {
             queue_id_known(s, id);
-            snprintf(s->qid, sizeof(s->qid), "%s", id);
             s->ok[C_DATA]++;
             reply(s, "250 2.0.0 Ok: queued as %s", s->qid);
         } else {
@@ -644,8 +655,8 @@ static void cmd_helo(struct smtpd_session *s, char *arg, int ehlo)
     const char *kw[8];
     char size[32];
     int n = 0;
-    if (param_size("message_size_limit") > 0)
-        snprintf(size, sizeof(size), "SIZE %ld", param_size("message_size_limit"));
+    if (lim.size_limit > 0)
+        snprintf(size, sizeof(size), "SIZE %ld", lim.size_limit);
     else
         snprintf(size, sizeof(size), "SIZE");
     kw[n++] = "PIPELINING";
@@ -819,7 +830,7 @@ static void cmd_mail(struct smtpd_session *s, char *arg)
         error_reply(s, "501 5.1.7 Bad sender address syntax");
         return;
     }
-    long limit = param_size("message_size_limit");
+    long limit = lim.size_limit;
     char *envid = NULL;
     int ret = 0;
     unsigned long long msg_size = 0;
@@ -1317,7 +1328,7 @@ static void do_command(struct smtpd_session *s, char *line)
     s->last_cmd = c == C_UNKNOWN ? "UNKNOWN" : cmd_names[c];
     if ((c == C_NOOP || c == C_RSET || c == C_VRFY || c == C_ETRN)
         && ++s->junk > param_int("smtpd_junk_command_limit")
-        && ++s->errors >= param_int("smtpd_hard_error_limit")) {
+        && ++s->errors >= lim.hard_erlim) {
         msg_info("too many errors after %s from %s", s->last_cmd, s->namaddr);
         reply(s, "421 4.7.0 %s Error: too many errors", param_str("myhostname"));
         enter_state(s, SS_CLOSING);
@@ -1382,8 +1393,7 @@ static void data_line(struct smtpd_session *s, const char *p, size_t len, int co
             s->in_header = 0;
     }
     s->size += (long) len + (complete ? 2 : 0);
-    long limit = param_size("message_size_limit");
-    if (limit > 0 && s->size > limit)
+    if (lim.size_limit > 0 && s->size > lim.size_limit)
         s->too_big = 1;
     if (!s->too_big)
         cleanup_send(s, complete ? REC_TYPE_NORM : REC_TYPE_CONT, p, len);
@@ -1438,14 +1448,6 @@ static int cleanup_congested(struct smtpd_session *s)
 static int client_congested(struct smtpd_session *s)
 {
     return evbuffer_get_length(bufferevent_get_output(s->bev)) > CLIENT_HIWAT;
-}
-
-/* The longest command line: line_length_limit, within sane bounds. */
-static size_t cmd_line_max(void)
-{
-    long n = param_int("line_length_limit");
-
-    return n < CMD_LINE_MIN ? CMD_LINE_MIN : n > CMD_LINE_MAX ? CMD_LINE_MAX : (size_t) n;
 }
 
 static void process_input(struct smtpd_session *s)
@@ -1508,7 +1510,7 @@ static void process_input(struct smtpd_session *s)
             client_pause(s);
             break;
         }
-        size_t cmd_max = cmd_line_max();
+        size_t cmd_max = lim.cmd_max;
         if (nl.pos < 0) {
             if (avail > cmd_max) {
                 evbuffer_drain(in, avail);
@@ -1712,6 +1714,16 @@ static long session_cap = 100;
 void smtpd_session_init(void)
 {
     struct rlimit rl;
+    long n;
+
+    lim.size_limit = param_size("message_size_limit");
+    lim.soft_erlim = param_int("smtpd_soft_error_limit");
+    lim.hard_erlim = param_int("smtpd_hard_error_limit");
+    lim.err_sleep = param_time("smtpd_error_sleep_time");
+    lim.soft_bounce = param_bool("soft_bounce");
+    /* The longest command line: line_length_limit, within sane bounds. */
+    n = param_int("line_length_limit");
+    lim.cmd_max = n < CMD_LINE_MIN ? CMD_LINE_MIN : n > CMD_LINE_MAX ? CMD_LINE_MAX : (size_t) n;
 
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
         rlim_t want = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > 65536 ? 65536 : rl.rlim_max;
@@ -1721,7 +1733,7 @@ void smtpd_session_init(void)
                 msg_warn("setrlimit RLIMIT_NOFILE %lu: %m", (unsigned long) want);
             (void) getrlimit(RLIMIT_NOFILE, &rl);
         }
-        long n = rl.rlim_cur == RLIM_INFINITY ? 65536 : (long) rl.rlim_cur;
+        n = rl.rlim_cur == RLIM_INFINITY ? 65536 : (long) rl.rlim_cur;
         session_cap = n > 66 ? (n - 64) / 2 : 1;
     }
     if (msg_verbose)
@@ -1810,29 +1822,9 @@ static void session_greet(struct smtpd_session *s)
 static int same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 {
     unsigned char x[16], y[16];
-    size_t xl, yl;
+    int fx = smtpd_addr_bytes(a, x);
 
-    const struct sockaddr_storage *in[2] = {a, b};
-    unsigned char *out[2] = {x, y};
-    size_t *len[2] = {&xl, &yl};
-    for (int i = 0; i < 2; i++) {
-        if (in[i]->ss_family == AF_INET) {
-            memcpy(out[i], &((const struct sockaddr_in *) in[i])->sin_addr, 4);
-            *len[i] = 4;
-        } else if (in[i]->ss_family == AF_INET6) {
-            const unsigned char *v6 = ((const struct sockaddr_in6 *) in[i])->sin6_addr.s6_addr;
-            if (IN6_IS_ADDR_V4MAPPED((const struct in6_addr *) v6)) {
-                memcpy(out[i], v6 + 12, 4);
-                *len[i] = 4;
-            } else {
-                memcpy(out[i], v6, 16);
-                *len[i] = 16;
-            }
-        } else {
-            return 0;
-        }
-    }
-    return xl == yl && memcmp(x, y, xl) == 0;
+    return fx != 0 && fx == smtpd_addr_bytes(b, y) && memcmp(x, y, fx == AF_INET ? 4 : 16) == 0;
 }
 
 /* Forward confirmation: the name must resolve back to the client. */

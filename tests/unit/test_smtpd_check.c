@@ -243,7 +243,8 @@ static void test_rcpt(void **state)
         assert_int_equal(inet_pton(AF_INET, c->client, &sin->sin_addr), 1);
         configure(c->settings);
         smtpd_addr_internal(c->addr, &in);
-        int code = smtpd_check_rcpt(&ss, vbuf_str(&in), &why);
+        struct smtpd_check_ctx ctx = {&ss, "unknown[]", NULL, NULL};
+        int code = smtpd_check_recipient(&ctx, vbuf_str(&in), &why);
 
         if (code != c->code || strcmp(vbuf_str(&why), c->why) != 0) {
             print_error("case \"%s\": got %d [%s], expected %d [%s]\n", c->name, code,

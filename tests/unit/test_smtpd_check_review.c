@@ -10,7 +10,7 @@
  * 127.0.0.2/32 so that the client 127.0.0.1 is a stranger.
  *
  * Each case gives the address as the client sends it inside <> (wire) and
- * as smtpd_session.c hands it to smtpd_check_rcpt() (internal: an unquoted
+ * as smtpd_session.c hands it to smtpd_check_recipient() (internal: an unquoted
  * source route dropped, quotes and backslashes removed). The expected
  * decision is Postfix's permit_auth_destination on that internal form:
  * 1 = an authorised destination (250 from 127.0.0.1 with the default
@@ -53,7 +53,7 @@
 struct review_case {
     const char *name;
     const char *wire;			/* inside <>, as the client sends it */
-    const char *internal;		/* what smtpd_check_rcpt() gets */
+    const char *internal;		/* what smtpd_check_recipient() gets */
     const char *settings;		/* overrides, or NULL */
     int     authorised;			/* Postfix permit_auth_destination */
 };
@@ -186,7 +186,8 @@ static int run_cases(const struct review_case *cases, size_t n)
         assert_int_equal(inet_pton(AF_INET, "127.0.0.1", &sin->sin_addr), 1);
         configure(c->settings);
         int     auth = smtpd_auth_destination(c->internal);
-        int     code = smtpd_check_rcpt(&ss, c->internal, &why);
+        struct smtpd_check_ctx ctx = {&ss, "unknown[]", NULL, NULL};
+        int     code = smtpd_check_recipient(&ctx, c->internal, &why);
 
         snprintf(want, sizeof(want), "4.7.1 <%s>: Relay access denied", c->internal);
         if (auth != c->authorised
