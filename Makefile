@@ -39,7 +39,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 all: $(UTIL_LIB)
-.PHONY: bin deps-build deps-test all deps check unit e2e run install clean bench
+.PHONY: bin deps-build deps-test all deps check check-format format unit e2e run install clean bench
 MAILQ := $(if $(filter sendmail,$(PROGS_C)),$(BUILD)/bin/mailq)
 all: deps-build $(BINS) $(MAILQ) bin
 
@@ -85,13 +85,22 @@ $(BUILD)/tests/$(1): $(BUILD)/tests/unit/$(1).o $(call prog_objs,$(1)) $(UTIL_LI
 endef
 $(foreach t,$(UNIT_SRC:tests/unit/%.c=%),$(eval $(call unit_rule,$(t))))
 
-check: deps-test all $(UNIT_BIN)
+check: deps-test check-format all $(UNIT_BIN)
 	@SLUICE_BIN=$(abspath $(BUILD)/bin) sh tests/run-all $(UNIT_BIN)
 
 deps-test:
 	@{ pkg-config --exists $(PKGS) cmocka && command -v swaks >/dev/null && \
-	   command -v openssl >/dev/null && perl -MNet::SSLeay -e1 2>/dev/null && \
+	   command -v openssl >/dev/null && command -v clang-format >/dev/null && perl -MNet::SSLeay -e1 2>/dev/null && \
 	   { command -v dnsmasq >/dev/null || test -x /usr/sbin/dnsmasq; }; } || sh scripts/deps.sh test
+
+# One code style (.clang-format, OpenBSD KNF): `make format` applies it,
+# `make check` fails on any C file that does not follow it.
+C_FILES = $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './build/*')
+check-format:
+	@clang-format --dry-run --Werror $(C_FILES) || \
+	 { echo "check-format: run 'make format' (clang-format, .clang-format)" >&2; exit 1; }
+format:
+	clang-format -i $(C_FILES)
 
 unit: all $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do $$t || exit 1; done

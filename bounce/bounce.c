@@ -68,13 +68,13 @@
 int
 main(int argc, char **argv)
 {
-    static const struct server_spec spec = {
-	.name = "bounce",
-	.mode = SERVER_MULTI,
-	.init = bounce_service_init,
-	.accept = bounce_service_accept,
-	.stop = bounce_service_stop,
-    };
+	static const struct server_spec spec = {
+	    .name = "bounce",
+	    .mode = SERVER_MULTI,
+	    .init = bounce_service_init,
+	    .accept = bounce_service_accept,
+	    .stop = bounce_service_stop,
+	};
 
-    return (server_main(argc, argv, &spec));
+	return (server_main(argc, argv, &spec));
 }

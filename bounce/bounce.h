@@ -62,71 +62,71 @@
 #include <stdio.h>
 #include "vbuf.h"
 
-#define BOUNCE_FAILURE	0		/* non-delivery notice */
-#define BOUNCE_DELAY	1		/* delayed mail notice */
+#define BOUNCE_FAILURE 0 /* non-delivery notice */
+#define BOUNCE_DELAY 1	 /* delayed mail notice */
 
-#define BOUNCE_WRAP_WIDTH	79
-#define BOUNCE_WRAP_INDENT	4
+#define BOUNCE_WRAP_WIDTH 79
+#define BOUNCE_WRAP_INDENT 4
 
 /* DSN NOTIFY bits (Postfix's dsn_mask.h). */
-#define BOUNCE_NOTIFY_NEVER	(1<<0)
-#define BOUNCE_NOTIFY_SUCCESS	(1<<1)
-#define BOUNCE_NOTIFY_FAILURE	(1<<2)
-#define BOUNCE_NOTIFY_DELAY	(1<<3)
+#define BOUNCE_NOTIFY_NEVER (1 << 0)
+#define BOUNCE_NOTIFY_SUCCESS (1 << 1)
+#define BOUNCE_NOTIFY_FAILURE (1 << 2)
+#define BOUNCE_NOTIFY_DELAY (1 << 3)
 
 /* DSN RET values (the '<' record). */
-#define BOUNCE_RET_FULL		1
-#define BOUNCE_RET_HDRS		2
+#define BOUNCE_RET_FULL 1
+#define BOUNCE_RET_HDRS 2
 
 /* One recipient of a notice: a copy of one defer/bounce log entry. */
 struct bounce_rcpt {
-    char   *recipient;			/* quoted form, as in the log */
-    char   *original_recipient;	/* "" if none */
-    char   *dsn_orig_rcpt;		/* "" if none */
-    int     notify_flags;
-    char   *status;			/* X.Y.Z */
-    char   *action;			/* failed, delayed */
-    char   *diag_type;			/* "" if none */
-    char   *diag_text;
-    char   *mta_type;			/* "" if none */
-    char   *mta_mname;
-    char   *reason;
+	char *recipient;	  /* quoted form, as in the log */
+	char *original_recipient; /* "" if none */
+	char *dsn_orig_rcpt;	  /* "" if none */
+	int notify_flags;
+	char *status;	 /* X.Y.Z */
+	char *action;	 /* failed, delayed */
+	char *diag_type; /* "" if none */
+	char *diag_text;
+	char *mta_type; /* "" if none */
+	char *mta_mname;
+	char *reason;
 };
 
 /* What a notice is about. Strings are borrowed. */
 struct bounce_info {
-    int     kind;			/* BOUNCE_FAILURE, BOUNCE_DELAY */
-    const char *queue_id;		/* of the original message */
-    const char *sender;		/* its envelope sender: the notice's recipient */
-    const char *myhostname;
-    const char *myorigin;
-    const char *envid;			/* DSN ENVID, "" if none */
-    int     ret;			/* BOUNCE_RET_*; 0: not given (full) */
-    int     eight_bit;			/* original is 8-bit */
-    long    arrival;			/* original's T record */
-    long    now;			/* notice time (Date:, boundary) */
-    long    will_retry_until;		/* delay notices */
-    long    warn_hours;		/* delay_warning_time in hours */
-    long    lifetime_days;		/* maximal_queue_lifetime in days */
-    long    data_offset;		/* original content in the queue file */
-    long    size_limit;		/* bounce_size_limit, 0 = none */
-    int     postmaster;		/* a postmaster notice (notify_classes) */
-    const char *to;			/* To: header; NULL = sender */
-    const struct bounce_rcpt *rcpt;
-    size_t  rcpt_count;
+	int kind;	      /* BOUNCE_FAILURE, BOUNCE_DELAY */
+	const char *queue_id; /* of the original message */
+	const char *sender;   /* its envelope sender: the notice's recipient */
+	const char *myhostname;
+	const char *myorigin;
+	const char *envid;     /* DSN ENVID, "" if none */
+	int ret;	       /* BOUNCE_RET_*; 0: not given (full) */
+	int eight_bit;	       /* original is 8-bit */
+	long arrival;	       /* original's T record */
+	long now;	       /* notice time (Date:, boundary) */
+	long will_retry_until; /* delay notices */
+	long warn_hours;       /* delay_warning_time in hours */
+	long lifetime_days;    /* maximal_queue_lifetime in days */
+	long data_offset;      /* original content in the queue file */
+	long size_limit;       /* bounce_size_limit, 0 = none */
+	int postmaster;	       /* a postmaster notice (notify_classes) */
+	const char *to;	       /* To: header; NULL = sender */
+	const struct bounce_rcpt *rcpt;
+	size_t rcpt_count;
 };
 
 void bounce_wrap(struct vbuf *out, const char *text, size_t width,
-		         size_t indent);
+    size_t indent);
 void bounce_boundary(struct vbuf *out, const char *queue_id, long now,
-		             const char *myhostname);
+    const char *myhostname);
 int bounce_rcpt_wanted(const struct bounce_rcpt *r, int kind);
 int bounce_compose(const struct bounce_info *info, FILE *orig,
-		           struct vbuf *records, struct vbuf *why);
+    struct vbuf *records, struct vbuf *why);
 
- /*
-  * The service.
-  */
+/*
+ * The service.
+ */
 struct event_base;
 
 void bounce_service_init(struct event_base *base);

@@ -20,8 +20,9 @@
  *	- the content: for local submissions the Received: header
  *	  "by $myhostname ($mail_name, from userid UID)", the headers with
  *	  Bcc, Resent-Bcc, Content-Length and Return-Path removed, and at
- *	  their end a missing (Resent-)Message-Id <YYYYMMDDHHMMSS.ID@$myhostname>,
- *	  Date and From; lines longer than line_length_limit are split;
+ *	  their end a missing (Resent-)Message-Id
+ *<YYYYMMDDHHMMSS.ID@$myhostname>, Date and From; lines longer than
+ *line_length_limit are split;
  *	- the extracted segment: A encoding (from sendmail -B or an 8bit
  *	  Content-Transfer-Encoding), recipients from sendmail -t, E.
  *
@@ -67,14 +68,14 @@
 int
 main(int argc, char **argv)
 {
-    static const struct server_spec spec = {
-	.name = "cleanup",
-	.mode = SERVER_MULTI,
-	.init = cleanup_service_init,
-	.accept = cleanup_service_accept,
-	.stop = cleanup_service_stop,
-	.active = cleanup_service_active,
-    };
+	static const struct server_spec spec = {
+	    .name = "cleanup",
+	    .mode = SERVER_MULTI,
+	    .init = cleanup_service_init,
+	    .accept = cleanup_service_accept,
+	    .stop = cleanup_service_stop,
+	    .active = cleanup_service_active,
+	};
 
-    return (server_main(argc, argv, &spec));
+	return (server_main(argc, argv, &spec));
 }

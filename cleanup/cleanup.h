@@ -39,8 +39,9 @@
  *	rewrites the C record and flushes the stream (not fsync, not chmod);
  *	it returns the final status. cleanup_state_in_content() is true once
  *	the 'M' record (start of content) was processed.
- *	cleanup_state_reason() is the error text (borrowed), cleanup_state_sender() the rewritten sender (NULL
- *	before 'S'). cleanup_state_free() releases the state, not fp.
+ *	cleanup_state_reason() is the error text (borrowed),
+ *cleanup_state_sender() the rewritten sender (NULL before 'S').
+ *cleanup_state_free() releases the state, not fp.
  *
  *	cleanup_service_accept() takes a connected client (non-blocking
  *	descriptor) and runs the cleanup protocol on it (docs/architecture.md,
@@ -53,7 +54,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#define CLEANUP_NOTIFY_ID	"notify_queue_id=yes"	/* early queue_id block */
+#define CLEANUP_NOTIFY_ID "notify_queue_id=yes" /* early queue_id block */
 #include "vbuf.h"
 #include "addr.h"
 #include "header.h"
@@ -63,28 +64,27 @@
  * by hand.
  */
 struct cleanup_config {
-    const char *myhostname;
-    const char *myorigin;
-    const char *mail_name;		/* "Postfix" in the Received: header */
-    int     append_at_myorigin;
-    int     replace_stray_cr_lf;	/* cleanup_replace_stray_cr_lf */
-    int     long_queue_ids;
-    long    message_size_limit;		/* bytes, 0 = none */
-    long    header_size_limit;
-    long    line_length_limit;
-    long    hopcount_limit;
-    long    delay_warning_time;		/* seconds, 0 = none */
-    long    duplicate_filter_limit;
-    long    attr_count_limit;		/* queue_file_attribute_count_limit */
+	const char *myhostname;
+	const char *myorigin;
+	const char *mail_name; /* "Postfix" in the Received: header */
+	int append_at_myorigin;
+	int replace_stray_cr_lf; /* cleanup_replace_stray_cr_lf */
+	int long_queue_ids;
+	long message_size_limit; /* bytes, 0 = none */
+	long header_size_limit;
+	long line_length_limit;
+	long hopcount_limit;
+	long delay_warning_time; /* seconds, 0 = none */
+	long duplicate_filter_limit;
+	long attr_count_limit; /* queue_file_attribute_count_limit */
 };
 
 struct cleanup_state;
 
 struct cleanup_state *cleanup_state_create(FILE *fp, const char *queue_id,
-				             time_t now,
-				             const struct cleanup_config *cfg);
-int cleanup_state_record(struct cleanup_state *st, int type,
-			         const char *data, size_t len);
+    time_t now, const struct cleanup_config *cfg);
+int cleanup_state_record(struct cleanup_state *st, int type, const char *data,
+    size_t len);
 int cleanup_state_done(const struct cleanup_state *st);
 int cleanup_state_in_content(const struct cleanup_state *st);
 int cleanup_state_finish(struct cleanup_state *st);
@@ -106,10 +106,10 @@ struct cleanup_state *cleanup_state_free(struct cleanup_state *st);
  *			queue ID (for smtpd's Received: header).
  *	log_origin=TEXT	names the client in cleanup's reject log lines.
  */
-#define CLEANUP_ATTR_SUBMIT_UID		"submit_uid"
-#define CLEANUP_ATTR_TRACE_HEADER	"trace_header"
-#define CLEANUP_ATTR_LOG_ORIGIN		"log_origin"
-#define CLEANUP_QUEUE_ID_MACRO		"${queue_id}"
+#define CLEANUP_ATTR_SUBMIT_UID "submit_uid"
+#define CLEANUP_ATTR_TRACE_HEADER "trace_header"
+#define CLEANUP_ATTR_LOG_ORIGIN "log_origin"
+#define CLEANUP_QUEUE_ID_MACRO "${queue_id}"
 
 /*
  * The service.

@@ -55,29 +55,31 @@
 #include "vbuf.h"
 #include "cleanup.h"
 
-#define CLEANUP_REC_MIN_MAX	(128 * 1024)	/* longest input record, at least */
+#define CLEANUP_REC_MIN_MAX (128 * 1024) /* longest input record, at least */
 
 enum cleanup_conn_state {
-    CONN_READ, CONN_SKIP, CONN_REPLY,
+	CONN_READ,
+	CONN_SKIP,
+	CONN_REPLY,
 };
 
 struct cleanup_conn {
-    struct bufferevent *bev;
-    enum cleanup_conn_state state;
-    FILE   *fp;
-    struct vbuf id;
-    struct vbuf path;
-    struct cleanup_state *st;
-    int     status;			/* reply status once known */
-    struct vbuf reason;
-    struct cleanup_conn *prev;
-    struct cleanup_conn *next;
+	struct bufferevent *bev;
+	enum cleanup_conn_state state;
+	FILE *fp;
+	struct vbuf id;
+	struct vbuf path;
+	struct cleanup_state *st;
+	int status; /* reply status once known */
+	struct vbuf reason;
+	struct cleanup_conn *prev;
+	struct cleanup_conn *next;
 };
 
-#define CLEANUP_WAKE_MS	10		/* qmgr wake-up delay, at most */
+#define CLEANUP_WAKE_MS 10 /* qmgr wake-up delay, at most */
 
 static struct event_base *cleanup_base;
-static struct event *cleanup_wake_ev;	/* pending qmgr wake-up */
+static struct event *cleanup_wake_ev; /* pending qmgr wake-up */
 static struct cleanup_config cleanup_cfg;
 static struct cleanup_conn *cleanup_conns;
 static size_t cleanup_rec_max;
@@ -88,20 +90,20 @@ static long cleanup_timeout;
 static long
 conf_num(const char *name, long def)
 {
-    const struct param_def *pd = param_find(name);
+	const struct param_def *pd = param_find(name);
 
-    if (pd == 0)
-	return (def);
-    switch (pd->type) {
-    case PARAM_TIME:
-	return (param_time(name));
-    case PARAM_SIZE:
-	return (param_size(name));
-    case PARAM_INT:
-	return (param_int(name));
-    default:
-	return (atol(param_str(name)));
-    }
+	if (pd == 0)
+		return (def);
+	switch (pd->type) {
+	case PARAM_TIME:
+		return (param_time(name));
+	case PARAM_SIZE:
+		return (param_size(name));
+	case PARAM_INT:
+		return (param_int(name));
+	default:
+		return (atol(param_str(name)));
+	}
 }
 
 /* conf_str - string parameter, or a default */
@@ -109,7 +111,7 @@ conf_num(const char *name, long def)
 static const char *
 conf_str(const char *name, const char *def)
 {
-    return (param_find(name) ? param_str(name) : def);
+	return (param_find(name) ? param_str(name) : def);
 }
 
 /* conf_bool - boolean parameter, or a default */
@@ -117,7 +119,7 @@ conf_str(const char *name, const char *def)
 static int
 conf_bool(const char *name, int def)
 {
-    return (param_find(name) ? param_bool(name) : def);
+	return (param_find(name) ? param_bool(name) : def);
 }
 
 /* cleanup_service_init - read the configuration */
@@ -125,33 +127,36 @@ conf_bool(const char *name, int def)
 void
 cleanup_service_init(struct event_base *base)
 {
-    cleanup_base = base;
-    cleanup_cfg.myhostname = mem_strdup(conf_str("myhostname", "localhost"));
-    cleanup_cfg.myorigin = mem_strdup(conf_str("myorigin",
-					       cleanup_cfg.myhostname));
-    cleanup_cfg.mail_name = mem_strdup(conf_str("mail_name", "Postfix"));
-    cleanup_cfg.append_at_myorigin = conf_bool("append_at_myorigin", 1);
-    cleanup_cfg.replace_stray_cr_lf = conf_bool("cleanup_replace_stray_cr_lf", 1);
-    cleanup_cfg.long_queue_ids = conf_bool("enable_long_queue_ids", 0);
-    cleanup_cfg.message_size_limit = conf_num("message_size_limit", 10240000);
-    cleanup_cfg.header_size_limit = conf_num("header_size_limit", 102400);
-    cleanup_cfg.line_length_limit = conf_num("line_length_limit", 2048);
-    cleanup_cfg.hopcount_limit = conf_num("hopcount_limit", 50);
-    cleanup_cfg.delay_warning_time = conf_num("delay_warning_time", 0);
-    cleanup_cfg.duplicate_filter_limit =
-	conf_num("duplicate_filter_limit", 1000);
-    cleanup_cfg.attr_count_limit =
-	conf_num("queue_file_attribute_count_limit", 100);
-    cleanup_timeout = conf_num("ipc_timeout", 3600);
-    if (cleanup_timeout <= 0)
-	cleanup_timeout = 3600;
-    cleanup_rec_max = CLEANUP_REC_MIN_MAX;
-    if (cleanup_cfg.line_length_limit > 0
-	&& (size_t) cleanup_cfg.line_length_limit > cleanup_rec_max)
-	cleanup_rec_max = cleanup_cfg.line_length_limit;
-    if (cleanup_cfg.header_size_limit > 0
-	&& (size_t) cleanup_cfg.header_size_limit > cleanup_rec_max)
-	cleanup_rec_max = cleanup_cfg.header_size_limit;
+	cleanup_base = base;
+	cleanup_cfg.myhostname =
+	    mem_strdup(conf_str("myhostname", "localhost"));
+	cleanup_cfg.myorigin =
+	    mem_strdup(conf_str("myorigin", cleanup_cfg.myhostname));
+	cleanup_cfg.mail_name = mem_strdup(conf_str("mail_name", "Postfix"));
+	cleanup_cfg.append_at_myorigin = conf_bool("append_at_myorigin", 1);
+	cleanup_cfg.replace_stray_cr_lf =
+	    conf_bool("cleanup_replace_stray_cr_lf", 1);
+	cleanup_cfg.long_queue_ids = conf_bool("enable_long_queue_ids", 0);
+	cleanup_cfg.message_size_limit =
+	    conf_num("message_size_limit", 10240000);
+	cleanup_cfg.header_size_limit = conf_num("header_size_limit", 102400);
+	cleanup_cfg.line_length_limit = conf_num("line_length_limit", 2048);
+	cleanup_cfg.hopcount_limit = conf_num("hopcount_limit", 50);
+	cleanup_cfg.delay_warning_time = conf_num("delay_warning_time", 0);
+	cleanup_cfg.duplicate_filter_limit =
+	    conf_num("duplicate_filter_limit", 1000);
+	cleanup_cfg.attr_count_limit =
+	    conf_num("queue_file_attribute_count_limit", 100);
+	cleanup_timeout = conf_num("ipc_timeout", 3600);
+	if (cleanup_timeout <= 0)
+		cleanup_timeout = 3600;
+	cleanup_rec_max = CLEANUP_REC_MIN_MAX;
+	if (cleanup_cfg.line_length_limit > 0 &&
+	    (size_t)cleanup_cfg.line_length_limit > cleanup_rec_max)
+		cleanup_rec_max = cleanup_cfg.line_length_limit;
+	if (cleanup_cfg.header_size_limit > 0 &&
+	    (size_t)cleanup_cfg.header_size_limit > cleanup_rec_max)
+		cleanup_rec_max = cleanup_cfg.header_size_limit;
 }
 
 /* conn_discard - remove the partial queue file */
@@ -159,13 +164,13 @@ cleanup_service_init(struct event_base *base)
 static void
 conn_discard(struct cleanup_conn *c)
 {
-    c->st = cleanup_state_free(c->st);
-    if (c->fp) {
-	(void) fclose(c->fp);
-	c->fp = 0;
-	if (unlink(c->path.data) < 0 && errno != ENOENT)
-	    msg_warn("remove %s: %m", c->path.data);
-    }
+	c->st = cleanup_state_free(c->st);
+	if (c->fp) {
+		(void)fclose(c->fp);
+		c->fp = 0;
+		if (unlink(c->path.data) < 0 && errno != ENOENT)
+			msg_warn("remove %s: %m", c->path.data);
+	}
 }
 
 /* conn_free - release a connection */
@@ -173,18 +178,18 @@ conn_discard(struct cleanup_conn *c)
 static void
 conn_free(struct cleanup_conn *c)
 {
-    conn_discard(c);
-    if (c->prev)
-	c->prev->next = c->next;
-    else
-	cleanup_conns = c->next;
-    if (c->next)
-	c->next->prev = c->prev;
-    bufferevent_free(c->bev);
-    vbuf_free(&c->id);
-    vbuf_free(&c->path);
-    vbuf_free(&c->reason);
-    mem_free(c);
+	conn_discard(c);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		cleanup_conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	bufferevent_free(c->bev);
+	vbuf_free(&c->id);
+	vbuf_free(&c->path);
+	vbuf_free(&c->reason);
+	mem_free(c);
 }
 
 /* conn_reply - send the one reply block and close when written */
@@ -192,21 +197,21 @@ conn_free(struct cleanup_conn *c)
 static void
 conn_reply(struct cleanup_conn *c, int status, const char *reason)
 {
-    struct vbuf buf = VBUF_INIT;
+	struct vbuf buf = VBUF_INIT;
 
-    c->state = CONN_REPLY;
-    bufferevent_disable(c->bev, EV_READ);
-    attr_putf(&buf, "status", "%d", status);
-    if (status == 0)
-	attr_put(&buf, "queue_id", c->id.data);
-    else
-	attr_put(&buf, "reason", reason);
-    attr_end(&buf);
-    /* On failure the timeout frees the connection. */
-    if (bufferevent_write(c->bev, buf.data, buf.len) < 0)
-	msg_warn("%s: cannot queue reply to client",
-		 c->id.len ? c->id.data : "cleanup");
-    vbuf_free(&buf);
+	c->state = CONN_REPLY;
+	bufferevent_disable(c->bev, EV_READ);
+	attr_putf(&buf, "status", "%d", status);
+	if (status == 0)
+		attr_put(&buf, "queue_id", c->id.data);
+	else
+		attr_put(&buf, "reason", reason);
+	attr_end(&buf);
+	/* On failure the timeout frees the connection. */
+	if (bufferevent_write(c->bev, buf.data, buf.len) < 0)
+		msg_warn("%s: cannot queue reply to client",
+		    c->id.len ? c->id.data : "cleanup");
+	vbuf_free(&buf);
 }
 
 /* conn_reject - remember a failure; the reply waits for 'E' */
@@ -214,13 +219,13 @@ conn_reply(struct cleanup_conn *c, int status, const char *reason)
 static void
 conn_reject(struct cleanup_conn *c, int status, const char *reason)
 {
-    char   *copy = mem_strdup(reason);	/* may point into c->st */
+	char *copy = mem_strdup(reason); /* may point into c->st */
 
-    conn_discard(c);
-    c->status = status;
-    vbuf_set(&c->reason, copy);
-    mem_free(copy);
-    c->state = CONN_SKIP;
+	conn_discard(c);
+	c->status = status;
+	vbuf_set(&c->reason, copy);
+	mem_free(copy);
+	c->state = CONN_SKIP;
 }
 
 /* conn_open - create incoming/ID for the first record */
@@ -228,38 +233,39 @@ conn_reject(struct cleanup_conn *c, int status, const char *reason)
 static int
 conn_open(struct cleanup_conn *c)
 {
-    struct vbuf why = VBUF_INIT;
-    int     fd;
+	struct vbuf why = VBUF_INIT;
+	int fd;
 
-    if ((fd = qdir_create(QDIR_INCOMING, &c->id, &why)) < 0) {
-	msg_warn("queue file create error: %s", vbuf_str(&why));
-	vbuf_printf(&c->reason, "queue file create error: %s", vbuf_str(&why));
+	if ((fd = qdir_create(QDIR_INCOMING, &c->id, &why)) < 0) {
+		msg_warn("queue file create error: %s", vbuf_str(&why));
+		vbuf_printf(&c->reason, "queue file create error: %s",
+		    vbuf_str(&why));
+		vbuf_free(&why);
+		conn_reject(c, EX_TEMPFAIL, c->reason.data);
+		return (-1);
+	}
 	vbuf_free(&why);
-	conn_reject(c, EX_TEMPFAIL, c->reason.data);
-	return (-1);
-    }
-    vbuf_free(&why);
-    qdir_path(&c->path, QDIR_INCOMING, c->id.data);
-    if ((c->fp = fdopen(fd, "w+")) == 0) {
-	msg_warn("fdopen %s: %m", c->path.data);
-	(void) close(fd);
-	(void) unlink(c->path.data);
-	conn_reject(c, EX_TEMPFAIL, "queue file write error");
-	return (-1);
-    }
-    c->st = cleanup_state_create(c->fp, c->id.data, time((time_t *) 0),
-				 &cleanup_cfg);
-    return (0);
+	qdir_path(&c->path, QDIR_INCOMING, c->id.data);
+	if ((c->fp = fdopen(fd, "w+")) == 0) {
+		msg_warn("fdopen %s: %m", c->path.data);
+		(void)close(fd);
+		(void)unlink(c->path.data);
+		conn_reject(c, EX_TEMPFAIL, "queue file write error");
+		return (-1);
+	}
+	c->st = cleanup_state_create(c->fp, c->id.data, time((time_t *)0),
+	    &cleanup_cfg);
+	return (0);
 }
 
 /* cleanup_wake_send - wake qmgr now */
 
 static void
 cleanup_wake_send(evutil_socket_t unused_fd, short unused_what,
-		  void *unused_ctx)
+    void *unused_ctx)
 {
-    if (trigger_send("public/qmgr", "W", 1) < 0 && msg_verbose)
-	msg_info("cannot wake up qmgr: %m");
+	if (trigger_send("public/qmgr", "W", 1) < 0 && msg_verbose)
+		msg_info("cannot wake up qmgr: %m");
 }
 
 /* cleanup_wake_qmgr - wake qmgr soon; requests collapse */
@@ -267,13 +273,15 @@ cleanup_wake_send(evutil_socket_t unused_fd, short unused_what,
 static void
 cleanup_wake_qmgr(void)
 {
-    struct timeval tv = {0, CLEANUP_WAKE_MS * 1000};
+	struct timeval tv = {0, CLEANUP_WAKE_MS * 1000};
 
-    if (cleanup_wake_ev == 0 && cleanup_base != 0)
-	cleanup_wake_ev = evtimer_new(cleanup_base, cleanup_wake_send, 0);
-    if (cleanup_wake_ev == 0 || (!evtimer_pending(cleanup_wake_ev, 0)
-				 && evtimer_add(cleanup_wake_ev, &tv) < 0))
-	cleanup_wake_send(-1, 0, 0);
+	if (cleanup_wake_ev == 0 && cleanup_base != 0)
+		cleanup_wake_ev =
+		    evtimer_new(cleanup_base, cleanup_wake_send, 0);
+	if (cleanup_wake_ev == 0 ||
+	    (!evtimer_pending(cleanup_wake_ev, 0) &&
+		evtimer_add(cleanup_wake_ev, &tv) < 0))
+		cleanup_wake_send(-1, 0, 0);
 }
 
 /* conn_complete - 'E' seen: make the file durable, then acknowledge */
@@ -281,33 +289,33 @@ cleanup_wake_qmgr(void)
 static void
 conn_complete(struct cleanup_conn *c)
 {
-    int     status;
-    int     fd;
+	int status;
+	int fd;
 
-    if ((status = cleanup_state_finish(c->st)) != 0) {
-	conn_reject(c, status, cleanup_state_reason(c->st));
-	conn_reply(c, c->status, c->reason.data);
-	return;
-    }
-    fd = fileno(c->fp);
-    if (fchmod(fd, 0700) < 0 || fsync(fd) < 0) {
-	msg_warn("%s: queue file write error: %m", c->id.data);
-	conn_reject(c, EX_TEMPFAIL, "queue file write error");
-	conn_reply(c, c->status, c->reason.data);
-	return;
-    }
-    if (fclose(c->fp) != 0) {
+	if ((status = cleanup_state_finish(c->st)) != 0) {
+		conn_reject(c, status, cleanup_state_reason(c->st));
+		conn_reply(c, c->status, c->reason.data);
+		return;
+	}
+	fd = fileno(c->fp);
+	if (fchmod(fd, 0700) < 0 || fsync(fd) < 0) {
+		msg_warn("%s: queue file write error: %m", c->id.data);
+		conn_reject(c, EX_TEMPFAIL, "queue file write error");
+		conn_reply(c, c->status, c->reason.data);
+		return;
+	}
+	if (fclose(c->fp) != 0) {
+		c->fp = 0;
+		msg_warn("%s: queue file write error: %m", c->id.data);
+		(void)unlink(c->path.data);
+		conn_reject(c, EX_TEMPFAIL, "queue file write error");
+		conn_reply(c, c->status, c->reason.data);
+		return;
+	}
 	c->fp = 0;
-	msg_warn("%s: queue file write error: %m", c->id.data);
-	(void) unlink(c->path.data);
-	conn_reject(c, EX_TEMPFAIL, "queue file write error");
-	conn_reply(c, c->status, c->reason.data);
-	return;
-    }
-    c->fp = 0;
-    c->st = cleanup_state_free(c->st);
-    conn_reply(c, 0, "");
-    cleanup_wake_qmgr();
+	c->st = cleanup_state_free(c->st);
+	conn_reply(c, 0, "");
+	cleanup_wake_qmgr();
 }
 
 /* conn_early_id - tell the client the queue ID before the end (smtpd) */
@@ -315,13 +323,13 @@ conn_complete(struct cleanup_conn *c)
 static void
 conn_early_id(struct cleanup_conn *c)
 {
-    struct vbuf buf = VBUF_INIT;
+	struct vbuf buf = VBUF_INIT;
 
-    attr_put(&buf, "queue_id", c->id.data);
-    attr_end(&buf);
-    if (bufferevent_write(c->bev, buf.data, buf.len) < 0)
-	msg_warn("%s: cannot queue reply to client", c->id.data);
-    vbuf_free(&buf);
+	attr_put(&buf, "queue_id", c->id.data);
+	attr_end(&buf);
+	if (bufferevent_write(c->bev, buf.data, buf.len) < 0)
+		msg_warn("%s: cannot queue reply to client", c->id.data);
+	vbuf_free(&buf);
 }
 
 /* conn_record - one complete input record */
@@ -329,31 +337,31 @@ conn_early_id(struct cleanup_conn *c)
 static void
 conn_record(struct cleanup_conn *c, int type, const char *data, size_t len)
 {
-    int     status;
+	int status;
 
-    if (c->state == CONN_SKIP) {
-	if (type == REC_TYPE_END)
-	    conn_reply(c, c->status, c->reason.data);
-	return;
-    }
-    if (c->st == 0 && conn_open(c) < 0) {
-	if (type == REC_TYPE_END)
-	    conn_reply(c, c->status, c->reason.data);
-	return;
-    }
-    if (type == REC_TYPE_ATTR && len == sizeof(CLEANUP_NOTIFY_ID) - 1
-	&& memcmp(data, CLEANUP_NOTIFY_ID, len) == 0) {
-	conn_early_id(c);
-	return;
-    }
-    if ((status = cleanup_state_record(c->st, type, data, len)) != 0) {
-	conn_reject(c, status, cleanup_state_reason(c->st));
-	if (type == REC_TYPE_END)
-	    conn_reply(c, c->status, c->reason.data);
-	return;
-    }
-    if (cleanup_state_done(c->st))
-	conn_complete(c);
+	if (c->state == CONN_SKIP) {
+		if (type == REC_TYPE_END)
+			conn_reply(c, c->status, c->reason.data);
+		return;
+	}
+	if (c->st == 0 && conn_open(c) < 0) {
+		if (type == REC_TYPE_END)
+			conn_reply(c, c->status, c->reason.data);
+		return;
+	}
+	if (type == REC_TYPE_ATTR && len == sizeof(CLEANUP_NOTIFY_ID) - 1 &&
+	    memcmp(data, CLEANUP_NOTIFY_ID, len) == 0) {
+		conn_early_id(c);
+		return;
+	}
+	if ((status = cleanup_state_record(c->st, type, data, len)) != 0) {
+		conn_reject(c, status, cleanup_state_reason(c->st));
+		if (type == REC_TYPE_END)
+			conn_reply(c, c->status, c->reason.data);
+		return;
+	}
+	if (cleanup_state_done(c->st))
+		conn_complete(c);
 }
 
 /* conn_read - parse every complete record in the input buffer */
@@ -361,36 +369,36 @@ conn_record(struct cleanup_conn *c, int type, const char *data, size_t len)
 static void
 conn_read(struct bufferevent *bev, void *ctx)
 {
-    struct cleanup_conn *c = ctx;
-    struct evbuffer *in = bufferevent_get_input(bev);
-    size_t  avail = evbuffer_get_length(in);
-    const unsigned char *buf;
-    size_t  pos = 0;
-    size_t  off;
-    size_t  len;
-    long    n;
-    int     type;
+	struct cleanup_conn *c = ctx;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	size_t avail = evbuffer_get_length(in);
+	const unsigned char *buf;
+	size_t pos = 0;
+	size_t off;
+	size_t len;
+	long n;
+	int type;
 
-    if (avail == 0 || c->state == CONN_REPLY)
-	return;
-    buf = evbuffer_pullup(in, -1);
-    while (pos < avail && c->state != CONN_REPLY) {
-	n = rec_parse(buf + pos, avail - pos, cleanup_rec_max, &type, &off,
-		      &len);
-	if (n == 0)
-	    break;
-	if (n < 0) {
-	    msg_warn("%s: malformed or oversized input record",
-		     c->id.len ? c->id.data : "cleanup");
-	    evbuffer_drain(in, avail);
-	    conn_reject(c, EX_DATAERR, "malformed input record");
-	    conn_reply(c, c->status, c->reason.data);
-	    return;
+	if (avail == 0 || c->state == CONN_REPLY)
+		return;
+	buf = evbuffer_pullup(in, -1);
+	while (pos < avail && c->state != CONN_REPLY) {
+		n = rec_parse(buf + pos, avail - pos, cleanup_rec_max, &type,
+		    &off, &len);
+		if (n == 0)
+			break;
+		if (n < 0) {
+			msg_warn("%s: malformed or oversized input record",
+			    c->id.len ? c->id.data : "cleanup");
+			evbuffer_drain(in, avail);
+			conn_reject(c, EX_DATAERR, "malformed input record");
+			conn_reply(c, c->status, c->reason.data);
+			return;
+		}
+		conn_record(c, type, (const char *)buf + pos + off, len);
+		pos += n;
 	}
-	conn_record(c, type, (const char *) buf + pos + off, len);
-	pos += n;
-    }
-    evbuffer_drain(in, pos);
+	evbuffer_drain(in, pos);
 }
 
 /* conn_write - the reply is out: done */
@@ -398,11 +406,11 @@ conn_read(struct bufferevent *bev, void *ctx)
 static void
 conn_write(struct bufferevent *bev, void *ctx)
 {
-    struct cleanup_conn *c = ctx;
+	struct cleanup_conn *c = ctx;
 
-    if (c->state == CONN_REPLY
-	&& evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-	conn_free(c);
+	if (c->state == CONN_REPLY &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		conn_free(c);
 }
 
 /* conn_event - EOF, error or timeout */
@@ -410,22 +418,23 @@ conn_write(struct bufferevent *bev, void *ctx)
 static void
 conn_event(struct bufferevent *bev, short what, void *ctx)
 {
-    struct cleanup_conn *c = ctx;
+	struct cleanup_conn *c = ctx;
 
-    if (what & BEV_EVENT_TIMEOUT)
-	msg_warn("%s: timeout after %ld seconds %s client",
-		 c->id.len ? c->id.data : "cleanup", cleanup_timeout,
-		 c->state == CONN_REPLY ? "writing to" : "reading from");
-    else if ((what & BEV_EVENT_ERROR) && c->state != CONN_READ)
-	msg_warn("%s: client connection error: %m",
-		 c->id.len ? c->id.data : "cleanup");
-    else if (c->st != 0 && c->state == CONN_READ && msg_verbose)
-	/* A client that hangs up before 'E' abandons the message: smtpd
-	 * after RSET, QUIT, a refused DATA or a lost client. That is no
-	 * error here (smtpd logs the session); nothing is left behind. */
-	msg_info("%s: client abandoned the message%s", c->id.data,
-		 cleanup_state_in_content(c->st) ? " in its content" : "");
-    conn_free(c);
+	if (what & BEV_EVENT_TIMEOUT)
+		msg_warn("%s: timeout after %ld seconds %s client",
+		    c->id.len ? c->id.data : "cleanup", cleanup_timeout,
+		    c->state == CONN_REPLY ? "writing to" : "reading from");
+	else if ((what & BEV_EVENT_ERROR) && c->state != CONN_READ)
+		msg_warn("%s: client connection error: %m",
+		    c->id.len ? c->id.data : "cleanup");
+	else if (c->st != 0 && c->state == CONN_READ && msg_verbose)
+		/* A client that hangs up before 'E' abandons the message: smtpd
+		 * after RSET, QUIT, a refused DATA or a lost client. That is no
+		 * error here (smtpd logs the session); nothing is left behind.
+		 */
+		msg_info("%s: client abandoned the message%s", c->id.data,
+		    cleanup_state_in_content(c->st) ? " in its content" : "");
+	conn_free(c);
 }
 
 /* cleanup_service_accept - serve one client */
@@ -433,27 +442,28 @@ conn_event(struct bufferevent *bev, short what, void *ctx)
 void
 cleanup_service_accept(int fd)
 {
-    struct cleanup_conn *c = mem_calloc(1, sizeof(*c));
-    struct timeval tv;
+	struct cleanup_conn *c = mem_calloc(1, sizeof(*c));
+	struct timeval tv;
 
-    c->bev = bufferevent_socket_new(cleanup_base, fd, BEV_OPT_CLOSE_ON_FREE);
-    if (c->bev == 0) {
-	msg_warn("cannot create bufferevent for client");
-	(void) close(fd);
-	mem_free(c);
-	return;
-    }
-    c->state = CONN_READ;
-    c->next = cleanup_conns;
-    if (cleanup_conns)
-	cleanup_conns->prev = c;
-    cleanup_conns = c;
-    tv.tv_sec = cleanup_timeout;
-    tv.tv_usec = 0;
-    bufferevent_setcb(c->bev, conn_read, conn_write, conn_event, c);
-    bufferevent_set_timeouts(c->bev, &tv, &tv);
-    bufferevent_setwatermark(c->bev, EV_READ, 0, cleanup_rec_max + 65536);
-    bufferevent_enable(c->bev, EV_READ);
+	c->bev =
+	    bufferevent_socket_new(cleanup_base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == 0) {
+		msg_warn("cannot create bufferevent for client");
+		(void)close(fd);
+		mem_free(c);
+		return;
+	}
+	c->state = CONN_READ;
+	c->next = cleanup_conns;
+	if (cleanup_conns)
+		cleanup_conns->prev = c;
+	cleanup_conns = c;
+	tv.tv_sec = cleanup_timeout;
+	tv.tv_usec = 0;
+	bufferevent_setcb(c->bev, conn_read, conn_write, conn_event, c);
+	bufferevent_set_timeouts(c->bev, &tv, &tv);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, cleanup_rec_max + 65536);
+	bufferevent_enable(c->bev, EV_READ);
 }
 
 /* cleanup_service_active - clients in progress (for a draining cleanup) */
@@ -461,12 +471,12 @@ cleanup_service_accept(int fd)
 int
 cleanup_service_active(void)
 {
-    int     n = 0;
-    struct cleanup_conn *c;
+	int n = 0;
+	struct cleanup_conn *c;
 
-    for (c = cleanup_conns; c; c = c->next)
-	n++;
-    return (n);
+	for (c = cleanup_conns; c; c = c->next)
+		n++;
+	return (n);
 }
 
 /* cleanup_service_stop - remove partial files on the way out */
@@ -474,10 +484,10 @@ cleanup_service_active(void)
 void
 cleanup_service_stop(void)
 {
-    while (cleanup_conns)
-	conn_free(cleanup_conns);
-    if (cleanup_wake_ev != 0 && evtimer_pending(cleanup_wake_ev, 0)) {
-	evtimer_del(cleanup_wake_ev);
-	cleanup_wake_send(-1, 0, 0);
-    }
+	while (cleanup_conns)
+		conn_free(cleanup_conns);
+	if (cleanup_wake_ev != 0 && evtimer_pending(cleanup_wake_ev, 0)) {
+		evtimer_del(cleanup_wake_ev);
+		cleanup_wake_send(-1, 0, 0);
+	}
 }

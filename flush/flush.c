@@ -59,13 +59,13 @@
 int
 main(int argc, char **argv)
 {
-    static const struct server_spec spec = {
-	.name = "flush",
-	.mode = SERVER_MULTI,
-	.init = flush_service_init,
-	.accept = flush_service_accept,
-	.stop = flush_service_stop,
-    };
+	static const struct server_spec spec = {
+	    .name = "flush",
+	    .mode = SERVER_MULTI,
+	    .init = flush_service_init,
+	    .accept = flush_service_accept,
+	    .stop = flush_service_stop,
+	};
 
-    return (server_main(argc, argv, &spec));
+	return (server_main(argc, argv, &spec));
 }

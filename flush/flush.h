@@ -50,10 +50,10 @@
 #include "attr.h"
 #include "vbuf.h"
 
-#define FLUSH_DIR		"flush"
-#define FLUSH_DUP_MAX		10000	/* IDs remembered per send */
-#define FLUSH_UNTHROTTLE_BEFORE	1	/* qmgr "F" before the moves */
-#define FLUSH_UNTHROTTLE_AFTER	2	/* g+r on each moved file */
+#define FLUSH_DIR "flush"
+#define FLUSH_DUP_MAX 10000	  /* IDs remembered per send */
+#define FLUSH_UNTHROTTLE_BEFORE 1 /* qmgr "F" before the moves */
+#define FLUSH_UNTHROTTLE_AFTER 2  /* g+r on each moved file */
 
 /* flush_log.c */
 void flush_site_name(struct vbuf *out, const char *site);

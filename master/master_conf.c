@@ -606,8 +606,10 @@ master_adopt(struct master_serv *old, struct master_serv *new)
 		master_slot_cancel(slot);
 		/* A service that may run several processes gets a successor at
 		 * once while the old child finishes its clients; one limited to
-		 * a single process (qmgr, pickup) is restarted when it exits. */
-		if (slot->pid && (new->maxproc == 1 || master_slot_drain(slot) < 0))
+		 * a single process (qmgr, pickup) is restarted when it exits.
+		 */
+		if (slot->pid &&
+		    (new->maxproc == 1 || master_slot_drain(slot) < 0))
 			master_slot_stop(slot);
 	}
 }

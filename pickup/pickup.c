@@ -49,13 +49,13 @@
 #include "server.h"
 #include "pickup.h"
 
-#define PICKUP_BATCH	100		/* files per event-loop turn */
-#define PICKUP_TIMEOUT	100		/* seconds, at most */
+#define PICKUP_BATCH 100   /* files per event-loop turn */
+#define PICKUP_TIMEOUT 100 /* seconds, at most */
 
-static struct event *pickup_ev;		/* runs the next batch */
-static struct qdir_scan *pickup_scan;	/* the pass in progress */
-static int pickup_progress;		/* files removed in this pass */
-static int pickup_again;		/* trigger arrived during a pass */
+static struct event *pickup_ev;	      /* runs the next batch */
+static struct qdir_scan *pickup_scan; /* the pass in progress */
+static int pickup_progress;	      /* files removed in this pass */
+static int pickup_again;	      /* trigger arrived during a pass */
 static int pickup_timeout;
 
 /* pickup_schedule - run the next batch soon */
@@ -63,9 +63,9 @@ static int pickup_timeout;
 static void
 pickup_schedule(void)
 {
-    struct timeval tv = {0, 0};
+	struct timeval tv = {0, 0};
 
-    evtimer_add(pickup_ev, &tv);
+	evtimer_add(pickup_ev, &tv);
 }
 
 /* pickup_batch - process up to PICKUP_BATCH files of the current pass */
@@ -73,41 +73,41 @@ pickup_schedule(void)
 static void
 pickup_batch(evutil_socket_t unused_fd, short unused_what, void *unused_ctx)
 {
-    const char *id;
-    int     count;
+	const char *id;
+	int count;
 
-    if (pickup_scan == 0) {
-	pickup_scan = qdir_scan_open(QDIR_MAILDROP);
-	pickup_progress = 0;
-	pickup_again = 0;
 	if (pickup_scan == 0) {
-	    msg_warn("open directory %s: %m", QDIR_MAILDROP);
-	    return;
+		pickup_scan = qdir_scan_open(QDIR_MAILDROP);
+		pickup_progress = 0;
+		pickup_again = 0;
+		if (pickup_scan == 0) {
+			msg_warn("open directory %s: %m", QDIR_MAILDROP);
+			return;
+		}
 	}
-    }
-    for (count = 0; count < PICKUP_BATCH; count++) {
-	if ((id = qdir_scan_next(pickup_scan)) == 0)
-	    break;
-	switch (pickup_file(id, pickup_timeout)) {
-	case PICKUP_DONE:
-	case PICKUP_CORRUPT:
-	    pickup_progress++;
-	    break;
-	case PICKUP_DOWN:
-	    /* Cleanup is not there: retry at the next trigger. */
-	    pickup_scan = qdir_scan_close(pickup_scan);
-	    return;
-	default:
-	    break;
+	for (count = 0; count < PICKUP_BATCH; count++) {
+		if ((id = qdir_scan_next(pickup_scan)) == 0)
+			break;
+		switch (pickup_file(id, pickup_timeout)) {
+		case PICKUP_DONE:
+		case PICKUP_CORRUPT:
+			pickup_progress++;
+			break;
+		case PICKUP_DOWN:
+			/* Cleanup is not there: retry at the next trigger. */
+			pickup_scan = qdir_scan_close(pickup_scan);
+			return;
+		default:
+			break;
+		}
 	}
-    }
-    if (count == PICKUP_BATCH) {
-	pickup_schedule();
-	return;
-    }
-    pickup_scan = qdir_scan_close(pickup_scan);
-    if (pickup_progress > 0 || pickup_again)
-	pickup_schedule();
+	if (count == PICKUP_BATCH) {
+		pickup_schedule();
+		return;
+	}
+	pickup_scan = qdir_scan_close(pickup_scan);
+	if (pickup_progress > 0 || pickup_again)
+		pickup_schedule();
 }
 
 /* pickup_trigger - any trigger asks for a scan */
@@ -115,10 +115,10 @@ pickup_batch(evutil_socket_t unused_fd, short unused_what, void *unused_ctx)
 static void
 pickup_trigger(const char *unused_buf, size_t unused_len)
 {
-    if (pickup_scan != 0)
-	pickup_again = 1;
-    else
-	pickup_schedule();
+	if (pickup_scan != 0)
+		pickup_again = 1;
+	else
+		pickup_schedule();
 }
 
 /* pickup_init - set up the batch event, scan once at start */
@@ -126,12 +126,13 @@ pickup_trigger(const char *unused_buf, size_t unused_len)
 static void
 pickup_init(struct event_base *base)
 {
-    long    t = param_find("ipc_timeout") ? param_time("ipc_timeout") : 3600;
+	long t = param_find("ipc_timeout") ? param_time("ipc_timeout") : 3600;
 
-    pickup_timeout = (t > 0 && t < PICKUP_TIMEOUT) ? (int) t : PICKUP_TIMEOUT;
-    if ((pickup_ev = evtimer_new(base, pickup_batch, 0)) == 0)
-	msg_fatal("cannot create timer event");
-    pickup_schedule();
+	pickup_timeout =
+	    (t > 0 && t < PICKUP_TIMEOUT) ? (int)t : PICKUP_TIMEOUT;
+	if ((pickup_ev = evtimer_new(base, pickup_batch, 0)) == 0)
+		msg_fatal("cannot create timer event");
+	pickup_schedule();
 }
 
 /* pickup_stop - leave the pass */
@@ -139,19 +140,19 @@ pickup_init(struct event_base *base)
 static void
 pickup_stop(void)
 {
-    pickup_scan = qdir_scan_close(pickup_scan);
+	pickup_scan = qdir_scan_close(pickup_scan);
 }
 
 int
 main(int argc, char **argv)
 {
-    static const struct server_spec spec = {
-	.name = "pickup",
-	.mode = SERVER_TRIGGER,
-	.init = pickup_init,
-	.trigger = pickup_trigger,
-	.stop = pickup_stop,
-    };
+	static const struct server_spec spec = {
+	    .name = "pickup",
+	    .mode = SERVER_TRIGGER,
+	    .init = pickup_init,
+	    .trigger = pickup_trigger,
+	    .stop = pickup_stop,
+	};
 
-    return (server_main(argc, argv, &spec));
+	return (server_main(argc, argv, &spec));
 }

@@ -40,21 +40,21 @@
 #include "vbuf.h"
 
 struct pickup_info {
-    char   *sender;			/* S record as in the file */
-    int     rcpt_count;
-    uid_t   uid;			/* file owner */
+	char *sender; /* S record as in the file */
+	int rcpt_count;
+	uid_t uid; /* file owner */
 };
 
-#define PICKUP_DONE	0
-#define PICKUP_CORRUPT	1
-#define PICKUP_KEEP	2
-#define PICKUP_SKIP	3
-#define PICKUP_DOWN	4
+#define PICKUP_DONE 0
+#define PICKUP_CORRUPT 1
+#define PICKUP_KEEP 2
+#define PICKUP_SKIP 3
+#define PICKUP_DOWN 4
 
 int pickup_validate(FILE *fp, int requeued, size_t maxlen,
-		            struct pickup_info *info, struct vbuf *why);
-int pickup_send(FILE *fp, int fd, const struct pickup_info *info,
-		        size_t maxlen, int timeout, struct vbuf *why);
+    struct pickup_info *info, struct vbuf *why);
+int pickup_send(FILE *fp, int fd, const struct pickup_info *info, size_t maxlen,
+    int timeout, struct vbuf *why);
 int pickup_file(const char *id, int timeout);
 void pickup_info_free(struct pickup_info *info);
 

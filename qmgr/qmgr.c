@@ -133,10 +133,10 @@ qmgr_init(struct event_base *base)
 }
 
 static const struct server_spec qmgr_spec = {
-	.name = "qmgr",
-	.mode = SERVER_TRIGGER,
-	.init = qmgr_init,
-	.trigger = qmgr_trigger,
+    .name = "qmgr",
+    .mode = SERVER_TRIGGER,
+    .init = qmgr_init,
+    .trigger = qmgr_trigger,
 };
 
 int

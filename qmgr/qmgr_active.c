@@ -65,8 +65,8 @@ qmgr_active_printable(struct vbuf *out, const char *s)
 {
 	vbuf_reset(out);
 	for (; *s; s++)
-		vbuf_putc(out, ((unsigned char) *s < 0x20 || *s == 0x7f) ?
-		    '?' : *s);
+		vbuf_putc(out,
+		    ((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s);
 	return (vbuf_str(out));
 }
 
@@ -75,7 +75,7 @@ qmgr_active_utime(const char *queue, const char *queue_id, time_t when)
 {
 	struct vbuf path = VBUF_INIT;
 	struct utimbuf tb;
-	int     ret;
+	int ret;
 
 	tb.actime = tb.modtime = when;
 	qdir_path(&path, queue, queue_id);
@@ -90,9 +90,9 @@ qmgr_active_recover(void)
 {
 	struct qdir_scan *scan;
 	const char *id;
-	char   *copy;
-	time_t  now = time(0);
-	long    n = 0;
+	char *copy;
+	time_t now = time(0);
+	long n = 0;
 
 	if ((scan = qdir_scan_open(QDIR_ACTIVE)) == 0) {
 		msg_warn("open queue %s: %m", QDIR_ACTIVE);
@@ -100,9 +100,9 @@ qmgr_active_recover(void)
 	}
 	while ((id = qdir_scan_next(scan)) != 0) {
 		copy = mem_strdup(id);
-		(void) qmgr_active_utime(QDIR_ACTIVE, copy, now);
-		if (qdir_move(copy, QDIR_ACTIVE, QDIR_INCOMING) < 0
-		    && errno != ENOENT)
+		(void)qmgr_active_utime(QDIR_ACTIVE, copy, now);
+		if (qdir_move(copy, QDIR_ACTIVE, QDIR_INCOMING) < 0 &&
+		    errno != ENOENT)
 			msg_warn("%s: move from %s to %s: %m", copy,
 			    QDIR_ACTIVE, QDIR_INCOMING);
 		else
@@ -111,8 +111,8 @@ qmgr_active_recover(void)
 	}
 	qdir_scan_close(scan);
 	if (n > 0 && msg_verbose)
-		msg_info("recovered %ld message%s from %s", n, n == 1 ? "" : "s",
-		    QDIR_ACTIVE);
+		msg_info("recovered %ld message%s from %s", n,
+		    n == 1 ? "" : "s", QDIR_ACTIVE);
 }
 
 static void
@@ -134,7 +134,7 @@ qmgr_active_feed(const char *queue, const char *queue_id, int scan_all)
 	struct qmgr_message *msg;
 	struct timeval now;
 	struct stat st;
-	int     ret = 0;
+	int ret = 0;
 
 	qdir_path(&path, queue, queue_id);
 	if (stat(path.data, &st) < 0) {
@@ -153,10 +153,11 @@ qmgr_active_feed(const char *queue, const char *queue_id, int scan_all)
 			    QDIR_ACTIVE);
 		goto out;
 	}
-	switch (qmgr_message_alloc(queue_id, (int) st.st_mode, now, &msg, &why)) {
+	switch (
+	    qmgr_message_alloc(queue_id, (int)st.st_mode, now, &msg, &why)) {
 	case QMGR_ALLOC_LOCKED:
 		msg_info("%s: skipped, still being delivered", queue_id);
-		(void) qmgr_active_utime(QDIR_ACTIVE, queue_id, now.tv_sec + 60);
+		(void)qmgr_active_utime(QDIR_ACTIVE, queue_id, now.tv_sec + 60);
 		if (qdir_move(queue_id, QDIR_ACTIVE, QDIR_INCOMING) < 0)
 			msg_warn("%s: move from %s to %s: %m", queue_id,
 			    QDIR_ACTIVE, QDIR_INCOMING);
@@ -166,10 +167,12 @@ qmgr_active_feed(const char *queue, const char *queue_id, int scan_all)
 		goto out;
 	case QMGR_ALLOC_GONE:
 		msg_warn("%s: %s", queue_id, why.data);
-		/* Still there but unreadable now (EMFILE, EACCES, EIO...): do not
-		 * strand it in active/, which no scan visits; retry it later. */
+		/* Still there but unreadable now (EMFILE, EACCES, EIO...): do
+		 * not strand it in active/, which no scan visits; retry it
+		 * later. */
 		if (stat(qdir_path(&path, QDIR_ACTIVE, queue_id), &st) == 0) {
-			(void) qmgr_active_utime(QDIR_ACTIVE, queue_id, now.tv_sec + 60);
+			(void)qmgr_active_utime(QDIR_ACTIVE, queue_id,
+			    now.tv_sec + 60);
 			if (qdir_move(queue_id, QDIR_ACTIVE, QDIR_INCOMING) < 0)
 				msg_warn("%s: move from %s to %s: %m", queue_id,
 				    QDIR_ACTIVE, QDIR_INCOMING);
@@ -198,15 +201,15 @@ qmgr_active_mark_all_done(struct qmgr_message *msg)
 	struct qmgr_envelope env;
 	struct vbuf path = VBUF_INIT;
 	struct vbuf why = VBUF_INIT;
-	FILE   *fp = 0;
-	int     fd;
-	size_t  i;
-	int     rounds;
+	FILE *fp = 0;
+	int fd;
+	size_t i;
+	int rounds;
 
 	memset(&env, 0, sizeof(env));
 	qdir_path(&path, QDIR_ACTIVE, msg->queue_id);
-	if ((fd = open(path.data, O_RDWR | O_CLOEXEC)) < 0
-	    || (fp = fdopen(fd, "r")) == 0) {
+	if ((fd = open(path.data, O_RDWR | O_CLOEXEC)) < 0 ||
+	    (fp = fdopen(fd, "r")) == 0) {
 		msg_warn("%s: open %s: %m", msg->queue_id, path.data);
 		if (fd >= 0)
 			close(fd);
@@ -219,8 +222,10 @@ qmgr_active_mark_all_done(struct qmgr_message *msg)
 	for (rounds = 0;; rounds++) {
 		for (i = 0; i < env.rcpt_count; i++)
 			if (deliv_mark_done(fd, env.rcpt[i].offset) < 0)
-				msg_warn("%s: mark recipient at offset %ld done:"
-				    " %m", msg->queue_id, env.rcpt[i].offset);
+				msg_warn("%s: mark recipient at offset %ld "
+					 "done:"
+					 " %m",
+				    msg->queue_id, env.rcpt[i].offset);
 		if (env.resume_offset <= 0)
 			break;
 		if (qmgr_envelope_more(fp, &env, 1000, &why) < 0) {
@@ -242,12 +247,12 @@ out:
 static void
 qmgr_active_defer_msg(struct qmgr_message *msg)
 {
-	time_t  now = time(0);
-	long    delay;
+	time_t now = time(0);
+	long delay;
 
 	delay = qmgr_backoff_delay(now, msg->env.create_time,
 	    var_minimal_backoff_time, var_maximal_backoff_time);
-	(void) qmgr_active_utime(QDIR_ACTIVE, msg->queue_id, now + delay);
+	(void)qmgr_active_utime(QDIR_ACTIVE, msg->queue_id, now + delay);
 	if (qdir_move(msg->queue_id, QDIR_ACTIVE, QDIR_DEFERRED) < 0)
 		msg_warn("%s: move from %s to %s: %m", msg->queue_id,
 		    QDIR_ACTIVE, QDIR_DEFERRED);
@@ -284,17 +289,17 @@ qmgr_active_warn_clear(struct qmgr_message *msg)
 {
 	struct vbuf path = VBUF_INIT;
 	unsigned char head[2];
-	char    data[16];
-	long    off = msg->env.warn_offset;
-	int     fd;
+	char data[16];
+	long off = msg->env.warn_offset;
+	int fd;
 
 	qdir_path(&path, QDIR_ACTIVE, msg->queue_id);
 	if ((fd = open(path.data, O_RDWR | O_CLOEXEC)) < 0) {
 		msg_warn("%s: open %s: %m", msg->queue_id, path.data);
 		goto out;
 	}
-	if (off <= 0 || pread(fd, head, 2, off) != 2
-	    || head[0] != REC_TYPE_WARN || head[1] != 15) {
+	if (off <= 0 || pread(fd, head, 2, off) != 2 ||
+	    head[0] != REC_TYPE_WARN || head[1] != 15) {
 		msg_warn("%s: cannot update the delay warning time record",
 		    msg->queue_id);
 	} else {
@@ -321,7 +326,8 @@ qmgr_active_bounced(struct qmgr_message *msg, int result)
 		break;
 	case QMGR_BOUNCE_NONE:
 		msg_warn("%s: sender non-delivery notification not sent:"
-		    " no bounce service (private/bounce)", msg->queue_id);
+			 " no bounce service (private/bounce)",
+		    msg->queue_id);
 		break;
 	default:
 		/* Nothing lost: the log stays, the message waits. */
@@ -341,7 +347,8 @@ qmgr_active_expired(struct qmgr_message *msg, int result)
 	}
 	if (result == QMGR_BOUNCE_NONE && *msg->env.sender)
 		msg_warn("%s: sender non-delivery notification not sent:"
-		    " no bounce service (private/bounce)", msg->queue_id);
+			 " no bounce service (private/bounce)",
+		    msg->queue_id);
 	qmgr_active_mark_all_done(msg);
 	qmgr_active_remove(msg);
 }
@@ -352,7 +359,8 @@ qmgr_active_warned(struct qmgr_message *msg, int result)
 {
 	if (result == QMGR_BOUNCE_NONE)
 		msg_warn("%s: sender delay notification not sent:"
-		    " no bounce service (private/bounce)", msg->queue_id);
+			 " no bounce service (private/bounce)",
+		    msg->queue_id);
 	if (result != QMGR_BOUNCE_FAIL)
 		qmgr_active_warn_clear(msg);
 	qmgr_active_defer_msg(msg);
@@ -362,22 +370,21 @@ static void
 qmgr_active_done_2(struct qmgr_message *msg)
 {
 	struct vbuf buf = VBUF_INIT;
-	time_t  now = time(0);
-	int     expired;
+	time_t now = time(0);
+	int expired;
 
 	if ((msg->flags & QMGR_MSG_DEFER) == 0) {
 		qmgr_active_remove(msg);
 		return;
 	}
-	expired = (msg->flags & QMGR_MSG_FORCE_EXPIRE)
-	    || qmgr_expired(now, msg->env.create_time, msg->env.sender,
-	    var_maximal_queue_lifetime, var_bounce_queue_lifetime);
+	expired = (msg->flags & QMGR_MSG_FORCE_EXPIRE) ||
+	    qmgr_expired(now, msg->env.create_time, msg->env.sender,
+		var_maximal_queue_lifetime, var_bounce_queue_lifetime);
 	if (expired) {
 		msg_info("%s: from=<%s>, status=%s, returned to sender",
-		    msg->queue_id, qmgr_active_printable(&buf,
-		    msg->env.sender),
-		    (msg->flags & QMGR_MSG_FORCE_EXPIRE) ?
-		    "force-expired" : "expired");
+		    msg->queue_id, qmgr_active_printable(&buf, msg->env.sender),
+		    (msg->flags & QMGR_MSG_FORCE_EXPIRE) ? "force-expired"
+							 : "expired");
 		vbuf_free(&buf);
 		qmgr_bounce_request(msg, "flush", QDIR_DEFER,
 		    qmgr_active_expired);
@@ -399,7 +406,7 @@ qmgr_active_done(struct qmgr_message *msg)
 	qdir_path(&path, QDIR_BOUNCE, msg->queue_id);
 	if (stat(path.data, &st) == 0) {
 		if (st.st_size == 0) {
-			(void) dlog_remove(QDIR_BOUNCE, msg->queue_id);
+			(void)dlog_remove(QDIR_BOUNCE, msg->queue_id);
 		} else {
 			vbuf_free(&path);
 			qmgr_bounce_request(msg, "flush", QDIR_BOUNCE,

@@ -33,14 +33,14 @@
 #include "msg.h"
 #include "qmgr.h"
 
-#define QMGR_BOUNCE_TIMEOUT	300	/* seconds for the reply */
-#define QMGR_BOUNCE_REPLY_MAX	(ATTR_LINE_MAX + 4096)
+#define QMGR_BOUNCE_TIMEOUT 300 /* seconds for the reply */
+#define QMGR_BOUNCE_REPLY_MAX (ATTR_LINE_MAX + 4096)
 
 struct qmgr_bounce {
 	struct qmgr_message *msg;
 	qmgr_bounce_done_fn *done;
 	struct bufferevent *bev;
-	char   *request;
+	char *request;
 };
 
 static void
@@ -50,9 +50,9 @@ qmgr_bounce_finish(struct qmgr_bounce *b, int result, const char *why)
 	qmgr_bounce_done_fn *done = b->done;
 
 	if (result == QMGR_BOUNCE_FAIL)
-		msg_warn("%s: sender %s notification failed: %s",
-		    msg->queue_id, strcmp(b->request, "warn") == 0 ?
-		    "delay" : "non-delivery", why);
+		msg_warn("%s: sender %s notification failed: %s", msg->queue_id,
+		    strcmp(b->request, "warn") == 0 ? "delay" : "non-delivery",
+		    why);
 	if (b->bev)
 		bufferevent_free(b->bev);
 	mem_free(b->request);
@@ -67,14 +67,14 @@ qmgr_bounce_read(struct bufferevent *bev, void *ctx)
 	struct evbuffer *in = bufferevent_get_input(bev);
 	struct attr_list list = {0};
 	struct vbuf why = VBUF_INIT;
-	size_t  len = evbuffer_get_length(in);
+	size_t len = evbuffer_get_length(in);
 	const char *status;
 	const char *reason;
-	long    n;
+	long n;
 
 	if (len == 0)
 		return;
-	n = attr_parse((const char *) evbuffer_pullup(in, -1), len, &list);
+	n = attr_parse((const char *)evbuffer_pullup(in, -1), len, &list);
 	if (n == 0) {
 		if (len > QMGR_BOUNCE_REPLY_MAX)
 			qmgr_bounce_finish(b, QMGR_BOUNCE_FAIL,
@@ -93,8 +93,10 @@ qmgr_bounce_read(struct bufferevent *bev, void *ctx)
 		qmgr_bounce_finish(b, QMGR_BOUNCE_OK, "");
 		return;
 	}
-	vbuf_printf(&why, "bounce service: %s", reason ? reason :
-	    status ? "failed" : "reply without a status");
+	vbuf_printf(&why, "bounce service: %s",
+	    reason	 ? reason
+		: status ? "failed"
+			 : "reply without a status");
 	attr_list_free(&list);
 	qmgr_bounce_finish(b, QMGR_BOUNCE_FAIL, why.data);
 	vbuf_free(&why);
@@ -132,7 +134,7 @@ qmgr_bounce_request(struct qmgr_message *msg, const char *request,
 	struct vbuf why = VBUF_INIT;
 	struct timeval rtv = {QMGR_BOUNCE_TIMEOUT, 0};
 	struct timeval wtv = {var_qmgr_ipc_timeout, 0};
-	int     fd;
+	int fd;
 
 	b = mem_calloc(1, sizeof(*b));
 	b->msg = msg;
@@ -142,25 +144,26 @@ qmgr_bounce_request(struct qmgr_message *msg, const char *request,
 	sun.sun_family = AF_UNIX;
 	strcpy(sun.sun_path, "private/bounce");
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		    0)) < 0) {
+		 0)) < 0) {
 		vbuf_printf(&why, "socket: %m");
 		qmgr_bounce_finish(b, QMGR_BOUNCE_FAIL, why.data);
 		vbuf_free(&why);
 		return;
 	}
-	if (connect(fd, (struct sockaddr *) &sun, sizeof(sun)) < 0
-	    && errno != EINPROGRESS) {
-		int     err = errno;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 &&
+	    errno != EINPROGRESS) {
+		int err = errno;
 
 		vbuf_printf(&why, "connect to %s: %m", sun.sun_path);
 		close(fd);
-		qmgr_bounce_finish(b, err == ENOENT ? QMGR_BOUNCE_NONE :
-		    QMGR_BOUNCE_FAIL, why.data);
+		qmgr_bounce_finish(b,
+		    err == ENOENT ? QMGR_BOUNCE_NONE : QMGR_BOUNCE_FAIL,
+		    why.data);
 		vbuf_free(&why);
 		return;
 	}
 	if ((b->bev = bufferevent_socket_new(qmgr_base(), fd,
-		    BEV_OPT_CLOSE_ON_FREE)) == 0) {
+		 BEV_OPT_CLOSE_ON_FREE)) == 0) {
 		close(fd);
 		qmgr_bounce_finish(b, QMGR_BOUNCE_FAIL,
 		    "cannot create a buffer event");
@@ -174,8 +177,8 @@ qmgr_bounce_request(struct qmgr_message *msg, const char *request,
 		attr_put(&req, "log", log);
 	attr_put(&req, "sender", msg->env.sender);
 	attr_end(&req);
-	if (bufferevent_write(b->bev, req.data, req.len) < 0
-	    || bufferevent_enable(b->bev, EV_READ | EV_WRITE) < 0) {
+	if (bufferevent_write(b->bev, req.data, req.len) < 0 ||
+	    bufferevent_enable(b->bev, EV_READ | EV_WRITE) < 0) {
 		vbuf_free(&req);
 		qmgr_bounce_finish(b, QMGR_BOUNCE_FAIL,
 		    "cannot queue the request");

@@ -56,7 +56,7 @@ qmgr_defer_rcpt(struct qmgr_message *msg, const struct qmgr_rcpt *rcpt,
 	t.conn_done = 0;
 	t.done = t.agent;
 	msg->flags |= QMGR_MSG_DEFER;
-	(void) deliv_result(msg->queue_id, &r, -1, "none", &t, 0, "deferred",
+	(void)deliv_result(msg->queue_id, &r, -1, "none", &t, 0, "deferred",
 	    dsn ? dsn : "4.0.0", reason ? reason : "(description unavailable)",
 	    0, 0);
 }
@@ -66,19 +66,20 @@ qmgr_defer_entry(struct qmgr_entry *e, const char *dsn, const char *reason,
     int check_done)
 {
 	struct vbuf path = VBUF_INIT;
-	int     fd = -1;
-	size_t  i;
-	char    c;
+	int fd = -1;
+	size_t i;
+	char c;
 
 	if (check_done) {
 		qdir_path(&path, QDIR_ACTIVE, e->msg->queue_id);
 		if ((fd = open(path.data, O_RDONLY | O_CLOEXEC)) < 0)
-			msg_warn("%s: open %s: %m", e->msg->queue_id, path.data);
+			msg_warn("%s: open %s: %m", e->msg->queue_id,
+			    path.data);
 		vbuf_free(&path);
 	}
 	for (i = 0; i < e->rcpt_count; i++) {
-		if (fd >= 0 && pread(fd, &c, 1, e->rcpt[i]->offset) == 1
-		    && c == 'D')
+		if (fd >= 0 && pread(fd, &c, 1, e->rcpt[i]->offset) == 1 &&
+		    c == 'D')
 			continue;
 		qmgr_defer_rcpt(e->msg, e->rcpt[i], dsn, reason);
 	}

@@ -38,8 +38,8 @@
 #include "msg.h"
 #include "qmgr.h"
 
-#define QMGR_REPLY_TIMEOUT	7200	/* seconds; the agent has its own */
-#define QMGR_REPLY_MAX		(ATTR_LINE_MAX + 4096)
+#define QMGR_REPLY_TIMEOUT 7200 /* seconds; the agent has its own */
+#define QMGR_REPLY_MAX (ATTR_LINE_MAX + 4096)
 
 struct qmgr_deliver {
 	struct qmgr_entry *entry;
@@ -59,7 +59,7 @@ qmgr_deliver_request(struct vbuf *out, const struct qmgr_entry *e)
 {
 	const struct qmgr_message *msg = e->msg;
 	struct vbuf v = VBUF_INIT;
-	size_t  i;
+	size_t i;
 
 	attr_put(out, "queue_name", "active");
 	attr_put(out, "queue_id", msg->queue_id);
@@ -68,7 +68,7 @@ qmgr_deliver_request(struct vbuf *out, const struct qmgr_entry *e)
 	attr_putf(out, "arrival_time", "%ld.%06ld", msg->env.arrival_sec,
 	    msg->env.arrival_usec);
 	attr_putf(out, "active_time", "%ld.%06ld",
-	    (long) msg->active_time.tv_sec, (long) msg->active_time.tv_usec);
+	    (long)msg->active_time.tv_sec, (long)msg->active_time.tv_usec);
 	for (i = 0; i < e->rcpt_count; i++) {
 		const struct qmgr_rcpt *r = e->rcpt[i];
 
@@ -104,17 +104,17 @@ qmgr_deliver_read(struct bufferevent *bev, void *ctx)
 	struct qmgr_deliver *d = ctx;
 	struct evbuffer *in = bufferevent_get_input(bev);
 	struct attr_list list = {0};
-	size_t  len = evbuffer_get_length(in);
+	size_t len = evbuffer_get_length(in);
 	const char *s;
-	char   *hop = 0, *hop_dsn = 0;
+	char *hop = 0, *hop_dsn = 0;
 	struct qmgr_entry *e;
-	long    n;
-	int     status;
-	char   *end;
+	long n;
+	int status;
+	char *end;
 
 	if (len == 0)
 		return;
-	n = attr_parse((const char *) evbuffer_pullup(in, -1), len, &list);
+	n = attr_parse((const char *)evbuffer_pullup(in, -1), len, &list);
 	if (n == 0) {
 		if (len > QMGR_REPLY_MAX)
 			qmgr_deliver_fail(d, "reply too long");
@@ -125,8 +125,8 @@ qmgr_deliver_read(struct bufferevent *bev, void *ctx)
 		qmgr_deliver_fail(d, "malformed reply");
 		return;
 	}
-	if ((s = attr_get(&list, "status")) == 0
-	    || (status = (int) strtol(s, &end, 10), end == s || *end != 0)) {
+	if ((s = attr_get(&list, "status")) == 0 ||
+	    (status = (int)strtol(s, &end, 10), end == s || *end != 0)) {
 		attr_list_free(&list);
 		qmgr_deliver_fail(d, "reply without a valid status");
 		return;
@@ -151,13 +151,13 @@ qmgr_deliver_event(struct bufferevent *bev, short what, void *ctx)
 
 	if (what & BEV_EVENT_TIMEOUT)
 		vbuf_printf(&why, "timeout while %s",
-		    (what & BEV_EVENT_READING) ? "waiting for the reply" :
-		    "sending the request");
+		    (what & BEV_EVENT_READING) ? "waiting for the reply"
+					       : "sending the request");
 	else if (what & BEV_EVENT_EOF)
 		vbuf_set(&why, "lost connection before the reply");
 	else if (what & BEV_EVENT_ERROR)
-		vbuf_printf(&why, "%s", evutil_socket_error_to_string(
-		    EVUTIL_SOCKET_ERROR()));
+		vbuf_printf(&why, "%s",
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 	else {
 		vbuf_free(&why);
 		return;
@@ -176,24 +176,24 @@ qmgr_deliver_start(struct qmgr_entry *e)
 	struct vbuf why = VBUF_INIT;
 	struct timeval rtv = {QMGR_REPLY_TIMEOUT, 0};
 	struct timeval wtv = {var_qmgr_ipc_timeout, 0};
-	int     fd;
+	int fd;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	if ((size_t) snprintf(sun.sun_path, sizeof(sun.sun_path), "private/%s",
+	if ((size_t)snprintf(sun.sun_path, sizeof(sun.sun_path), "private/%s",
 		t->name) >= sizeof(sun.sun_path)) {
 		qmgr_entry_transport_failure(e, "transport name too long");
 		return;
 	}
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		    0)) < 0) {
+		 0)) < 0) {
 		vbuf_printf(&why, "socket: %m");
 		qmgr_entry_transport_failure(e, why.data);
 		vbuf_free(&why);
 		return;
 	}
-	if (connect(fd, (struct sockaddr *) &sun, sizeof(sun)) < 0
-	    && errno != EINPROGRESS) {
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 &&
+	    errno != EINPROGRESS) {
 		if (errno == EAGAIN) {
 			close(fd);
 			qmgr_entry_requeue(e);
@@ -208,7 +208,7 @@ qmgr_deliver_start(struct qmgr_entry *e)
 	d = mem_calloc(1, sizeof(*d));
 	d->entry = e;
 	if ((d->bev = bufferevent_socket_new(qmgr_deliver_base, fd,
-		    BEV_OPT_CLOSE_ON_FREE)) == 0) {
+		 BEV_OPT_CLOSE_ON_FREE)) == 0) {
 		close(fd);
 		qmgr_deliver_fail(d, "cannot create a buffer event");
 		return;
@@ -216,8 +216,8 @@ qmgr_deliver_start(struct qmgr_entry *e)
 	bufferevent_setcb(d->bev, qmgr_deliver_read, 0, qmgr_deliver_event, d);
 	bufferevent_set_timeouts(d->bev, &rtv, &wtv);
 	qmgr_deliver_request(&req, e);
-	if (bufferevent_write(d->bev, req.data, req.len) < 0
-	    || bufferevent_enable(d->bev, EV_READ | EV_WRITE) < 0) {
+	if (bufferevent_write(d->bev, req.data, req.len) < 0 ||
+	    bufferevent_enable(d->bev, EV_READ | EV_WRITE) < 0) {
 		vbuf_free(&req);
 		qmgr_deliver_fail(d, "cannot queue the request");
 		return;

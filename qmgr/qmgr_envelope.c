@@ -47,13 +47,13 @@
 #include "qmgr.h"
 
 struct qmgr_env_state {
-	int     extracted;		/* reading the extracted segment */
-	int     saw_c, saw_t, saw_s, saw_m, saw_x, saw_e;
-	char   *orig;			/* pending O */
-	char   *dsn_orig;		/* pending A dsn_orig_rcpt */
-	int     notify;			/* pending A notify_flags */
-	long    group_start;		/* offset of the first pending record */
-	long    jumps;
+	int extracted; /* reading the extracted segment */
+	int saw_c, saw_t, saw_s, saw_m, saw_x, saw_e;
+	char *orig;	  /* pending O */
+	char *dsn_orig;	  /* pending A dsn_orig_rcpt */
+	int notify;	  /* pending A notify_flags */
+	long group_start; /* offset of the first pending record */
+	long jumps;
 };
 
 static void
@@ -68,8 +68,8 @@ qmgr_env_pending_reset(struct qmgr_env_state *st)
 static int
 qmgr_env_number(const char *s, long *out)
 {
-	char   *end;
-	long    v;
+	char *end;
+	long v;
 
 	if (*s < '0' || *s > '9')
 		return (-1);
@@ -89,8 +89,8 @@ qmgr_env_add_rcpt(struct qmgr_envelope *env, struct qmgr_env_state *st,
 
 	if (env->rcpt_count == env->rcpt_cap) {
 		env->rcpt_cap = env->rcpt_cap ? env->rcpt_cap * 2 : 8;
-		env->rcpt = mem_realloc(env->rcpt,
-		    env->rcpt_cap * sizeof(*env->rcpt));
+		env->rcpt =
+		    mem_realloc(env->rcpt, env->rcpt_cap * sizeof(*env->rcpt));
 	}
 	r = env->rcpt + env->rcpt_count++;
 	r->offset = offset;
@@ -113,11 +113,11 @@ qmgr_env_loop(FILE *fp, struct qmgr_envelope *env, size_t limit, int full,
     struct qmgr_env_state *st, struct vbuf *why)
 {
 	struct vbuf buf = VBUF_INIT;
-	long    off;
-	long    v;
-	int     type;
-	int     first = full;
-	int     ret = -1;
+	long off;
+	long v;
+	int type;
+	int first = full;
+	int ret = -1;
 
 	for (;;) {
 		if ((off = ftell(fp)) < 0) {
@@ -144,8 +144,8 @@ qmgr_env_loop(FILE *fp, struct qmgr_envelope *env, size_t limit, int full,
 				break;
 			}
 			if (qmgr_env_number(buf.data, &v) < 0) {
-				vbuf_printf(why, "bad pointer record at offset %ld",
-				    off);
+				vbuf_printf(why,
+				    "bad pointer record at offset %ld", off);
 				break;
 			}
 			if (v > 0 && fseek(fp, v, SEEK_SET) < 0) {
@@ -158,70 +158,74 @@ qmgr_env_loop(FILE *fp, struct qmgr_envelope *env, size_t limit, int full,
 			continue;
 		if (type == REC_TYPE_XTRA) {
 			if (st->extracted || !st->saw_m) {
-				vbuf_printf(why, "misplaced X record at offset %ld",
-				    off);
+				vbuf_printf(why,
+				    "misplaced X record at offset %ld", off);
 				break;
 			}
 			st->extracted = st->saw_x = 1;
 			continue;
 		}
-		if (type <= 0 || strchr(st->extracted ? REC_EXTRACT_TYPES :
-			REC_ENVELOPE_TYPES, type) == 0) {
-			vbuf_printf(why, "unexpected %s record (type %d) at offset"
-			    " %ld", st->extracted ? "extracted" : "envelope",
-			    type, off);
+		if (type <= 0 ||
+		    strchr(st->extracted ? REC_EXTRACT_TYPES
+					 : REC_ENVELOPE_TYPES,
+			type) == 0) {
+			vbuf_printf(why,
+			    "unexpected %s record (type %d) at offset"
+			    " %ld",
+			    st->extracted ? "extracted" : "envelope", type,
+			    off);
 			break;
 		}
 		switch (type) {
-		case REC_TYPE_SIZE:{
-				long    f[6];
-				int     n;
+		case REC_TYPE_SIZE: {
+			long f[6];
+			int n;
 
-				if (st->saw_c || off != 0) {
-					vbuf_set(why, "misplaced size record");
-					goto out;
-				}
-				n = rec_size_parse(buf.data, buf.len, f);
-				if (n < 3 || f[0] <= 0 || f[1] <= 0 || f[2] < 0
-				    || (f[3] & ~(long) QMGR_RFLAG_MASK) != 0) {
-					vbuf_printf(why, "invalid size record: %.100s",
-					    buf.data);
-					goto out;
-				}
-				env->data_size = f[0];
-				env->data_offset = f[1];
-				env->nrcpt = f[2];
-				env->rflags = f[3];
-				env->cont_length = n >= 5 && f[4] > 0 ? f[4] : f[0];
-				st->saw_c = 1;
-				break;
+			if (st->saw_c || off != 0) {
+				vbuf_set(why, "misplaced size record");
+				goto out;
 			}
-		case REC_TYPE_TIME:{
-				char   *end;
+			n = rec_size_parse(buf.data, buf.len, f);
+			if (n < 3 || f[0] <= 0 || f[1] <= 0 || f[2] < 0 ||
+			    (f[3] & ~(long)QMGR_RFLAG_MASK) != 0) {
+				vbuf_printf(why, "invalid size record: %.100s",
+				    buf.data);
+				goto out;
+			}
+			env->data_size = f[0];
+			env->data_offset = f[1];
+			env->nrcpt = f[2];
+			env->rflags = f[3];
+			env->cont_length = n >= 5 && f[4] > 0 ? f[4] : f[0];
+			st->saw_c = 1;
+			break;
+		}
+		case REC_TYPE_TIME: {
+			char *end;
 
-				if (!full)
-					break;
-				errno = 0;
-				env->arrival_sec = strtol(buf.data, &end, 10);
+			if (!full)
+				break;
+			errno = 0;
+			env->arrival_sec = strtol(buf.data, &end, 10);
+			env->arrival_usec = 0;
+			if (errno != 0 || end == buf.data ||
+			    env->arrival_sec <= 0) {
+				vbuf_printf(why, "bad arrival time: %.100s",
+				    buf.data);
+				goto out;
+			}
+			if (*end == ' ')
+				env->arrival_usec = strtol(end + 1, 0, 10);
+			if (env->arrival_usec < 0 || env->arrival_usec > 999999)
 				env->arrival_usec = 0;
-				if (errno != 0 || end == buf.data
-				    || env->arrival_sec <= 0) {
-					vbuf_printf(why, "bad arrival time: %.100s",
-					    buf.data);
-					goto out;
-				}
-				if (*end == ' ')
-					env->arrival_usec = strtol(end + 1, 0, 10);
-				if (env->arrival_usec < 0
-				    || env->arrival_usec > 999999)
-					env->arrival_usec = 0;
-				st->saw_t = 1;
-				break;
-			}
+			st->saw_t = 1;
+			break;
+		}
 		case REC_TYPE_WARN:
 			if (full && env->warn_offset == 0)
 				env->warn_offset = off;
-			if (full && qmgr_env_number(buf.data + strspn(buf.data, " "),
+			if (full &&
+			    qmgr_env_number(buf.data + strspn(buf.data, " "),
 				&v) == 0)
 				env->warn_time = v;
 			break;
@@ -230,29 +234,31 @@ qmgr_env_loop(FILE *fp, struct qmgr_envelope *env, size_t limit, int full,
 				env->sender = mem_strndup(buf.data, buf.len);
 			st->saw_s = 1;
 			break;
-		case REC_TYPE_ATTR:{
-				const char *val;
+		case REC_TYPE_ATTR: {
+			const char *val;
 
-				if ((val = strchr(buf.data, '=')) == 0)
-					break;
-				val++;
-				if (strncmp(buf.data, "create_time=", 12) == 0) {
-					if (full && qmgr_env_number(val, &v) == 0)
-						env->create_time = v;
-				} else if (strncmp(buf.data, "dsn_orig_rcpt=", 14) == 0) {
-					if (st->group_start < 0)
-						st->group_start = off;
-					mem_free(st->dsn_orig);
-					st->dsn_orig = mem_strdup(val);
-				} else if (strncmp(buf.data, "notify_flags=", 13) == 0) {
-					if (st->group_start < 0)
-						st->group_start = off;
-					if (qmgr_env_number(val, &v) == 0
-					    && v >= 0 && v < 256)
-						st->notify = (int) v;
-				}
+			if ((val = strchr(buf.data, '=')) == 0)
 				break;
+			val++;
+			if (strncmp(buf.data, "create_time=", 12) == 0) {
+				if (full && qmgr_env_number(val, &v) == 0)
+					env->create_time = v;
+			} else if (strncmp(buf.data, "dsn_orig_rcpt=", 14) ==
+			    0) {
+				if (st->group_start < 0)
+					st->group_start = off;
+				mem_free(st->dsn_orig);
+				st->dsn_orig = mem_strdup(val);
+			} else if (strncmp(buf.data, "notify_flags=", 13) ==
+			    0) {
+				if (st->group_start < 0)
+					st->group_start = off;
+				if (qmgr_env_number(val, &v) == 0 && v >= 0 &&
+				    v < 256)
+					st->notify = (int)v;
 			}
+			break;
+		}
 		case REC_TYPE_ORCP:
 			if (st->group_start < 0)
 				st->group_start = off;
@@ -268,8 +274,9 @@ qmgr_env_loop(FILE *fp, struct qmgr_envelope *env, size_t limit, int full,
 			}
 			if (env->resume_offset == 0) {
 				/* Resume where its O and A records start. */
-				env->resume_offset = st->group_start >= 0 ?
-				    st->group_start : off;
+				env->resume_offset = st->group_start >= 0
+				    ? st->group_start
+				    : off;
 				env->resume_extracted = st->extracted;
 			}
 			qmgr_env_pending_reset(st);
@@ -289,7 +296,8 @@ qmgr_env_loop(FILE *fp, struct qmgr_envelope *env, size_t limit, int full,
 			}
 			st->saw_m = 1;
 			if (env->data_offset <= 0 || env->data_size <= 0) {
-				vbuf_set(why, "M record before the size record");
+				vbuf_set(why,
+				    "M record before the size record");
 				goto out;
 			}
 			if (fseek(fp, env->data_offset + env->data_size,
@@ -300,8 +308,10 @@ qmgr_env_loop(FILE *fp, struct qmgr_envelope *env, size_t limit, int full,
 			off = ftell(fp);
 			type = rec_get(fp, &buf, QMGR_REC_MAX, REC_RAW);
 			if (type != REC_TYPE_XTRA) {
-				vbuf_printf(why, "no X record at offset %ld"
-				    " (data offset + size)", off);
+				vbuf_printf(why,
+				    "no X record at offset %ld"
+				    " (data offset + size)",
+				    off);
 				goto out;
 			}
 			st->extracted = st->saw_x = 1;
@@ -341,9 +351,12 @@ qmgr_envelope_read(FILE *fp, struct qmgr_envelope *env, size_t limit,
 	if (qmgr_env_loop(fp, env, limit, 1, &st, why) < 0)
 		return (-1);
 	if (!st.saw_c || !st.saw_t || !st.saw_s || !st.saw_m || !st.saw_x) {
-		vbuf_printf(why, "missing %s record", !st.saw_c ? "size" :
-		    !st.saw_t ? "arrival time" : !st.saw_s ? "sender" :
-		    !st.saw_m ? "message" : "extracted segment");
+		vbuf_printf(why, "missing %s record",
+		    !st.saw_c	    ? "size"
+			: !st.saw_t ? "arrival time"
+			: !st.saw_s ? "sender"
+			: !st.saw_m ? "message"
+				    : "extracted segment");
 		return (-1);
 	}
 	if (env->create_time <= 0)
@@ -358,7 +371,7 @@ qmgr_envelope_more(FILE *fp, struct qmgr_envelope *env, size_t limit,
     struct vbuf *why)
 {
 	struct qmgr_env_state st;
-	long    start = env->resume_offset;
+	long start = env->resume_offset;
 
 	memset(&st, 0, sizeof(st));
 	st.group_start = -1;
@@ -379,7 +392,7 @@ qmgr_envelope_more(FILE *fp, struct qmgr_envelope *env, size_t limit,
 void
 qmgr_envelope_free_rcpts(struct qmgr_envelope *env)
 {
-	size_t  i;
+	size_t i;
 
 	for (i = 0; i < env->rcpt_count; i++) {
 		mem_free(env->rcpt[i].address);

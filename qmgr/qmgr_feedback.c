@@ -58,13 +58,13 @@
 #include <string.h>
 #include "qmgr.h"
 
-#define QMGR_HYSTERESIS	1.0
+#define QMGR_HYSTERESIS 1.0
 
 int
 qmgr_feedback_parse(const char *text, struct qmgr_feedback *fb)
 {
-	char   *end;
-	double  v;
+	char *end;
+	double v;
 
 	while (*text == ' ' || *text == '\t')
 		text++;
@@ -125,7 +125,7 @@ void
 qmgr_window_success(struct qmgr_window *w, int busy, int initial, int limit,
     const struct qmgr_feedback *pos)
 {
-	double  fb;
+	double fb;
 
 	w->fail_cohorts = 0;
 	if (w->window == 0) {
@@ -152,7 +152,7 @@ int
 qmgr_window_failure(struct qmgr_window *w, double cohort_limit,
     const struct qmgr_feedback *neg)
 {
-	double  fb;
+	double fb;
 
 	if (w->window <= 0)
 		return (0);
@@ -178,7 +178,7 @@ long
 qmgr_backoff_delay(long now, long create_time, long min_backoff,
     long max_backoff)
 {
-	long    delay = now - create_time;
+	long delay = now - create_time;
 
 	if (delay < 0)
 		delay = 0;
@@ -190,13 +190,13 @@ qmgr_backoff_delay(long now, long create_time, long min_backoff,
 }
 
 int
-qmgr_expired(long now, long create_time, const char *sender,
-    long max_lifetime, long bounce_lifetime)
+qmgr_expired(long now, long create_time, const char *sender, long max_lifetime,
+    long bounce_lifetime)
 {
-	long    lifetime = max_lifetime;
+	long lifetime = max_lifetime;
 
 	if (sender == 0 || *sender == 0)
-		lifetime = bounce_lifetime < max_lifetime ?
-		    bounce_lifetime : max_lifetime;
+		lifetime = bounce_lifetime < max_lifetime ? bounce_lifetime
+							  : max_lifetime;
 	return (now >= create_time + lifetime);
 }

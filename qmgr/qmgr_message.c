@@ -50,25 +50,25 @@
 #include "qdir.h"
 #include "qmgr.h"
 
-long    qmgr_message_count;
-long    qmgr_recipient_count;
+long qmgr_message_count;
+long qmgr_recipient_count;
 
 static size_t
 qmgr_message_slice_limit(void)
 {
-	long    room = var_qmgr_message_recipient_limit - qmgr_recipient_count;
+	long room = var_qmgr_message_recipient_limit - qmgr_recipient_count;
 
 	if (room < var_qmgr_message_recipient_minimum)
 		room = var_qmgr_message_recipient_minimum;
-	return ((size_t) room);
+	return ((size_t)room);
 }
 
 static FILE *
 qmgr_message_open(const char *queue_id, int *fdp, struct vbuf *why)
 {
 	struct vbuf path = VBUF_INIT;
-	FILE   *fp;
-	int     fd;
+	FILE *fp;
+	int fd;
 
 	qdir_path(&path, QDIR_ACTIVE, queue_id);
 	if ((fd = open(path.data, O_RDWR | O_CLOEXEC)) < 0) {
@@ -91,8 +91,8 @@ qmgr_message_alloc(const char *queue_id, int mode, struct timeval active_time,
     struct qmgr_message **out, struct vbuf *why)
 {
 	struct qmgr_message *msg;
-	FILE   *fp;
-	int     fd;
+	FILE *fp;
+	int fd;
 
 	*out = 0;
 	vbuf_reset(why);
@@ -108,8 +108,8 @@ qmgr_message_alloc(const char *queue_id, int mode, struct timeval active_time,
 	msg = mem_calloc(1, sizeof(*msg));
 	msg->queue_id = mem_strdup(queue_id);
 	msg->active_time = active_time;
-	if (qmgr_envelope_read(fp, &msg->env, qmgr_message_slice_limit(),
-		why) < 0) {
+	if (qmgr_envelope_read(fp, &msg->env, qmgr_message_slice_limit(), why) <
+	    0) {
 		fclose(fp);
 		qmgr_envelope_free(&msg->env);
 		mem_free(msg->queue_id);
@@ -144,7 +144,7 @@ qmgr_message_assign(struct qmgr_message *msg)
 	struct vbuf nexthop = VBUF_INIT;
 	struct qmgr_transport *t;
 	struct qmgr_rcpt *r;
-	size_t  i;
+	size_t i;
 
 	msg->assigning = 1;
 	for (i = 0; i < msg->env.rcpt_count; i++) {
@@ -167,18 +167,18 @@ void
 qmgr_message_slice_done(struct qmgr_message *msg)
 {
 	struct vbuf why = VBUF_INIT;
-	FILE   *fp;
-	int     fd;
+	FILE *fp;
+	int fd;
 
 	/* Each round consumes recipients or ends; the file is finite. */
 	for (;;) {
 		qmgr_recipient_count -= msg->env.rcpt_count;
 		qmgr_envelope_free_rcpts(&msg->env);
-		if (msg->env.resume_offset <= 0
-		    || (msg->flags & QMGR_MSG_READ_ERROR))
+		if (msg->env.resume_offset <= 0 ||
+		    (msg->flags & QMGR_MSG_READ_ERROR))
 			break;
-		if ((fp = qmgr_message_open(msg->queue_id, &fd, &why)) == 0
-		    || qmgr_envelope_more(fp, &msg->env,
+		if ((fp = qmgr_message_open(msg->queue_id, &fd, &why)) == 0 ||
+		    qmgr_envelope_more(fp, &msg->env,
 			qmgr_message_slice_limit(), &why) < 0) {
 			msg_warn("%s: cannot read more recipients: %s",
 			    msg->queue_id, why.data);

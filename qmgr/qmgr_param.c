@@ -35,19 +35,19 @@
 #include "cfg.h"
 #include "qmgr.h"
 
-long    var_queue_run_delay = 300;
-long    var_minimal_backoff_time = 300;
-long    var_maximal_backoff_time = 4000;
-long    var_maximal_queue_lifetime = 5 * 86400;
-long    var_bounce_queue_lifetime = 5 * 86400;
-long    var_qmgr_message_active_limit = 20000;
-long    var_qmgr_message_recipient_limit = 20000;
-long    var_qmgr_message_recipient_minimum = 10;
-long    var_transport_retry_time = 60;
-long    var_qmgr_ipc_timeout = 60;
-long    var_default_process_limit = 100;
-char   *var_relayhost;
-char   *var_myhostname;
+long var_queue_run_delay = 300;
+long var_minimal_backoff_time = 300;
+long var_maximal_backoff_time = 4000;
+long var_maximal_queue_lifetime = 5 * 86400;
+long var_bounce_queue_lifetime = 5 * 86400;
+long var_qmgr_message_active_limit = 20000;
+long var_qmgr_message_recipient_limit = 20000;
+long var_qmgr_message_recipient_minimum = 10;
+long var_transport_retry_time = 60;
+long var_qmgr_ipc_timeout = 60;
+long var_default_process_limit = 100;
+char *var_relayhost;
+char *var_myhostname;
 
 long
 qmgr_param_time(const char *name, long def)
@@ -70,8 +70,8 @@ qmgr_param_str(const char *name, const char *def)
 static int
 qmgr_param_number(const char *s, long *out)
 {
-	char   *end;
-	long    v;
+	char *end;
+	long v;
 
 	if (s == 0 || *s < '0' || *s > '9')
 		return (-1);
@@ -88,14 +88,15 @@ qmgr_transport_int(const char *transport, const char *suffix,
 {
 	struct vbuf name = VBUF_INIT;
 	const char *raw;
-	long    v = def;
+	long v = def;
 
 	vbuf_printf(&name, "%s_%s", transport, suffix);
 	if (param_find(name.data)) {
 		v = param_int(name.data);
-	} else if (param_cfg() && (raw = cfg_get(param_cfg(), name.data)) != 0
-	    && qmgr_param_number(raw, &v) == 0) {
-		 /* v set */ ;
+	} else if (param_cfg() &&
+	    (raw = cfg_get(param_cfg(), name.data)) != 0 &&
+	    qmgr_param_number(raw, &v) == 0) {
+		/* v set */;
 	} else if (fallback) {
 		v = qmgr_param_int(fallback, def);
 	}
@@ -126,11 +127,12 @@ qmgr_param_init(void)
 {
 	var_queue_run_delay = qmgr_param_time("queue_run_delay", 300);
 	var_minimal_backoff_time = qmgr_param_time("minimal_backoff_time", 300);
-	var_maximal_backoff_time = qmgr_param_time("maximal_backoff_time", 4000);
-	var_maximal_queue_lifetime = qmgr_param_time("maximal_queue_lifetime",
-	    5 * 86400);
-	var_bounce_queue_lifetime = qmgr_param_time("bounce_queue_lifetime",
-	    5 * 86400);
+	var_maximal_backoff_time =
+	    qmgr_param_time("maximal_backoff_time", 4000);
+	var_maximal_queue_lifetime =
+	    qmgr_param_time("maximal_queue_lifetime", 5 * 86400);
+	var_bounce_queue_lifetime =
+	    qmgr_param_time("bounce_queue_lifetime", 5 * 86400);
 	var_qmgr_message_active_limit =
 	    qmgr_param_int("qmgr_message_active_limit", 20000);
 	var_qmgr_message_recipient_limit =
@@ -139,7 +141,8 @@ qmgr_param_init(void)
 	    qmgr_param_int("qmgr_message_recipient_minimum", 10);
 	var_transport_retry_time = qmgr_param_time("transport_retry_time", 60);
 	var_qmgr_ipc_timeout = qmgr_param_time("qmgr_ipc_timeout", 60);
-	var_default_process_limit = qmgr_param_int("default_process_limit", 100);
+	var_default_process_limit =
+	    qmgr_param_int("default_process_limit", 100);
 	mem_free(var_relayhost);
 	var_relayhost = mem_strdup(qmgr_param_str("relayhost", ""));
 	mem_free(var_myhostname);
@@ -161,7 +164,8 @@ qmgr_param_init(void)
 	if (var_qmgr_message_recipient_minimum < 1)
 		var_qmgr_message_recipient_minimum = 1;
 	if (var_qmgr_message_recipient_limit < var_qmgr_message_active_limit)
-		var_qmgr_message_recipient_limit = var_qmgr_message_active_limit;
+		var_qmgr_message_recipient_limit =
+		    var_qmgr_message_active_limit;
 	if (var_transport_retry_time < 1)
 		var_transport_retry_time = 1;
 	if (var_qmgr_ipc_timeout < 1)

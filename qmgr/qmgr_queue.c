@@ -58,8 +58,8 @@
 #include "msg.h"
 #include "qmgr.h"
 
-#define QMGR_TRANSPORT_UNAVAIL	"mail transport unavailable"
-#define QMGR_SUSPENDED		"delivery temporarily suspended: "
+#define QMGR_TRANSPORT_UNAVAIL "mail transport unavailable"
+#define QMGR_SUSPENDED "delivery temporarily suspended: "
 
 static struct event_base *qmgr_queue_base;
 static struct qmgr_transport *qmgr_transports;
@@ -127,8 +127,8 @@ qmgr_transport_feedback(const char *tname, const char *suffix,
 	const char *v = qmgr_transport_str(tname, suffix, fallback, "1");
 
 	if (qmgr_feedback_parse(v, fb) < 0) {
-		msg_warn("transport %s: bad %s_%s value \"%s\"; using 1",
-		    tname, tname, suffix, v);
+		msg_warn("transport %s: bad %s_%s value \"%s\"; using 1", tname,
+		    tname, suffix, v);
 		fb->value = 1;
 		fb->per_window = 0;
 		return (-1);
@@ -146,22 +146,24 @@ qmgr_transport_find(const char *name)
 			return (t);
 	t = mem_calloc(1, sizeof(*t));
 	t->name = mem_strdup(name);
-	t->dest_concurrency_limit = (int) qmgr_transport_int(name,
-	    "destination_concurrency_limit",
-	    "default_destination_concurrency_limit", 20);
-	t->init_dest_concurrency = (int) qmgr_transport_int(name,
-	    "initial_destination_concurrency",
-	    "initial_destination_concurrency", 5);
-	t->recipient_limit = (int) qmgr_transport_int(name,
-	    "destination_recipient_limit",
-	    "default_destination_recipient_limit", 50);
-	t->fail_cohort_limit = (double) qmgr_transport_int(name,
+	t->dest_concurrency_limit =
+	    (int)qmgr_transport_int(name, "destination_concurrency_limit",
+		"default_destination_concurrency_limit", 20);
+	t->init_dest_concurrency =
+	    (int)qmgr_transport_int(name, "initial_destination_concurrency",
+		"initial_destination_concurrency", 5);
+	t->recipient_limit =
+	    (int)qmgr_transport_int(name, "destination_recipient_limit",
+		"default_destination_recipient_limit", 50);
+	t->fail_cohort_limit = (double)qmgr_transport_int(name,
 	    "destination_concurrency_failed_cohort_limit",
 	    "default_destination_concurrency_failed_cohort_limit", 1);
-	qmgr_transport_feedback(name, "destination_concurrency_positive_feedback",
+	qmgr_transport_feedback(name,
+	    "destination_concurrency_positive_feedback",
 	    "default_destination_concurrency_positive_feedback",
 	    &t->pos_feedback);
-	qmgr_transport_feedback(name, "destination_concurrency_negative_feedback",
+	qmgr_transport_feedback(name,
+	    "destination_concurrency_negative_feedback",
 	    "default_destination_concurrency_negative_feedback",
 	    &t->neg_feedback);
 	if (t->dest_concurrency_limit < 0)
@@ -170,16 +172,16 @@ qmgr_transport_find(const char *name)
 		t->init_dest_concurrency = 1;
 	if (t->recipient_limit < 1)
 		t->recipient_limit = 1;
-	t->busy_limit = (int) var_default_process_limit;
+	t->busy_limit = (int)var_default_process_limit;
 	if (t->busy_limit < 1)
 		t->busy_limit = 1;
 	TAILQ_INIT(&t->ready);
 	TAILQ_INIT(&t->pending);
 	if (qmgr_queue_base) {
-		t->retry_timer = evtimer_new(qmgr_queue_base,
-		    qmgr_transport_unthrottle, t);
-		t->block_timer = evtimer_new(qmgr_queue_base,
-		    qmgr_transport_unblock, t);
+		t->retry_timer =
+		    evtimer_new(qmgr_queue_base, qmgr_transport_unthrottle, t);
+		t->block_timer =
+		    evtimer_new(qmgr_queue_base, qmgr_transport_unblock, t);
 	}
 	t->next = qmgr_transports;
 	qmgr_transports = t;
@@ -187,7 +189,7 @@ qmgr_transport_find(const char *name)
 }
 
 static void qmgr_entry_defer_now(struct qmgr_entry *e, const char *dsn,
-                                 const char *reason, int check_done);
+    const char *reason, int check_done);
 
 /* Throttle a transport: defer everything queued for it. */
 static void
@@ -231,10 +233,10 @@ qmgr_transport_block(struct qmgr_transport *t)
 static size_t
 qmgr_queue_hash(const struct qmgr_transport *t, const char *name)
 {
-	size_t  h = (size_t) t;
+	size_t h = (size_t)t;
 	const unsigned char *p;
 
-	for (p = (const unsigned char *) name; *p; p++)
+	for (p = (const unsigned char *)name; *p; p++)
 		h = h * 33 + *p;
 	return (h ^ (h >> 16));
 }
@@ -242,10 +244,10 @@ qmgr_queue_hash(const struct qmgr_transport *t, const char *name)
 static void
 qmgr_queue_table_grow(void)
 {
-	size_t  nsize = qmgr_queue_table_size * 2;
+	size_t nsize = qmgr_queue_table_size * 2;
 	struct qmgr_queue **nt = mem_calloc(nsize, sizeof(*nt));
 	struct qmgr_queue *q, *next;
-	size_t  i, h;
+	size_t i, h;
 
 	for (i = 0; i < qmgr_queue_table_size; i++) {
 		for (q = qmgr_queue_table[i]; q; q = next) {
@@ -266,7 +268,7 @@ struct qmgr_queue *
 qmgr_queue_find(struct qmgr_transport *t, const char *name)
 {
 	struct qmgr_queue *q;
-	size_t  h;
+	size_t h;
 
 	if (qmgr_queue_table == 0)
 		qmgr_queue_init(qmgr_queue_base);
@@ -286,8 +288,8 @@ qmgr_queue_find(struct qmgr_transport *t, const char *name)
 	TAILQ_INIT(&q->todo);
 	TAILQ_INIT(&q->busy_list);
 	if (qmgr_queue_base)
-		q->revive_timer = evtimer_new(qmgr_queue_base,
-		    qmgr_queue_revive_timer, q);
+		q->revive_timer =
+		    evtimer_new(qmgr_queue_base, qmgr_queue_revive_timer, q);
 	q->hash_next = qmgr_queue_table[h];
 	qmgr_queue_table[h] = q;
 	qmgr_queue_table_count++;
@@ -305,8 +307,8 @@ static void
 qmgr_queue_update(struct qmgr_queue *q)
 {
 	struct qmgr_transport *t = q->transport;
-	int     pending = q->todo_count > 0;
-	int     ready = pending && q->w.window > 0 && q->busy < q->w.window;
+	int pending = q->todo_count > 0;
+	int ready = pending && q->w.window > 0 && q->busy < q->w.window;
 
 	if (pending && !q->on_pending) {
 		TAILQ_INSERT_TAIL(&t->pending, q, pending_link);
@@ -330,7 +332,7 @@ static void
 qmgr_queue_maybe_free(struct qmgr_queue *q)
 {
 	struct qmgr_queue **pp;
-	size_t  h;
+	size_t h;
 
 	if (q->todo_count > 0 || q->busy > 0 || q->w.window == 0)
 		return;
@@ -403,7 +405,7 @@ qmgr_queue_revive(struct qmgr_queue *q)
 static void
 qmgr_queue_revive_timer(evutil_socket_t fd, short what, void *ctx)
 {
-	qmgr_queue_revive((struct qmgr_queue *) ctx);
+	qmgr_queue_revive((struct qmgr_queue *)ctx);
 }
 
 void
@@ -411,7 +413,7 @@ qmgr_queue_revive_all(void)
 {
 	struct qmgr_transport *t;
 	struct qmgr_queue *q, *next;
-	size_t  i;
+	size_t i;
 
 	for (t = qmgr_transports; t; t = t->next) {
 		if (t->retry_timer)
@@ -446,7 +448,8 @@ qmgr_queue_add_rcpt(struct qmgr_queue *q, struct qmgr_message *msg,
 		return;
 	}
 	e = TAILQ_LAST(&q->todo, qmgr_entry_list);
-	if (e == 0 || e->msg != msg || e->rcpt_count >= (size_t) t->recipient_limit) {
+	if (e == 0 || e->msg != msg ||
+	    e->rcpt_count >= (size_t)t->recipient_limit) {
 		e = mem_calloc(1, sizeof(*e));
 		e->msg = msg;
 		e->queue = q;
@@ -471,8 +474,8 @@ qmgr_entry_free(struct qmgr_entry *e)
 
 /* Defer a queued (not in flight) entry and release it. */
 static void
-qmgr_entry_defer_now(struct qmgr_entry *e, const char *dsn,
-    const char *reason, int check_done)
+qmgr_entry_defer_now(struct qmgr_entry *e, const char *dsn, const char *reason,
+    int check_done)
 {
 	qmgr_defer_entry(e, dsn, reason, check_done);
 	qmgr_entry_free(e);
@@ -501,11 +504,12 @@ qmgr_entry_done(struct qmgr_entry *e, int status, const char *hop_status,
 	if (status != 0)
 		e->msg->flags |= QMGR_MSG_DEFER;
 	if (hop_status && *hop_status) {
-		if (q->w.window > 0 && qmgr_window_failure(&q->w,
-			t->fail_cohort_limit, &t->neg_feedback))
+		if (q->w.window > 0 &&
+		    qmgr_window_failure(&q->w, t->fail_cohort_limit,
+			&t->neg_feedback))
 			qmgr_queue_kill(q, hop_status, hop_dsn);
 	} else {
-		int     was_dead = q->w.window == 0;
+		int was_dead = q->w.window == 0;
 
 		qmgr_window_success(&q->w, q->busy, t->init_dest_concurrency,
 		    t->dest_concurrency_limit, &t->pos_feedback);
@@ -556,13 +560,13 @@ qmgr_dispatch(evutil_socket_t fd, short what, void *ctx)
 	struct qmgr_transport *t;
 	struct qmgr_queue *q;
 	struct qmgr_entry *e;
-	long    guard;
+	long guard;
 
 	qmgr_dispatch_pending = 0;
 	for (t = qmgr_transports; t; t = t->next) {
 		for (guard = 0; guard < 100000; guard++) {
-			if (t->throttle_reason || t->blocked
-			    || t->busy >= t->busy_limit)
+			if (t->throttle_reason || t->blocked ||
+			    t->busy >= t->busy_limit)
 				break;
 			if ((q = TAILQ_FIRST(&t->ready)) == 0)
 				break;

@@ -19,8 +19,7 @@
 #include "qmgr.h"
 
 void
-qmgr_resolve(const char *address, struct vbuf *transport,
-    struct vbuf *nexthop)
+qmgr_resolve(const char *address, struct vbuf *transport, struct vbuf *nexthop)
 {
 	const char *at;
 	const char *p;
@@ -33,7 +32,7 @@ qmgr_resolve(const char *address, struct vbuf *transport,
 	}
 	if ((at = strrchr(address, '@')) != 0 && at[1] != 0) {
 		for (p = at + 1; *p; p++)
-			vbuf_putc(nexthop, tolower((unsigned char) *p));
+			vbuf_putc(nexthop, tolower((unsigned char)*p));
 		return;
 	}
 	vbuf_set(nexthop, var_myhostname ? var_myhostname : "localhost");

@@ -33,14 +33,14 @@
 #include "qdir.h"
 #include "qmgr.h"
 
-#define QMGR_SCAN_BATCH	100	/* directory entries per loop turn */
+#define QMGR_SCAN_BATCH 100 /* directory entries per loop turn */
 
 struct qmgr_scan {
 	const char *queue;
-	struct qdir_scan *handle;	/* non-NULL: in progress */
-	int     all;			/* this scan ignores mtimes */
-	int     next_all;		/* the next scan ignores mtimes */
-	int     restart;		/* start again when done */
+	struct qdir_scan *handle; /* non-NULL: in progress */
+	int all;		  /* this scan ignores mtimes */
+	int next_all;		  /* the next scan ignores mtimes */
+	int restart;		  /* start again when done */
 };
 
 static struct qmgr_scan qmgr_incoming = {.queue = QDIR_INCOMING};
@@ -119,9 +119,9 @@ qmgr_feed(evutil_socket_t fd, short what, void *ctx)
 	struct qmgr_scan *order[2];
 	struct qmgr_scan *s;
 	const char *id;
-	char   *copy;
-	int     budget;
-	int     i;
+	char *copy;
+	int budget;
+	int i;
 
 	qmgr_feed_pending = 0;
 	for (budget = QMGR_SCAN_BATCH; budget > 0; budget--) {
@@ -144,7 +144,7 @@ qmgr_feed(evutil_socket_t fd, short what, void *ctx)
 		if ((id = qmgr_scan_next(s)) == 0)
 			continue;
 		copy = mem_strdup(id);
-		(void) qmgr_active_feed(s->queue, copy, s->all);
+		(void)qmgr_active_feed(s->queue, copy, s->all);
 		mem_free(copy);
 	}
 	qmgr_feed_request();
@@ -162,8 +162,8 @@ qmgr_deferred_timer(evutil_socket_t fd, short what, void *ctx)
 void
 qmgr_trigger(const char *buf, size_t len)
 {
-	int     incoming = 0, deferred = 0, all = 0, flush = 0;
-	size_t  i;
+	int incoming = 0, deferred = 0, all = 0, flush = 0;
+	size_t i;
 
 	for (i = 0; i < len; i++) {
 		switch (buf[i]) {

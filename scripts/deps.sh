@@ -3,7 +3,7 @@
 # As root it installs what is missing; otherwise it prints the exact command.
 set -e
 build="pkg-config libevent-dev libc-ares-dev libssl-dev"
-test="libcmocka-dev swaks dnsmasq-base openssl libnet-ssleay-perl"
+test="libcmocka-dev swaks dnsmasq-base openssl libnet-ssleay-perl clang-format"
 case "${1:-test}" in
   build) want="$build" ;;
   *)     want="$build $test" ;;

@@ -129,32 +129,35 @@
 #include "smtp.h"
 #include "vbuf.h"
 
-static void smtp_init(struct event_base *base)
+static void
+smtp_init(struct event_base *base)
 {
-    struct vbuf why = VBUF_INIT;
+	struct vbuf why = VBUF_INIT;
 
-    smtp_params_init();
-    if (dns_init(base, param_str("dns_servers"), &why) < 0)
-        msg_fatal("%s", why.data);
-    vbuf_free(&why);
+	smtp_params_init();
+	if (dns_init(base, param_str("dns_servers"), &why) < 0)
+		msg_fatal("%s", why.data);
+	vbuf_free(&why);
 }
 
-static void smtp_stop(void)
+static void
+smtp_stop(void)
 {
-    smtp_request_stop_all();
-    dns_shutdown();
+	smtp_request_stop_all();
+	dns_shutdown();
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
-    static const struct server_spec spec = {
-        .name = "smtp",
-        .mode = SERVER_MULTI,
-        .init = smtp_init,
-        .accept = smtp_request_accept,
-        .stop = smtp_stop,
-        .active = smtp_request_active,
-    };
+	static const struct server_spec spec = {
+	    .name = "smtp",
+	    .mode = SERVER_MULTI,
+	    .init = smtp_init,
+	    .accept = smtp_request_accept,
+	    .stop = smtp_stop,
+	    .active = smtp_request_active,
+	};
 
-    return server_main(argc, argv, &spec);
+	return server_main(argc, argv, &spec);
 }

@@ -17,9 +17,9 @@
 #include "vbuf.h"
 
 /* Limits. */
-#define SMTP_REPLY_LINE_MAX	2048	/* one reply line (line_length_limit) */
-#define SMTP_REPLY_TEXT_MAX	4096	/* joined multi-line reply text */
-#define SMTP_REPLY_LINES_MAX	100	/* lines kept for EHLO parsing */
+#define SMTP_REPLY_LINE_MAX 2048 /* one reply line (line_length_limit) */
+#define SMTP_REPLY_TEXT_MAX 4096 /* joined multi-line reply text */
+#define SMTP_REPLY_LINES_MAX 100 /* lines kept for EHLO parsing */
 
 /*
  * smtp_nexthop.c: one destination in Postfix's host_port syntax:
@@ -32,14 +32,14 @@
  * submission, ...) and returns the port or -1.
  */
 struct smtp_nexthop {
-    char   *host;			/* as written, without [] */
-    char   *name;			/* for texts: host without "ipv6:" */
-    int     port;
-    int     bracketed;			/* [...]: no MX lookup */
+	char *host; /* as written, without [] */
+	char *name; /* for texts: host without "ipv6:" */
+	int port;
+	int bracketed; /* [...]: no MX lookup */
 };
 
 int smtp_nexthop_parse(const char *text, const char *def_port,
-                       struct smtp_nexthop *nh, struct vbuf *why);
+    struct smtp_nexthop *nh, struct vbuf *why);
 void smtp_nexthop_free(struct smtp_nexthop *nh);
 int smtp_port_parse(const char *service);
 
@@ -72,22 +72,20 @@ int smtp_port_parse(const char *service);
  * released with mem_free().
  */
 struct smtp_addr {
-    struct dns_addr a;
-    int     pref;
-    char    host[DNS_NAME_MAX];
+	struct dns_addr a;
+	int pref;
+	char host[DNS_NAME_MAX];
 };
 
-size_t  smtp_mx_sort(struct dns_mx *mx, size_t nmx);
-size_t  smtp_addr_add(struct smtp_addr *list, size_t *nlist,
-                      const struct dns_addr *addrs, size_t naddr, int pref,
-                      const char *host);
-void    smtp_addr_sort(struct smtp_addr *list, size_t n, int randomize,
-                       int family_pref, long (*rand_fn) (long));
-size_t  smtp_addr_unloop(struct smtp_addr *list, size_t n,
-                         const struct dns_addr *own, size_t nown,
-                         int *self_pref);
-struct dns_addr *smtp_own_addrs(char **inet_interfaces,
-                                char **proxy_interfaces, size_t *nown);
+size_t smtp_mx_sort(struct dns_mx *mx, size_t nmx);
+size_t smtp_addr_add(struct smtp_addr *list, size_t *nlist,
+    const struct dns_addr *addrs, size_t naddr, int pref, const char *host);
+void smtp_addr_sort(struct smtp_addr *list, size_t n, int randomize,
+    int family_pref, long (*rand_fn)(long));
+size_t smtp_addr_unloop(struct smtp_addr *list, size_t n,
+    const struct dns_addr *own, size_t nown, int *self_pref);
+struct dns_addr *smtp_own_addrs(char **inet_interfaces, char **proxy_interfaces,
+    size_t *nown);
 
 /*
  * smtp_reply.c: SMTP replies. smtp_reply_feed() takes one reply line
@@ -101,20 +99,20 @@ struct dns_addr *smtp_own_addrs(char **inet_interfaces,
  * text holds the lines joined by single spaces (codes included, as
  * Postfix logs them), at most about SMTP_REPLY_TEXT_MAX bytes; lines
  * holds each line's text after "NNN-" and a newline, for EHLO parsing
- * (well-formed lines only, at most SMTP_REPLY_LINES_MAX). dsn is the enhanced status:
- * the reply's own X.Y.Z when its class matches the code, else X.0.0,
+ * (well-formed lines only, at most SMTP_REPLY_LINES_MAX). dsn is the enhanced
+ * status: the reply's own X.Y.Z when its class matches the code, else X.0.0,
  * and 5.5.0 for codes outside 2xx/4xx/5xx.
  * smtp_reply_reset() empties a reply for reuse; smtp_reply_free()
  * releases its memory.
  */
 struct smtp_reply {
-    int     code;
-    int     first_code;			/* of the first line (0: malformed) */
-    char    dsn[16];
-    struct vbuf text;
-    struct vbuf lines;
-    size_t  nlines;
-    int     complete;
+	int code;
+	int first_code; /* of the first line (0: malformed) */
+	char dsn[16];
+	struct vbuf text;
+	struct vbuf lines;
+	size_t nlines;
+	int complete;
 };
 
 void smtp_reply_reset(struct smtp_reply *r);
@@ -126,9 +124,9 @@ int smtp_reply_feed(struct smtp_reply *r, const char *line, size_t len);
  * returns the SMTP_FEAT_* mask; *size_limit gets SIZE's argument (0 =
  * none or no SIZE).
  */
-#define SMTP_FEAT_PIPELINING	(1<<0)
-#define SMTP_FEAT_SIZE		(1<<1)
-#define SMTP_FEAT_8BITMIME	(1<<2)
+#define SMTP_FEAT_PIPELINING (1 << 0)
+#define SMTP_FEAT_SIZE (1 << 1)
+#define SMTP_FEAT_8BITMIME (1 << 2)
 
 int smtp_ehlo_parse(const struct smtp_reply *r, long *size_limit);
 
@@ -142,14 +140,14 @@ int smtp_ehlo_parse(const struct smtp_reply *r, long *size_limit);
  * the final ".\r\n", first ending an unterminated line.
  */
 struct smtp_text {
-    size_t  limit;
-    size_t  col;			/* bytes on the current output line */
-    int     bol;			/* at the start of a logical line */
+	size_t limit;
+	size_t col; /* bytes on the current output line */
+	int bol;    /* at the start of a logical line */
 };
 
 void smtp_text_init(struct smtp_text *t, size_t limit);
-void smtp_text_put(struct smtp_text *t, struct vbuf *out,
-                   const char *data, size_t len, int eol);
+void smtp_text_put(struct smtp_text *t, struct vbuf *out, const char *data,
+    size_t len, int eol);
 void smtp_text_end(struct smtp_text *t, struct vbuf *out);
 
 /*
@@ -165,26 +163,26 @@ void smtp_text_end(struct smtp_text *t, struct vbuf *out);
  * complete (the final "." is appended), -1 = read error or corrupt
  * content. smtp_queue_close() releases everything (idempotent).
  */
-#define SMTP_QUEUE_LOCKED	(-2)
-#define SMTP_QUEUE_REC_MAX	(1024 * 1024)	/* one record, sanity limit */
+#define SMTP_QUEUE_LOCKED (-2)
+#define SMTP_QUEUE_REC_MAX (1024 * 1024) /* one record, sanity limit */
 
 struct smtp_queue {
-    int     fd;				/* read-only, shared lock; -1 */
-    int     rw_fd;			/* for deliv_mark_done(); -1 */
-    void   *fp;				/* FILE * over fd */
-    char   *sender;
-    double  arrival;			/* T record */
-    long    content_size;		/* C field 1 */
-    long    data_offset;		/* C field 2 */
-    int     eightbit;			/* A encoding=8bit */
-    struct vbuf rec;
+	int fd;	   /* read-only, shared lock; -1 */
+	int rw_fd; /* for deliv_mark_done(); -1 */
+	void *fp;  /* FILE * over fd */
+	char *sender;
+	double arrival;	   /* T record */
+	long content_size; /* C field 1 */
+	long data_offset;  /* C field 2 */
+	int eightbit;	   /* A encoding=8bit */
+	struct vbuf rec;
 };
 
 int smtp_queue_open(struct smtp_queue *q, const char *queue_id,
-                    struct vbuf *why);
+    struct vbuf *why);
 int smtp_queue_rewind(struct smtp_queue *q);
 int smtp_queue_content(struct smtp_queue *q, struct smtp_text *t,
-                       struct vbuf *out, size_t want);
+    struct vbuf *out, size_t want);
 void smtp_queue_close(struct smtp_queue *q);
 
 /*
@@ -201,28 +199,26 @@ struct smtp_session;
 struct attr_list;
 
 typedef void smtp_session_done_fn(struct smtp_session *s, int status,
-                                  const char *hop_status,
-                                  const char *hop_dsn, void *ctx);
+    const char *hop_status, const char *hop_dsn, void *ctx);
 
 enum smtp_state {
-    SMTP_ST_INIT,			/* created, not started */
-    SMTP_ST_RESOLVE,			/* address lookup */
-    SMTP_ST_CONNECT,			/* non-blocking connect */
-    SMTP_ST_GREETING,			/* waiting for 220 */
-    SMTP_ST_EHLO,
-    SMTP_ST_HELO,
-    SMTP_ST_MAIL,			/* waiting for the MAIL FROM reply */
-    SMTP_ST_RCPT,			/* waiting for RCPT TO replies */
-    SMTP_ST_DATA,			/* waiting for 354 */
-    SMTP_ST_BODY,			/* streaming the content */
-    SMTP_ST_DOT,			/* waiting for the end-of-data reply */
-    SMTP_ST_QUIT,			/* flushing QUIT, then close */
-    SMTP_ST_DONE,			/* results reported */
+	SMTP_ST_INIT,	  /* created, not started */
+	SMTP_ST_RESOLVE,  /* address lookup */
+	SMTP_ST_CONNECT,  /* non-blocking connect */
+	SMTP_ST_GREETING, /* waiting for 220 */
+	SMTP_ST_EHLO,
+	SMTP_ST_HELO,
+	SMTP_ST_MAIL, /* waiting for the MAIL FROM reply */
+	SMTP_ST_RCPT, /* waiting for RCPT TO replies */
+	SMTP_ST_DATA, /* waiting for 354 */
+	SMTP_ST_BODY, /* streaming the content */
+	SMTP_ST_DOT,  /* waiting for the end-of-data reply */
+	SMTP_ST_QUIT, /* flushing QUIT, then close */
+	SMTP_ST_DONE, /* results reported */
 };
 
 struct smtp_session *smtp_session_create(const struct attr_list *req,
-                                         smtp_session_done_fn *done,
-                                         void *ctx, struct vbuf *why);
+    smtp_session_done_fn *done, void *ctx, struct vbuf *why);
 void smtp_session_start(struct smtp_session *s);
 struct smtp_session *smtp_session_free(struct smtp_session *s);
 const char *smtp_state_name(enum smtp_state state);
@@ -234,31 +230,31 @@ void smtp_request_stop_all(void);
 
 /* Parameters, read once at start-up by smtp_params_init(). */
 struct smtp_params {
-    int     connect_timeout;
-    int     helo_timeout;
-    int     mail_timeout;
-    int     rcpt_timeout;
-    int     data_init_timeout;
-    int     data_xfer_timeout;
-    int     data_done_timeout;
-    int     quit_timeout;
-    int     mx_address_limit;
-    int     mx_session_limit;
-    int     skip_5xx_greeting;
-    int     randomize_addresses;
-    int     line_length_limit;		/* smtp_line_length_limit */
-    int     families;			/* DNS_INET4 | DNS_INET6 */
-    int     mx_lookups;			/* DNS enabled: MX for bare hosts */
-    int     native_hosts;		/* hosts file first (DNS_HOSTS) */
-    int     ignore_mx_error;		/* ignore_mx_lookup_error */
-    int     defer_no_mx_addr;		/* smtp_defer_if_no_mx_address_found */
-    int     family_pref;		/* smtp_address_preference: 0, AF_INET(6) */
-    struct dns_addr *own;		/* this host's addresses (loops) */
-    size_t  nown;
-    const char *fallback_relay;		/* smtp_fallback_relay */
-    const char *helo_name;
-    const char *tcp_port;
-    const char *relayhost;
+	int connect_timeout;
+	int helo_timeout;
+	int mail_timeout;
+	int rcpt_timeout;
+	int data_init_timeout;
+	int data_xfer_timeout;
+	int data_done_timeout;
+	int quit_timeout;
+	int mx_address_limit;
+	int mx_session_limit;
+	int skip_5xx_greeting;
+	int randomize_addresses;
+	int line_length_limit; /* smtp_line_length_limit */
+	int families;	       /* DNS_INET4 | DNS_INET6 */
+	int mx_lookups;	       /* DNS enabled: MX for bare hosts */
+	int native_hosts;      /* hosts file first (DNS_HOSTS) */
+	int ignore_mx_error;   /* ignore_mx_lookup_error */
+	int defer_no_mx_addr;  /* smtp_defer_if_no_mx_address_found */
+	int family_pref;       /* smtp_address_preference: 0, AF_INET(6) */
+	struct dns_addr *own;  /* this host's addresses (loops) */
+	size_t nown;
+	const char *fallback_relay; /* smtp_fallback_relay */
+	const char *helo_name;
+	const char *tcp_port;
+	const char *relayhost;
 };
 
 extern struct smtp_params smtp_params;

@@ -25,177 +25,190 @@
 
 /* smtp_queue_attr - note the A records we care about */
 
-static void smtp_queue_attr(struct smtp_queue *q, const char *data)
+static void
+smtp_queue_attr(struct smtp_queue *q, const char *data)
 {
-    if (strcmp(data, "encoding=8bit") == 0)
-        q->eightbit = 1;
-    else if (strncmp(data, "encoding=", 9) == 0)
-        q->eightbit = 0;
+	if (strcmp(data, "encoding=8bit") == 0)
+		q->eightbit = 1;
+	else if (strncmp(data, "encoding=", 9) == 0)
+		q->eightbit = 0;
 }
 
 /* smtp_queue_envelope - read envelope and extracted segments */
 
-static int smtp_queue_envelope(struct smtp_queue *q, struct vbuf *why)
+static int
+smtp_queue_envelope(struct smtp_queue *q, struct vbuf *why)
 {
-    FILE   *fp = q->fp;
-    int     type;
-    int     have_c = 0;
-    long    fields[6];
+	FILE *fp = q->fp;
+	int type;
+	int have_c = 0;
+	long fields[6];
 
-    while ((type = rec_get(fp, &q->rec, SMTP_QUEUE_REC_MAX, REC_READER)) > 0) {
-        const char *data = vbuf_str(&q->rec);
+	while (
+	    (type = rec_get(fp, &q->rec, SMTP_QUEUE_REC_MAX, REC_READER)) > 0) {
+		const char *data = vbuf_str(&q->rec);
 
-        if (type == REC_TYPE_MESG)
-            break;
-        switch (type) {
-        case REC_TYPE_SIZE:
-            if (rec_size_parse(q->rec.data, q->rec.len, fields) < 2
-                || fields[0] <= 0 || fields[1] <= 0) {
-                vbuf_set(why, "bad size record");
-                return -1;
-            }
-            q->content_size = fields[0];
-            q->data_offset = fields[1];
-            have_c = 1;
-            break;
-        case REC_TYPE_TIME:
-            q->arrival = strtod(data, NULL);
-            {
-                const char *sp = strchr(data, ' ');
+		if (type == REC_TYPE_MESG)
+			break;
+		switch (type) {
+		case REC_TYPE_SIZE:
+			if (rec_size_parse(q->rec.data, q->rec.len, fields) <
+				2 ||
+			    fields[0] <= 0 || fields[1] <= 0) {
+				vbuf_set(why, "bad size record");
+				return -1;
+			}
+			q->content_size = fields[0];
+			q->data_offset = fields[1];
+			have_c = 1;
+			break;
+		case REC_TYPE_TIME:
+			q->arrival = strtod(data, NULL);
+			{
+				const char *sp = strchr(data, ' ');
 
-                if (sp)
-                    q->arrival += strtol(sp + 1, NULL, 10) / 1e6;
-            }
-            break;
-        case REC_TYPE_FROM:
-            mem_free(q->sender);
-            q->sender = mem_strdup(data);
-            break;
-        case REC_TYPE_ATTR:
-            smtp_queue_attr(q, data);
-            break;
-        default:
-            break;
-        }
-    }
-    if (type != REC_TYPE_MESG) {
-        vbuf_set(why, type == REC_EOF ? "premature end of file"
-                 : "corrupt envelope record");
-        return -1;
-    }
-    if (!have_c || q->sender == NULL) {
-        vbuf_set(why, have_c ? "no sender record" : "no size record");
-        return -1;
-    }
-    /* The extracted segment after the content: X, then until E. */
-    if (fseek(fp, q->data_offset + q->content_size, SEEK_SET) < 0
-        || rec_get(fp, &q->rec, SMTP_QUEUE_REC_MAX, REC_READER) != REC_TYPE_XTRA) {
-        vbuf_set(why, "no end of content record at the offset given by the "
-                 "size record");
-        return -1;
-    }
-    while ((type = rec_get(fp, &q->rec, SMTP_QUEUE_REC_MAX, REC_READER)) > 0
-           && type != REC_TYPE_END) {
-        if (type == REC_TYPE_ATTR)
-            smtp_queue_attr(q, vbuf_str(&q->rec));
-    }
-    if (type != REC_TYPE_END) {
-        vbuf_set(why, "no end record");
-        return -1;
-    }
-    return 0;
+				if (sp)
+					q->arrival +=
+					    strtol(sp + 1, NULL, 10) / 1e6;
+			}
+			break;
+		case REC_TYPE_FROM:
+			mem_free(q->sender);
+			q->sender = mem_strdup(data);
+			break;
+		case REC_TYPE_ATTR:
+			smtp_queue_attr(q, data);
+			break;
+		default:
+			break;
+		}
+	}
+	if (type != REC_TYPE_MESG) {
+		vbuf_set(why,
+		    type == REC_EOF ? "premature end of file"
+				    : "corrupt envelope record");
+		return -1;
+	}
+	if (!have_c || q->sender == NULL) {
+		vbuf_set(why, have_c ? "no sender record" : "no size record");
+		return -1;
+	}
+	/* The extracted segment after the content: X, then until E. */
+	if (fseek(fp, q->data_offset + q->content_size, SEEK_SET) < 0 ||
+	    rec_get(fp, &q->rec, SMTP_QUEUE_REC_MAX, REC_READER) !=
+		REC_TYPE_XTRA) {
+		vbuf_set(why,
+		    "no end of content record at the offset given by the "
+		    "size record");
+		return -1;
+	}
+	while (
+	    (type = rec_get(fp, &q->rec, SMTP_QUEUE_REC_MAX, REC_READER)) > 0 &&
+	    type != REC_TYPE_END) {
+		if (type == REC_TYPE_ATTR)
+			smtp_queue_attr(q, vbuf_str(&q->rec));
+	}
+	if (type != REC_TYPE_END) {
+		vbuf_set(why, "no end record");
+		return -1;
+	}
+	return 0;
 }
 
-int smtp_queue_open(struct smtp_queue *q, const char *queue_id,
-                    struct vbuf *why)
+int
+smtp_queue_open(struct smtp_queue *q, const char *queue_id, struct vbuf *why)
 {
-    struct vbuf path = VBUF_INIT;
-    FILE   *fp;
+	struct vbuf path = VBUF_INIT;
+	FILE *fp;
 
-    memset(q, 0, sizeof(*q));
-    q->fd = q->rw_fd = -1;
-    qdir_path(&path, QDIR_ACTIVE, queue_id);
-    if ((q->fd = open(path.data, O_RDONLY | O_CLOEXEC)) < 0) {
-        vbuf_printf(why, "open %s: %m", path.data);
-        vbuf_free(&path);
-        return -1;
-    }
-    if (flock(q->fd, LOCK_SH | LOCK_NB) < 0) {
-        int     locked = (errno == EWOULDBLOCK);
+	memset(q, 0, sizeof(*q));
+	q->fd = q->rw_fd = -1;
+	qdir_path(&path, QDIR_ACTIVE, queue_id);
+	if ((q->fd = open(path.data, O_RDONLY | O_CLOEXEC)) < 0) {
+		vbuf_printf(why, "open %s: %m", path.data);
+		vbuf_free(&path);
+		return -1;
+	}
+	if (flock(q->fd, LOCK_SH | LOCK_NB) < 0) {
+		int locked = (errno == EWOULDBLOCK);
 
-        if (!locked)
-            vbuf_printf(why, "lock %s: %m", path.data);
-        close(q->fd);
-        q->fd = -1;
-        vbuf_free(&path);
-        return locked ? SMTP_QUEUE_LOCKED : -1;
-    }
-    if ((q->rw_fd = open(path.data, O_RDWR | O_CLOEXEC)) < 0) {
-        vbuf_printf(why, "open %s for update: %m", path.data);
-        vbuf_free(&path);
-        smtp_queue_close(q);
-        return -1;
-    }
-    vbuf_free(&path);
-    if ((fp = fdopen(q->fd, "r")) == NULL) {
-        vbuf_printf(why, "fdopen: %m");
-        smtp_queue_close(q);
-        return -1;
-    }
-    q->fp = fp;
-    if (smtp_queue_envelope(q, why) < 0) {
-        smtp_queue_close(q);
-        return -1;
-    }
-    return 0;
+		if (!locked)
+			vbuf_printf(why, "lock %s: %m", path.data);
+		close(q->fd);
+		q->fd = -1;
+		vbuf_free(&path);
+		return locked ? SMTP_QUEUE_LOCKED : -1;
+	}
+	if ((q->rw_fd = open(path.data, O_RDWR | O_CLOEXEC)) < 0) {
+		vbuf_printf(why, "open %s for update: %m", path.data);
+		vbuf_free(&path);
+		smtp_queue_close(q);
+		return -1;
+	}
+	vbuf_free(&path);
+	if ((fp = fdopen(q->fd, "r")) == NULL) {
+		vbuf_printf(why, "fdopen: %m");
+		smtp_queue_close(q);
+		return -1;
+	}
+	q->fp = fp;
+	if (smtp_queue_envelope(q, why) < 0) {
+		smtp_queue_close(q);
+		return -1;
+	}
+	return 0;
 }
 
-int smtp_queue_rewind(struct smtp_queue *q)
+int
+smtp_queue_rewind(struct smtp_queue *q)
 {
-    if (q->fp == NULL)
-        return -1;
-    return fseek((FILE *) q->fp, q->data_offset, SEEK_SET);
+	if (q->fp == NULL)
+		return -1;
+	return fseek((FILE *)q->fp, q->data_offset, SEEK_SET);
 }
 
-int smtp_queue_content(struct smtp_queue *q, struct smtp_text *t,
-                       struct vbuf *out, size_t want)
+int
+smtp_queue_content(struct smtp_queue *q, struct smtp_text *t, struct vbuf *out,
+    size_t want)
 {
-    int     type;
+	int type;
 
-    while (out->len < want) {
-        type = rec_get((FILE *) q->fp, &q->rec, SMTP_QUEUE_REC_MAX, REC_READER);
-        switch (type) {
-        case REC_TYPE_NORM:
-            smtp_text_put(t, out, q->rec.data, q->rec.len, 1);
-            break;
-        case REC_TYPE_CONT:
-            smtp_text_put(t, out, q->rec.data, q->rec.len, 0);
-            break;
-        case REC_TYPE_XTRA:
-            smtp_text_end(t, out);
-            return 0;
-        default:
-            errno = EINVAL;
-            return -1;
-        }
-    }
-    return 1;
+	while (out->len < want) {
+		type = rec_get((FILE *)q->fp, &q->rec, SMTP_QUEUE_REC_MAX,
+		    REC_READER);
+		switch (type) {
+		case REC_TYPE_NORM:
+			smtp_text_put(t, out, q->rec.data, q->rec.len, 1);
+			break;
+		case REC_TYPE_CONT:
+			smtp_text_put(t, out, q->rec.data, q->rec.len, 0);
+			break;
+		case REC_TYPE_XTRA:
+			smtp_text_end(t, out);
+			return 0;
+		default:
+			errno = EINVAL;
+			return -1;
+		}
+	}
+	return 1;
 }
 
-void smtp_queue_close(struct smtp_queue *q)
+void
+smtp_queue_close(struct smtp_queue *q)
 {
-    if (q->fp) {
-        fclose((FILE *) q->fp);		/* closes fd, drops the lock */
-        q->fp = NULL;
-        q->fd = -1;
-    } else if (q->fd >= 0) {
-        close(q->fd);
-        q->fd = -1;
-    }
-    if (q->rw_fd >= 0) {
-        close(q->rw_fd);
-        q->rw_fd = -1;
-    }
-    q->sender = mem_free(q->sender);
-    vbuf_free(&q->rec);
+	if (q->fp) {
+		fclose((FILE *)q->fp); /* closes fd, drops the lock */
+		q->fp = NULL;
+		q->fd = -1;
+	} else if (q->fd >= 0) {
+		close(q->fd);
+		q->fd = -1;
+	}
+	if (q->rw_fd >= 0) {
+		close(q->rw_fd);
+		q->rw_fd = -1;
+	}
+	q->sender = mem_free(q->sender);
+	vbuf_free(&q->rec);
 }

@@ -23,161 +23,172 @@
 #include "server.h"
 #include "smtp.h"
 
-#define SMTP_REQUEST_TIMEOUT	60		/* seconds, each direction */
-#define SMTP_REQUEST_MAX	(4 * 1024 * 1024)	/* bytes */
+#define SMTP_REQUEST_TIMEOUT 60		   /* seconds, each direction */
+#define SMTP_REQUEST_MAX (4 * 1024 * 1024) /* bytes */
 
 struct smtp_request {
-    struct bufferevent *bev;
-    struct smtp_session *session;
-    int     replying;
-    struct smtp_request *prev;
-    struct smtp_request *next;
+	struct bufferevent *bev;
+	struct smtp_session *session;
+	int replying;
+	struct smtp_request *prev;
+	struct smtp_request *next;
 };
 
 static struct smtp_request *smtp_requests;
 
-static void smtp_request_free(struct smtp_request *r)
+static void
+smtp_request_free(struct smtp_request *r)
 {
-    if (r->prev)
-        r->prev->next = r->next;
-    else
-        smtp_requests = r->next;
-    if (r->next)
-        r->next->prev = r->prev;
-    r->session = smtp_session_free(r->session);
-    if (r->bev)
-        bufferevent_free(r->bev);
-    mem_free(r);
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		smtp_requests = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	r->session = smtp_session_free(r->session);
+	if (r->bev)
+		bufferevent_free(r->bev);
+	mem_free(r);
 }
 
 /* smtp_request_reply - send the one reply block, then close */
 
-static void smtp_request_reply(struct smtp_request *r, int status,
-                               const char *hop_status, const char *hop_dsn)
+static void
+smtp_request_reply(struct smtp_request *r, int status, const char *hop_status,
+    const char *hop_dsn)
 {
-    struct vbuf out = VBUF_INIT;
-    struct timeval tv = { SMTP_REQUEST_TIMEOUT, 0 };
+	struct vbuf out = VBUF_INIT;
+	struct timeval tv = {SMTP_REQUEST_TIMEOUT, 0};
 
-    attr_putf(&out, "status", "%d", status);
-    if (hop_status && *hop_status) {
-        attr_put(&out, "hop_status", hop_status);
-        if (hop_dsn && *hop_dsn)
-            attr_put(&out, "hop_dsn", hop_dsn);
-    }
-    attr_end(&out);
-    r->replying = 1;
-    bufferevent_set_timeouts(r->bev, NULL, &tv);
-    bufferevent_disable(r->bev, EV_READ);
-    bufferevent_enable(r->bev, EV_WRITE);
-    bufferevent_write(r->bev, out.data, out.len);
-    vbuf_free(&out);
+	attr_putf(&out, "status", "%d", status);
+	if (hop_status && *hop_status) {
+		attr_put(&out, "hop_status", hop_status);
+		if (hop_dsn && *hop_dsn)
+			attr_put(&out, "hop_dsn", hop_dsn);
+	}
+	attr_end(&out);
+	r->replying = 1;
+	bufferevent_set_timeouts(r->bev, NULL, &tv);
+	bufferevent_disable(r->bev, EV_READ);
+	bufferevent_enable(r->bev, EV_WRITE);
+	bufferevent_write(r->bev, out.data, out.len);
+	vbuf_free(&out);
 }
 
-static void smtp_request_done(struct smtp_session *s, int status,
-                              const char *hop_status, const char *hop_dsn,
-                              void *ctx)
+static void
+smtp_request_done(struct smtp_session *s, int status, const char *hop_status,
+    const char *hop_dsn, void *ctx)
 {
-    smtp_request_reply((struct smtp_request *) ctx, status, hop_status,
-                       hop_dsn);
+	smtp_request_reply((struct smtp_request *)ctx, status, hop_status,
+	    hop_dsn);
 }
 
-static void smtp_request_read(struct bufferevent *bev, void *ctx)
+static void
+smtp_request_read(struct bufferevent *bev, void *ctx)
 {
-    struct smtp_request *r = ctx;
-    struct evbuffer *in = bufferevent_get_input(bev);
-    size_t  len = evbuffer_get_length(in);
-    struct attr_list list = { 0 };
-    struct vbuf why = VBUF_INIT;
-    long    n;
+	struct smtp_request *r = ctx;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	size_t len = evbuffer_get_length(in);
+	struct attr_list list = {0};
+	struct vbuf why = VBUF_INIT;
+	long n;
 
-    if (r->session || r->replying) {		/* one request only */
-        evbuffer_drain(in, len);
-        return;
-    }
-    n = attr_parse((const char *) evbuffer_pullup(in, -1), len, &list);
-    if (n == 0) {
-        if (len > SMTP_REQUEST_MAX) {
-            msg_warn("delivery request too long");
-            smtp_request_free(r);
-        }
-        return;
-    }
-    if (n < 0) {
-        msg_warn("malformed delivery request");
-        attr_list_free(&list);
-        smtp_request_reply(r, 1, NULL, NULL);
-        return;
-    }
-    evbuffer_drain(in, (size_t) n);
-    bufferevent_disable(bev, EV_READ);
-    bufferevent_set_timeouts(bev, NULL, NULL);
-    r->session = smtp_session_create(&list, smtp_request_done, r, &why);
-    attr_list_free(&list);
-    if (r->session == NULL) {
-        msg_warn("malformed delivery request: %s", why.data);
-        vbuf_free(&why);
-        smtp_request_reply(r, 1, NULL, NULL);
-        return;
-    }
-    vbuf_free(&why);
-    smtp_session_start(r->session);
+	if (r->session || r->replying) { /* one request only */
+		evbuffer_drain(in, len);
+		return;
+	}
+	n = attr_parse((const char *)evbuffer_pullup(in, -1), len, &list);
+	if (n == 0) {
+		if (len > SMTP_REQUEST_MAX) {
+			msg_warn("delivery request too long");
+			smtp_request_free(r);
+		}
+		return;
+	}
+	if (n < 0) {
+		msg_warn("malformed delivery request");
+		attr_list_free(&list);
+		smtp_request_reply(r, 1, NULL, NULL);
+		return;
+	}
+	evbuffer_drain(in, (size_t)n);
+	bufferevent_disable(bev, EV_READ);
+	bufferevent_set_timeouts(bev, NULL, NULL);
+	r->session = smtp_session_create(&list, smtp_request_done, r, &why);
+	attr_list_free(&list);
+	if (r->session == NULL) {
+		msg_warn("malformed delivery request: %s", why.data);
+		vbuf_free(&why);
+		smtp_request_reply(r, 1, NULL, NULL);
+		return;
+	}
+	vbuf_free(&why);
+	smtp_session_start(r->session);
 }
 
-static void smtp_request_written(struct bufferevent *bev, void *ctx)
+static void
+smtp_request_written(struct bufferevent *bev, void *ctx)
 {
-    struct smtp_request *r = ctx;
+	struct smtp_request *r = ctx;
 
-    if (r->replying && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-        smtp_request_free(r);
+	if (r->replying &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		smtp_request_free(r);
 }
 
-static void smtp_request_event(struct bufferevent *bev, short what, void *ctx)
+static void
+smtp_request_event(struct bufferevent *bev, short what, void *ctx)
 {
-    struct smtp_request *r = ctx;
+	struct smtp_request *r = ctx;
 
-    if (r->session && !r->replying) {
-        /* qmgr went away mid-delivery: finish anyway, drop the reply. */
-        if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
-            bufferevent_disable(bev, EV_READ | EV_WRITE);
-        return;
-    }
-    if (what & BEV_EVENT_TIMEOUT)
-        msg_warn("timeout on the delivery request connection");
-    smtp_request_free(r);
+	if (r->session && !r->replying) {
+		/* qmgr went away mid-delivery: finish anyway, drop the reply.
+		 */
+		if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+			bufferevent_disable(bev, EV_READ | EV_WRITE);
+		return;
+	}
+	if (what & BEV_EVENT_TIMEOUT)
+		msg_warn("timeout on the delivery request connection");
+	smtp_request_free(r);
 }
 
 /* smtp_request_active - deliveries in progress (for a draining agent) */
 
-int smtp_request_active(void)
+int
+smtp_request_active(void)
 {
-    int     n = 0;
+	int n = 0;
 
-    for (struct smtp_request *r = smtp_requests; r; r = r->next)
-        n++;
-    return n;
+	for (struct smtp_request *r = smtp_requests; r; r = r->next)
+		n++;
+	return n;
 }
 
-void smtp_request_accept(int fd)
+void
+smtp_request_accept(int fd)
 {
-    struct smtp_request *r = mem_calloc(1, sizeof(*r));
-    struct timeval tv = { SMTP_REQUEST_TIMEOUT, 0 };
+	struct smtp_request *r = mem_calloc(1, sizeof(*r));
+	struct timeval tv = {SMTP_REQUEST_TIMEOUT, 0};
 
-    r->bev = bufferevent_socket_new(server_base(), fd, BEV_OPT_CLOSE_ON_FREE);
-    if (r->bev == NULL)
-        msg_fatal("cannot create bufferevent");
-    r->next = smtp_requests;
-    if (smtp_requests)
-        smtp_requests->prev = r;
-    smtp_requests = r;
-    bufferevent_setcb(r->bev, smtp_request_read, smtp_request_written,
-                      smtp_request_event, r);
-    bufferevent_setwatermark(r->bev, EV_READ, 0, SMTP_REQUEST_MAX + 1);
-    bufferevent_set_timeouts(r->bev, &tv, NULL);
-    bufferevent_enable(r->bev, EV_READ);
+	r->bev =
+	    bufferevent_socket_new(server_base(), fd, BEV_OPT_CLOSE_ON_FREE);
+	if (r->bev == NULL)
+		msg_fatal("cannot create bufferevent");
+	r->next = smtp_requests;
+	if (smtp_requests)
+		smtp_requests->prev = r;
+	smtp_requests = r;
+	bufferevent_setcb(r->bev, smtp_request_read, smtp_request_written,
+	    smtp_request_event, r);
+	bufferevent_setwatermark(r->bev, EV_READ, 0, SMTP_REQUEST_MAX + 1);
+	bufferevent_set_timeouts(r->bev, &tv, NULL);
+	bufferevent_enable(r->bev, EV_READ);
 }
 
-void smtp_request_stop_all(void)
+void
+smtp_request_stop_all(void)
 {
-    while (smtp_requests)
-        smtp_request_free(smtp_requests);
+	while (smtp_requests)
+		smtp_request_free(smtp_requests);
 }

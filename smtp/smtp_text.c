@@ -13,48 +13,52 @@
 
 #include "smtp.h"
 
-void smtp_text_init(struct smtp_text *t, size_t limit)
+void
+smtp_text_init(struct smtp_text *t, size_t limit)
 {
-    t->limit = limit > 1 ? limit : 998;
-    t->col = 0;
-    t->bol = 1;
+	t->limit = limit > 1 ? limit : 998;
+	t->col = 0;
+	t->bol = 1;
 }
 
-void smtp_text_put(struct smtp_text *t, struct vbuf *out, const char *data,
-                   size_t len, int eol)
+void
+smtp_text_put(struct smtp_text *t, struct vbuf *out, const char *data,
+    size_t len, int eol)
 {
-    while (len > 0) {
-        size_t  room;
-        size_t  n;
+	while (len > 0) {
+		size_t room;
+		size_t n;
 
-        if (t->bol) {
-            t->bol = 0;
-            if (data[0] == '.') {
-                vbuf_putc(out, '.');
-                /* The stuffed dot is not part of the line length. */
-            }
-        }
-        if (t->col >= t->limit) {
-            vbuf_append(out, "\r\n ", 3);
-            t->col = 1;
-        }
-        room = t->limit - t->col;
-        n = len < room ? len : room;
-        vbuf_append(out, data, n);
-        t->col += n;
-        data += n;
-        len -= n;
-    }
-    if (eol) {
-        vbuf_append(out, "\r\n", 2);
-        t->col = 0;
-        t->bol = 1;
-    }
+		if (t->bol) {
+			t->bol = 0;
+			if (data[0] == '.') {
+				vbuf_putc(out, '.');
+				/* The stuffed dot is not part of the line
+				 * length. */
+			}
+		}
+		if (t->col >= t->limit) {
+			vbuf_append(out, "\r\n ", 3);
+			t->col = 1;
+		}
+		room = t->limit - t->col;
+		n = len < room ? len : room;
+		vbuf_append(out, data, n);
+		t->col += n;
+		data += n;
+		len -= n;
+	}
+	if (eol) {
+		vbuf_append(out, "\r\n", 2);
+		t->col = 0;
+		t->bol = 1;
+	}
 }
 
-void smtp_text_end(struct smtp_text *t, struct vbuf *out)
+void
+smtp_text_end(struct smtp_text *t, struct vbuf *out)
 {
-    if (!t->bol || t->col > 0)
-        smtp_text_put(t, out, "", 0, 1);
-    vbuf_append(out, ".\r\n", 3);
+	if (!t->bol || t->col > 0)
+		smtp_text_put(t, out, "", 0, 1);
+	vbuf_append(out, ".\r\n", 3);
 }

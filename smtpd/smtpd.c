@@ -31,10 +31,10 @@
  *	reject_non_fqdn_sender, reject_non_fqdn_recipient, permit, reject,
  *	defer. Entries that need DNS, lookup tables or policy servers
  *	(check_*_access, reject_rbl_client, reject_unknown_*,
- *	check_policy_service ...) are ignored with a warning. The recipient is resolved as Postfix's trivial-rewrite does
- *	(source routes, percent hack, bang paths, quoted local parts, IP
- *	literals, trailing dots) before its domain is compared with
- *	mydestination and relay_domains; an address that still routes
+ *	check_policy_service ...) are ignored with a warning. The recipient is
+ *resolved as Postfix's trivial-rewrite does (source routes, percent hack, bang
+ *paths, quoted local parts, IP literals, trailing dots) before its domain is
+ *compared with mydestination and relay_domains; an address that still routes
  *	elsewhere is never an authorised destination.
  *
  *	End of DATA is only <CR><LF>.<CR><LF>. As Postfix 3.9's
@@ -104,34 +104,37 @@
 #include "smtpd_tls.h"
 
 /* As root: the TLS key file is often readable by root only. */
-static void smtpd_pre_init(void)
+static void
+smtpd_pre_init(void)
 {
-    smtpd_tls_init();
+	smtpd_tls_init();
 }
 
-static void smtpd_init(struct event_base *base)
+static void
+smtpd_init(struct event_base *base)
 {
-    struct vbuf why = VBUF_INIT;
+	struct vbuf why = VBUF_INIT;
 
-    if (dns_init(base, param_str("dns_servers"), &why) < 0)
-        msg_fatal("%s", vbuf_str(&why));
-    vbuf_free(&why);
-    smtpd_check_init();
-    smtpd_session_init();
-    if (server_standalone())
-        smtpd_session_stdio();
+	if (dns_init(base, param_str("dns_servers"), &why) < 0)
+		msg_fatal("%s", vbuf_str(&why));
+	vbuf_free(&why);
+	smtpd_check_init();
+	smtpd_session_init();
+	if (server_standalone())
+		smtpd_session_stdio();
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
-    static const struct server_spec spec = {
-        .name = "smtpd",
-        .mode = SERVER_MULTI,
-        .pre_init = smtpd_pre_init,
-        .init = smtpd_init,
-        .accept = smtpd_session_create,
-        .stop = smtpd_session_stop_all,
-        .active = smtpd_session_active,
-    };
-    return server_main(argc, argv, &spec);
+	static const struct server_spec spec = {
+	    .name = "smtpd",
+	    .mode = SERVER_MULTI,
+	    .pre_init = smtpd_pre_init,
+	    .init = smtpd_init,
+	    .accept = smtpd_session_create,
+	    .stop = smtpd_session_stop_all,
+	    .active = smtpd_session_active,
+	};
+	return server_main(argc, argv, &spec);
 }

@@ -22,13 +22,13 @@ int smtpd_check_netlist(const struct sockaddr_storage *ss, const char *param);
  * internal form. Returns 0 to accept it, or an SMTP code (454/554/...)
  * with the reply text (without the code) in why. */
 struct smtpd_check_ctx {
-    const struct sockaddr_storage *client;
-    const char *namaddr;		/* "name[addr]" */
-    const char *helo;			/* NULL before HELO/EHLO */
-    const char *sender;			/* internal form; "" for <> */
+	const struct sockaddr_storage *client;
+	const char *namaddr; /* "name[addr]" */
+	const char *helo;    /* NULL before HELO/EHLO */
+	const char *sender;  /* internal form; "" for <> */
 };
 int smtpd_check_recipient(const struct smtpd_check_ctx *ctx, const char *rcpt,
-                          struct vbuf *why);
+    struct vbuf *why);
 /* smtpd_addr_bytes(): the client's address bytes in a (an IPv4-mapped IPv6
  * address as IPv4); AF_INET, AF_INET6, or 0 for a local (stdio) client. */
 int smtpd_addr_bytes(const struct sockaddr_storage *ss, unsigned char a[16]);
@@ -42,12 +42,12 @@ int smtpd_addr_bytes(const struct sockaddr_storage *ss, unsigned char a[16]);
  * relay_domains; DEFAULT: elsewhere) plus ROUTED when the resolved local
  * part still holds @, ! or %. smtpd_auth_destination() is
  * permit_auth_destination: 1 when rcpt may be accepted from any client. */
-#define SMTPD_RESOLVE_LOCAL	(1<<0)
-#define SMTPD_RESOLVE_VIRTUAL	(1<<1)
-#define SMTPD_RESOLVE_RELAY	(1<<2)
-#define SMTPD_RESOLVE_DEFAULT	(1<<3)
-#define SMTPD_RESOLVE_ROUTED	(1<<8)
-#define SMTPD_RESOLVE_ERROR	(1<<9)	/* next hop is no host name or literal */
+#define SMTPD_RESOLVE_LOCAL (1 << 0)
+#define SMTPD_RESOLVE_VIRTUAL (1 << 1)
+#define SMTPD_RESOLVE_RELAY (1 << 2)
+#define SMTPD_RESOLVE_DEFAULT (1 << 3)
+#define SMTPD_RESOLVE_ROUTED (1 << 8)
+#define SMTPD_RESOLVE_ERROR (1 << 9) /* next hop is no host name or literal */
 void smtpd_addr_internal(const char *external, struct vbuf *out);
 int smtpd_resolve(const char *rcpt, struct vbuf *result);
 int smtpd_auth_destination(const char *rcpt);
@@ -58,7 +58,7 @@ int smtpd_addr_bad(const char *addr);
 /* smtpd_session.c */
 void smtpd_session_init(void);
 void smtpd_session_create(int fd);
-void smtpd_session_stdio(void);		/* smtpd -S: sendmail -bs */
+void smtpd_session_stdio(void); /* smtpd -S: sendmail -bs */
 void smtpd_session_stop_all(void);
 int smtpd_session_active(void);
 

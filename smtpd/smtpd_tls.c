@@ -19,142 +19,161 @@
 static SSL_CTX *ctx;
 static int level = SMTPD_TLS_NONE;
 
-void smtpd_tls_errors(struct vbuf *out)
+void
+smtpd_tls_errors(struct vbuf *out)
 {
-    unsigned long e;
-    char buf[256];
-    int n = 0;
+	unsigned long e;
+	char buf[256];
+	int n = 0;
 
-    while ((e = ERR_get_error()) != 0) {
-        if (n++ < 4) {
-            ERR_error_string_n(e, buf, sizeof(buf));
-            vbuf_printf(out, "%s%s", n > 1 ? "; " : "", buf);
-        }
-    }
-    if (n == 0)
-        vbuf_puts(out, "no further detail");
+	while ((e = ERR_get_error()) != 0) {
+		if (n++ < 4) {
+			ERR_error_string_n(e, buf, sizeof(buf));
+			vbuf_printf(out, "%s%s", n > 1 ? "; " : "", buf);
+		}
+	}
+	if (n == 0)
+		vbuf_puts(out, "no further detail");
 }
 
-static int level_parse(void)
+static int
+level_parse(void)
 {
-    const char *l = param_str("smtpd_tls_security_level");
+	const char *l = param_str("smtpd_tls_security_level");
 
-    if (*l == 0) {
-        if (param_bool("smtpd_enforce_tls"))
-            return SMTPD_TLS_ENCRYPT;
-        return param_bool("smtpd_use_tls") ? SMTPD_TLS_MAY : SMTPD_TLS_NONE;
-    }
-    if (strcasecmp(l, "none") == 0)
-        return SMTPD_TLS_NONE;
-    if (strcasecmp(l, "may") == 0)
-        return SMTPD_TLS_MAY;
-    if (strcasecmp(l, "encrypt") == 0)
-        return SMTPD_TLS_ENCRYPT;
-    msg_fatal("invalid smtpd_tls_security_level value: \"%s\"", l);
+	if (*l == 0) {
+		if (param_bool("smtpd_enforce_tls"))
+			return SMTPD_TLS_ENCRYPT;
+		return param_bool("smtpd_use_tls") ? SMTPD_TLS_MAY
+						   : SMTPD_TLS_NONE;
+	}
+	if (strcasecmp(l, "none") == 0)
+		return SMTPD_TLS_NONE;
+	if (strcasecmp(l, "may") == 0)
+		return SMTPD_TLS_MAY;
+	if (strcasecmp(l, "encrypt") == 0)
+		return SMTPD_TLS_ENCRYPT;
+	msg_fatal("invalid smtpd_tls_security_level value: \"%s\"", l);
 }
 
-void smtpd_tls_init(void)
+void
+smtpd_tls_init(void)
 {
-    const char *cert, *key;
-    struct vbuf why = VBUF_INIT;
+	const char *cert, *key;
+	struct vbuf why = VBUF_INIT;
 
-    if (ctx) {
-        SSL_CTX_free(ctx);
-        ctx = NULL;
-    }
-    if ((level = level_parse()) == SMTPD_TLS_NONE)
-        return;
-    cert = param_str("smtpd_tls_cert_file");
-    key = param_str("smtpd_tls_key_file");
-    if (*cert == 0) {
-        msg_warn("TLS is unavailable: smtpd_tls_security_level = %s but "
-                 "smtpd_tls_cert_file is empty",
-                 level == SMTPD_TLS_ENCRYPT ? "encrypt" : "may");
-        return;
-    }
-    if (*key == 0)
-        key = cert;
-    ctx = SSL_CTX_new(TLS_server_method());
-    if (ctx == NULL
-        || SSL_CTX_use_certificate_chain_file(ctx, cert) != 1
-        || SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1
-        || SSL_CTX_check_private_key(ctx) != 1) {
-        smtpd_tls_errors(&why);
-        msg_warn("cannot load TLS certificate \"%s\" and key \"%s\": %s: "
-                 "disabling TLS support", cert, key, vbuf_str(&why));
-        vbuf_free(&why);
-        if (ctx)
-            SSL_CTX_free(ctx);
-        ctx = NULL;
-        return;
-    }
-    /* One process serves many clients; no renegotiation, no compression. */
-    SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION
-                        | SSL_OP_CIPHER_SERVER_PREFERENCE);
-    SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
-    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
-    SSL_CTX_set_session_id_context(ctx, (const unsigned char *) "sluice-smtpd", 12);
-    vbuf_free(&why);
+	if (ctx) {
+		SSL_CTX_free(ctx);
+		ctx = NULL;
+	}
+	if ((level = level_parse()) == SMTPD_TLS_NONE)
+		return;
+	cert = param_str("smtpd_tls_cert_file");
+	key = param_str("smtpd_tls_key_file");
+	if (*cert == 0) {
+		msg_warn("TLS is unavailable: smtpd_tls_security_level = %s "
+			 "but "
+			 "smtpd_tls_cert_file is empty",
+		    level == SMTPD_TLS_ENCRYPT ? "encrypt" : "may");
+		return;
+	}
+	if (*key == 0)
+		key = cert;
+	ctx = SSL_CTX_new(TLS_server_method());
+	if (ctx == NULL || SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		smtpd_tls_errors(&why);
+		msg_warn("cannot load TLS certificate \"%s\" and key \"%s\": "
+			 "%s: "
+			 "disabling TLS support",
+		    cert, key, vbuf_str(&why));
+		vbuf_free(&why);
+		if (ctx)
+			SSL_CTX_free(ctx);
+		ctx = NULL;
+		return;
+	}
+	/* One process serves many clients; no renegotiation, no compression. */
+	SSL_CTX_set_options(ctx,
+	    SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
+		SSL_OP_CIPHER_SERVER_PREFERENCE);
+	SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
+	SSL_CTX_set_session_id_context(ctx,
+	    (const unsigned char *)"sluice-smtpd", 12);
+	vbuf_free(&why);
 }
 
-int smtpd_tls_level(void)
+int
+smtpd_tls_level(void)
 {
-    return level;
+	return level;
 }
 
-int smtpd_tls_ready(void)
+int
+smtpd_tls_ready(void)
 {
-    return ctx != NULL;
+	return ctx != NULL;
 }
 
-struct bufferevent *smtpd_tls_start(int fd)
+struct bufferevent *
+smtpd_tls_start(int fd)
 {
-    SSL *ssl;
-    struct bufferevent *bev;
+	SSL *ssl;
+	struct bufferevent *bev;
 
-    if (ctx == NULL || (ssl = SSL_new(ctx)) == NULL)
-        return NULL;
-    bev = bufferevent_openssl_socket_new(server_base(), fd, ssl,
-                                         BUFFEREVENT_SSL_ACCEPTING,
-                                         BEV_OPT_CLOSE_ON_FREE);
-    if (bev == NULL)
-        SSL_free(ssl);
-    return bev;
+	if (ctx == NULL || (ssl = SSL_new(ctx)) == NULL)
+		return NULL;
+	bev = bufferevent_openssl_socket_new(server_base(), fd, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL)
+		SSL_free(ssl);
+	return bev;
 }
 
-static const char *pkey_name(int nid)
+static const char *
+pkey_name(int nid)
 {
-    switch (nid) {
-    case EVP_PKEY_RSA: return "RSA";
-    case EVP_PKEY_RSA_PSS: return "RSA-PSS";
-    case EVP_PKEY_EC: return "ECDSA";
-    case EVP_PKEY_ED25519: return "ED25519";
-    case EVP_PKEY_ED448: return "ED448";
-    case EVP_PKEY_DSA: return "DSA";
-    }
-    return OBJ_nid2sn(nid);
+	switch (nid) {
+	case EVP_PKEY_RSA:
+		return "RSA";
+	case EVP_PKEY_RSA_PSS:
+		return "RSA-PSS";
+	case EVP_PKEY_EC:
+		return "ECDSA";
+	case EVP_PKEY_ED25519:
+		return "ED25519";
+	case EVP_PKEY_ED448:
+		return "ED448";
+	case EVP_PKEY_DSA:
+		return "DSA";
+	}
+	return OBJ_nid2sn(nid);
 }
 
-void smtpd_tls_describe(struct bufferevent *bev, struct vbuf *out)
+void
+smtpd_tls_describe(struct bufferevent *bev, struct vbuf *out)
 {
-    SSL *ssl = bufferevent_openssl_get_ssl(bev);
-    const SSL_CIPHER *c;
-    int alg = 0, use, nid;
+	SSL *ssl = bufferevent_openssl_get_ssl(bev);
+	const SSL_CIPHER *c;
+	int alg = 0, use, nid;
 
-    if (ssl == NULL || (c = SSL_get_current_cipher(ssl)) == NULL)
-        return;
-    use = SSL_CIPHER_get_bits(c, &alg);
-    vbuf_printf(out, "%s with cipher %s (%d/%d bits)", SSL_get_version(ssl),
-                SSL_CIPHER_get_name(c), use, alg);
-    nid = SSL_get_negotiated_group(ssl);
-    if (nid > 0 && (nid & TLSEXT_nid_unknown) == 0 && OBJ_nid2sn(nid))
-        vbuf_printf(out, " key-exchange %s", OBJ_nid2sn(nid));
-    if (SSL_get_signature_type_nid(ssl, &nid) == 1) {
-        EVP_PKEY *k = SSL_get_privatekey(ssl);
-        const char *name = pkey_name(nid);
-        if (name && k)
-            vbuf_printf(out, " server-signature %s (%d bits)", name, EVP_PKEY_get_bits(k));
-        if (SSL_get_signature_nid(ssl, &nid) == 1 && OBJ_nid2sn(nid))
-            vbuf_printf(out, " server-digest %s", OBJ_nid2sn(nid));
-    }
+	if (ssl == NULL || (c = SSL_get_current_cipher(ssl)) == NULL)
+		return;
+	use = SSL_CIPHER_get_bits(c, &alg);
+	vbuf_printf(out, "%s with cipher %s (%d/%d bits)", SSL_get_version(ssl),
+	    SSL_CIPHER_get_name(c), use, alg);
+	nid = SSL_get_negotiated_group(ssl);
+	if (nid > 0 && (nid & TLSEXT_nid_unknown) == 0 && OBJ_nid2sn(nid))
+		vbuf_printf(out, " key-exchange %s", OBJ_nid2sn(nid));
+	if (SSL_get_signature_type_nid(ssl, &nid) == 1) {
+		EVP_PKEY *k = SSL_get_privatekey(ssl);
+		const char *name = pkey_name(nid);
+		if (name && k)
+			vbuf_printf(out, " server-signature %s (%d bits)", name,
+			    EVP_PKEY_get_bits(k));
+		if (SSL_get_signature_nid(ssl, &nid) == 1 && OBJ_nid2sn(nid))
+			vbuf_printf(out, " server-digest %s", OBJ_nid2sn(nid));
+	}
 }

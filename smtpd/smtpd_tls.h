@@ -30,9 +30,9 @@
 #include <event2/bufferevent.h>
 #include "vbuf.h"
 
-#define SMTPD_TLS_NONE		0
-#define SMTPD_TLS_MAY		1
-#define SMTPD_TLS_ENCRYPT	2
+#define SMTPD_TLS_NONE 0
+#define SMTPD_TLS_MAY 1
+#define SMTPD_TLS_ENCRYPT 2
 
 void smtpd_tls_init(void);
 int smtpd_tls_level(void);

@@ -48,18 +48,16 @@
  * RFC 822 syntax.
  */
 struct addr_list {
-    char  **addr;
-    size_t  n;
-    size_t  cap;
+	char **addr;
+	size_t n;
+	size_t cap;
 };
 
-size_t addr_parse(const char *text, size_t len,
-			          struct addr_list *list);
+size_t addr_parse(const char *text, size_t len, struct addr_list *list);
 void addr_list_free(struct addr_list *list);
 size_t addr_is_header(const char *line, size_t len);
 void addr_quote_local(struct vbuf *out, const char *addr);
 void addr_phrase(struct vbuf *out, const char *fullname);
-void addr_qualify(struct vbuf *out, const char *addr,
-			          const char *origin);
+void addr_qualify(struct vbuf *out, const char *addr, const char *origin);
 
 #endif

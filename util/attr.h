@@ -7,18 +7,16 @@
  *	#include "attr.h"
  *
  *	void attr_put(struct vbuf *out, const char *name, const char *value);
- *	void attr_putf(struct vbuf *out, const char *name, const char *fmt, ...);
- *	void attr_end(struct vbuf *out);
- *	long attr_parse(const char *buf, size_t len, struct attr_list *list);
- *	const char *attr_get(const struct attr_list *list, const char *name);
- *	void attr_list_free(struct attr_list *list);
- *	int  attr_write(int fd, const struct vbuf *buf, int timeout);
- *	int  attr_read(int fd, struct attr_list *list, int timeout, struct vbuf *why);
- * DESCRIPTION
- *	A request or reply is a block of lines "name=value\n" ended by an
- *	empty line. Names are [a-z0-9_]+; values are any bytes, with '%',
- *	CR, LF and NUL written as %25 %0D %0A %00. A name may repeat (e.g.
- *	one "rcpt" per recipient); order is kept.
+ *	void attr_putf(struct vbuf *out, const char *name, const char *fmt,
+ *...); void attr_end(struct vbuf *out); long attr_parse(const char *buf, size_t
+ *len, struct attr_list *list); const char *attr_get(const struct attr_list
+ **list, const char *name); void attr_list_free(struct attr_list *list); int
+ *attr_write(int fd, const struct vbuf *buf, int timeout); int  attr_read(int
+ *fd, struct attr_list *list, int timeout, struct vbuf *why); DESCRIPTION A
+ *request or reply is a block of lines "name=value\n" ended by an empty line.
+ *Names are [a-z0-9_]+; values are any bytes, with '%', CR, LF and NUL written
+ *as %25 %0D %0A %00. A name may repeat (e.g. one "rcpt" per recipient); order
+ *is kept.
  *
  *	attr_put()/attr_putf() append one encoded attribute; attr_end() the
  *	terminating empty line. attr_parse() decodes one complete block at
@@ -38,18 +36,18 @@
 #include <stddef.h>
 #include "vbuf.h"
 
-#define ATTR_LINE_MAX	(64 * 1024)
-#define ATTR_COUNT_MAX	10000
+#define ATTR_LINE_MAX (64 * 1024)
+#define ATTR_COUNT_MAX 10000
 
 struct attr {
-    char   *name;
-    char   *value;
+	char *name;
+	char *value;
 };
 
 struct attr_list {
-    struct attr *a;
-    size_t  n;
-    size_t  cap;
+	struct attr *a;
+	size_t n;
+	size_t cap;
 };
 
 void attr_put(struct vbuf *out, const char *name, const char *value);

@@ -24,8 +24,8 @@
 #include "mem.h"
 #include "msg.h"
 
-#define CFG_SPACE	" \t\r\n\v\f"
-#define CFG_MAX_DEPTH	100
+#define CFG_SPACE " \t\r\n\v\f"
+#define CFG_MAX_DEPTH 100
 
 /* cfg_why - replace the reason text, if the caller wants one */
 
@@ -92,8 +92,9 @@ cfg_read_logical(FILE *fp, struct vbuf *line, int *lineno, int *first_line,
 			*lineno += 1;
 			/* Drop comment lines and all-blank lines. */
 			for (cp = line->data + start;
-			    cp < line->data + line->len && isspace((unsigned char)*cp);
-			    cp++)
+			     cp < line->data + line->len &&
+			     isspace((unsigned char)*cp);
+			     cp++)
 				;
 			if (cp == line->data + line->len || *cp == '#')
 				vbuf_truncate(line, start);
@@ -109,20 +110,24 @@ cfg_read_logical(FILE *fp, struct vbuf *line, int *lineno, int *first_line,
 
 				if (next != EOF)
 					ungetc(next, fp);
-				if (next != '#' && (next == EOF || !isspace(next)))
+				if (next != '#' &&
+				    (next == EOF || !isspace(next)))
 					break;
 			}
 		}
 		if (got_null) {
 			if (*first_line == *lineno)
-				msg_warn("%s, line %d: text after null byte may be ignored",
+				msg_warn("%s, line %d: text after null byte "
+					 "may be ignored",
 				    path, *lineno);
 			else
-				msg_warn("%s, line %d-%d: text after null byte may be ignored",
+				msg_warn("%s, line %d-%d: text after null byte "
+					 "may be ignored",
 				    path, *first_line, *lineno);
 		}
 		if (line->len > 0 && isspace((unsigned char)line->data[0])) {
-			msg_warn("%s: logical line must not start with whitespace: \"%.30s%s\"",
+			msg_warn("%s: logical line must not start with "
+				 "whitespace: \"%.30s%s\"",
 			    path, line->data, line->len > 30 ? "..." : "");
 			if (at_eof)
 				break;
@@ -241,7 +246,8 @@ const char *
 cfg_name_at(const struct cfg *c, size_t i)
 {
 	if (i >= c->count)
-		msg_panic("cfg_name_at: index %zu out of range (%zu)", i, c->count);
+		msg_panic("cfg_name_at: index %zu out of range (%zu)", i,
+		    c->count);
 	return (c->ents[i].name);
 }
 
@@ -293,7 +299,8 @@ cfg_load(struct cfg *c, const char *path, struct vbuf *why)
 		const char *err, *old;
 
 		vbuf_set(&copy, line.data);
-		if ((err = cfg_split_nameval(copy.data, &name, &value)) != NULL) {
+		if ((err = cfg_split_nameval(copy.data, &name, &value)) !=
+		    NULL) {
 			cfg_why(why, "%s, line %d: %s: \"%s\"", path, first,
 			    err, line.data);
 			ret = -1;
@@ -430,13 +437,18 @@ cfg_op_code(const char *s, size_t len)
 		const char *name;
 		enum cfg_op code;
 	} ops[] = {
-		{"==", OP_EQ}, {"!=", OP_NE}, {"<", OP_LT},
-		{"<=", OP_LE}, {">=", OP_GE}, {">", OP_GT},
+	    {"==", OP_EQ},
+	    {"!=", OP_NE},
+	    {"<", OP_LT},
+	    {"<=", OP_LE},
+	    {">=", OP_GE},
+	    {">", OP_GT},
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
-		if (strlen(ops[i].name) == len && strncmp(ops[i].name, s, len) == 0)
+		if (strlen(ops[i].name) == len &&
+		    strncmp(ops[i].name, s, len) == 0)
 			return (ops[i].code);
 	return (OP_NONE);
 }
@@ -462,8 +474,10 @@ cfg_exp_relational(struct cfg_exp *x, char **bp, const char **val)
 	op_pos = cp;
 	op_len = strspn(cp, "<>!=?+-*/~&|%");
 	if ((op = cfg_op_code(cp, op_len)) == OP_NONE) {
-		cfg_why(x->why, "\"==\", \"!=\", \"<\", \"<=\", \">=\" or \">\" "
-		    "expected at: \"...%s}>>>%.20s\"", left, cp);
+		cfg_why(x->why,
+		    "\"==\", \"!=\", \"<\", \"<=\", \">=\" or \">\" "
+		    "expected at: \"...%s}>>>%.20s\"",
+		    left, cp);
 		return (-1);
 	}
 	cp += op_len;
@@ -473,7 +487,8 @@ cfg_exp_relational(struct cfg_exp *x, char **bp, const char **val)
 		while (isalnum((unsigned char)cp[len]))
 			len++;
 		if (len != 5 || strncmp(cp, "level", 5) != 0) {
-			cfg_why(x->why, "bad operator suffix at: \"...%.*s>>>%.*s\"",
+			cfg_why(x->why,
+			    "bad operator suffix at: \"...%.*s>>>%.*s\"",
 			    (int)op_len, op_pos, (int)len, cp);
 			return (-1);
 		}
@@ -482,14 +497,16 @@ cfg_exp_relational(struct cfg_exp *x, char **bp, const char **val)
 	}
 	cp = cfg_skip_space(cp);
 	if (*cp != '{') {
-		cfg_why(x->why, "\"{expression}\" expected at: "
-		    "\"...{%s} %.*s>>>%.20s\"", left, (int)(cp - op_pos), op_pos,
-		    cp);
+		cfg_why(x->why,
+		    "\"{expression}\" expected at: "
+		    "\"...{%s} %.*s>>>%.20s\"",
+		    left, (int)(cp - op_pos), op_pos, cp);
 		return (-1);
 	}
 	if ((right = cfg_exp_curly(x, &cp)) == NULL)
 		return (-1);
-	if (cfg_exp_text(x, &lbuf, left) < 0 || cfg_exp_text(x, &rbuf, right) < 0)
+	if (cfg_exp_text(x, &lbuf, left) < 0 ||
+	    cfg_exp_text(x, &rbuf, right) < 0)
 		goto out;
 	vbuf_str(&lbuf);
 	vbuf_str(&rbuf);
@@ -498,11 +515,13 @@ cfg_exp_relational(struct cfg_exp *x, char **bp, const char **val)
 		int i;
 
 		if (cfg_compat_parse(lbuf.data, lv) < 0) {
-			cfg_why(x->why, "bad compatibility level: \"%s\"", lbuf.data);
+			cfg_why(x->why, "bad compatibility level: \"%s\"",
+			    lbuf.data);
 			goto out;
 		}
 		if (cfg_compat_parse(rbuf.data, rv) < 0) {
-			cfg_why(x->why, "bad compatibility level: \"%s\"", rbuf.data);
+			cfg_why(x->why, "bad compatibility level: \"%s\"",
+			    rbuf.data);
 			goto out;
 		}
 		for (i = 0; i < 3 && delta == 0; i++)
@@ -562,8 +581,10 @@ cfg_exp_ref(struct cfg_exp *x, struct vbuf *out, char *ref)
 			return (-1);
 		if ((ch = *cp) != 0) {
 			if (ch != '?' && ch != ':') {
-				cfg_why(x->why, "\"?\" or \":\" expected at: "
-				    "\"...}>>>%.20s\"", cp);
+				cfg_why(x->why,
+				    "\"?\" or \":\" expected at: "
+				    "\"...}>>>%.20s\"",
+				    cp);
 				return (-1);
 			}
 			cp++;
@@ -578,8 +599,10 @@ cfg_exp_ref(struct cfg_exp *x, struct vbuf *out, char *ref)
 		cp = cfg_skip_space(cp);
 		ch = *cp;
 		if (ch != 0 && ch != '?' && ch != ':') {
-			cfg_why(x->why, "attribute name syntax error at: "
-			    "\"...%.*s>>>%.20s\"", (int)(end - ref), ref, end);
+			cfg_why(x->why,
+			    "attribute name syntax error at: "
+			    "\"...%.*s>>>%.20s\"",
+			    (int)(end - ref), ref, end);
 			return (-1);
 		}
 		if (ch)
@@ -623,8 +646,8 @@ cfg_exp_ref(struct cfg_exp *x, struct vbuf *out, char *ref)
 		if ((val == NULL || *val == 0) && cfg_exp_text(x, out, res) < 0)
 			return (-1);
 		if (*cp != 0) {
-			cfg_why(x->why, "unexpected input at: \"...%s}>>>%.20s\"",
-			    res, cp);
+			cfg_why(x->why,
+			    "unexpected input at: \"...%s}>>>%.20s\"", res, cp);
 			return (-1);
 		}
 		break;
@@ -679,13 +702,15 @@ cfg_exp_text(struct cfg_exp *x, struct vbuf *out, const char *text)
 					break;
 			}
 			if (*q == 0) {
-				msg_warn("truncated macro reference: \"%s\"", text);
+				msg_warn("truncated macro reference: \"%s\"",
+				    text);
 				return (0);
 			}
 			ref = mem_strndup(p + 1, (size_t)(q - p - 1));
 			p = q + 1;
 		} else {
-			for (q = p; isalnum((unsigned char)*q) || *q == '_'; q++)
+			for (q = p; isalnum((unsigned char)*q) || *q == '_';
+			     q++)
 				;
 			ref = mem_strndup(p, (size_t)(q - p));
 			p = q;
@@ -704,8 +729,8 @@ cfg_exp_text(struct cfg_exp *x, struct vbuf *out, const char *text)
 }
 
 int
-cfg_expand(struct vbuf *out, const char *text, cfg_lookup_fn *lookup,
-    void *ctx, struct vbuf *why)
+cfg_expand(struct vbuf *out, const char *text, cfg_lookup_fn *lookup, void *ctx,
+    struct vbuf *why)
 {
 	struct cfg_exp x;
 
@@ -776,8 +801,14 @@ master_next_token(char **bp, int braces, const char **err)
 }
 
 static const char *master_field_names[] = {
-	"service", "transport type", "private", "unprivileged", "chroot",
-	"wakeup_time", "max_proc", "command",
+    "service",
+    "transport type",
+    "private",
+    "unprivileged",
+    "chroot",
+    "wakeup_time",
+    "max_proc",
+    "command",
 };
 
 /* master_yn - y/n field with default */
@@ -866,8 +897,8 @@ master_parse_line(char *buf, struct master_ent *e, const char *path, int line,
 	e->line = line;
 	for (i = 0; i < 8; i++) {
 		if ((tok[i] = master_next_token(&bp, 0, &err)) == NULL) {
-			cfg_why(why, "%s, line %d: missing \"%s\" field", path, line,
-			    master_field_names[i]);
+			cfg_why(why, "%s, line %d: missing \"%s\" field", path,
+			    line, master_field_names[i]);
 			return (-1);
 		}
 	}
@@ -896,17 +927,18 @@ master_parse_line(char *buf, struct master_ent *e, const char *path, int line,
 		return (-1);
 	}
 
-#define BAD_FIELD(n) do { \
-	cfg_why(why, "%s, line %d: field \"%s\": bad value: \"%s\"", \
-	    path, line, master_field_names[n], tok[n]); \
-	return (-1); \
-} while (0)
+#define BAD_FIELD(n)                                                           \
+	do {                                                                   \
+		cfg_why(why, "%s, line %d: field \"%s\": bad value: \"%s\"",   \
+		    path, line, master_field_names[n], tok[n]);                \
+		return (-1);                                                   \
+	} while (0)
 
 	if (master_yn(tok[2], 1, &e->private_) < 0)
 		BAD_FIELD(2);
 	if (e->type == MASTER_INET && e->private_) {
-		cfg_why(why, "%s, line %d: inet service cannot be private", path,
-		    line);
+		cfg_why(why, "%s, line %d: inet service cannot be private",
+		    path, line);
 		return (-1);
 	}
 	if (master_yn(tok[3], 1, &e->unpriv) < 0)
@@ -937,8 +969,8 @@ master_parse_line(char *buf, struct master_ent *e, const char *path, int line,
 
 		if ((arg = master_next_token(&bp, 1, &err)) == NULL) {
 			if (err != NULL) {
-				cfg_why(why, "%s, line %d: %s in \"%s\"", path, line, err,
-				    at);
+				cfg_why(why, "%s, line %d: %s in \"%s\"", path,
+				    line, err, at);
 				e->argv[e->argc] = NULL;
 				return (-1);
 			}
@@ -946,7 +978,8 @@ master_parse_line(char *buf, struct master_ent *e, const char *path, int line,
 		}
 		if (e->argc + 2 > argc_cap) {
 			argc_cap *= 2;
-			e->argv = mem_realloc(e->argv, argc_cap * sizeof(char *));
+			e->argv =
+			    mem_realloc(e->argv, argc_cap * sizeof(char *));
 		}
 		e->argv[e->argc++] = mem_strdup(arg);
 	}
@@ -976,7 +1009,8 @@ master_cf_load(const char *path, struct master_ent **ents, size_t *count,
 			cap = cap ? 2 * cap : 16;
 			arr = mem_realloc(arr, cap * sizeof(*arr));
 		}
-		if (master_parse_line(line.data, &arr[n], path, first, why) < 0) {
+		if (master_parse_line(line.data, &arr[n], path, first, why) <
+		    0) {
 			master_ent_clear(&arr[n]);
 			ret = -1;
 			break;

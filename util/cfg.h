@@ -67,8 +67,8 @@
 #include <stdio.h>
 #include "vbuf.h"
 
-int cfg_read_logical(FILE *fp, struct vbuf *line, int *lineno,
-                     int *first_line, const char *path);
+int cfg_read_logical(FILE *fp, struct vbuf *line, int *lineno, int *first_line,
+    const char *path);
 
 struct cfg;
 struct cfg *cfg_create(void);
@@ -82,28 +82,34 @@ const char *cfg_name_at(const struct cfg *c, size_t i);
 
 typedef const char *cfg_lookup_fn(const char *name, void *ctx);
 int cfg_expand(struct vbuf *out, const char *text, cfg_lookup_fn *lookup,
-               void *ctx, struct vbuf *why);
+    void *ctx, struct vbuf *why);
 
-enum master_type { MASTER_INET, MASTER_UNIX, MASTER_FIFO, MASTER_UNIX_DGRAM, MASTER_PASS };
+enum master_type {
+	MASTER_INET,
+	MASTER_UNIX,
+	MASTER_FIFO,
+	MASTER_UNIX_DGRAM,
+	MASTER_PASS
+};
 
 struct master_ent {
-    char   *service;		/* "smtp", "127.0.0.1:2525", "pickup" */
-    enum master_type type;
-    char   *type_name;		/* as written: "inet", "unix", ... */
-    int     private_;		/* 1: private/, 0: public/ (inet: 0) */
-    int     unpriv;		/* 1: run as mail_owner */
-    int     chroot;
-    int     wakeup;		/* seconds, 0 = never */
-    int     wakeup_if_used;	/* "N?" form */
-    int     maxproc;		/* -1 = "-" ($default_process_limit) */
-    char  **argv;		/* command + args, NULL-terminated */
-    int     argc;
-    char   *fields[7];		/* the first seven fields as written */
-    int     line;		/* first line in master.cf */
+	char *service; /* "smtp", "127.0.0.1:2525", "pickup" */
+	enum master_type type;
+	char *type_name; /* as written: "inet", "unix", ... */
+	int private_;	 /* 1: private/, 0: public/ (inet: 0) */
+	int unpriv;	 /* 1: run as mail_owner */
+	int chroot;
+	int wakeup;	    /* seconds, 0 = never */
+	int wakeup_if_used; /* "N?" form */
+	int maxproc;	    /* -1 = "-" ($default_process_limit) */
+	char **argv;	    /* command + args, NULL-terminated */
+	int argc;
+	char *fields[7]; /* the first seven fields as written */
+	int line;	 /* first line in master.cf */
 };
 
 int master_cf_load(const char *path, struct master_ent **ents, size_t *count,
-                   struct vbuf *why);
+    struct vbuf *why);
 void master_cf_free(struct master_ent *ents, size_t count);
 
 #endif

@@ -128,48 +128,47 @@
  */
 #include "vbuf.h"
 
-#define DELIV_DSN_SIZE	16
+#define DELIV_DSN_SIZE 16
 
-#define DELIV_FLUSH_FAIL	(-1)	/* service unavailable, I/O error */
-#define DELIV_FLUSH_OK		0	/* done */
-#define DELIV_FLUSH_UNKNOWN	2	/* unknown request */
-#define DELIV_FLUSH_BAD		3	/* invalid parameter */
-#define DELIV_FLUSH_DENY	4	/* site not eligible */
-#define DELIV_FLUSH_TIMEOUT	10	/* seconds, for postqueue and smtpd */
+#define DELIV_FLUSH_FAIL (-1)  /* service unavailable, I/O error */
+#define DELIV_FLUSH_OK 0       /* done */
+#define DELIV_FLUSH_UNKNOWN 2  /* unknown request */
+#define DELIV_FLUSH_BAD 3      /* invalid parameter */
+#define DELIV_FLUSH_DENY 4     /* site not eligible */
+#define DELIV_FLUSH_TIMEOUT 10 /* seconds, for postqueue and smtpd */
 
 struct deliv_rcpt {
-    long    offset;			/* R record in the queue file */
-    const char *address;
-    const char *orig_rcpt;
-    const char *dsn_orig_rcpt;
-    int     notify_flags;
+	long offset; /* R record in the queue file */
+	const char *address;
+	const char *orig_rcpt;
+	const char *dsn_orig_rcpt;
+	int notify_flags;
 };
 
 struct deliv_times {
-    double  arrival;			/* message arrival (T record) */
-    double  active;			/* entered the active queue */
-    double  agent;			/* handed to the delivery agent */
-    double  conn_done;			/* connection set-up finished */
-    double  done;			/* delivery finished; 0 = now */
+	double arrival;	  /* message arrival (T record) */
+	double active;	  /* entered the active queue */
+	double agent;	  /* handed to the delivery agent */
+	double conn_done; /* connection set-up finished */
+	double done;	  /* delivery finished; 0 = now */
 };
 
 void deliv_format_delay(struct vbuf *out, double seconds);
 void deliv_log(const char *queue_id, const struct deliv_rcpt *r,
-               const char *relay, const struct deliv_times *t,
-               const char *dsn, const char *status, const char *text,
-               int conn_use);
+    const char *relay, const struct deliv_times *t, const char *dsn,
+    const char *status, const char *text, int conn_use);
 void deliv_dsn_from_reply(char out[DELIV_DSN_SIZE], const char *reply);
 int deliv_mark_done(int fd, long offset);
 int deliv_sync(int fd);
 int deliv_result(const char *queue_id, const struct deliv_rcpt *r, int fd,
-                 const char *relay, const struct deliv_times *t, int conn_use,
-                 const char *status, const char *dsn, const char *reason,
-                 const char *diag, const char *mta_host);
+    const char *relay, const struct deliv_times *t, int conn_use,
+    const char *status, const char *dsn, const char *reason, const char *diag,
+    const char *mta_host);
 int deliv_flush_site_ok(const char *site);
 int deliv_flush_match(const char *site, char **list);
 int deliv_flush_listed(const char *site);
 int deliv_flush_request(const char *request, const char *site,
-                        const char *queue_id, int timeout);
+    const char *queue_id, int timeout);
 void deliv_flush_add(const char *site, const char *queue_id);
 
 #endif

@@ -44,21 +44,21 @@
  */
 #include "vbuf.h"
 
-#define DLOG_LINE_MAX	8192
+#define DLOG_LINE_MAX 8192
 
 struct dlog_entry {
-    const char *recipient;
-    const char *original_recipient;
-    long    offset;
-    const char *dsn_orig_rcpt;
-    int     notify_flags;
-    const char *status;
-    const char *action;
-    const char *diag_type;
-    const char *diag_text;
-    const char *mta_type;
-    const char *mta_mname;
-    const char *reason;
+	const char *recipient;
+	const char *original_recipient;
+	long offset;
+	const char *dsn_orig_rcpt;
+	int notify_flags;
+	const char *status;
+	const char *action;
+	const char *diag_type;
+	const char *diag_text;
+	const char *mta_type;
+	const char *mta_mname;
+	const char *reason;
 };
 
 int dlog_append(const char *queue, const char *id, const struct dlog_entry *e);

@@ -154,43 +154,43 @@
 #include <sys/socket.h>
 #include "vbuf.h"
 
-#define DNS_INET4	(1<<0)
-#define DNS_INET6	(1<<1)
-#define DNS_INET_ALL	(DNS_INET4 | DNS_INET6)
-#define DNS_HOSTS	(1<<2)		/* hosts file first (native) */
+#define DNS_INET4 (1 << 0)
+#define DNS_INET6 (1 << 1)
+#define DNS_INET_ALL (DNS_INET4 | DNS_INET6)
+#define DNS_HOSTS (1 << 2) /* hosts file first (native) */
 
-#define DNS_OK		0
-#define DNS_RETRY	1
-#define DNS_NOTFOUND	2
-#define DNS_FAIL	3
-#define DNS_INVAL	4
+#define DNS_OK 0
+#define DNS_RETRY 1
+#define DNS_NOTFOUND 2
+#define DNS_FAIL 3
+#define DNS_INVAL 4
 
-#define DNS_ADDR_MAX	100
-#define DNS_MX_MAX	100
-#define DNS_NAME_MAX	256		/* 255 + NUL */
+#define DNS_ADDR_MAX 100
+#define DNS_MX_MAX 100
+#define DNS_NAME_MAX 256 /* 255 + NUL */
 
 struct dns_addr {
-    struct sockaddr_storage sa;		/* family and address; port 0 */
-    socklen_t salen;
-    char    text[64];			/* "192.0.2.1", "2001:db8::1" */
+	struct sockaddr_storage sa; /* family and address; port 0 */
+	socklen_t salen;
+	char text[64]; /* "192.0.2.1", "2001:db8::1" */
 };
 
 struct dns_mx {
-    int     pref;
-    char    name[DNS_NAME_MAX];		/* "" for "." */
+	int pref;
+	char name[DNS_NAME_MAX]; /* "" for "." */
 };
 
 struct dns_reply {
-    const char *host;			/* the name as asked */
-    int     status;
-    const char *dsn;
-    const char *why;
-    const struct dns_addr *addrs;
-    size_t  naddr;
-    const struct dns_mx *mx;		/* dns_query_mx() only */
-    size_t  nmx;
-    int     nullmx;
-    char    name[DNS_NAME_MAX];		/* dns_query_ptr() only; else "" */
+	const char *host; /* the name as asked */
+	int status;
+	const char *dsn;
+	const char *why;
+	const struct dns_addr *addrs;
+	size_t naddr;
+	const struct dns_mx *mx; /* dns_query_mx() only */
+	size_t nmx;
+	int nullmx;
+	char name[DNS_NAME_MAX]; /* dns_query_ptr() only; else "" */
 };
 
 struct event_base;
@@ -200,11 +200,11 @@ typedef void dns_done_fn(const struct dns_reply *reply, void *ctx);
 
 int dns_init(struct event_base *base, const char *servers, struct vbuf *why);
 void dns_shutdown(void);
-struct dns_req *dns_query_addr(const char *host, int families,
-                               dns_done_fn *cb, void *ctx);
+struct dns_req *dns_query_addr(const char *host, int families, dns_done_fn *cb,
+    void *ctx);
 struct dns_req *dns_query_mx(const char *name, dns_done_fn *cb, void *ctx);
 struct dns_req *dns_query_ptr(const struct sockaddr_storage *addr,
-                              dns_done_fn *cb, void *ctx);
+    dns_done_fn *cb, void *ctx);
 struct dns_req *dns_cancel(struct dns_req *req);
 int dns_addr_literal(const char *host, int families, struct dns_addr *out);
 int dns_valid_hostname(const char *name);

@@ -20,12 +20,12 @@
 #include "vbuf.h"
 #include "header.h"
 
-#define S	HEADER_SENDER
-#define R	HEADER_RECIP
-#define X	(HEADER_RECIP | HEADER_EXTRACT)
-#define D	HEADER_DROP
-#define RR	HEADER_RR
-#define M	HEADER_MIME
+#define S HEADER_SENDER
+#define R HEADER_RECIP
+#define X (HEADER_RECIP | HEADER_EXTRACT)
+#define D HEADER_DROP
+#define RR HEADER_RR
+#define M HEADER_MIME
 
 static const struct header_def header_table[] = {
     {"Apparently-To", HEADER_OTHER, R},
@@ -74,14 +74,14 @@ static const struct header_def header_table[] = {
 const struct header_def *
 header_find(const char *name, size_t len)
 {
-    const struct header_def *hp;
+	const struct header_def *hp;
 
-    while (len > 0 && (name[len - 1] == ' ' || name[len - 1] == '\t'))
-	len--;
-    for (hp = header_table; hp->name; hp++)
-	if (strncasecmp(hp->name, name, len) == 0 && hp->name[len] == 0)
-	    return (hp);
-    return (0);
+	while (len > 0 && (name[len - 1] == ' ' || name[len - 1] == '\t'))
+		len--;
+	for (hp = header_table; hp->name; hp++)
+		if (strncasecmp(hp->name, name, len) == 0 && hp->name[len] == 0)
+			return (hp);
+	return (0);
 }
 
 /* header_date - Postfix's mail_date() */
@@ -89,18 +89,18 @@ header_find(const char *name, size_t len)
 void
 header_date(struct vbuf *out, time_t when)
 {
-    struct tm lt;
-    char    buf[128];
-    long    off;
+	struct tm lt;
+	char buf[128];
+	long off;
 
-    localtime_r(&when, &lt);
-    if (strftime(buf, sizeof(buf), "%a, %e %b %Y %H:%M:%S ", &lt) == 0)
-	buf[0] = 0;
-    vbuf_puts(out, buf);
-    off = lt.tm_gmtoff / 60;
-    vbuf_printf(out, "%c%02ld%02ld", off < 0 ? '-' : '+',
-		labs(off) / 60, labs(off) % 60);
-    if (strftime(buf, sizeof(buf), " (%Z)", &lt) == 0)
-	buf[0] = 0;
-    vbuf_puts(out, buf);
+	localtime_r(&when, &lt);
+	if (strftime(buf, sizeof(buf), "%a, %e %b %Y %H:%M:%S ", &lt) == 0)
+		buf[0] = 0;
+	vbuf_puts(out, buf);
+	off = lt.tm_gmtoff / 60;
+	vbuf_printf(out, "%c%02ld%02ld", off < 0 ? '-' : '+', labs(off) / 60,
+	    labs(off) % 60);
+	if (strftime(buf, sizeof(buf), " (%Z)", &lt) == 0)
+		buf[0] = 0;
+	vbuf_puts(out, buf);
 }

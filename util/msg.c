@@ -29,144 +29,179 @@ static void (*msg_hook_fn)(const char *);
 static int msg_error_count;
 
 static enum { DEST_NONE, DEST_SYSLOG, DEST_FILE } msg_dest = DEST_NONE;
-static char msg_ident[128];		/* syslog_name/prog */
+static char msg_ident[128]; /* syslog_name/prog */
 static char msg_host[64];
 static char msg_path[1024];
 static int msg_fd = -1;
 static dev_t msg_dev;
 static ino_t msg_ino;
 
-void msg_init(const char *prog, int flags)
+void
+msg_init(const char *prog, int flags)
 {
-    snprintf(msg_progname, sizeof(msg_progname), "%s", prog);
-    msg_flags = flags;
+	snprintf(msg_progname, sizeof(msg_progname), "%s", prog);
+	msg_flags = flags;
 }
 
-const char *msg_prog(void)
+const char *
+msg_prog(void)
 {
-    return msg_progname;
+	return msg_progname;
 }
 
-void msg_fatal_status(int status) { msg_status = status; }
-void msg_cleanup(void (*fn)(void)) { msg_cleanup_fn = fn; }
-void msg_fatal_hook(void (*fn)(const char *)) { msg_hook_fn = fn; }
-
-static void msg_file_open(void)
+void
+msg_fatal_status(int status)
 {
-    struct stat st;
-
-    if (msg_fd >= 0)
-        close(msg_fd);
-    msg_fd = open(msg_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-    if (msg_fd >= 0 && fstat(msg_fd, &st) == 0) {
-        msg_dev = st.st_dev;
-        msg_ino = st.st_ino;
-    }
+	msg_status = status;
+}
+void
+msg_cleanup(void (*fn)(void))
+{
+	msg_cleanup_fn = fn;
+}
+void
+msg_fatal_hook(void (*fn)(const char *))
+{
+	msg_hook_fn = fn;
 }
 
-void msg_log_open(const char *syslog_name, const char *maillog_file,
-                  const char *myhostname)
+static void
+msg_file_open(void)
 {
-    const char *base = strrchr(msg_progname, '/');
-    base = base ? base + 1 : msg_progname;
-    snprintf(msg_ident, sizeof(msg_ident), "%s/%s", syslog_name, base);
-    snprintf(msg_host, sizeof(msg_host), "%.*s",
-             (int) strcspn(myhostname, "."), myhostname);
-    if (msg_dest == DEST_SYSLOG)
-        closelog();
-    if (msg_fd >= 0) {
-        close(msg_fd);
-        msg_fd = -1;
-    }
-    if (maillog_file == NULL || *maillog_file == 0) {
-        openlog(msg_ident, LOG_NDELAY | LOG_PID, LOG_MAIL);
-        msg_dest = DEST_SYSLOG;
-    } else {
-        snprintf(msg_path, sizeof(msg_path), "%s", maillog_file);
-        msg_dest = DEST_FILE;
-        msg_file_open();
-    }
-    msg_flags &= ~MSG_NOLOG;
+	struct stat st;
+
+	if (msg_fd >= 0)
+		close(msg_fd);
+	msg_fd =
+	    open(msg_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (msg_fd >= 0 && fstat(msg_fd, &st) == 0) {
+		msg_dev = st.st_dev;
+		msg_ino = st.st_ino;
+	}
 }
 
-static void msg_to_file(const char *prefix, const char *text)
+void
+msg_log_open(const char *syslog_name, const char *maillog_file,
+    const char *myhostname)
 {
-    struct stat st;
-    char line[MSG_TEXT_LIMIT + 512];
-    char stamp[32];
-    time_t now = time(NULL);
-    struct tm tm;
-
-    if (msg_path[0] != '/' || strncmp(msg_path, "/dev/", 5) != 0) {
-        if (stat(msg_path, &st) != 0 || st.st_ino != msg_ino || st.st_dev != msg_dev)
-            msg_file_open();
-    }
-    if (msg_fd < 0)
-        return;
-    localtime_r(&now, &tm);
-    strftime(stamp, sizeof(stamp), "%b %d %H:%M:%S", &tm);
-    int n = snprintf(line, sizeof(line), "%s %s %s[%ld]: %s%s\n", stamp,
-                     msg_host, msg_ident, (long) getpid(), prefix, text);
-    if (n < 0)
-        return;
-    if ((size_t) n >= sizeof(line)) {
-        n = sizeof(line) - 1;
-        line[n - 1] = '\n';
-    }
-    ssize_t w = write(msg_fd, line, (size_t) n);
-    (void) w;
+	const char *base = strrchr(msg_progname, '/');
+	base = base ? base + 1 : msg_progname;
+	snprintf(msg_ident, sizeof(msg_ident), "%s/%s", syslog_name, base);
+	snprintf(msg_host, sizeof(msg_host), "%.*s",
+	    (int)strcspn(myhostname, "."), myhostname);
+	if (msg_dest == DEST_SYSLOG)
+		closelog();
+	if (msg_fd >= 0) {
+		close(msg_fd);
+		msg_fd = -1;
+	}
+	if (maillog_file == NULL || *maillog_file == 0) {
+		openlog(msg_ident, LOG_NDELAY | LOG_PID, LOG_MAIL);
+		msg_dest = DEST_SYSLOG;
+	} else {
+		snprintf(msg_path, sizeof(msg_path), "%s", maillog_file);
+		msg_dest = DEST_FILE;
+		msg_file_open();
+	}
+	msg_flags &= ~MSG_NOLOG;
 }
 
-static void msg_vlog(int prio, const char *prefix, const char *fmt, va_list ap)
+static void
+msg_to_file(const char *prefix, const char *text)
 {
-    int saved = errno;
-    char text[MSG_TEXT_LIMIT + 1];
+	struct stat st;
+	char line[MSG_TEXT_LIMIT + 512];
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
 
-    errno = saved;
-    vsnprintf(text, sizeof(text), fmt, ap);
-    if (msg_flags & MSG_STDERR) {
-        fprintf(stderr, "%s: %s%s\n", msg_progname, prefix, text);
-        fflush(stderr);
-    }
-    if (!(msg_flags & MSG_NOLOG)) {
-        if (msg_dest == DEST_SYSLOG)
-            syslog(prio, "%s%s", prefix, text);
-        else if (msg_dest == DEST_FILE)
-            msg_to_file(prefix, text);
-    }
-    if (msg_hook_fn && (prio == LOG_CRIT || prio == LOG_ALERT)) {
-        msg_hook_fn(text);
-    }
-    errno = saved;
+	if (msg_path[0] != '/' || strncmp(msg_path, "/dev/", 5) != 0) {
+		if (stat(msg_path, &st) != 0 || st.st_ino != msg_ino ||
+		    st.st_dev != msg_dev)
+			msg_file_open();
+	}
+	if (msg_fd < 0)
+		return;
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%b %d %H:%M:%S", &tm);
+	int n = snprintf(line, sizeof(line), "%s %s %s[%ld]: %s%s\n", stamp,
+	    msg_host, msg_ident, (long)getpid(), prefix, text);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line)) {
+		n = sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
+	ssize_t w = write(msg_fd, line, (size_t)n);
+	(void)w;
 }
 
-#define MSG_BODY(prio, prefix) do { \
-        va_list ap; va_start(ap, fmt); \
-        msg_vlog(prio, prefix, fmt, ap); va_end(ap); } while (0)
-
-void msg_info(const char *fmt, ...) { MSG_BODY(LOG_INFO, ""); }
-void msg_warn(const char *fmt, ...) { MSG_BODY(LOG_WARNING, "warning: "); }
-
-void msg_error(const char *fmt, ...)
+static void
+msg_vlog(int prio, const char *prefix, const char *fmt, va_list ap)
 {
-    MSG_BODY(LOG_ERR, "error: ");
-    if (++msg_error_count >= 13)
-        msg_fatal("too many errors - program terminated");
+	int saved = errno;
+	char text[MSG_TEXT_LIMIT + 1];
+
+	errno = saved;
+	vsnprintf(text, sizeof(text), fmt, ap);
+	if (msg_flags & MSG_STDERR) {
+		fprintf(stderr, "%s: %s%s\n", msg_progname, prefix, text);
+		fflush(stderr);
+	}
+	if (!(msg_flags & MSG_NOLOG)) {
+		if (msg_dest == DEST_SYSLOG)
+			syslog(prio, "%s%s", prefix, text);
+		else if (msg_dest == DEST_FILE)
+			msg_to_file(prefix, text);
+	}
+	if (msg_hook_fn && (prio == LOG_CRIT || prio == LOG_ALERT)) {
+		msg_hook_fn(text);
+	}
+	errno = saved;
 }
 
-void msg_fatal(const char *fmt, ...)
+#define MSG_BODY(prio, prefix)                                                 \
+	do {                                                                   \
+		va_list ap;                                                    \
+		va_start(ap, fmt);                                             \
+		msg_vlog(prio, prefix, fmt, ap);                               \
+		va_end(ap);                                                    \
+	} while (0)
+
+void
+msg_info(const char *fmt, ...)
 {
-    static int reentered;
-    if (msg_hook_fn || reentered++ == 0) {
-        MSG_BODY(LOG_CRIT, "fatal: ");
-        if (msg_cleanup_fn)
-            msg_cleanup_fn();
-    }
-    exit(msg_status);
+	MSG_BODY(LOG_INFO, "");
+}
+void
+msg_warn(const char *fmt, ...)
+{
+	MSG_BODY(LOG_WARNING, "warning: ");
 }
 
-void msg_panic(const char *fmt, ...)
+void
+msg_error(const char *fmt, ...)
 {
-    MSG_BODY(LOG_ALERT, "panic: ");
-    abort();
+	MSG_BODY(LOG_ERR, "error: ");
+	if (++msg_error_count >= 13)
+		msg_fatal("too many errors - program terminated");
+}
+
+void
+msg_fatal(const char *fmt, ...)
+{
+	static int reentered;
+	if (msg_hook_fn || reentered++ == 0) {
+		MSG_BODY(LOG_CRIT, "fatal: ");
+		if (msg_cleanup_fn)
+			msg_cleanup_fn();
+	}
+	exit(msg_status);
+}
+
+void
+msg_panic(const char *fmt, ...)
+{
+	MSG_BODY(LOG_ALERT, "panic: ");
+	abort();
 }

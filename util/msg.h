@@ -50,14 +50,14 @@
  */
 #include <stdarg.h>
 
-#define MSG_STDERR	(1<<0)
-#define MSG_NOLOG	(1<<1)
+#define MSG_STDERR (1 << 0)
+#define MSG_NOLOG (1 << 1)
 
 extern int msg_verbose;
 
 void msg_init(const char *prog, int flags);
 void msg_log_open(const char *syslog_name, const char *maillog_file,
-                  const char *myhostname);
+    const char *myhostname);
 void msg_fatal_status(int status);
 void msg_cleanup(void (*fn)(void));
 void msg_fatal_hook(void (*fn)(const char *text));

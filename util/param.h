@@ -38,9 +38,9 @@
  *	minimal_backoff_time: bad time value or unit: abc", "PATH, line 4:
  *	bad numerical configuration: hopcount_limit = x", "PATH, line 5: bad
  *	boolean configuration: soft_bounce = maybe". It also exports
- *	MAIL_CONFIG so child processes see the same directory. Unknown names in main.cf are kept
- *	(programs that care warn about them). It may be called again to
- *	reload; values returned earlier then become invalid.
+ *	MAIL_CONFIG so child processes see the same directory. Unknown names in
+ *main.cf are kept (programs that care warn about them). It may be called again
+ *to reload; values returned earlier then become invalid.
  *
  *	param_load_cfg() is param_load() for postconf: it takes over c (an
  *	already parsed main.cf, possibly empty) as the configuration of
@@ -67,14 +67,21 @@
  */
 #include "cfg.h"
 
-enum param_type { PARAM_STR, PARAM_BOOL, PARAM_INT, PARAM_TIME, PARAM_SIZE, PARAM_LIST };
+enum param_type {
+	PARAM_STR,
+	PARAM_BOOL,
+	PARAM_INT,
+	PARAM_TIME,
+	PARAM_SIZE,
+	PARAM_LIST
+};
 
 struct param_def {
-    const char *name;
-    enum param_type type;
-    const char *def;		/* raw default as postconf -d prints it */
-    char    unit;		/* PARAM_TIME: default unit s m h d w */
-    long    min;		/* PARAM_INT/TIME/SIZE: minimum (0 = none) */
+	const char *name;
+	enum param_type type;
+	const char *def; /* raw default as postconf -d prints it */
+	char unit;	 /* PARAM_TIME: default unit s m h d w */
+	long min;	 /* PARAM_INT/TIME/SIZE: minimum (0 = none) */
 };
 
 void param_load(const char *config_dir);

@@ -44,14 +44,26 @@
 #define RENAME_NOREPLACE (1 << 0)
 #endif
 
-#define QDIR_NAME_MAX		100	/* Postfix's limit on queue names */
-#define QDIR_CREATE_TRIES	1000	/* as in mail_queue_enter() */
-#define QDIR_SCAN_DEPTH		16	/* levels below the queue itself */
+#define QDIR_NAME_MAX 100      /* Postfix's limit on queue names */
+#define QDIR_CREATE_TRIES 1000 /* as in mail_queue_enter() */
+#define QDIR_SCAN_DEPTH 16     /* levels below the queue itself */
 
 const char *const qdir_all_queues[] = {
-    QDIR_MAILDROP, QDIR_INCOMING, QDIR_ACTIVE, QDIR_DEFERRED, QDIR_HOLD,
-    QDIR_CORRUPT, QDIR_SAVED, QDIR_DEFER, QDIR_BOUNCE, QDIR_TRACE,
-    QDIR_FLUSH, "public", "private", "pid", 0,
+    QDIR_MAILDROP,
+    QDIR_INCOMING,
+    QDIR_ACTIVE,
+    QDIR_DEFERRED,
+    QDIR_HOLD,
+    QDIR_CORRUPT,
+    QDIR_SAVED,
+    QDIR_DEFER,
+    QDIR_BOUNCE,
+    QDIR_TRACE,
+    QDIR_FLUSH,
+    "public",
+    "private",
+    "pid",
+    0,
 };
 
 /* qdir_name_ok - Postfix's mail_queue_name_ok() */
@@ -59,15 +71,16 @@ const char *const qdir_all_queues[] = {
 static int
 qdir_name_ok(const char *queue)
 {
-    const char *cp;
+	const char *cp;
 
-    if (queue == 0 || *queue == 0 || strlen(queue) > QDIR_NAME_MAX)
-	return (0);
-    for (cp = queue; *cp; cp++)
-	if (!((*cp >= 'A' && *cp <= 'Z') || (*cp >= 'a' && *cp <= 'z')
-	      || (*cp >= '0' && *cp <= '9')))
-	    return (0);
-    return (1);
+	if (queue == 0 || *queue == 0 || strlen(queue) > QDIR_NAME_MAX)
+		return (0);
+	for (cp = queue; *cp; cp++)
+		if (!((*cp >= 'A' && *cp <= 'Z') ||
+			(*cp >= 'a' && *cp <= 'z') ||
+			(*cp >= '0' && *cp <= '9')))
+			return (0);
+	return (1);
 }
 
 /* qdir_chdir - go to queue_directory */
@@ -75,10 +88,10 @@ qdir_name_ok(const char *queue)
 void
 qdir_chdir(void)
 {
-    const char *dir = param_str("queue_directory");
+	const char *dir = param_str("queue_directory");
 
-    if (chdir(dir) < 0)
-	msg_fatal("chdir %s: %m", dir);
+	if (chdir(dir) < 0)
+		msg_fatal("chdir %s: %m", dir);
 }
 
 /* qdir_hashed - is this queue hashed? */
@@ -86,14 +99,14 @@ qdir_chdir(void)
 int
 qdir_hashed(const char *queue)
 {
-    char  **names;
+	char **names;
 
-    if (strcmp(queue, QDIR_MAILDROP) == 0)
+	if (strcmp(queue, QDIR_MAILDROP) == 0)
+		return (0);
+	for (names = param_list("hash_queue_names"); names && *names; names++)
+		if (strcasecmp(*names, queue) == 0)
+			return (1);
 	return (0);
-    for (names = param_list("hash_queue_names"); names && *names; names++)
-	if (strcasecmp(*names, queue) == 0)
-	    return (1);
-    return (0);
 }
 
 /* qdir_path - relative path of a queue file */
@@ -101,28 +114,29 @@ qdir_hashed(const char *queue)
 const char *
 qdir_path(struct vbuf *out, const char *queue, const char *id)
 {
-    char    hash[8];
-    int     depth;
-    int     i;
+	char hash[8];
+	int depth;
+	int i;
 
-    if (!qdir_name_ok(queue))
-	msg_panic("qdir_path: invalid queue name: %s",
-		  queue ? queue : "(null)");
-    if (!qid_ok(id))
-	msg_panic("qdir_path: invalid queue id: %s", id ? id : "(null)");
-    vbuf_reset(out);
-    vbuf_puts(out, queue);
-    vbuf_putc(out, '/');
-    if (qdir_hashed(queue)) {
-	depth = (int) param_int("hash_queue_depth");
-	depth = qid_hash_chars(id, hash, depth);
-	for (i = 0; i < depth; i++) {
-	    vbuf_putc(out, hash[i]);
-	    vbuf_putc(out, '/');
+	if (!qdir_name_ok(queue))
+		msg_panic("qdir_path: invalid queue name: %s",
+		    queue ? queue : "(null)");
+	if (!qid_ok(id))
+		msg_panic("qdir_path: invalid queue id: %s",
+		    id ? id : "(null)");
+	vbuf_reset(out);
+	vbuf_puts(out, queue);
+	vbuf_putc(out, '/');
+	if (qdir_hashed(queue)) {
+		depth = (int)param_int("hash_queue_depth");
+		depth = qid_hash_chars(id, hash, depth);
+		for (i = 0; i < depth; i++) {
+			vbuf_putc(out, hash[i]);
+			vbuf_putc(out, '/');
+		}
 	}
-    }
-    vbuf_puts(out, id);
-    return (out->data);
+	vbuf_puts(out, id);
+	return (out->data);
 }
 
 /* qdir_mkdirs - create the missing parent directories of a path */
@@ -130,24 +144,24 @@ qdir_path(struct vbuf *out, const char *queue, const char *id)
 int
 qdir_mkdirs(const char *path)
 {
-    char   *copy = mem_strdup(path);
-    char   *cp;
-    int     saved;
+	char *copy = mem_strdup(path);
+	char *cp;
+	int saved;
 
-    for (cp = copy; (cp = strchr(cp, '/')) != 0; cp++) {
-	if (cp == copy)
-	    continue;
-	*cp = 0;
-	if (mkdir(copy, 0700) < 0 && errno != EEXIST) {
-	    saved = errno;
-	    mem_free(copy);
-	    errno = saved;
-	    return (-1);
+	for (cp = copy; (cp = strchr(cp, '/')) != 0; cp++) {
+		if (cp == copy)
+			continue;
+		*cp = 0;
+		if (mkdir(copy, 0700) < 0 && errno != EEXIST) {
+			saved = errno;
+			mem_free(copy);
+			errno = saved;
+			return (-1);
+		}
+		*cp = '/';
 	}
-	*cp = '/';
-    }
-    mem_free(copy);
-    return (0);
+	mem_free(copy);
+	return (0);
 }
 
 /* qdir_rename_new - rename without replacing an existing file */
@@ -155,16 +169,17 @@ qdir_mkdirs(const char *path)
 static int
 qdir_rename_new(const char *from, const char *to)
 {
-    static int no_noreplace;
+	static int no_noreplace;
 
-    if (!no_noreplace) {
-	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
-	    return (0);
-	if (errno != EINVAL && errno != ENOSYS)
-	    return (-1);
-	no_noreplace = 1;
-    }
-    return (rename(from, to));
+	if (!no_noreplace) {
+		if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) ==
+		    0)
+			return (0);
+		if (errno != EINVAL && errno != ENOSYS)
+			return (-1);
+		no_noreplace = 1;
+	}
+	return (rename(from, to));
 }
 
 /* qdir_create - make a new queue file, Postfix style */
@@ -172,81 +187,82 @@ qdir_rename_new(const char *from, const char *to)
 int
 qdir_create(const char *queue, struct vbuf *id, struct vbuf *why)
 {
-    struct vbuf temp = VBUF_INIT;
-    struct vbuf path = VBUF_INIT;
-    struct timeval tv;
-    struct stat st;
-    char    buf[QID_SIZE];
-    long    pid = (long) getpid();
-    int     fd = -1;
-    int     count;
-    int     long_ids;
+	struct vbuf temp = VBUF_INIT;
+	struct vbuf path = VBUF_INIT;
+	struct timeval tv;
+	struct stat st;
+	char buf[QID_SIZE];
+	long pid = (long)getpid();
+	int fd = -1;
+	int count;
+	int long_ids;
 
-    if (!qdir_name_ok(queue))
-	msg_panic("qdir_create: invalid queue name: %s",
-		  queue ? queue : "(null)");
-    long_ids = param_bool("enable_long_queue_ids");
+	if (!qdir_name_ok(queue))
+		msg_panic("qdir_create: invalid queue name: %s",
+		    queue ? queue : "(null)");
+	long_ids = param_bool("enable_long_queue_ids");
 
-    /*
-     * Create a file under a name that no reader looks at.
-     */
-    for (count = 0; /* void */ ; count++) {
-	gettimeofday(&tv, (struct timezone *) 0);
-	vbuf_reset(&temp);
-	vbuf_printf(&temp, "%s/%ld.%ld", queue, (long) tv.tv_usec, pid);
-	if ((fd = open(temp.data, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
-		       0600)) >= 0)
-	    break;
-	if ((errno == EEXIST || errno == EISDIR)
-	    && count < QDIR_CREATE_TRIES)
-	    continue;
-	vbuf_reset(why);
-	vbuf_printf(why, "create file %s: %m", temp.data);
-	goto fail;
-    }
-    if (fstat(fd, &st) < 0) {
-	vbuf_reset(why);
-	vbuf_printf(why, "fstat %s: %m", temp.data);
-	goto fail;
-    }
-
-    /*
-     * Give it its name from the clock now and the inode number.
-     */
-    for (count = 0; /* void */ ; count++) {
-	gettimeofday(&tv, (struct timezone *) 0);
-	if (long_ids)
-	    qid_long(buf, (long) tv.tv_sec, (long) tv.tv_usec,
-		     (unsigned long) st.st_ino);
-	else
-	    qid_short(buf, (long) tv.tv_usec, (unsigned long) st.st_ino);
-	qdir_path(&path, queue, buf);
-	if (qdir_rename_new(temp.data, path.data) == 0)
-	    break;
-	if (count < QDIR_CREATE_TRIES) {
-	    if (errno == EEXIST || errno == EPERM || errno == EISDIR
-		|| errno == ENOTEMPTY)
-		continue;
-	    if (errno == ENOENT && qdir_mkdirs(path.data) == 0)
-		continue;
+	/*
+	 * Create a file under a name that no reader looks at.
+	 */
+	for (count = 0; /* void */; count++) {
+		gettimeofday(&tv, (struct timezone *)0);
+		vbuf_reset(&temp);
+		vbuf_printf(&temp, "%s/%ld.%ld", queue, (long)tv.tv_usec, pid);
+		if ((fd = open(temp.data, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+			 0600)) >= 0)
+			break;
+		if ((errno == EEXIST || errno == EISDIR) &&
+		    count < QDIR_CREATE_TRIES)
+			continue;
+		vbuf_reset(why);
+		vbuf_printf(why, "create file %s: %m", temp.data);
+		goto fail;
 	}
-	vbuf_reset(why);
-	vbuf_printf(why, "rename %s to %s: %m", temp.data, path.data);
-	goto fail;
-    }
-    vbuf_set(id, buf);
-    vbuf_free(&temp);
-    vbuf_free(&path);
-    return (fd);
+	if (fstat(fd, &st) < 0) {
+		vbuf_reset(why);
+		vbuf_printf(why, "fstat %s: %m", temp.data);
+		goto fail;
+	}
+
+	/*
+	 * Give it its name from the clock now and the inode number.
+	 */
+	for (count = 0; /* void */; count++) {
+		gettimeofday(&tv, (struct timezone *)0);
+		if (long_ids)
+			qid_long(buf, (long)tv.tv_sec, (long)tv.tv_usec,
+			    (unsigned long)st.st_ino);
+		else
+			qid_short(buf, (long)tv.tv_usec,
+			    (unsigned long)st.st_ino);
+		qdir_path(&path, queue, buf);
+		if (qdir_rename_new(temp.data, path.data) == 0)
+			break;
+		if (count < QDIR_CREATE_TRIES) {
+			if (errno == EEXIST || errno == EPERM ||
+			    errno == EISDIR || errno == ENOTEMPTY)
+				continue;
+			if (errno == ENOENT && qdir_mkdirs(path.data) == 0)
+				continue;
+		}
+		vbuf_reset(why);
+		vbuf_printf(why, "rename %s to %s: %m", temp.data, path.data);
+		goto fail;
+	}
+	vbuf_set(id, buf);
+	vbuf_free(&temp);
+	vbuf_free(&path);
+	return (fd);
 
 fail:
-    if (fd >= 0) {
-	(void) unlink(temp.data);
-	(void) close(fd);
-    }
-    vbuf_free(&temp);
-    vbuf_free(&path);
-    return (-1);
+	if (fd >= 0) {
+		(void)unlink(temp.data);
+		(void)close(fd);
+	}
+	vbuf_free(&temp);
+	vbuf_free(&path);
+	return (-1);
 }
 
 /* qdir_move - move a queue file to another queue */
@@ -254,21 +270,21 @@ fail:
 int
 qdir_move(const char *id, const char *from, const char *to)
 {
-    struct vbuf old_path = VBUF_INIT;
-    struct vbuf new_path = VBUF_INIT;
-    int     ret;
-    int     saved;
+	struct vbuf old_path = VBUF_INIT;
+	struct vbuf new_path = VBUF_INIT;
+	int ret;
+	int saved;
 
-    qdir_path(&old_path, from, id);
-    qdir_path(&new_path, to, id);
-    if ((ret = rename(old_path.data, new_path.data)) < 0 && errno == ENOENT
-	&& qdir_mkdirs(new_path.data) == 0)
-	ret = rename(old_path.data, new_path.data);
-    saved = errno;
-    vbuf_free(&old_path);
-    vbuf_free(&new_path);
-    errno = saved;
-    return (ret);
+	qdir_path(&old_path, from, id);
+	qdir_path(&new_path, to, id);
+	if ((ret = rename(old_path.data, new_path.data)) < 0 &&
+	    errno == ENOENT && qdir_mkdirs(new_path.data) == 0)
+		ret = rename(old_path.data, new_path.data);
+	saved = errno;
+	vbuf_free(&old_path);
+	vbuf_free(&new_path);
+	errno = saved;
+	return (ret);
 }
 
 /* qdir_ready - Postfix's "this file is complete" test */
@@ -276,7 +292,7 @@ qdir_move(const char *id, const char *from, const char *to)
 int
 qdir_ready(const struct stat *st)
 {
-    return (S_ISREG(st->st_mode) && (st->st_mode & S_IRWXU) == S_IRWXU);
+	return (S_ISREG(st->st_mode) && (st->st_mode & S_IRWXU) == S_IRWXU);
 }
 
 /* qdir_find - which of these queues holds id? */
@@ -284,27 +300,27 @@ qdir_ready(const struct stat *st)
 const char *
 qdir_find(const char *id, const char *const *queues, struct vbuf *path)
 {
-    const char *const *qp;
-    struct stat st;
+	const char *const *qp;
+	struct stat st;
 
-    for (qp = queues; *qp; qp++) {
-	qdir_path(path, *qp, id);
-	if (stat(path->data, &st) == 0)
-	    return (*qp);
-    }
-    errno = ENOENT;
-    return (0);
+	for (qp = queues; *qp; qp++) {
+		qdir_path(path, *qp, id);
+		if (stat(path->data, &st) == 0)
+			return (*qp);
+	}
+	errno = ENOENT;
+	return (0);
 }
 
- /*
-  * Recursive scan with one open directory per level.
-  */
+/*
+ * Recursive scan with one open directory per level.
+ */
 struct qdir_scan {
-    DIR    *dirs[QDIR_SCAN_DEPTH + 1];
-    size_t  dir_len[QDIR_SCAN_DEPTH + 1];	/* path length of each level */
-    int     depth;			/* index of innermost open level */
-    struct vbuf path;			/* current directory or file */
-    size_t  name_off;			/* current file name in path */
+	DIR *dirs[QDIR_SCAN_DEPTH + 1];
+	size_t dir_len[QDIR_SCAN_DEPTH + 1]; /* path length of each level */
+	int depth;			     /* index of innermost open level */
+	struct vbuf path;		     /* current directory or file */
+	size_t name_off;		     /* current file name in path */
 };
 
 /* qdir_scan_open - start listing a queue */
@@ -312,21 +328,21 @@ struct qdir_scan {
 struct qdir_scan *
 qdir_scan_open(const char *queue)
 {
-    struct qdir_scan *s;
-    DIR    *dir;
+	struct qdir_scan *s;
+	DIR *dir;
 
-    if (!qdir_name_ok(queue))
-	msg_panic("qdir_scan_open: invalid queue name: %s",
-		  queue ? queue : "(null)");
-    if ((dir = opendir(queue)) == 0)
-	return (0);
-    s = mem_calloc(1, sizeof(*s));
-    vbuf_init(&s->path);
-    vbuf_set(&s->path, queue);
-    s->dirs[0] = dir;
-    s->dir_len[0] = s->path.len;
-    s->depth = 0;
-    return (s);
+	if (!qdir_name_ok(queue))
+		msg_panic("qdir_scan_open: invalid queue name: %s",
+		    queue ? queue : "(null)");
+	if ((dir = opendir(queue)) == 0)
+		return (0);
+	s = mem_calloc(1, sizeof(*s));
+	vbuf_init(&s->path);
+	vbuf_set(&s->path, queue);
+	s->dirs[0] = dir;
+	s->dir_len[0] = s->path.len;
+	s->depth = 0;
+	return (s);
 }
 
 /* qdir_scan_next - next queue file name */
@@ -334,55 +350,56 @@ qdir_scan_open(const char *queue)
 const char *
 qdir_scan_next(struct qdir_scan *s)
 {
-    struct dirent *dp;
-    DIR    *sub;
-    size_t  dlen;
+	struct dirent *dp;
+	DIR *sub;
+	size_t dlen;
 
-    if (s == 0)
-	return (0);
-    while (s->depth >= 0) {
-	dlen = s->dir_len[s->depth];
-	vbuf_truncate(&s->path, dlen);
-	if ((dp = readdir(s->dirs[s->depth])) == 0) {
-	    closedir(s->dirs[s->depth]);
-	    s->dirs[s->depth] = 0;
-	    s->depth--;
-	    continue;
-	}
-	if (strcmp(dp->d_name, ".") == 0 || strcmp(dp->d_name, "..") == 0)
-	    continue;
-	vbuf_putc(&s->path, '/');
-	vbuf_puts(&s->path, dp->d_name);
+	if (s == 0)
+		return (0);
+	while (s->depth >= 0) {
+		dlen = s->dir_len[s->depth];
+		vbuf_truncate(&s->path, dlen);
+		if ((dp = readdir(s->dirs[s->depth])) == 0) {
+			closedir(s->dirs[s->depth]);
+			s->dirs[s->depth] = 0;
+			s->depth--;
+			continue;
+		}
+		if (strcmp(dp->d_name, ".") == 0 ||
+		    strcmp(dp->d_name, "..") == 0)
+			continue;
+		vbuf_putc(&s->path, '/');
+		vbuf_puts(&s->path, dp->d_name);
 
-	/*
-	 * One-character names are hash subdirectories.
-	 */
-	if (dp->d_name[1] == 0
+		/*
+		 * One-character names are hash subdirectories.
+		 */
+		if (dp->d_name[1] == 0
 #ifdef _DIRENT_HAVE_D_TYPE
-	    && (dp->d_type == DT_DIR || dp->d_type == DT_UNKNOWN
-		|| dp->d_type == DT_LNK)
+		    && (dp->d_type == DT_DIR || dp->d_type == DT_UNKNOWN ||
+			   dp->d_type == DT_LNK)
 #endif
-	    ) {
-	    if (s->depth >= QDIR_SCAN_DEPTH)
-		continue;
-	    if ((sub = opendir(s->path.data)) != 0) {
-		s->depth++;
-		s->dirs[s->depth] = sub;
-		s->dir_len[s->depth] = s->path.len;
-		continue;
-	    }
-	    if (errno != ENOTDIR) {
-		msg_warn("open directory %s: %m", s->path.data);
-		continue;
-	    }
+		) {
+			if (s->depth >= QDIR_SCAN_DEPTH)
+				continue;
+			if ((sub = opendir(s->path.data)) != 0) {
+				s->depth++;
+				s->dirs[s->depth] = sub;
+				s->dir_len[s->depth] = s->path.len;
+				continue;
+			}
+			if (errno != ENOTDIR) {
+				msg_warn("open directory %s: %m", s->path.data);
+				continue;
+			}
+		}
+		if (!qid_ok(dp->d_name))
+			continue;
+		s->name_off = dlen + 1;
+		return (s->path.data + s->name_off);
 	}
-	if (!qid_ok(dp->d_name))
-	    continue;
-	s->name_off = dlen + 1;
-	return (s->path.data + s->name_off);
-    }
-    vbuf_truncate(&s->path, 0);
-    return (0);
+	vbuf_truncate(&s->path, 0);
+	return (0);
 }
 
 /* qdir_scan_path - relative path of the current file */
@@ -390,7 +407,7 @@ qdir_scan_next(struct qdir_scan *s)
 const char *
 qdir_scan_path(struct qdir_scan *s)
 {
-    return (s ? s->path.data : "");
+	return (s ? s->path.data : "");
 }
 
 /* qdir_scan_close - stop listing */
@@ -398,12 +415,12 @@ qdir_scan_path(struct qdir_scan *s)
 struct qdir_scan *
 qdir_scan_close(struct qdir_scan *s)
 {
-    if (s == 0)
+	if (s == 0)
+		return (0);
+	for (/* void */; s->depth >= 0; s->depth--)
+		if (s->dirs[s->depth])
+			closedir(s->dirs[s->depth]);
+	vbuf_free(&s->path);
+	mem_free(s);
 	return (0);
-    for (/* void */ ; s->depth >= 0; s->depth--)
-	if (s->dirs[s->depth])
-	    closedir(s->dirs[s->depth]);
-    vbuf_free(&s->path);
-    mem_free(s);
-    return (0);
 }

@@ -8,8 +8,8 @@
  *
  *	void qdir_chdir(void);
  *	int  qdir_hashed(const char *queue);
- *	const char *qdir_path(struct vbuf *out, const char *queue, const char *id);
- *	int  qdir_create(const char *queue, struct vbuf *id, struct vbuf *why);
+ *	const char *qdir_path(struct vbuf *out, const char *queue, const char
+ **id); int  qdir_create(const char *queue, struct vbuf *id, struct vbuf *why);
  *	int  qdir_move(const char *id, const char *from, const char *to);
  *	int  qdir_ready(const struct stat *st);
  *	int  qdir_mkdirs(const char *path);
@@ -70,17 +70,17 @@
 #include <sys/stat.h>
 #include "vbuf.h"
 
-#define QDIR_MAILDROP	"maildrop"
-#define QDIR_INCOMING	"incoming"
-#define QDIR_ACTIVE	"active"
-#define QDIR_DEFERRED	"deferred"
-#define QDIR_HOLD	"hold"
-#define QDIR_CORRUPT	"corrupt"
-#define QDIR_SAVED	"saved"
-#define QDIR_DEFER	"defer"
-#define QDIR_BOUNCE	"bounce"
-#define QDIR_TRACE	"trace"
-#define QDIR_FLUSH	"flush"
+#define QDIR_MAILDROP "maildrop"
+#define QDIR_INCOMING "incoming"
+#define QDIR_ACTIVE "active"
+#define QDIR_DEFERRED "deferred"
+#define QDIR_HOLD "hold"
+#define QDIR_CORRUPT "corrupt"
+#define QDIR_SAVED "saved"
+#define QDIR_DEFER "defer"
+#define QDIR_BOUNCE "bounce"
+#define QDIR_TRACE "trace"
+#define QDIR_FLUSH "flush"
 
 /* Every directory sluice check creates under queue_directory. */
 extern const char *const qdir_all_queues[];
@@ -93,7 +93,7 @@ int qdir_move(const char *id, const char *from, const char *to);
 int qdir_ready(const struct stat *st);
 int qdir_mkdirs(const char *path);
 const char *qdir_find(const char *id, const char *const *queues,
-                      struct vbuf *path);
+    struct vbuf *path);
 
 struct qdir_scan;
 struct qdir_scan *qdir_scan_open(const char *queue);

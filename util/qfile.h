@@ -9,15 +9,15 @@
  *	int  rec_put(FILE *fp, int type, const void *data, size_t len);
  *	int  rec_puts(FILE *fp, int type, const char *s);
  *	int  rec_printf(FILE *fp, int type, const char *fmt, ...);
- *	void rec_encode(struct vbuf *out, int type, const void *data, size_t len);
- *	int  rec_get(FILE *fp, struct vbuf *data, size_t maxlen, int flags);
+ *	void rec_encode(struct vbuf *out, int type, const void *data, size_t
+len); *	int  rec_get(FILE *fp, struct vbuf *data, size_t maxlen, int flags);
  *	long rec_parse(const void *buf, size_t avail, size_t maxlen,
  *			int *type, size_t *data_off, size_t *data_len);
  *	const char *rec_type_name(int type);
  *	int  rec_size_parse(const char *data, size_t len, long fields[6]);
  *	void rec_size_format(char out[96], const long fields[6]);
 int rec_get_why(FILE *fp, struct vbuf *data, size_t maxlen, int flags,
-                struct vbuf *why);
+		struct vbuf *why);
 int rec_goto(FILE *fp, const char *value, struct vbuf *why);
  *
  *	int  rec_get_why(FILE *fp, struct vbuf *data, size_t maxlen,
@@ -47,7 +47,8 @@ int rec_goto(FILE *fp, const char *value, struct vbuf *why);
  *	bytes cannot be a record (bad length or over maxlen).
  *
  *	rec_type_name() gives postcat's label ("message_size", "sender",
- *	...; "unknown_record_type" for others, as Postfix). rec_size_parse() reads the 'C' record's
+ *	...; "unknown_record_type" for others, as Postfix). rec_size_parse()
+reads the 'C' record's
  *	numeric fields (missing ones 0), returning how many were present or
  *	-1 if it holds anything but digits, '-' and spaces.
  *	rec_size_format() prints six fields "%15ld" joined by single
@@ -70,47 +71,47 @@ int rec_goto(FILE *fp, const char *value, struct vbuf *why);
 #include <stddef.h>
 #include "vbuf.h"
 
-#define REC_EOF		(-2)
-#define REC_ERR		(-1)
+#define REC_EOF (-2)
+#define REC_ERR (-1)
 
-#define REC_RAW		0
-#define REC_FOLLOW_PTR	(1<<0)
-#define REC_SEEK_END	(1<<1)
-#define REC_READER	(REC_FOLLOW_PTR | REC_SEEK_END)
+#define REC_RAW 0
+#define REC_FOLLOW_PTR (1 << 0)
+#define REC_SEEK_END (1 << 1)
+#define REC_READER (REC_FOLLOW_PTR | REC_SEEK_END)
 
-#define REC_TYPE_SIZE	'C'
-#define REC_TYPE_TIME	'T'
-#define REC_TYPE_CTIME	'c'
-#define REC_TYPE_FULL	'F'
-#define REC_TYPE_INSP	'I'
-#define REC_TYPE_FILT	'L'
-#define REC_TYPE_CONT	'L'
-#define REC_TYPE_FROM	'S'
-#define REC_TYPE_DONE	'D'
-#define REC_TYPE_RCPT	'R'
-#define REC_TYPE_ORCP	'O'
-#define REC_TYPE_DRCP	'/'
-#define REC_TYPE_WARN	'W'
-#define REC_TYPE_ATTR	'A'
-#define REC_TYPE_KILL	'K'
-#define REC_TYPE_RDR	'>'
-#define REC_TYPE_FLGS	'f'
-#define REC_TYPE_DELAY	'd'
-#define REC_TYPE_MESG	'M'
-#define REC_TYPE_NORM	'N'
-#define REC_TYPE_DTXT	'w'
-#define REC_TYPE_XTRA	'X'
-#define REC_TYPE_RRTO	'r'
-#define REC_TYPE_ERTO	'e'
-#define REC_TYPE_PRIO	'P'
-#define REC_TYPE_PTR	'p'
-#define REC_TYPE_VERP	'V'
-#define REC_TYPE_END	'E'
+#define REC_TYPE_SIZE 'C'
+#define REC_TYPE_TIME 'T'
+#define REC_TYPE_CTIME 'c'
+#define REC_TYPE_FULL 'F'
+#define REC_TYPE_INSP 'I'
+#define REC_TYPE_FILT 'L'
+#define REC_TYPE_CONT 'L'
+#define REC_TYPE_FROM 'S'
+#define REC_TYPE_DONE 'D'
+#define REC_TYPE_RCPT 'R'
+#define REC_TYPE_ORCP 'O'
+#define REC_TYPE_DRCP '/'
+#define REC_TYPE_WARN 'W'
+#define REC_TYPE_ATTR 'A'
+#define REC_TYPE_KILL 'K'
+#define REC_TYPE_RDR '>'
+#define REC_TYPE_FLGS 'f'
+#define REC_TYPE_DELAY 'd'
+#define REC_TYPE_MESG 'M'
+#define REC_TYPE_NORM 'N'
+#define REC_TYPE_DTXT 'w'
+#define REC_TYPE_XTRA 'X'
+#define REC_TYPE_RRTO 'r'
+#define REC_TYPE_ERTO 'e'
+#define REC_TYPE_PRIO 'P'
+#define REC_TYPE_PTR 'p'
+#define REC_TYPE_VERP 'V'
+#define REC_TYPE_END 'E'
 
-#define REC_SIZE_LEN	95	/* data length of the C record */
-#define REC_ENVELOPE_TYPES	"MCTcFILSDRO/WVA>K<ion"
-#define REC_CONTENT_TYPES	"XLNw"
-#define REC_EXTRACT_TYPES	"EDRO/PreAFIL>Kon"
+#define REC_SIZE_LEN 95 /* data length of the C record */
+#define REC_ENVELOPE_TYPES "MCTcFILSDRO/WVA>K<ion"
+#define REC_CONTENT_TYPES "XLNw"
+#define REC_EXTRACT_TYPES "EDRO/PreAFIL>Kon"
 
 int rec_put(FILE *fp, int type, const void *data, size_t len);
 int rec_puts(FILE *fp, int type, const char *s);
@@ -119,12 +120,12 @@ int rec_printf(FILE *fp, int type, const char *fmt, ...)
 void rec_encode(struct vbuf *out, int type, const void *data, size_t len);
 int rec_get(FILE *fp, struct vbuf *data, size_t maxlen, int flags);
 long rec_parse(const void *buf, size_t avail, size_t maxlen, int *type,
-               size_t *data_off, size_t *data_len);
+    size_t *data_off, size_t *data_len);
 const char *rec_type_name(int type);
 int rec_size_parse(const char *data, size_t len, long fields[6]);
 void rec_size_format(char out[96], const long fields[6]);
 int rec_get_why(FILE *fp, struct vbuf *data, size_t maxlen, int flags,
-                struct vbuf *why);
+    struct vbuf *why);
 int rec_goto(FILE *fp, const char *value, struct vbuf *why);
 
 #endif

@@ -7,11 +7,9 @@
  *	#include "qid.h"
  *
  *	void qid_short(char buf[QID_SIZE], long usec, unsigned long inode);
- *	void qid_long(char buf[QID_SIZE], long sec, long usec, unsigned long inode);
- *	int  qid_ok(const char *name);
- *	int  qid_is_long(const char *id);
- *	int  qid_hash_chars(const char *id, char out[8], int depth);
- * DESCRIPTION
+ *	void qid_long(char buf[QID_SIZE], long sec, long usec, unsigned long
+ *inode); int  qid_ok(const char *name); int  qid_is_long(const char *id); int
+ *qid_hash_chars(const char *id, char out[8], int depth); DESCRIPTION
  *	qid_short() writes "%05X" of usec followed by the inode in upper-case
  *	hex. qid_long() writes Postfix's long form (base-52 seconds padded to
  *	6, 4 base-52 usec digits, 'z', base-51 inode). qid_ok() is Postfix's

@@ -41,9 +41,9 @@
 #include "param.h"
 #include "qdir.h"
 
-#define SERVER_TRIGGER_MAX	1024	/* bytes per trigger connection */
-#define SERVER_TRIGGER_TIMEOUT	10	/* seconds */
-#define SERVER_ACCEPT_BATCH	64	/* accepts per readiness event */
+#define SERVER_TRIGGER_MAX 1024	  /* bytes per trigger connection */
+#define SERVER_TRIGGER_TIMEOUT 10 /* seconds */
+#define SERVER_ACCEPT_BATCH 64	  /* accepts per readiness event */
 
 static struct event_base *server_evbase;
 static const struct server_spec *server_spec;
@@ -53,451 +53,491 @@ static struct event *server_pause_ev;
 static struct event *server_sig_ev[3];
 
 struct server_trigger {
-    int     fd;
-    struct event *ev;
-    size_t  len;
-    char    buf[SERVER_TRIGGER_MAX];
+	int fd;
+	struct event *ev;
+	size_t len;
+	char buf[SERVER_TRIGGER_MAX];
 };
 
-struct event_base *server_base(void)
+struct event_base *
+server_base(void)
 {
-    return server_evbase;
+	return server_evbase;
 }
 
 static int server_alone;
 
-int server_standalone(void)
+int
+server_standalone(void)
 {
-    return server_alone;
+	return server_alone;
 }
 
-const char *server_service_name(void)
+const char *
+server_service_name(void)
 {
-    return server_service ? server_service : (server_spec ? server_spec->name : "");
+	return server_service ? server_service
+			      : (server_spec ? server_spec->name : "");
 }
 
-void server_stop(void)
+void
+server_stop(void)
 {
-    if (server_evbase)
-        event_base_loopbreak(server_evbase);
+	if (server_evbase)
+		event_base_loopbreak(server_evbase);
 }
 
 /* server_trigger_done - hand over what arrived, release the connection */
 
-static void server_trigger_done(struct server_trigger *t)
+static void
+server_trigger_done(struct server_trigger *t)
 {
-    event_free(t->ev);
-    close(t->fd);
-    if (t->len > 0)
-        server_spec->trigger(t->buf, t->len);
-    mem_free(t);
+	event_free(t->ev);
+	close(t->fd);
+	if (t->len > 0)
+		server_spec->trigger(t->buf, t->len);
+	mem_free(t);
 }
 
-static void server_trigger_read(evutil_socket_t fd, short what, void *ctx)
+static void
+server_trigger_read(evutil_socket_t fd, short what, void *ctx)
 {
-    struct server_trigger *t = ctx;
-    ssize_t n;
+	struct server_trigger *t = ctx;
+	ssize_t n;
 
-    if (what & EV_TIMEOUT) {
-        if (msg_verbose)
-            msg_info("trigger connection timed out after %zu bytes", t->len);
-        server_trigger_done(t);
-        return;
-    }
-    n = read(fd, t->buf + t->len, sizeof(t->buf) - t->len);
-    if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
-        return;
-    if (n < 0) {
-        msg_warn("read trigger: %m");
-        t->len = 0;
-        server_trigger_done(t);
-        return;
-    }
-    t->len += (size_t) n;
-    if (n == 0 || t->len >= sizeof(t->buf))
-        server_trigger_done(t);
+	if (what & EV_TIMEOUT) {
+		if (msg_verbose)
+			msg_info("trigger connection timed out after %zu bytes",
+			    t->len);
+		server_trigger_done(t);
+		return;
+	}
+	n = read(fd, t->buf + t->len, sizeof(t->buf) - t->len);
+	if (n < 0 &&
+	    (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
+		return;
+	if (n < 0) {
+		msg_warn("read trigger: %m");
+		t->len = 0;
+		server_trigger_done(t);
+		return;
+	}
+	t->len += (size_t)n;
+	if (n == 0 || t->len >= sizeof(t->buf))
+		server_trigger_done(t);
 }
 
-static void server_pause_done(evutil_socket_t fd, short what, void *ctx)
+static void
+server_pause_done(evutil_socket_t fd, short what, void *ctx)
 {
-    event_add(server_listen_ev, NULL);
+	event_add(server_listen_ev, NULL);
 }
 
-static void server_accept(evutil_socket_t lfd, short what, void *ctx)
+static void
+server_accept(evutil_socket_t lfd, short what, void *ctx)
 {
-    for (int i = 0; i < SERVER_ACCEPT_BATCH; i++) {
-        int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	for (int i = 0; i < SERVER_ACCEPT_BATCH; i++) {
+		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
-        if (fd < 0) {
-            if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
-                continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
-                return;
-            msg_warn("accept connection: %m");
-            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS
-                || errno == ENOMEM) {
-                struct timeval tv = { 1, 0 };
-                event_del(server_listen_ev);
-                evtimer_add(server_pause_ev, &tv);
-            }
-            return;
-        }
-        if (server_spec->mode == SERVER_MULTI) {
-            server_spec->accept(fd);
-        } else {
-            struct server_trigger *t = mem_calloc(1, sizeof(*t));
-            struct timeval tv = { SERVER_TRIGGER_TIMEOUT, 0 };
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED ||
+			    errno == EPROTO)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			msg_warn("accept connection: %m");
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM) {
+				struct timeval tv = {1, 0};
+				event_del(server_listen_ev);
+				evtimer_add(server_pause_ev, &tv);
+			}
+			return;
+		}
+		if (server_spec->mode == SERVER_MULTI) {
+			server_spec->accept(fd);
+		} else {
+			struct server_trigger *t = mem_calloc(1, sizeof(*t));
+			struct timeval tv = {SERVER_TRIGGER_TIMEOUT, 0};
 
-            t->fd = fd;
-            t->ev = event_new(server_evbase, fd, EV_READ | EV_PERSIST,
-                              server_trigger_read, t);
-            if (t->ev == NULL || event_add(t->ev, &tv) < 0)
-                msg_fatal("cannot register trigger connection");
-        }
-    }
+			t->fd = fd;
+			t->ev = event_new(server_evbase, fd,
+			    EV_READ | EV_PERSIST, server_trigger_read, t);
+			if (t->ev == NULL || event_add(t->ev, &tv) < 0)
+				msg_fatal("cannot register trigger connection");
+		}
+	}
 }
 
 /* server_drain_check - exit once a draining daemon has nothing to do */
 
-static void server_drain_check(evutil_socket_t fd, short what, void *ctx)
+static void
+server_drain_check(evutil_socket_t fd, short what, void *ctx)
 {
-    static int waited;
+	static int waited;
 
-    if (server_spec->active() > 0 && ++waited < SERVER_DRAIN_LIMIT)
-        return;
-    if (server_spec->stop)
-        server_spec->stop();
-    event_base_loopbreak(server_evbase);
+	if (server_spec->active() > 0 && ++waited < SERVER_DRAIN_LIMIT)
+		return;
+	if (server_spec->stop)
+		server_spec->stop();
+	event_base_loopbreak(server_evbase);
 }
 
 /* server_drain - SIGHUP: leave new clients to the successor, finish ours */
 
-static void server_drain(evutil_socket_t sig, short what, void *ctx)
+static void
+server_drain(evutil_socket_t sig, short what, void *ctx)
 {
-    static struct event *tick;
+	static struct event *tick;
 
-    if (server_spec->mode != SERVER_MULTI || server_spec->active == NULL
-        || server_listen_ev == NULL) {
-        if (server_spec->stop)
-            server_spec->stop();
-        event_base_loopbreak(server_evbase);
-        return;
-    }
-    if (tick != NULL)
-        return;					/* already draining */
-    event_del(server_listen_ev);
-    evtimer_del(server_pause_ev);
-    (void) close(SERVER_LISTEN_FD);
-    struct timeval tv = { 1, 0 };
-    tick = event_new(server_evbase, -1, EV_PERSIST, server_drain_check, NULL);
-    if (tick == NULL || event_add(tick, &tv) < 0)
-        msg_fatal("cannot register the drain timer");
-    server_drain_check(-1, 0, NULL);
+	if (server_spec->mode != SERVER_MULTI || server_spec->active == NULL ||
+	    server_listen_ev == NULL) {
+		if (server_spec->stop)
+			server_spec->stop();
+		event_base_loopbreak(server_evbase);
+		return;
+	}
+	if (tick != NULL)
+		return; /* already draining */
+	event_del(server_listen_ev);
+	evtimer_del(server_pause_ev);
+	(void)close(SERVER_LISTEN_FD);
+	struct timeval tv = {1, 0};
+	tick =
+	    event_new(server_evbase, -1, EV_PERSIST, server_drain_check, NULL);
+	if (tick == NULL || event_add(tick, &tv) < 0)
+		msg_fatal("cannot register the drain timer");
+	server_drain_check(-1, 0, NULL);
 }
 
-static void server_signal(evutil_socket_t sig, short what, void *ctx)
+static void
+server_signal(evutil_socket_t sig, short what, void *ctx)
 {
-    if (msg_verbose)
-        msg_info("received signal %d, exiting", (int) sig);
-    if (server_spec->stop)
-        server_spec->stop();
-    event_base_loopbreak(server_evbase);
+	if (msg_verbose)
+		msg_info("received signal %d, exiting", (int)sig);
+	if (server_spec->stop)
+		server_spec->stop();
+	event_base_loopbreak(server_evbase);
 }
 
 /* server_drop_privileges - become mail_owner when running as root */
 
-static void server_drop_privileges(void)
+static void
+server_drop_privileges(void)
 {
-    const char *owner = param_str("mail_owner");
-    struct passwd *pw;
-    uid_t   uid;
-    gid_t   gid;
+	const char *owner = param_str("mail_owner");
+	struct passwd *pw;
+	uid_t uid;
+	gid_t gid;
 
-    if (geteuid() != 0)
-        return;
-    errno = 0;
-    if ((pw = getpwnam(owner)) == NULL)
-        msg_fatal("file %s: parameter mail_owner: unknown user name value: %s",
-                  param_main_cf_path(), owner);
-    uid = pw->pw_uid;
-    gid = pw->pw_gid;
-    if (uid == 0)
-        msg_fatal("file %s: parameter mail_owner: user %s has privileged "
-                  "user ID", param_main_cf_path(), owner);
-    if (setgroups(1, &gid) < 0)
-        msg_fatal("setgroups(1, [%ld]): %m", (long) gid);
-    if (setgid(gid) < 0)
-        msg_fatal("setgid(%ld): %m", (long) gid);
-    if (setuid(uid) < 0)
-        msg_fatal("setuid(%ld): %m", (long) uid);
-    if (getuid() != uid || geteuid() != uid || getgid() != gid
-        || getegid() != gid)
-        msg_fatal("privilege drop to %s failed: uid %ld/%ld gid %ld/%ld",
-                  owner, (long) getuid(), (long) geteuid(), (long) getgid(),
-                  (long) getegid());
-    if (setuid(0) == 0)
-        msg_fatal("privilege drop to %s failed: can become root again", owner);
-    if (msg_verbose)
-        msg_info("running as %s (uid %ld gid %ld)", owner, (long) uid,
-                 (long) gid);
+	if (geteuid() != 0)
+		return;
+	errno = 0;
+	if ((pw = getpwnam(owner)) == NULL)
+		msg_fatal("file %s: parameter mail_owner: unknown user name "
+			  "value: %s",
+		    param_main_cf_path(), owner);
+	uid = pw->pw_uid;
+	gid = pw->pw_gid;
+	if (uid == 0)
+		msg_fatal("file %s: parameter mail_owner: user %s has "
+			  "privileged "
+			  "user ID",
+		    param_main_cf_path(), owner);
+	if (setgroups(1, &gid) < 0)
+		msg_fatal("setgroups(1, [%ld]): %m", (long)gid);
+	if (setgid(gid) < 0)
+		msg_fatal("setgid(%ld): %m", (long)gid);
+	if (setuid(uid) < 0)
+		msg_fatal("setuid(%ld): %m", (long)uid);
+	if (getuid() != uid || geteuid() != uid || getgid() != gid ||
+	    getegid() != gid)
+		msg_fatal("privilege drop to %s failed: uid %ld/%ld gid "
+			  "%ld/%ld",
+		    owner, (long)getuid(), (long)geteuid(), (long)getgid(),
+		    (long)getegid());
+	if (setuid(0) == 0)
+		msg_fatal("privilege drop to %s failed: can become root again",
+		    owner);
+	if (msg_verbose)
+		msg_info("running as %s (uid %ld gid %ld)", owner, (long)uid,
+		    (long)gid);
 }
 
 /* server_listening - is fd a listening socket? */
 
-static int server_listening(int fd)
+static int
+server_listening(int fd)
 {
-    int     on = 0;
-    socklen_t len = sizeof(on);
+	int on = 0;
+	socklen_t len = sizeof(on);
 
-    if (fcntl(fd, F_GETFD) < 0)
-        return 0;
-    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) < 0)
-        return 0;
-    return on != 0;
+	if (fcntl(fd, F_GETFD) < 0)
+		return 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) < 0)
+		return 0;
+	return on != 0;
 }
 
-static void server_usage(const char *prog)
+static void
+server_usage(const char *prog)
 {
-    msg_fatal("usage: %s [-c config_dir] [-n service] [-t type] "
-              "[-o name=value]... [-v] [-S]", prog);
+	msg_fatal("usage: %s [-c config_dir] [-n service] [-t type] "
+		  "[-o name=value]... [-v] [-S]",
+	    prog);
 }
 
-int server_main(int argc, char **argv, const struct server_spec *spec)
+int
+server_main(int argc, char **argv, const struct server_spec *spec)
 {
-    const char *config_dir = NULL;
-    char  **overrides;
-    int     noverrides = 0;
-    int     standalone = 0;
-    pid_t   parent = getppid();
-    int     c;
+	const char *config_dir = NULL;
+	char **overrides;
+	int noverrides = 0;
+	int standalone = 0;
+	pid_t parent = getppid();
+	int c;
 
-    /*
-     * Until the log is open, problems (bad options, a bad main.cf) go to
-     * standard error, where master or the person starting us sees them.
-     */
-    server_spec = spec;
-    msg_init(spec->name, MSG_STDERR);
-    if (spec->mode == SERVER_MULTI && spec->accept == NULL)
-        msg_panic("server_main: %s: SERVER_MULTI without accept", spec->name);
-    if (spec->mode == SERVER_TRIGGER && spec->trigger == NULL)
-        msg_panic("server_main: %s: SERVER_TRIGGER without trigger",
-                  spec->name);
+	/*
+	 * Until the log is open, problems (bad options, a bad main.cf) go to
+	 * standard error, where master or the person starting us sees them.
+	 */
+	server_spec = spec;
+	msg_init(spec->name, MSG_STDERR);
+	if (spec->mode == SERVER_MULTI && spec->accept == NULL)
+		msg_panic("server_main: %s: SERVER_MULTI without accept",
+		    spec->name);
+	if (spec->mode == SERVER_TRIGGER && spec->trigger == NULL)
+		msg_panic("server_main: %s: SERVER_TRIGGER without trigger",
+		    spec->name);
 
-    /* Options. */
-    overrides = mem_calloc((size_t) argc + 1, sizeof(*overrides));
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt(argc, argv, "+c:n:o:t:vS")) != -1) {
-        switch (c) {
-        case 'c':
-            config_dir = optarg;
-            break;
-        case 'n':
-            server_service = optarg;
-            break;
-        case 'o':
-            if (strchr(optarg, '=') == NULL)
-                msg_fatal("bad -o argument (need name=value): %s", optarg);
-            overrides[noverrides++] = optarg;
-            break;
-        case 't':
-            break;
-        case 'v':
-            msg_verbose++;
-            break;
-        case 'S':
-            standalone = server_alone = 1;
-            break;
-        default:
-            server_usage(argv[0]);
-        }
-    }
-    if (optind < argc)
-        server_usage(argv[0]);
+	/* Options. */
+	overrides = mem_calloc((size_t)argc + 1, sizeof(*overrides));
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt(argc, argv, "+c:n:o:t:vS")) != -1) {
+		switch (c) {
+		case 'c':
+			config_dir = optarg;
+			break;
+		case 'n':
+			server_service = optarg;
+			break;
+		case 'o':
+			if (strchr(optarg, '=') == NULL)
+				msg_fatal("bad -o argument (need name=value): "
+					  "%s",
+				    optarg);
+			overrides[noverrides++] = optarg;
+			break;
+		case 't':
+			break;
+		case 'v':
+			msg_verbose++;
+			break;
+		case 'S':
+			standalone = server_alone = 1;
+			break;
+		default:
+			server_usage(argv[0]);
+		}
+	}
+	if (optind < argc)
+		server_usage(argv[0]);
 
-    /* Configuration, log, queue directory, privileges. */
-    param_load(config_dir);
-    for (int i = 0; i < noverrides; i++)
-        param_override(overrides[i]);
-    overrides = mem_free(overrides);
-    param_log_open();
-    msg_init(spec->name, isatty(2) ? MSG_STDERR : 0);
-    qdir_chdir();
-    if (spec->pre_init)
-        spec->pre_init();
-    server_drop_privileges();
+	/* Configuration, log, queue directory, privileges. */
+	param_load(config_dir);
+	for (int i = 0; i < noverrides; i++)
+		param_override(overrides[i]);
+	overrides = mem_free(overrides);
+	param_log_open();
+	msg_init(spec->name, isatty(2) ? MSG_STDERR : 0);
+	qdir_chdir();
+	if (spec->pre_init)
+		spec->pre_init();
+	server_drop_privileges();
 
-    /* Exit when the master goes away (also when it is already gone). */
-    if (!standalone) {
-        if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0)
-            msg_warn("prctl(PR_SET_PDEATHSIG): %m");
-        if (getppid() != parent)
-            msg_fatal("parent process %ld has gone away", (long) parent);
-    }
+	/* Exit when the master goes away (also when it is already gone). */
+	if (!standalone) {
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0)
+			msg_warn("prctl(PR_SET_PDEATHSIG): %m");
+		if (getppid() != parent)
+			msg_fatal("parent process %ld has gone away",
+			    (long)parent);
+	}
 
-    signal(SIGPIPE, SIG_IGN);
-    /* Past a file size limit a write fails with EFBIG: a clean error for
-     * one message, not the death of the daemon. */
-    signal(SIGXFSZ, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	/* Past a file size limit a write fails with EFBIG: a clean error for
+	 * one message, not the death of the daemon. */
+	signal(SIGXFSZ, SIG_IGN);
 
-    if ((server_evbase = event_base_new()) == NULL)
-        msg_fatal("cannot create the event base");
-    server_sig_ev[0] = evsignal_new(server_evbase, SIGTERM, server_signal, NULL);
-    server_sig_ev[1] = evsignal_new(server_evbase, SIGINT, server_signal, NULL);
-    server_sig_ev[2] = evsignal_new(server_evbase, SIGHUP, server_drain, NULL);
-    if (server_sig_ev[0] == NULL || server_sig_ev[1] == NULL
-        || server_sig_ev[2] == NULL
-        || event_add(server_sig_ev[0], NULL) < 0
-        || event_add(server_sig_ev[1], NULL) < 0
-        || event_add(server_sig_ev[2], NULL) < 0)
-        msg_fatal("cannot register signal handlers");
+	if ((server_evbase = event_base_new()) == NULL)
+		msg_fatal("cannot create the event base");
+	server_sig_ev[0] =
+	    evsignal_new(server_evbase, SIGTERM, server_signal, NULL);
+	server_sig_ev[1] =
+	    evsignal_new(server_evbase, SIGINT, server_signal, NULL);
+	server_sig_ev[2] =
+	    evsignal_new(server_evbase, SIGHUP, server_drain, NULL);
+	if (server_sig_ev[0] == NULL || server_sig_ev[1] == NULL ||
+	    server_sig_ev[2] == NULL || event_add(server_sig_ev[0], NULL) < 0 ||
+	    event_add(server_sig_ev[1], NULL) < 0 ||
+	    event_add(server_sig_ev[2], NULL) < 0)
+		msg_fatal("cannot register signal handlers");
 
-    if (spec->init)
-        spec->init(server_evbase);
+	if (spec->init)
+		spec->init(server_evbase);
 
-    if (!standalone && server_listening(SERVER_LISTEN_FD)) {
-        int fl = fcntl(SERVER_LISTEN_FD, F_GETFL);
-        if (fl < 0 || fcntl(SERVER_LISTEN_FD, F_SETFL, fl | O_NONBLOCK) < 0
-            || fcntl(SERVER_LISTEN_FD, F_SETFD, FD_CLOEXEC) < 0)
-            msg_fatal("set listening socket options: %m");
-        server_listen_ev = event_new(server_evbase, SERVER_LISTEN_FD,
-                                     EV_READ | EV_PERSIST, server_accept, NULL);
-        server_pause_ev = evtimer_new(server_evbase, server_pause_done, NULL);
-        if (server_listen_ev == NULL || server_pause_ev == NULL
-            || event_add(server_listen_ev, NULL) < 0)
-            msg_fatal("cannot register the listening socket");
-    } else if (msg_verbose) {
-        msg_info("no listening socket on fd %d: stand-alone mode",
-                 SERVER_LISTEN_FD);
-    }
+	if (!standalone && server_listening(SERVER_LISTEN_FD)) {
+		int fl = fcntl(SERVER_LISTEN_FD, F_GETFL);
+		if (fl < 0 ||
+		    fcntl(SERVER_LISTEN_FD, F_SETFL, fl | O_NONBLOCK) < 0 ||
+		    fcntl(SERVER_LISTEN_FD, F_SETFD, FD_CLOEXEC) < 0)
+			msg_fatal("set listening socket options: %m");
+		server_listen_ev = event_new(server_evbase, SERVER_LISTEN_FD,
+		    EV_READ | EV_PERSIST, server_accept, NULL);
+		server_pause_ev =
+		    evtimer_new(server_evbase, server_pause_done, NULL);
+		if (server_listen_ev == NULL || server_pause_ev == NULL ||
+		    event_add(server_listen_ev, NULL) < 0)
+			msg_fatal("cannot register the listening socket");
+	} else if (msg_verbose) {
+		msg_info("no listening socket on fd %d: stand-alone mode",
+		    SERVER_LISTEN_FD);
+	}
 
-    if (event_base_dispatch(server_evbase) < 0)
-        msg_fatal("event loop failed");
-    return 0;
+	if (event_base_dispatch(server_evbase) < 0)
+		msg_fatal("event loop failed");
+	return 0;
 }
 
 /* server_unix_addr - fill sun from a relative or absolute path */
 
-static int server_unix_addr(struct sockaddr_un *sun, const char *endpoint)
+static int
+server_unix_addr(struct sockaddr_un *sun, const char *endpoint)
 {
-    memset(sun, 0, sizeof(*sun));
-    sun->sun_family = AF_UNIX;
-    if (strlen(endpoint) >= sizeof(sun->sun_path)) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    memcpy(sun->sun_path, endpoint, strlen(endpoint) + 1);
-    return 0;
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	if (strlen(endpoint) >= sizeof(sun->sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(sun->sun_path, endpoint, strlen(endpoint) + 1);
+	return 0;
 }
 
-static long server_ms_left(const struct timespec *deadline)
+static long
+server_ms_left(const struct timespec *deadline)
 {
-    struct timespec now;
+	struct timespec now;
 
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (deadline->tv_sec - now.tv_sec) * 1000
-        + (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (deadline->tv_sec - now.tv_sec) * 1000 +
+	    (deadline->tv_nsec - now.tv_nsec) / 1000000;
 }
 
-int trigger_send(const char *endpoint, const char *bytes, size_t len)
+int
+trigger_send(const char *endpoint, const char *bytes, size_t len)
 {
-    struct sockaddr_un sun;
-    struct timespec deadline;
-    struct pollfd pfd;
-    size_t  off = 0;
-    int     fd;
-    int     saved;
+	struct sockaddr_un sun;
+	struct timespec deadline;
+	struct pollfd pfd;
+	size_t off = 0;
+	int fd;
+	int saved;
 
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_sec += 1;
-    if (server_unix_addr(&sun, endpoint) < 0)
-        return -1;
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -1;
-    if (connect(fd, (struct sockaddr *) &sun, sizeof(sun)) < 0) {
-        if (errno != EINPROGRESS && errno != EINTR)
-            goto fail;
-        /* Wait for the connection (UNIX sockets rarely get here). */
-        pfd.fd = fd;
-        pfd.events = POLLOUT;
-        long ms = server_ms_left(&deadline);
-        if (ms <= 0 || poll(&pfd, 1, (int) ms) <= 0) {
-            errno = ETIMEDOUT;
-            goto fail;
-        }
-        int err = 0;
-        socklen_t elen = sizeof(err);
-        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0)
-            goto fail;
-        if (err != 0) {
-            errno = err;
-            goto fail;
-        }
-    }
-    while (off < len) {
-        ssize_t n = send(fd, bytes + off, len - off, MSG_NOSIGNAL);
-        if (n > 0) {
-            off += (size_t) n;
-            continue;
-        }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            long ms = server_ms_left(&deadline);
-            pfd.fd = fd;
-            pfd.events = POLLOUT;
-            if (ms > 0 && poll(&pfd, 1, (int) ms) > 0)
-                continue;
-            errno = ETIMEDOUT;
-        }
-        goto fail;
-    }
-    close(fd);
-    return 0;
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += 1;
+	if (server_unix_addr(&sun, endpoint) < 0)
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		if (errno != EINPROGRESS && errno != EINTR)
+			goto fail;
+		/* Wait for the connection (UNIX sockets rarely get here). */
+		pfd.fd = fd;
+		pfd.events = POLLOUT;
+		long ms = server_ms_left(&deadline);
+		if (ms <= 0 || poll(&pfd, 1, (int)ms) <= 0) {
+			errno = ETIMEDOUT;
+			goto fail;
+		}
+		int err = 0;
+		socklen_t elen = sizeof(err);
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0)
+			goto fail;
+		if (err != 0) {
+			errno = err;
+			goto fail;
+		}
+	}
+	while (off < len) {
+		ssize_t n = send(fd, bytes + off, len - off, MSG_NOSIGNAL);
+		if (n > 0) {
+			off += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			long ms = server_ms_left(&deadline);
+			pfd.fd = fd;
+			pfd.events = POLLOUT;
+			if (ms > 0 && poll(&pfd, 1, (int)ms) > 0)
+				continue;
+			errno = ETIMEDOUT;
+		}
+		goto fail;
+	}
+	close(fd);
+	return 0;
 
 fail:
-    saved = errno;
-    close(fd);
-    errno = saved;
-    return -1;
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
 }
 
-int server_connect(const char *endpoint, int timeout, struct vbuf *why)
+int
+server_connect(const char *endpoint, int timeout, struct vbuf *why)
 {
-    struct sockaddr_un sun;
-    struct timeval tv;
-    int     fd;
-    int     saved;
+	struct sockaddr_un sun;
+	struct timeval tv;
+	int fd;
+	int saved;
 
-    if (server_unix_addr(&sun, endpoint) < 0) {
-        if (why) {
-            vbuf_reset(why);
-            vbuf_printf(why, "connect to %s: %m", endpoint);
-        }
-        return -1;
-    }
-    if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
-        if (why) {
-            vbuf_reset(why);
-            vbuf_printf(why, "socket: %m");
-        }
-        return -1;
-    }
-    tv.tv_sec = timeout > 0 ? timeout : 0;
-    tv.tv_usec = 0;
-    if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0
-        || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0
-        || connect(fd, (struct sockaddr *) &sun, sizeof(sun)) < 0) {
-        saved = errno;
-        if (why) {
-            vbuf_reset(why);
-            errno = (saved == EAGAIN || saved == EINPROGRESS) ? ETIMEDOUT : saved;
-            vbuf_printf(why, "connect to %s: %m", endpoint);
-        }
-        close(fd);
-        errno = saved;
-        return -1;
-    }
-    return fd;
+	if (server_unix_addr(&sun, endpoint) < 0) {
+		if (why) {
+			vbuf_reset(why);
+			vbuf_printf(why, "connect to %s: %m", endpoint);
+		}
+		return -1;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
+		if (why) {
+			vbuf_reset(why);
+			vbuf_printf(why, "socket: %m");
+		}
+		return -1;
+	}
+	tv.tv_sec = timeout > 0 ? timeout : 0;
+	tv.tv_usec = 0;
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		saved = errno;
+		if (why) {
+			vbuf_reset(why);
+			errno = (saved == EAGAIN || saved == EINPROGRESS)
+			    ? ETIMEDOUT
+			    : saved;
+			vbuf_printf(why, "connect to %s: %m", endpoint);
+		}
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
 }

@@ -63,14 +63,15 @@ struct event_base;
 enum server_mode { SERVER_MULTI, SERVER_TRIGGER };
 
 struct server_spec {
-    const char *name;			/* program name for logs: "qmgr" */
-    enum server_mode mode;
-    void  (*pre_init)(void);			/* before privileges are dropped */
-    void  (*init)(struct event_base *base);	/* after privileges are dropped */
-    void  (*accept)(int fd);			/* SERVER_MULTI */
-    void  (*trigger)(const char *buf, size_t len);	/* SERVER_TRIGGER */
-    void  (*stop)(void);			/* on SIGTERM, before exit */
-    int   (*active)(void);			/* SERVER_MULTI: work in progress */
+	const char *name; /* program name for logs: "qmgr" */
+	enum server_mode mode;
+	void (*pre_init)(void); /* before privileges are dropped */
+	void (*init)(
+	    struct event_base *base); /* after privileges are dropped */
+	void (*accept)(int fd);	      /* SERVER_MULTI */
+	void (*trigger)(const char *buf, size_t len); /* SERVER_TRIGGER */
+	void (*stop)(void);  /* on SIGTERM, before exit */
+	int (*active)(void); /* SERVER_MULTI: work in progress */
 };
 
 #define SERVER_DRAIN_LIMIT 3600
@@ -78,7 +79,7 @@ struct server_spec {
 int server_main(int argc, char **argv, const struct server_spec *spec);
 struct event_base *server_base(void);
 const char *server_service_name(void);
-int server_standalone(void);		/* started with -S */
+int server_standalone(void); /* started with -S */
 void server_stop(void);
 
 int trigger_send(const char *endpoint, const char *bytes, size_t len);

@@ -38,40 +38,45 @@
 #include "qfile.h"
 #include "qid.h"
 
-#define SHOWQ_REC_MAX		(1024 * 1024)	/* bytes per record */
-#define SHOWQ_EMPTY_ADDR	"MAILER-DAEMON"
-#define SHOWQ_DUP_DEFAULT	1000
-#define SHOWQ_READ_SIZE		8192	/* first read of a queue file */
+#define SHOWQ_REC_MAX (1024 * 1024) /* bytes per record */
+#define SHOWQ_EMPTY_ADDR "MAILER-DAEMON"
+#define SHOWQ_DUP_DEFAULT 1000
+#define SHOWQ_READ_SIZE 8192 /* first read of a queue file */
 
 const char *const showq_queues[] = {
-    QDIR_MAILDROP, QDIR_ACTIVE, QDIR_INCOMING, QDIR_DEFERRED, QDIR_HOLD, 0,
+    QDIR_MAILDROP,
+    QDIR_ACTIVE,
+    QDIR_INCOMING,
+    QDIR_DEFERRED,
+    QDIR_HOLD,
+    0,
 };
 
- /*
-  * A recipient while the message is being read: offsets into the pool.
-  */
+/*
+ * A recipient while the message is being read: offsets into the pool.
+ */
 struct showq_slot {
-    size_t  addr;
-    size_t  reason;			/* SIZE_MAX = none */
+	size_t addr;
+	size_t reason; /* SIZE_MAX = none */
 };
 
 static struct showq_state {
-    int     init;
-    long    dup_limit;			/* 0 = no limit */
-    struct vbuf rec;			/* current record */
-    struct vbuf why;			/* reader error text */
-    struct vbuf path;			/* queue file path */
-    struct vbuf tmp;			/* quoting */
-    struct vbuf pool;			/* NUL-terminated strings */
-    struct showq_slot *slots;
-    size_t  slot_count;
-    size_t  slot_cap;
-    struct showq_rcpt *rcpt;		/* built after reading */
-    size_t  rcpt_cap;
-    size_t *dup;			/* slot index + 1; 0 = empty */
-    size_t  dup_cap;			/* power of 2 */
-    size_t  dup_used;
-    struct vbuf fbuf;			/* queue file bytes */
+	int init;
+	long dup_limit;	  /* 0 = no limit */
+	struct vbuf rec;  /* current record */
+	struct vbuf why;  /* reader error text */
+	struct vbuf path; /* queue file path */
+	struct vbuf tmp;  /* quoting */
+	struct vbuf pool; /* NUL-terminated strings */
+	struct showq_slot *slots;
+	size_t slot_count;
+	size_t slot_cap;
+	struct showq_rcpt *rcpt; /* built after reading */
+	size_t rcpt_cap;
+	size_t *dup;	/* slot index + 1; 0 = empty */
+	size_t dup_cap; /* power of 2 */
+	size_t dup_used;
+	struct vbuf fbuf; /* queue file bytes */
 } sq;
 
 /* showq_init - one-time reader state */
@@ -79,14 +84,14 @@ static struct showq_state {
 static void
 showq_init(void)
 {
-    if (sq.init)
-	return;
-    sq.init = 1;
-    sq.dup_limit = SHOWQ_DUP_DEFAULT;
-    if (param_find("duplicate_filter_limit") != 0)
-	sq.dup_limit = param_int("duplicate_filter_limit");
-    if (sq.dup_limit < 0)
-	sq.dup_limit = 0;
+	if (sq.init)
+		return;
+	sq.init = 1;
+	sq.dup_limit = SHOWQ_DUP_DEFAULT;
+	if (param_find("duplicate_filter_limit") != 0)
+		sq.dup_limit = param_int("duplicate_filter_limit");
+	if (sq.dup_limit < 0)
+		sq.dup_limit = 0;
 }
 
 /* showq_printable - printable ASCII, everything else '?' */
@@ -94,17 +99,17 @@ showq_init(void)
 void
 showq_printable(struct vbuf *out, const char *s)
 {
-    const unsigned char *cp;
-    const unsigned char *start;
+	const unsigned char *cp;
+	const unsigned char *start;
 
-    for (start = cp = (const unsigned char *) s; *cp; cp++) {
-	if (*cp < 0x20 || *cp > 0x7e) {
-	    vbuf_append(out, start, (size_t) (cp - start));
-	    vbuf_putc(out, '?');
-	    start = cp + 1;
+	for (start = cp = (const unsigned char *)s; *cp; cp++) {
+		if (*cp < 0x20 || *cp > 0x7e) {
+			vbuf_append(out, start, (size_t)(cp - start));
+			vbuf_putc(out, '?');
+			start = cp + 1;
+		}
 	}
-    }
-    vbuf_append(out, start, (size_t) (cp - start));
+	vbuf_append(out, start, (size_t)(cp - start));
 }
 
 /* showq_pool_addr - add a quoted printable address to the pool */
@@ -112,18 +117,18 @@ showq_printable(struct vbuf *out, const char *s)
 static size_t
 showq_pool_addr(const char *addr, int quote)
 {
-    size_t  off = sq.pool.len;
+	size_t off = sq.pool.len;
 
-    if (*addr == 0)
-	addr = SHOWQ_EMPTY_ADDR;
-    if (quote) {
-	vbuf_reset(&sq.tmp);
-	dlog_quote_rcpt(&sq.tmp, addr);
-	addr = vbuf_str(&sq.tmp);
-    }
-    showq_printable(&sq.pool, addr);
-    vbuf_append(&sq.pool, "", 1);		/* keep the NUL */
-    return (off);
+	if (*addr == 0)
+		addr = SHOWQ_EMPTY_ADDR;
+	if (quote) {
+		vbuf_reset(&sq.tmp);
+		dlog_quote_rcpt(&sq.tmp, addr);
+		addr = vbuf_str(&sq.tmp);
+	}
+	showq_printable(&sq.pool, addr);
+	vbuf_append(&sq.pool, "", 1); /* keep the NUL */
+	return (off);
 }
 
 /* showq_pool_text - add printable text to the pool */
@@ -131,11 +136,11 @@ showq_pool_addr(const char *addr, int quote)
 static size_t
 showq_pool_text(const char *text)
 {
-    size_t  off = sq.pool.len;
+	size_t off = sq.pool.len;
 
-    showq_printable(&sq.pool, text);
-    vbuf_append(&sq.pool, "", 1);
-    return (off);
+	showq_printable(&sq.pool, text);
+	vbuf_append(&sq.pool, "", 1);
+	return (off);
 }
 
 /* showq_slot_add - append a recipient */
@@ -143,13 +148,14 @@ showq_pool_text(const char *text)
 static void
 showq_slot_add(size_t addr, size_t reason)
 {
-    if (sq.slot_count >= sq.slot_cap) {
-	sq.slot_cap = sq.slot_cap ? sq.slot_cap * 2 : 64;
-	sq.slots = mem_realloc(sq.slots, sq.slot_cap * sizeof(*sq.slots));
-    }
-    sq.slots[sq.slot_count].addr = addr;
-    sq.slots[sq.slot_count].reason = reason;
-    sq.slot_count++;
+	if (sq.slot_count >= sq.slot_cap) {
+		sq.slot_cap = sq.slot_cap ? sq.slot_cap * 2 : 64;
+		sq.slots =
+		    mem_realloc(sq.slots, sq.slot_cap * sizeof(*sq.slots));
+	}
+	sq.slots[sq.slot_count].addr = addr;
+	sq.slots[sq.slot_count].reason = reason;
+	sq.slot_count++;
 }
 
 /* showq_hash - FNV-1a */
@@ -157,13 +163,13 @@ showq_slot_add(size_t addr, size_t reason)
 static size_t
 showq_hash(const char *s)
 {
-    uint64_t h = 14695981039346656037ULL;
+	uint64_t h = 14695981039346656037ULL;
 
-    for (; *s; s++) {
-	h ^= (unsigned char) *s;
-	h *= 1099511628211ULL;
-    }
-    return ((size_t) h);
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return ((size_t)h);
 }
 
 /* showq_dup_reset - empty the filter, room for want entries */
@@ -171,16 +177,16 @@ showq_hash(const char *s)
 static void
 showq_dup_reset(size_t want)
 {
-    size_t  cap = 16;
+	size_t cap = 16;
 
-    while (cap < want * 2)
-	cap *= 2;
-    if (cap > sq.dup_cap) {
-	sq.dup = mem_realloc(sq.dup, cap * sizeof(*sq.dup));
-	sq.dup_cap = cap;
-    }
-    memset(sq.dup, 0, sq.dup_cap * sizeof(*sq.dup));
-    sq.dup_used = 0;
+	while (cap < want * 2)
+		cap *= 2;
+	if (cap > sq.dup_cap) {
+		sq.dup = mem_realloc(sq.dup, cap * sizeof(*sq.dup));
+		sq.dup_cap = cap;
+	}
+	memset(sq.dup, 0, sq.dup_cap * sizeof(*sq.dup));
+	sq.dup_used = 0;
 }
 
 /* showq_dup_find - is this address in the filter? */
@@ -188,15 +194,16 @@ showq_dup_reset(size_t want)
 static int
 showq_dup_find(const char *addr)
 {
-    size_t  mask = sq.dup_cap - 1;
-    size_t  i;
+	size_t mask = sq.dup_cap - 1;
+	size_t i;
 
-    if (sq.dup_used == 0)
+	if (sq.dup_used == 0)
+		return (0);
+	for (i = showq_hash(addr) & mask; sq.dup[i] != 0; i = (i + 1) & mask)
+		if (strcmp(sq.pool.data + sq.slots[sq.dup[i] - 1].addr, addr) ==
+		    0)
+			return (1);
 	return (0);
-    for (i = showq_hash(addr) & mask; sq.dup[i] != 0; i = (i + 1) & mask)
-	if (strcmp(sq.pool.data + sq.slots[sq.dup[i] - 1].addr, addr) == 0)
-	    return (1);
-    return (0);
 }
 
 /* showq_dup_put - insert a slot index (no duplicate check) */
@@ -204,14 +211,14 @@ showq_dup_find(const char *addr)
 static void
 showq_dup_put(size_t slot)
 {
-    size_t  mask = sq.dup_cap - 1;
-    size_t  i;
+	size_t mask = sq.dup_cap - 1;
+	size_t i;
 
-    for (i = showq_hash(sq.pool.data + sq.slots[slot].addr) & mask;
-	 sq.dup[i] != 0; i = (i + 1) & mask)
-	 /* void */ ;
-    sq.dup[i] = slot + 1;
-    sq.dup_used++;
+	for (i = showq_hash(sq.pool.data + sq.slots[slot].addr) & mask;
+	     sq.dup[i] != 0; i = (i + 1) & mask)
+		/* void */;
+	sq.dup[i] = slot + 1;
+	sq.dup_used++;
 }
 
 /* showq_dup_enter - remember the address of this slot */
@@ -219,26 +226,26 @@ showq_dup_put(size_t slot)
 static void
 showq_dup_enter(size_t slot)
 {
-    size_t *old;
-    size_t  old_cap;
-    size_t  i;
+	size_t *old;
+	size_t old_cap;
+	size_t i;
 
-    if (sq.dup_limit > 0 && sq.dup_used >= (size_t) sq.dup_limit)
-	return;
-    if (showq_dup_find(sq.pool.data + sq.slots[slot].addr))
-	return;
-    if ((sq.dup_used + 1) * 2 > sq.dup_cap) {
-	old_cap = sq.dup_cap;
-	old = sq.dup;
-	sq.dup_cap = old_cap * 2;
-	sq.dup = mem_calloc(sq.dup_cap, sizeof(*sq.dup));
-	sq.dup_used = 0;
-	for (i = 0; i < old_cap; i++)
-	    if (old[i] != 0)
-		showq_dup_put(old[i] - 1);
-	mem_free(old);
-    }
-    showq_dup_put(slot);
+	if (sq.dup_limit > 0 && sq.dup_used >= (size_t)sq.dup_limit)
+		return;
+	if (showq_dup_find(sq.pool.data + sq.slots[slot].addr))
+		return;
+	if ((sq.dup_used + 1) * 2 > sq.dup_cap) {
+		old_cap = sq.dup_cap;
+		old = sq.dup;
+		sq.dup_cap = old_cap * 2;
+		sq.dup = mem_calloc(sq.dup_cap, sizeof(*sq.dup));
+		sq.dup_used = 0;
+		for (i = 0; i < old_cap; i++)
+			if (old[i] != 0)
+				showq_dup_put(old[i] - 1);
+		mem_free(old);
+	}
+	showq_dup_put(slot);
 }
 
 /* showq_read_log - the defer log entries come first */
@@ -246,22 +253,23 @@ showq_dup_enter(size_t slot)
 static void
 showq_read_log(const char *id)
 {
-    struct dlog_reader *r;
-    struct dlog_entry e;
+	struct dlog_reader *r;
+	struct dlog_entry e;
 
-    if ((r = dlog_open(QDIR_DEFER, id)) == 0) {
-	if (errno != ENOENT)
-	    msg_warn("open %s log for %s: %m", QDIR_DEFER, id);
-	return;
-    }
-    while (dlog_next(r, &e) > 0) {
-	size_t  addr = showq_pool_addr(e.recipient ? e.recipient : "", 0);
-	size_t  reason = showq_pool_text(e.reason ? e.reason : "");
+	if ((r = dlog_open(QDIR_DEFER, id)) == 0) {
+		if (errno != ENOENT)
+			msg_warn("open %s log for %s: %m", QDIR_DEFER, id);
+		return;
+	}
+	while (dlog_next(r, &e) > 0) {
+		size_t addr =
+		    showq_pool_addr(e.recipient ? e.recipient : "", 0);
+		size_t reason = showq_pool_text(e.reason ? e.reason : "");
 
-	showq_slot_add(addr, reason);
-	showq_dup_enter(sq.slot_count - 1);
-    }
-    (void) dlog_close(r);
+		showq_slot_add(addr, reason);
+		showq_dup_enter(sq.slot_count - 1);
+	}
+	(void)dlog_close(r);
 }
 
 /* showq_rcpt_record - an R record, unless the log listed it */
@@ -269,13 +277,13 @@ showq_read_log(const char *id)
 static void
 showq_rcpt_record(const char *addr)
 {
-    size_t  off = showq_pool_addr(addr, 1);
+	size_t off = showq_pool_addr(addr, 1);
 
-    if (showq_dup_find(sq.pool.data + off)) {
-	vbuf_truncate(&sq.pool, off);
-	return;
-    }
-    showq_slot_add(off, SIZE_MAX);
+	if (showq_dup_find(sq.pool.data + off)) {
+		vbuf_truncate(&sq.pool, off);
+		return;
+	}
+	showq_slot_add(off, SIZE_MAX);
 }
 
 /* showq_number - leading decimal seconds of a T record */
@@ -283,16 +291,16 @@ showq_rcpt_record(const char *addr)
 static long
 showq_number(const char *s)
 {
-    long    val = 0;
+	long val = 0;
 
-    while (*s == ' ')
-	s++;
-    for (; *s >= '0' && *s <= '9'; s++) {
-	if (val > (LONG_MAX - 9) / 10)
-	    return (0);
-	val = val * 10 + (*s - '0');
-    }
-    return (val);
+	while (*s == ' ')
+		s++;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (val > (LONG_MAX - 9) / 10)
+			return (0);
+		val = val * 10 + (*s - '0');
+	}
+	return (val);
 }
 
 /*
@@ -302,32 +310,32 @@ showq_number(const char *s)
  * does, once per record, which dominated a listing of a large queue).
  */
 struct showq_rd {
-    int     fd;
-    off_t   base;			/* file offset of buf[0] */
-    size_t  pos;			/* next record in buf */
-    size_t  len;			/* bytes in buf */
-    int     jumps;			/* pointer records followed */
-    const char *why;			/* reason for SHOWQ_RD_ERR */
+	int fd;
+	off_t base;	 /* file offset of buf[0] */
+	size_t pos;	 /* next record in buf */
+	size_t len;	 /* bytes in buf */
+	int jumps;	 /* pointer records followed */
+	const char *why; /* reason for SHOWQ_RD_ERR */
 };
 
-#define SHOWQ_RD_JUMPS	10000		/* pointer loop guard */
+#define SHOWQ_RD_JUMPS 10000 /* pointer loop guard */
 
 /* showq_rd_seek - continue reading at offset */
 
 static int
 showq_rd_seek(struct showq_rd *rd, off_t off)
 {
-    if (off >= rd->base && off <= rd->base + (off_t) rd->len) {
-	rd->pos = (size_t) (off - rd->base);
+	if (off >= rd->base && off <= rd->base + (off_t)rd->len) {
+		rd->pos = (size_t)(off - rd->base);
+		return (0);
+	}
+	if (lseek(rd->fd, off, SEEK_SET) < 0) {
+		rd->why = "seek error";
+		return (-1);
+	}
+	rd->base = off;
+	rd->pos = rd->len = 0;
 	return (0);
-    }
-    if (lseek(rd->fd, off, SEEK_SET) < 0) {
-	rd->why = "seek error";
-	return (-1);
-    }
-    rd->base = off;
-    rd->pos = rd->len = 0;
-    return (0);
 }
 
 /* showq_rd_tell - offset of the next record */
@@ -335,7 +343,7 @@ showq_rd_seek(struct showq_rd *rd, off_t off)
 static off_t
 showq_rd_tell(struct showq_rd *rd)
 {
-    return (rd->base + (off_t) rd->pos);
+	return (rd->base + (off_t)rd->pos);
 }
 
 /*
@@ -346,75 +354,78 @@ showq_rd_tell(struct showq_rd *rd)
 static int
 showq_rd_next(struct showq_rd *rd, int keep)
 {
-    int     type;
-    size_t  doff;
-    size_t  dlen;
-    long    used;
-    ssize_t n;
+	int type;
+	size_t doff;
+	size_t dlen;
+	long used;
+	ssize_t n;
 
-    for (;;) {
-	used = rec_parse(sq.fbuf.data + rd->pos, rd->len - rd->pos,
-			 SHOWQ_REC_MAX, &type, &doff, &dlen);
-	if (used < 0) {
-	    rd->why = "bad record length";
-	    return (REC_ERR);
-	}
-	if (used == 0) {
-	    /* Need more: keep the partial record, make room, read. */
-	    if (rd->pos > 0) {
-		memmove(sq.fbuf.data, sq.fbuf.data + rd->pos, rd->len - rd->pos);
-		rd->base += (off_t) rd->pos;
-		rd->len -= rd->pos;
-		rd->pos = 0;
-	    }
-	    if (rd->len >= sq.fbuf.cap - 1)
-		vbuf_reserve(&sq.fbuf, sq.fbuf.cap);
-	    do {
-		n = read(rd->fd, sq.fbuf.data + rd->len,
-			 sq.fbuf.cap - 1 - rd->len);
-	    } while (n < 0 && errno == EINTR);
-	    if (n < 0) {
-		rd->why = "read error";
-		return (REC_ERR);
-	    }
-	    if (n == 0) {
-		if (rd->len == rd->pos)
-		    return (REC_EOF);
-		rd->why = "unexpected end of file in record";
-		return (REC_ERR);
-	    }
-	    rd->len += (size_t) n;
-	    continue;
-	}
-	rd->pos += (size_t) used;
-	if (type == REC_TYPE_DTXT)
-	    continue;
-	if (type == REC_TYPE_PTR || keep) {
-	    vbuf_reset(&sq.rec);
-	    vbuf_append(&sq.rec, sq.fbuf.data + rd->pos - dlen, dlen);
-	}
-	if (type == REC_TYPE_PTR) {
-	    char   *end;
-	    long    off;
+	for (;;) {
+		used = rec_parse(sq.fbuf.data + rd->pos, rd->len - rd->pos,
+		    SHOWQ_REC_MAX, &type, &doff, &dlen);
+		if (used < 0) {
+			rd->why = "bad record length";
+			return (REC_ERR);
+		}
+		if (used == 0) {
+			/* Need more: keep the partial record, make room, read.
+			 */
+			if (rd->pos > 0) {
+				memmove(sq.fbuf.data, sq.fbuf.data + rd->pos,
+				    rd->len - rd->pos);
+				rd->base += (off_t)rd->pos;
+				rd->len -= rd->pos;
+				rd->pos = 0;
+			}
+			if (rd->len >= sq.fbuf.cap - 1)
+				vbuf_reserve(&sq.fbuf, sq.fbuf.cap);
+			do {
+				n = read(rd->fd, sq.fbuf.data + rd->len,
+				    sq.fbuf.cap - 1 - rd->len);
+			} while (n < 0 && errno == EINTR);
+			if (n < 0) {
+				rd->why = "read error";
+				return (REC_ERR);
+			}
+			if (n == 0) {
+				if (rd->len == rd->pos)
+					return (REC_EOF);
+				rd->why = "unexpected end of file in record";
+				return (REC_ERR);
+			}
+			rd->len += (size_t)n;
+			continue;
+		}
+		rd->pos += (size_t)used;
+		if (type == REC_TYPE_DTXT)
+			continue;
+		if (type == REC_TYPE_PTR || keep) {
+			vbuf_reset(&sq.rec);
+			vbuf_append(&sq.rec, sq.fbuf.data + rd->pos - dlen,
+			    dlen);
+		}
+		if (type == REC_TYPE_PTR) {
+			char *end;
+			long off;
 
-	    errno = 0;
-	    off = strtol(sq.rec.data, &end, 10);
-	    if (errno != 0 || *end != 0 || off < 0) {
-		rd->why = "malformed pointer record";
-		return (REC_ERR);
-	    }
-	    if (off == 0)
-		continue;
-	    if (++rd->jumps > SHOWQ_RD_JUMPS) {
-		rd->why = "too many pointer records";
-		return (REC_ERR);
-	    }
-	    if (showq_rd_seek(rd, (off_t) off) < 0)
-		return (REC_ERR);
-	    continue;
+			errno = 0;
+			off = strtol(sq.rec.data, &end, 10);
+			if (errno != 0 || *end != 0 || off < 0) {
+				rd->why = "malformed pointer record";
+				return (REC_ERR);
+			}
+			if (off == 0)
+				continue;
+			if (++rd->jumps > SHOWQ_RD_JUMPS) {
+				rd->why = "too many pointer records";
+				return (REC_ERR);
+			}
+			if (showq_rd_seek(rd, (off_t)off) < 0)
+				return (REC_ERR);
+			continue;
+		}
+		return (type);
 	}
-	return (type);
-    }
 }
 
 /* showq_skip_content - read through content records up to X */
@@ -422,153 +433,159 @@ showq_rd_next(struct showq_rd *rd, int keep)
 static int
 showq_skip_content(struct showq_rd *rd)
 {
-    int     type;
+	int type;
 
-    while ((type = showq_rd_next(rd, 0)) > 0)
-	if (type == REC_TYPE_XTRA || type == REC_TYPE_END)
-	    return (type);
-    return (type);
+	while ((type = showq_rd_next(rd, 0)) > 0)
+		if (type == REC_TYPE_XTRA || type == REC_TYPE_END)
+			return (type);
+	return (type);
 }
 
 /* showq_read_at - report one message at path (NULL: the hashed path) */
 
 static int
-showq_read_at(const char *queue, const char *id, const char *path,
-	      showq_fn *fn, void *ctx)
+showq_read_at(const char *queue, const char *id, const char *path, showq_fn *fn,
+    void *ctx)
 {
-    struct showq_msg msg;
-    struct showq_rd rd;
-    struct stat st;
-    int     fd;
-    int     type;
-    int     sender_seen = 0;
-    long    arrival = 0;
-    long    size = -1;
-    long    data_off = 0;
-    off_t   content;
-    long    fields[6];
-    size_t  sender = 0;
-    size_t  i;
-    int     in_content = 0;
-    int     ret;
+	struct showq_msg msg;
+	struct showq_rd rd;
+	struct stat st;
+	int fd;
+	int type;
+	int sender_seen = 0;
+	long arrival = 0;
+	long size = -1;
+	long data_off = 0;
+	off_t content;
+	long fields[6];
+	size_t sender = 0;
+	size_t i;
+	int in_content = 0;
+	int ret;
 
-    showq_init();
-    if (path != 0)
-	vbuf_set(&sq.path, path);
-    else
-	qdir_path(&sq.path, queue, id);
-    if ((fd = open(sq.path.data, O_RDONLY | O_NONBLOCK | O_NOFOLLOW
-		   | O_CLOEXEC)) < 0) {
-	if (errno != ENOENT && errno != ELOOP)
-	    msg_warn("open %s: %m", sq.path.data);
-	return (0);
-    }
-    if (fstat(fd, &st) < 0 || !qdir_ready(&st)) {
-	(void) close(fd);
-	return (0);
-    }
-    memset(&rd, 0, sizeof(rd));
-    rd.fd = fd;
-    if (sq.fbuf.cap < SHOWQ_READ_SIZE)
-	vbuf_reserve(&sq.fbuf, SHOWQ_READ_SIZE);
-
-    /*
-     * Start a new message: logs first, then the file.
-     */
-    vbuf_reset(&sq.pool);
-    sq.slot_count = 0;
-    showq_dup_reset(16);
-    showq_read_log(id);
-
-    while ((type = showq_rd_next(&rd, 1)) > 0) {
-	switch (type) {
-	case REC_TYPE_SIZE:
-	    if (size >= 0)
-		break;
-	    if (rec_size_parse(sq.rec.data, sq.rec.len, fields) < 1
-		|| (fields[0] <= 0 && strcmp(queue, QDIR_MAILDROP) != 0)) {
-		msg_warn("%s %s: bad size record: %.100s", queue, id,
-			 sq.rec.data);
-		size = 0;
-	    } else if (fields[0] > 0) {
-		size = fields[0];
-		data_off = fields[1];
-	    } else {
-		size = 0;
-	    }
-	    break;
-	case REC_TYPE_TIME:
-	    if (arrival == 0)
-		arrival = showq_number(sq.rec.data);
-	    break;
-	case REC_TYPE_FROM:
-	    if (sender_seen++) {
-		msg_warn("%s %s: duplicate sender address: %.100s -- "
-			 "skipping remainder of this file", queue, id,
-			 sq.rec.data);
-		goto done;
-	    }
-	    sender = showq_pool_addr(sq.rec.data, 1);
-	    break;
-	case REC_TYPE_RCPT:
-	    showq_rcpt_record(sq.rec.data);
-	    break;
-	case REC_TYPE_MESG:
-	    in_content = 1;
-	    content = showq_rd_tell(&rd);
-	    if (size > 0 && data_off > 0 && data_off + size < st.st_size
-		&& showq_rd_seek(&rd, (off_t) (data_off + size)) == 0) {
-		type = showq_rd_next(&rd, 0);
-		if (type == REC_TYPE_XTRA) {
-		    in_content = 0;
-		    break;
-		}
-		if (showq_rd_seek(&rd, content) < 0)
-		    goto done;
-	    }
-	    type = showq_skip_content(&rd);
-	    if (type != REC_TYPE_XTRA)
-		goto done;
-	    in_content = 0;
-	    break;
-	case REC_TYPE_END:
-	    goto done;
-	default:
-	    break;
+	showq_init();
+	if (path != 0)
+		vbuf_set(&sq.path, path);
+	else
+		qdir_path(&sq.path, queue, id);
+	if ((fd = open(sq.path.data,
+		 O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		if (errno != ENOENT && errno != ELOOP)
+			msg_warn("open %s: %m", sq.path.data);
+		return (0);
 	}
-    }
-done:
-    if (type == REC_ERR)
-	msg_warn("%s: %s", sq.path.data, rd.why ? rd.why : "read error");
-    else if (type == REC_EOF || in_content)
-	msg_warn("%s: premature end of queue file", sq.path.data);
-    (void) close(fd);
-    if (!sender_seen)
-	return (0);
+	if (fstat(fd, &st) < 0 || !qdir_ready(&st)) {
+		(void)close(fd);
+		return (0);
+	}
+	memset(&rd, 0, sizeof(rd));
+	rd.fd = fd;
+	if (sq.fbuf.cap < SHOWQ_READ_SIZE)
+		vbuf_reserve(&sq.fbuf, SHOWQ_READ_SIZE);
 
-    /*
-     * Pointers into the pool are stable from here on.
-     */
-    if (sq.slot_count > sq.rcpt_cap) {
-	sq.rcpt_cap = sq.slot_count;
-	sq.rcpt = mem_realloc(sq.rcpt, sq.rcpt_cap * sizeof(*sq.rcpt));
-    }
-    for (i = 0; i < sq.slot_count; i++) {
-	sq.rcpt[i].address = sq.pool.data + sq.slots[i].addr;
-	sq.rcpt[i].reason = sq.slots[i].reason == SIZE_MAX ? 0 :
-	    sq.pool.data + sq.slots[i].reason;
-    }
-    msg.queue = queue;
-    msg.id = id;
-    msg.path = sq.path.data;
-    msg.arrival = arrival ? arrival : (long) st.st_mtime;
-    msg.size = size > 0 ? size : (long) st.st_size;
-    msg.forced_expire = (st.st_mode & S_IXGRP) != 0;
-    msg.sender = sq.pool.data + sender;
-    msg.rcpt = sq.rcpt;
-    msg.rcpt_count = sq.slot_count;
-    ret = fn(&msg, ctx);
-    return (ret);
+	/*
+	 * Start a new message: logs first, then the file.
+	 */
+	vbuf_reset(&sq.pool);
+	sq.slot_count = 0;
+	showq_dup_reset(16);
+	showq_read_log(id);
+
+	while ((type = showq_rd_next(&rd, 1)) > 0) {
+		switch (type) {
+		case REC_TYPE_SIZE:
+			if (size >= 0)
+				break;
+			if (rec_size_parse(sq.rec.data, sq.rec.len, fields) <
+				1 ||
+			    (fields[0] <= 0 &&
+				strcmp(queue, QDIR_MAILDROP) != 0)) {
+				msg_warn("%s %s: bad size record: %.100s",
+				    queue, id, sq.rec.data);
+				size = 0;
+			} else if (fields[0] > 0) {
+				size = fields[0];
+				data_off = fields[1];
+			} else {
+				size = 0;
+			}
+			break;
+		case REC_TYPE_TIME:
+			if (arrival == 0)
+				arrival = showq_number(sq.rec.data);
+			break;
+		case REC_TYPE_FROM:
+			if (sender_seen++) {
+				msg_warn("%s %s: duplicate sender address: "
+					 "%.100s -- "
+					 "skipping remainder of this file",
+				    queue, id, sq.rec.data);
+				goto done;
+			}
+			sender = showq_pool_addr(sq.rec.data, 1);
+			break;
+		case REC_TYPE_RCPT:
+			showq_rcpt_record(sq.rec.data);
+			break;
+		case REC_TYPE_MESG:
+			in_content = 1;
+			content = showq_rd_tell(&rd);
+			if (size > 0 && data_off > 0 &&
+			    data_off + size < st.st_size &&
+			    showq_rd_seek(&rd, (off_t)(data_off + size)) == 0) {
+				type = showq_rd_next(&rd, 0);
+				if (type == REC_TYPE_XTRA) {
+					in_content = 0;
+					break;
+				}
+				if (showq_rd_seek(&rd, content) < 0)
+					goto done;
+			}
+			type = showq_skip_content(&rd);
+			if (type != REC_TYPE_XTRA)
+				goto done;
+			in_content = 0;
+			break;
+		case REC_TYPE_END:
+			goto done;
+		default:
+			break;
+		}
+	}
+done:
+	if (type == REC_ERR)
+		msg_warn("%s: %s", sq.path.data,
+		    rd.why ? rd.why : "read error");
+	else if (type == REC_EOF || in_content)
+		msg_warn("%s: premature end of queue file", sq.path.data);
+	(void)close(fd);
+	if (!sender_seen)
+		return (0);
+
+	/*
+	 * Pointers into the pool are stable from here on.
+	 */
+	if (sq.slot_count > sq.rcpt_cap) {
+		sq.rcpt_cap = sq.slot_count;
+		sq.rcpt = mem_realloc(sq.rcpt, sq.rcpt_cap * sizeof(*sq.rcpt));
+	}
+	for (i = 0; i < sq.slot_count; i++) {
+		sq.rcpt[i].address = sq.pool.data + sq.slots[i].addr;
+		sq.rcpt[i].reason = sq.slots[i].reason == SIZE_MAX
+		    ? 0
+		    : sq.pool.data + sq.slots[i].reason;
+	}
+	msg.queue = queue;
+	msg.id = id;
+	msg.path = sq.path.data;
+	msg.arrival = arrival ? arrival : (long)st.st_mtime;
+	msg.size = size > 0 ? size : (long)st.st_size;
+	msg.forced_expire = (st.st_mode & S_IXGRP) != 0;
+	msg.sender = sq.pool.data + sender;
+	msg.rcpt = sq.rcpt;
+	msg.rcpt_count = sq.slot_count;
+	ret = fn(&msg, ctx);
+	return (ret);
 }
 
 /* showq_read - report one message */
@@ -576,45 +593,45 @@ done:
 int
 showq_read(const char *queue, const char *id, showq_fn *fn, void *ctx)
 {
-    return (showq_read_at(queue, id, (const char *) 0, fn, ctx));
+	return (showq_read_at(queue, id, (const char *)0, fn, ctx));
 }
 
 /* showq_walk - report every ready message of the queues */
 
 int
-showq_walk(const char *const *queues, showq_fn *fn, void *ctx,
-	   struct vbuf *why)
+showq_walk(const char *const *queues, showq_fn *fn, void *ctx, struct vbuf *why)
 {
-    const char *const *qp;
-    struct qdir_scan *scan;
-    const char *id;
-    int     ret = 0;
+	const char *const *qp;
+	struct qdir_scan *scan;
+	const char *id;
+	int ret = 0;
 
-    if (queues == 0)
-	queues = showq_queues;
-    for (qp = queues; *qp && ret == 0; qp++) {
-	if ((scan = qdir_scan_open(*qp)) == 0) {
-	    if (errno == ENOENT)
-		continue;
-	    vbuf_reset(why);
-	    vbuf_printf(why, "open queue directory %s: %m", *qp);
-	    return (-1);
+	if (queues == 0)
+		queues = showq_queues;
+	for (qp = queues; *qp && ret == 0; qp++) {
+		if ((scan = qdir_scan_open(*qp)) == 0) {
+			if (errno == ENOENT)
+				continue;
+			vbuf_reset(why);
+			vbuf_printf(why, "open queue directory %s: %m", *qp);
+			return (-1);
+		}
+		while (ret == 0 && (id = qdir_scan_next(scan)) != 0)
+			ret = showq_read_at(*qp, id, qdir_scan_path(scan), fn,
+			    ctx);
+		(void)qdir_scan_close(scan);
 	}
-	while (ret == 0 && (id = qdir_scan_next(scan)) != 0)
-	    ret = showq_read_at(*qp, id, qdir_scan_path(scan), fn, ctx);
-	(void) qdir_scan_close(scan);
-    }
-    return (ret);
+	return (ret);
 }
 
- /*
-  * Output: Postfix's showq_compat (mailq) and showq_json formats.
-  */
+/*
+ * Output: Postfix's showq_compat (mailq) and showq_json formats.
+ */
 struct showq_out {
-    FILE   *fp;
-    int     flags;
-    unsigned long count;
-    unsigned long long bytes;
+	FILE *fp;
+	int flags;
+	unsigned long count;
+	unsigned long long bytes;
 };
 
 /* showq_out_create - new printer */
@@ -622,12 +639,12 @@ struct showq_out {
 struct showq_out *
 showq_out_create(FILE *fp, int flags)
 {
-    struct showq_out *out = mem_calloc(1, sizeof(*out));
+	struct showq_out *out = mem_calloc(1, sizeof(*out));
 
-    out->fp = fp;
-    out->flags = flags;
-    tzset();
-    return (out);
+	out->fp = fp;
+	out->flags = flags;
+	tzset();
+	return (out);
 }
 
 /* showq_out_free - destroy printer */
@@ -635,8 +652,8 @@ showq_out_create(FILE *fp, int flags)
 struct showq_out *
 showq_out_free(struct showq_out *out)
 {
-    mem_free(out);
-    return (0);
+	mem_free(out);
+	return (0);
 }
 
 /* showq_json_str - print a JSON string */
@@ -644,41 +661,41 @@ showq_out_free(struct showq_out *out)
 static void
 showq_json_str(FILE *fp, const char *s)
 {
-    const unsigned char *cp;
+	const unsigned char *cp;
 
-    putc('"', fp);
-    for (cp = (const unsigned char *) s; *cp; cp++) {
-	switch (*cp) {
-	case '"':
-	    fputs("\\\"", fp);
-	    break;
-	case '\\':
-	    fputs("\\\\", fp);
-	    break;
-	case '\b':
-	    fputs("\\b", fp);
-	    break;
-	case '\f':
-	    fputs("\\f", fp);
-	    break;
-	case '\n':
-	    fputs("\\n", fp);
-	    break;
-	case '\r':
-	    fputs("\\r", fp);
-	    break;
-	case '\t':
-	    fputs("\\t", fp);
-	    break;
-	default:
-	    if (*cp < 0x20 || *cp == 0x7f)
-		fprintf(fp, "\\u%04X", *cp);
-	    else
-		putc(*cp, fp);
-	    break;
+	putc('"', fp);
+	for (cp = (const unsigned char *)s; *cp; cp++) {
+		switch (*cp) {
+		case '"':
+			fputs("\\\"", fp);
+			break;
+		case '\\':
+			fputs("\\\\", fp);
+			break;
+		case '\b':
+			fputs("\\b", fp);
+			break;
+		case '\f':
+			fputs("\\f", fp);
+			break;
+		case '\n':
+			fputs("\\n", fp);
+			break;
+		case '\r':
+			fputs("\\r", fp);
+			break;
+		case '\t':
+			fputs("\\t", fp);
+			break;
+		default:
+			if (*cp < 0x20 || *cp == 0x7f)
+				fprintf(fp, "\\u%04X", *cp);
+			else
+				putc(*cp, fp);
+			break;
+		}
 	}
-    }
-    putc('"', fp);
+	putc('"', fp);
 }
 
 /* showq_out_json - one message as one JSON line */
@@ -686,28 +703,29 @@ showq_json_str(FILE *fp, const char *s)
 static void
 showq_out_json(struct showq_out *out, const struct showq_msg *msg)
 {
-    FILE   *fp = out->fp;
-    size_t  i;
+	FILE *fp = out->fp;
+	size_t i;
 
-    fputs("{\"queue_name\": ", fp);
-    showq_json_str(fp, msg->queue);
-    fputs(", \"queue_id\": ", fp);
-    showq_json_str(fp, msg->id);
-    fprintf(fp, ", \"arrival_time\": %ld, \"message_size\": %ld, "
-	    "\"forced_expire\": %s, \"sender\": ", msg->arrival, msg->size,
-	    msg->forced_expire ? "true" : "false");
-    showq_json_str(fp, msg->sender);
-    fputs(", \"recipients\": [", fp);
-    for (i = 0; i < msg->rcpt_count; i++) {
-	fputs(i ? ", {\"address\": " : "{\"address\": ", fp);
-	showq_json_str(fp, msg->rcpt[i].address);
-	if (msg->rcpt[i].reason && *msg->rcpt[i].reason) {
-	    fputs(", \"delay_reason\": ", fp);
-	    showq_json_str(fp, msg->rcpt[i].reason);
+	fputs("{\"queue_name\": ", fp);
+	showq_json_str(fp, msg->queue);
+	fputs(", \"queue_id\": ", fp);
+	showq_json_str(fp, msg->id);
+	fprintf(fp,
+	    ", \"arrival_time\": %ld, \"message_size\": %ld, "
+	    "\"forced_expire\": %s, \"sender\": ",
+	    msg->arrival, msg->size, msg->forced_expire ? "true" : "false");
+	showq_json_str(fp, msg->sender);
+	fputs(", \"recipients\": [", fp);
+	for (i = 0; i < msg->rcpt_count; i++) {
+		fputs(i ? ", {\"address\": " : "{\"address\": ", fp);
+		showq_json_str(fp, msg->rcpt[i].address);
+		if (msg->rcpt[i].reason && *msg->rcpt[i].reason) {
+			fputs(", \"delay_reason\": ", fp);
+			showq_json_str(fp, msg->rcpt[i].reason);
+		}
+		putc('}', fp);
 	}
-	putc('}', fp);
-    }
-    fputs("]}\n", fp);
+	fputs("]}\n", fp);
 }
 
 /* showq_out_compat - one message in mailq format */
@@ -715,59 +733,61 @@ showq_out_json(struct showq_out *out, const struct showq_msg *msg)
 static void
 showq_out_compat(struct showq_out *out, const struct showq_msg *msg)
 {
-    FILE   *fp = out->fp;
-    int     long_ids = (out->flags & SHOWQ_OUT_LONG_IDS) != 0;
-    char    id[QID_SIZE + 300];
-    char    when[32];
-    const char *prev = "";
-    const char *reason;
-    const char *text;
-    time_t  t = (time_t) msg->arrival;
-    struct tm tmbuf;
-    struct tm *tm;
-    size_t  i;
-    int     pad;
+	FILE *fp = out->fp;
+	int long_ids = (out->flags & SHOWQ_OUT_LONG_IDS) != 0;
+	char id[QID_SIZE + 300];
+	char when[32];
+	const char *prev = "";
+	const char *reason;
+	const char *text;
+	time_t t = (time_t)msg->arrival;
+	struct tm tmbuf;
+	struct tm *tm;
+	size_t i;
+	int pad;
 
-    if (out->count == 0) {
-	if (long_ids)
-	    fprintf(fp, "%-17s %8s %-19s %s\n", "----Queue ID-----",
-		    "--Size--", "---Arrival Time----",
-		    "--Sender/Recipient------");
-	else
-	    fprintf(fp, "%-11s %7s %-20s %s\n", "-Queue ID-", "--Size--",
-		    "----Arrival Time----", "-Sender/Recipient-------");
-    } else {
-	putc('\n', fp);
-    }
-    snprintf(id, sizeof(id), "%s%s%s", msg->id,
-	     strcmp(msg->queue, QDIR_ACTIVE) == 0 ? "*" :
-	     strcmp(msg->queue, QDIR_HOLD) == 0 ? "!" : "",
-	     msg->forced_expire ? "#" : "");
-    /* localtime_r(): no stat of /etc/localtime per message */
-    if ((tm = localtime_r(&t, &tmbuf)) == 0 || strftime(when, sizeof(when),
-					  "%a %b %e %H:%M:%S %Y\n", tm) == 0)
-	snprintf(when, sizeof(when), "%-24s\n", "?");
-    if (long_ids)
-	fprintf(fp, "%-17s %8ld %19.19s %s\n", id, msg->size, when,
-		msg->sender);
-    else
-	fprintf(fp, "%-11s %7ld %20.20s %s\n", id, msg->size, when,
-		msg->sender);
-    for (i = 0; i < msg->rcpt_count; i++) {
-	reason = msg->rcpt[i].reason ? msg->rcpt[i].reason : "";
-	if (strcmp(reason, prev) != 0) {
-	    text = *reason ? reason : "reason unavailable";
-	    pad = 76 - (int) strlen(text);
-	    fprintf(fp, "%*s(%s)\n", pad > 0 ? pad : 0, "", text);
-	    prev = reason;
+	if (out->count == 0) {
+		if (long_ids)
+			fprintf(fp, "%-17s %8s %-19s %s\n", "----Queue ID-----",
+			    "--Size--", "---Arrival Time----",
+			    "--Sender/Recipient------");
+		else
+			fprintf(fp, "%-11s %7s %-20s %s\n", "-Queue ID-",
+			    "--Size--", "----Arrival Time----",
+			    "-Sender/Recipient-------");
+	} else {
+		putc('\n', fp);
 	}
+	snprintf(id, sizeof(id), "%s%s%s", msg->id,
+	    strcmp(msg->queue, QDIR_ACTIVE) == 0     ? "*"
+		: strcmp(msg->queue, QDIR_HOLD) == 0 ? "!"
+						     : "",
+	    msg->forced_expire ? "#" : "");
+	/* localtime_r(): no stat of /etc/localtime per message */
+	if ((tm = localtime_r(&t, &tmbuf)) == 0 ||
+	    strftime(when, sizeof(when), "%a %b %e %H:%M:%S %Y\n", tm) == 0)
+		snprintf(when, sizeof(when), "%-24s\n", "?");
 	if (long_ids)
-	    fprintf(fp, "%-17s %8s %-19s %s\n", "", "", "",
-		    msg->rcpt[i].address);
+		fprintf(fp, "%-17s %8ld %19.19s %s\n", id, msg->size, when,
+		    msg->sender);
 	else
-	    fprintf(fp, "%-11s %7s %-20s %s\n", "", "", "",
-		    msg->rcpt[i].address);
-    }
+		fprintf(fp, "%-11s %7ld %20.20s %s\n", id, msg->size, when,
+		    msg->sender);
+	for (i = 0; i < msg->rcpt_count; i++) {
+		reason = msg->rcpt[i].reason ? msg->rcpt[i].reason : "";
+		if (strcmp(reason, prev) != 0) {
+			text = *reason ? reason : "reason unavailable";
+			pad = 76 - (int)strlen(text);
+			fprintf(fp, "%*s(%s)\n", pad > 0 ? pad : 0, "", text);
+			prev = reason;
+		}
+		if (long_ids)
+			fprintf(fp, "%-17s %8s %-19s %s\n", "", "", "",
+			    msg->rcpt[i].address);
+		else
+			fprintf(fp, "%-11s %7s %-20s %s\n", "", "", "",
+			    msg->rcpt[i].address);
+	}
 }
 
 /* showq_out_msg - print one message */
@@ -775,16 +795,16 @@ showq_out_compat(struct showq_out *out, const struct showq_msg *msg)
 int
 showq_out_msg(const struct showq_msg *msg, void *ctx)
 {
-    struct showq_out *out = ctx;
+	struct showq_out *out = ctx;
 
-    if (out->flags & SHOWQ_OUT_JSON)
-	showq_out_json(out, msg);
-    else
-	showq_out_compat(out, msg);
-    out->count++;
-    if (msg->size > 0)
-	out->bytes += (unsigned long long) msg->size;
-    return (0);
+	if (out->flags & SHOWQ_OUT_JSON)
+		showq_out_json(out, msg);
+	else
+		showq_out_compat(out, msg);
+	out->count++;
+	if (msg->size > 0)
+		out->bytes += (unsigned long long)msg->size;
+	return (0);
 }
 
 /* showq_out_end - trailer */
@@ -792,15 +812,15 @@ showq_out_msg(const struct showq_msg *msg, void *ctx)
 int
 showq_out_end(struct showq_out *out)
 {
-    if ((out->flags & SHOWQ_OUT_JSON) == 0) {
-	if (out->count == 0)
-	    fputs("Mail queue is empty\n", out->fp);
-	else
-	    fprintf(out->fp, "\n-- %llu Kbytes in %lu Request%s.\n",
-		    out->bytes / 1024, out->count,
-		    out->count == 1 ? "" : "s");
-    }
-    if (fflush(out->fp) != 0 || ferror(out->fp))
-	return (-1);
-    return (0);
+	if ((out->flags & SHOWQ_OUT_JSON) == 0) {
+		if (out->count == 0)
+			fputs("Mail queue is empty\n", out->fp);
+		else
+			fprintf(out->fp, "\n-- %llu Kbytes in %lu Request%s.\n",
+			    out->bytes / 1024, out->count,
+			    out->count == 1 ? "" : "s");
+	}
+	if (fflush(out->fp) != 0 || ferror(out->fp))
+		return (-1);
+	return (0);
 }

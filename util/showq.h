@@ -34,9 +34,9 @@
  *	hold), each recursively in readdir() order, and calls fn once per
  *	ready queue file (qdir_ready(); complete maildrop files are 0744,
  *	so the same test applies), wherever the scan finds it (also in a
- *	hash directory that the current settings would not use). Memory does not grow with the number of
- *	messages: one message is read, reported and forgotten before the
- *	next. A nonzero return from fn stops the walk and is returned;
+ *	hash directory that the current settings would not use). Memory does not
+ *grow with the number of messages: one message is read, reported and forgotten
+ *before the next. A nonzero return from fn stops the walk and is returned;
  *	otherwise showq_walk() returns 0, or -1 with why when a queue
  *	directory exists but cannot be read (a missing one is skipped).
  *
@@ -87,20 +87,20 @@
 #include "vbuf.h"
 
 struct showq_rcpt {
-    const char *address;		/* quoted, printable */
-    const char *reason;			/* defer log reason, or NULL */
+	const char *address; /* quoted, printable */
+	const char *reason;  /* defer log reason, or NULL */
 };
 
 struct showq_msg {
-    const char *queue;			/* "deferred" */
-    const char *id;			/* queue ID */
-    const char *path;			/* "deferred/3/3D4DDA76052" */
-    long    arrival;			/* seconds since the epoch */
-    long    size;			/* bytes, as mailq shows it */
-    int     forced_expire;		/* g+x bit */
-    const char *sender;			/* quoted, printable, never empty */
-    const struct showq_rcpt *rcpt;	/* rcpt_count entries */
-    size_t  rcpt_count;
+	const char *queue;	       /* "deferred" */
+	const char *id;		       /* queue ID */
+	const char *path;	       /* "deferred/3/3D4DDA76052" */
+	long arrival;		       /* seconds since the epoch */
+	long size;		       /* bytes, as mailq shows it */
+	int forced_expire;	       /* g+x bit */
+	const char *sender;	       /* quoted, printable, never empty */
+	const struct showq_rcpt *rcpt; /* rcpt_count entries */
+	size_t rcpt_count;
 };
 
 typedef int showq_fn(const struct showq_msg *msg, void *ctx);
@@ -108,12 +108,12 @@ typedef int showq_fn(const struct showq_msg *msg, void *ctx);
 extern const char *const showq_queues[];
 
 int showq_walk(const char *const *queues, showq_fn *fn, void *ctx,
-               struct vbuf *why);
+    struct vbuf *why);
 int showq_read(const char *queue, const char *id, showq_fn *fn, void *ctx);
 
-#define SHOWQ_OUT_COMPAT	0
-#define SHOWQ_OUT_JSON		(1<<0)
-#define SHOWQ_OUT_LONG_IDS	(1<<1)
+#define SHOWQ_OUT_COMPAT 0
+#define SHOWQ_OUT_JSON (1 << 0)
+#define SHOWQ_OUT_LONG_IDS (1 << 1)
 
 struct showq_out;
 struct showq_out *showq_out_create(FILE *fp, int flags);

@@ -44,12 +44,15 @@
 #include <stdarg.h>
 
 struct vbuf {
-    char   *data;
-    size_t  len;
-    size_t  cap;
+	char *data;
+	size_t len;
+	size_t cap;
 };
 
-#define VBUF_INIT { 0, 0, 0 }
+#define VBUF_INIT                                                              \
+	{                                                                      \
+		0, 0, 0                                                        \
+	}
 
 void vbuf_init(struct vbuf *b);
 void vbuf_free(struct vbuf *b);

@@ -70,8 +70,13 @@
 #include "vbuf.h"
 
 static const char *const postcat_queues[] = {
-    QDIR_MAILDROP, QDIR_INCOMING, QDIR_ACTIVE, QDIR_DEFERRED, QDIR_HOLD,
-    QDIR_SAVED, 0,
+    QDIR_MAILDROP,
+    QDIR_INCOMING,
+    QDIR_ACTIVE,
+    QDIR_DEFERRED,
+    QDIR_HOLD,
+    QDIR_SAVED,
+    0,
 };
 
 /* usage - Postfix's usage text */
@@ -79,9 +84,10 @@ static const char *const postcat_queues[] = {
 static void
 usage(const char *myname)
 {
-    msg_fatal("usage: %s [-b (body text)] [-c config_dir] [-d (decimal "
-	      "record type)] [-e (envelope records)] [-h (header text)] "
-	      "[-q (access queue)] [-v] [file(s)...]", myname);
+	msg_fatal("usage: %s [-b (body text)] [-c config_dir] [-d (decimal "
+		  "record type)] [-e (envelope records)] [-h (header text)] "
+		  "[-q (access queue)] [-v] [file(s)...]",
+	    myname);
 }
 
 /* postcat_alldig - a non-empty string of digits */
@@ -89,12 +95,12 @@ usage(const char *myname)
 static int
 postcat_alldig(const char *s)
 {
-    if (*s == 0)
-	return (0);
-    for (/* void */ ; *s; s++)
-	if (*s < '0' || *s > '9')
-	    return (0);
-    return (1);
+	if (*s == 0)
+		return (0);
+	for (/* void */; *s; s++)
+		if (*s < '0' || *s > '9')
+			return (0);
+	return (1);
 }
 
 /* postcat_open_queue - find a queue file by ID, Postfix's search order */
@@ -102,120 +108,124 @@ postcat_alldig(const char *s)
 static FILE *
 postcat_open_queue(const char *id, struct vbuf *path)
 {
-    const char *const *qp;
-    FILE   *fp;
-    int     tries;
+	const char *const *qp;
+	FILE *fp;
+	int tries;
 
-    for (tries = 0; tries < 2; tries++) {
-	for (qp = postcat_queues; *qp; qp++) {
-	    qdir_path(path, *qp, id);
-	    if ((fp = fopen(path->data, "r")) != 0)
-		return (fp);
+	for (tries = 0; tries < 2; tries++) {
+		for (qp = postcat_queues; *qp; qp++) {
+			qdir_path(path, *qp, id);
+			if ((fp = fopen(path->data, "r")) != 0)
+				return (fp);
+		}
 	}
-    }
-    return (0);
+	return (0);
 }
 
 int
 main(int argc, char **argv)
 {
-    struct vbuf path = VBUF_INIT;
-    FILE   *fp;
-    int     flags = 0;
-    long    start_offset = 0;
-    int     status = 0;
-    int     ch;
+	struct vbuf path = VBUF_INIT;
+	FILE *fp;
+	int flags = 0;
+	long start_offset = 0;
+	int status = 0;
+	int ch;
 
-    msg_init(argv[0], MSG_STDERR);
+	msg_init(argv[0], MSG_STDERR);
 
-    while ((ch = getopt(argc, argv, "+bc:defhoqrs:v")) > 0) {
-	switch (ch) {
-	case 'b':
-	    flags |= PC_FLAG_PRINT_BODY;
-	    break;
-	case 'c':
-	    if (setenv("MAIL_CONFIG", optarg, 1) < 0)
-		msg_fatal("out of memory");
-	    break;
-	case 'd':
-	    flags |= PC_FLAG_PRINT_RTYPE_DEC;
-	    break;
-	case 'e':
-	    flags |= PC_FLAG_PRINT_ENV;
-	    break;
-	case 'f':
-	    flags |= PC_FLAG_PRINT_FILE;
-	    break;
-	case 'h':
-	    flags |= PC_FLAG_PRINT_HEADER;
-	    break;
-	case 'o':
-	    flags |= PC_FLAG_PRINT_OFFSET;
-	    break;
-	case 'q':
-	    flags |= PC_FLAG_SEARCH_QUEUE;
-	    break;
-	case 'r':
-	    flags |= PC_FLAG_RAW;
-	    break;
-	case 's':
-	    errno = 0;
-	    if (!postcat_alldig(optarg)
-		|| (start_offset = strtol(optarg, 0, 10)) < 0
-		|| errno == ERANGE)
-		msg_fatal("bad offset: %s", optarg);
-	    break;
-	case 'v':
-	    msg_verbose++;
-	    break;
-	default:
-	    usage(argv[0]);
+	while ((ch = getopt(argc, argv, "+bc:defhoqrs:v")) > 0) {
+		switch (ch) {
+		case 'b':
+			flags |= PC_FLAG_PRINT_BODY;
+			break;
+		case 'c':
+			if (setenv("MAIL_CONFIG", optarg, 1) < 0)
+				msg_fatal("out of memory");
+			break;
+		case 'd':
+			flags |= PC_FLAG_PRINT_RTYPE_DEC;
+			break;
+		case 'e':
+			flags |= PC_FLAG_PRINT_ENV;
+			break;
+		case 'f':
+			flags |= PC_FLAG_PRINT_FILE;
+			break;
+		case 'h':
+			flags |= PC_FLAG_PRINT_HEADER;
+			break;
+		case 'o':
+			flags |= PC_FLAG_PRINT_OFFSET;
+			break;
+		case 'q':
+			flags |= PC_FLAG_SEARCH_QUEUE;
+			break;
+		case 'r':
+			flags |= PC_FLAG_RAW;
+			break;
+		case 's':
+			errno = 0;
+			if (!postcat_alldig(optarg) ||
+			    (start_offset = strtol(optarg, 0, 10)) < 0 ||
+			    errno == ERANGE)
+				msg_fatal("bad offset: %s", optarg);
+			break;
+		case 'v':
+			msg_verbose++;
+			break;
+		default:
+			usage(argv[0]);
+		}
 	}
-    }
-    if ((flags & PC_MASK_PRINT_ALL) == 0)
-	flags |= PC_MASK_PRINT_ALL;
+	if ((flags & PC_MASK_PRINT_ALL) == 0)
+		flags |= PC_MASK_PRINT_ALL;
 
-    param_load((const char *) 0);
+	param_load((const char *)0);
 
-    /*
-     * No names: standard input.
-     */
-    if (optind == argc) {
-	if (postcat_show(stdin, "stdin", flags, start_offset) < 0)
-	    status = 1;
-    }
-
-    /*
-     * Queue IDs, looked up under queue_directory.
-     */
-    else if (flags & PC_FLAG_SEARCH_QUEUE) {
-	qdir_chdir();
-	for (/* void */ ; optind < argc; optind++) {
-	    if (!qid_ok(argv[optind]))
-		msg_fatal("bad mail queue ID: %s", argv[optind]);
-	    if ((fp = postcat_open_queue(argv[optind], &path)) == 0)
-		msg_fatal("open queue file %s: %m", argv[optind]);
-	    if (postcat_show(fp, path.data, flags, start_offset) < 0)
-		status = 1;
-	    if (fclose(fp) != 0)
-		msg_warn("close %s: %m", argv[optind]);
+	/*
+	 * No names: standard input.
+	 */
+	if (optind == argc) {
+		if (postcat_show(stdin, "stdin", flags, start_offset) < 0)
+			status = 1;
 	}
-    }
 
-    /*
-     * File names, taken literally.
-     */
-    else {
-	for (/* void */ ; optind < argc; optind++) {
-	    if ((fp = fopen(argv[optind], "r")) == 0)
-		msg_fatal("open %s: %m", argv[optind]);
-	    if (postcat_show(fp, argv[optind], flags, start_offset) < 0)
-		status = 1;
-	    if (fclose(fp) != 0)
-		msg_warn("close %s: %m", argv[optind]);
+	/*
+	 * Queue IDs, looked up under queue_directory.
+	 */
+	else if (flags & PC_FLAG_SEARCH_QUEUE) {
+		qdir_chdir();
+		for (/* void */; optind < argc; optind++) {
+			if (!qid_ok(argv[optind]))
+				msg_fatal("bad mail queue ID: %s",
+				    argv[optind]);
+			if ((fp = postcat_open_queue(argv[optind], &path)) == 0)
+				msg_fatal("open queue file %s: %m",
+				    argv[optind]);
+			if (postcat_show(fp, path.data, flags, start_offset) <
+			    0)
+				status = 1;
+			if (fclose(fp) != 0)
+				msg_warn("close %s: %m", argv[optind]);
+		}
 	}
-    }
-    vbuf_free(&path);
-    fflush(stdout);
-    return (status);
+
+	/*
+	 * File names, taken literally.
+	 */
+	else {
+		for (/* void */; optind < argc; optind++) {
+			if ((fp = fopen(argv[optind], "r")) == 0)
+				msg_fatal("open %s: %m", argv[optind]);
+			if (postcat_show(fp, argv[optind], flags,
+				start_offset) < 0)
+				status = 1;
+			if (fclose(fp) != 0)
+				msg_warn("close %s: %m", argv[optind]);
+		}
+	}
+	vbuf_free(&path);
+	fflush(stdout);
+	return (status);
 }

@@ -25,17 +25,17 @@
  */
 #include <stdio.h>
 
-#define PC_FLAG_SEARCH_QUEUE	(1<<0)	/* -q: search the queue */
-#define PC_FLAG_PRINT_OFFSET	(1<<1)	/* -o: record offsets */
-#define PC_FLAG_PRINT_ENV	(1<<2)	/* -e: envelope records */
-#define PC_FLAG_PRINT_HEADER	(1<<3)	/* -h: header text */
-#define PC_FLAG_PRINT_BODY	(1<<4)	/* -b: body text */
-#define PC_FLAG_PRINT_RTYPE_DEC	(1<<5)	/* -d: decimal record type */
-#define PC_FLAG_RAW		(1<<6)	/* -r: don't follow pointers */
-#define PC_FLAG_PRINT_FILE	(1<<7)	/* -f: file name on every line */
+#define PC_FLAG_SEARCH_QUEUE (1 << 0)	 /* -q: search the queue */
+#define PC_FLAG_PRINT_OFFSET (1 << 1)	 /* -o: record offsets */
+#define PC_FLAG_PRINT_ENV (1 << 2)	 /* -e: envelope records */
+#define PC_FLAG_PRINT_HEADER (1 << 3)	 /* -h: header text */
+#define PC_FLAG_PRINT_BODY (1 << 4)	 /* -b: body text */
+#define PC_FLAG_PRINT_RTYPE_DEC (1 << 5) /* -d: decimal record type */
+#define PC_FLAG_RAW (1 << 6)		 /* -r: don't follow pointers */
+#define PC_FLAG_PRINT_FILE (1 << 7)	 /* -f: file name on every line */
 
-#define PC_MASK_PRINT_TEXT	(PC_FLAG_PRINT_HEADER | PC_FLAG_PRINT_BODY)
-#define PC_MASK_PRINT_ALL	(PC_FLAG_PRINT_ENV | PC_MASK_PRINT_TEXT)
+#define PC_MASK_PRINT_TEXT (PC_FLAG_PRINT_HEADER | PC_FLAG_PRINT_BODY)
+#define PC_MASK_PRINT_ALL (PC_FLAG_PRINT_ENV | PC_MASK_PRINT_TEXT)
 
 int postcat_show(FILE *fp, const char *path, int flags, long start_offset);
 

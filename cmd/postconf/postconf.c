@@ -73,17 +73,17 @@
 #include "vbuf.h"
 
 #ifndef SLUICE_PREFIX
-#define SLUICE_PREFIX	"/usr/local"
+#define SLUICE_PREFIX "/usr/local"
 #endif
-#define POSTCONF_DEF_CONFIG_DIR	SLUICE_PREFIX "/etc/sluice"
+#define POSTCONF_DEF_CONFIG_DIR SLUICE_PREFIX "/etc/sluice"
 
-#define PC_DEFAULTS	(1<<0)		/* -d */
-#define PC_NONDEF	(1<<1)		/* -n */
-#define PC_VALUE_ONLY	(1<<2)		/* -h */
-#define PC_NAME_ONLY	(1<<3)		/* -H */
-#define PC_EXPAND	(1<<4)		/* -x */
+#define PC_DEFAULTS (1 << 0)   /* -d */
+#define PC_NONDEF (1 << 1)     /* -n */
+#define PC_VALUE_ONLY (1 << 2) /* -h */
+#define PC_NAME_ONLY (1 << 3)  /* -H */
+#define PC_EXPAND (1 << 4)     /* -x */
 
-static const char *postconf_dir;	/* configuration directory */
+static const char *postconf_dir; /* configuration directory */
 static int postconf_dir_is_default;
 
 /* ---- output --------------------------------------------------------- */
@@ -137,7 +137,8 @@ postconf_print(const char *name, const char *raw, int flags)
 		int defaults_only = (flags & PC_DEFAULTS) != 0;
 
 		vbuf_reset(&exp);
-		if (cfg_expand(&exp, raw, postconf_lookup, &defaults_only, &why) < 0)
+		if (cfg_expand(&exp, raw, postconf_lookup, &defaults_only,
+			&why) < 0)
 			msg_warn("%s: %s", name, vbuf_str(&why));
 		raw = vbuf_str(&exp);
 	}
@@ -176,16 +177,23 @@ postconf_is_nondefault(const char *name)
 /* ---- unused parameter check ------------------------------------------ */
 
 static const char *postconf_service_suffixes[] = {
-	"_delivery_slot_cost", "_delivery_slot_discount", "_delivery_slot_loan",
-	"_destination_concurrency_failed_cohort_limit",
-	"_destination_concurrency_limit",
-	"_destination_concurrency_negative_feedback",
-	"_destination_concurrency_positive_feedback",
-	"_destination_rate_delay", "_destination_recipient_limit",
-	"_extra_recipient_limit", "_initial_destination_concurrency",
-	"_minimum_delivery_slots", "_recipient_limit",
-	"_recipient_refill_delay", "_recipient_refill_limit", "_time_limit",
-	NULL,
+    "_delivery_slot_cost",
+    "_delivery_slot_discount",
+    "_delivery_slot_loan",
+    "_destination_concurrency_failed_cohort_limit",
+    "_destination_concurrency_limit",
+    "_destination_concurrency_negative_feedback",
+    "_destination_concurrency_positive_feedback",
+    "_destination_rate_delay",
+    "_destination_recipient_limit",
+    "_extra_recipient_limit",
+    "_initial_destination_concurrency",
+    "_minimum_delivery_slots",
+    "_recipient_limit",
+    "_recipient_refill_delay",
+    "_recipient_refill_limit",
+    "_time_limit",
+    NULL,
 };
 
 struct postconf_names {
@@ -244,7 +252,8 @@ postconf_scan_refs(struct postconf_names *refs, const char *text)
 			cp++;
 		while (*cp == ' ' || *cp == '\t')
 			cp++;
-		for (len = 0; isalnum((unsigned char)cp[len]) || cp[len] == '_'; len++)
+		for (len = 0; isalnum((unsigned char)cp[len]) || cp[len] == '_';
+		     len++)
 			;
 		if (len > 0)
 			postconf_names_add(refs, cp, len);
@@ -264,8 +273,8 @@ postconf_strcmp(const void *a, const void *b)
  * named by a master.cf -o, or per-transport names of a master.cf service)
  * and unused ones. Both lists come out sorted.
  */
-static struct postconf_names postconf_user;	/* user-defined */
-static struct postconf_names postconf_unused;	/* nothing uses them */
+static struct postconf_names postconf_user;   /* user-defined */
+static struct postconf_names postconf_unused; /* nothing uses them */
 
 static void
 postconf_classify(void)
@@ -280,8 +289,8 @@ postconf_classify(void)
 	for (i = 0; i < cfg_count(c); i++)
 		postconf_scan_refs(&refs, cfg_get(c, cfg_name_at(c, i)));
 	vbuf_printf(&path, "%s/master.cf", postconf_dir);
-	if (access(vbuf_str(&path), F_OK) == 0
-	    && master_cf_load(path.data, &ents, &count, NULL) == 0) {
+	if (access(vbuf_str(&path), F_OK) == 0 &&
+	    master_cf_load(path.data, &ents, &count, NULL) == 0) {
 		for (i = 0; i < count; i++) {
 			postconf_names_add(&services, ents[i].service,
 			    strlen(ents[i].service));
@@ -290,7 +299,8 @@ postconf_classify(void)
 
 				postconf_scan_refs(&refs, arg);
 				if (strcmp(ents[i].argv[j - 1], "-o") == 0)
-					postconf_names_add(&refs, arg, strcspn(arg, "= \t"));
+					postconf_names_add(&refs, arg,
+					    strcspn(arg, "= \t"));
 			}
 		}
 		master_cf_free(ents, count);
@@ -312,8 +322,8 @@ postconf_classify(void)
 				if (strcmp(name + sl, *sfx) == 0)
 					used = 1;
 		}
-		postconf_names_add(used ? &postconf_user : &postconf_unused, name,
-		    strlen(name));
+		postconf_names_add(used ? &postconf_user : &postconf_unused,
+		    name, strlen(name));
 	}
 	if (postconf_user.n > 1)
 		qsort(postconf_user.v, postconf_user.n, sizeof(char *),
@@ -335,7 +345,8 @@ postconf_warn_unused(void)
 
 	for (i = 0; i < postconf_unused.n; i++)
 		msg_warn("%s/main.cf: unused parameter: %s=%s", postconf_dir,
-		    postconf_unused.v[i], cfg_get(param_cfg(), postconf_unused.v[i]));
+		    postconf_unused.v[i],
+		    cfg_get(param_cfg(), postconf_unused.v[i]));
 }
 
 /* ---- show parameters ------------------------------------------------- */
@@ -366,8 +377,9 @@ postconf_show(char **names, int flags)
 	if (*names == NULL) {
 		/* Merge the sorted table with the sorted user-defined names. */
 		while (i < count || u < nuser) {
-			if (u >= nuser || (i < count
-			    && strcmp(tab[i].name, postconf_user.v[u]) < 0))
+			if (u >= nuser ||
+			    (i < count &&
+				strcmp(tab[i].name, postconf_user.v[u]) < 0))
 				postconf_show_one(tab[i++].name, flags);
 			else
 				postconf_show_one(postconf_user.v[u++], flags);
@@ -375,9 +387,9 @@ postconf_show(char **names, int flags)
 		return;
 	}
 	for (; *names; names++) {
-		if (param_find(*names) == NULL
-		    && ((flags & PC_DEFAULTS)
-		        || !postconf_names_has(&postconf_user, *names))) {
+		if (param_find(*names) == NULL &&
+		    ((flags & PC_DEFAULTS) ||
+			!postconf_names_has(&postconf_user, *names))) {
 			msg_warn("%s: unknown parameter", *names);
 			continue;
 		}
@@ -387,13 +399,13 @@ postconf_show(char **names, int flags)
 
 /* ---- edit main.cf ---------------------------------------------------- */
 
-#define EDIT_SET	1
-#define EDIT_REMOVE	2
-#define EDIT_COMMENT	3
+#define EDIT_SET 1
+#define EDIT_REMOVE 2
+#define EDIT_COMMENT 3
 
 struct postconf_edit {
 	char *name;
-	char *value;			/* EDIT_SET only */
+	char *value; /* EDIT_SET only */
 	int found;
 };
 
@@ -415,7 +427,8 @@ postconf_parse_assign(const char *arg, struct postconf_edit *e)
 		msg_fatal("missing attribute name: \"%s\"", arg);
 	for (vp = eq + 1; isspace((unsigned char)*vp); vp++)
 		;
-	for (ve = vp + strlen(vp); ve > vp && isspace((unsigned char)ve[-1]); ve--)
+	for (ve = vp + strlen(vp); ve > vp && isspace((unsigned char)ve[-1]);
+	     ve--)
 		;
 	if (strcspn(np, " \t\r\n") < (size_t)(ne - np))
 		msg_fatal("missing '=' after attribute name: \"%s\"", arg);
@@ -433,8 +446,8 @@ postconf_edit_find(struct postconf_edit *edits, int n, const char *name,
 	int i;
 
 	for (i = 0; i < n; i++)
-		if (strlen(edits[i].name) == len
-		    && strncmp(edits[i].name, name, len) == 0)
+		if (strlen(edits[i].name) == len &&
+		    strncmp(edits[i].name, name, len) == 0)
 			return (&edits[i]);
 	return (NULL);
 }
@@ -499,12 +512,13 @@ postconf_edit_file(struct postconf_edit *edits, int n, int mode)
 	for (i = 0;; i++) {
 		struct stat fst, nst;
 
-		if ((fd = open(tmp.data, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) < 0)
+		if ((fd = open(tmp.data, O_WRONLY | O_CREAT | O_CLOEXEC,
+			 0600)) < 0)
 			msg_fatal("open %s: %m", tmp.data);
 		if (flock(fd, LOCK_EX) < 0)
 			msg_fatal("lock %s: %m", tmp.data);
-		if (fstat(fd, &fst) == 0 && stat(tmp.data, &nst) == 0
-		    && fst.st_dev == nst.st_dev && fst.st_ino == nst.st_ino)
+		if (fstat(fd, &fst) == 0 && stat(tmp.data, &nst) == 0 &&
+		    fst.st_dev == nst.st_dev && fst.st_ino == nst.st_ino)
 			break;
 		close(fd);
 		if (i >= 100)
@@ -550,15 +564,16 @@ postconf_edit_file(struct postconf_edit *edits, int n, int mode)
 		} else {
 			struct postconf_edit *e;
 
-			e = postconf_edit_find(edits, n, cp, strcspn(cp, " \t\r\n="));
+			e = postconf_edit_find(edits, n, cp,
+			    strcspn(cp, " \t\r\n="));
 			interesting = e != NULL;
 			if (e == NULL) {
 				postconf_emit(dst, line.data);
 				continue;
 			}
 			if (e->found++ == 1)
-				msg_warn("%s: multiple entries for \"%s\"", path.data,
-				    e->name);
+				msg_warn("%s: multiple entries for \"%s\"",
+				    path.data, e->name);
 			if (mode == EDIT_SET)
 				postconf_emit_entry(dst, e);
 			else if (mode == EDIT_COMMENT)
@@ -569,7 +584,8 @@ postconf_edit_file(struct postconf_edit *edits, int n, int mode)
 		postconf_emit(dst, "\n");
 	if (mode == EDIT_SET) {
 		if (n > 1)
-			qsort(edits, (size_t)n, sizeof(*edits), postconf_edit_cmp);
+			qsort(edits, (size_t)n, sizeof(*edits),
+			    postconf_edit_cmp);
 		for (i = 0; i < n; i++)
 			if (edits[i].found == 0)
 				postconf_emit_entry(dst, &edits[i]);
@@ -594,7 +610,7 @@ static void
 postconf_edit(char **args, int mode)
 {
 	int n, i;
-	static struct postconf_edit *edits;	/* reachable at a fatal exit */
+	static struct postconf_edit *edits; /* reachable at a fatal exit */
 
 	for (n = 0; args[n]; n++)
 		;
@@ -609,7 +625,7 @@ postconf_edit(char **args, int mode)
 			postconf_parse_assign(args[i], &tmp);
 			/* A later assignment of the same name wins. */
 			if ((dup = postconf_edit_find(edits, i, tmp.name,
-			    strlen(tmp.name))) != NULL) {
+				 strlen(tmp.name))) != NULL) {
 				mem_free(dup->value);
 				dup->value = tmp.value;
 				mem_free(tmp.name);
@@ -619,7 +635,8 @@ postconf_edit(char **args, int mode)
 			edits[i] = tmp;
 		} else {
 			if (strchr(args[i], '=') != NULL)
-				msg_fatal("-%c does not accept name=value: \"%s\"",
+				msg_fatal("-%c does not accept name=value: "
+					  "\"%s\"",
 				    mode == EDIT_REMOVE ? 'X' : '#', args[i]);
 			edits[i].name = mem_strdup(args[i]);
 		}
@@ -700,9 +717,10 @@ postconf_master(char **requests)
 			const char *slash = strchr(*rp, '/');
 			size_t sl = slash ? (size_t)(slash - *rp) : strlen(*rp);
 
-			if (strlen(ents[i].service) == sl
-			    && strncmp(ents[i].service, *rp, sl) == 0
-			    && (slash == NULL || strcmp(slash + 1, ents[i].type_name) == 0)) {
+			if (strlen(ents[i].service) == sl &&
+			    strncmp(ents[i].service, *rp, sl) == 0 &&
+			    (slash == NULL ||
+				strcmp(slash + 1, ents[i].type_name) == 0)) {
 				show = 1;
 				matched[rp - requests] = 1;
 			}
@@ -725,7 +743,7 @@ static void
 postconf_usage(void)
 {
 	msg_fatal("usage: %s [-c config_dir] [-d] [-e] [-h] [-H] [-M] [-n] "
-	    "[-o name=value] [-x] [-X] [-#] [name ...] [name=value ...]",
+		  "[-o name=value] [-x] [-X] [-#] [name ...] [name=value ...]",
 	    msg_prog());
 }
 
@@ -734,7 +752,7 @@ main(int argc, char **argv)
 {
 	int flags = 0, edit = 0, master = 0, ch, i;
 	const char *config_dir = NULL;
-	static char **overrides;	/* static: still reachable at a fatal exit */
+	static char **overrides; /* static: still reachable at a fatal exit */
 	int noverrides = 0;
 	struct cfg *c;
 	static struct vbuf path = VBUF_INIT, why = VBUF_INIT;
@@ -786,11 +804,13 @@ main(int argc, char **argv)
 	if (config_dir != NULL) {
 		if (setenv("MAIL_CONFIG", config_dir, 1) != 0)
 			msg_fatal("setenv MAIL_CONFIG: %m");
-	} else if ((config_dir = getenv("MAIL_CONFIG")) == NULL || *config_dir == 0) {
+	} else if ((config_dir = getenv("MAIL_CONFIG")) == NULL ||
+	    *config_dir == 0) {
 		config_dir = POSTCONF_DEF_CONFIG_DIR;
 	}
 	postconf_dir = config_dir;
-	postconf_dir_is_default = strcmp(config_dir, POSTCONF_DEF_CONFIG_DIR) == 0;
+	postconf_dir_is_default =
+	    strcmp(config_dir, POSTCONF_DEF_CONFIG_DIR) == 0;
 
 	if (master) {
 		mem_free(overrides);

@@ -87,15 +87,15 @@
 #include "vbuf.h"
 #include "postqueue.h"
 
-#define PQ_EXIT_STATUS	69		/* EX_UNAVAILABLE, for every fatal */
+#define PQ_EXIT_STATUS 69 /* EX_UNAVAILABLE, for every fatal */
 
 enum pq_mode { PQ_NONE, PQ_FLUSH, PQ_FLUSH_ID, PQ_JSON, PQ_LIST, PQ_SITE };
 
 static void
 pq_usage(void)
 {
-    msg_fatal("usage: postqueue -f | postqueue -i queueid | postqueue -j"
-	      " | postqueue -p | postqueue -s site");
+	msg_fatal("usage: postqueue -f | postqueue -i queueid | postqueue -j"
+		  " | postqueue -p | postqueue -s site");
 }
 
 /* pq_user_ok - authorized_*_users check for the real user */
@@ -103,30 +103,31 @@ pq_usage(void)
 static int
 pq_user_ok(const char *param)
 {
-    uid_t   uid = getuid();
-    struct passwd *pw;
-    const char *owner;
-    char  **list;
-    int     ok = 0;
+	uid_t uid = getuid();
+	struct passwd *pw;
+	const char *owner;
+	char **list;
+	int ok = 0;
 
-    if (uid == 0)
-	return (1);
-    owner = param_str("mail_owner");
-    if ((pw = getpwnam(owner)) != 0 && pw->pw_uid == uid)
-	return (1);
-    pw = getpwuid(uid);
-    for (list = param_list(param); list && *list && !ok; list++) {
-	if (strcmp(*list, "static:anyone") == 0)
-	    ok = 1;
-	else if (strncmp(*list, "static:", 7) == 0)
-	    continue;
-	else if (strchr(*list, ':') != 0)
-	    msg_warn("%s: table %s is not supported; denying access",
-		     param, *list);
-	else if (pw != 0 && strcmp(*list, pw->pw_name) == 0)
-	    ok = 1;
-    }
-    return (ok);
+	if (uid == 0)
+		return (1);
+	owner = param_str("mail_owner");
+	if ((pw = getpwnam(owner)) != 0 && pw->pw_uid == uid)
+		return (1);
+	pw = getpwuid(uid);
+	for (list = param_list(param); list && *list && !ok; list++) {
+		if (strcmp(*list, "static:anyone") == 0)
+			ok = 1;
+		else if (strncmp(*list, "static:", 7) == 0)
+			continue;
+		else if (strchr(*list, ':') != 0)
+			msg_warn("%s: table %s is not supported; denying "
+				 "access",
+			    param, *list);
+		else if (pw != 0 && strcmp(*list, pw->pw_name) == 0)
+			ok = 1;
+	}
+	return (ok);
 }
 
 /* pq_check_user - fatal unless the user may do this */
@@ -134,13 +135,13 @@ pq_user_ok(const char *param)
 static void
 pq_check_user(const char *param, const char *what)
 {
-    struct passwd *pw;
+	struct passwd *pw;
 
-    if (!pq_user_ok(param)) {
-	pw = getpwuid(getuid());
-	msg_fatal("User %s(%ld) is not allowed to %s the mail queue",
-		  pw ? pw->pw_name : "unknown", (long) getuid(), what);
-    }
+	if (!pq_user_ok(param)) {
+		pw = getpwuid(getuid());
+		msg_fatal("User %s(%ld) is not allowed to %s the mail queue",
+		    pw ? pw->pw_name : "unknown", (long)getuid(), what);
+	}
 }
 
 /* pq_list - postqueue -p and -j */
@@ -148,91 +149,94 @@ pq_check_user(const char *param, const char *what)
 static void
 pq_list(int flags)
 {
-    static char obuf[64 * 1024];
-    struct showq_out *out;
-    struct vbuf why = VBUF_INIT;
+	static char obuf[64 * 1024];
+	struct showq_out *out;
+	struct vbuf why = VBUF_INIT;
 
-    if (param_bool("enable_long_queue_ids"))
-	flags |= SHOWQ_OUT_LONG_IDS;
-    (void) setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
-    out = showq_out_create(stdout, flags);
-    if (showq_walk(NULL, showq_out_msg, out, &why) < 0)
-	msg_fatal("Queue report unavailable - %s", vbuf_str(&why));
-    if (showq_out_end(out) < 0)
-	msg_fatal("write error on standard output: %m");
-    showq_out_free(out);
-    vbuf_free(&why);
+	if (param_bool("enable_long_queue_ids"))
+		flags |= SHOWQ_OUT_LONG_IDS;
+	(void)setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
+	out = showq_out_create(stdout, flags);
+	if (showq_walk(NULL, showq_out_msg, out, &why) < 0)
+		msg_fatal("Queue report unavailable - %s", vbuf_str(&why));
+	if (showq_out_end(out) < 0)
+		msg_fatal("write error on standard output: %m");
+	showq_out_free(out);
+	vbuf_free(&why);
 }
 
 int
 main(int argc, char **argv)
 {
-    enum pq_mode mode = PQ_NONE;
-    const char *config_dir = 0;
-    const char *arg = 0;
-    int     verbose = 0;
-    int     ch;
+	enum pq_mode mode = PQ_NONE;
+	const char *config_dir = 0;
+	const char *arg = 0;
+	int verbose = 0;
+	int ch;
 
-    msg_init("postqueue", MSG_STDERR);
-    msg_fatal_status(PQ_EXIT_STATUS);
+	msg_init("postqueue", MSG_STDERR);
+	msg_fatal_status(PQ_EXIT_STATUS);
 
-    while ((ch = getopt(argc, argv, "c:fi:jps:v")) != -1) {
-	switch (ch) {
-	case 'c':
-	    if (*optarg == 0)
-		msg_fatal("-c requires absolute pathname");
-	    config_dir = optarg;
-	    break;
-	case 'f':
-	case 'i':
-	case 'j':
-	case 'p':
-	case 's':
-	    if (mode != PQ_NONE)
-		pq_usage();
-	    mode = ch == 'f' ? PQ_FLUSH : ch == 'i' ? PQ_FLUSH_ID :
-		ch == 'j' ? PQ_JSON : ch == 'p' ? PQ_LIST : PQ_SITE;
-	    arg = optarg;
-	    break;
-	case 'v':
-	    if (geteuid() == 0)
-		verbose++;
-	    break;
-	default:
-	    pq_usage();
+	while ((ch = getopt(argc, argv, "c:fi:jps:v")) != -1) {
+		switch (ch) {
+		case 'c':
+			if (*optarg == 0)
+				msg_fatal("-c requires absolute pathname");
+			config_dir = optarg;
+			break;
+		case 'f':
+		case 'i':
+		case 'j':
+		case 'p':
+		case 's':
+			if (mode != PQ_NONE)
+				pq_usage();
+			mode = ch == 'f' ? PQ_FLUSH
+			    : ch == 'i'	 ? PQ_FLUSH_ID
+			    : ch == 'j'	 ? PQ_JSON
+			    : ch == 'p'	 ? PQ_LIST
+					 : PQ_SITE;
+			arg = optarg;
+			break;
+		case 'v':
+			if (geteuid() == 0)
+				verbose++;
+			break;
+		default:
+			pq_usage();
+		}
 	}
-    }
-    if (argc > optind || mode == PQ_NONE)
-	pq_usage();
+	if (argc > optind || mode == PQ_NONE)
+		pq_usage();
 
-    param_load(config_dir);
-    param_log_open();
-    msg_verbose = verbose;
-    qdir_chdir();
+	param_load(config_dir);
+	param_log_open();
+	msg_verbose = verbose;
+	qdir_chdir();
 
-    switch (mode) {
-    case PQ_LIST:
-	pq_check_user("authorized_mailq_users", "view");
-	pq_list(SHOWQ_OUT_COMPAT);
-	break;
-    case PQ_JSON:
-	pq_check_user("authorized_mailq_users", "view");
-	pq_list(SHOWQ_OUT_JSON);
-	break;
-    case PQ_FLUSH:
-	pq_check_user("authorized_flush_users", "flush");
-	pq_flush_all();
-	break;
-    case PQ_FLUSH_ID:
-	pq_check_user("authorized_flush_users", "flush");
-	pq_flush_id(arg);
-	break;
-    case PQ_SITE:
-	pq_check_user("authorized_flush_users", "flush");
-	pq_flush_site(arg);
-	break;
-    case PQ_NONE:
-	pq_usage();
-    }
-    return (0);
+	switch (mode) {
+	case PQ_LIST:
+		pq_check_user("authorized_mailq_users", "view");
+		pq_list(SHOWQ_OUT_COMPAT);
+		break;
+	case PQ_JSON:
+		pq_check_user("authorized_mailq_users", "view");
+		pq_list(SHOWQ_OUT_JSON);
+		break;
+	case PQ_FLUSH:
+		pq_check_user("authorized_flush_users", "flush");
+		pq_flush_all();
+		break;
+	case PQ_FLUSH_ID:
+		pq_check_user("authorized_flush_users", "flush");
+		pq_flush_id(arg);
+		break;
+	case PQ_SITE:
+		pq_check_user("authorized_flush_users", "flush");
+		pq_flush_site(arg);
+		break;
+	case PQ_NONE:
+		pq_usage();
+	}
+	return (0);
 }

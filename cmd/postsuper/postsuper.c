@@ -74,38 +74,54 @@
 #include "vbuf.h"
 #include "postsuper.h"
 
-#define PS_LINE_MAX	1024		/* bytes per stdin line */
-#define PS_ALL		"ALL"
-#define PS_STDIN	"-"
+#define PS_LINE_MAX 1024 /* bytes per stdin line */
+#define PS_ALL "ALL"
+#define PS_STDIN "-"
 
 static const char *const ps_default_queues[] = {
-    QDIR_DEFER, QDIR_BOUNCE, QDIR_MAILDROP, QDIR_INCOMING, QDIR_ACTIVE,
-    QDIR_DEFERRED, QDIR_HOLD, QDIR_FLUSH, 0,
+    QDIR_DEFER,
+    QDIR_BOUNCE,
+    QDIR_MAILDROP,
+    QDIR_INCOMING,
+    QDIR_ACTIVE,
+    QDIR_DEFERRED,
+    QDIR_HOLD,
+    QDIR_FLUSH,
+    0,
 };
 
 /* Names postsuper accepts on the command line. */
 static const char *const ps_known_queues[] = {
-    QDIR_DEFER, QDIR_BOUNCE, QDIR_MAILDROP, QDIR_INCOMING, QDIR_ACTIVE,
-    QDIR_DEFERRED, QDIR_HOLD, QDIR_FLUSH, QDIR_TRACE, 0,
+    QDIR_DEFER,
+    QDIR_BOUNCE,
+    QDIR_MAILDROP,
+    QDIR_INCOMING,
+    QDIR_ACTIVE,
+    QDIR_DEFERRED,
+    QDIR_HOLD,
+    QDIR_FLUSH,
+    QDIR_TRACE,
+    0,
 };
 
- /*
-  * The per-message requests, in command-line order.
-  */
+/*
+ * The per-message requests, in command-line order.
+ */
 struct ps_request {
-    char    opt;			/* d e f h H r */
-    const char *id;
+	char opt; /* d e f h H r */
+	const char *id;
 };
 
 static void
 ps_usage(void)
 {
-    msg_fatal("usage: postsuper [-c config_dir] [-d queue_id (delete)] "
-	      "[-e queue_id (expire)] [-f queue_id (expire and/or un-hold)] "
-	      "[-h queue_id (hold)] [-H queue_id (un-hold)] "
-	      "[-p (purge temporary files)] [-r queue_id (requeue)] "
-	      "[-s (structure fix)] [-S (redundant structure fix)]"
-	      "[-v (verbose)] [queue...]");
+	msg_fatal(
+	    "usage: postsuper [-c config_dir] [-d queue_id (delete)] "
+	    "[-e queue_id (expire)] [-f queue_id (expire and/or un-hold)] "
+	    "[-h queue_id (hold)] [-H queue_id (un-hold)] "
+	    "[-p (purge temporary files)] [-r queue_id (requeue)] "
+	    "[-s (structure fix)] [-S (redundant structure fix)]"
+	    "[-v (verbose)] [queue...]");
 }
 
 /* ps_privileges - superuser or the owner of the queue */
@@ -113,34 +129,34 @@ ps_usage(void)
 static void
 ps_privileges(void)
 {
-    const char *qdir = param_str("queue_directory");
-    uid_t   uid = getuid();
-    struct stat st;
-    uid_t   owner;
-    gid_t   group;
+	const char *qdir = param_str("queue_directory");
+	uid_t uid = getuid();
+	struct stat st;
+	uid_t owner;
+	gid_t group;
 
-    if (stat(qdir, &st) < 0)
-	msg_fatal("queue directory %s: %m", qdir);
-    if (uid != 0 && uid != st.st_uid)
-	msg_fatal("use of this command is reserved for the superuser");
-    if (geteuid() != uid)
-	msg_fatal("do not run this command set-uid");
-    if (uid != 0)
-	return;
+	if (stat(qdir, &st) < 0)
+		msg_fatal("queue directory %s: %m", qdir);
+	if (uid != 0 && uid != st.st_uid)
+		msg_fatal("use of this command is reserved for the superuser");
+	if (geteuid() != uid)
+		msg_fatal("do not run this command set-uid");
+	if (uid != 0)
+		return;
 
-    /*
-     * Work as the owner of the message queues (Postfix: mail_owner).
-     */
-    qdir_chdir();
-    if (stat(QDIR_DEFERRED, &st) < 0 || st.st_uid == 0)
-	return;
-    owner = st.st_uid;
-    group = st.st_gid;
-    if (setgroups(1, &group) < 0 || setgid(group) < 0 || setuid(owner) < 0)
-	msg_fatal("cannot switch to the queue owner uid %ld: %m",
-		  (long) owner);
-    if (getuid() != owner || geteuid() != owner || getgid() != group)
-	msg_fatal("privilege switch to uid %ld failed", (long) owner);
+	/*
+	 * Work as the owner of the message queues (Postfix: mail_owner).
+	 */
+	qdir_chdir();
+	if (stat(QDIR_DEFERRED, &st) < 0 || st.st_uid == 0)
+		return;
+	owner = st.st_uid;
+	group = st.st_gid;
+	if (setgroups(1, &group) < 0 || setgid(group) < 0 || setuid(owner) < 0)
+		msg_fatal("cannot switch to the queue owner uid %ld: %m",
+		    (long)owner);
+	if (getuid() != owner || geteuid() != owner || getgid() != group)
+		msg_fatal("privilege switch to uid %ld failed", (long)owner);
 }
 
 /* ps_one_id - a per-message request for one ID */
@@ -148,35 +164,35 @@ ps_privileges(void)
 static void
 ps_one_id(char opt, const char *id, char **queues)
 {
-    struct vbuf shown = VBUF_INIT;
+	struct vbuf shown = VBUF_INIT;
 
-    if (!qid_ok(id)) {
-	showq_printable(&shown, id);
-	msg_warn("invalid mail queue id: %s", shown.data);
-	vbuf_free(&shown);
-	return;
-    }
-    switch (opt) {
-    case 'd':
-	ps_op_id(PS_DELETE, id, queues);
-	break;
-    case 'e':
-	ps_op_id(PS_EXPIRE, id, queues);
-	break;
-    case 'f':
-	ps_op_id(PS_EXPIRE, id, queues);
-	ps_op_id(PS_RELEASE, id, queues);
-	break;
-    case 'h':
-	ps_op_id(PS_HOLD, id, queues);
-	break;
-    case 'H':
-	ps_op_id(PS_RELEASE, id, queues);
-	break;
-    case 'r':
-	ps_op_id(PS_REQUEUE, id, queues);
-	break;
-    }
+	if (!qid_ok(id)) {
+		showq_printable(&shown, id);
+		msg_warn("invalid mail queue id: %s", shown.data);
+		vbuf_free(&shown);
+		return;
+	}
+	switch (opt) {
+	case 'd':
+		ps_op_id(PS_DELETE, id, queues);
+		break;
+	case 'e':
+		ps_op_id(PS_EXPIRE, id, queues);
+		break;
+	case 'f':
+		ps_op_id(PS_EXPIRE, id, queues);
+		ps_op_id(PS_RELEASE, id, queues);
+		break;
+	case 'h':
+		ps_op_id(PS_HOLD, id, queues);
+		break;
+	case 'H':
+		ps_op_id(PS_RELEASE, id, queues);
+		break;
+	case 'r':
+		ps_op_id(PS_REQUEUE, id, queues);
+		break;
+	}
 }
 
 /* ps_stdin_ids - IDs from standard input */
@@ -184,37 +200,38 @@ ps_one_id(char opt, const char *id, char **queues)
 static void
 ps_stdin_ids(char opt, char **queues)
 {
-    char    line[PS_LINE_MAX];
-    char   *cp;
-    char   *end;
-    size_t  len;
-    int     too_long = 0;
+	char line[PS_LINE_MAX];
+	char *cp;
+	char *end;
+	size_t len;
+	int too_long = 0;
 
-    while (fgets(line, sizeof(line), stdin) != 0) {
-	len = strlen(line);
-	if (len > 0 && line[len - 1] != '\n' && !feof(stdin)) {
-	    too_long = 1;		/* skip the rest of this line */
-	    continue;
+	while (fgets(line, sizeof(line), stdin) != 0) {
+		len = strlen(line);
+		if (len > 0 && line[len - 1] != '\n' && !feof(stdin)) {
+			too_long = 1; /* skip the rest of this line */
+			continue;
+		}
+		if (too_long) {
+			too_long = 0;
+			msg_warn("invalid mail queue id: line too long");
+			continue;
+		}
+		/* the first word, without mailq's markers */
+		for (cp = line; *cp == ' ' || *cp == '\t'; cp++)
+			/* void */;
+		for (end = cp; *end && *end != ' ' && *end != '\t' &&
+		     *end != '\n' && *end != '\r';
+		     end++)
+			/* void */;
+		while (end > cp &&
+		    (end[-1] == '*' || end[-1] == '!' || end[-1] == '#'))
+			end--;
+		*end = 0;
+		if (*cp == 0)
+			continue;
+		ps_one_id(opt, cp, queues);
 	}
-	if (too_long) {
-	    too_long = 0;
-	    msg_warn("invalid mail queue id: line too long");
-	    continue;
-	}
-	/* the first word, without mailq's markers */
-	for (cp = line; *cp == ' ' || *cp == '\t'; cp++)
-	     /* void */ ;
-	for (end = cp; *end && *end != ' ' && *end != '\t' && *end != '\n'
-	     && *end != '\r'; end++)
-	     /* void */ ;
-	while (end > cp && (end[-1] == '*' || end[-1] == '!'
-			    || end[-1] == '#'))
-	    end--;
-	*end = 0;
-	if (*cp == 0)
-	    continue;
-	ps_one_id(opt, cp, queues);
-    }
 }
 
 /* ps_request - one per-message option */
@@ -222,44 +239,44 @@ ps_stdin_ids(char opt, char **queues)
 static void
 ps_request(const struct ps_request *req, char **queues)
 {
-    switch (req->opt) {
-    case 'd':
-    case 'e':
-    case 'h':
-    case 'H':
-    case 'r':
-    case 'f':
-	break;
-    default:
-	msg_panic("ps_request: bad option %c", req->opt);
-    }
-    if (strcmp(req->id, PS_ALL) == 0) {
 	switch (req->opt) {
 	case 'd':
-	    ps_op_all(PS_DELETE, queues);
-	    break;
 	case 'e':
-	    ps_op_all(PS_EXPIRE, queues);
-	    break;
-	case 'f':
-	    ps_op_all(PS_EXPIRE, queues);
-	    ps_op_all(PS_RELEASE, queues);
-	    break;
 	case 'h':
-	    ps_op_all(PS_HOLD, queues);
-	    break;
 	case 'H':
-	    ps_op_all(PS_RELEASE, queues);
-	    break;
 	case 'r':
-	    ps_op_all(PS_REQUEUE, queues);
-	    break;
+	case 'f':
+		break;
+	default:
+		msg_panic("ps_request: bad option %c", req->opt);
 	}
-    } else if (strcmp(req->id, PS_STDIN) == 0) {
-	ps_stdin_ids(req->opt, queues);
-    } else {
-	ps_one_id(req->opt, req->id, queues);
-    }
+	if (strcmp(req->id, PS_ALL) == 0) {
+		switch (req->opt) {
+		case 'd':
+			ps_op_all(PS_DELETE, queues);
+			break;
+		case 'e':
+			ps_op_all(PS_EXPIRE, queues);
+			break;
+		case 'f':
+			ps_op_all(PS_EXPIRE, queues);
+			ps_op_all(PS_RELEASE, queues);
+			break;
+		case 'h':
+			ps_op_all(PS_HOLD, queues);
+			break;
+		case 'H':
+			ps_op_all(PS_RELEASE, queues);
+			break;
+		case 'r':
+			ps_op_all(PS_REQUEUE, queues);
+			break;
+		}
+	} else if (strcmp(req->id, PS_STDIN) == 0) {
+		ps_stdin_ids(req->opt, queues);
+	} else {
+		ps_one_id(req->opt, req->id, queues);
+	}
 }
 
 /* ps_summary - "Deleted: 3 messages" */
@@ -267,144 +284,151 @@ ps_request(const struct ps_request *req, char **queues)
 static void
 ps_summary(const char *what, unsigned long count)
 {
-    msg_info("%s: %lu message%s", what, count, count == 1 ? "" : "s");
+	msg_info("%s: %lu message%s", what, count, count == 1 ? "" : "s");
 }
 
 int
 main(int argc, char **argv)
 {
-    const char *prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 :
-	argv[0];
-    struct ps_request *reqs;
-    size_t  nreq = 0;
-    char  **queues;
-    const char *config_dir = 0;
-    int     structure = 0;
-    int     strict = 0;
-    int     purge = 0;
-    int     verbose = 0;
-    int     wanted[PS_OP_COUNT] = {0};
-    int     renamed = 0;
-    int     ch;
-    int     i;
-    size_t  n;
+	const char *prog =
+	    strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	struct ps_request *reqs;
+	size_t nreq = 0;
+	char **queues;
+	const char *config_dir = 0;
+	int structure = 0;
+	int strict = 0;
+	int purge = 0;
+	int verbose = 0;
+	int wanted[PS_OP_COUNT] = {0};
+	int renamed = 0;
+	int ch;
+	int i;
+	size_t n;
 
-    msg_init(*prog ? prog : "postsuper", MSG_STDERR);
-    reqs = mem_calloc((size_t) argc + 1, sizeof(*reqs));
-    while ((ch = getopt(argc, argv, "c:d:e:f:h:H:pr:sSv")) != -1) {
-	switch (ch) {
-	case 'c':
-	    if (*optarg != '/')
-		msg_fatal("-c requires absolute pathname");
-	    config_dir = optarg;
-	    break;
-	case 'd':
-	case 'e':
-	case 'f':
-	case 'h':
-	case 'H':
-	case 'r':
-	    reqs[nreq].opt = (char) ch;
-	    reqs[nreq].id = optarg;
-	    nreq++;
-	    break;
-	case 'p':
-	    purge = 1;
-	    break;
-	case 's':
-	    structure = 1;
-	    break;
-	case 'S':
-	    strict = 1;
-	    break;
-	case 'v':
-	    verbose++;
-	    break;
-	default:
-	    ps_usage();
+	msg_init(*prog ? prog : "postsuper", MSG_STDERR);
+	reqs = mem_calloc((size_t)argc + 1, sizeof(*reqs));
+	while ((ch = getopt(argc, argv, "c:d:e:f:h:H:pr:sSv")) != -1) {
+		switch (ch) {
+		case 'c':
+			if (*optarg != '/')
+				msg_fatal("-c requires absolute pathname");
+			config_dir = optarg;
+			break;
+		case 'd':
+		case 'e':
+		case 'f':
+		case 'h':
+		case 'H':
+		case 'r':
+			reqs[nreq].opt = (char)ch;
+			reqs[nreq].id = optarg;
+			nreq++;
+			break;
+		case 'p':
+			purge = 1;
+			break;
+		case 's':
+			structure = 1;
+			break;
+		case 'S':
+			strict = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			ps_usage();
+		}
 	}
-    }
-    if (nreq == 0 && !structure && !strict && !purge)
-	structure = purge = 1;
+	if (nreq == 0 && !structure && !strict && !purge)
+		structure = purge = 1;
 
-    /*
-     * The queues to work on.
-     */
-    if (optind < argc) {
-	queues = mem_calloc((size_t) (argc - optind) + 1, sizeof(*queues));
-	for (n = 0, i = optind; i < argc; i++, n++) {
-	    const char *const *kp;
+	/*
+	 * The queues to work on.
+	 */
+	if (optind < argc) {
+		queues =
+		    mem_calloc((size_t)(argc - optind) + 1, sizeof(*queues));
+		for (n = 0, i = optind; i < argc; i++, n++) {
+			const char *const *kp;
 
-	    for (kp = ps_known_queues; *kp && strcmp(*kp, argv[i]) != 0; kp++)
-		 /* void */ ;
-	    if (*kp == 0)
-		msg_fatal("invalid directory name: %s", argv[i]);
-	    queues[n] = argv[i];
+			for (kp = ps_known_queues;
+			     *kp && strcmp(*kp, argv[i]) != 0; kp++)
+				/* void */;
+			if (*kp == 0)
+				msg_fatal("invalid directory name: %s",
+				    argv[i]);
+			queues[n] = argv[i];
+		}
+	} else {
+		queues = (char **)ps_default_queues;
 	}
-    } else {
-	queues = (char **) ps_default_queues;
-    }
 
-    param_load(config_dir);
-    param_log_open();
-    msg_verbose = verbose;
-    if (qdir_hashed(QDIR_MAILDROP))
-	msg_fatal("%s queue must not be hashed", QDIR_MAILDROP);
-    ps_privileges();
-    qdir_chdir();
+	param_load(config_dir);
+	param_log_open();
+	msg_verbose = verbose;
+	if (qdir_hashed(QDIR_MAILDROP))
+		msg_fatal("%s queue must not be hashed", QDIR_MAILDROP);
+	ps_privileges();
+	qdir_chdir();
 
-    /*
-     * Repairs first, then the requests in command-line order.
-     */
-    if (structure || strict || purge)
-	renamed = ps_repair(queues, structure, strict, purge);
-    if (renamed > 0) {
-	ps_summary("Renamed to match inode number", (unsigned long) renamed);
-	msg_warn("QUEUE FILE NAMES WERE CHANGED TO MATCH INODE NUMBERS");
-	if (nreq > 0) {
-	    msg_error("QUEUE FILE NAMES WERE CHANGED TO MATCH INODE NUMBERS");
-	    msg_fatal("CHECK YOUR QUEUE IDS AND RE-ISSUE THE COMMAND");
+	/*
+	 * Repairs first, then the requests in command-line order.
+	 */
+	if (structure || strict || purge)
+		renamed = ps_repair(queues, structure, strict, purge);
+	if (renamed > 0) {
+		ps_summary("Renamed to match inode number",
+		    (unsigned long)renamed);
+		msg_warn(
+		    "QUEUE FILE NAMES WERE CHANGED TO MATCH INODE NUMBERS");
+		if (nreq > 0) {
+			msg_error("QUEUE FILE NAMES WERE CHANGED TO MATCH "
+				  "INODE NUMBERS");
+			msg_fatal(
+			    "CHECK YOUR QUEUE IDS AND RE-ISSUE THE COMMAND");
+		}
 	}
-    }
-    for (n = 0; n < nreq; n++) {
-	ps_request(reqs + n, queues);
-	switch (reqs[n].opt) {
-	case 'd':
-	    wanted[PS_DELETE] = 1;
-	    break;
-	case 'e':
-	    wanted[PS_EXPIRE] = 1;
-	    break;
-	case 'f':
-	    wanted[PS_EXPIRE] = wanted[PS_RELEASE] = 1;
-	    break;
-	case 'h':
-	    wanted[PS_HOLD] = 1;
-	    break;
-	case 'H':
-	    wanted[PS_RELEASE] = 1;
-	    break;
-	case 'r':
-	    wanted[PS_REQUEUE] = 1;
-	    break;
+	for (n = 0; n < nreq; n++) {
+		ps_request(reqs + n, queues);
+		switch (reqs[n].opt) {
+		case 'd':
+			wanted[PS_DELETE] = 1;
+			break;
+		case 'e':
+			wanted[PS_EXPIRE] = 1;
+			break;
+		case 'f':
+			wanted[PS_EXPIRE] = wanted[PS_RELEASE] = 1;
+			break;
+		case 'h':
+			wanted[PS_HOLD] = 1;
+			break;
+		case 'H':
+			wanted[PS_RELEASE] = 1;
+			break;
+		case 'r':
+			wanted[PS_REQUEUE] = 1;
+			break;
+		}
 	}
-    }
 
-    /*
-     * Summaries in Postfix's order.
-     */
-    if (wanted[PS_REQUEUE])
-	ps_summary("Requeued", ps_count[PS_REQUEUE]);
-    if (wanted[PS_DELETE])
-	ps_summary("Deleted", ps_count[PS_DELETE]);
-    if (wanted[PS_EXPIRE])
-	ps_summary("Force-expired", ps_count[PS_EXPIRE]);
-    if (wanted[PS_HOLD])
-	ps_summary("Placed on hold", ps_count[PS_HOLD]);
-    if (wanted[PS_RELEASE])
-	ps_summary("Released from hold", ps_count[PS_RELEASE]);
-    mem_free(reqs);
-    if (queues != (char **) ps_default_queues)
-	mem_free(queues);
-    return (0);
+	/*
+	 * Summaries in Postfix's order.
+	 */
+	if (wanted[PS_REQUEUE])
+		ps_summary("Requeued", ps_count[PS_REQUEUE]);
+	if (wanted[PS_DELETE])
+		ps_summary("Deleted", ps_count[PS_DELETE]);
+	if (wanted[PS_EXPIRE])
+		ps_summary("Force-expired", ps_count[PS_EXPIRE]);
+	if (wanted[PS_HOLD])
+		ps_summary("Placed on hold", ps_count[PS_HOLD]);
+	if (wanted[PS_RELEASE])
+		ps_summary("Released from hold", ps_count[PS_RELEASE]);
+	mem_free(reqs);
+	if (queues != (char **)ps_default_queues)
+		mem_free(queues);
+	return (0);
 }

@@ -18,12 +18,12 @@
 #define SLUICE_POSTSUPER_H
 
 enum ps_op {
-    PS_REQUEUE,				/* -r */
-    PS_DELETE,				/* -d */
-    PS_EXPIRE,				/* -e, first half of -f */
-    PS_HOLD,				/* -h */
-    PS_RELEASE,				/* -H, second half of -f */
-    PS_OP_COUNT
+	PS_REQUEUE, /* -r */
+	PS_DELETE,  /* -d */
+	PS_EXPIRE,  /* -e, first half of -f */
+	PS_HOLD,    /* -h */
+	PS_RELEASE, /* -H, second half of -f */
+	PS_OP_COUNT
 };
 
 /* Messages affected per operation, for the summary lines. */

@@ -45,26 +45,39 @@
 
 unsigned long ps_count[PS_OP_COUNT];
 
- /*
-  * The queues each operation looks at (further limited by the command
-  * line list), and what it prints per message.
-  */
+/*
+ * The queues each operation looks at (further limited by the command
+ * line list), and what it prints per message.
+ */
 static const char *const ps_delete_queues[] = {
-    QDIR_MAILDROP, QDIR_INCOMING, QDIR_ACTIVE, QDIR_DEFERRED, QDIR_HOLD, 0,
+    QDIR_MAILDROP,
+    QDIR_INCOMING,
+    QDIR_ACTIVE,
+    QDIR_DEFERRED,
+    QDIR_HOLD,
+    0,
 };
 static const char *const ps_hold_queues[] = {
-    QDIR_INCOMING, QDIR_ACTIVE, QDIR_DEFERRED, 0,
+    QDIR_INCOMING,
+    QDIR_ACTIVE,
+    QDIR_DEFERRED,
+    0,
 };
 static const char *const ps_release_queues[] = {
-    QDIR_HOLD, 0,
+    QDIR_HOLD,
+    0,
 };
 static const char *const ps_requeue_queues[] = {
-    QDIR_INCOMING, QDIR_ACTIVE, QDIR_DEFERRED, QDIR_HOLD, 0,
+    QDIR_INCOMING,
+    QDIR_ACTIVE,
+    QDIR_DEFERRED,
+    QDIR_HOLD,
+    0,
 };
 
 static const struct ps_op_info {
-    const char *const *queues;
-    const char *done;			/* "ID: removed" */
+	const char *const *queues;
+	const char *done; /* "ID: removed" */
 } ps_op_info[PS_OP_COUNT] = {
     [PS_REQUEUE] = {ps_requeue_queues, "requeued"},
     [PS_DELETE] = {ps_delete_queues, "removed"},
@@ -78,12 +91,12 @@ static const struct ps_op_info {
 int
 ps_is_message_queue(const char *queue)
 {
-    const char *const *qp;
+	const char *const *qp;
 
-    for (qp = ps_delete_queues; *qp; qp++)
-	if (strcmp(*qp, queue) == 0)
-	    return (1);
-    return (0);
+	for (qp = ps_delete_queues; *qp; qp++)
+		if (strcmp(*qp, queue) == 0)
+			return (1);
+	return (0);
 }
 
 /* ps_op_uses - does op look in this queue? */
@@ -91,12 +104,12 @@ ps_is_message_queue(const char *queue)
 static int
 ps_op_uses(enum ps_op op, const char *queue)
 {
-    const char *const *qp;
+	const char *const *qp;
 
-    for (qp = ps_op_info[op].queues; *qp; qp++)
-	if (strcmp(*qp, queue) == 0)
-	    return (1);
-    return (0);
+	for (qp = ps_op_info[op].queues; *qp; qp++)
+		if (strcmp(*qp, queue) == 0)
+			return (1);
+	return (0);
 }
 
 /* ps_remove_logs - bounce, defer, trace logs of a message */
@@ -104,16 +117,17 @@ ps_op_uses(enum ps_op op, const char *queue)
 static void
 ps_remove_logs(const char *id)
 {
-    static const char *const logs[] = {QDIR_BOUNCE, QDIR_DEFER, QDIR_TRACE, 0};
-    struct vbuf path = VBUF_INIT;
-    const char *const *qp;
+	static const char *const logs[] = {QDIR_BOUNCE, QDIR_DEFER, QDIR_TRACE,
+	    0};
+	struct vbuf path = VBUF_INIT;
+	const char *const *qp;
 
-    for (qp = logs; *qp; qp++) {
-	qdir_path(&path, *qp, id);
-	if (unlink(path.data) < 0 && errno != ENOENT)
-	    msg_warn("remove file %s: %m", path.data);
-    }
-    vbuf_free(&path);
+	for (qp = logs; *qp; qp++) {
+		qdir_path(&path, *qp, id);
+		if (unlink(path.data) < 0 && errno != ENOENT)
+			msg_warn("remove file %s: %m", path.data);
+	}
+	vbuf_free(&path);
 }
 
 /*
@@ -122,51 +136,52 @@ ps_remove_logs(const char *id)
  */
 static int
 ps_apply(enum ps_op op, const char *queue, const char *id, const char *path,
-	 const struct stat *st, int remove_logs)
+    const struct stat *st, int remove_logs)
 {
-    struct vbuf dest = VBUF_INIT;
-    int     ret = 1;
+	struct vbuf dest = VBUF_INIT;
+	int ret = 1;
 
-    switch (op) {
-    case PS_DELETE:
-	if (remove_logs)
-	    ps_remove_logs(id);
-	if (unlink(path) < 0)
-	    ret = -1;
-	break;
-    case PS_HOLD:
-	if (qdir_move(id, queue, QDIR_HOLD) < 0)
-	    ret = -1;
-	break;
-    case PS_RELEASE:
-	if (qdir_move(id, queue, QDIR_DEFERRED) < 0)
-	    ret = -1;
-	break;
-    case PS_REQUEUE:
-	if (qdir_move(id, queue, QDIR_MAILDROP) < 0) {
-	    ret = -1;
-	    break;
+	switch (op) {
+	case PS_DELETE:
+		if (remove_logs)
+			ps_remove_logs(id);
+		if (unlink(path) < 0)
+			ret = -1;
+		break;
+	case PS_HOLD:
+		if (qdir_move(id, queue, QDIR_HOLD) < 0)
+			ret = -1;
+		break;
+	case PS_RELEASE:
+		if (qdir_move(id, queue, QDIR_DEFERRED) < 0)
+			ret = -1;
+		break;
+	case PS_REQUEUE:
+		if (qdir_move(id, queue, QDIR_MAILDROP) < 0) {
+			ret = -1;
+			break;
+		}
+		/* pickup takes it from here; mode 0700 says "requeued" */
+		qdir_path(&dest, QDIR_MAILDROP, id);
+		if (utimensat(AT_FDCWD, dest.data, 0, 0) < 0 && errno != ENOENT)
+			msg_warn("set time stamps of %s: %m", dest.data);
+		break;
+	case PS_EXPIRE:
+		if (chmod(path, (st->st_mode | S_IXGRP) & 07777) < 0)
+			ret = -1;
+		break;
+	default:
+		msg_panic("ps_apply: bad operation %d", op);
 	}
-	/* pickup takes it from here; mode 0700 says "requeued" */
-	qdir_path(&dest, QDIR_MAILDROP, id);
-	if (utimensat(AT_FDCWD, dest.data, 0, 0) < 0 && errno != ENOENT)
-	    msg_warn("set time stamps of %s: %m", dest.data);
-	break;
-    case PS_EXPIRE:
-	if (chmod(path, (st->st_mode | S_IXGRP) & 07777) < 0)
-	    ret = -1;
-	break;
-    default:
-	msg_panic("ps_apply: bad operation %d", op);
-    }
-    if (ret < 0 && errno == ENOENT)
-	ret = 0;
-    else if (ret < 0)
-	msg_warn("%s: %s: %m", path,
-		 op == PS_DELETE ? "remove" : op == PS_EXPIRE ? "chmod" :
-		 "rename");
-    vbuf_free(&dest);
-    return (ret);
+	if (ret < 0 && errno == ENOENT)
+		ret = 0;
+	else if (ret < 0)
+		msg_warn("%s: %s: %m", path,
+		    op == PS_DELETE	  ? "remove"
+			: op == PS_EXPIRE ? "chmod"
+					  : "rename");
+	vbuf_free(&dest);
+	return (ret);
 }
 
 /* ps_op_id - one operation on one message */
@@ -174,49 +189,49 @@ ps_apply(enum ps_op op, const char *queue, const char *id, const char *path,
 void
 ps_op_id(enum ps_op op, const char *id, char **queues)
 {
-    struct vbuf path = VBUF_INIT;
-    struct stat st;
-    char  **qp;
-    int     round;
-    int     ret = 0;
+	struct vbuf path = VBUF_INIT;
+	struct stat st;
+	char **qp;
+	int round;
+	int ret = 0;
 
-    for (round = 0; round < 2 && ret == 0; round++) {
-	for (qp = queues; *qp && ret == 0; qp++) {
-	    if (!ps_op_uses(op, *qp))
-		continue;
-	    qdir_path(&path, *qp, id);
-	    if (lstat(path.data, &st) < 0) {
-		if (errno != ENOENT)
-		    msg_warn("%s: %m", path.data);
-		continue;
-	    }
-	    if (!qdir_ready(&st))
-		continue;
-	    ret = ps_apply(op, *qp, id, path.data, &st, 1);
+	for (round = 0; round < 2 && ret == 0; round++) {
+		for (qp = queues; *qp && ret == 0; qp++) {
+			if (!ps_op_uses(op, *qp))
+				continue;
+			qdir_path(&path, *qp, id);
+			if (lstat(path.data, &st) < 0) {
+				if (errno != ENOENT)
+					msg_warn("%s: %m", path.data);
+				continue;
+			}
+			if (!qdir_ready(&st))
+				continue;
+			ret = ps_apply(op, *qp, id, path.data, &st, 1);
+		}
 	}
-    }
-    if (ret > 0) {
-	msg_info("%s: %s", id, ps_op_info[op].done);
-	ps_count[op]++;
-    }
-    vbuf_free(&path);
+	if (ret > 0) {
+		msg_info("%s: %s", id, ps_op_info[op].done);
+		ps_count[op]++;
+	}
+	vbuf_free(&path);
 }
 
- /*
-  * -d ALL: descriptors of unlinked files, closed by a child (see the notes
-  * at the top).
-  */
-#define PS_REAP_BATCH	4096		/* descriptors per closing child */
-#define PS_REAP_INLINE	64		/* fewer are closed in-line */
-#define PS_REAP_KIDS	8		/* closing children at a time */
-#define PS_REAP_NOFILE	65536		/* raise the soft limit up to this */
-#define PS_SCAN_DEPTH	16		/* levels below a queue, as qdir_scan */
-#define PS_REAP_NAME	"postsuper-close"	/* the children, for ps(1) */
+/*
+ * -d ALL: descriptors of unlinked files, closed by a child (see the notes
+ * at the top).
+ */
+#define PS_REAP_BATCH 4096	       /* descriptors per closing child */
+#define PS_REAP_INLINE 64	       /* fewer are closed in-line */
+#define PS_REAP_KIDS 8		       /* closing children at a time */
+#define PS_REAP_NOFILE 65536	       /* raise the soft limit up to this */
+#define PS_SCAN_DEPTH 16	       /* levels below a queue, as qdir_scan */
+#define PS_REAP_NAME "postsuper-close" /* the children, for ps(1) */
 
 struct ps_reap {
-    int    *fds;			/* open, already unlinked */
-    size_t  len;
-    int     kids;			/* closing children not waited for */
+	int *fds; /* open, already unlinked */
+	size_t len;
+	int kids; /* closing children not waited for */
 };
 
 /* ps_reap_close - close the batch here */
@@ -224,11 +239,11 @@ struct ps_reap {
 static void
 ps_reap_close(struct ps_reap *r)
 {
-    size_t  i;
+	size_t i;
 
-    for (i = 0; i < r->len; i++)
-	(void) close(r->fds[i]);
-    r->len = 0;
+	for (i = 0; i < r->len; i++)
+		(void)close(r->fds[i]);
+	r->len = 0;
 }
 
 /* ps_reap_flush - hand the batch to a child that closes it */
@@ -236,55 +251,56 @@ ps_reap_close(struct ps_reap *r)
 static void
 ps_reap_flush(struct ps_reap *r)
 {
-    int     sync_pipe[2];
-    pid_t   pid;
-    char    ch;
+	int sync_pipe[2];
+	pid_t pid;
+	char ch;
 
-    if (r->len < PS_REAP_INLINE) {
-	ps_reap_close(r);
-	return;
-    }
-    while (r->kids > 0 && waitpid(-1, 0, WNOHANG) > 0)
-	r->kids--;
-    while (r->kids >= PS_REAP_KIDS) {
-	if (waitpid(-1, 0, 0) > 0)
-	    r->kids--;
-	else if (errno != EINTR)
-	    r->kids = 0;
-    }
-    if (pipe(sync_pipe) < 0) {
-	ps_reap_close(r);
-	return;
-    }
-    (void) fflush(stdout);
-    (void) fflush(stderr);
-    switch (pid = fork()) {
-    case -1:
-	(void) close(sync_pipe[0]);
-	(void) close(sync_pipe[1]);
-	ps_reap_close(r);
-	return;
-    case 0:
-	/*
-	 * The child holds no terminal or pipe of the caller open, and
-	 * closes the batch only after the parent has closed its copies, so
-	 * that the slow last close() happens here. _exit() closes them.
-	 */
-	(void) close(sync_pipe[1]);
-	(void) prctl(PR_SET_NAME, PS_REAP_NAME, 0, 0, 0);
-	(void) close(0);
-	(void) close(1);
-	(void) close(2);
-	(void) setsid();
-	while (read(sync_pipe[0], &ch, 1) < 0 && errno == EINTR)
-	     /* void */ ;
-	_exit(0);
-    default:
-	(void) close(sync_pipe[0]);
-	ps_reap_close(r);
-	(void) close(sync_pipe[1]);
-	r->kids++;
-    }
+	if (r->len < PS_REAP_INLINE) {
+		ps_reap_close(r);
+		return;
+	}
+	while (r->kids > 0 && waitpid(-1, 0, WNOHANG) > 0)
+		r->kids--;
+	while (r->kids >= PS_REAP_KIDS) {
+		if (waitpid(-1, 0, 0) > 0)
+			r->kids--;
+		else if (errno != EINTR)
+			r->kids = 0;
+	}
+	if (pipe(sync_pipe) < 0) {
+		ps_reap_close(r);
+		return;
+	}
+	(void)fflush(stdout);
+	(void)fflush(stderr);
+	switch (pid = fork()) {
+	case -1:
+		(void)close(sync_pipe[0]);
+		(void)close(sync_pipe[1]);
+		ps_reap_close(r);
+		return;
+	case 0:
+		/*
+		 * The child holds no terminal or pipe of the caller open, and
+		 * closes the batch only after the parent has closed its copies,
+		 * so that the slow last close() happens here. _exit() closes
+		 * them.
+		 */
+		(void)close(sync_pipe[1]);
+		(void)prctl(PR_SET_NAME, PS_REAP_NAME, 0, 0, 0);
+		(void)close(0);
+		(void)close(1);
+		(void)close(2);
+		(void)setsid();
+		while (read(sync_pipe[0], &ch, 1) < 0 && errno == EINTR)
+			/* void */;
+		_exit(0);
+	default:
+		(void)close(sync_pipe[0]);
+		ps_reap_close(r);
+		(void)close(sync_pipe[1]);
+		r->kids++;
+	}
 }
 
 /* ps_reap_openat - openat() that makes room when descriptors run out */
@@ -292,14 +308,14 @@ ps_reap_flush(struct ps_reap *r)
 static int
 ps_reap_openat(struct ps_reap *r, int dfd, const char *name, int flags)
 {
-    int     fd;
+	int fd;
 
-    if ((fd = openat(dfd, name, flags)) < 0
-	&& (errno == EMFILE || errno == ENFILE) && r->len > 0) {
-	ps_reap_flush(r);
-	fd = openat(dfd, name, flags);
-    }
-    return (fd);
+	if ((fd = openat(dfd, name, flags)) < 0 &&
+	    (errno == EMFILE || errno == ENFILE) && r->len > 0) {
+		ps_reap_flush(r);
+		fd = openat(dfd, name, flags);
+	}
+	return (fd);
 }
 
 /*
@@ -307,91 +323,97 @@ ps_reap_openat(struct ps_reap *r, int dfd, const char *name, int flags)
  * that is not a directory. Returns 1 when a message was deleted.
  */
 static int
-ps_delete_file(struct ps_reap *r, int dfd, const char *dir,
-	       const char *name, int messages)
+ps_delete_file(struct ps_reap *r, int dfd, const char *dir, const char *name,
+    int messages)
 {
-    struct stat st;
-    int     fd;
+	struct stat st;
+	int fd;
 
-    fd = ps_reap_openat(r, dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-    if (messages) {
-	if (fd >= 0 ? fstat(fd, &st) < 0 :
-	    fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-	    if (errno != ENOENT)
-		msg_warn("%s/%s: %m", dir, name);
-	    if (fd >= 0)
-		(void) close(fd);
-	    return (0);
+	fd = ps_reap_openat(r, dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (messages) {
+		if (fd >= 0
+			? fstat(fd, &st) < 0
+			: fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno != ENOENT)
+				msg_warn("%s/%s: %m", dir, name);
+			if (fd >= 0)
+				(void)close(fd);
+			return (0);
+		}
+		if (!qdir_ready(&st)) {
+			if (fd >= 0)
+				(void)close(fd);
+			return (0);
+		}
 	}
-	if (!qdir_ready(&st)) {
-	    if (fd >= 0)
-		(void) close(fd);
-	    return (0);
+	if (unlinkat(dfd, name, 0) < 0) {
+		if (errno != ENOENT && errno != EISDIR)
+			msg_warn("%s/%s: remove: %m", dir, name);
+		if (fd >= 0)
+			(void)close(fd);
+		return (0);
 	}
-    }
-    if (unlinkat(dfd, name, 0) < 0) {
-	if (errno != ENOENT && errno != EISDIR)
-	    msg_warn("%s/%s: remove: %m", dir, name);
-	if (fd >= 0)
-	    (void) close(fd);
-	return (0);
-    }
-    if (fd >= 0) {
-	r->fds[r->len++] = fd;
-	if (r->len >= PS_REAP_BATCH)
-	    ps_reap_flush(r);
-    }
-    return (messages);
+	if (fd >= 0) {
+		r->fds[r->len++] = fd;
+		if (r->len >= PS_REAP_BATCH)
+			ps_reap_flush(r);
+	}
+	return (messages);
 }
 
 /* ps_delete_dir - -d ALL in one queue directory and its hash levels */
 
 static void
 ps_delete_dir(struct ps_reap *r, int dfd, struct vbuf *path, int depth,
-	      int messages)
+    int messages)
 {
-    size_t  len = path->len;
-    struct dirent *dp;
-    DIR    *dir;
-    int     sub;
+	size_t len = path->len;
+	struct dirent *dp;
+	DIR *dir;
+	int sub;
 
-    if ((dir = fdopendir(dfd)) == 0) {
-	msg_warn("open directory %s: %m", path->data);
-	(void) close(dfd);
-	return;
-    }
-    while ((dp = readdir(dir)) != 0) {
-	if (strcmp(dp->d_name, ".") == 0 || strcmp(dp->d_name, "..") == 0)
-	    continue;
-	/* one-character names are hash subdirectories, as in qdir_scan */
-	if (dp->d_name[1] == 0
-#ifdef _DIRENT_HAVE_D_TYPE
-	    && (dp->d_type == DT_DIR || dp->d_type == DT_UNKNOWN
-		|| dp->d_type == DT_LNK)
-#endif
-	    ) {
-	    if (depth >= PS_SCAN_DEPTH)
-		continue;
-	    sub = ps_reap_openat(r, dirfd(dir), dp->d_name,
-				 O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	    if (sub >= 0) {
-		vbuf_putc(path, '/');
-		vbuf_puts(path, dp->d_name);
-		ps_delete_dir(r, sub, path, depth + 1, messages);
-		vbuf_truncate(path, len);
-		continue;
-	    }
-	    if (errno != ENOTDIR) {
-		msg_warn("open directory %s/%s: %m", path->data, dp->d_name);
-		continue;
-	    }
+	if ((dir = fdopendir(dfd)) == 0) {
+		msg_warn("open directory %s: %m", path->data);
+		(void)close(dfd);
+		return;
 	}
-	if (!qid_ok(dp->d_name))
-	    continue;
-	if (ps_delete_file(r, dirfd(dir), path->data, dp->d_name, messages))
-	    ps_count[PS_DELETE]++;
-    }
-    (void) closedir(dir);
+	while ((dp = readdir(dir)) != 0) {
+		if (strcmp(dp->d_name, ".") == 0 ||
+		    strcmp(dp->d_name, "..") == 0)
+			continue;
+		/* one-character names are hash subdirectories, as in qdir_scan
+		 */
+		if (dp->d_name[1] == 0
+#ifdef _DIRENT_HAVE_D_TYPE
+		    && (dp->d_type == DT_DIR || dp->d_type == DT_UNKNOWN ||
+			   dp->d_type == DT_LNK)
+#endif
+		) {
+			if (depth >= PS_SCAN_DEPTH)
+				continue;
+			sub = ps_reap_openat(r, dirfd(dir), dp->d_name,
+			    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (sub >= 0) {
+				vbuf_putc(path, '/');
+				vbuf_puts(path, dp->d_name);
+				ps_delete_dir(r, sub, path, depth + 1,
+				    messages);
+				vbuf_truncate(path, len);
+				continue;
+			}
+			if (errno != ENOTDIR) {
+				msg_warn("open directory %s/%s: %m", path->data,
+				    dp->d_name);
+				continue;
+			}
+		}
+		if (!qid_ok(dp->d_name))
+			continue;
+		if (ps_delete_file(r, dirfd(dir), path->data, dp->d_name,
+			messages))
+			ps_count[PS_DELETE]++;
+	}
+	(void)closedir(dir);
 }
 
 /* ps_delete_all - -d ALL: ready messages, and every file of log queues */
@@ -399,35 +421,35 @@ ps_delete_dir(struct ps_reap *r, int dfd, struct vbuf *path, int depth,
 static void
 ps_delete_all(char **queues)
 {
-    struct vbuf path = VBUF_INIT;
-    struct ps_reap reap;
-    struct rlimit rl;
-    char  **qp;
-    int     dfd;
+	struct vbuf path = VBUF_INIT;
+	struct ps_reap reap;
+	struct rlimit rl;
+	char **qp;
+	int dfd;
 
-    /* room for a full batch of descriptors, where the hard limit allows */
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < PS_REAP_NOFILE
-	&& rl.rlim_cur < rl.rlim_max) {
-	rl.rlim_cur = rl.rlim_max < PS_REAP_NOFILE ?
-	    rl.rlim_max : PS_REAP_NOFILE;
-	(void) setrlimit(RLIMIT_NOFILE, &rl);
-    }
-    reap.fds = mem_alloc(PS_REAP_BATCH * sizeof(*reap.fds));
-    reap.len = 0;
-    reap.kids = 0;
-    for (qp = queues; *qp; qp++) {
-	if ((dfd = ps_reap_openat(&reap, AT_FDCWD, *qp,
-				  O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-	    if (errno != ENOENT)
-		msg_warn("open directory %s: %m", *qp);
-	    continue;
+	/* room for a full batch of descriptors, where the hard limit allows */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur < PS_REAP_NOFILE && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur =
+		    rl.rlim_max < PS_REAP_NOFILE ? rl.rlim_max : PS_REAP_NOFILE;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	vbuf_set(&path, *qp);
-	ps_delete_dir(&reap, dfd, &path, 0, ps_is_message_queue(*qp));
-    }
-    ps_reap_flush(&reap);
-    mem_free(reap.fds);
-    vbuf_free(&path);
+	reap.fds = mem_alloc(PS_REAP_BATCH * sizeof(*reap.fds));
+	reap.len = 0;
+	reap.kids = 0;
+	for (qp = queues; *qp; qp++) {
+		if ((dfd = ps_reap_openat(&reap, AT_FDCWD, *qp,
+			 O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+			if (errno != ENOENT)
+				msg_warn("open directory %s: %m", *qp);
+			continue;
+		}
+		vbuf_set(&path, *qp);
+		ps_delete_dir(&reap, dfd, &path, 0, ps_is_message_queue(*qp));
+	}
+	ps_reap_flush(&reap);
+	mem_free(reap.fds);
+	vbuf_free(&path);
 }
 
 /* ps_op_all - one operation on every ready message of the queues */
@@ -435,35 +457,38 @@ ps_delete_all(char **queues)
 void
 ps_op_all(enum ps_op op, char **queues)
 {
-    struct qdir_scan *scan;
-    const char *id;
-    struct stat st;
-    char  **qp;
+	struct qdir_scan *scan;
+	const char *id;
+	struct stat st;
+	char **qp;
 
-    if (op == PS_DELETE) {
-	ps_delete_all(queues);
-	return;
-    }
-    for (qp = queues; *qp; qp++) {
-	if (!ps_op_uses(op, *qp))
-	    continue;
-	if ((scan = qdir_scan_open(*qp)) == 0) {
-	    if (errno != ENOENT)
-		msg_warn("open directory %s: %m", *qp);
-	    continue;
+	if (op == PS_DELETE) {
+		ps_delete_all(queues);
+		return;
 	}
-	while ((id = qdir_scan_next(scan)) != 0) {
-	    if (lstat(qdir_scan_path(scan), &st) < 0) {
-		if (errno != ENOENT)
-		    msg_warn("%s: %m", qdir_scan_path(scan));
-		continue;
-	    }
-	    if (!qdir_ready(&st))
-		continue;
-	    /* qdir_move() computes paths from id; the scan may differ */
-	    if (ps_apply(op, *qp, id, qdir_scan_path(scan), &st, 0) > 0)
-		ps_count[op]++;
+	for (qp = queues; *qp; qp++) {
+		if (!ps_op_uses(op, *qp))
+			continue;
+		if ((scan = qdir_scan_open(*qp)) == 0) {
+			if (errno != ENOENT)
+				msg_warn("open directory %s: %m", *qp);
+			continue;
+		}
+		while ((id = qdir_scan_next(scan)) != 0) {
+			if (lstat(qdir_scan_path(scan), &st) < 0) {
+				if (errno != ENOENT)
+					msg_warn("%s: %m",
+					    qdir_scan_path(scan));
+				continue;
+			}
+			if (!qdir_ready(&st))
+				continue;
+			/* qdir_move() computes paths from id; the scan may
+			 * differ */
+			if (ps_apply(op, *qp, id, qdir_scan_path(scan), &st,
+				0) > 0)
+				ps_count[op]++;
+		}
+		(void)qdir_scan_close(scan);
 	}
-	(void) qdir_scan_close(scan);
-    }
 }

@@ -86,38 +86,38 @@
 #include "addr.h"
 #include "header.h"
 
-#define SM_MODE_ENQUEUE	1
+#define SM_MODE_ENQUEUE 1
 #define SM_MODE_NEWALIAS 2
-#define SM_MODE_MAILQ	3
-#define SM_MODE_DAEMON	4
-#define SM_MODE_USER	5
-#define SM_MODE_FLUSHQ	6
-#define SM_MODE_IGNORE	7
+#define SM_MODE_MAILQ 3
+#define SM_MODE_DAEMON 4
+#define SM_MODE_USER 5
+#define SM_MODE_FLUSHQ 6
+#define SM_MODE_IGNORE 7
 
-#define SM_FLAG_AEOF	(1<<0)		/* a lone "." ends the input */
-#define SM_FLAG_XRCPT	(1<<1)		/* -t */
+#define SM_FLAG_AEOF (1 << 0)  /* a lone "." ends the input */
+#define SM_FLAG_XRCPT (1 << 1) /* -t */
 
-#define DEL_REQ_FLAG_RECORD (1<<10)	/* Postfix's delivery report flag */
+#define DEL_REQ_FLAG_RECORD (1 << 10) /* Postfix's delivery report flag */
 
 #define GETOPT_LIST "+A:B:C:F:GIL:N:O:R:UV:X:b:ce:f:h:imno:p:r:q:tvx"
 
- /*
-  * Submission state.
-  */
+/*
+ * Submission state.
+ */
 struct sm_opts {
-    int     flags;
-    const char *encoding;
-    const char *dsn_envid;
-    int     dsn_ret;
-    int     dsn_notify;
-    const char *rewrite_context;
-    const char *sender;
-    const char *full_name;
-    const char *verp_delims;
-    int     trace_flags;
+	int flags;
+	const char *encoding;
+	const char *dsn_envid;
+	int dsn_ret;
+	int dsn_notify;
+	const char *rewrite_context;
+	const char *sender;
+	const char *full_name;
+	const char *verp_delims;
+	int trace_flags;
 };
 
-static char *sm_path;			/* maildrop file to remove on error */
+static char *sm_path; /* maildrop file to remove on error */
 static int sm_verbose;
 
 /* sm_cleanup - remove the partial maildrop file on a fatal error */
@@ -125,8 +125,8 @@ static int sm_verbose;
 static void
 sm_cleanup(void)
 {
-    if (sm_path)
-	(void) unlink(sm_path);
+	if (sm_path)
+		(void)unlink(sm_path);
 }
 
 /* sm_bindir - the directory sendmail itself is in */
@@ -134,16 +134,16 @@ sm_cleanup(void)
 static char *
 sm_bindir(void)
 {
-    char    buf[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-    char   *slash;
+	char buf[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+	char *slash;
 
-    if (n <= 0)
-	return (mem_strdup("."));
-    buf[n] = 0;
-    if ((slash = strrchr(buf, '/')) != 0)
-	*slash = 0;
-    return (mem_strdup(buf));
+	if (n <= 0)
+		return (mem_strdup("."));
+	buf[n] = 0;
+	if ((slash = strrchr(buf, '/')) != 0)
+		*slash = 0;
+	return (mem_strdup(buf));
 }
 
 /* sm_program - path of a companion program */
@@ -151,19 +151,19 @@ sm_bindir(void)
 static char *
 sm_program(const char *dir_param, const char *name)
 {
-    struct vbuf path = VBUF_INIT;
-    char   *dir;
+	struct vbuf path = VBUF_INIT;
+	char *dir;
 
-    if (param_find(dir_param)) {
-	vbuf_printf(&path, "%s/%s", param_str(dir_param), name);
-	if (access(path.data, X_OK) == 0)
-	    return (vbuf_export(&path));
-    }
-    dir = sm_bindir();
-    vbuf_reset(&path);
-    vbuf_printf(&path, "%s/%s", dir, name);
-    mem_free(dir);
-    return (vbuf_export(&path));
+	if (param_find(dir_param)) {
+		vbuf_printf(&path, "%s/%s", param_str(dir_param), name);
+		if (access(path.data, X_OK) == 0)
+			return (vbuf_export(&path));
+	}
+	dir = sm_bindir();
+	vbuf_reset(&path);
+	vbuf_printf(&path, "%s/%s", dir, name);
+	mem_free(dir);
+	return (vbuf_export(&path));
 }
 
 /* sm_exec - replace this process with a companion program */
@@ -171,19 +171,19 @@ sm_program(const char *dir_param, const char *name)
 static void __attribute__((noreturn))
 sm_exec(const char *dir_param, const char *name, const char **args)
 {
-    const char *argv[16];
-    char   *path = sm_program(dir_param, name);
-    int     n = 0;
-    int     i;
+	const char *argv[16];
+	char *path = sm_program(dir_param, name);
+	int n = 0;
+	int i;
 
-    argv[n++] = name;
-    for (i = 0; args[i] && n < 10; i++)
-	argv[n++] = args[i];
-    for (i = 0; i < sm_verbose && n < 15; i++)
-	argv[n++] = "-v";
-    argv[n] = 0;
-    execv(path, (char **) argv);
-    msg_fatal("execvp %s: %m", path);
+	argv[n++] = name;
+	for (i = 0; args[i] && n < 10; i++)
+		argv[n++] = args[i];
+	for (i = 0; i < sm_verbose && n < 15; i++)
+		argv[n++] = "-v";
+	argv[n] = 0;
+	execv(path, (char **)argv);
+	msg_fatal("execvp %s: %m", path);
 }
 
 /* sm_username - login name of the real uid */
@@ -191,9 +191,9 @@ sm_exec(const char *dir_param, const char *name, const char **args)
 static const char *
 sm_username(uid_t uid)
 {
-    struct passwd *pw = getpwuid(uid);
+	struct passwd *pw = getpwuid(uid);
 
-    return (pw ? pw->pw_name : 0);
+	return (pw ? pw->pw_name : 0);
 }
 
 /* sm_fullname - $NAME or the GECOS full name, & expanded */
@@ -201,28 +201,28 @@ sm_username(uid_t uid)
 static char *
 sm_fullname(uid_t uid)
 {
-    struct passwd *pw;
-    struct vbuf out = VBUF_INIT;
-    const char *cp;
+	struct passwd *pw;
+	struct vbuf out = VBUF_INIT;
+	const char *cp;
 
-    if ((cp = getenv("NAME")) != 0 && *cp)
-	return (mem_strdup(cp));
-    if ((pw = getpwuid(uid)) == 0 || pw->pw_gecos == 0)
-	return (0);
-    for (cp = pw->pw_gecos; *cp && *cp != ','; cp++) {
-	if (*cp == '&') {
-	    vbuf_putc(&out, toupper((unsigned char) pw->pw_name[0]));
-	    if (pw->pw_name[0])
-		vbuf_puts(&out, pw->pw_name + 1);
-	} else {
-	    vbuf_putc(&out, *cp);
+	if ((cp = getenv("NAME")) != 0 && *cp)
+		return (mem_strdup(cp));
+	if ((pw = getpwuid(uid)) == 0 || pw->pw_gecos == 0)
+		return (0);
+	for (cp = pw->pw_gecos; *cp && *cp != ','; cp++) {
+		if (*cp == '&') {
+			vbuf_putc(&out, toupper((unsigned char)pw->pw_name[0]));
+			if (pw->pw_name[0])
+				vbuf_puts(&out, pw->pw_name + 1);
+		} else {
+			vbuf_putc(&out, *cp);
+		}
 	}
-    }
-    if (out.len == 0) {
-	vbuf_free(&out);
-	return (0);
-    }
-    return (vbuf_export(&out));
+	if (out.len == 0) {
+		vbuf_free(&out);
+		return (0);
+	}
+	return (vbuf_export(&out));
 }
 
 /* sm_dsn_notify - parse -N; 0 if bad */
@@ -230,73 +230,78 @@ sm_fullname(uid_t uid)
 static int
 sm_dsn_notify(const char *arg)
 {
-    char   *copy = mem_strdup(arg);
-    char   *word;
-    char   *save = 0;
-    int     mask = 0;
+	char *copy = mem_strdup(arg);
+	char *word;
+	char *save = 0;
+	int mask = 0;
 
-    for (word = strtok_r(copy, ", \t", &save); word;
-	 word = strtok_r(0, ", \t", &save)) {
-	if (strcasecmp(word, "never") == 0)
-	    mask |= 1;
-	else if (strcasecmp(word, "success") == 0)
-	    mask |= 2;
-	else if (strcasecmp(word, "failure") == 0)
-	    mask |= 4;
-	else if (strcasecmp(word, "delay") == 0)
-	    mask |= 8;
-	else {
-	    mask = 0;
-	    break;
+	for (word = strtok_r(copy, ", \t", &save); word;
+	     word = strtok_r(0, ", \t", &save)) {
+		if (strcasecmp(word, "never") == 0)
+			mask |= 1;
+		else if (strcasecmp(word, "success") == 0)
+			mask |= 2;
+		else if (strcasecmp(word, "failure") == 0)
+			mask |= 4;
+		else if (strcasecmp(word, "delay") == 0)
+			mask |= 8;
+		else {
+			mask = 0;
+			break;
+		}
 	}
-    }
-    mem_free(copy);
-    if ((mask & 1) && mask != 1)
-	mask = 0;
-    return (mask);
+	mem_free(copy);
+	if ((mask & 1) && mask != 1)
+		mask = 0;
+	return (mask);
 }
 
- /*
-  * The maildrop writer.
-  */
+/*
+ * The maildrop writer.
+ */
 struct sm_out {
-    FILE   *fp;
-    const char *sender;
-    long    uid;
-    long    size;
-    long    limit;
+	FILE *fp;
+	const char *sender;
+	long uid;
+	long size;
+	long limit;
 };
 
 /* The longest envelope record pickup accepts (pickup_file.c). */
-#define SM_RECORD_MAX	(100 * 1024)
+#define SM_RECORD_MAX (100 * 1024)
 
 /* sm_put - write one record, fatal on error or when too big */
 
 static void
 sm_put(struct sm_out *o, int type, const void *data, size_t len)
 {
-    size_t  n;
+	size_t n;
 
-    /* Refuse here what pickup would refuse later, so exit 0 always means
-     * the mail will flow: envelope records hold no CR, LF or NUL and are
-     * no longer than pickup's record limit. */
-    if (type != REC_TYPE_NORM && type != REC_TYPE_CONT) {
-	if (len > SM_RECORD_MAX)
-	    msg_fatal("%s(%ld): envelope data too long (%zu bytes, record type %c)",
-		      o->sender, o->uid, len, type);
-	if (memchr(data, '\r', len) || memchr(data, '\n', len) || memchr(data, 0, len))
-	    msg_fatal("%s(%ld): CR, LF or NUL in envelope data (record type %c)",
-		      o->sender, o->uid, type);
-    }
-    for (n = len, o->size += 2; n >= 0x80; n >>= 7)
-	o->size++;
-    o->size += len;
-    if (o->limit > 0 && o->size > o->limit) {
-	errno = EFBIG;
-	msg_fatal("%s(%ld): error writing queue file: %m", o->sender, o->uid);
-    }
-    if (rec_put(o->fp, type, data, len) == REC_ERR)
-	msg_fatal("%s(%ld): error writing queue file: %m", o->sender, o->uid);
+	/* Refuse here what pickup would refuse later, so exit 0 always means
+	 * the mail will flow: envelope records hold no CR, LF or NUL and are
+	 * no longer than pickup's record limit. */
+	if (type != REC_TYPE_NORM && type != REC_TYPE_CONT) {
+		if (len > SM_RECORD_MAX)
+			msg_fatal("%s(%ld): envelope data too long (%zu bytes, "
+				  "record type %c)",
+			    o->sender, o->uid, len, type);
+		if (memchr(data, '\r', len) || memchr(data, '\n', len) ||
+		    memchr(data, 0, len))
+			msg_fatal("%s(%ld): CR, LF or NUL in envelope data "
+				  "(record type %c)",
+			    o->sender, o->uid, type);
+	}
+	for (n = len, o->size += 2; n >= 0x80; n >>= 7)
+		o->size++;
+	o->size += len;
+	if (o->limit > 0 && o->size > o->limit) {
+		errno = EFBIG;
+		msg_fatal("%s(%ld): error writing queue file: %m", o->sender,
+		    o->uid);
+	}
+	if (rec_put(o->fp, type, data, len) == REC_ERR)
+		msg_fatal("%s(%ld): error writing queue file: %m", o->sender,
+		    o->uid);
 }
 
 /* sm_putf - write one formatted record */
@@ -304,14 +309,14 @@ sm_put(struct sm_out *o, int type, const void *data, size_t len)
 static void __attribute__((format(printf, 3, 4)))
 sm_putf(struct sm_out *o, int type, const char *fmt, ...)
 {
-    struct vbuf buf = VBUF_INIT;
-    va_list ap;
+	struct vbuf buf = VBUF_INIT;
+	va_list ap;
 
-    va_start(ap, fmt);
-    vbuf_vprintf(&buf, fmt, ap);
-    va_end(ap);
-    sm_put(o, type, buf.data, buf.len);
-    vbuf_free(&buf);
+	va_start(ap, fmt);
+	vbuf_vprintf(&buf, fmt, ap);
+	va_end(ap);
+	sm_put(o, type, buf.data, buf.len);
+	vbuf_free(&buf);
 }
 
 /* sm_getline - Postfix's rec_streamlf_get(): one line or a chunk of one */
@@ -319,34 +324,34 @@ sm_putf(struct sm_out *o, int type, const char *fmt, ...)
 static int
 sm_getline(FILE *in, struct vbuf *buf, size_t limit)
 {
-    int     ch;
+	int ch;
 
-    vbuf_reset(buf);
-    while (buf->len < limit) {
-	if ((ch = getc(in)) == EOF)
-	    return (buf->len > 0 ? REC_TYPE_CONT : REC_EOF);
-	if (ch == '\n')
-	    return (REC_TYPE_NORM);
-	vbuf_putc(buf, ch);
-    }
-    return (REC_TYPE_CONT);
+	vbuf_reset(buf);
+	while (buf->len < limit) {
+		if ((ch = getc(in)) == EOF)
+			return (buf->len > 0 ? REC_TYPE_CONT : REC_EOF);
+		if (ch == '\n')
+			return (REC_TYPE_NORM);
+		vbuf_putc(buf, ch);
+	}
+	return (REC_TYPE_CONT);
 }
 
- /*
-  * Recipient extraction for -t: a small header state machine over the
-  * logical lines of the primary header block.
-  */
+/*
+ * Recipient extraction for -t: a small header state machine over the
+ * logical lines of the primary header block.
+ */
 struct sm_extract {
-    int     in_headers;
-    int     line_cont;
-    int     pending;
-    struct vbuf hdr;
-    long    limit;
-    int     resent;
-    struct addr_list rcpt;
-    struct addr_list resent_rcpt;
-    const char *sender;
-    long    uid;
+	int in_headers;
+	int line_cont;
+	int pending;
+	struct vbuf hdr;
+	long limit;
+	int resent;
+	struct addr_list rcpt;
+	struct addr_list resent_rcpt;
+	const char *sender;
+	long uid;
 };
 
 /* sm_extract_flush - take recipients from the pending header */
@@ -354,25 +359,24 @@ struct sm_extract {
 static void
 sm_extract_flush(struct sm_extract *x)
 {
-    size_t  name_len;
-    const struct header_def *hp;
-    const char *colon;
+	size_t name_len;
+	const struct header_def *hp;
+	const char *colon;
 
-    if (!x->pending)
-	return;
-    x->pending = 0;
-    name_len = addr_is_header(x->hdr.data, x->hdr.len);
-    hp = name_len ? header_find(x->hdr.data, name_len) : 0;
-    if (hp && (hp->flags & HEADER_EXTRACT)
-	&& (x->resent == 0 || (hp->flags & HEADER_RR))) {
-	colon = memchr(x->hdr.data, ':', x->hdr.len);
-	if (hp->flags & HEADER_RR)
-	    x->resent = 1;
-	addr_parse(colon + 1, x->hdr.len - (colon + 1 - x->hdr.data),
-			   (hp->flags & HEADER_RR) ?
-			   &x->resent_rcpt : &x->rcpt);
-    }
-    vbuf_reset(&x->hdr);
+	if (!x->pending)
+		return;
+	x->pending = 0;
+	name_len = addr_is_header(x->hdr.data, x->hdr.len);
+	hp = name_len ? header_find(x->hdr.data, name_len) : 0;
+	if (hp && (hp->flags & HEADER_EXTRACT) &&
+	    (x->resent == 0 || (hp->flags & HEADER_RR))) {
+		colon = memchr(x->hdr.data, ':', x->hdr.len);
+		if (hp->flags & HEADER_RR)
+			x->resent = 1;
+		addr_parse(colon + 1, x->hdr.len - (colon + 1 - x->hdr.data),
+		    (hp->flags & HEADER_RR) ? &x->resent_rcpt : &x->rcpt);
+	}
+	vbuf_reset(&x->hdr);
 }
 
 /* sm_extract_text - feed one content record */
@@ -380,28 +384,28 @@ sm_extract_flush(struct sm_extract *x)
 static void
 sm_extract_text(struct sm_extract *x, int type, const char *buf, size_t len)
 {
-    int     cont = (len > 0 && (buf[0] == ' ' || buf[0] == '\t'));
+	int cont = (len > 0 && (buf[0] == ' ' || buf[0] == '\t'));
 
-    if (!x->in_headers)
-	return;
-    if (!x->line_cont) {
-	if (cont && x->pending) {
-	    vbuf_putc(&x->hdr, '\n');
-	} else if (!cont && addr_is_header(buf, len) > 0) {
-	    sm_extract_flush(x);
-	    x->pending = 1;
-	} else {
-	    sm_extract_flush(x);
-	    x->in_headers = 0;
-	    return;
+	if (!x->in_headers)
+		return;
+	if (!x->line_cont) {
+		if (cont && x->pending) {
+			vbuf_putc(&x->hdr, '\n');
+		} else if (!cont && addr_is_header(buf, len) > 0) {
+			sm_extract_flush(x);
+			x->pending = 1;
+		} else {
+			sm_extract_flush(x);
+			x->in_headers = 0;
+			return;
+		}
 	}
-    }
-    if (x->limit > 0 && x->hdr.len + len > (size_t) x->limit)
-	msg_fatal("%s(%ld): unable to extract recipients: "
-		  "message header length exceeds safety limit",
-		  x->sender, x->uid);
-    vbuf_append(&x->hdr, buf, len);
-    x->line_cont = (type == REC_TYPE_CONT);
+	if (x->limit > 0 && x->hdr.len + len > (size_t)x->limit)
+		msg_fatal("%s(%ld): unable to extract recipients: "
+			  "message header length exceeds safety limit",
+		    x->sender, x->uid);
+	vbuf_append(&x->hdr, buf, len);
+	x->line_cont = (type == REC_TYPE_CONT);
 }
 
 /* sm_cmp - qsort callback */
@@ -409,7 +413,7 @@ sm_extract_text(struct sm_extract *x, int type, const char *buf, size_t len)
 static int
 sm_cmp(const void *a, const void *b)
 {
-    return (strcmp(*(char *const *) a, *(char *const *) b));
+	return (strcmp(*(char *const *)a, *(char *const *)b));
 }
 
 /*
@@ -421,25 +425,25 @@ sm_cmp(const void *a, const void *b)
 static int
 sm_trigger(const char *endpoint)
 {
-    struct sockaddr_un sun;
-    int     fd;
-    int     ret = -1;
+	struct sockaddr_un sun;
+	int fd;
+	int ret = -1;
 
-    if (strlen(endpoint) >= sizeof(sun.sun_path)) {
-	errno = ENAMETOOLONG;
-	return (-1);
-    }
-    memset(&sun, 0, sizeof(sun));
-    sun.sun_family = AF_UNIX;
-    memcpy(sun.sun_path, endpoint, strlen(endpoint) + 1);
-    if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		     0)) < 0)
-	return (-1);
-    if (connect(fd, (struct sockaddr *) &sun, sizeof(sun)) == 0
-	&& send(fd, "W", 1, MSG_NOSIGNAL) == 1)
-	ret = 0;
-    (void) close(fd);
-    return (ret);
+	if (strlen(endpoint) >= sizeof(sun.sun_path)) {
+		errno = ENAMETOOLONG;
+		return (-1);
+	}
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, endpoint, strlen(endpoint) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		 0)) < 0)
+		return (-1);
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 &&
+	    send(fd, "W", 1, MSG_NOSIGNAL) == 1)
+		ret = 0;
+	(void)close(fd);
+	return (ret);
 }
 
 /* sm_enqueue - post one message */
@@ -447,210 +451,231 @@ sm_trigger(const char *endpoint)
 static void
 sm_enqueue(const struct sm_opts *opts, char **recipients)
 {
-    struct addr_list list = {0};
-    struct sm_extract x;
-    struct sm_out o;
-    struct vbuf id = VBUF_INIT;
-    struct vbuf why = VBUF_INIT;
-    struct vbuf path = VBUF_INIT;
-    struct vbuf buf = VBUF_INIT;
-    struct timeval tv;
-    char   *sender;
-    char   *full_name = 0;
-    const char *fix_eol;
-    uid_t   uid = getuid();
-    long    line_limit;
-    int     rcpt_count = 0;
-    int     strip_cr;			/* 1 do, 0 don't, -1 decide */
-    int     skip_from = 1;
-    int     prev_type = 0;
-    int     type;
-    int     fd;
-    size_t  i;
-    char  **cpp;
-    struct addr_list *xl;
+	struct addr_list list = {0};
+	struct sm_extract x;
+	struct sm_out o;
+	struct vbuf id = VBUF_INIT;
+	struct vbuf why = VBUF_INIT;
+	struct vbuf path = VBUF_INIT;
+	struct vbuf buf = VBUF_INIT;
+	struct timeval tv;
+	char *sender;
+	char *full_name = 0;
+	const char *fix_eol;
+	uid_t uid = getuid();
+	long line_limit;
+	int rcpt_count = 0;
+	int strip_cr; /* 1 do, 0 don't, -1 decide */
+	int skip_from = 1;
+	int prev_type = 0;
+	int type;
+	int fd;
+	size_t i;
+	char **cpp;
+	struct addr_list *xl;
 
-    /*
-     * The sender: the first address of -f, else the login name.
-     */
-    if (opts->sender) {
-	addr_parse(opts->sender, strlen(opts->sender), &list);
-	sender = mem_strdup(list.n > 0 ? list.addr[0] : "");
-	if (list.n > 1)
-	    msg_warn("-f option specified malformed sender: %s", opts->sender);
-	addr_list_free(&list);
-    } else {
-	const char *name = sm_username(uid);
+	/*
+	 * The sender: the first address of -f, else the login name.
+	 */
+	if (opts->sender) {
+		addr_parse(opts->sender, strlen(opts->sender), &list);
+		sender = mem_strdup(list.n > 0 ? list.addr[0] : "");
+		if (list.n > 1)
+			msg_warn("-f option specified malformed sender: %s",
+			    opts->sender);
+		addr_list_free(&list);
+	} else {
+		const char *name = sm_username(uid);
 
-	if (name == 0) {
-	    msg_fatal("no login name found for user ID %lu",
-		      (unsigned long) uid);
-	}
-	sender = mem_strdup(name);
-    }
-    if (opts->verp_delims && *sender == 0)
-	msg_fatal("%s(%ld): -V option requires non-null sender address",
-		  sender, (long) uid);
-    if (opts->full_name)
-	full_name = mem_strdup(opts->full_name);
-    else
-	full_name = sm_fullname(uid);
-
-    fix_eol = param_find("sendmail_fix_line_endings") ?
-	param_str("sendmail_fix_line_endings") : "always";
-    if (strcmp(fix_eol, "always") == 0)
-	strip_cr = 1;
-    else if (strcmp(fix_eol, "strict") == 0)
-	strip_cr = -1;
-    else if (strcmp(fix_eol, "never") == 0)
-	strip_cr = 0;
-    else
-	msg_fatal("invalid sendmail_fix_line_endings value: %s", fix_eol);
-    line_limit = param_int("line_length_limit");
-    if (line_limit <= 0)
-	line_limit = 2048;
-
-    /*
-     * Create maildrop/ID, mode 0600 while it is being written.
-     */
-    qdir_chdir();
-    if ((fd = qdir_create(QDIR_MAILDROP, &id, &why)) < 0)
-	msg_fatal("%s(%ld): unable to create maildrop file: %s", sender,
-		  (long) uid, vbuf_str(&why));
-    qdir_path(&path, QDIR_MAILDROP, id.data);
-    sm_path = mem_strdup(path.data);
-    memset(&o, 0, sizeof(o));
-    if ((o.fp = fdopen(fd, "w")) == 0)
-	msg_fatal("%s(%ld): error writing queue file: %m", sender, (long) uid);
-    o.sender = sender;
-    o.uid = (long) uid;
-    o.limit = param_find("message_size_limit") ?
-	param_size("message_size_limit") : 0;
-
-    /*
-     * Envelope.
-     */
-    gettimeofday(&tv, (struct timezone *) 0);
-    sm_putf(&o, REC_TYPE_TIME, "%ld %ld", (long) tv.tv_sec,
-	    (long) tv.tv_usec);
-    if (opts->dsn_envid)
-	sm_putf(&o, REC_TYPE_ATTR, "envelope_id=%s", opts->dsn_envid);
-    if (opts->dsn_ret)
-	sm_putf(&o, REC_TYPE_ATTR, "ret_flags=%d", opts->dsn_ret);
-    sm_putf(&o, REC_TYPE_ATTR, "rewrite_context=%s", opts->rewrite_context);
-    if (full_name)
-	sm_put(&o, REC_TYPE_FULL, full_name, strlen(full_name));
-    sm_put(&o, REC_TYPE_FROM, sender, strlen(sender));
-    if (opts->encoding)
-	sm_putf(&o, REC_TYPE_ATTR, "encoding=%s", opts->encoding);
-    if (opts->trace_flags)
-	sm_putf(&o, REC_TYPE_ATTR, "trace_flags=%d", opts->trace_flags);
-    if (opts->verp_delims)
-	sm_put(&o, REC_TYPE_VERP, opts->verp_delims, strlen(opts->verp_delims));
-    for (cpp = recipients; cpp && *cpp; cpp++) {
-	addr_parse(*cpp, strlen(*cpp), &list);
-	if (list.n == 0) {
-	    sm_put(&o, REC_TYPE_RCPT, "", 0);
-	    rcpt_count++;
-	}
-	for (i = 0; i < list.n; i++) {
-	    if (opts->dsn_notify)
-		sm_putf(&o, REC_TYPE_ATTR, "notify_flags=%d", opts->dsn_notify);
-	    sm_put(&o, REC_TYPE_RCPT, list.addr[i], strlen(list.addr[i]));
-	    rcpt_count++;
-	}
-	addr_list_free(&list);
-    }
-
-    /*
-     * Content.
-     */
-    memset(&x, 0, sizeof(x));
-    x.in_headers = (opts->flags & SM_FLAG_XRCPT) != 0;
-    x.limit = param_find("header_size_limit") ?
-	param_int("header_size_limit") : 102400;
-    x.sender = sender;
-    x.uid = (long) uid;
-    sm_put(&o, REC_TYPE_MESG, "", 0);
-    while ((type = sm_getline(stdin, &buf, (size_t) line_limit)) != REC_EOF) {
-	if (strip_cr < 0 && type == REC_TYPE_NORM)
-	    strip_cr = (buf.len > 0 && buf.data[buf.len - 1] == '\r');
-	if (skip_from) {
-	    if (type == REC_TYPE_NORM) {
-		size_t  gt = strspn(vbuf_str(&buf), ">");
-
-		if (buf.len >= gt + 5 && strncmp(buf.data + gt, "From ", 5) == 0) {
-		    prev_type = type;
-		    continue;
+		if (name == 0) {
+			msg_fatal("no login name found for user ID %lu",
+			    (unsigned long)uid);
 		}
-	    }
-	    skip_from = 0;
+		sender = mem_strdup(name);
 	}
-	if (strip_cr > 0 && type == REC_TYPE_NORM)
-	    while (buf.len > 0 && buf.data[buf.len - 1] == '\r')
-		vbuf_truncate(&buf, buf.len - 1);
-	if ((opts->flags & SM_FLAG_AEOF) && prev_type != REC_TYPE_CONT
-	    && buf.len == 1 && buf.data[0] == '.')
-	    break;
-	if (x.in_headers)
-	    sm_extract_text(&x, type, vbuf_str(&buf), buf.len);
-	sm_put(&o, type, vbuf_str(&buf), buf.len);
-	prev_type = type;
-    }
-    if (ferror(stdin))
-	msg_fatal("%s(%ld): error reading input: %m", sender, (long) uid);
-    sm_extract_flush(&x);
+	if (opts->verp_delims && *sender == 0)
+		msg_fatal("%s(%ld): -V option requires non-null sender address",
+		    sender, (long)uid);
+	if (opts->full_name)
+		full_name = mem_strdup(opts->full_name);
+	else
+		full_name = sm_fullname(uid);
 
-    /*
-     * Extracted recipients, sorted and unique.
-     */
-    sm_put(&o, REC_TYPE_XTRA, "", 0);
-    if (opts->flags & SM_FLAG_XRCPT) {
-	xl = x.resent ? &x.resent_rcpt : &x.rcpt;
-	if (xl->n > 1)
-	    qsort(xl->addr, xl->n, sizeof(char *), sm_cmp);
-	for (i = 0; i < xl->n; i++) {
-	    if (i > 0 && strcmp(xl->addr[i], xl->addr[i - 1]) == 0)
-		continue;
-	    if (opts->dsn_notify)
-		sm_putf(&o, REC_TYPE_ATTR, "notify_flags=%d", opts->dsn_notify);
-	    sm_put(&o, REC_TYPE_RCPT, xl->addr[i], strlen(xl->addr[i]));
-	    rcpt_count++;
+	fix_eol = param_find("sendmail_fix_line_endings")
+	    ? param_str("sendmail_fix_line_endings")
+	    : "always";
+	if (strcmp(fix_eol, "always") == 0)
+		strip_cr = 1;
+	else if (strcmp(fix_eol, "strict") == 0)
+		strip_cr = -1;
+	else if (strcmp(fix_eol, "never") == 0)
+		strip_cr = 0;
+	else
+		msg_fatal("invalid sendmail_fix_line_endings value: %s",
+		    fix_eol);
+	line_limit = param_int("line_length_limit");
+	if (line_limit <= 0)
+		line_limit = 2048;
+
+	/*
+	 * Create maildrop/ID, mode 0600 while it is being written.
+	 */
+	qdir_chdir();
+	if ((fd = qdir_create(QDIR_MAILDROP, &id, &why)) < 0)
+		msg_fatal("%s(%ld): unable to create maildrop file: %s", sender,
+		    (long)uid, vbuf_str(&why));
+	qdir_path(&path, QDIR_MAILDROP, id.data);
+	sm_path = mem_strdup(path.data);
+	memset(&o, 0, sizeof(o));
+	if ((o.fp = fdopen(fd, "w")) == 0)
+		msg_fatal("%s(%ld): error writing queue file: %m", sender,
+		    (long)uid);
+	o.sender = sender;
+	o.uid = (long)uid;
+	o.limit = param_find("message_size_limit")
+	    ? param_size("message_size_limit")
+	    : 0;
+
+	/*
+	 * Envelope.
+	 */
+	gettimeofday(&tv, (struct timezone *)0);
+	sm_putf(&o, REC_TYPE_TIME, "%ld %ld", (long)tv.tv_sec,
+	    (long)tv.tv_usec);
+	if (opts->dsn_envid)
+		sm_putf(&o, REC_TYPE_ATTR, "envelope_id=%s", opts->dsn_envid);
+	if (opts->dsn_ret)
+		sm_putf(&o, REC_TYPE_ATTR, "ret_flags=%d", opts->dsn_ret);
+	sm_putf(&o, REC_TYPE_ATTR, "rewrite_context=%s", opts->rewrite_context);
+	if (full_name)
+		sm_put(&o, REC_TYPE_FULL, full_name, strlen(full_name));
+	sm_put(&o, REC_TYPE_FROM, sender, strlen(sender));
+	if (opts->encoding)
+		sm_putf(&o, REC_TYPE_ATTR, "encoding=%s", opts->encoding);
+	if (opts->trace_flags)
+		sm_putf(&o, REC_TYPE_ATTR, "trace_flags=%d", opts->trace_flags);
+	if (opts->verp_delims)
+		sm_put(&o, REC_TYPE_VERP, opts->verp_delims,
+		    strlen(opts->verp_delims));
+	for (cpp = recipients; cpp && *cpp; cpp++) {
+		addr_parse(*cpp, strlen(*cpp), &list);
+		if (list.n == 0) {
+			sm_put(&o, REC_TYPE_RCPT, "", 0);
+			rcpt_count++;
+		}
+		for (i = 0; i < list.n; i++) {
+			if (opts->dsn_notify)
+				sm_putf(&o, REC_TYPE_ATTR, "notify_flags=%d",
+				    opts->dsn_notify);
+			sm_put(&o, REC_TYPE_RCPT, list.addr[i],
+			    strlen(list.addr[i]));
+			rcpt_count++;
+		}
+		addr_list_free(&list);
 	}
-    }
-    if (rcpt_count == 0) {
-	if (opts->flags & SM_FLAG_XRCPT)
-	    msg_fatal("%s(%ld): No recipient addresses found in message header",
-		      sender, (long) uid);
-	msg_fatal("%s(%ld): Recipient addresses must be specified on"
-		  " the command line or via the -t option", sender, (long) uid);
-    }
-    sm_put(&o, REC_TYPE_END, "", 0);
 
-    /*
-     * Durable before we say so: flush, ready mode, fsync, close.
-     */
-    fd = fileno(o.fp);
-    if (fflush(o.fp) != 0 || fchmod(fd, 0744) < 0 || fsync(fd) < 0)
-	msg_fatal("%s(%ld): error writing queue file: %m", sender, (long) uid);
-    if (fclose(o.fp) != 0)
-	msg_fatal("%s(%ld): error writing queue file: %m", sender, (long) uid);
-    sm_path = mem_free(sm_path);
-    if (sm_trigger("public/pickup") < 0 && msg_verbose)
-	msg_info("cannot wake up pickup: %m");
-    if (opts->trace_flags) {
-	printf("Mail Delivery Status Report will be mailed to <%s>.\n", sender);
-	fflush(stdout);
-    }
-    addr_list_free(&x.rcpt);
-    addr_list_free(&x.resent_rcpt);
-    vbuf_free(&x.hdr);
-    vbuf_free(&buf);
-    vbuf_free(&id);
-    vbuf_free(&why);
-    vbuf_free(&path);
-    mem_free(full_name);
-    mem_free(sender);
+	/*
+	 * Content.
+	 */
+	memset(&x, 0, sizeof(x));
+	x.in_headers = (opts->flags & SM_FLAG_XRCPT) != 0;
+	x.limit = param_find("header_size_limit")
+	    ? param_int("header_size_limit")
+	    : 102400;
+	x.sender = sender;
+	x.uid = (long)uid;
+	sm_put(&o, REC_TYPE_MESG, "", 0);
+	while (
+	    (type = sm_getline(stdin, &buf, (size_t)line_limit)) != REC_EOF) {
+		if (strip_cr < 0 && type == REC_TYPE_NORM)
+			strip_cr =
+			    (buf.len > 0 && buf.data[buf.len - 1] == '\r');
+		if (skip_from) {
+			if (type == REC_TYPE_NORM) {
+				size_t gt = strspn(vbuf_str(&buf), ">");
+
+				if (buf.len >= gt + 5 &&
+				    strncmp(buf.data + gt, "From ", 5) == 0) {
+					prev_type = type;
+					continue;
+				}
+			}
+			skip_from = 0;
+		}
+		if (strip_cr > 0 && type == REC_TYPE_NORM)
+			while (buf.len > 0 && buf.data[buf.len - 1] == '\r')
+				vbuf_truncate(&buf, buf.len - 1);
+		if ((opts->flags & SM_FLAG_AEOF) &&
+		    prev_type != REC_TYPE_CONT && buf.len == 1 &&
+		    buf.data[0] == '.')
+			break;
+		if (x.in_headers)
+			sm_extract_text(&x, type, vbuf_str(&buf), buf.len);
+		sm_put(&o, type, vbuf_str(&buf), buf.len);
+		prev_type = type;
+	}
+	if (ferror(stdin))
+		msg_fatal("%s(%ld): error reading input: %m", sender,
+		    (long)uid);
+	sm_extract_flush(&x);
+
+	/*
+	 * Extracted recipients, sorted and unique.
+	 */
+	sm_put(&o, REC_TYPE_XTRA, "", 0);
+	if (opts->flags & SM_FLAG_XRCPT) {
+		xl = x.resent ? &x.resent_rcpt : &x.rcpt;
+		if (xl->n > 1)
+			qsort(xl->addr, xl->n, sizeof(char *), sm_cmp);
+		for (i = 0; i < xl->n; i++) {
+			if (i > 0 && strcmp(xl->addr[i], xl->addr[i - 1]) == 0)
+				continue;
+			if (opts->dsn_notify)
+				sm_putf(&o, REC_TYPE_ATTR, "notify_flags=%d",
+				    opts->dsn_notify);
+			sm_put(&o, REC_TYPE_RCPT, xl->addr[i],
+			    strlen(xl->addr[i]));
+			rcpt_count++;
+		}
+	}
+	if (rcpt_count == 0) {
+		if (opts->flags & SM_FLAG_XRCPT)
+			msg_fatal("%s(%ld): No recipient addresses found in "
+				  "message header",
+			    sender, (long)uid);
+		msg_fatal("%s(%ld): Recipient addresses must be specified on"
+			  " the command line or via the -t option",
+		    sender, (long)uid);
+	}
+	sm_put(&o, REC_TYPE_END, "", 0);
+
+	/*
+	 * Durable before we say so: flush, ready mode, fsync, close.
+	 */
+	fd = fileno(o.fp);
+	if (fflush(o.fp) != 0 || fchmod(fd, 0744) < 0 || fsync(fd) < 0)
+		msg_fatal("%s(%ld): error writing queue file: %m", sender,
+		    (long)uid);
+	if (fclose(o.fp) != 0)
+		msg_fatal("%s(%ld): error writing queue file: %m", sender,
+		    (long)uid);
+	sm_path = mem_free(sm_path);
+	if (sm_trigger("public/pickup") < 0 && msg_verbose)
+		msg_info("cannot wake up pickup: %m");
+	if (opts->trace_flags) {
+		printf("Mail Delivery Status Report will be mailed to <%s>.\n",
+		    sender);
+		fflush(stdout);
+	}
+	addr_list_free(&x.rcpt);
+	addr_list_free(&x.resent_rcpt);
+	vbuf_free(&x.hdr);
+	vbuf_free(&buf);
+	vbuf_free(&id);
+	vbuf_free(&why);
+	vbuf_free(&path);
+	mem_free(full_name);
+	mem_free(sender);
 }
 
 /* sm_config_dir - -C names a directory or its main.cf */
@@ -658,12 +683,13 @@ sm_enqueue(const struct sm_opts *opts, char **recipients)
 static char *
 sm_config_dir(const char *arg)
 {
-    const char *slash = strrchr(arg, '/');
-    const char *base = slash ? slash + 1 : arg;
+	const char *slash = strrchr(arg, '/');
+	const char *base = slash ? slash + 1 : arg;
 
-    if (strcmp(base, "main.cf") == 0)
-	return (slash ? mem_strndup(arg, slash - arg) : mem_strdup("."));
-    return (mem_strdup(arg));
+	if (strcmp(base, "main.cf") == 0)
+		return (
+		    slash ? mem_strndup(arg, slash - arg) : mem_strdup("."));
+	return (mem_strdup(arg));
 }
 
 /* sm_daemon - start the mail system in the background */
@@ -671,305 +697,316 @@ sm_config_dir(const char *arg)
 static void
 sm_daemon(void)
 {
-    char   *path = sm_program("command_directory", "sluice");
-    pid_t   pid;
+	char *path = sm_program("command_directory", "sluice");
+	pid_t pid;
 
-    switch (pid = fork()) {
-    case -1:
-	msg_fatal("fork: %m");
-    case 0:
-	execl(path, "sluice", "start", (char *) 0);
-	msg_fatal("execvp %s: %m", path);
-    default:
-	exit(0);
-    }
+	switch (pid = fork()) {
+	case -1:
+		msg_fatal("fork: %m");
+	case 0:
+		execl(path, "sluice", "start", (char *)0);
+		msg_fatal("execvp %s: %m", path);
+	default:
+		exit(0);
+	}
 }
 
 int
 main(int argc, char **argv)
 {
-    struct sm_opts opts;
-    const char *prog;
-    static char *config_dir;		/* reachable until exit */
-    char   *site_to_flush = 0;
-    char   *id_to_flush = 0;
-    char   *qtime = 0;
-    struct stat st;
-    int     mode;
-    int     fd;
-    int     c;
+	struct sm_opts opts;
+	const char *prog;
+	static char *config_dir; /* reachable until exit */
+	char *site_to_flush = 0;
+	char *id_to_flush = 0;
+	char *qtime = 0;
+	struct stat st;
+	int mode;
+	int fd;
+	int c;
 
-    umask(022);
-    for (fd = 0; fd < 3; fd++)
-	if (fstat(fd, &st) < 0 && open("/dev/null", O_RDWR) != fd)
-	    exit(EX_TEMPFAIL);
-    prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
-    if (*prog == 0)
-	prog = "sendmail";
-    msg_init(prog, MSG_STDERR);
-    msg_fatal_status(EX_TEMPFAIL);
-    msg_cleanup(sm_cleanup);
+	umask(022);
+	for (fd = 0; fd < 3; fd++)
+		if (fstat(fd, &st) < 0 && open("/dev/null", O_RDWR) != fd)
+			exit(EX_TEMPFAIL);
+	prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	if (*prog == 0)
+		prog = "sendmail";
+	msg_init(prog, MSG_STDERR);
+	msg_fatal_status(EX_TEMPFAIL);
+	msg_cleanup(sm_cleanup);
 
-    /*
-     * Pre-scan for -C so that the right main.cf is loaded first.
-     */
-    opterr = 0;
-    optind = 1;
-    while (optind < argc) {
-	if (strcmp(argv[optind], "-q") == 0) {
-	    optind++;
-	    continue;
-	}
-	if ((c = getopt(argc, argv, GETOPT_LIST)) < 0)
-	    break;
-	if (c == 'C') {
-	    mem_free(config_dir);
-	    config_dir = sm_config_dir(optarg);
-	}
-    }
-    param_load(config_dir);
-    param_log_open();
-    signal(SIGPIPE, SIG_IGN);
-
-    if (strcmp(prog, "mailq") == 0)
-	mode = SM_MODE_MAILQ;
-    else if (strcmp(prog, "newaliases") == 0)
-	mode = SM_MODE_NEWALIAS;
-    else if (strcmp(prog, "smtpd") == 0)
-	mode = SM_MODE_DAEMON;
-    else
-	mode = SM_MODE_ENQUEUE;
-
-    memset(&opts, 0, sizeof(opts));
-    opts.flags = SM_FLAG_AEOF;
-    opts.rewrite_context = "local";
-    optind = 1;
-    opterr = 0;
-    while (optind < argc) {
-	if (strcmp(argv[optind], "-q") == 0) {
-	    if (mode == SM_MODE_DAEMON)
-		msg_warn("ignoring -q option in daemon mode");
-	    else
-		mode = SM_MODE_FLUSHQ;
-	    optind++;
-	    continue;
-	}
-	if (strcmp(argv[optind], "-V") == 0 && argv[optind + 1]
-	    && strlen(argv[optind + 1]) == 2) {
-	    msg_warn("option -V is deprecated with Postfix 2.3; "
-		     "specify -XV instead");
-	    argv[optind] = "-XV";
-	    opts.verp_delims = argv[optind + 1];
-	    optind += 2;
-	    continue;
-	}
-	if (strncmp(argv[optind], "-V", 2) == 0 && strlen(argv[optind]) == 4) {
-	    msg_warn("option %s is deprecated with Postfix 2.3; "
-		     "specify -X%s instead", argv[optind], argv[optind] + 1);
-	    opts.verp_delims = argv[optind] + 2;
-	    optind++;
-	    continue;
-	}
-	if (strcmp(argv[optind], "-XV") == 0) {
-	    opts.verp_delims = param_find("default_verp_delimiters") ?
-		param_str("default_verp_delimiters") : "+=";
-	    optind++;
-	    continue;
-	}
-	if ((c = getopt(argc, argv, GETOPT_LIST)) < 0)
-	    break;
-	switch (c) {
-	default:
-	    if (msg_verbose)
-		msg_info("-%c option ignored", c);
-	    break;
-	case '?':
-	case ':':
-	    msg_fatal("usage: %s [options]", prog);
-	case 'n':
-	    msg_fatal("-%c option not supported", c);
-	case 'B':
-	    if (strcmp(optarg, "8BITMIME") == 0)
-		opts.encoding = "8bit";
-	    else if (strcmp(optarg, "7BIT") == 0)
-		opts.encoding = "7bit";
-	    else
-		msg_fatal("-B option needs 8BITMIME or 7BIT");
-	    break;
-	case 'F':
-	    opts.full_name = optarg;
-	    break;
-	case 'G':
-	    opts.rewrite_context = "remote";
-	    break;
-	case 'I':
-	    mode = SM_MODE_NEWALIAS;
-	    break;
-	case 'N':
-	    if ((opts.dsn_notify = sm_dsn_notify(optarg)) == 0)
-		msg_warn("bad -N option value: '%s' -- ignored", optarg);
-	    break;
-	case 'R':
-	    if (strcasecmp(optarg, "full") == 0)
-		opts.dsn_ret = 1;
-	    else if (strcasecmp(optarg, "hdrs") == 0)
-		opts.dsn_ret = 2;
-	    else
-		msg_warn("bad -R option value: '%s' -- ignored", optarg);
-	    break;
-	case 'V':
-	    if (strlen(optarg) > 100)
-		msg_warn("too long -V option value -- ignored");
-	    else {
-		const char *cp;
-
-		for (cp = optarg; *cp; cp++)
-		    if ((unsigned char) *cp < 33 || (unsigned char) *cp > 126)
+	/*
+	 * Pre-scan for -C so that the right main.cf is loaded first.
+	 */
+	opterr = 0;
+	optind = 1;
+	while (optind < argc) {
+		if (strcmp(argv[optind], "-q") == 0) {
+			optind++;
+			continue;
+		}
+		if ((c = getopt(argc, argv, GETOPT_LIST)) < 0)
 			break;
-		if (*cp)
-		    msg_warn("bad syntax in -V option value -- ignored");
-		else
-		    opts.dsn_envid = optarg;
-	    }
-	    break;
-	case 'X':
-	    if (*optarg != 'V')
-		msg_fatal("unsupported: -%c%c", c, *optarg);
-	    if (strlen(optarg + 1) != 2)
-		msg_fatal("-V requires two characters from %s",
-			  param_find("verp_delimiter_filter") ?
-			  param_str("verp_delimiter_filter") : "-=+");
-	    opts.verp_delims = optarg + 1;
-	    break;
-	case 'b':
-	    switch (*optarg) {
-	    default:
-		msg_fatal("unsupported: -%c%c", c, *optarg);
-	    case 'd':
-	    case 'l':
-		if (mode == SM_MODE_FLUSHQ)
-		    msg_warn("ignoring -q option in daemon mode");
-		mode = SM_MODE_DAEMON;
-		break;
-	    case 'h':
-	    case 'H':
-		mode = SM_MODE_IGNORE;
-		break;
-	    case 'i':
-		mode = SM_MODE_NEWALIAS;
-		break;
-	    case 'm':
-		mode = SM_MODE_ENQUEUE;
-		break;
-	    case 'p':
+		if (c == 'C') {
+			mem_free(config_dir);
+			config_dir = sm_config_dir(optarg);
+		}
+	}
+	param_load(config_dir);
+	param_log_open();
+	signal(SIGPIPE, SIG_IGN);
+
+	if (strcmp(prog, "mailq") == 0)
 		mode = SM_MODE_MAILQ;
-		break;
-	    case 's':
-		mode = SM_MODE_USER;
-		break;
-	    }
-	    break;
-	case 'C':
-	    break;				/* done in the pre-scan */
-	case 'f':
-	case 'r':
-	    opts.sender = optarg;
-	    break;
-	case 'i':
-	    opts.flags &= ~SM_FLAG_AEOF;
-	    break;
-	case 'o':
-	    if (*optarg == 'i')
-		opts.flags &= ~SM_FLAG_AEOF;
-	    else if (*optarg == 'A' && optarg[1] == 0)
-		msg_fatal("-oA requires pathname");
-	    break;
-	case 'q':
-	    if (isdigit((unsigned char) optarg[0])) {
-		qtime = optarg;
-	    } else if (optarg[0] == 'R') {
-		site_to_flush = optarg + 1;
-		if (*site_to_flush == 0)
-		    msg_fatal("specify: -qRsitename");
-	    } else if (optarg[0] == 'I') {
-		id_to_flush = optarg + 1;
-		if (*id_to_flush == 0)
-		    msg_fatal("specify: -qIqueueid");
-	    } else {
-		msg_fatal("-q%c is not implemented", optarg[0]);
-	    }
-	    break;
-	case 't':
-	    opts.flags |= SM_FLAG_XRCPT;
-	    break;
-	case 'v':
-	    sm_verbose++;
-	    break;
+	else if (strcmp(prog, "newaliases") == 0)
+		mode = SM_MODE_NEWALIAS;
+	else if (strcmp(prog, "smtpd") == 0)
+		mode = SM_MODE_DAEMON;
+	else
+		mode = SM_MODE_ENQUEUE;
+
+	memset(&opts, 0, sizeof(opts));
+	opts.flags = SM_FLAG_AEOF;
+	opts.rewrite_context = "local";
+	optind = 1;
+	opterr = 0;
+	while (optind < argc) {
+		if (strcmp(argv[optind], "-q") == 0) {
+			if (mode == SM_MODE_DAEMON)
+				msg_warn("ignoring -q option in daemon mode");
+			else
+				mode = SM_MODE_FLUSHQ;
+			optind++;
+			continue;
+		}
+		if (strcmp(argv[optind], "-V") == 0 && argv[optind + 1] &&
+		    strlen(argv[optind + 1]) == 2) {
+			msg_warn("option -V is deprecated with Postfix 2.3; "
+				 "specify -XV instead");
+			argv[optind] = "-XV";
+			opts.verp_delims = argv[optind + 1];
+			optind += 2;
+			continue;
+		}
+		if (strncmp(argv[optind], "-V", 2) == 0 &&
+		    strlen(argv[optind]) == 4) {
+			msg_warn("option %s is deprecated with Postfix 2.3; "
+				 "specify -X%s instead",
+			    argv[optind], argv[optind] + 1);
+			opts.verp_delims = argv[optind] + 2;
+			optind++;
+			continue;
+		}
+		if (strcmp(argv[optind], "-XV") == 0) {
+			opts.verp_delims = param_find("default_verp_delimiters")
+			    ? param_str("default_verp_delimiters")
+			    : "+=";
+			optind++;
+			continue;
+		}
+		if ((c = getopt(argc, argv, GETOPT_LIST)) < 0)
+			break;
+		switch (c) {
+		default:
+			if (msg_verbose)
+				msg_info("-%c option ignored", c);
+			break;
+		case '?':
+		case ':':
+			msg_fatal("usage: %s [options]", prog);
+		case 'n':
+			msg_fatal("-%c option not supported", c);
+		case 'B':
+			if (strcmp(optarg, "8BITMIME") == 0)
+				opts.encoding = "8bit";
+			else if (strcmp(optarg, "7BIT") == 0)
+				opts.encoding = "7bit";
+			else
+				msg_fatal("-B option needs 8BITMIME or 7BIT");
+			break;
+		case 'F':
+			opts.full_name = optarg;
+			break;
+		case 'G':
+			opts.rewrite_context = "remote";
+			break;
+		case 'I':
+			mode = SM_MODE_NEWALIAS;
+			break;
+		case 'N':
+			if ((opts.dsn_notify = sm_dsn_notify(optarg)) == 0)
+				msg_warn("bad -N option value: '%s' -- ignored",
+				    optarg);
+			break;
+		case 'R':
+			if (strcasecmp(optarg, "full") == 0)
+				opts.dsn_ret = 1;
+			else if (strcasecmp(optarg, "hdrs") == 0)
+				opts.dsn_ret = 2;
+			else
+				msg_warn("bad -R option value: '%s' -- ignored",
+				    optarg);
+			break;
+		case 'V':
+			if (strlen(optarg) > 100)
+				msg_warn("too long -V option value -- ignored");
+			else {
+				const char *cp;
+
+				for (cp = optarg; *cp; cp++)
+					if ((unsigned char)*cp < 33 ||
+					    (unsigned char)*cp > 126)
+						break;
+				if (*cp)
+					msg_warn("bad syntax in -V option "
+						 "value -- ignored");
+				else
+					opts.dsn_envid = optarg;
+			}
+			break;
+		case 'X':
+			if (*optarg != 'V')
+				msg_fatal("unsupported: -%c%c", c, *optarg);
+			if (strlen(optarg + 1) != 2)
+				msg_fatal("-V requires two characters from %s",
+				    param_find("verp_delimiter_filter")
+					? param_str("verp_delimiter_filter")
+					: "-=+");
+			opts.verp_delims = optarg + 1;
+			break;
+		case 'b':
+			switch (*optarg) {
+			default:
+				msg_fatal("unsupported: -%c%c", c, *optarg);
+			case 'd':
+			case 'l':
+				if (mode == SM_MODE_FLUSHQ)
+					msg_warn("ignoring -q option in daemon "
+						 "mode");
+				mode = SM_MODE_DAEMON;
+				break;
+			case 'h':
+			case 'H':
+				mode = SM_MODE_IGNORE;
+				break;
+			case 'i':
+				mode = SM_MODE_NEWALIAS;
+				break;
+			case 'm':
+				mode = SM_MODE_ENQUEUE;
+				break;
+			case 'p':
+				mode = SM_MODE_MAILQ;
+				break;
+			case 's':
+				mode = SM_MODE_USER;
+				break;
+			}
+			break;
+		case 'C':
+			break; /* done in the pre-scan */
+		case 'f':
+		case 'r':
+			opts.sender = optarg;
+			break;
+		case 'i':
+			opts.flags &= ~SM_FLAG_AEOF;
+			break;
+		case 'o':
+			if (*optarg == 'i')
+				opts.flags &= ~SM_FLAG_AEOF;
+			else if (*optarg == 'A' && optarg[1] == 0)
+				msg_fatal("-oA requires pathname");
+			break;
+		case 'q':
+			if (isdigit((unsigned char)optarg[0])) {
+				qtime = optarg;
+			} else if (optarg[0] == 'R') {
+				site_to_flush = optarg + 1;
+				if (*site_to_flush == 0)
+					msg_fatal("specify: -qRsitename");
+			} else if (optarg[0] == 'I') {
+				id_to_flush = optarg + 1;
+				if (*id_to_flush == 0)
+					msg_fatal("specify: -qIqueueid");
+			} else {
+				msg_fatal("-q%c is not implemented", optarg[0]);
+			}
+			break;
+		case 't':
+			opts.flags |= SM_FLAG_XRCPT;
+			break;
+		case 'v':
+			sm_verbose++;
+			break;
+		}
 	}
-    }
 
-    if ((opts.flags & SM_FLAG_XRCPT) && mode != SM_MODE_ENQUEUE)
-	msg_fatal("-t can be used only in delivery mode");
-    if (site_to_flush && mode != SM_MODE_ENQUEUE)
-	msg_fatal("-qR can be used only in delivery mode");
-    if (id_to_flush && mode != SM_MODE_ENQUEUE)
-	msg_fatal("-qI can be used only in delivery mode");
-    if (sm_verbose == 1 && mode == SM_MODE_ENQUEUE)
-	opts.trace_flags = DEL_REQ_FLAG_RECORD;
-    else if (sm_verbose > 1)
-	msg_verbose = sm_verbose - 1;
-    if (qtime && mode != SM_MODE_DAEMON)
-	exit(0);
+	if ((opts.flags & SM_FLAG_XRCPT) && mode != SM_MODE_ENQUEUE)
+		msg_fatal("-t can be used only in delivery mode");
+	if (site_to_flush && mode != SM_MODE_ENQUEUE)
+		msg_fatal("-qR can be used only in delivery mode");
+	if (id_to_flush && mode != SM_MODE_ENQUEUE)
+		msg_fatal("-qI can be used only in delivery mode");
+	if (sm_verbose == 1 && mode == SM_MODE_ENQUEUE)
+		opts.trace_flags = DEL_REQ_FLAG_RECORD;
+	else if (sm_verbose > 1)
+		msg_verbose = sm_verbose - 1;
+	if (qtime && mode != SM_MODE_DAEMON)
+		exit(0);
 
-    switch (mode) {
-    case SM_MODE_ENQUEUE:
-	if (site_to_flush) {
-	    const char *args[] = {"-s", site_to_flush, 0};
+	switch (mode) {
+	case SM_MODE_ENQUEUE:
+		if (site_to_flush) {
+			const char *args[] = {"-s", site_to_flush, 0};
 
-	    if (argv[optind])
-		msg_fatal("flush site requires no recipient");
-	    sm_exec("command_directory", "postqueue", args);
-	} else if (id_to_flush) {
-	    const char *args[] = {"-i", id_to_flush, 0};
+			if (argv[optind])
+				msg_fatal("flush site requires no recipient");
+			sm_exec("command_directory", "postqueue", args);
+		} else if (id_to_flush) {
+			const char *args[] = {"-i", id_to_flush, 0};
 
-	    if (argv[optind])
-		msg_fatal("flush queue_id requires no recipient");
-	    sm_exec("command_directory", "postqueue", args);
+			if (argv[optind])
+				msg_fatal(
+				    "flush queue_id requires no recipient");
+			sm_exec("command_directory", "postqueue", args);
+		}
+		sm_enqueue(&opts, argv + optind);
+		exit(0);
+	case SM_MODE_MAILQ: {
+		const char *args[] = {"-p", 0};
+
+		if (argv[optind])
+			msg_fatal("display queue mode requires no recipient");
+		sm_exec("command_directory", "postqueue", args);
 	}
-	sm_enqueue(&opts, argv + optind);
-	exit(0);
-    case SM_MODE_MAILQ:{
-	    const char *args[] = {"-p", 0};
+	case SM_MODE_FLUSHQ: {
+		const char *args[] = {"-f", 0};
 
-	    if (argv[optind])
-		msg_fatal("display queue mode requires no recipient");
-	    sm_exec("command_directory", "postqueue", args);
+		if (argv[optind])
+			msg_fatal("flush queue mode requires no recipient");
+		sm_exec("command_directory", "postqueue", args);
 	}
-    case SM_MODE_FLUSHQ:{
-	    const char *args[] = {"-f", 0};
+	case SM_MODE_DAEMON:
+		if (argv[optind])
+			msg_fatal("daemon mode requires no recipient");
+		sm_daemon();
+		exit(0);
+	case SM_MODE_USER: {
+		const char *args[] = {"-S", "-c", param_config_dir(), 0};
 
-	    if (argv[optind])
-		msg_fatal("flush queue mode requires no recipient");
-	    sm_exec("command_directory", "postqueue", args);
+		if (argv[optind])
+			msg_fatal("stand-alone mode requires no recipient");
+		sm_exec("daemon_directory", "smtpd", args);
 	}
-    case SM_MODE_DAEMON:
-	if (argv[optind])
-	    msg_fatal("daemon mode requires no recipient");
-	sm_daemon();
-	exit(0);
-    case SM_MODE_USER:{
-	    const char *args[] = {"-S", "-c", param_config_dir(), 0};
-
-	    if (argv[optind])
-		msg_fatal("stand-alone mode requires no recipient");
-	    sm_exec("daemon_directory", "smtpd", args);
+	case SM_MODE_NEWALIAS:
+		if (argv[optind])
+			msg_fatal(
+			    "alias initialization mode requires no recipient");
+		exit(0);
+	case SM_MODE_IGNORE:
+	default:
+		exit(0);
 	}
-    case SM_MODE_NEWALIAS:
-	if (argv[optind])
-	    msg_fatal("alias initialization mode requires no recipient");
-	exit(0);
-    case SM_MODE_IGNORE:
-    default:
-	exit(0);
-    }
 }

@@ -82,7 +82,7 @@ int
 main(int argc, char **argv)
 {
 	const char *config_dir = NULL, *cmd;
-	static char *abs_dir;		/* for the whole run: still reachable */
+	static char *abs_dir; /* for the whole run: still reachable */
 	int c, nargs;
 
 	msg_init("sluice", MSG_STDERR);

@@ -129,7 +129,8 @@ sluice_owner(struct vbuf *out)
  * without editing maillog_file_prefixes; the instance directory itself
  * when it sits directly under "/".
  */
-static const char *sluice_log_prefix(const char *dir, struct vbuf *out)
+static const char *
+sluice_log_prefix(const char *dir, struct vbuf *out)
 {
 	const char *slash = strrchr(dir, '/');
 

@@ -15,9 +15,9 @@
 #include "header.h"
 
 struct parse_case {
-    const char *name;
-    const char *input;
-    const char *want;			/* addresses joined by '|' */
+	const char *name;
+	const char *input;
+	const char *want; /* addresses joined by '|' */
 };
 
 static const struct parse_case parse_cases[] = {
@@ -50,62 +50,62 @@ static const struct parse_case parse_cases[] = {
 static void
 test_parse(void **unused)
 {
-    size_t  i;
-    size_t  j;
+	size_t i;
+	size_t j;
 
-    for (i = 0; i < sizeof(parse_cases) / sizeof(parse_cases[0]); i++) {
-	const struct parse_case *tc = parse_cases + i;
-	struct addr_list list = {0};
-	struct vbuf got = VBUF_INIT;
-	size_t  len = strlen(tc->input);
+	for (i = 0; i < sizeof(parse_cases) / sizeof(parse_cases[0]); i++) {
+		const struct parse_case *tc = parse_cases + i;
+		struct addr_list list = {0};
+		struct vbuf got = VBUF_INIT;
+		size_t len = strlen(tc->input);
 
-	if (strcmp(tc->name, "nul inside") == 0)
-	    len = 6;
-	addr_parse(tc->input, len, &list);
-	for (j = 0; j < list.n; j++) {
-	    if (j)
-		vbuf_putc(&got, '|');
-	    vbuf_puts(&got, list.addr[j]);
+		if (strcmp(tc->name, "nul inside") == 0)
+			len = 6;
+		addr_parse(tc->input, len, &list);
+		for (j = 0; j < list.n; j++) {
+			if (j)
+				vbuf_putc(&got, '|');
+			vbuf_puts(&got, list.addr[j]);
+		}
+		if (strcmp(vbuf_str(&got), tc->want) != 0)
+			fail_msg("%s: got [%s], want [%s]", tc->name,
+			    vbuf_str(&got), tc->want);
+		if (strcmp(tc->name, "null address") == 0)
+			assert_int_equal(list.n, 1);
+		addr_list_free(&list);
+		vbuf_free(&got);
 	}
-	if (strcmp(vbuf_str(&got), tc->want) != 0)
-	    fail_msg("%s: got [%s], want [%s]", tc->name, vbuf_str(&got),
-		     tc->want);
-	if (strcmp(tc->name, "null address") == 0)
-	    assert_int_equal(list.n, 1);
-	addr_list_free(&list);
-	vbuf_free(&got);
-    }
 }
 
 static void
 test_parse_hostile(void **unused)
 {
-    struct addr_list list = {0};
-    struct vbuf big = VBUF_INIT;
-    int     i;
+	struct addr_list list = {0};
+	struct vbuf big = VBUF_INIT;
+	int i;
 
-    /* Deep nesting, long input, lone specials: no crash, bounded work. */
-    for (i = 0; i < 10000; i++)
-	vbuf_putc(&big, '(');
-    addr_parse(big.data, big.len, &list);
-    assert_int_equal(list.n, 0);
-    vbuf_reset(&big);
-    for (i = 0; i < 5000; i++)
-	vbuf_puts(&big, "a@x,");
-    assert_int_equal(addr_parse(big.data, big.len, &list), 5000);
-    addr_list_free(&list);
-    addr_parse("<<<>>>\\", 7, &list);
-    addr_parse("\\", 1, &list);
-    addr_parse("\"\\", 2, &list);
-    addr_parse("[\\", 2, &list);
-    addr_list_free(&list);
-    vbuf_free(&big);
+	/* Deep nesting, long input, lone specials: no crash, bounded work. */
+	for (i = 0; i < 10000; i++)
+		vbuf_putc(&big, '(');
+	addr_parse(big.data, big.len, &list);
+	assert_int_equal(list.n, 0);
+	vbuf_reset(&big);
+	for (i = 0; i < 5000; i++)
+		vbuf_puts(&big, "a@x,");
+	assert_int_equal(addr_parse(big.data, big.len, &list), 5000);
+	addr_list_free(&list);
+	addr_parse("<<<>>>\\", 7, &list);
+	addr_parse("\\", 1, &list);
+	addr_parse("\"\\", 2, &list);
+	addr_parse("[\\", 2, &list);
+	addr_list_free(&list);
+	vbuf_free(&big);
 }
 
 struct header_case {
-    const char *name;
-    const char *line;
-    size_t  want;
+	const char *name;
+	const char *line;
+	size_t want;
 };
 
 static const struct header_case header_cases[] = {
@@ -124,45 +124,45 @@ static const struct header_case header_cases[] = {
 static void
 test_is_header(void **unused)
 {
-    size_t  i;
+	size_t i;
 
-    for (i = 0; i < sizeof(header_cases) / sizeof(header_cases[0]); i++) {
-	const struct header_case *tc = header_cases + i;
-	size_t  got = addr_is_header(tc->line, strlen(tc->line));
+	for (i = 0; i < sizeof(header_cases) / sizeof(header_cases[0]); i++) {
+		const struct header_case *tc = header_cases + i;
+		size_t got = addr_is_header(tc->line, strlen(tc->line));
 
-	if (got != tc->want)
-	    fail_msg("%s: got %zu, want %zu", tc->name, got, tc->want);
-    }
+		if (got != tc->want)
+			fail_msg("%s: got %zu, want %zu", tc->name, got,
+			    tc->want);
+	}
 }
 
 static void
 test_header_find(void **unused)
 {
-    const struct header_def *hp;
+	const struct header_def *hp;
 
-    hp = header_find("bcc", 3);
-    assert_non_null(hp);
-    assert_int_equal(hp->type, HEADER_BCC);
-    assert_true(hp->flags & HEADER_DROP);
-    assert_true(hp->flags & HEADER_EXTRACT);
-    hp = header_find("RESENT-TO ", 10);
-    assert_non_null(hp);
-    assert_true(hp->flags & HEADER_RR);
-    hp = header_find("Message-ID", 10);
-    assert_non_null(hp);
-    assert_int_equal(hp->type, HEADER_MESSAGE_ID);
-    assert_true(header_find("Return-Path", 11)->flags & HEADER_DROP);
-    assert_false(header_find("Apparently-To", 13)->flags
-		 & HEADER_EXTRACT);
-    assert_null(header_find("X-Mailer", 8));
-    assert_null(header_find("T", 1));
-    assert_null(header_find("", 0));
+	hp = header_find("bcc", 3);
+	assert_non_null(hp);
+	assert_int_equal(hp->type, HEADER_BCC);
+	assert_true(hp->flags & HEADER_DROP);
+	assert_true(hp->flags & HEADER_EXTRACT);
+	hp = header_find("RESENT-TO ", 10);
+	assert_non_null(hp);
+	assert_true(hp->flags & HEADER_RR);
+	hp = header_find("Message-ID", 10);
+	assert_non_null(hp);
+	assert_int_equal(hp->type, HEADER_MESSAGE_ID);
+	assert_true(header_find("Return-Path", 11)->flags & HEADER_DROP);
+	assert_false(header_find("Apparently-To", 13)->flags & HEADER_EXTRACT);
+	assert_null(header_find("X-Mailer", 8));
+	assert_null(header_find("T", 1));
+	assert_null(header_find("", 0));
 }
 
 struct str_case {
-    const char *name;
-    const char *input;
-    const char *want;
+	const char *name;
+	const char *input;
+	const char *want;
 };
 
 static const struct str_case quote_cases[] = {
@@ -189,78 +189,82 @@ static const struct str_case phrase_cases[] = {
 static void
 test_quote_phrase(void **unused)
 {
-    size_t  i;
-    struct vbuf out = VBUF_INIT;
+	size_t i;
+	struct vbuf out = VBUF_INIT;
 
-    for (i = 0; i < sizeof(quote_cases) / sizeof(quote_cases[0]); i++) {
-	vbuf_reset(&out);
-	addr_quote_local(&out, quote_cases[i].input);
-	if (strcmp(vbuf_str(&out), quote_cases[i].want) != 0)
-	    fail_msg("quote %s: got [%s]", quote_cases[i].name, vbuf_str(&out));
-    }
-    for (i = 0; i < sizeof(phrase_cases) / sizeof(phrase_cases[0]); i++) {
-	vbuf_reset(&out);
-	addr_phrase(&out, phrase_cases[i].input);
-	if (strcmp(vbuf_str(&out), phrase_cases[i].want) != 0)
-	    fail_msg("phrase %s: got [%s]", phrase_cases[i].name,
-		     vbuf_str(&out));
-    }
-    vbuf_free(&out);
+	for (i = 0; i < sizeof(quote_cases) / sizeof(quote_cases[0]); i++) {
+		vbuf_reset(&out);
+		addr_quote_local(&out, quote_cases[i].input);
+		if (strcmp(vbuf_str(&out), quote_cases[i].want) != 0)
+			fail_msg("quote %s: got [%s]", quote_cases[i].name,
+			    vbuf_str(&out));
+	}
+	for (i = 0; i < sizeof(phrase_cases) / sizeof(phrase_cases[0]); i++) {
+		vbuf_reset(&out);
+		addr_phrase(&out, phrase_cases[i].input);
+		if (strcmp(vbuf_str(&out), phrase_cases[i].want) != 0)
+			fail_msg("phrase %s: got [%s]", phrase_cases[i].name,
+			    vbuf_str(&out));
+	}
+	vbuf_free(&out);
 }
 
 static void
 test_qualify(void **unused)
 {
-    struct vbuf out = VBUF_INIT;
+	struct vbuf out = VBUF_INIT;
 
-    addr_qualify(&out, "bob", "example.com");
-    assert_string_equal(vbuf_str(&out), "bob@example.com");
-    vbuf_reset(&out);
-    addr_qualify(&out, "bob@x", "example.com");
-    assert_string_equal(vbuf_str(&out), "bob@x");
-    vbuf_reset(&out);
-    addr_qualify(&out, "", "example.com");
-    assert_string_equal(vbuf_str(&out), "");
-    vbuf_reset(&out);
-    addr_qualify(&out, "bob", 0);
-    assert_string_equal(vbuf_str(&out), "bob");
-    vbuf_free(&out);
+	addr_qualify(&out, "bob", "example.com");
+	assert_string_equal(vbuf_str(&out), "bob@example.com");
+	vbuf_reset(&out);
+	addr_qualify(&out, "bob@x", "example.com");
+	assert_string_equal(vbuf_str(&out), "bob@x");
+	vbuf_reset(&out);
+	addr_qualify(&out, "", "example.com");
+	assert_string_equal(vbuf_str(&out), "");
+	vbuf_reset(&out);
+	addr_qualify(&out, "bob", 0);
+	assert_string_equal(vbuf_str(&out), "bob");
+	vbuf_free(&out);
 }
 
 static void
 test_date(void **unused)
 {
-    struct vbuf out = VBUF_INIT;
+	struct vbuf out = VBUF_INIT;
 
-    setenv("TZ", "UTC", 1);
-    tzset();
-    header_date(&out, (time_t) 1795460121);
-    assert_string_equal(vbuf_str(&out), "Mon, 23 Nov 2026 18:55:21 +0000 (UTC)");
-    vbuf_reset(&out);
-    header_date(&out, (time_t) 1796083200);	/* Dec 1 2026 */
-    assert_string_equal(vbuf_str(&out), "Tue,  1 Dec 2026 00:00:00 +0000 (UTC)");
-    setenv("TZ", "EST5EDT", 1);
-    tzset();
-    vbuf_reset(&out);
-    header_date(&out, (time_t) 1795460121);
-    assert_string_equal(vbuf_str(&out), "Mon, 23 Nov 2026 13:55:21 -0500 (EST)");
-    setenv("TZ", "UTC", 1);
-    tzset();
-    vbuf_free(&out);
+	setenv("TZ", "UTC", 1);
+	tzset();
+	header_date(&out, (time_t)1795460121);
+	assert_string_equal(vbuf_str(&out),
+	    "Mon, 23 Nov 2026 18:55:21 +0000 (UTC)");
+	vbuf_reset(&out);
+	header_date(&out, (time_t)1796083200); /* Dec 1 2026 */
+	assert_string_equal(vbuf_str(&out),
+	    "Tue,  1 Dec 2026 00:00:00 +0000 (UTC)");
+	setenv("TZ", "EST5EDT", 1);
+	tzset();
+	vbuf_reset(&out);
+	header_date(&out, (time_t)1795460121);
+	assert_string_equal(vbuf_str(&out),
+	    "Mon, 23 Nov 2026 13:55:21 -0500 (EST)");
+	setenv("TZ", "UTC", 1);
+	tzset();
+	vbuf_free(&out);
 }
 
 int
 main(void)
 {
-    const struct CMUnitTest tests[] = {
-	cmocka_unit_test(test_parse),
-	cmocka_unit_test(test_parse_hostile),
-	cmocka_unit_test(test_is_header),
-	cmocka_unit_test(test_header_find),
-	cmocka_unit_test(test_quote_phrase),
-	cmocka_unit_test(test_qualify),
-	cmocka_unit_test(test_date),
-    };
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_parse),
+	    cmocka_unit_test(test_parse_hostile),
+	    cmocka_unit_test(test_is_header),
+	    cmocka_unit_test(test_header_find),
+	    cmocka_unit_test(test_quote_phrase),
+	    cmocka_unit_test(test_qualify),
+	    cmocka_unit_test(test_date),
+	};
 
-    return (cmocka_run_group_tests(tests, 0, 0));
+	return (cmocka_run_group_tests(tests, 0, 0));
 }

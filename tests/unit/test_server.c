@@ -37,39 +37,45 @@
 
 /* Stubs for param and qdir. */
 
-static struct vbuf stub_log = VBUF_INIT;	/* what server_main() asked */
+static struct vbuf stub_log = VBUF_INIT; /* what server_main() asked */
 
-void param_load(const char *config_dir)
+void
+param_load(const char *config_dir)
 {
-    vbuf_printf(&stub_log, "load:%s;", config_dir ? config_dir : "(null)");
+	vbuf_printf(&stub_log, "load:%s;", config_dir ? config_dir : "(null)");
 }
 
-void param_override(const char *name_eq_value)
+void
+param_override(const char *name_eq_value)
 {
-    vbuf_printf(&stub_log, "override:%s;", name_eq_value);
+	vbuf_printf(&stub_log, "override:%s;", name_eq_value);
 }
 
-void param_log_open(void)
+void
+param_log_open(void)
 {
-    vbuf_puts(&stub_log, "log;");
-    msg_log_open("postfix", "maillog", "relay.example.com");
+	vbuf_puts(&stub_log, "log;");
+	msg_log_open("postfix", "maillog", "relay.example.com");
 }
 
-const char *param_main_cf_path(void)
+const char *
+param_main_cf_path(void)
 {
-    return "/nonexistent/main.cf";
+	return "/nonexistent/main.cf";
 }
 
 static const char *stub_owner = "nobody";
 
-const char *param_str(const char *name)
+const char *
+param_str(const char *name)
 {
-    return strcmp(name, "mail_owner") == 0 ? stub_owner : "";
+	return strcmp(name, "mail_owner") == 0 ? stub_owner : "";
 }
 
-void qdir_chdir(void)
+void
+qdir_chdir(void)
 {
-    vbuf_puts(&stub_log, "chdir;");
+	vbuf_puts(&stub_log, "chdir;");
 }
 
 /* Fixture: a temporary directory as the cwd, like queue_directory. */
@@ -77,255 +83,275 @@ void qdir_chdir(void)
 static char tmpdir[] = "/tmp/test_server.XXXXXX";
 static char oldcwd[4096];
 
-static int setup(void **state)
+static int
+setup(void **state)
 {
-    if (getcwd(oldcwd, sizeof(oldcwd)) == NULL || mkdtemp(tmpdir) == NULL
-        || chdir(tmpdir) < 0 || mkdir("public", 0755) < 0
-        || mkdir("private", 0700) < 0)
-        return -1;
-    signal(SIGPIPE, SIG_IGN);
-    return 0;
+	if (getcwd(oldcwd, sizeof(oldcwd)) == NULL || mkdtemp(tmpdir) == NULL ||
+	    chdir(tmpdir) < 0 || mkdir("public", 0755) < 0 ||
+	    mkdir("private", 0700) < 0)
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
 }
 
-static int teardown(void **state)
+static int
+teardown(void **state)
 {
-    char cmd[256];
+	char cmd[256];
 
-    if (chdir(oldcwd) < 0)
-        return -1;
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+	if (chdir(oldcwd) < 0)
+		return -1;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
 }
 
-static int listen_at(const char *path, int backlog)
+static int
+listen_at(const char *path, int backlog)
 {
-    struct sockaddr_un sun = { .sun_family = AF_UNIX };
-    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 
-    assert_true(fd >= 0);
-    unlink(path);
-    snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-    assert_int_equal(bind(fd, (struct sockaddr *) &sun, sizeof(sun)), 0);
-    assert_int_equal(listen(fd, backlog), 0);
-    return fd;
+	assert_true(fd >= 0);
+	unlink(path);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(listen(fd, backlog), 0);
+	return fd;
 }
 
 /* Read until EOF or limit, waiting at most 10 s in all. */
-static size_t read_all(int fd, char *buf, size_t max)
+static size_t
+read_all(int fd, char *buf, size_t max)
 {
-    size_t len = 0;
+	size_t len = 0;
 
-    for (int i = 0; i < 100 && len < max; i++) {
-        struct pollfd p = { .fd = fd, .events = POLLIN };
-        if (poll(&p, 1, 100) <= 0)
-            continue;
-        ssize_t n = read(fd, buf + len, max - len);
-        if (n <= 0)
-            break;
-        len += (size_t) n;
-    }
-    return len;
+	for (int i = 0; i < 100 && len < max; i++) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		ssize_t n = read(fd, buf + len, max - len);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	return len;
 }
 
-static void test_trigger_send(void **state)
+static void
+test_trigger_send(void **state)
 {
-    int lfd = listen_at("public/qmgr", 5);
-    char buf[64];
-    int cfd;
+	int lfd = listen_at("public/qmgr", 5);
+	char buf[64];
+	int cfd;
 
-    assert_int_equal(trigger_send("public/qmgr", "I", 1), 0);
-    cfd = accept(lfd, NULL, NULL);
-    assert_true(cfd >= 0);
-    assert_int_equal(read_all(cfd, buf, sizeof(buf)), 1);	/* then EOF */
-    assert_int_equal(buf[0], 'I');
-    close(cfd);
+	assert_int_equal(trigger_send("public/qmgr", "I", 1), 0);
+	cfd = accept(lfd, NULL, NULL);
+	assert_true(cfd >= 0);
+	assert_int_equal(read_all(cfd, buf, sizeof(buf)), 1); /* then EOF */
+	assert_int_equal(buf[0], 'I');
+	close(cfd);
 
-    assert_int_equal(trigger_send("public/qmgr", "WDA", 3), 0);
-    cfd = accept(lfd, NULL, NULL);
-    assert_int_equal(read_all(cfd, buf, sizeof(buf)), 3);
-    assert_memory_equal(buf, "WDA", 3);
-    close(cfd);
-    close(lfd);
-    unlink("public/qmgr");
+	assert_int_equal(trigger_send("public/qmgr", "WDA", 3), 0);
+	cfd = accept(lfd, NULL, NULL);
+	assert_int_equal(read_all(cfd, buf, sizeof(buf)), 3);
+	assert_memory_equal(buf, "WDA", 3);
+	close(cfd);
+	close(lfd);
+	unlink("public/qmgr");
 }
 
-static void test_trigger_send_errors(void **state)
+static void
+test_trigger_send_errors(void **state)
 {
-    char longname[200];
+	char longname[200];
 
-    errno = 0;
-    assert_int_equal(trigger_send("public/nosuch", "W", 1), -1);
-    assert_int_equal(errno, ENOENT);
+	errno = 0;
+	assert_int_equal(trigger_send("public/nosuch", "W", 1), -1);
+	assert_int_equal(errno, ENOENT);
 
-    memset(longname, 'x', sizeof(longname) - 1);
-    longname[sizeof(longname) - 1] = 0;
-    assert_int_equal(trigger_send(longname, "W", 1), -1);
-    assert_int_equal(errno, ENAMETOOLONG);
+	memset(longname, 'x', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = 0;
+	assert_int_equal(trigger_send(longname, "W", 1), -1);
+	assert_int_equal(errno, ENAMETOOLONG);
 
-    /* A socket file nobody listens on. */
-    int lfd = listen_at("public/dead", 1);
-    close(lfd);
-    assert_int_equal(trigger_send("public/dead", "W", 1), -1);
-    assert_int_equal(errno, ECONNREFUSED);
-    unlink("public/dead");
+	/* A socket file nobody listens on. */
+	int lfd = listen_at("public/dead", 1);
+	close(lfd);
+	assert_int_equal(trigger_send("public/dead", "W", 1), -1);
+	assert_int_equal(errno, ECONNREFUSED);
+	unlink("public/dead");
 }
 
 /* A listener that never accepts: trigger_send gives up instead of hanging. */
-static void test_trigger_send_backlog_full(void **state)
+static void
+test_trigger_send_backlog_full(void **state)
 {
-    int lfd = listen_at("public/busy", 0);
-    int ok = 0, failed = 0;
+	int lfd = listen_at("public/busy", 0);
+	int ok = 0, failed = 0;
 
-    for (int i = 0; i < 50 && failed == 0; i++) {
-        if (trigger_send("public/busy", "W", 1) == 0)
-            ok++;
-        else
-            failed++;
-    }
-    assert_int_equal(failed, 1);
-    assert_true(ok >= 1);
-    close(lfd);
-    unlink("public/busy");
+	for (int i = 0; i < 50 && failed == 0; i++) {
+		if (trigger_send("public/busy", "W", 1) == 0)
+			ok++;
+		else
+			failed++;
+	}
+	assert_int_equal(failed, 1);
+	assert_true(ok >= 1);
+	close(lfd);
+	unlink("public/busy");
 }
 
 /* server_connect plus an attribute request/reply over the connection. */
-static void test_server_connect_attr(void **state)
+static void
+test_server_connect_attr(void **state)
 {
-    int lfd = listen_at("private/svc", 5);
-    struct vbuf why = VBUF_INIT;
-    struct vbuf req = VBUF_INIT;
-    struct vbuf rep = VBUF_INIT;
-    struct attr_list l = { 0 };
-    int cfd, sfd;
+	int lfd = listen_at("private/svc", 5);
+	struct vbuf why = VBUF_INIT;
+	struct vbuf req = VBUF_INIT;
+	struct vbuf rep = VBUF_INIT;
+	struct attr_list l = {0};
+	int cfd, sfd;
 
-    cfd = server_connect("private/svc", 5, &why);
-    assert_true(cfd >= 0);
-    assert_true(fcntl(cfd, F_GETFD) & FD_CLOEXEC);
-    sfd = accept(lfd, NULL, NULL);
-    assert_true(sfd >= 0);
+	cfd = server_connect("private/svc", 5, &why);
+	assert_true(cfd >= 0);
+	assert_true(fcntl(cfd, F_GETFD) & FD_CLOEXEC);
+	sfd = accept(lfd, NULL, NULL);
+	assert_true(sfd >= 0);
 
-    attr_put(&req, "queue_name", "active");
-    attr_put(&req, "queue_id", "3D4DDA76052");
-    attr_put(&req, "rcpt", "228\t\trfc822;dave@example.net\tdave@example.net");
-    attr_put(&req, "rcpt", "300\tx\t\tweird\nname%@example.net");
-    attr_end(&req);
-    assert_int_equal(attr_write(cfd, &req, 5), 0);
-    assert_int_equal(attr_read(sfd, &l, 5, &why), 0);
-    assert_int_equal(l.n, 4);
-    assert_string_equal(l.a[3].value, "300\tx\t\tweird\nname%@example.net");
+	attr_put(&req, "queue_name", "active");
+	attr_put(&req, "queue_id", "3D4DDA76052");
+	attr_put(&req, "rcpt",
+	    "228\t\trfc822;dave@example.net\tdave@example.net");
+	attr_put(&req, "rcpt", "300\tx\t\tweird\nname%@example.net");
+	attr_end(&req);
+	assert_int_equal(attr_write(cfd, &req, 5), 0);
+	assert_int_equal(attr_read(sfd, &l, 5, &why), 0);
+	assert_int_equal(l.n, 4);
+	assert_string_equal(l.a[3].value, "300\tx\t\tweird\nname%@example.net");
 
-    attr_put(&rep, "status", "1");
-    attr_put(&rep, "hop_status", "connect to 127.0.0.1[127.0.0.1]:39999: "
-             "Connection refused");
-    attr_end(&rep);
-    assert_int_equal(attr_write(sfd, &rep, 5), 0);
-    assert_int_equal(attr_read(cfd, &l, 5, &why), 0);
-    assert_string_equal(attr_get(&l, "status"), "1");
-    assert_non_null(strstr(attr_get(&l, "hop_status"), "refused"));
+	attr_put(&rep, "status", "1");
+	attr_put(&rep, "hop_status",
+	    "connect to 127.0.0.1[127.0.0.1]:39999: "
+	    "Connection refused");
+	attr_end(&rep);
+	assert_int_equal(attr_write(sfd, &rep, 5), 0);
+	assert_int_equal(attr_read(cfd, &l, 5, &why), 0);
+	assert_string_equal(attr_get(&l, "status"), "1");
+	assert_non_null(strstr(attr_get(&l, "hop_status"), "refused"));
 
-    /* The peer goes away: the reader sees the end, not a hang. */
-    close(sfd);
-    assert_int_equal(attr_read(cfd, &l, 5, &why), -1);
-    close(cfd);
-    close(lfd);
-    unlink("private/svc");
-    attr_list_free(&l);
-    vbuf_free(&why);
-    vbuf_free(&req);
-    vbuf_free(&rep);
+	/* The peer goes away: the reader sees the end, not a hang. */
+	close(sfd);
+	assert_int_equal(attr_read(cfd, &l, 5, &why), -1);
+	close(cfd);
+	close(lfd);
+	unlink("private/svc");
+	attr_list_free(&l);
+	vbuf_free(&why);
+	vbuf_free(&req);
+	vbuf_free(&rep);
 }
 
-static void test_server_connect_errors(void **state)
+static void
+test_server_connect_errors(void **state)
 {
-    struct vbuf why = VBUF_INIT;
+	struct vbuf why = VBUF_INIT;
 
-    assert_int_equal(server_connect("private/nosuch", 1, &why), -1);
-    assert_string_equal(vbuf_str(&why),
-                        "connect to private/nosuch: No such file or directory");
-    vbuf_free(&why);
+	assert_int_equal(server_connect("private/nosuch", 1, &why), -1);
+	assert_string_equal(vbuf_str(&why),
+	    "connect to private/nosuch: No such file or directory");
+	vbuf_free(&why);
 }
 
 /* Daemon side: the callbacks report to the test through a pipe. */
 
 static int report_fd = -1;
-static pid_t live_pid;		/* daemon to kill if a test fails early */
+static pid_t live_pid; /* daemon to kill if a test fails early */
 static int live_is_child;
 
-static int kill_live(void **state)
+static int
+kill_live(void **state)
 {
-    if (live_pid > 0) {
-        kill(live_pid, SIGKILL);
-        if (live_is_child)
-            waitpid(live_pid, NULL, 0);
-    }
-    live_pid = 0;
-    return 0;
+	if (live_pid > 0) {
+		kill(live_pid, SIGKILL);
+		if (live_is_child)
+			waitpid(live_pid, NULL, 0);
+	}
+	live_pid = 0;
+	return 0;
 }
 
-static void report(const char *fmt, ...)
+static void
+report(const char *fmt, ...)
 {
-    struct vbuf b = VBUF_INIT;
-    va_list ap;
+	struct vbuf b = VBUF_INIT;
+	va_list ap;
 
-    va_start(ap, fmt);
-    vbuf_vprintf(&b, fmt, ap);
-    va_end(ap);
-    vbuf_putc(&b, '\n');
-    if (write(report_fd, b.data, b.len) != (ssize_t) b.len)
-        _exit(99);
-    vbuf_free(&b);
+	va_start(ap, fmt);
+	vbuf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	vbuf_putc(&b, '\n');
+	if (write(report_fd, b.data, b.len) != (ssize_t)b.len)
+		_exit(99);
+	vbuf_free(&b);
 }
 
-static void d_init(struct event_base *base)
+static void
+d_init(struct event_base *base)
 {
-    struct passwd *pw = getpwuid(geteuid());
+	struct passwd *pw = getpwuid(geteuid());
 
-    report("init base=%d service=%s user=%s%s %s", base == server_base(),
-           server_service_name(), pw ? pw->pw_name : "?",
-           getuid() == geteuid() ? "" : "(ruid differs)",
-           vbuf_str(&stub_log));
+	report("init base=%d service=%s user=%s%s %s", base == server_base(),
+	    server_service_name(), pw ? pw->pw_name : "?",
+	    getuid() == geteuid() ? "" : "(ruid differs)", vbuf_str(&stub_log));
 }
 
 /* The user the daemon should run as: mail_owner when we are root. */
-static const char *want_user(void)
+static const char *
+want_user(void)
 {
-    static char name[64];
-    struct passwd *pw = getpwuid(geteuid());
+	static char name[64];
+	struct passwd *pw = getpwuid(geteuid());
 
-    snprintf(name, sizeof(name), "%s", geteuid() == 0 ? "nobody"
-             : pw ? pw->pw_name : "?");
-    return name;
+	snprintf(name, sizeof(name), "%s",
+	    geteuid() == 0 ? "nobody"
+		: pw	   ? pw->pw_name
+			   : "?");
+	return name;
 }
 
 /* "init ..." line expected from d_init. */
-static const char *want_init(const char *service, const char *calls)
+static const char *
+want_init(const char *service, const char *calls)
 {
-    static char line[256];
+	static char line[256];
 
-    snprintf(line, sizeof(line), "init base=1 service=%s user=%s %s", service,
-             want_user(), calls);
-    return line;
+	snprintf(line, sizeof(line), "init base=1 service=%s user=%s %s",
+	    service, want_user(), calls);
+	return line;
 }
 
-static void d_trigger(const char *buf, size_t len)
+static void
+d_trigger(const char *buf, size_t len)
 {
-    report("trigger %zu %.*s", len, (int) (len > 8 ? 8 : len), buf);
+	report("trigger %zu %.*s", len, (int)(len > 8 ? 8 : len), buf);
 }
 
-static void d_accept(int fd)
+static void
+d_accept(int fd)
 {
-    int fl = fcntl(fd, F_GETFL);
+	int fl = fcntl(fd, F_GETFL);
 
-    report("accept nonblock=%d cloexec=%d", (fl & O_NONBLOCK) != 0,
-           (fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0);
-    if (write(fd, "hello\n", 6) != 6)
-        _exit(98);
-    close(fd);
+	report("accept nonblock=%d cloexec=%d", (fl & O_NONBLOCK) != 0,
+	    (fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0);
+	if (write(fd, "hello\n", 6) != 6)
+		_exit(98);
+	close(fd);
 }
 
-static void d_stop(void)
+static void
+d_stop(void)
 {
-    report("stop");
+	report("stop");
 }
 
 /*
@@ -333,320 +359,351 @@ static void d_stop(void)
  * the given arguments; returns its pid and sets *rfd to the read end of
  * the report pipe.
  */
-static pid_t start_daemon(const struct server_spec *spec, int lfd,
-                          char **argv, int *rfd)
+static pid_t
+start_daemon(const struct server_spec *spec, int lfd, char **argv, int *rfd)
 {
-    int p[2];
-    pid_t pid;
-    int argc = 0;
+	int p[2];
+	pid_t pid;
+	int argc = 0;
 
-    while (argv[argc])
-        argc++;
-    assert_int_equal(pipe(p), 0);
-    if ((pid = fork()) == 0) {
-        close(p[0]);
-        report_fd = p[1];
-        if (lfd >= 0) {
-            if (lfd != SERVER_LISTEN_FD) {
-                dup2(lfd, SERVER_LISTEN_FD);
-                close(lfd);
-            }
-        } else {
-            close(SERVER_LISTEN_FD);
-        }
-        _exit(server_main(argc, argv, spec));
-    }
-    assert_true(pid > 0);
-    live_pid = pid;
-    live_is_child = 1;
-    close(p[1]);
-    *rfd = p[0];
-    return pid;
+	while (argv[argc])
+		argc++;
+	assert_int_equal(pipe(p), 0);
+	if ((pid = fork()) == 0) {
+		close(p[0]);
+		report_fd = p[1];
+		if (lfd >= 0) {
+			if (lfd != SERVER_LISTEN_FD) {
+				dup2(lfd, SERVER_LISTEN_FD);
+				close(lfd);
+			}
+		} else {
+			close(SERVER_LISTEN_FD);
+		}
+		_exit(server_main(argc, argv, spec));
+	}
+	assert_true(pid > 0);
+	live_pid = pid;
+	live_is_child = 1;
+	close(p[1]);
+	*rfd = p[0];
+	return pid;
 }
 
 /* Next report line (without newline) or "" after 10 s. */
-static const char *next_report(int rfd)
+static const char *
+next_report(int rfd)
 {
-    static char line[512];
-    size_t len = 0;
+	static char line[512];
+	size_t len = 0;
 
-    for (int i = 0; i < 100 && len < sizeof(line) - 1; i++) {
-        struct pollfd p = { .fd = rfd, .events = POLLIN };
-        if (poll(&p, 1, 100) <= 0)
-            continue;
-        if (read(rfd, line + len, 1) != 1)
-            break;
-        if (line[len] == '\n')
-            break;
-        len++;
-        i = 0;
-    }
-    line[len] = 0;
-    return line;
+	for (int i = 0; i < 100 && len < sizeof(line) - 1; i++) {
+		struct pollfd p = {.fd = rfd, .events = POLLIN};
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		if (read(rfd, line + len, 1) != 1)
+			break;
+		if (line[len] == '\n')
+			break;
+		len++;
+		i = 0;
+	}
+	line[len] = 0;
+	return line;
 }
 
 /* Wait for pid to exit, at most 10 s; returns the wait status or -1. */
-static int reap(pid_t pid)
+static int
+reap(pid_t pid)
 {
-    int status;
+	int status;
 
-    if (pid == live_pid)
-        live_pid = 0;
-    for (int i = 0; i < 100; i++) {
-        if (waitpid(pid, &status, WNOHANG) == pid)
-            return status;
-        usleep(100000);
-    }
-    kill(pid, SIGKILL);
-    waitpid(pid, &status, 0);
-    return -1;
+	if (pid == live_pid)
+		live_pid = 0;
+	for (int i = 0; i < 100; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return status;
+		usleep(100000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return -1;
 }
 
-static void test_main_trigger(void **state)
+static void
+test_main_trigger(void **state)
 {
-    static const struct server_spec spec = {
-        .name = "qmgr", .mode = SERVER_TRIGGER, .init = d_init,
-        .trigger = d_trigger, .stop = d_stop,
-    };
-    char *argv[] = { "qmgr", "-c", "/etc/x", "-n", "qmgr", "-t", "unix",
-                     "-o", "a=b", "-o", "c=d", NULL };
-    int lfd = listen_at("public/qmgr", 10);
-    char big[2000];
-    int rfd, status;
-    pid_t pid;
+	static const struct server_spec spec = {
+	    .name = "qmgr",
+	    .mode = SERVER_TRIGGER,
+	    .init = d_init,
+	    .trigger = d_trigger,
+	    .stop = d_stop,
+	};
+	char *argv[] = {"qmgr", "-c", "/etc/x", "-n", "qmgr", "-t", "unix",
+	    "-o", "a=b", "-o", "c=d", NULL};
+	int lfd = listen_at("public/qmgr", 10);
+	char big[2000];
+	int rfd, status;
+	pid_t pid;
 
-    pid = start_daemon(&spec, lfd, argv, &rfd);
-    close(lfd);
-    assert_string_equal(next_report(rfd), want_init("qmgr",
-                        "load:/etc/x;override:a=b;override:c=d;log;chdir;"));
-    assert_int_equal(trigger_send("public/qmgr", "W", 1), 0);
-    assert_string_equal(next_report(rfd), "trigger 1 W");
-    assert_int_equal(trigger_send("public/qmgr", "ID", 2), 0);
-    assert_string_equal(next_report(rfd), "trigger 2 ID");
-    /* More than 1024 bytes: the first 1024 are delivered. */
-    memset(big, 'A', sizeof(big));
-    assert_int_equal(trigger_send("public/qmgr", big, sizeof(big)), 0);
-    assert_string_equal(next_report(rfd), "trigger 1024 AAAAAAAA");
-    /* A connection that sends nothing delivers nothing. */
-    assert_int_equal(trigger_send("public/qmgr", "", 0), 0);
-    assert_int_equal(trigger_send("public/qmgr", "F", 1), 0);
-    assert_string_equal(next_report(rfd), "trigger 1 F");
-    /* SIGPIPE is ignored; SIGHUP (no drain for a trigger daemon) stops
-     * cleanly like SIGTERM. */
-    kill(pid, SIGPIPE);
-    assert_int_equal(trigger_send("public/qmgr", "D", 1), 0);
-    assert_string_equal(next_report(rfd), "trigger 1 D");
-    kill(pid, SIGHUP);
-    assert_string_equal(next_report(rfd), "stop");
-    status = reap(pid);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
-    close(rfd);
-    unlink("public/qmgr");
+	pid = start_daemon(&spec, lfd, argv, &rfd);
+	close(lfd);
+	assert_string_equal(next_report(rfd),
+	    want_init("qmgr",
+		"load:/etc/x;override:a=b;override:c=d;log;chdir;"));
+	assert_int_equal(trigger_send("public/qmgr", "W", 1), 0);
+	assert_string_equal(next_report(rfd), "trigger 1 W");
+	assert_int_equal(trigger_send("public/qmgr", "ID", 2), 0);
+	assert_string_equal(next_report(rfd), "trigger 2 ID");
+	/* More than 1024 bytes: the first 1024 are delivered. */
+	memset(big, 'A', sizeof(big));
+	assert_int_equal(trigger_send("public/qmgr", big, sizeof(big)), 0);
+	assert_string_equal(next_report(rfd), "trigger 1024 AAAAAAAA");
+	/* A connection that sends nothing delivers nothing. */
+	assert_int_equal(trigger_send("public/qmgr", "", 0), 0);
+	assert_int_equal(trigger_send("public/qmgr", "F", 1), 0);
+	assert_string_equal(next_report(rfd), "trigger 1 F");
+	/* SIGPIPE is ignored; SIGHUP (no drain for a trigger daemon) stops
+	 * cleanly like SIGTERM. */
+	kill(pid, SIGPIPE);
+	assert_int_equal(trigger_send("public/qmgr", "D", 1), 0);
+	assert_string_equal(next_report(rfd), "trigger 1 D");
+	kill(pid, SIGHUP);
+	assert_string_equal(next_report(rfd), "stop");
+	status = reap(pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	close(rfd);
+	unlink("public/qmgr");
 }
 
-static void test_main_multi(void **state)
+static void
+test_main_multi(void **state)
 {
-    static const struct server_spec spec = {
-        .name = "smtp", .mode = SERVER_MULTI, .init = d_init,
-        .accept = d_accept,
-    };
-    char *argv[] = { "smtp", "-n", "relay", "-t", "unix", NULL };
-    int lfd = listen_at("private/smtp", 10);
-    struct vbuf why = VBUF_INIT;
-    char buf[16];
-    int rfd, status;
-    pid_t pid;
+	static const struct server_spec spec = {
+	    .name = "smtp",
+	    .mode = SERVER_MULTI,
+	    .init = d_init,
+	    .accept = d_accept,
+	};
+	char *argv[] = {"smtp", "-n", "relay", "-t", "unix", NULL};
+	int lfd = listen_at("private/smtp", 10);
+	struct vbuf why = VBUF_INIT;
+	char buf[16];
+	int rfd, status;
+	pid_t pid;
 
-    pid = start_daemon(&spec, lfd, argv, &rfd);
-    close(lfd);
-    assert_string_equal(next_report(rfd), want_init("relay",
-                        "load:(null);log;chdir;"));
-    for (int i = 0; i < 3; i++) {
-        int fd = server_connect("private/smtp", 5, &why);
-        assert_true(fd >= 0);
-        assert_string_equal(next_report(rfd), "accept nonblock=1 cloexec=1");
-        assert_int_equal(read_all(fd, buf, sizeof(buf)), 6);
-        assert_memory_equal(buf, "hello\n", 6);
-        close(fd);
-    }
-    kill(pid, SIGINT);
-    status = reap(pid);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
-    close(rfd);
-    unlink("private/smtp");
-    vbuf_free(&why);
+	pid = start_daemon(&spec, lfd, argv, &rfd);
+	close(lfd);
+	assert_string_equal(next_report(rfd),
+	    want_init("relay", "load:(null);log;chdir;"));
+	for (int i = 0; i < 3; i++) {
+		int fd = server_connect("private/smtp", 5, &why);
+		assert_true(fd >= 0);
+		assert_string_equal(next_report(rfd),
+		    "accept nonblock=1 cloexec=1");
+		assert_int_equal(read_all(fd, buf, sizeof(buf)), 6);
+		assert_memory_equal(buf, "hello\n", 6);
+		close(fd);
+	}
+	kill(pid, SIGINT);
+	status = reap(pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	close(rfd);
+	unlink("private/smtp");
+	vbuf_free(&why);
 }
 
 /* fd 3 that is not a listening socket is left alone (stand-alone mode). */
-static void test_main_no_listener(void **state)
+static void
+test_main_no_listener(void **state)
 {
-    static const struct server_spec spec = {
-        .name = "pickup", .mode = SERVER_TRIGGER, .init = d_init,
-        .trigger = d_trigger, .stop = d_stop,
-    };
-    char *argv[] = { "pickup", "-S", NULL };
-    int p[2];
-    int rfd, status;
-    pid_t pid;
+	static const struct server_spec spec = {
+	    .name = "pickup",
+	    .mode = SERVER_TRIGGER,
+	    .init = d_init,
+	    .trigger = d_trigger,
+	    .stop = d_stop,
+	};
+	char *argv[] = {"pickup", "-S", NULL};
+	int p[2];
+	int rfd, status;
+	pid_t pid;
 
-    assert_int_equal(pipe(p), 0);
-    pid = start_daemon(&spec, p[0], argv, &rfd);
-    close(p[0]);
-    assert_string_equal(next_report(rfd), want_init("pickup",
-                        "load:(null);log;chdir;"));
-    kill(pid, SIGTERM);
-    assert_string_equal(next_report(rfd), "stop");
-    status = reap(pid);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
-    close(p[1]);
-    close(rfd);
+	assert_int_equal(pipe(p), 0);
+	pid = start_daemon(&spec, p[0], argv, &rfd);
+	close(p[0]);
+	assert_string_equal(next_report(rfd),
+	    want_init("pickup", "load:(null);log;chdir;"));
+	kill(pid, SIGTERM);
+	assert_string_equal(next_report(rfd), "stop");
+	status = reap(pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	close(p[1]);
+	close(rfd);
 }
 
 /* Bad options are fatal. */
-static void test_main_bad_options(void **state)
+static void
+test_main_bad_options(void **state)
 {
-    static const struct server_spec spec = {
-        .name = "qmgr", .mode = SERVER_TRIGGER, .trigger = d_trigger,
-    };
-    char *bad1[] = { "qmgr", "-x", NULL };
-    char *bad2[] = { "qmgr", "-o", "novalue", NULL };
-    char *bad3[] = { "qmgr", "extra", NULL };
-    char **cases[] = { bad1, bad2, bad3 };
+	static const struct server_spec spec = {
+	    .name = "qmgr",
+	    .mode = SERVER_TRIGGER,
+	    .trigger = d_trigger,
+	};
+	char *bad1[] = {"qmgr", "-x", NULL};
+	char *bad2[] = {"qmgr", "-o", "novalue", NULL};
+	char *bad3[] = {"qmgr", "extra", NULL};
+	char **cases[] = {bad1, bad2, bad3};
 
-    for (size_t i = 0; i < 3; i++) {
-        int rfd, status;
-        pid_t pid = start_daemon(&spec, -1, cases[i], &rfd);
-        status = reap(pid);
-        assert_true(WIFEXITED(status));
-        assert_int_equal(WEXITSTATUS(status), 1);
-        close(rfd);
-    }
+	for (size_t i = 0; i < 3; i++) {
+		int rfd, status;
+		pid_t pid = start_daemon(&spec, -1, cases[i], &rfd);
+		status = reap(pid);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 1);
+		close(rfd);
+	}
 }
 
 /* As root, an unknown or privileged mail_owner is fatal, clearly. */
-static void test_main_bad_owner(void **state)
+static void
+test_main_bad_owner(void **state)
 {
-    static const struct server_spec spec = {
-        .name = "qmgr", .mode = SERVER_TRIGGER, .init = d_init,
-        .trigger = d_trigger,
-    };
-    static const struct {
-        const char *owner;
-        const char *want;
-    } cases[] = {
-        {"no-such-user-sluice", "qmgr[*]: fatal: file /nonexistent/main.cf: "
-         "parameter mail_owner: unknown user name value: no-such-user-sluice"},
-        {"root", "qmgr[*]: fatal: file /nonexistent/main.cf: parameter "
-         "mail_owner: user root has privileged user ID"},
-    };
-    char *argv[] = { "qmgr", "-S", NULL };
+	static const struct server_spec spec = {
+	    .name = "qmgr",
+	    .mode = SERVER_TRIGGER,
+	    .init = d_init,
+	    .trigger = d_trigger,
+	};
+	static const struct {
+		const char *owner;
+		const char *want;
+	} cases[] = {
+	    {"no-such-user-sluice",
+		"qmgr[*]: fatal: file /nonexistent/main.cf: "
+		"parameter mail_owner: unknown user name value: "
+		"no-such-user-sluice"},
+	    {"root",
+		"qmgr[*]: fatal: file /nonexistent/main.cf: parameter "
+		"mail_owner: user root has privileged user ID"},
+	};
+	char *argv[] = {"qmgr", "-S", NULL};
 
-    if (geteuid() != 0)
-        skip();
-    for (size_t i = 0; i < 2; i++) {
-        int rfd, status, fd;
-        char log[4096];
-        ssize_t n;
-        pid_t pid;
+	if (geteuid() != 0)
+		skip();
+	for (size_t i = 0; i < 2; i++) {
+		int rfd, status, fd;
+		char log[4096];
+		ssize_t n;
+		pid_t pid;
 
-        unlink("maillog");
-        stub_owner = cases[i].owner;
-        pid = start_daemon(&spec, -1, argv, &rfd);
-        stub_owner = "nobody";
-        status = reap(pid);
-        assert_true(WIFEXITED(status));
-        assert_int_equal(WEXITSTATUS(status), 1);
-        assert_string_equal(next_report(rfd), "");	/* no init */
-        close(rfd);
-        fd = open("maillog", O_RDONLY);
-        assert_true(fd >= 0);
-        n = read(fd, log, sizeof(log) - 1);
-        close(fd);
-        assert_true(n > 0);
-        log[n] = 0;
-        /* "postfix/qmgr[PID]: fatal: ..." */
-        const char *star = strchr(cases[i].want, '*');
-        char *at = strstr(log, "postfix/qmgr[");
-        assert_non_null(at);
-        at = strchr(at, ']');
-        assert_non_null(at);
-        if (strncmp(at, star + 1, strlen(star + 1)) != 0)
-            fail_msg("log: %s", log);
-    }
+		unlink("maillog");
+		stub_owner = cases[i].owner;
+		pid = start_daemon(&spec, -1, argv, &rfd);
+		stub_owner = "nobody";
+		status = reap(pid);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 1);
+		assert_string_equal(next_report(rfd), ""); /* no init */
+		close(rfd);
+		fd = open("maillog", O_RDONLY);
+		assert_true(fd >= 0);
+		n = read(fd, log, sizeof(log) - 1);
+		close(fd);
+		assert_true(n > 0);
+		log[n] = 0;
+		/* "postfix/qmgr[PID]: fatal: ..." */
+		const char *star = strchr(cases[i].want, '*');
+		char *at = strstr(log, "postfix/qmgr[");
+		assert_non_null(at);
+		at = strchr(at, ']');
+		assert_non_null(at);
+		if (strncmp(at, star + 1, strlen(star + 1)) != 0)
+			fail_msg("log: %s", log);
+	}
 }
 
 /* When the master dies, the daemon gets SIGTERM, runs stop and exits. */
-static void test_parent_death(void **state)
+static void
+test_parent_death(void **state)
 {
-    static const struct server_spec spec = {
-        .name = "qmgr", .mode = SERVER_TRIGGER, .init = d_init,
-        .trigger = d_trigger, .stop = d_stop,
-    };
-    char *argv[] = { "qmgr", "-n", "qmgr", NULL };
-    int p[2];
-    pid_t mid;
-    long dpid = 0;
-    char rest[64];
+	static const struct server_spec spec = {
+	    .name = "qmgr",
+	    .mode = SERVER_TRIGGER,
+	    .init = d_init,
+	    .trigger = d_trigger,
+	    .stop = d_stop,
+	};
+	char *argv[] = {"qmgr", "-n", "qmgr", NULL};
+	int p[2];
+	pid_t mid;
+	long dpid = 0;
+	char rest[64];
 
-    assert_int_equal(pipe(p), 0);
-    if ((mid = fork()) == 0) {
-        /* The "master": start the daemon, tell its pid, wait to be killed. */
-        pid_t d;
-        report_fd = p[1];
-        close(p[0]);
-        if ((d = fork()) == 0) {
-            close(SERVER_LISTEN_FD);
-            _exit(server_main(3, argv, &spec));
-        }
-        report("pid %ld", (long) d);
-        close(p[1]);
-        for (int i = 0; i < 100; i++)
-            usleep(100000);
-        _exit(0);
-    }
-    close(p[1]);
-    /* The pid (from the "master") and the daemon's init report race each
-     * other on the pipe: accept them in either order. */
-    char first[256];
-    snprintf(first, sizeof(first), "%s", next_report(p[0]));
-    const char *second = next_report(p[0]);
-    const char *pidline = strncmp(first, "pid ", 4) == 0 ? first : second;
-    const char *initline = pidline == first ? second : first;
-    assert_int_equal(sscanf(pidline, "pid %ld", &dpid), 1);
-    assert_true(dpid > 1);
-    live_pid = (pid_t) dpid;		/* not our child: kill only */
-    live_is_child = 0;
-    assert_string_equal(initline, want_init("qmgr", "load:(null);log;chdir;"));
-    kill(mid, SIGKILL);
-    waitpid(mid, NULL, 0);
-    assert_string_equal(next_report(p[0]), "stop");
-    /* The daemon has exited: its end of the pipe is closed (EOF). */
-    struct pollfd pf = { .fd = p[0], .events = POLLIN };
-    assert_int_equal(poll(&pf, 1, 10000), 1);
-    assert_int_equal(read(p[0], rest, sizeof(rest)), 0);
-    live_pid = 0;
-    close(p[0]);
+	assert_int_equal(pipe(p), 0);
+	if ((mid = fork()) == 0) {
+		/* The "master": start the daemon, tell its pid, wait to be
+		 * killed. */
+		pid_t d;
+		report_fd = p[1];
+		close(p[0]);
+		if ((d = fork()) == 0) {
+			close(SERVER_LISTEN_FD);
+			_exit(server_main(3, argv, &spec));
+		}
+		report("pid %ld", (long)d);
+		close(p[1]);
+		for (int i = 0; i < 100; i++)
+			usleep(100000);
+		_exit(0);
+	}
+	close(p[1]);
+	/* The pid (from the "master") and the daemon's init report race each
+	 * other on the pipe: accept them in either order. */
+	char first[256];
+	snprintf(first, sizeof(first), "%s", next_report(p[0]));
+	const char *second = next_report(p[0]);
+	const char *pidline = strncmp(first, "pid ", 4) == 0 ? first : second;
+	const char *initline = pidline == first ? second : first;
+	assert_int_equal(sscanf(pidline, "pid %ld", &dpid), 1);
+	assert_true(dpid > 1);
+	live_pid = (pid_t)dpid; /* not our child: kill only */
+	live_is_child = 0;
+	assert_string_equal(initline,
+	    want_init("qmgr", "load:(null);log;chdir;"));
+	kill(mid, SIGKILL);
+	waitpid(mid, NULL, 0);
+	assert_string_equal(next_report(p[0]), "stop");
+	/* The daemon has exited: its end of the pipe is closed (EOF). */
+	struct pollfd pf = {.fd = p[0], .events = POLLIN};
+	assert_int_equal(poll(&pf, 1, 10000), 1);
+	assert_int_equal(read(p[0], rest, sizeof(rest)), 0);
+	live_pid = 0;
+	close(p[0]);
 }
 
-int main(void)
+int
+main(void)
 {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_trigger_send),
-        cmocka_unit_test(test_trigger_send_errors),
-        cmocka_unit_test(test_trigger_send_backlog_full),
-        cmocka_unit_test(test_server_connect_attr),
-        cmocka_unit_test(test_server_connect_errors),
-        cmocka_unit_test_teardown(test_main_trigger, kill_live),
-        cmocka_unit_test_teardown(test_main_multi, kill_live),
-        cmocka_unit_test_teardown(test_main_no_listener, kill_live),
-        cmocka_unit_test_teardown(test_main_bad_options, kill_live),
-        cmocka_unit_test_teardown(test_main_bad_owner, kill_live),
-        cmocka_unit_test_teardown(test_parent_death, kill_live),
-    };
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_trigger_send),
+	    cmocka_unit_test(test_trigger_send_errors),
+	    cmocka_unit_test(test_trigger_send_backlog_full),
+	    cmocka_unit_test(test_server_connect_attr),
+	    cmocka_unit_test(test_server_connect_errors),
+	    cmocka_unit_test_teardown(test_main_trigger, kill_live),
+	    cmocka_unit_test_teardown(test_main_multi, kill_live),
+	    cmocka_unit_test_teardown(test_main_no_listener, kill_live),
+	    cmocka_unit_test_teardown(test_main_bad_options, kill_live),
+	    cmocka_unit_test_teardown(test_main_bad_owner, kill_live),
+	    cmocka_unit_test_teardown(test_parent_death, kill_live),
+	};
 
-    msg_init("test_server", MSG_NOLOG);
-    return cmocka_run_group_tests(tests, setup, teardown);
+	msg_init("test_server", MSG_NOLOG);
+	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -41,71 +41,71 @@
 #include "qdir.h"
 
 struct testdir {
-    char    top[64];			/* /tmp/<prefix>.XXXXXX */
-    char    confdir[80];		/* where main.cf is */
-    char    queuedir[80];		/* queue_directory */
-    char    oldcwd[4096];		/* working directory before */
+	char top[64];	   /* /tmp/<prefix>.XXXXXX */
+	char confdir[80];  /* where main.cf is */
+	char queuedir[80]; /* queue_directory */
+	char oldcwd[4096]; /* working directory before */
 };
 
-#define TESTDIR_STAY	0		/* testdir_config(): stay */
-#define TESTDIR_CHDIR	1		/* testdir_config(): qdir_chdir() */
+#define TESTDIR_STAY 0	/* testdir_config(): stay */
+#define TESTDIR_CHDIR 1 /* testdir_config(): qdir_chdir() */
 
 /* testdir_make - make the directory, remember the working directory */
 
 static inline int
 testdir_make(struct testdir *td, const char *prefix, const char *queues)
 {
-    char    path[sizeof(td->queuedir) + 64];
-    const char *p;
-    size_t  len;
+	char path[sizeof(td->queuedir) + 64];
+	const char *p;
+	size_t len;
 
-    if (getcwd(td->oldcwd, sizeof(td->oldcwd)) == NULL)
-	return -1;
-    if ((size_t) snprintf(td->top, sizeof(td->top), "/tmp/%s.XXXXXX",
-			  prefix) >= sizeof(td->top)
-	|| mkdtemp(td->top) == NULL)
-	return -1;
-    if (queues == NULL) {
-	snprintf(td->confdir, sizeof(td->confdir), "%s", td->top);
-	snprintf(td->queuedir, sizeof(td->queuedir), "%s", td->top);
-	return chdir(td->top) < 0 ? -1 : 0;
-    }
-    snprintf(td->confdir, sizeof(td->confdir), "%s/conf", td->top);
-    snprintf(td->queuedir, sizeof(td->queuedir), "%s/queue", td->top);
-    if (mkdir(td->confdir, 0777) < 0 || mkdir(td->queuedir, 0777) < 0)
-	return -1;
-    for (p = queues; *(p += strspn(p, " ")) != 0; p += len) {
-	len = strcspn(p, " ");
-	if ((size_t) snprintf(path, sizeof(path), "%s/%.*s", td->queuedir,
-			      (int) len, p) >= sizeof(path)
-	    || mkdir(path, 0777) < 0)
-	    return -1;
-    }
-    return 0;
+	if (getcwd(td->oldcwd, sizeof(td->oldcwd)) == NULL)
+		return -1;
+	if ((size_t)snprintf(td->top, sizeof(td->top), "/tmp/%s.XXXXXX",
+		prefix) >= sizeof(td->top) ||
+	    mkdtemp(td->top) == NULL)
+		return -1;
+	if (queues == NULL) {
+		snprintf(td->confdir, sizeof(td->confdir), "%s", td->top);
+		snprintf(td->queuedir, sizeof(td->queuedir), "%s", td->top);
+		return chdir(td->top) < 0 ? -1 : 0;
+	}
+	snprintf(td->confdir, sizeof(td->confdir), "%s/conf", td->top);
+	snprintf(td->queuedir, sizeof(td->queuedir), "%s/queue", td->top);
+	if (mkdir(td->confdir, 0777) < 0 || mkdir(td->queuedir, 0777) < 0)
+		return -1;
+	for (p = queues; *(p += strspn(p, " ")) != 0; p += len) {
+		len = strcspn(p, " ");
+		if ((size_t)snprintf(path, sizeof(path), "%s/%.*s",
+			td->queuedir, (int)len, p) >= sizeof(path) ||
+		    mkdir(path, 0777) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* testdir_config - write main.cf, load it, maybe go to queue_directory */
 
 static inline void __attribute__((sentinel))
-testdir_config(struct testdir *td, int how,...)
+testdir_config(struct testdir *td, int how, ...)
 {
-    char    path[sizeof(td->confdir) + 16];
-    const char *text;
-    va_list ap;
-    FILE   *fp;
+	char path[sizeof(td->confdir) + 16];
+	const char *text;
+	va_list ap;
+	FILE *fp;
 
-    snprintf(path, sizeof(path), "%s/main.cf", td->confdir);
-    fp = fopen(path, "w");
-    assert_non_null(fp);
-    fprintf(fp, "queue_directory = %s\n", td->queuedir);
-    va_start(ap, how);
-    while ((text = va_arg(ap, const char *)) != NULL)
-	fputs(text, fp);
-    va_end(ap);
-    assert_int_equal(fclose(fp), 0);
-    param_load(td->confdir);
-    if (how == TESTDIR_CHDIR)
-	qdir_chdir();
+	snprintf(path, sizeof(path), "%s/main.cf", td->confdir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fprintf(fp, "queue_directory = %s\n", td->queuedir);
+	va_start(ap, how);
+	while ((text = va_arg(ap, const char *)) != NULL)
+		fputs(text, fp);
+	va_end(ap);
+	assert_int_equal(fclose(fp), 0);
+	param_load(td->confdir);
+	if (how == TESTDIR_CHDIR)
+		qdir_chdir();
 }
 
 /* testdir_remove - go back, remove the directory */
@@ -113,12 +113,12 @@ testdir_config(struct testdir *td, int how,...)
 static inline int
 testdir_remove(struct testdir *td)
 {
-    char    cmd[sizeof(td->top) + 16];
+	char cmd[sizeof(td->top) + 16];
 
-    if (chdir(td->oldcwd) < 0)
-	return -1;
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", td->top);
-    return system(cmd) == 0 ? 0 : -1;
+	if (chdir(td->oldcwd) < 0)
+		return -1;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", td->top);
+	return system(cmd) == 0 ? 0 : -1;
 }
 
 #endif
