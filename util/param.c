@@ -1531,6 +1531,34 @@ param_str(const char *name)
 	return (param_cache[i]);
 }
 
+void
+param_bind(const struct param_var *vars)
+{
+	const struct param_var *v;
+	const struct param_def *d;
+
+	for (v = vars; v != NULL && v->name != NULL; v++) {
+		d = &param_defs[param_must_index(v->name, "param_bind")];
+		switch (v->kind) {
+		case PARAM_KIND_STR:
+			*(const char **)v->var = param_str(v->name);
+			break;
+		case PARAM_KIND_BOOL:
+			*(int *)v->var = param_bool(v->name);
+			break;
+		case PARAM_KIND_LIST:
+			*(char ***)v->var = param_list(v->name);
+			break;
+		case PARAM_KIND_LONG:
+			*(long *)v->var = d->type == PARAM_TIME
+			    ? param_time(v->name)
+			    : d->type == PARAM_SIZE ? param_size(v->name)
+						    : param_int(v->name);
+			break;
+		}
+	}
+}
+
 /* param_check_min - Postfix's range diagnostics */
 
 static void

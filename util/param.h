@@ -22,6 +22,8 @@
  *	const char *param_raw(const char *name);
  *	int   param_is_set(const char *name);
  *
+ *	void param_bind(const struct param_var *vars);
+ *
  *	const struct param_def *param_table(size_t *count);
  *	const struct param_def *param_find(const char *name);
  *	struct cfg *param_cfg(void);
@@ -62,6 +64,17 @@
  *	vector, borrowed like param_str(). param_raw() is the unexpanded
  *	value (main.cf, override, else default); param_is_set() tells if
  *	main.cf or an override sets it. param_cfg() is the loaded main.cf.
+ *
+ *	param_bind() is how a program reads its parameters: it declares them
+ *	once, in a table of PARAM_VAR("name", &var_name) rows ended by
+ *	PARAM_VAR_END, and param_bind() fills every variable from the loaded
+ *	configuration (server_main() does so for a daemon's spec->params,
+ *	after -o overrides). The variable's C type picks the accessor: a
+ *	const char * gets param_str(), an int param_bool(), a char **
+ *	param_list(), a long param_time(), param_size() or param_int() by
+ *	the parameter's type in the table. Strings and lists are borrowed as
+ *	above. Defaults live only in the table; a name it does not know is a
+ *	panic, so a misspelt row fails at start-up.
  * DIAGNOSTICS
  *	Fatal: unreadable main.cf, bad parameter value. Panic: unknown name.
  */
@@ -99,6 +112,35 @@ int param_bool(const char *name);
 char **param_list(const char *name);
 const char *param_raw(const char *name);
 int param_is_set(const char *name);
+
+/* What a bound variable is; PARAM_VAR() derives it from the C type. */
+enum param_kind {
+	PARAM_KIND_STR,	 /* const char * */
+	PARAM_KIND_LONG, /* long: int, time (seconds) or size (bytes) */
+	PARAM_KIND_BOOL, /* int: 1 or 0 */
+	PARAM_KIND_LIST	 /* char **, NULL-terminated */
+};
+
+struct param_var {
+	const char *name;
+	enum param_kind kind;
+	void *var;
+};
+
+#define PARAM_VAR(n, v)                                                          \
+	{                                                                        \
+		(n),                                                           \
+		    _Generic((v), const char **: PARAM_KIND_STR,               \
+			long *: PARAM_KIND_LONG, int *: PARAM_KIND_BOOL,       \
+			char ***: PARAM_KIND_LIST),                            \
+		    (v) \
+	}
+#define PARAM_VAR_END                                                          \
+	{                                                                      \
+		0, 0, 0                                                        \
+	}
+
+void param_bind(const struct param_var *vars);
 
 const struct param_def *param_table(size_t *count);
 const struct param_def *param_find(const char *name);

@@ -349,6 +349,7 @@ server_main(int argc, char **argv, const struct server_spec *spec)
 	for (int i = 0; i < noverrides; i++)
 		param_override(overrides[i]);
 	overrides = mem_free(overrides);
+	param_bind(spec->params);
 	param_log_open();
 	msg_init(spec->name, isatty(2) ? MSG_STDERR : 0);
 	qdir_chdir();

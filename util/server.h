@@ -23,7 +23,8 @@
  *	endpoint and only runs its timers.
  *
  *	server_main() parses those options, loads main.cf (param_load), applies
- *	-o overrides, opens the log (param_log_open), chdir()s to
+ *	-o overrides, fills the variables of spec->params (param_bind), opens
+ *	the log (param_log_open), chdir()s to
  *	queue_directory, calls spec->pre_init (still with the privileges it
  *	was started with, e.g. to read a TLS private key that only root may
  *	read), drops privileges to mail_owner when started as root
@@ -59,6 +60,7 @@
 #define SERVER_LISTEN_FD 3
 
 struct event_base;
+struct param_var;
 
 enum server_mode { SERVER_MULTI, SERVER_TRIGGER };
 
@@ -72,6 +74,8 @@ struct server_spec {
 	void (*trigger)(const char *buf, size_t len); /* SERVER_TRIGGER */
 	void (*stop)(void);  /* on SIGTERM, before exit */
 	int (*active)(void); /* SERVER_MULTI: work in progress */
+	/* The parameters the program reads (param_bind()), or NULL. */
+	const struct param_var *params;
 };
 
 #define SERVER_DRAIN_LIMIT 3600

@@ -413,6 +413,46 @@ test_booleans(void **state)
 
 /* ---- overrides ------------------------------------------------------ */
 
+/* A program's parameter table: each variable gets its typed value. */
+static void
+test_bind(void **state)
+{
+	const char *relayhost = NULL;
+	long delay = -1, size = -1, limit = -1;
+	int soft = -1;
+	char **networks = NULL;
+	const struct param_var vars[] = {
+	    PARAM_VAR("relayhost", &relayhost),
+	    PARAM_VAR("maximal_backoff_time", &delay),
+	    PARAM_VAR("message_size_limit", &size),
+	    PARAM_VAR("smtpd_recipient_limit", &limit),
+	    PARAM_VAR("soft_bounce", &soft),
+	    PARAM_VAR("mynetworks", &networks),
+	    PARAM_VAR_END,
+	};
+	const struct param_var bad[] = {
+	    PARAM_VAR("no_such_parameter", &relayhost),
+	    PARAM_VAR_END,
+	};
+
+	load("relayhost = [bind.example.com]\nmaximal_backoff_time = 2m\n"
+	     "message_size_limit = 1234\nsoft_bounce = yes\n"
+	     "mynetworks = 127.0.0.0/8, [::1]/128\n");
+	param_bind(vars);
+	assert_string_equal(relayhost, "[bind.example.com]");
+	assert_int_equal(delay, 120);
+	assert_int_equal(size, 1234);
+	assert_int_equal(limit, 1000);
+	assert_int_equal(soft, 1);
+	assert_non_null(networks);
+	assert_string_equal(networks[0], "127.0.0.0/8");
+	assert_string_equal(networks[1], "[::1]/128");
+	assert_null(networks[2]);
+	param_bind(NULL);
+	EXPECT_FATAL(param_bind(bad), "no_such_parameter");
+	load("myhostname = h.example.com\n");
+}
+
 static void
 test_overrides(void **state)
 {
@@ -576,6 +616,7 @@ main(void)
 	    cmocka_unit_test(test_accessor_rejects_bad_expanded_value),
 	    cmocka_unit_test(test_log_open_checks_prefixes),
 	    cmocka_unit_test(test_overrides),
+	    cmocka_unit_test(test_bind),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
