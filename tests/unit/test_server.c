@@ -58,6 +58,12 @@ param_log_open(void)
 	msg_log_open("postfix", "maillog", "relay.example.com");
 }
 
+void
+param_bind(const struct param_var *vars)
+{
+	vbuf_puts(&stub_log, vars == NULL ? "bind;" : "bind:table;");
+}
+
 const char *
 param_main_cf_path(void)
 {
@@ -451,7 +457,7 @@ test_main_trigger(void **state)
 	close(lfd);
 	assert_string_equal(next_report(rfd),
 	    want_init("qmgr",
-		"load:/etc/x;override:a=b;override:c=d;log;chdir;"));
+		"load:/etc/x;override:a=b;override:c=d;bind;log;chdir;"));
 	assert_int_equal(trigger_send("public/qmgr", "W", 1), 0);
 	assert_string_equal(next_report(rfd), "trigger 1 W");
 	assert_int_equal(trigger_send("public/qmgr", "ID", 2), 0);
@@ -497,7 +503,7 @@ test_main_multi(void **state)
 	pid = start_daemon(&spec, lfd, argv, &rfd);
 	close(lfd);
 	assert_string_equal(next_report(rfd),
-	    want_init("relay", "load:(null);log;chdir;"));
+	    want_init("relay", "load:(null);bind;log;chdir;"));
 	for (int i = 0; i < 3; i++) {
 		int fd = server_connect("private/smtp", 5, &why);
 		assert_true(fd >= 0);
@@ -536,7 +542,7 @@ test_main_no_listener(void **state)
 	pid = start_daemon(&spec, p[0], argv, &rfd);
 	close(p[0]);
 	assert_string_equal(next_report(rfd),
-	    want_init("pickup", "load:(null);log;chdir;"));
+	    want_init("pickup", "load:(null);bind;log;chdir;"));
 	kill(pid, SIGTERM);
 	assert_string_equal(next_report(rfd), "stop");
 	status = reap(pid);
@@ -675,7 +681,7 @@ test_parent_death(void **state)
 	live_pid = (pid_t)dpid; /* not our child: kill only */
 	live_is_child = 0;
 	assert_string_equal(initline,
-	    want_init("qmgr", "load:(null);log;chdir;"));
+	    want_init("qmgr", "load:(null);bind;log;chdir;"));
 	kill(mid, SIGKILL);
 	waitpid(mid, NULL, 0);
 	assert_string_equal(next_report(p[0]), "stop");
