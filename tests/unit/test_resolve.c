@@ -362,10 +362,9 @@ static const struct postfix37_case postfix37_cases[] = {
     {"long remote domain", "user@" LONG_LABEL "." LONG_LABEL ".remote.test",
 	"user@" LONG_LABEL "." LONG_LABEL ".remote.test", NULL, 0},
     /*
-     * smtpd_resolve() takes a leading "@...:" of the INTERNAL form for a
-     * source route and drops it. smtpd_session.c has already dropped the
-     * real (unquoted) source route, so this one came from a quoted local
-     * part. Postfix's resolve.c keeps it: at a relay domain the address
+     * A leading "@...:" of the internal form came from a quoted local
+     * part (smtpd drops only a real, unquoted source route). Postfix's
+     * resolve.c keeps it: at a relay domain the address
      * is routed (an @ before the last @); at localhost, once localhost is
      * stripped, rewrite_tree drops the route and appends @$myorigin
      * (mx.example.net here, not local). The smtp client would send it
@@ -383,16 +382,16 @@ static const struct postfix37_case postfix37_cases[] = {
     /*
      * A domain of "." or "" (trailing @): Postfix keeps it (trailing dot
      * rule skips "@.", resolve_null_domain = no) and flags the invalid
-     * host name; sluice strips it and calls the rest local.
+     * host name.
      */
     {"domain \".\"", "user@.", "user@.", NULL, 0},
     {"trailing @", "user@", "user@", NULL, 0},
     {"at relay domain then \".\"", "user@relay.example@.",
 	"user@relay.example@.", NULL, 0},
     /*
-     * smtpd_resolve() unquotes the internal form a second time, so a
-     * quote in the domain vanishes; and no resolved domain is checked
-     * for host name syntax (valid_hostname, valid_mailhost_literal).
+     * The internal form is not unquoted again, so a quote in the domain
+     * stays; a resolved domain must be a valid host name or address
+     * literal (valid_hostname, valid_mailhost_literal).
      */
     {"escaped quote in the domain", "user@relay.examp\\\"le",
 	"user@relay.examp\"le", NULL, 0},
@@ -412,7 +411,7 @@ static const struct postfix37_case postfix37_cases[] = {
     /*
      * Without a domain (append_at_myorigin = no) Postfix's resolve.c
      * classes the address local and appends @$myhostname only to the
-     * result (checked by the lead in resolve.c), so it is authorised.
+     * result, so it is authorised.
      */
     {"no domain, append_at_myorigin = no", "user", "user",
 	"append_at_myorigin=no", 1},
