@@ -121,13 +121,6 @@ int qmgr_expired(long now, long create_time, const char *sender,
     long max_lifetime, long bounce_lifetime);
 
 /*
- * qmgr_resolve.c: where a recipient goes. The one place to extend with
- * transport_maps.
- */
-void qmgr_resolve(const char *address, struct vbuf *transport,
-    struct vbuf *nexthop);
-
-/*
  * qmgr_message.c: in-core messages.
  */
 #define QMGR_MSG_DEFER (1 << 0)	       /* some recipient was deferred */

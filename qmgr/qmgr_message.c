@@ -49,6 +49,7 @@
 #include "msg.h"
 #include "qdir.h"
 #include "qmgr.h"
+#include "resolve.h"
 
 long qmgr_message_count;
 long qmgr_recipient_count;
@@ -140,8 +141,7 @@ qmgr_message_alloc(const char *queue_id, int mode, struct timeval active_time,
 void
 qmgr_message_assign(struct qmgr_message *msg)
 {
-	struct vbuf tname = VBUF_INIT;
-	struct vbuf nexthop = VBUF_INIT;
+	struct resolve_reply reply = RESOLVE_REPLY_INIT;
 	struct qmgr_transport *t;
 	struct qmgr_rcpt *r;
 	size_t i;
@@ -149,18 +149,19 @@ qmgr_message_assign(struct qmgr_message *msg)
 	msg->assigning = 1;
 	for (i = 0; i < msg->env.rcpt_count; i++) {
 		r = msg->env.rcpt + i;
-		qmgr_resolve(r->address, &tname, &nexthop);
-		t = qmgr_transport_find(tname.data);
+		resolve_addr(msg->env.sender, r->address, &reply);
+		t = qmgr_transport_find(vbuf_str(&reply.transport));
 		if (t->throttle_reason) {
 			qmgr_defer_rcpt(msg, r, t->throttle_dsn,
 			    t->throttle_reason);
 			continue;
 		}
-		qmgr_queue_add_rcpt(qmgr_queue_find(t, nexthop.data), msg, r);
+		qmgr_queue_add_rcpt(qmgr_queue_find(t,
+					vbuf_str(&reply.nexthop)),
+		    msg, r);
 	}
 	msg->assigning = 0;
-	vbuf_free(&tname);
-	vbuf_free(&nexthop);
+	resolve_reply_free(&reply);
 }
 
 void

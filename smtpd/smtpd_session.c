@@ -686,7 +686,7 @@ addr_ok(const char *a)
 static void
 addr_internalize(struct smtpd_session *s, char *a)
 {
-	smtpd_addr_internal(a, &s->scratch);
+	resolve_internal(a, &s->scratch);
 	if (s->scratch.len <= strlen(a))
 		memcpy(a, s->scratch.data ? s->scratch.data : "",
 		    s->scratch.len + 1);
@@ -915,7 +915,7 @@ cmd_mail(struct smtpd_session *s, char *arg)
 		return;
 	}
 	addr_internalize(s, addr);
-	if (smtpd_addr_bad(addr)) {
+	if (resolve_bad_nexthop(addr)) {
 		error_reply(s, "501 5.1.7 Bad sender address syntax");
 		return;
 	}
@@ -1135,7 +1135,7 @@ cmd_rcpt(struct smtpd_session *s, char *arg)
 	    !addr_ok(addr) ||
 	    (snprintf(typed, sizeof(typed), "%s", addr),
 		addr_internalize(s, addr), *addr == 0) ||
-	    smtpd_addr_bad(addr)) {
+	    resolve_bad_nexthop(addr)) {
 		error_reply(s, "501 5.1.3 Bad recipient address syntax");
 		return;
 	}
@@ -1446,7 +1446,7 @@ cmd_vrfy(struct smtpd_session *s, char *arg)
 		a++;
 	}
 	if (*a == 0 || !addr_ok(a) || (addr_internalize(s, a), *a == 0) ||
-	    smtpd_addr_bad(a)) {
+	    resolve_bad_nexthop(a)) {
 		error_reply(s, "501 5.1.3 Bad recipient address syntax");
 		mem_free(addr);
 		return;

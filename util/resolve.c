@@ -1,0 +1,728 @@
+/*
+ * resolve - the one address resolver (see resolve.h), after Postfix's
+ * trivial-rewrite (rewrite.c, resolve.c) and global/resolve_local.c;
+ * docs/postfix/tables-routing.md.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <ifaddrs.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "resolve.h"
+#include "addr.h"
+#include "dns.h"
+#include "mem.h"
+#include "msg.h"
+#include "param.h"
+
+static const char *var_myhostname;
+static const char *var_mydomain;
+static const char *var_myorigin;
+static char **var_mydestination;
+static char **var_relay_domains;
+static char **var_virtual_alias_domains;
+static char **var_virtual_mailbox_domains;
+static const char *var_parent_domain_matches_subdomains;
+static char **var_inet_interfaces;
+static char **var_proxy_interfaces;
+static int var_swap_bangpath;
+static int var_allow_percent_hack;
+static int var_append_at_myorigin;
+static int var_append_dot_mydomain;
+static int var_resolve_dequoted_address;
+static int var_allow_untrusted_routing;
+static const char *var_empty_address_recipient;
+static const char *var_relayhost;
+
+static const struct param_var resolve_params[] = {
+    PARAM_VAR("myhostname", &var_myhostname),
+    PARAM_VAR("mydomain", &var_mydomain),
+    PARAM_VAR("myorigin", &var_myorigin),
+    PARAM_VAR("mydestination", &var_mydestination),
+    PARAM_VAR("relay_domains", &var_relay_domains),
+    PARAM_VAR("virtual_alias_domains", &var_virtual_alias_domains),
+    PARAM_VAR("virtual_mailbox_domains", &var_virtual_mailbox_domains),
+    PARAM_VAR("parent_domain_matches_subdomains",
+	&var_parent_domain_matches_subdomains),
+    PARAM_VAR("inet_interfaces", &var_inet_interfaces),
+    PARAM_VAR("proxy_interfaces", &var_proxy_interfaces),
+    PARAM_VAR("swap_bangpath", &var_swap_bangpath),
+    PARAM_VAR("allow_percent_hack", &var_allow_percent_hack),
+    PARAM_VAR("append_at_myorigin", &var_append_at_myorigin),
+    PARAM_VAR("append_dot_mydomain", &var_append_dot_mydomain),
+    PARAM_VAR("resolve_dequoted_address", &var_resolve_dequoted_address),
+    PARAM_VAR("allow_untrusted_routing", &var_allow_untrusted_routing),
+    PARAM_VAR("empty_address_recipient", &var_empty_address_recipient),
+    PARAM_VAR("relayhost", &var_relayhost),
+    PARAM_VAR_END,
+};
+
+static int resolve_ready;
+
+/*
+ * This host's addresses for "[ip]" domain literals: inet_interfaces
+ * ("all": every interface address, from getifaddrs) plus proxy_interfaces.
+ */
+struct own_addr {
+	int family;
+	unsigned char addr[16];
+};
+
+static struct own_addr *own;
+static size_t nown, own_cap;
+
+static void
+own_add(int family, const void *a)
+{
+	size_t len = family == AF_INET ? 4 : 16;
+
+	for (size_t i = 0; i < nown; i++)
+		if (own[i].family == family && memcmp(own[i].addr, a, len) == 0)
+			return;
+	if (nown == own_cap) {
+		own_cap = own_cap ? 2 * own_cap : 8;
+		own = mem_realloc(own, own_cap * sizeof(*own));
+	}
+	memset(own + nown, 0, sizeof(*own));
+	own[nown].family = family;
+	memcpy(own[nown].addr, a, len);
+	nown++;
+}
+
+static void
+own_add_sockaddr(const struct sockaddr *sa)
+{
+	if (sa == NULL)
+		return;
+	if (sa->sa_family == AF_INET)
+		own_add(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr);
+	else if (sa->sa_family == AF_INET6)
+		own_add(AF_INET6,
+		    &((const struct sockaddr_in6 *)sa)->sin6_addr);
+}
+
+/* One inet_interfaces/proxy_interfaces entry: address, [address] or name. */
+static void
+own_add_entry(const char *param, const char *entry)
+{
+	char host[256];
+	size_t len = strlen(entry);
+	unsigned char a[16];
+
+	if (strcasecmp(entry, "loopback-only") == 0) {
+		own_add_entry(param, "127.0.0.1");
+		own_add_entry(param, "::1");
+		return;
+	}
+	if (*entry == '[' && len >= 2 && entry[len - 1] == ']') {
+		entry++;
+		len -= 2;
+	}
+	if (len == 0 || len >= sizeof(host))
+		return;
+	memcpy(host, entry, len);
+	host[len] = 0;
+	if (inet_pton(AF_INET, host, a) == 1) {
+		own_add(AF_INET, a);
+	} else if (inet_pton(AF_INET6, host, a) == 1) {
+		own_add(AF_INET6, a);
+	} else {
+		struct addrinfo hints, *res, *r;
+
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_socktype = SOCK_STREAM;
+		if (getaddrinfo(host, NULL, &hints, &res) != 0) {
+			msg_warn("%s: unable to look up host %s", param, host);
+			return;
+		}
+		for (r = res; r; r = r->ai_next)
+			own_add_sockaddr(r->ai_addr);
+		freeaddrinfo(res);
+	}
+}
+
+static void
+own_init(void)
+{
+	char **list = var_inet_interfaces;
+	int all = 0;
+
+	nown = 0;
+	for (size_t i = 0; list[i]; i++)
+		if (strcasecmp(list[i], "all") == 0)
+			all = 1;
+	if (all) {
+		struct ifaddrs *ifa, *p;
+
+		if (getifaddrs(&ifa) < 0) {
+			msg_warn("getifaddrs: %m");
+			own_add_entry("inet_interfaces", "loopback-only");
+		} else {
+			for (p = ifa; p; p = p->ifa_next)
+				own_add_sockaddr(p->ifa_addr);
+			freeifaddrs(ifa);
+		}
+	} else {
+		for (size_t i = 0; list[i]; i++)
+			own_add_entry("inet_interfaces", list[i]);
+	}
+	list = var_proxy_interfaces;
+	for (size_t i = 0; list[i]; i++)
+		own_add_entry("proxy_interfaces", list[i]);
+}
+
+void
+resolve_init(void)
+{
+	param_bind(resolve_params);
+	own_init();
+	resolve_ready = 1;
+}
+
+static void
+resolve_ready_check(void)
+{
+	if (!resolve_ready)
+		resolve_init();
+}
+
+int
+resolve_literal(const char *host, unsigned char a[16])
+{
+	size_t len = strlen(host);
+	char buf[INET6_ADDRSTRLEN + 8];
+
+	if (len < 3 || host[0] != '[' || host[len - 1] != ']' ||
+	    len - 2 >= sizeof(buf))
+		return 0;
+	memcpy(buf, host + 1, len - 2);
+	buf[len - 2] = 0;
+	if (strncasecmp(buf, "IPv6:", 5) == 0)
+		return inet_pton(AF_INET6, buf + 5, a) == 1 ? AF_INET6 : 0;
+	return inet_pton(AF_INET, buf, a) == 1 ? AF_INET : 0;
+}
+
+/* Is the literal "[...]" one of this host's addresses? */
+static int
+own_literal(const char *lit)
+{
+	unsigned char a[16];
+	int family = resolve_literal(lit, a);
+
+	if (family == 0)
+		return 0;
+	for (size_t i = 0; i < nown; i++)
+		if (own[i].family == family &&
+		    memcmp(own[i].addr, a, family == AF_INET ? 4 : 16) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * A Postfix string list (mydestination, resolve_local.c): exact,
+ * case-insensitive names; "!name" excludes; the first match decides.
+ */
+static int
+string_list_match(const char *name, char **list)
+{
+	for (size_t i = 0; list[i]; i++) {
+		const char *pat = list[i];
+		int neg = (*pat == '!');
+
+		if (strcasecmp(pat + neg, name) == 0)
+			return !neg;
+	}
+	return 0;
+}
+
+/*
+ * A final destination of this host (Postfix resolve_local): one trailing
+ * dot is ignored; mydestination entries match exactly (no subdomains);
+ * an address literal matches when it is one of this host's addresses.
+ */
+static int
+domain_local(const char *domain)
+{
+	char *d = mem_strdup(domain);
+	size_t len = strlen(d);
+	int ok = 0;
+
+	if (len > 0 && d[len - 1] == '.')
+		d[--len] = 0;
+	if (len == 0 || d[len - 1] == '.') {
+		mem_free(d);
+		return 0;
+	}
+	if (string_list_match(d, var_mydestination)) {
+		ok = 1;
+	} else if (d[0] == '[') {
+		ok = own_literal(d);
+	}
+	mem_free(d);
+	return ok;
+}
+
+/*
+ * Domain lists (relay_domains, virtual_*_domains). Patterns are compared
+ * case-insensitively; "!pattern" negates (the first matching pattern
+ * decides); "type:table" and "/file" entries are not supported and never
+ * match. With subdomains "example.com" also matches "x.example.com";
+ * ".example.com" matches subdomains only, whatever that setting.
+ */
+static int
+pattern_match(const char *domain, const char *pat, int subdomains)
+{
+	size_t dlen = strlen(domain);
+
+	if (strcasecmp(pat, domain) == 0)
+		return *pat != '.';
+	if (subdomains || *pat == '.') {
+		const char *base = *pat == '.' ? pat + 1 : pat;
+		size_t blen = strlen(base);
+
+		if (blen > 0 && dlen > blen && domain[dlen - blen - 1] == '.' &&
+		    strcasecmp(domain + dlen - blen, base) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+domain_list_match(const char *domain, char **list, int subdomains)
+{
+	for (size_t i = 0; list && list[i]; i++) {
+		const char *pat = list[i];
+		int neg = (*pat == '!');
+
+		pat += neg;
+		if (*pat == '/' || (*pat != '[' && strchr(pat, ':') != NULL))
+			continue; /* tables: not supported */
+		if (pattern_match(domain, pat, subdomains))
+			return !neg;
+	}
+	return 0;
+}
+
+/* A "routed" address still holds @, ! or % in its local part. */
+static int
+addr_routed(const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+	size_t len = at ? (size_t)(at - addr) : strlen(addr);
+
+	return strcspn(addr, "@!%") < len;
+}
+
+/*
+ * A mail host as Postfix's valid_hostname() or valid_mailhost_literal():
+ * a host name that is not all numeric, "[a.b.c.d]" or "[IPv6:...]".
+ */
+static int
+mail_host_ok(const char *host)
+{
+	unsigned char bin[16];
+
+	if (host[0] == '[')
+		return resolve_literal(host, bin) != 0;
+	if (!dns_valid_hostname(host))
+		return 0;
+	return host[strspn(host, "0123456789.")] != 0;
+}
+
+/*
+ * An address being resolved is held as (local part, domain) in internal
+ * (unquoted) form; the domain is absent while has_domain is 0. Postfix
+ * tokenises the address after quoting the local part as RFC 822 requires:
+ * a local part that needs quoting is one opaque quoted string whose @, !
+ * and % are no routing operators until resolve_dequoted_address cracks
+ * it open. local_quoted() tells which case applies.
+ */
+struct raddr {
+	struct vbuf local;
+	struct vbuf domain;
+	int has_domain;
+};
+
+#define RADDR_INIT                                                             \
+	{                                                                      \
+		VBUF_INIT, VBUF_INIT, 0                                        \
+	}
+
+static void
+raddr_free(struct raddr *a)
+{
+	vbuf_free(&a->local);
+	vbuf_free(&a->domain);
+}
+
+static int
+local_quoted(const char *s)
+{
+	if (*s == 0 || *s == '.')
+		return 1;
+	for (const char *p = s; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c <= ' ' || c == 0x7f ||
+		    strchr("()<>@,;:\\\"[]", c) != NULL)
+			return 1;
+		if (c == '.' && (p[1] == '.' || p[1] == 0))
+			return 1;
+	}
+	return 0;
+}
+
+/* Split local at byte offset at: local = after, domain = before (bang). */
+static void
+raddr_swap_bang(struct raddr *a, size_t at)
+{
+	char *s = vbuf_export(&a->local);
+
+	vbuf_set(&a->domain, "");
+	vbuf_append(&a->domain, s, at);
+	vbuf_set(&a->local, s + at + 1);
+	a->has_domain = 1;
+	mem_free(s);
+}
+
+/* Split local at byte offset at: local = before, domain = after (% or @). */
+static void
+raddr_split(struct raddr *a, size_t at)
+{
+	vbuf_set(&a->domain, a->local.data + at + 1);
+	vbuf_truncate(&a->local, at);
+	a->has_domain = 1;
+}
+
+/*
+ * Canonical form in the "local" rewriting context (trivial-rewrite's
+ * rewrite_tree): without a domain, "site!user" becomes "user@site" (first
+ * '!', swap_bangpath), else "user%site" becomes "user@site" (last '%',
+ * allow_percent_hack), else "@$myorigin" is appended (append_at_myorigin);
+ * a domain without a dot gets ".$mydomain" (append_dot_mydomain); one
+ * trailing dot of the domain goes, but not from "..".
+ */
+static void
+raddr_canon(struct raddr *a)
+{
+	if (!a->has_domain) {
+		const char *l = vbuf_str(&a->local);
+		const char *op;
+		int quoted = local_quoted(l);
+
+		if (*l == 0)
+			return; /* the null address */
+		if (!quoted && var_swap_bangpath &&
+		    (op = strchr(l, '!')) != NULL) {
+			raddr_swap_bang(a, (size_t)(op - l));
+		} else if (!quoted && var_allow_percent_hack &&
+		    (op = strrchr(l, '%')) != NULL) {
+			raddr_split(a, (size_t)(op - l));
+		} else if (var_append_at_myorigin && *var_myorigin) {
+			vbuf_set(&a->domain, var_myorigin);
+			a->has_domain = 1;
+		}
+	}
+	if (!a->has_domain)
+		return;
+	if (var_append_dot_mydomain && a->domain.len > 0 && *var_mydomain &&
+	    a->domain.data[0] != '[' &&
+	    strchr(vbuf_str(&a->domain), '.') == NULL)
+		vbuf_printf(&a->domain, ".%s", var_mydomain);
+	if (a->domain.len >= 2 && a->domain.data[a->domain.len - 1] == '.' &&
+	    a->domain.data[a->domain.len - 2] != '.')
+		vbuf_truncate(&a->domain, a->domain.len - 1);
+}
+
+/*
+ * The address as the client sent it (or already internal): a source route
+ * "@a,@b:" is dropped, quotes are removed and backslash escapes undone.
+ */
+static void
+raddr_internalize(struct raddr *a, const char *text)
+{
+	struct vbuf in = VBUF_INIT;
+	int quoted = 0;
+	const char *p;
+
+	if (*text == '@') {
+		for (p = text; *p && *p != ':'; p++)
+			if (*p == '"')
+				break;
+		if (*p == ':' && p[1])
+			text = p + 1;
+	}
+	/* The domain is what follows the last '@' outside quotes; only the
+	 * local part is unquoted (quotes in a domain make it invalid). */
+	const char *dom = NULL;
+	for (p = text; *p; p++) {
+		if (*p == '\\' && p[1])
+			p++;
+		else if (*p == '"')
+			quoted = !quoted;
+		else if (*p == '@' && !quoted)
+			dom = p;
+	}
+	quoted = 0;
+	for (p = text; *p && p != dom; p++) {
+		if (*p == '\\' && p[1]) {
+			vbuf_putc(&in, *++p);
+		} else if (*p == '"') {
+			quoted = !quoted;
+		} else {
+			vbuf_putc(&in, *p);
+		}
+	}
+	if (dom)
+		vbuf_puts(&in, dom);
+	const char *s = vbuf_str(&in);
+	const char *at = strrchr(s, '@');
+
+	vbuf_reset(&a->local);
+	vbuf_reset(&a->domain);
+	a->has_domain = 0;
+	if (at) {
+		vbuf_append(&a->local, s, (size_t)(at - s));
+		vbuf_set(&a->domain, at + 1);
+		a->has_domain = 1;
+	} else {
+		vbuf_set(&a->local, s);
+	}
+	vbuf_free(&in);
+}
+
+void
+resolve_internal(const char *external, struct vbuf *out)
+{
+	struct raddr a = RADDR_INIT;
+
+	raddr_internalize(&a, external);
+	vbuf_reset(out);
+	vbuf_puts(out, vbuf_str(&a.local));
+	if (a.has_domain)
+		vbuf_printf(out, "@%s", vbuf_str(&a.domain));
+	raddr_free(&a);
+}
+
+/*
+ * One round with a local (or no) domain: promote a routing operator of
+ * the local part to a new domain. Returns 1 when it did, 0 when the local
+ * part is final.
+ */
+static int
+raddr_promote(struct raddr *a)
+{
+	const char *l = vbuf_str(&a->local);
+	const char *op;
+
+	if (!local_quoted(l) &&
+	    ((var_swap_bangpath && strchr(l, '!')) ||
+		(var_allow_percent_hack && strchr(l, '%')))) {
+		raddr_canon(a);
+		return 1;
+	}
+	if (local_quoted(l) && var_resolve_dequoted_address &&
+	    ((op = strrchr(l, '@')) != NULL ||
+		(var_allow_percent_hack && (op = strrchr(l, '%')) != NULL) ||
+		(var_swap_bangpath && (op = strchr(l, '!')) != NULL))) {
+		if (*op == '!')
+			raddr_swap_bang(a, (size_t)(op - l));
+		else
+			raddr_split(a, (size_t)(op - l));
+		raddr_canon(a);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Step 1: rewrite addr and strip local domains (see resolve.h) until a
+ * remote domain or a plain local part is left; store "local@domain" in
+ * result. Returns 1 for a remote domain, 0 for a local address.
+ */
+static int
+resolve_rewrite(const char *addr, struct vbuf *result)
+{
+	struct raddr a = RADDR_INIT;
+	struct vbuf quoted = VBUF_INIT;
+	char *saved = NULL;
+	int remote = 0;
+	size_t loop_max = strlen(addr) + 100;
+
+	/* A local part that holds '@' or ':' becomes one opaque quoted
+	 * string, never a source route. */
+	addr_quote_local(&quoted, addr);
+	raddr_internalize(&a, vbuf_str(&quoted));
+	vbuf_free(&quoted);
+	raddr_canon(&a);
+
+	for (size_t loop = 0;; loop++) {
+		if (loop > loop_max) {
+			msg_warn("resolve_addr: <%s>: giving up after %zu "
+				 "iterations",
+			    addr, loop);
+			remote = a.has_domain;
+			break;
+		}
+		if (a.has_domain && a.domain.len > 0 &&
+		    a.domain.data[a.domain.len - 1] == '.' &&
+		    (a.domain.len < 2 ||
+			a.domain.data[a.domain.len - 2] != '.'))
+			vbuf_truncate(&a.domain, a.domain.len - 1);
+		if (a.has_domain && a.domain.len == 0) {
+			remote = 1; /* "user@" or "user@.": no host */
+			break;
+		}
+		if (a.has_domain) {
+			if (!domain_local(vbuf_str(&a.domain))) {
+				remote = 1;
+				break;
+			}
+			mem_free(saved);
+			saved = vbuf_export(&a.domain);
+			a.has_domain = 0;
+		}
+		if (raddr_promote(&a))
+			continue;
+		if (a.local.len == 0)
+			vbuf_set(&a.local, var_empty_address_recipient);
+		break;
+	}
+	vbuf_reset(result);
+	vbuf_printf(result, "%s@%s", vbuf_str(&a.local),
+	    remote	? vbuf_str(&a.domain)
+		: saved ? saved
+			: var_myhostname);
+	mem_free(saved);
+	raddr_free(&a);
+	return remote;
+}
+
+/* Step 2: the class of the resolved address, and its flags. */
+static int
+resolve_class(const char *resolved, int remote)
+{
+	const char *dom = strrchr(resolved, '@') + 1;
+	int flags;
+
+	if (!remote)
+		flags = RESOLVE_CLASS_LOCAL;
+	else if (domain_list_match(dom, var_virtual_alias_domains, 0))
+		flags = RESOLVE_CLASS_ALIAS;
+	else if (domain_list_match(dom, var_virtual_mailbox_domains, 0))
+		flags = RESOLVE_CLASS_VIRTUAL;
+	else if (domain_list_match(dom, var_relay_domains,
+		     strstr(var_parent_domain_matches_subdomains,
+			 "relay_domains") != NULL))
+		flags = RESOLVE_CLASS_RELAY;
+	else
+		flags = RESOLVE_CLASS_DEFAULT;
+
+	/* Routing operators left in the local part, whatever our settings. */
+	if (addr_routed(resolved))
+		flags |= RESOLVE_FLAG_ROUTED;
+	/* A next hop that is no host name or address literal: bad syntax. */
+	if (remote && !mail_host_ok(dom))
+		flags |= RESOLVE_FLAG_ERROR;
+	return flags;
+}
+
+/*
+ * Step 3: transport and next hop. Add transport_maps,
+ * relay_recipient_maps and sender_dependent_relayhost_maps lookups HERE.
+ * Today, as qmgr has always done: "smtp" whatever the class (no local
+ * delivery agent), $relayhost, else the domain of the address as given
+ * (not the resolved one) in lower case, else $myhostname.
+ */
+static void
+resolve_route(const char *sender, const char *addr, struct resolve_reply *reply)
+{
+	const char *at;
+
+	(void)sender;
+	vbuf_set(&reply->transport, "smtp");
+	vbuf_reset(&reply->nexthop);
+	if (*var_relayhost) {
+		vbuf_set(&reply->nexthop, var_relayhost);
+		return;
+	}
+	if ((at = strrchr(addr, '@')) != NULL && at[1] != 0) {
+		for (const char *p = at + 1; *p; p++)
+			vbuf_putc(&reply->nexthop, tolower((unsigned char)*p));
+		return;
+	}
+	vbuf_set(&reply->nexthop, var_myhostname);
+}
+
+void
+resolve_addr(const char *sender, const char *addr, struct resolve_reply *reply)
+{
+	int remote;
+
+	resolve_ready_check();
+	remote = resolve_rewrite(addr, &reply->recipient);
+	reply->flags = resolve_class(vbuf_str(&reply->recipient), remote);
+	resolve_route(sender, addr, reply);
+}
+
+void
+resolve_reply_free(struct resolve_reply *reply)
+{
+	vbuf_free(&reply->transport);
+	vbuf_free(&reply->nexthop);
+	vbuf_free(&reply->recipient);
+	reply->flags = 0;
+}
+
+int
+resolve_auth_destination(const char *addr)
+{
+	struct resolve_reply reply = RESOLVE_REPLY_INIT;
+	int flags;
+
+	resolve_addr(NULL, addr, &reply);
+	flags = reply.flags;
+	resolve_reply_free(&reply);
+	if (flags & RESOLVE_FLAG_ERROR)
+		return 0;
+	if ((flags & RESOLVE_FLAG_ROUTED) && !var_allow_untrusted_routing)
+		return 0;
+	return (flags &
+		   (RESOLVE_CLASS_LOCAL | RESOLVE_CLASS_ALIAS |
+		       RESOLVE_CLASS_VIRTUAL | RESOLVE_CLASS_RELAY)) != 0;
+}
+
+int
+resolve_bad_nexthop(const char *addr)
+{
+	struct resolve_reply reply = RESOLVE_REPLY_INIT;
+	int flags = 0;
+
+	if (*addr) {
+		resolve_addr(NULL, addr, &reply);
+		flags = reply.flags;
+		resolve_reply_free(&reply);
+	}
+	return (flags & RESOLVE_FLAG_ERROR) != 0;
+}
+
+int
+resolve_fqdn(const char *addr)
+{
+	struct raddr a = RADDR_INIT;
+	int ok;
+
+	raddr_internalize(&a, addr);
+	if (a.has_domain && a.domain.len > 1 &&
+	    a.domain.data[a.domain.len - 1] == '.')
+		vbuf_truncate(&a.domain, a.domain.len - 1);
+	ok = a.has_domain && a.domain.len > 0 &&
+	    (a.domain.data[0] == '[' ||
+		strchr(vbuf_str(&a.domain), '.') != NULL);
+	raddr_free(&a);
+	return ok;
+}
