@@ -66,6 +66,7 @@ int smtpd_addr_bad(const char *addr);
  * binds its own table in smtpd_check_init().
  */
 extern const struct param_var smtpd_params[];
+extern const char *var_cleanup_service_name;
 extern int var_disable_vrfy_command;
 extern const char *var_dns_servers;
 extern const char *var_flush_service_name;

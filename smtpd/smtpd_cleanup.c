@@ -1,25 +1,23 @@
 /*
- * smtpd_cleanup - a session's connection to the cleanup service: opened
- * at the first accepted RCPT, the envelope and content go as queue-file
- * records, and the Received: header as cleanup's trace_header attribute
- * with ${queue_id} in place of the ID, which only cleanup knows. The
- * replies: the queue ID once the file exists, then the final status.
+ * smtpd_cleanup - a session's connection to the cleanup service (util/ipc,
+ * util/enqueue): opened at the first accepted RCPT, the envelope and
+ * content go as queue-file records, and the Received: header as cleanup's
+ * trace_header attribute. cleanup replies with the queue ID once the file
+ * exists, then with the final status.
  */
 #include <errno.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/time.h>
-#include <sys/un.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
 #include "smtpd.h"
-#include "attr.h"
+#include "enqueue.h"
 #include "header.h"
+#include "ipc.h"
 #include "msg.h"
 #include "qfile.h"
 #include "qid.h"
@@ -32,7 +30,7 @@ smtpd_cleanup_send(struct smtpd_session *s, int type, const void *data,
 	if (s->cbev == NULL)
 		return;
 	vbuf_reset(&s->scratch);
-	rec_encode(&s->scratch, type, data, len);
+	enqueue_rec(&s->scratch, type, data, len);
 	bufferevent_write(s->cbev, s->scratch.data, s->scratch.len);
 }
 
@@ -67,6 +65,8 @@ smtpd_cleanup_envelope(struct smtpd_session *s)
 	gettimeofday(&tv, NULL);
 	smtpd_cleanup_sendf(s, REC_TYPE_TIME, "%ld %ld", (long)tv.tv_sec,
 	    (long)tv.tv_usec);
+	/* Ask for cleanup's early queue ID block: "QID: client=" is logged
+	 * at the first accepted recipient, as Postfix does. */
 	smtpd_cleanup_sendf(s, REC_TYPE_ATTR, "notify_queue_id=yes");
 	smtpd_cleanup_sendf(s, REC_TYPE_ATTR, "rewrite_context=%s",
 	    smtpd_check_mynetworks(&s->ss) ? "local" : "remote");
@@ -132,11 +132,11 @@ cleanup_fail(struct smtpd_session *s, const char *why)
 
 /* SMTP reply for a cleanup refusal, after Postfix's cleanup_strerror(). */
 static void
-cleanup_refusal(struct smtpd_session *s, const char *status, const char *why)
+cleanup_refusal(struct smtpd_session *s, int status, const char *why)
 {
 	msg_info("NOQUEUE: reject: cleanup from %s: %s", s->namaddr,
 	    why ? why : "(no reason)");
-	if (status == NULL || strcmp(status, "75") == 0 || why == NULL)
+	if (status < 0 || status == 75 || why == NULL)
 		smtpd_reply(s, "451 4.3.0 Error: queue file write error");
 	else if (strstr(why, "too big"))
 		smtpd_reply(s, "552 5.3.4 Error: message file too big");
@@ -160,55 +160,50 @@ queue_id_known(struct smtpd_session *s, const char *id)
 	}
 }
 
+/* cleanup's final reply, after the end of the content. */
+static void
+cleanup_done(struct smtpd_session *s, const struct enqueue_reply *r)
+{
+	if (s->state != SS_WAIT_QUEUED) {
+		cleanup_fail(s, "unexpected reply");
+		return;
+	}
+	if (r->status == 0 && r->queue_id && qid_ok(r->queue_id) &&
+	    strlen(r->queue_id) < sizeof(s->qid)) {
+		queue_id_known(s, r->queue_id);
+		s->ok[C_DATA]++;
+		smtpd_reply(s, "250 2.0.0 Ok: queued as %s", s->qid);
+	} else {
+		cleanup_refusal(s, r->status, r->reason);
+	}
+	smtpd_transaction_reset(s);
+	smtpd_enter_state(s, SS_CMD);
+	smtpd_client_resume(s);
+}
+
+/* The queue ID block (at the first record), then the final block; both
+ * may come in one read. */
 static void
 cleanup_read(struct bufferevent *cbev, void *ctx)
 {
 	struct smtpd_session *s = ctx;
 	struct evbuffer *in = bufferevent_get_input(cbev);
-	struct attr_list list = {0};
-	size_t len = evbuffer_get_length(in);
-	const char *buf = (const char *)evbuffer_pullup(in, -1);
-	long used = attr_parse(buf, len, &list);
+	struct enqueue_reply r = ENQUEUE_REPLY_INIT;
+	size_t used;
+	int what;
 
-	if (used == 0) {
-		attr_list_free(&list);
-		return;
+	while ((what = enqueue_reply_parse(&r, evbuffer_pullup(in, -1),
+		    evbuffer_get_length(in), &used)) == ENQUEUE_QUEUE_ID) {
+		evbuffer_drain(in, used);
+		queue_id_known(s, r.queue_id);
+		enqueue_reply_free(&r);
 	}
-	if (used < 0) {
-		attr_list_free(&list);
+	evbuffer_drain(in, used);
+	if (what == ENQUEUE_BAD)
 		cleanup_fail(s, "malformed reply");
-		return;
-	}
-	evbuffer_drain(in, (size_t)used);
-	if (attr_get(&list, "status") == NULL &&
-	    attr_get(&list, "queue_id") != NULL) {
-		queue_id_known(s, attr_get(&list, "queue_id"));
-		attr_list_free(&list);
-		if (evbuffer_get_length(in) > 0)
-			cleanup_read(cbev,
-			    ctx); /* the final block may follow */
-		return;
-	}
-	if (s->state == SS_WAIT_QUEUED) {
-		const char *st = attr_get(&list, "status");
-		const char *why = attr_get(&list, "reason");
-		const char *id = attr_get(&list, "queue_id");
-		if (st && strcmp(st, "0") == 0 && id && qid_ok(id) &&
-		    strlen(id) < sizeof(s->qid)) {
-			queue_id_known(s, id);
-			s->ok[C_DATA]++;
-			smtpd_reply(s, "250 2.0.0 Ok: queued as %s", s->qid);
-		} else {
-			cleanup_refusal(s, st, why);
-		}
-		attr_list_free(&list);
-		smtpd_transaction_reset(s);
-		smtpd_enter_state(s, SS_CMD);
-		smtpd_client_resume(s);
-		return;
-	}
-	attr_list_free(&list);
-	cleanup_fail(s, "unexpected reply");
+	else if (what == ENQUEUE_DONE)
+		cleanup_done(s, &r);
+	enqueue_reply_free(&r);
 }
 
 static void
@@ -236,21 +231,16 @@ cleanup_event(struct bufferevent *cbev, short what, void *ctx)
 int
 smtpd_cleanup_open(struct smtpd_session *s)
 {
-	struct sockaddr_un sun;
+	struct vbuf why = VBUF_INIT;
 	int fd;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "public/cleanup");
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		 0)) < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 &&
-	    errno != EINPROGRESS) {
-		msg_warn("connect to public/cleanup: %m");
-		close(fd);
+	if ((fd = ipc_connect("public", var_cleanup_service_name, IPC_NONBLOCK,
+		 0, &why)) < 0) {
+		msg_warn("%s", vbuf_str(&why));
+		vbuf_free(&why);
 		return -1;
 	}
+	vbuf_free(&why);
 	s->cbev = bufferevent_socket_new(smtpd_event_base(), fd,
 	    BEV_OPT_CLOSE_ON_FREE);
 	/* cleanup says nothing until the end of DATA: only writes are timed
@@ -271,21 +261,25 @@ smtpd_cleanup_received(struct smtpd_session *s)
 	struct vbuf dbuf = VBUF_INIT;
 	/* RFC 3848, as Postfix writes it: "with ESMTPS" over TLS. */
 	const char *proto = s->esmtp ? (s->tls ? "ESMTPS" : "ESMTP") : "SMTP";
+	/* The queue ID is known once cleanup has answered the first record;
+	 * until then (a pipelining client) cleanup fills in ${queue_id}. */
+	const char *id = s->qid[0] ? s->qid : "${queue_id}";
 
 	header_date(&dbuf, time(NULL));
 	const char *date = vbuf_str(&dbuf);
 	if (s->nrcpt == 1)
 		smtpd_cleanup_sendf(s, REC_TYPE_ATTR,
 		    "trace_header=Received: from %s (%s [%s])\n"
-		    "\tby %s (%s) with %s id ${queue_id}\n\tfor <%s>; %s",
+		    "\tby %s (%s) with %s id %s\n\tfor <%s>; %s",
 		    s->helo ? s->helo : s->name, s->name, s->addr,
-		    var_myhostname, var_mail_name, proto, s->first_rcpt, date);
+		    var_myhostname, var_mail_name, proto, id, s->first_rcpt,
+		    date);
 	else
 		smtpd_cleanup_sendf(s, REC_TYPE_ATTR,
 		    "trace_header=Received: from %s (%s [%s])\n"
-		    "\tby %s (%s) with %s id ${queue_id};\n\t%s",
+		    "\tby %s (%s) with %s id %s;\n\t%s",
 		    s->helo ? s->helo : s->name, s->name, s->addr,
-		    var_myhostname, var_mail_name, proto, date);
+		    var_myhostname, var_mail_name, proto, id, date);
 	vbuf_free(&dbuf);
 }
 

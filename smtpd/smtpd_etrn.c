@@ -9,9 +9,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -20,6 +17,7 @@
 #include "smtpd.h"
 #include "attr.h"
 #include "deliv.h"
+#include "ipc.h"
 #include "mem.h"
 #include "msg.h"
 #include "vbuf.h"
@@ -81,22 +79,14 @@ etrn_event(struct bufferevent *fbev, short what, void *ctx)
 static int
 etrn_open(struct smtpd_session *s)
 {
-	struct sockaddr_un sun;
 	struct vbuf req = VBUF_INIT;
 	int fd;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "public/%s",
-	    var_flush_service_name);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		 0)) < 0)
+	/* A failure is reported by etrn_finish() ("unable to talk to fast
+	 * flush service"). */
+	if ((fd = ipc_connect("public", var_flush_service_name, IPC_NONBLOCK, 0,
+		 NULL)) < 0)
 		return -1;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 &&
-	    errno != EINPROGRESS) {
-		close(fd);
-		return -1;
-	}
 	s->fbev = bufferevent_socket_new(smtpd_event_base(), fd,
 	    BEV_OPT_CLOSE_ON_FREE);
 	struct timeval tv = {DELIV_FLUSH_TIMEOUT, 0};

@@ -7,6 +7,7 @@
 #include "smtpd.h"
 #include "param.h"
 
+const char *var_cleanup_service_name;
 int var_disable_vrfy_command;
 const char *var_dns_servers;
 const char *var_flush_service_name;
@@ -39,6 +40,7 @@ int var_smtpd_use_tls;
 int var_soft_bounce;
 
 const struct param_var smtpd_params[] = {
+    PARAM_VAR("cleanup_service_name", &var_cleanup_service_name),
     PARAM_VAR("disable_vrfy_command", &var_disable_vrfy_command),
     PARAM_VAR("dns_servers", &var_dns_servers),
     PARAM_VAR("flush_service_name", &var_flush_service_name),

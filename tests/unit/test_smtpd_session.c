@@ -29,9 +29,11 @@
 
 #include <event2/event.h>
 
+#include "attr.h"
 #include "mem.h"
 #include "msg.h"
 #include "param.h"
+#include "qfile.h"
 #include "vbuf.h"
 #include "../../smtpd/smtpd.h"
 
@@ -117,8 +119,9 @@ final_lines(const char *text)
 	return n;
 }
 
-/* Run the loop and read until n complete replies (or, with n < 0, the
- * end of the connection) have arrived, or 5 seconds have passed. */
+/* Run the loop and read until n complete replies (with n < 0: the end of
+ * the connection; with n = 0: some 100 ms) have arrived, or 5 seconds
+ * have passed. */
 static const char *
 await(int n)
 {
@@ -136,12 +139,24 @@ await(int n)
 			eof = 1;
 		else if (errno != EAGAIN)
 			fail_msg("read: %s", strerror(errno));
-		if (n >= 0 && final_lines(vbuf_str(&got)) >= n)
+		if (n > 0 && final_lines(vbuf_str(&got)) >= n)
+			break;
+		if (n == 0 && i >= 50) /* no reply expected: 100 ms or so */
 			break;
 		if (r <= 0)
 			nanosleep(&pause, NULL);
 	}
 	return vbuf_str(&got);
+}
+
+/* Send text; expect no reply yet. */
+static void
+say_only(const char *text)
+{
+	size_t len = strlen(text);
+
+	assert_int_equal(write(cfd, text, len), (ssize_t)len);
+	assert_string_equal(await(0), "");
 }
 
 /* Send text; expect exactly these replies. */
@@ -382,6 +397,86 @@ test_rcpt_data(void **state)
 	unlink(sun.sun_path);
 }
 
+/* cleanup's side: an attribute block to the session. */
+static void
+cleanup_says(int fd, const char *status, const char *id)
+{
+	struct vbuf b = VBUF_INIT;
+
+	if (status)
+		attr_put(&b, "status", status);
+	attr_put(&b, "queue_id", id);
+	attr_end(&b);
+	assert_int_equal(write(fd, b.data, b.len), (ssize_t)b.len);
+	vbuf_free(&b);
+}
+
+/* What the session has sent to cleanup so far; with end, wait for the
+ * end-of-message record. */
+static void
+cleanup_got(int fd, struct vbuf *recs, int end)
+{
+	char buf[4096];
+	ssize_t n;
+	static const char end_rec[] = {REC_TYPE_END, 0};
+
+	for (int i = 0; i < 50; i++) {
+		await(0);
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			vbuf_append(recs, buf, (size_t)n);
+		if (!end ||
+		    (recs->len >= 2 &&
+			memcmp(recs->data + recs->len - 2, end_rec, 2) == 0))
+			return;
+	}
+	fail_msg("no end-of-message record");
+}
+
+#define RECEIVED_BY                                                            \
+	"\tby mx.example.net (sluice) with SMTP id 4XyZq1Ab2c\n\tfor "         \
+	"<user@localhost>; "
+#define MESSAGE "Subject: t\r\n\r\nhi\r\n.\r\n"
+
+/* A whole message through a scripted cleanup: the queue ID that cleanup
+ * announces at the first record is in the Received: header and in the
+ * final reply. */
+static void
+test_message_queued(void **state)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	struct vbuf recs = VBUF_INIT;
+	int lfd, cl;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "public/cleanup");
+	unlink(sun.sun_path);
+	assert_true((lfd = socket(AF_UNIX, SOCK_STREAM, 0)) >= 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(listen(lfd, 4), 0);
+	connect_session(NULL);
+	await(1);
+	say("HELO client.example\r\n", "250 mx.example.net\r\n");
+	say("MAIL FROM:<a@example.org>\r\n", "250 2.1.0 Ok\r\n");
+	say("RCPT TO:<user@localhost>\r\n", "250 2.1.5 Ok\r\n");
+	assert_true((cl = accept(lfd, NULL, NULL)) >= 0);
+	assert_int_equal(fcntl(cl, F_SETFL, O_NONBLOCK), 0);
+	cleanup_says(cl, NULL, "4XyZq1Ab2c");
+	cleanup_got(cl, &recs, 0);
+	assert_logged(": 4XyZq1Ab2c: client=unknown[");
+	say("DATA\r\n", "354 End data with <CR><LF>.<CR><LF>\r\n");
+	cleanup_got(cl, &recs, 0);
+	assert_non_null(
+	    memmem(recs.data, recs.len, RECEIVED_BY, sizeof(RECEIVED_BY) - 1));
+	say_only(MESSAGE);
+	cleanup_got(cl, &recs, 1);
+	cleanup_says(cl, "0", "4XyZq1Ab2c");
+	assert_string_equal(await(1), "250 2.0.0 Ok: queued as 4XyZq1Ab2c\r\n");
+	say("QUIT\r\n", "221 2.0.0 Bye\r\n");
+	vbuf_free(&recs);
+	close(cl);
+	close(lfd);
+	unlink(sun.sun_path);
+}
+
 static void
 test_vrfy(void **state)
 {
@@ -411,6 +506,7 @@ main(void)
 	    CASE(test_hard_error_limit),
 	    CASE(test_rcpt_no_cleanup),
 	    CASE(test_rcpt_data),
+	    CASE(test_message_queued),
 	    CASE(test_vrfy),
 	};
 
