@@ -74,6 +74,7 @@ main(int argc, char **argv)
 	    .init = bounce_service_init,
 	    .accept = bounce_service_accept,
 	    .stop = bounce_service_stop,
+	    .params = bounce_params,
 	};
 
 	return (server_main(argc, argv, &spec));

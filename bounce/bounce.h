@@ -21,6 +21,7 @@
  *	void bounce_service_init(struct event_base *base);
  *	void bounce_service_accept(int fd);
  *	void bounce_service_stop(void);
+ *	extern const struct param_var bounce_params[];
  * DESCRIPTION
  *	bounce_wrap() appends text to out as lines of at most width
  *	columns, each ended by '\n': the text is broken at spaces; every
@@ -60,6 +61,7 @@
  *	Fatal: out of memory.
  */
 #include <stdio.h>
+#include "param.h"
 #include "vbuf.h"
 
 #define BOUNCE_FAILURE 0 /* non-delivery notice */
@@ -132,5 +134,7 @@ struct event_base;
 void bounce_service_init(struct event_base *base);
 void bounce_service_accept(int fd);
 void bounce_service_stop(void);
+
+extern const struct param_var bounce_params[]; /* what bounce reads */
 
 #endif

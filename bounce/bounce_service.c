@@ -33,6 +33,7 @@
 #include "qdir.h"
 #include "qfile.h"
 #include "qid.h"
+#include "enqueue.h"
 #include "server.h"
 #include "vbuf.h"
 #include "bounce.h"
@@ -50,6 +51,37 @@ struct bounce_conn {
 };
 
 static struct event_base *bounce_base;
+
+static const char *var_cleanup_service_name;
+static const char *var_double_bounce_sender;
+static const char *var_myhostname;
+static const char *var_myorigin;
+static const char *var_mail_name;
+static char **var_notify_classes;
+static int var_soft_bounce;
+static long var_maximal_queue_lifetime;
+static long var_delay_warning_time;
+static long var_bounce_size_limit;
+static const char *var_bounce_notice_recipient;
+static const char *var_2bounce_notice_recipient;
+static const char *var_delay_notice_recipient;
+
+const struct param_var bounce_params[] = {
+    PARAM_VAR("2bounce_notice_recipient", &var_2bounce_notice_recipient),
+    PARAM_VAR("bounce_notice_recipient", &var_bounce_notice_recipient),
+    PARAM_VAR("bounce_size_limit", &var_bounce_size_limit),
+    PARAM_VAR("cleanup_service_name", &var_cleanup_service_name),
+    PARAM_VAR("delay_notice_recipient", &var_delay_notice_recipient),
+    PARAM_VAR("delay_warning_time", &var_delay_warning_time),
+    PARAM_VAR("double_bounce_sender", &var_double_bounce_sender),
+    PARAM_VAR("mail_name", &var_mail_name),
+    PARAM_VAR("maximal_queue_lifetime", &var_maximal_queue_lifetime),
+    PARAM_VAR("myhostname", &var_myhostname),
+    PARAM_VAR("myorigin", &var_myorigin),
+    PARAM_VAR("notify_classes", &var_notify_classes),
+    PARAM_VAR("soft_bounce", &var_soft_bounce),
+    PARAM_VAR_END,
+};
 
 void
 bounce_service_init(struct event_base *base)
@@ -201,13 +233,13 @@ bounce_read_log(const char *log, const char *queue_id, int force_failed,
 static int
 bounce_is_double_bounce(const char *sender)
 {
-	const char *db = param_str("double_bounce_sender");
+	const char *db = var_double_bounce_sender;
 	size_t len = strlen(db);
 
 	if (strcasecmp(sender, db) == 0)
 		return (1);
 	return (strncasecmp(sender, db, len) == 0 && sender[len] == '@' &&
-	    strcasecmp(sender + len + 1, param_str("myorigin")) == 0);
+	    strcasecmp(sender + len + 1, var_myorigin) == 0);
 }
 
 /* bounce_submit - hand the notice to cleanup; 0 with the new queue ID */
@@ -216,63 +248,41 @@ static int
 bounce_submit(const char *sender, const char *recipient,
     const struct vbuf *content, struct vbuf *new_id, struct vbuf *why)
 {
-	struct vbuf out = VBUF_INIT;
-	struct vbuf tmp = VBUF_INIT;
+	struct enqueue eq;
 	struct vbuf date = VBUF_INIT;
-	struct attr_list reply = {0};
 	struct timeval tv;
-	const char *status;
-	const char *qid;
-	const char *reason;
-	int fd;
 	int ret = -1;
 
-	gettimeofday(&tv, 0);
-	vbuf_printf(&tmp, "%ld %ld", (long)tv.tv_sec, (long)tv.tv_usec);
-	rec_encode(&out, REC_TYPE_TIME, tmp.data, tmp.len);
-	vbuf_reset(&tmp);
-	vbuf_printf(&tmp,
-	    "trace_header=Received: by %s (%s)\n\tid ${queue_id}; ",
-	    param_str("myhostname"), param_str("mail_name"));
-	header_date(&date, (time_t)tv.tv_sec);
-	vbuf_puts(&tmp, date.data);
-	rec_encode(&out, REC_TYPE_ATTR, tmp.data, tmp.len);
-	rec_encode(&out, REC_TYPE_ATTR, "log_message_origin=local", 24);
-	rec_encode(&out, REC_TYPE_ATTR, "trace_flags=0", 13);
-	rec_encode(&out, REC_TYPE_FROM, sender, strlen(sender));
-	rec_encode(&out, REC_TYPE_RCPT, recipient, strlen(recipient));
-	rec_encode(&out, REC_TYPE_MESG, "", 0);
-	vbuf_append(&out, content->data, content->len);
-	rec_encode(&out, REC_TYPE_XTRA, "", 0);
-	rec_encode(&out, REC_TYPE_END, "", 0);
-
-	if ((fd = server_connect("public/cleanup", BOUNCE_CLEANUP_TIMEOUT,
-		 why)) < 0)
+	if (enqueue_open(&eq, var_cleanup_service_name, BOUNCE_CLEANUP_TIMEOUT,
+		why) < 0)
 		goto out;
-	if (attr_write(fd, &out, BOUNCE_CLEANUP_TIMEOUT) < 0) {
-		vbuf_reset(why);
-		vbuf_printf(why, "write to cleanup: %m");
-		goto close;
-	}
-	if (attr_read(fd, &reply, BOUNCE_CLEANUP_TIMEOUT, why) < 0)
-		goto close;
-	status = attr_get(&reply, "status");
-	qid = attr_get(&reply, "queue_id");
-	reason = attr_get(&reply, "reason");
-	if (status == 0 || strcmp(status, "0") != 0 || qid == 0) {
+	gettimeofday(&tv, 0);
+	(void)enqueue_sendf(&eq, REC_TYPE_TIME, "%ld %ld", (long)tv.tv_sec,
+	    (long)tv.tv_usec);
+	header_date(&date, (time_t)tv.tv_sec);
+	(void)enqueue_sendf(&eq, REC_TYPE_ATTR,
+	    "trace_header=Received: by %s (%s)\n\tid ${queue_id}; %s",
+	    var_myhostname, var_mail_name, date.data);
+	(void)enqueue_sendf(&eq, REC_TYPE_ATTR, "log_message_origin=local");
+	(void)enqueue_sendf(&eq, REC_TYPE_ATTR, "trace_flags=0");
+	(void)enqueue_send(&eq, REC_TYPE_FROM, sender, strlen(sender));
+	(void)enqueue_send(&eq, REC_TYPE_RCPT, recipient, strlen(recipient));
+	(void)enqueue_send(&eq, REC_TYPE_MESG, "", 0);
+	(void)enqueue_send_records(&eq, content->data, content->len);
+	(void)enqueue_send(&eq, REC_TYPE_XTRA, "", 0);
+	(void)enqueue_send(&eq, REC_TYPE_END, "", 0);
+	if (enqueue_finish(&eq, why) < 0)
+		goto out;
+	if (eq.reply.status != 0 || eq.reply.queue_id == 0) {
 		vbuf_reset(why);
 		vbuf_printf(why, "cleanup: %s",
-		    reason ? reason : "malformed reply");
-		goto close;
+		    eq.reply.reason ? eq.reply.reason : "malformed reply");
+		goto out;
 	}
-	vbuf_set(new_id, qid);
+	vbuf_set(new_id, eq.reply.queue_id);
 	ret = 0;
-close:
-	(void)close(fd);
 out:
-	attr_list_free(&reply);
-	vbuf_free(&out);
-	vbuf_free(&tmp);
+	enqueue_close(&eq);
 	vbuf_free(&date);
 	return (ret);
 }
@@ -282,7 +292,7 @@ out:
 static int
 bounce_has_class(const char *name)
 {
-	char **list = param_list("notify_classes");
+	char **list = var_notify_classes;
 
 	for (; list && *list; list++)
 		if (strcasecmp(*list, name) == 0)
@@ -353,7 +363,7 @@ bounce_request(const struct attr_list *req, struct vbuf *why)
 			vbuf_set(why, "malformed request: bad log name");
 			goto out;
 		}
-		if (param_bool("soft_bounce")) {
+		if (var_soft_bounce) {
 			vbuf_set(why, "notice held: soft_bounce = yes");
 			goto out;
 		}
@@ -398,19 +408,18 @@ bounce_request(const struct attr_list *req, struct vbuf *why)
 	info.kind = kind;
 	info.queue_id = queue_id;
 	info.sender = vbuf_str(&quoted);
-	info.myhostname = param_str("myhostname");
-	info.myorigin = param_str("myorigin");
+	info.myhostname = var_myhostname;
+	info.myorigin = var_myorigin;
 	info.envid = orig.envid ? orig.envid : "";
 	info.ret = orig.ret;
 	info.eight_bit = orig.eight_bit;
 	info.arrival = orig.arrival;
 	info.now = (long)time(0);
-	info.will_retry_until =
-	    orig.arrival + param_time("maximal_queue_lifetime");
-	info.warn_hours = param_time("delay_warning_time") / 3600;
-	info.lifetime_days = param_time("maximal_queue_lifetime") / 86400;
+	info.will_retry_until = orig.arrival + var_maximal_queue_lifetime;
+	info.warn_hours = var_delay_warning_time / 3600;
+	info.lifetime_days = var_maximal_queue_lifetime / 86400;
 	info.data_offset = orig.data_offset;
-	info.size_limit = param_size("bounce_size_limit");
+	info.size_limit = var_bounce_size_limit;
 	info.rcpt = rcpt;
 	info.rcpt_count = nrcpt;
 
@@ -426,9 +435,9 @@ bounce_request(const struct attr_list *req, struct vbuf *why)
 	} else if (kind == BOUNCE_FAILURE && bounce_has_class("2bounce")) {
 		info.postmaster = 1;
 		info.ret = BOUNCE_RET_FULL;
-		info.to = param_str("2bounce_notice_recipient");
-		if (bounce_notice(&info, fp, param_str("double_bounce_sender"),
-			info.to, "postmaster", why) < 0)
+		info.to = var_2bounce_notice_recipient;
+		if (bounce_notice(&info, fp, var_double_bounce_sender, info.to,
+			"postmaster", why) < 0)
 			goto out;
 	}
 	ret = 0;
@@ -438,14 +447,14 @@ bounce_request(const struct attr_list *req, struct vbuf *why)
 	 * failure is only logged: the sender's notice is out already.
 	 */
 	pm_class = kind == BOUNCE_DELAY ? "delay" : "bounce";
-	pm_rcpt = kind == BOUNCE_DELAY ? "delay_notice_recipient"
-				       : "bounce_notice_recipient";
+	pm_rcpt = kind == BOUNCE_DELAY ? var_delay_notice_recipient
+				       : var_bounce_notice_recipient;
 	if (bounce_has_class(pm_class)) {
 		info.postmaster = 1;
 		info.ret = BOUNCE_RET_HDRS;
-		info.to = param_str(pm_rcpt);
-		if (bounce_notice(&info, fp, param_str("double_bounce_sender"),
-			info.to, "postmaster", &pm_why) < 0)
+		info.to = pm_rcpt;
+		if (bounce_notice(&info, fp, var_double_bounce_sender, info.to,
+			"postmaster", &pm_why) < 0)
 			msg_warn("%s: postmaster %s notification not sent: %s",
 			    queue_id,
 			    kind == BOUNCE_DELAY ? "delay" : "non-delivery",

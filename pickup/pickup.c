@@ -31,8 +31,9 @@
  *	opened without following symlinks, checked before use and bounded in
  *	record length. pickup runs as mail_owner and talks only to cleanup.
  * CONFIGURATION PARAMETERS
- *	queue_directory, ipc_timeout (3600s; pickup waits at most
- *	min(ipc_timeout, 100s) for cleanup at each step).
+ *	queue_directory, cleanup_service_name (cleanup), ipc_timeout
+ *	(3600s; pickup waits at most min(ipc_timeout, 100s) for cleanup at
+ *	each step).
  * SEE ALSO
  *	sendmail(1), cleanup(8), postsuper(1)
  */
@@ -57,6 +58,15 @@ static struct qdir_scan *pickup_scan; /* the pass in progress */
 static int pickup_progress;	      /* files removed in this pass */
 static int pickup_again;	      /* trigger arrived during a pass */
 static int pickup_timeout;
+
+static const char *var_cleanup_service_name;
+static long var_ipc_timeout;
+
+static const struct param_var pickup_params[] = {
+    PARAM_VAR("cleanup_service_name", &var_cleanup_service_name),
+    PARAM_VAR("ipc_timeout", &var_ipc_timeout),
+    PARAM_VAR_END,
+};
 
 /* pickup_schedule - run the next batch soon */
 
@@ -88,7 +98,8 @@ pickup_batch(evutil_socket_t unused_fd, short unused_what, void *unused_ctx)
 	for (count = 0; count < PICKUP_BATCH; count++) {
 		if ((id = qdir_scan_next(pickup_scan)) == 0)
 			break;
-		switch (pickup_file(id, pickup_timeout)) {
+		switch (
+		    pickup_file(id, var_cleanup_service_name, pickup_timeout)) {
 		case PICKUP_DONE:
 		case PICKUP_CORRUPT:
 			pickup_progress++;
@@ -126,7 +137,7 @@ pickup_trigger(const char *unused_buf, size_t unused_len)
 static void
 pickup_init(struct event_base *base)
 {
-	long t = param_find("ipc_timeout") ? param_time("ipc_timeout") : 3600;
+	long t = var_ipc_timeout;
 
 	pickup_timeout =
 	    (t > 0 && t < PICKUP_TIMEOUT) ? (int)t : PICKUP_TIMEOUT;
@@ -152,6 +163,7 @@ main(int argc, char **argv)
 	    .init = pickup_init,
 	    .trigger = pickup_trigger,
 	    .stop = pickup_stop,
+	    .params = pickup_params,
 	};
 
 	return (server_main(argc, argv, &spec));

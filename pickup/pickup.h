@@ -8,9 +8,10 @@
  *
  *	int  pickup_validate(FILE *fp, int requeued, size_t maxlen,
  *			struct pickup_info *info, struct vbuf *why);
- *	int  pickup_send(FILE *fp, int fd, const struct pickup_info *info,
- *			size_t maxlen, int timeout, struct vbuf *why);
- *	int  pickup_file(const char *id, int timeout);
+ *	int  pickup_send(FILE *fp, struct enqueue *eq,
+ *			const struct pickup_info *info, size_t maxlen,
+ *			struct vbuf *why);
+ *	int  pickup_file(const char *id, const char *service, int timeout);
  *	void pickup_info_free(struct pickup_info *info);
  * DESCRIPTION
  *	pickup_validate() reads a maildrop file from its start and checks
@@ -22,21 +23,22 @@
  *	recipient count) and returns 0, or -1 with why.
  *
  *	pickup_send() rewinds fp and streams its records to the cleanup
- *	connection fd: first "A submit_uid=UID" (the file owner, so cleanup
- *	adds the local Received: header), then the file's records except
- *	the C record and "A create_time" (cleanup writes its own), waiting
- *	at most timeout seconds per write. Returns 0, or -1 with why.
+ *	client eq (enqueue.h): first "A submit_uid=UID" (the file owner, so
+ *cleanup adds the local Received: header), then the file's records except the C
+ *record and "A create_time" (cleanup writes its own). Returns 0, or -1 with
+ *why.
  *
  *	pickup_file() handles maildrop/ID: validate, connect to
- *	public/cleanup, send, wait for the reply (timeout seconds for each
- *	step). It returns PICKUP_DONE (accepted: file removed, "NEWID:
- *	uid=UID from=<SENDER>" logged), PICKUP_CORRUPT (bad file or a
+ *	public/SERVICE (cleanup_service_name), send, wait for the reply (timeout
+ *seconds for each step). It returns PICKUP_DONE (accepted: file removed,
+ *"NEWID: uid=UID from=<SENDER>" logged), PICKUP_CORRUPT (bad file or a
  *	permanent reject: moved to corrupt/ with a warning), PICKUP_KEEP
  *	(temporary failure, try again later), PICKUP_SKIP (not a ready file)
  *	or PICKUP_DOWN (cleanup unreachable: stop this pass).
  */
 #include <stdio.h>
 #include <sys/types.h>
+#include "enqueue.h"
 #include "vbuf.h"
 
 struct pickup_info {
@@ -53,9 +55,9 @@ struct pickup_info {
 
 int pickup_validate(FILE *fp, int requeued, size_t maxlen,
     struct pickup_info *info, struct vbuf *why);
-int pickup_send(FILE *fp, int fd, const struct pickup_info *info, size_t maxlen,
-    int timeout, struct vbuf *why);
-int pickup_file(const char *id, int timeout);
+int pickup_send(FILE *fp, struct enqueue *eq, const struct pickup_info *info,
+    size_t maxlen, struct vbuf *why);
+int pickup_file(const char *id, const char *service, int timeout);
 void pickup_info_free(struct pickup_info *info);
 
 #endif

@@ -22,12 +22,11 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "attr.h"
 #include "mem.h"
 #include "msg.h"
 #include "qdir.h"
 #include "qfile.h"
-#include "server.h"
+#include "enqueue.h"
 #include "vbuf.h"
 #include "pickup.h"
 
@@ -143,18 +142,16 @@ done:
 /* pickup_send - stream the file's records to cleanup */
 
 int
-pickup_send(FILE *fp, int fd, const struct pickup_info *info, size_t maxlen,
-    int timeout, struct vbuf *why)
+pickup_send(FILE *fp, struct enqueue *eq, const struct pickup_info *info,
+    size_t maxlen, struct vbuf *why)
 {
 	struct vbuf buf = VBUF_INIT;
-	struct vbuf out = VBUF_INIT;
-	struct vbuf attr = VBUF_INIT;
 	int type;
 	int ret = -1;
 
 	rewind(fp);
-	vbuf_printf(&attr, "submit_uid=%ld", (long)info->uid);
-	rec_encode(&out, REC_TYPE_ATTR, attr.data, attr.len);
+	(void)enqueue_sendf(eq, REC_TYPE_ATTR, "submit_uid=%ld",
+	    (long)info->uid);
 	for (;;) {
 		type = rec_get(fp, &buf, maxlen, REC_FOLLOW_PTR);
 		if (type == REC_EOF || type == REC_ERR) {
@@ -167,14 +164,10 @@ pickup_send(FILE *fp, int fd, const struct pickup_info *info, size_t maxlen,
 		if (type == REC_TYPE_ATTR && buf.len > 12 &&
 		    strncmp(buf.data, "create_time=", 12) == 0)
 			continue;
-		rec_encode(&out, type, buf.data, buf.len);
-		if (out.len >= 65536 || type == REC_TYPE_END) {
-			if (attr_write(fd, &out, timeout) < 0) {
-				vbuf_reset(why);
-				vbuf_printf(why, "write to cleanup: %m");
-				goto done;
-			}
-			vbuf_reset(&out);
+		if (enqueue_send(eq, type, buf.data, buf.len) < 0) {
+			vbuf_reset(why);
+			vbuf_printf(why, "write to cleanup: %m");
+			goto done;
 		}
 		if (type == REC_TYPE_END)
 			break;
@@ -182,8 +175,6 @@ pickup_send(FILE *fp, int fd, const struct pickup_info *info, size_t maxlen,
 	ret = 0;
 done:
 	vbuf_free(&buf);
-	vbuf_free(&out);
-	vbuf_free(&attr);
 	return (ret);
 }
 
@@ -202,113 +193,116 @@ save_corrupt(const char *id)
 	return (PICKUP_CORRUPT);
 }
 
-/* pickup_file - process maildrop/ID */
+/* pickup_open - open maildrop/ID if it is a ready file; PICKUP_* or -1 */
 
-int
-pickup_file(const char *id, int timeout)
+static int
+pickup_open(const char *id, const char *path, struct stat *st, FILE **fpp)
 {
-	struct pickup_info info;
-	struct attr_list reply = {0};
-	struct vbuf path = VBUF_INIT;
-	struct vbuf why = VBUF_INIT;
-	struct stat st;
-	const char *status;
-	const char *qid;
-	const char *reason;
-	size_t maxlen;
-	FILE *fp = 0;
-	int requeued;
-	int fd = -1;
-	int cfd = -1;
-	int result;
-	long code;
+	int fd;
 
-	memset(&info, 0, sizeof(info));
-	qdir_path(&path, QDIR_MAILDROP, id);
 	/* A file still being written (not yet 0744) may not even be readable
 	 * by us: look before opening, so it is skipped, not saved as corrupt.
 	 */
-	if (lstat(path.data, &st) < 0 || !qdir_ready(&st)) {
-		result = PICKUP_SKIP;
-		goto done;
+	if (lstat(path, st) < 0 || !qdir_ready(st))
+		return (PICKUP_SKIP);
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)) <
+	    0) {
+		if (errno == ENOENT)
+			return (PICKUP_SKIP);
+		msg_warn("open input file %s: %m", path);
+		return (errno == EMFILE || errno == ENFILE ? PICKUP_KEEP
+							   : save_corrupt(id));
 	}
-	if ((fd = open(path.data,
-		 O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)) < 0) {
-		if (errno == ENOENT) {
-			result = PICKUP_SKIP;
-		} else {
-			msg_warn("open input file %s: %m", path.data);
-			result = errno == EMFILE || errno == ENFILE
-			    ? PICKUP_KEEP
-			    : save_corrupt(id);
-		}
-		goto done;
+	if (fstat(fd, st) < 0 || !qdir_ready(st)) {
+		(void)close(fd);
+		return (PICKUP_SKIP);
 	}
-	if (fstat(fd, &st) < 0 || !qdir_ready(&st)) {
-		result = PICKUP_SKIP;
-		goto done;
+	if ((*fpp = fdopen(fd, "r")) == 0) {
+		msg_warn("fdopen %s: %m", path);
+		(void)close(fd);
+		return (PICKUP_KEEP);
 	}
-	if ((fp = fdopen(fd, "r")) == 0) {
-		msg_warn("fdopen %s: %m", path.data);
-		result = PICKUP_KEEP;
-		goto done;
+	return (-1);
+}
+
+/* pickup_verdict - act on cleanup's final reply */
+
+static int
+pickup_verdict(const char *id, const char *path, const struct stat *st,
+    int requeued, const struct pickup_info *info,
+    const struct enqueue_reply *reply)
+{
+	const char *reason = reply->reason;
+	const char *qid = reply->queue_id;
+	int code = reply->status;
+
+	if (code == 0 && qid != 0) {
+		if (unlink(path) < 0 && errno != ENOENT)
+			msg_warn("remove %s: %m", path);
+		if (requeued)
+			msg_info("%s: uid=%ld from=<%s> orig_id=%s", qid,
+			    (long)st->st_uid, info->sender, id);
+		else
+			msg_info("%s: uid=%ld from=<%s>", qid, (long)st->st_uid,
+			    info->sender);
+		return (PICKUP_DONE);
 	}
-	fd = -1;
+	if (code == EX_TEMPFAIL || code < 0) {
+		msg_warn("%s: uid=%ld from=<%s>: cleanup service: %s -- will "
+			 "retry",
+		    id, (long)st->st_uid, info->sender,
+		    reason ? reason : "malformed reply");
+		return (PICKUP_KEEP);
+	}
+	msg_warn("%s: uid=%ld from=<%s>: message rejected: %s", path,
+	    (long)st->st_uid, info->sender, reason ? reason : "unknown");
+	return (save_corrupt(id));
+}
+
+/* pickup_file - process maildrop/ID */
+
+int
+pickup_file(const char *id, const char *service, int timeout)
+{
+	struct pickup_info info;
+	struct enqueue eq;
+	struct vbuf path = VBUF_INIT;
+	struct vbuf why = VBUF_INIT;
+	struct stat st;
+	size_t maxlen = 100 * 1024;
+	FILE *fp = 0;
+	int requeued;
+	int result;
+
+	memset(&info, 0, sizeof(info));
+	enqueue_fdopen(&eq, -1, timeout);
+	qdir_path(&path, QDIR_MAILDROP, id);
+	if ((result = pickup_open(id, path.data, &st, &fp)) >= 0)
+		goto done;
 	requeued = (st.st_mode & S_IROTH) == 0;
 	info.uid = st.st_uid;
-	maxlen = 100 * 1024;
-
 	if (pickup_validate(fp, requeued, maxlen, &info, &why) < 0) {
 		msg_warn("%s: uid=%ld: %s", path.data, (long)st.st_uid,
 		    why.data);
 		result = save_corrupt(id);
 		goto done;
 	}
-	if ((cfd = server_connect("public/cleanup", timeout, &why)) < 0) {
+	if (enqueue_open(&eq, service, timeout, &why) < 0) {
 		msg_warn("%s: %s", id, why.data);
 		result = PICKUP_DOWN;
 		goto done;
 	}
-	if (pickup_send(fp, cfd, &info, maxlen, timeout, &why) < 0 ||
-	    attr_read(cfd, &reply, timeout, &why) < 0) {
+	if (pickup_send(fp, &eq, &info, maxlen, &why) < 0 ||
+	    enqueue_finish(&eq, &why) < 0) {
 		msg_warn("%s: cleanup service: %s", id, vbuf_str(&why));
 		result = PICKUP_KEEP;
 		goto done;
 	}
-	status = attr_get(&reply, "status");
-	qid = attr_get(&reply, "queue_id");
-	reason = attr_get(&reply, "reason");
-	code = status ? strtol(status, 0, 10) : -1;
-	if (code == 0 && qid != 0) {
-		if (unlink(path.data) < 0 && errno != ENOENT)
-			msg_warn("remove %s: %m", path.data);
-		if (requeued)
-			msg_info("%s: uid=%ld from=<%s> orig_id=%s", qid,
-			    (long)st.st_uid, info.sender, id);
-		else
-			msg_info("%s: uid=%ld from=<%s>", qid, (long)st.st_uid,
-			    info.sender);
-		result = PICKUP_DONE;
-	} else if (code == EX_TEMPFAIL || code < 0) {
-		msg_warn("%s: uid=%ld from=<%s>: cleanup service: %s -- will "
-			 "retry",
-		    id, (long)st.st_uid, info.sender,
-		    reason ? reason : "malformed reply");
-		result = PICKUP_KEEP;
-	} else {
-		msg_warn("%s: uid=%ld from=<%s>: message rejected: %s",
-		    path.data, (long)st.st_uid, info.sender,
-		    reason ? reason : "unknown");
-		result = save_corrupt(id);
-	}
+	result = pickup_verdict(id, path.data, &st, requeued, &info, &eq.reply);
 done:
-	if (cfd >= 0)
-		(void)close(cfd);
+	enqueue_close(&eq);
 	if (fp)
 		(void)fclose(fp);
-	if (fd >= 0)
-		(void)close(fd);
-	attr_list_free(&reply);
 	pickup_info_free(&info);
 	vbuf_free(&path);
 	vbuf_free(&why);

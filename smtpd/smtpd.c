@@ -98,7 +98,6 @@
 
 #include "dns.h"
 #include "msg.h"
-#include "param.h"
 #include "server.h"
 #include "smtpd.h"
 #include "smtpd_tls.h"
@@ -115,11 +114,11 @@ smtpd_init(struct event_base *base)
 {
 	struct vbuf why = VBUF_INIT;
 
-	if (dns_init(base, param_str("dns_servers"), &why) < 0)
+	if (dns_init(base, var_dns_servers, &why) < 0)
 		msg_fatal("%s", vbuf_str(&why));
 	vbuf_free(&why);
 	smtpd_check_init();
-	smtpd_session_init();
+	smtpd_session_init(base);
 	if (server_standalone())
 		smtpd_session_stdio();
 }
@@ -135,6 +134,7 @@ main(int argc, char **argv)
 	    .accept = smtpd_session_create,
 	    .stop = smtpd_session_stop_all,
 	    .active = smtpd_session_active,
+	    .params = smtpd_params,
 	};
 	return server_main(argc, argv, &spec);
 }

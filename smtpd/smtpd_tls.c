@@ -11,10 +11,9 @@
 #include <openssl/ssl.h>
 #include <event2/bufferevent_ssl.h>
 
+#include "smtpd.h"
 #include "smtpd_tls.h"
 #include "msg.h"
-#include "param.h"
-#include "server.h"
 
 static SSL_CTX *ctx;
 static int level = SMTPD_TLS_NONE;
@@ -39,13 +38,12 @@ smtpd_tls_errors(struct vbuf *out)
 static int
 level_parse(void)
 {
-	const char *l = param_str("smtpd_tls_security_level");
+	const char *l = var_smtpd_tls_security_level;
 
 	if (*l == 0) {
-		if (param_bool("smtpd_enforce_tls"))
+		if (var_smtpd_enforce_tls)
 			return SMTPD_TLS_ENCRYPT;
-		return param_bool("smtpd_use_tls") ? SMTPD_TLS_MAY
-						   : SMTPD_TLS_NONE;
+		return var_smtpd_use_tls ? SMTPD_TLS_MAY : SMTPD_TLS_NONE;
 	}
 	if (strcasecmp(l, "none") == 0)
 		return SMTPD_TLS_NONE;
@@ -68,8 +66,8 @@ smtpd_tls_init(void)
 	}
 	if ((level = level_parse()) == SMTPD_TLS_NONE)
 		return;
-	cert = param_str("smtpd_tls_cert_file");
-	key = param_str("smtpd_tls_key_file");
+	cert = var_smtpd_tls_cert_file;
+	key = var_smtpd_tls_key_file;
 	if (*cert == 0) {
 		msg_warn("TLS is unavailable: smtpd_tls_security_level = %s "
 			 "but "
@@ -125,7 +123,7 @@ smtpd_tls_start(int fd)
 
 	if (ctx == NULL || (ssl = SSL_new(ctx)) == NULL)
 		return NULL;
-	bev = bufferevent_openssl_socket_new(server_base(), fd, ssl,
+	bev = bufferevent_openssl_socket_new(smtpd_event_base(), fd, ssl,
 	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL)
 		SSL_free(ssl);

@@ -18,7 +18,6 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "attr.h"
@@ -27,7 +26,7 @@
 #include "msg.h"
 #include "param.h"
 #include "qdir.h"
-#include "server.h"
+#include "ipc.h"
 
 #define DELIV_MILLION 1000000L
 
@@ -529,19 +528,11 @@ deliv_flush_listed(const char *site)
 	return deliv_flush_match(site, list);
 }
 
-/* deliv_flush_endpoint - public/$flush_service_name */
-
-static void
-deliv_flush_endpoint(struct vbuf *out)
-{
-	vbuf_reset(out);
-	vbuf_printf(out, "public/%s", param_str("flush_service_name"));
-}
-
 int
 deliv_flush_request(const char *request, const char *site, const char *queue_id,
     int timeout)
 {
+	const char *service = param_str("flush_service_name");
 	struct vbuf ep = VBUF_INIT;
 	struct vbuf req = VBUF_INIT;
 	struct vbuf why = VBUF_INIT;
@@ -551,8 +542,8 @@ deliv_flush_request(const char *request, const char *site, const char *queue_id,
 	long status = DELIV_FLUSH_FAIL;
 	int fd;
 
-	deliv_flush_endpoint(&ep);
-	if ((fd = server_connect(vbuf_str(&ep), timeout, &why)) < 0) {
+	vbuf_printf(&ep, "public/%s", service);
+	if ((fd = ipc_connect("public", service, 0, timeout, &why)) < 0) {
 		if (msg_verbose)
 			msg_info("flush request: %s", vbuf_str(&why));
 	} else {
@@ -584,30 +575,19 @@ deliv_flush_request(const char *request, const char *site, const char *queue_id,
 void
 deliv_flush_add(const char *site, const char *queue_id)
 {
-	struct vbuf ep = VBUF_INIT;
 	struct vbuf req = VBUF_INIT;
-	struct sockaddr_un sun;
-	int fd = -1;
+	int fd;
 	ssize_t n;
 
 	if (!deliv_flush_listed(site))
 		return;
-	deliv_flush_endpoint(&ep);
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (ep.len >= sizeof(sun.sun_path)) {
-		errno = ENAMETOOLONG;
-		goto fail;
-	}
-	memcpy(sun.sun_path, vbuf_str(&ep), ep.len + 1);
 	attr_put(&req, "request", "add");
 	attr_put(&req, "site", site);
 	attr_put(&req, "queue_id", queue_id);
 	attr_end(&req);
 	/* Non-blocking all the way: a busy service costs one log line. */
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		 0)) < 0 ||
-	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+	if ((fd = ipc_connect("public", param_str("flush_service_name"),
+		 IPC_NONBLOCK, 0, NULL)) < 0)
 		goto fail;
 	n = send(fd, vbuf_str(&req), req.len, MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (n != (ssize_t)req.len) {
@@ -623,5 +603,4 @@ done:
 	if (fd >= 0)
 		close(fd);
 	vbuf_free(&req);
-	vbuf_free(&ep);
 }

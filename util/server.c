@@ -20,7 +20,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
-#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,7 +30,6 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
-#include <sys/un.h>
 
 #include <event2/event.h>
 
@@ -409,136 +407,4 @@ server_main(int argc, char **argv, const struct server_spec *spec)
 	if (event_base_dispatch(server_evbase) < 0)
 		msg_fatal("event loop failed");
 	return 0;
-}
-
-/* server_unix_addr - fill sun from a relative or absolute path */
-
-static int
-server_unix_addr(struct sockaddr_un *sun, const char *endpoint)
-{
-	memset(sun, 0, sizeof(*sun));
-	sun->sun_family = AF_UNIX;
-	if (strlen(endpoint) >= sizeof(sun->sun_path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memcpy(sun->sun_path, endpoint, strlen(endpoint) + 1);
-	return 0;
-}
-
-static long
-server_ms_left(const struct timespec *deadline)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (deadline->tv_sec - now.tv_sec) * 1000 +
-	    (deadline->tv_nsec - now.tv_nsec) / 1000000;
-}
-
-int
-trigger_send(const char *endpoint, const char *bytes, size_t len)
-{
-	struct sockaddr_un sun;
-	struct timespec deadline;
-	struct pollfd pfd;
-	size_t off = 0;
-	int fd;
-	int saved;
-
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += 1;
-	if (server_unix_addr(&sun, endpoint) < 0)
-		return -1;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		if (errno != EINPROGRESS && errno != EINTR)
-			goto fail;
-		/* Wait for the connection (UNIX sockets rarely get here). */
-		pfd.fd = fd;
-		pfd.events = POLLOUT;
-		long ms = server_ms_left(&deadline);
-		if (ms <= 0 || poll(&pfd, 1, (int)ms) <= 0) {
-			errno = ETIMEDOUT;
-			goto fail;
-		}
-		int err = 0;
-		socklen_t elen = sizeof(err);
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0)
-			goto fail;
-		if (err != 0) {
-			errno = err;
-			goto fail;
-		}
-	}
-	while (off < len) {
-		ssize_t n = send(fd, bytes + off, len - off, MSG_NOSIGNAL);
-		if (n > 0) {
-			off += (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			long ms = server_ms_left(&deadline);
-			pfd.fd = fd;
-			pfd.events = POLLOUT;
-			if (ms > 0 && poll(&pfd, 1, (int)ms) > 0)
-				continue;
-			errno = ETIMEDOUT;
-		}
-		goto fail;
-	}
-	close(fd);
-	return 0;
-
-fail:
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return -1;
-}
-
-int
-server_connect(const char *endpoint, int timeout, struct vbuf *why)
-{
-	struct sockaddr_un sun;
-	struct timeval tv;
-	int fd;
-	int saved;
-
-	if (server_unix_addr(&sun, endpoint) < 0) {
-		if (why) {
-			vbuf_reset(why);
-			vbuf_printf(why, "connect to %s: %m", endpoint);
-		}
-		return -1;
-	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
-		if (why) {
-			vbuf_reset(why);
-			vbuf_printf(why, "socket: %m");
-		}
-		return -1;
-	}
-	tv.tv_sec = timeout > 0 ? timeout : 0;
-	tv.tv_usec = 0;
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
-	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		saved = errno;
-		if (why) {
-			vbuf_reset(why);
-			errno = (saved == EAGAIN || saved == EINPROGRESS)
-			    ? ETIMEDOUT
-			    : saved;
-			vbuf_printf(why, "connect to %s: %m", endpoint);
-		}
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	return fd;
 }

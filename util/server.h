@@ -11,9 +11,6 @@
  *	const char *server_service_name(void);
  *	int  server_standalone(void);
  *	void server_stop(void);
- *
- *	int trigger_send(const char *endpoint, const char *bytes, size_t len);
- *	int server_connect(const char *endpoint, int timeout, struct vbuf *why);
  * DESCRIPTION
  *	A daemon's main() fills a const struct server_spec and returns
  *	server_main(). The master starts it as
@@ -45,16 +42,13 @@
  *	loop from inside a callback. server_standalone() says whether -S was
  *	given (e.g. smtpd for "sendmail -bs").
  *
- *	trigger_send() connects to a UNIX socket endpoint such as
- *	"public/qmgr" (relative to queue_directory), writes the bytes and
- *	closes, never blocking more than a second; returns 0 or -1 (errno).
- *	A lost trigger only delays work until the next periodic scan.
- *	server_connect() opens a blocking UNIX stream connection to endpoint
- *	with a connect/IO timeout (SO_SNDTIMEO/SO_RCVTIMEO); -1 with why.
+ *	The client side of services (trigger_send(), ipc_connect()) is in
+ *	ipc.h, which this header includes.
  * DIAGNOSTICS
  *	Fatal: bad options, unknown mail_owner as root, failed privilege drop.
  */
 #include <stddef.h>
+#include "ipc.h"
 #include "vbuf.h"
 
 #define SERVER_LISTEN_FD 3
@@ -85,8 +79,5 @@ struct event_base *server_base(void);
 const char *server_service_name(void);
 int server_standalone(void); /* started with -S */
 void server_stop(void);
-
-int trigger_send(const char *endpoint, const char *bytes, size_t len);
-int server_connect(const char *endpoint, int timeout, struct vbuf *why);
 
 #endif

@@ -134,6 +134,7 @@ static void
 test_send(void **unused)
 {
 	struct pickup_info info;
+	struct enqueue eq;
 	struct vbuf why = VBUF_INIT;
 	struct vbuf got = VBUF_INIT;
 	char buf[4096];
@@ -149,8 +150,9 @@ test_send(void **unused)
 	assert_int_equal(info.rcpt_count, 1);
 	info.uid = 1234;
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	assert_int_equal(pickup_send(fp, sv[0], &info, 4096, 5, &why), 0);
-	close(sv[0]);
+	enqueue_fdopen(&eq, sv[0], 5);
+	assert_int_equal(pickup_send(fp, &eq, &info, 4096, &why), 0);
+	enqueue_close(&eq);
 	while ((n = read(sv[1], buf, sizeof(buf))) > 0)
 		vbuf_append(&got, buf, n);
 	close(sv[1]);

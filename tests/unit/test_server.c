@@ -1,11 +1,10 @@
 /*
- * test_server - the daemon skeleton and its client helpers.
+ * test_server - the daemon skeleton.
  *
- * trigger_send() and server_connect() run against UNIX sockets this test
- * creates in a temporary directory. server_main() runs in forked children
- * with fd 3 set up the way master sets it up. param and qdir are replaced
- * by local stubs (link-time mocks) so that no main.cf is needed; the stubs
- * record what server_main() asked for.
+ * server_main() runs in forked children with fd 3 set up the way master
+ * sets it up (the client helpers are tested in test_ipc.c). param and qdir are
+ * replaced by local stubs (link-time mocks) so that no main.cf is needed; the
+ * stubs record what server_main() asked for.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -141,131 +140,6 @@ read_all(int fd, char *buf, size_t max)
 		len += (size_t)n;
 	}
 	return len;
-}
-
-static void
-test_trigger_send(void **state)
-{
-	int lfd = listen_at("public/qmgr", 5);
-	char buf[64];
-	int cfd;
-
-	assert_int_equal(trigger_send("public/qmgr", "I", 1), 0);
-	cfd = accept(lfd, NULL, NULL);
-	assert_true(cfd >= 0);
-	assert_int_equal(read_all(cfd, buf, sizeof(buf)), 1); /* then EOF */
-	assert_int_equal(buf[0], 'I');
-	close(cfd);
-
-	assert_int_equal(trigger_send("public/qmgr", "WDA", 3), 0);
-	cfd = accept(lfd, NULL, NULL);
-	assert_int_equal(read_all(cfd, buf, sizeof(buf)), 3);
-	assert_memory_equal(buf, "WDA", 3);
-	close(cfd);
-	close(lfd);
-	unlink("public/qmgr");
-}
-
-static void
-test_trigger_send_errors(void **state)
-{
-	char longname[200];
-
-	errno = 0;
-	assert_int_equal(trigger_send("public/nosuch", "W", 1), -1);
-	assert_int_equal(errno, ENOENT);
-
-	memset(longname, 'x', sizeof(longname) - 1);
-	longname[sizeof(longname) - 1] = 0;
-	assert_int_equal(trigger_send(longname, "W", 1), -1);
-	assert_int_equal(errno, ENAMETOOLONG);
-
-	/* A socket file nobody listens on. */
-	int lfd = listen_at("public/dead", 1);
-	close(lfd);
-	assert_int_equal(trigger_send("public/dead", "W", 1), -1);
-	assert_int_equal(errno, ECONNREFUSED);
-	unlink("public/dead");
-}
-
-/* A listener that never accepts: trigger_send gives up instead of hanging. */
-static void
-test_trigger_send_backlog_full(void **state)
-{
-	int lfd = listen_at("public/busy", 0);
-	int ok = 0, failed = 0;
-
-	for (int i = 0; i < 50 && failed == 0; i++) {
-		if (trigger_send("public/busy", "W", 1) == 0)
-			ok++;
-		else
-			failed++;
-	}
-	assert_int_equal(failed, 1);
-	assert_true(ok >= 1);
-	close(lfd);
-	unlink("public/busy");
-}
-
-/* server_connect plus an attribute request/reply over the connection. */
-static void
-test_server_connect_attr(void **state)
-{
-	int lfd = listen_at("private/svc", 5);
-	struct vbuf why = VBUF_INIT;
-	struct vbuf req = VBUF_INIT;
-	struct vbuf rep = VBUF_INIT;
-	struct attr_list l = {0};
-	int cfd, sfd;
-
-	cfd = server_connect("private/svc", 5, &why);
-	assert_true(cfd >= 0);
-	assert_true(fcntl(cfd, F_GETFD) & FD_CLOEXEC);
-	sfd = accept(lfd, NULL, NULL);
-	assert_true(sfd >= 0);
-
-	attr_put(&req, "queue_name", "active");
-	attr_put(&req, "queue_id", "3D4DDA76052");
-	attr_put(&req, "rcpt",
-	    "228\t\trfc822;dave@example.net\tdave@example.net");
-	attr_put(&req, "rcpt", "300\tx\t\tweird\nname%@example.net");
-	attr_end(&req);
-	assert_int_equal(attr_write(cfd, &req, 5), 0);
-	assert_int_equal(attr_read(sfd, &l, 5, &why), 0);
-	assert_int_equal(l.n, 4);
-	assert_string_equal(l.a[3].value, "300\tx\t\tweird\nname%@example.net");
-
-	attr_put(&rep, "status", "1");
-	attr_put(&rep, "hop_status",
-	    "connect to 127.0.0.1[127.0.0.1]:39999: "
-	    "Connection refused");
-	attr_end(&rep);
-	assert_int_equal(attr_write(sfd, &rep, 5), 0);
-	assert_int_equal(attr_read(cfd, &l, 5, &why), 0);
-	assert_string_equal(attr_get(&l, "status"), "1");
-	assert_non_null(strstr(attr_get(&l, "hop_status"), "refused"));
-
-	/* The peer goes away: the reader sees the end, not a hang. */
-	close(sfd);
-	assert_int_equal(attr_read(cfd, &l, 5, &why), -1);
-	close(cfd);
-	close(lfd);
-	unlink("private/svc");
-	attr_list_free(&l);
-	vbuf_free(&why);
-	vbuf_free(&req);
-	vbuf_free(&rep);
-}
-
-static void
-test_server_connect_errors(void **state)
-{
-	struct vbuf why = VBUF_INIT;
-
-	assert_int_equal(server_connect("private/nosuch", 1, &why), -1);
-	assert_string_equal(vbuf_str(&why),
-	    "connect to private/nosuch: No such file or directory");
-	vbuf_free(&why);
 }
 
 /* Daemon side: the callbacks report to the test through a pipe. */
@@ -505,7 +379,7 @@ test_main_multi(void **state)
 	assert_string_equal(next_report(rfd),
 	    want_init("relay", "load:(null);bind;log;chdir;"));
 	for (int i = 0; i < 3; i++) {
-		int fd = server_connect("private/smtp", 5, &why);
+		int fd = ipc_connect("private", "smtp", 0, 5, &why);
 		assert_true(fd >= 0);
 		assert_string_equal(next_report(rfd),
 		    "accept nonblock=1 cloexec=1");
@@ -697,11 +571,6 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_trigger_send),
-	    cmocka_unit_test(test_trigger_send_errors),
-	    cmocka_unit_test(test_trigger_send_backlog_full),
-	    cmocka_unit_test(test_server_connect_attr),
-	    cmocka_unit_test(test_server_connect_errors),
 	    cmocka_unit_test_teardown(test_main_trigger, kill_live),
 	    cmocka_unit_test_teardown(test_main_multi, kill_live),
 	    cmocka_unit_test_teardown(test_main_no_listener, kill_live),

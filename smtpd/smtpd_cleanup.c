@@ -1,0 +1,303 @@
+/*
+ * smtpd_cleanup - a session's connection to the cleanup service (util/ipc,
+ * util/enqueue): opened at the first accepted RCPT, the envelope and
+ * content go as queue-file records, and the Received: header as cleanup's
+ * trace_header attribute. cleanup replies with the queue ID once the file
+ * exists, then with the final status.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "smtpd.h"
+#include "enqueue.h"
+#include "header.h"
+#include "ipc.h"
+#include "msg.h"
+#include "qfile.h"
+#include "qid.h"
+#include "vbuf.h"
+
+void
+smtpd_cleanup_send(struct smtpd_session *s, int type, const void *data,
+    size_t len)
+{
+	if (s->cbev == NULL)
+		return;
+	vbuf_reset(&s->scratch);
+	enqueue_rec(&s->scratch, type, data, len);
+	bufferevent_write(s->cbev, s->scratch.data, s->scratch.len);
+}
+
+void
+smtpd_cleanup_sendf(struct smtpd_session *s, int type, const char *fmt, ...)
+{
+	struct vbuf b = VBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vbuf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	smtpd_cleanup_send(s, type, b.data, b.len);
+	vbuf_free(&b);
+}
+
+void
+smtpd_cleanup_close(struct smtpd_session *s)
+{
+	if (s->cbev) {
+		bufferevent_free(s->cbev);
+		s->cbev = NULL;
+	}
+}
+
+/* The envelope records that start every message. */
+void
+smtpd_cleanup_envelope(struct smtpd_session *s)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	smtpd_cleanup_sendf(s, REC_TYPE_TIME, "%ld %ld", (long)tv.tv_sec,
+	    (long)tv.tv_usec);
+	/* Ask for cleanup's early queue ID block: "QID: client=" is logged
+	 * at the first accepted recipient, as Postfix does. */
+	smtpd_cleanup_sendf(s, REC_TYPE_ATTR, "notify_queue_id=yes");
+	smtpd_cleanup_sendf(s, REC_TYPE_ATTR, "rewrite_context=%s",
+	    smtpd_check_mynetworks(&s->ss) ? "local" : "remote");
+	smtpd_cleanup_send(s, REC_TYPE_FROM, s->sender, strlen(s->sender));
+	if (s->encoding)
+		smtpd_cleanup_sendf(s, REC_TYPE_ATTR, "encoding=%s",
+		    s->encoding);
+	if (s->envid)
+		smtpd_cleanup_sendf(s, REC_TYPE_ATTR, "envelope_id=%s",
+		    s->envid);
+	if (s->ret)
+		smtpd_cleanup_sendf(s, REC_TYPE_ATTR, "ret_flags=%d", s->ret);
+	smtpd_cleanup_sendf(s, REC_TYPE_ATTR, "log_client_name=%s", s->name);
+	smtpd_cleanup_sendf(s, REC_TYPE_ATTR, "log_client_address=%s", s->addr);
+	smtpd_cleanup_sendf(s, REC_TYPE_ATTR, "log_client_port=%s", s->port);
+	smtpd_cleanup_sendf(s, REC_TYPE_ATTR, "log_message_origin=%s",
+	    s->namaddr);
+	if (s->helo)
+		smtpd_cleanup_sendf(s, REC_TYPE_ATTR, "log_helo_name=%s",
+		    s->helo);
+	smtpd_cleanup_sendf(s, REC_TYPE_ATTR, "log_protocol_name=%s",
+	    s->esmtp ? "ESMTP" : "SMTP");
+	smtpd_cleanup_sendf(s, REC_TYPE_ATTR, "client_name=%s", s->name);
+	smtpd_cleanup_sendf(s, REC_TYPE_ATTR, "reverse_client_name=%s",
+	    s->rname);
+	smtpd_cleanup_sendf(s, REC_TYPE_ATTR, "client_address=%s", s->addr);
+	smtpd_cleanup_sendf(s, REC_TYPE_ATTR, "client_port=%s", s->port);
+	smtpd_cleanup_sendf(s, REC_TYPE_ATTR, "server_address=%s", s->saddr);
+	smtpd_cleanup_sendf(s, REC_TYPE_ATTR, "server_port=%s", s->sport);
+	if (s->helo)
+		smtpd_cleanup_sendf(s, REC_TYPE_ATTR, "helo_name=%s", s->helo);
+	smtpd_cleanup_sendf(s, REC_TYPE_ATTR, "protocol_name=%s",
+	    s->esmtp ? "ESMTP" : "SMTP");
+	smtpd_cleanup_sendf(s, REC_TYPE_ATTR, "client_address_type=%d",
+	    s->ss.ss_family == AF_INET6 ? 10 : 2);
+	smtpd_cleanup_sendf(s, REC_TYPE_ATTR, "log_origin=%s", s->namaddr);
+}
+
+/*
+ * The cleanup connection failed. Never leave DATA early: the rest of the
+ * client's content must not be read as commands. The transaction is marked
+ * failed and the client learns it at DATA or at the end of DATA.
+ */
+static void
+cleanup_fail(struct smtpd_session *s, const char *why)
+{
+	msg_warn("NOQUEUE: cleanup service: %s (client %s)", why, s->namaddr);
+	smtpd_cleanup_close(s);
+	s->failed = 1;
+	if (s->state == SS_WAIT_QUEUED) {
+		smtpd_reply(s, "451 4.3.0 Error: queue file write error");
+		smtpd_transaction_reset(s);
+		smtpd_enter_state(s, SS_CMD);
+		smtpd_client_resume(s);
+	} else if (s->state == SS_DATA &&
+	    !(bufferevent_get_enabled(s->bev) & EV_READ)) {
+		/* Paused for cleanup's backlog: nothing else would ever resume
+		 * the client. Read and drop the rest; data_end() answers 451.
+		 */
+		smtpd_client_resume(s);
+	}
+}
+
+/* SMTP reply for a cleanup refusal, after Postfix's cleanup_strerror(). */
+static void
+cleanup_refusal(struct smtpd_session *s, int status, const char *why)
+{
+	msg_info("NOQUEUE: reject: cleanup from %s: %s", s->namaddr,
+	    why ? why : "(no reason)");
+	if (status < 0 || status == 75 || why == NULL)
+		smtpd_reply(s, "451 4.3.0 Error: queue file write error");
+	else if (strstr(why, "too big"))
+		smtpd_reply(s, "552 5.3.4 Error: message file too big");
+	else if (strstr(why, "too many hops"))
+		smtpd_reply(s, "554 5.4.0 Error: too many hops");
+	else if (strstr(why, "header"))
+		smtpd_reply(s,
+		    "552 5.6.0 Error: message header size exceeds limit");
+	else
+		smtpd_reply(s, "550 5.7.1 Error: message content rejected");
+}
+
+/* The queue ID, as soon as cleanup has created the file (Postfix logs
+ * "QID: client=" at the first accepted recipient). */
+static void
+queue_id_known(struct smtpd_session *s, const char *id)
+{
+	if (s->qid[0] == 0 && id && qid_ok(id) && strlen(id) < sizeof(s->qid)) {
+		snprintf(s->qid, sizeof(s->qid), "%s", id);
+		msg_info("%s: client=%s", s->qid, s->namaddr);
+	}
+}
+
+/* cleanup's final reply, after the end of the content. */
+static void
+cleanup_done(struct smtpd_session *s, const struct enqueue_reply *r)
+{
+	if (s->state != SS_WAIT_QUEUED) {
+		cleanup_fail(s, "unexpected reply");
+		return;
+	}
+	if (r->status == 0 && r->queue_id && qid_ok(r->queue_id) &&
+	    strlen(r->queue_id) < sizeof(s->qid)) {
+		queue_id_known(s, r->queue_id);
+		s->ok[C_DATA]++;
+		smtpd_reply(s, "250 2.0.0 Ok: queued as %s", s->qid);
+	} else {
+		cleanup_refusal(s, r->status, r->reason);
+	}
+	smtpd_transaction_reset(s);
+	smtpd_enter_state(s, SS_CMD);
+	smtpd_client_resume(s);
+}
+
+/* The queue ID block (at the first record), then the final block; both
+ * may come in one read. */
+static void
+cleanup_read(struct bufferevent *cbev, void *ctx)
+{
+	struct smtpd_session *s = ctx;
+	struct evbuffer *in = bufferevent_get_input(cbev);
+	struct enqueue_reply r = ENQUEUE_REPLY_INIT;
+	size_t used;
+	int what;
+
+	while ((what = enqueue_reply_parse(&r, evbuffer_pullup(in, -1),
+		    evbuffer_get_length(in), &used)) == ENQUEUE_QUEUE_ID) {
+		evbuffer_drain(in, used);
+		queue_id_known(s, r.queue_id);
+		enqueue_reply_free(&r);
+	}
+	evbuffer_drain(in, used);
+	if (what == ENQUEUE_BAD)
+		cleanup_fail(s, "malformed reply");
+	else if (what == ENQUEUE_DONE)
+		cleanup_done(s, &r);
+	enqueue_reply_free(&r);
+}
+
+static void
+cleanup_write(struct bufferevent *cbev, void *ctx)
+{
+	struct smtpd_session *s = ctx;
+	/* Output drained below the low-water mark: the client may go on. */
+	if (s->state == SS_DATA && !(bufferevent_get_enabled(s->bev) & EV_READ))
+		smtpd_client_resume(s);
+}
+
+static void
+cleanup_event(struct bufferevent *cbev, short what, void *ctx)
+{
+	struct smtpd_session *s = ctx;
+
+	if (what & BEV_EVENT_CONNECTED)
+		return;
+	cleanup_fail(s,
+	    (what & BEV_EVENT_TIMEOUT)	 ? "timeout"
+		: (what & BEV_EVENT_EOF) ? "connection closed"
+					 : strerror(errno));
+}
+
+int
+smtpd_cleanup_open(struct smtpd_session *s)
+{
+	struct vbuf why = VBUF_INIT;
+	int fd;
+
+	if ((fd = ipc_connect("public", var_cleanup_service_name, IPC_NONBLOCK,
+		 0, &why)) < 0) {
+		msg_warn("%s", vbuf_str(&why));
+		vbuf_free(&why);
+		return -1;
+	}
+	vbuf_free(&why);
+	s->cbev = bufferevent_socket_new(smtpd_event_base(), fd,
+	    BEV_OPT_CLOSE_ON_FREE);
+	/* cleanup says nothing until the end of DATA: only writes are timed
+	 * now; data_end() arms the read timeout. */
+	struct timeval tv = {CLEANUP_TIMEOUT, 0};
+	bufferevent_set_timeouts(s->cbev, NULL, &tv);
+	bufferevent_setcb(s->cbev, cleanup_read, cleanup_write, cleanup_event,
+	    s);
+	bufferevent_setwatermark(s->cbev, EV_WRITE, CLEANUP_HIWAT / 4, 0);
+	bufferevent_enable(s->cbev, EV_READ | EV_WRITE);
+	return 0;
+}
+
+/* The Received: header, sent as cleanup's trace_header attribute. */
+void
+smtpd_cleanup_received(struct smtpd_session *s)
+{
+	struct vbuf dbuf = VBUF_INIT;
+	/* RFC 3848, as Postfix writes it: "with ESMTPS" over TLS. */
+	const char *proto = s->esmtp ? (s->tls ? "ESMTPS" : "ESMTP") : "SMTP";
+	/* The queue ID is known once cleanup has answered the first record;
+	 * until then (a pipelining client) cleanup fills in ${queue_id}. */
+	const char *id = s->qid[0] ? s->qid : "${queue_id}";
+
+	header_date(&dbuf, time(NULL));
+	const char *date = vbuf_str(&dbuf);
+	if (s->nrcpt == 1)
+		smtpd_cleanup_sendf(s, REC_TYPE_ATTR,
+		    "trace_header=Received: from %s (%s [%s])\n"
+		    "\tby %s (%s) with %s id %s\n\tfor <%s>; %s",
+		    s->helo ? s->helo : s->name, s->name, s->addr,
+		    var_myhostname, var_mail_name, proto, id, s->first_rcpt,
+		    date);
+	else
+		smtpd_cleanup_sendf(s, REC_TYPE_ATTR,
+		    "trace_header=Received: from %s (%s [%s])\n"
+		    "\tby %s (%s) with %s id %s;\n\t%s",
+		    s->helo ? s->helo : s->name, s->name, s->addr,
+		    var_myhostname, var_mail_name, proto, id, date);
+	vbuf_free(&dbuf);
+}
+
+int
+smtpd_cleanup_congested(struct smtpd_session *s)
+{
+	return s->cbev &&
+	    evbuffer_get_length(bufferevent_get_output(s->cbev)) >
+	    CLEANUP_HIWAT;
+}
+
+/* The end of the content: the last records, then cleanup's reply is
+ * awaited (now with a read timeout too). */
+void
+smtpd_cleanup_finish(struct smtpd_session *s)
+{
+	smtpd_cleanup_send(s, REC_TYPE_XTRA, "", 0);
+	smtpd_cleanup_send(s, REC_TYPE_END, "", 0);
+	struct timeval tv = {CLEANUP_TIMEOUT, 0};
+	bufferevent_set_timeouts(s->cbev, &tv, &tv);
+}

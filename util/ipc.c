@@ -1,0 +1,196 @@
+/*
+ * ipc - connect to a sluice service endpoint; see ipc.h.
+ *
+ * Implementation notes. A UNIX stream connect either completes or fails
+ * at once, except when the listener's backlog is full: a non-blocking
+ * socket then fails with EAGAIN (not EINPROGRESS, as a TCP socket would),
+ * a blocking one waits up to SO_SNDTIMEO. trigger_send() is non-blocking
+ * throughout and keeps its own one-second deadline.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+
+#include "ipc.h"
+#include "vbuf.h"
+
+/* ipc_addr - fill sun from a relative or absolute path */
+
+static int
+ipc_addr(struct sockaddr_un *sun, const char *endpoint)
+{
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	if (strlen(endpoint) >= sizeof(sun->sun_path)) {
+		errno = ENAMETOOLONG;
+		return (-1);
+	}
+	memcpy(sun->sun_path, endpoint, strlen(endpoint) + 1);
+	return (0);
+}
+
+/* ipc_fail - the reason text, errno kept */
+
+static int
+ipc_fail(struct vbuf *why, const char *endpoint, int err, int shown)
+{
+	if (why) {
+		vbuf_reset(why);
+		errno = shown;
+		vbuf_printf(why, "connect to %s: %m", endpoint);
+	}
+	errno = err;
+	return (-1);
+}
+
+int
+ipc_connect_path(const char *endpoint, int flags, int timeout, struct vbuf *why)
+{
+	struct sockaddr_un sun;
+	struct timeval tv;
+	int type = SOCK_STREAM | SOCK_CLOEXEC;
+	int fd;
+	int err;
+
+	if (ipc_addr(&sun, endpoint) < 0)
+		return (ipc_fail(why, endpoint, errno, errno));
+	if (flags & IPC_NONBLOCK)
+		type |= SOCK_NONBLOCK;
+	if ((fd = socket(AF_UNIX, type, 0)) < 0) {
+		err = errno;
+		if (why) {
+			vbuf_reset(why);
+			vbuf_printf(why, "socket: %m");
+		}
+		errno = err;
+		return (-1);
+	}
+	if ((flags & IPC_NONBLOCK) == 0) {
+		tv.tv_sec = timeout > 0 ? timeout : 0;
+		tv.tv_usec = 0;
+		if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) <
+			0 ||
+		    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) <
+			0)
+			goto fail;
+	}
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 ||
+	    ((flags & IPC_NONBLOCK) && errno == EINPROGRESS))
+		return (fd);
+fail:
+	err = errno;
+	(void)close(fd);
+	if ((flags & IPC_NONBLOCK) == 0 &&
+	    (err == EAGAIN || err == EINPROGRESS))
+		return (ipc_fail(why, endpoint, err, ETIMEDOUT));
+	return (ipc_fail(why, endpoint, err, err));
+}
+
+int
+ipc_connect(const char *class, const char *service, int flags, int timeout,
+    struct vbuf *why)
+{
+	struct vbuf ep = VBUF_INIT;
+	int fd;
+	int err;
+
+	vbuf_printf(&ep, "%s/%s", class, service);
+	fd = ipc_connect_path(vbuf_str(&ep), flags, timeout, why);
+	err = errno;
+	vbuf_free(&ep);
+	errno = err;
+	return (fd);
+}
+
+/* ipc_ms_left - milliseconds until deadline */
+
+static long
+ipc_ms_left(const struct timespec *deadline)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return ((deadline->tv_sec - now.tv_sec) * 1000 +
+	    (deadline->tv_nsec - now.tv_nsec) / 1000000);
+}
+
+/* ipc_wait_out - wait until fd is writable; -1 (ETIMEDOUT) past deadline */
+
+static int
+ipc_wait_out(int fd, const struct timespec *deadline)
+{
+	struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+	long ms = ipc_ms_left(deadline);
+
+	if (ms > 0 && poll(&pfd, 1, (int)ms) > 0)
+		return (0);
+	errno = ETIMEDOUT;
+	return (-1);
+}
+
+/* trigger_connected - finish a pending connect; 0 or -1 (errno) */
+
+static int
+trigger_connected(int fd, const struct timespec *deadline)
+{
+	int err = 0;
+	socklen_t elen = sizeof(err);
+
+	if (ipc_wait_out(fd, deadline) < 0)
+		return (-1);
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0)
+		return (-1);
+	if (err != 0) {
+		errno = err;
+		return (-1);
+	}
+	return (0);
+}
+
+int
+trigger_send(const char *endpoint, const char *bytes, size_t len)
+{
+	struct sockaddr_un sun;
+	struct timespec deadline;
+	size_t off = 0;
+	ssize_t n;
+	int fd;
+	int saved;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += 1;
+	if (ipc_addr(&sun, endpoint) < 0)
+		return (-1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return (-1);
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 &&
+	    ((errno != EINPROGRESS && errno != EINTR) ||
+		trigger_connected(fd, &deadline) < 0))
+		goto fail;
+	while (off < len) {
+		if ((n = send(fd, bytes + off, len - off, MSG_NOSIGNAL)) > 0) {
+			off += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
+		    ipc_wait_out(fd, &deadline) == 0)
+			continue;
+		goto fail;
+	}
+	(void)close(fd);
+	return (0);
+
+fail:
+	saved = errno;
+	(void)close(fd);
+	errno = saved;
+	return (-1);
+}

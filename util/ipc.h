@@ -1,0 +1,57 @@
+#ifndef SLUICE_IPC_H
+#define SLUICE_IPC_H
+/*
+ * NAME
+ *	ipc - connect to a sluice service endpoint by name
+ * SYNOPSIS
+ *	#include "ipc.h"
+ *
+ *	int ipc_connect(const char *class, const char *service, int flags,
+ *			int timeout, struct vbuf *why);
+ *	int ipc_connect_path(const char *endpoint, int flags, int timeout,
+ *			struct vbuf *why);
+ *	int trigger_send(const char *endpoint, const char *bytes, size_t len);
+ * DESCRIPTION
+ *	A service listens on the UNIX socket CLASS/SERVICE relative to
+ *	queue_directory (the current directory of every daemon and command
+ *	that talks to one): class is "public" or "private", service the
+ *	master.cf service name, usually the value of a *_service_name
+ *	parameter (cleanup_service_name, bounce_service_name, ...).
+ *
+ *	ipc_connect() connects to CLASS/SERVICE; ipc_connect_path() to an
+ *	endpoint path given whole ("public/qmgr", or absolute). Both return
+ *	a close-on-exec stream descriptor, or -1 with errno set and, if why
+ *	is not NULL, the reason in why: "connect to private/smtp: No such
+ *	file or directory" (a path longer than a socket name can hold gives
+ *	ENAMETOOLONG, a socket() failure "socket: REASON").
+ *
+ *	flags:
+ *	  IPC_NONBLOCK	the descriptor is non-blocking and the connect may
+ *			still be in progress (its outcome shows at the first
+ *			write or read, e.g. through a bufferevent); timeout
+ *			is ignored. A full listen backlog fails at once with
+ *			errno EAGAIN (callers that requeue test for it).
+ *	  0		blocking, with timeout seconds (0 = none) as the
+ *			connect, send and receive timeout (SO_SNDTIMEO,
+ *			SO_RCVTIMEO); a connect that times out says
+ *			"Connection timed out" in why (errno stays what the
+ *			kernel said, EAGAIN or EINPROGRESS).
+ *
+ *	trigger_send() connects to endpoint, writes the bytes and closes,
+ *	never blocking more than a second in all; returns 0 or -1 (errno).
+ *	A lost trigger only delays work until the next periodic scan.
+ * DIAGNOSTICS
+ *	Everything is returned; nothing is logged.
+ */
+#include <stddef.h>
+#include "vbuf.h"
+
+#define IPC_NONBLOCK (1 << 0)
+
+int ipc_connect(const char *class, const char *service, int flags, int timeout,
+    struct vbuf *why);
+int ipc_connect_path(const char *endpoint, int flags, int timeout,
+    struct vbuf *why);
+int trigger_send(const char *endpoint, const char *bytes, size_t len);
+
+#endif
