@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <sys/time.h>
 #include "dns.h"
+#include "param.h"
 #include "vbuf.h"
 
 /* Limits. */
@@ -228,36 +229,53 @@ void smtp_request_accept(int fd);
 int smtp_request_active(void);
 void smtp_request_stop_all(void);
 
-/* Parameters, read once at start-up by smtp_params_init(). */
-struct smtp_params {
-	int connect_timeout;
-	int helo_timeout;
-	int mail_timeout;
-	int rcpt_timeout;
-	int data_init_timeout;
-	int data_xfer_timeout;
-	int data_done_timeout;
-	int quit_timeout;
-	int mx_address_limit;
-	int mx_session_limit;
-	int skip_5xx_greeting;
-	int randomize_addresses;
-	int line_length_limit; /* smtp_line_length_limit */
-	int families;	       /* DNS_INET4 | DNS_INET6 */
-	int mx_lookups;	       /* DNS enabled: MX for bare hosts */
-	int native_hosts;      /* hosts file first (DNS_HOSTS) */
-	int ignore_mx_error;   /* ignore_mx_lookup_error */
-	int defer_no_mx_addr;  /* smtp_defer_if_no_mx_address_found */
-	int family_pref;       /* smtp_address_preference: 0, AF_INET(6) */
-	struct dns_addr *own;  /* this host's addresses (loops) */
+/*
+ * smtp_params.c: the parameters, declared once in smtp_params[] (the
+ * server_spec's .params; unit tests param_bind() it). After binding,
+ * smtp_params_init() derives smtp_derived from them and checks
+ * smtp_tcp_port (fatal when bad).
+ */
+extern long var_smtp_connect_timeout;
+extern long var_smtp_helo_timeout;
+extern long var_smtp_mail_timeout;
+extern long var_smtp_rcpt_timeout;
+extern long var_smtp_data_init_timeout;
+extern long var_smtp_data_xfer_timeout;
+extern long var_smtp_data_done_timeout;
+extern long var_smtp_quit_timeout;
+extern long var_smtp_mx_address_limit;
+extern long var_smtp_mx_session_limit;
+extern long var_smtp_line_length_limit;
+extern int var_smtp_skip_5xx_greeting;
+extern int var_smtp_randomize_addresses;
+extern int var_smtp_defer_if_no_mx_address_found;
+extern int var_ignore_mx_lookup_error;
+extern int var_disable_dns_lookups;
+extern const char *var_smtp_helo_name;
+extern const char *var_smtp_tcp_port;
+extern const char *var_relayhost;
+extern const char *var_smtp_fallback_relay;
+extern const char *var_smtp_dns_support_level;
+extern const char *var_smtp_host_lookup;
+extern const char *var_smtp_address_preference;
+extern const char *var_dns_servers;
+extern char **var_inet_protocols;
+extern char **var_inet_interfaces;
+extern char **var_proxy_interfaces;
+
+extern const struct param_var smtp_params[];
+
+struct smtp_derived {
+	long line_length_limit; /* smtp_line_length_limit, at least 40 */
+	int families;		/* inet_protocols: DNS_INET4 | DNS_INET6 */
+	int mx_lookups;		/* DNS enabled: MX for bare hosts */
+	int native_hosts;	/* hosts file first (DNS_HOSTS) */
+	int family_pref;	/* smtp_address_preference: 0, AF_INET(6) */
+	struct dns_addr *own;	/* this host's addresses (loops) */
 	size_t nown;
-	const char *fallback_relay; /* smtp_fallback_relay */
-	const char *helo_name;
-	const char *tcp_port;
-	const char *relayhost;
 };
 
-extern struct smtp_params smtp_params;
+extern struct smtp_derived smtp_derived;
 void smtp_params_init(void);
 
 #endif

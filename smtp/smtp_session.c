@@ -61,7 +61,6 @@
 #include "dns.h"
 #include "mem.h"
 #include "msg.h"
-#include "param.h"
 #include "qid.h"
 #include "server.h"
 #include "smtp.h"
@@ -70,8 +69,6 @@
 #define SMTP_LOCK_TRIES 50	    /* shared lock attempts, 100 ms apart */
 #define SMTP_BODY_CHUNK (64 * 1024) /* output kept buffered */
 #define SMTP_INPUT_MAX (64 * 1024)  /* read high-watermark */
-
-struct smtp_params smtp_params;
 
 /* A recipient's last failure, reported if nothing better happens. */
 struct smtp_why {
@@ -247,23 +244,23 @@ smtp_state_timeout(enum smtp_state state)
 	case SMTP_ST_RESOLVE:
 		return SMTP_RESOLVE_TIMEOUT;
 	case SMTP_ST_CONNECT:
-		return smtp_params.connect_timeout;
+		return (int)var_smtp_connect_timeout;
 	case SMTP_ST_GREETING:
 	case SMTP_ST_EHLO:
 	case SMTP_ST_HELO:
-		return smtp_params.helo_timeout;
+		return (int)var_smtp_helo_timeout;
 	case SMTP_ST_MAIL:
-		return smtp_params.mail_timeout;
+		return (int)var_smtp_mail_timeout;
 	case SMTP_ST_RCPT:
-		return smtp_params.rcpt_timeout;
+		return (int)var_smtp_rcpt_timeout;
 	case SMTP_ST_DATA:
-		return smtp_params.data_init_timeout;
+		return (int)var_smtp_data_init_timeout;
 	case SMTP_ST_BODY:
-		return smtp_params.data_xfer_timeout;
+		return (int)var_smtp_data_xfer_timeout;
 	case SMTP_ST_DOT:
-		return smtp_params.data_done_timeout;
+		return (int)var_smtp_data_done_timeout;
 	case SMTP_ST_QUIT:
-		return smtp_params.quit_timeout;
+		return (int)var_smtp_quit_timeout;
 	default:
 		return 0;
 	}
@@ -395,8 +392,8 @@ smtp_soften(struct smtp_session *s, const char *dsn, char buf[16])
 		strcpy(buf, "4.3.5");
 		return buf;
 	}
-	if (dsn[0] == '5' && *smtp_params.relayhost &&
-	    strcmp(s->nexthop, smtp_params.relayhost) == 0) {
+	if (dsn[0] == '5' && *var_relayhost &&
+	    strcmp(s->nexthop, var_relayhost) == 0) {
 		msg_warn("%s: relayhost configuration problem", s->queue_id);
 		strcpy(buf, "4.3.5");
 		return buf;
@@ -718,8 +715,8 @@ smtp_helo_done(struct smtp_session *s)
 {
 	s->nsessions++;
 	s->conn_done = smtp_now();
-	if (smtp_params.mx_session_limit > 0 &&
-	    s->nsessions >= smtp_params.mx_session_limit && smtp_final_site(s))
+	if (var_smtp_mx_session_limit > 0 &&
+	    s->nsessions >= var_smtp_mx_session_limit && smtp_final_site(s))
 		s->last_try = 1;
 	if ((s->features & SMTP_FEAT_SIZE) && s->size_limit > 0 &&
 	    s->q.content_size > s->size_limit) {
@@ -746,7 +743,7 @@ smtp_refused(struct smtp_session *s, int code)
 
 	snprintf(dsn, sizeof(dsn), "%s", s->reply.dsn);
 	if (code / 100 == 5 && s->state == SMTP_ST_GREETING &&
-	    smtp_params.skip_5xx_greeting)
+	    var_smtp_skip_5xx_greeting)
 		dsn[0] = '4';
 	else if (code / 100 != 5)
 		dsn[0] = '4';
@@ -775,7 +772,7 @@ smtp_on_reply(struct smtp_session *s)
 			break;
 		}
 		vbuf_reset(&s->out);
-		smtp_cmd(s, &s->out, "EHLO %s", smtp_params.helo_name);
+		smtp_cmd(s, &s->out, "EHLO %s", var_smtp_helo_name);
 		smtp_write(s, s->out.data, s->out.len);
 		vbuf_reset(&s->out);
 		smtp_enter_state(s, SMTP_ST_EHLO);
@@ -791,7 +788,7 @@ smtp_on_reply(struct smtp_session *s)
 			smtp_refused(s, code);
 		} else {
 			vbuf_reset(&s->out);
-			smtp_cmd(s, &s->out, "HELO %s", smtp_params.helo_name);
+			smtp_cmd(s, &s->out, "HELO %s", var_smtp_helo_name);
 			smtp_write(s, s->out.data, s->out.len);
 			vbuf_reset(&s->out);
 			smtp_enter_state(s, SMTP_ST_HELO);
@@ -870,7 +867,8 @@ smtp_on_reply(struct smtp_session *s)
 			smtp_conn_end(s);
 			break;
 		}
-		smtp_text_init(&s->text, (size_t)smtp_params.line_length_limit);
+		smtp_text_init(&s->text,
+		    (size_t)smtp_derived.line_length_limit);
 		s->body_done = 0;
 		bufferevent_setwatermark(s->bev, EV_WRITE, SMTP_BODY_CHUNK / 4,
 		    0);
@@ -1101,9 +1099,9 @@ smtp_addr_limit(const struct smtp_session *s)
 {
 	size_t limit = s->naddr;
 
-	if (smtp_params.mx_address_limit > 0 &&
-	    (size_t)smtp_params.mx_address_limit < limit)
-		limit = (size_t)smtp_params.mx_address_limit;
+	if (var_smtp_mx_address_limit > 0 &&
+	    (size_t)var_smtp_mx_address_limit < limit)
+		limit = (size_t)var_smtp_mx_address_limit;
 	return limit;
 }
 
@@ -1115,8 +1113,8 @@ smtp_next_address(struct smtp_session *s)
 	size_t limit = smtp_addr_limit(s);
 
 	if (s->last_try || s->addr_next >= limit ||
-	    (smtp_params.mx_session_limit > 0 &&
-		s->nsessions >= smtp_params.mx_session_limit)) {
+	    (var_smtp_mx_session_limit > 0 &&
+		s->nsessions >= var_smtp_mx_session_limit)) {
 		smtp_next_site(s);
 		return;
 	}
@@ -1195,10 +1193,10 @@ smtp_try_addrs(struct smtp_session *s, const char *domain, int mx)
 	struct vbuf why = VBUF_INIT;
 
 	/* Loop detection only for the SMTP port. */
-	if (s->nh.port == 25 && smtp_params.nown > 0) {
+	if (s->nh.port == 25 && smtp_derived.nown > 0) {
 		smtp_addr_sort(s->addrs, s->naddr, 0, 0, NULL);
-		s->naddr = smtp_addr_unloop(s->addrs, s->naddr, smtp_params.own,
-		    smtp_params.nown, &self_pref);
+		s->naddr = smtp_addr_unloop(s->addrs, s->naddr,
+		    smtp_derived.own, smtp_derived.nown, &self_pref);
 	}
 	if (self_pref >= 0) {
 		s->is_mx = 1; /* no other site, no fallback */
@@ -1222,8 +1220,8 @@ smtp_try_addrs(struct smtp_session *s, const char *domain, int mx)
 			return;
 		}
 	}
-	smtp_addr_sort(s->addrs, s->naddr, smtp_params.randomize_addresses,
-	    smtp_params.family_pref, NULL);
+	smtp_addr_sort(s->addrs, s->naddr, var_smtp_randomize_addresses,
+	    smtp_derived.family_pref, NULL);
 	if (msg_verbose)
 		for (size_t i = 0; i < s->naddr; i++)
 			msg_info("%s: %s: address %s[%s] pref %d", s->queue_id,
@@ -1288,7 +1286,7 @@ smtp_mx_addrs_done(struct smtp_session *s)
 			    "no MX host for %s has a valid address record",
 			    s->nh.name);
 		}
-		if (smtp_params.defer_no_mx_addr)
+		if (var_smtp_defer_if_no_mx_address_found)
 			dsn[0] = '4';
 		smtp_dest_fail(s, dsn, why.data);
 		vbuf_free(&why);
@@ -1325,7 +1323,7 @@ smtp_host_lookup(struct smtp_session *s)
 {
 	smtp_enter_state(s, SMTP_ST_RESOLVE);
 	s->dns = dns_query_addr(s->nh.host,
-	    smtp_params.families | (smtp_params.native_hosts ? DNS_HOSTS : 0),
+	    smtp_derived.families | (smtp_derived.native_hosts ? DNS_HOSTS : 0),
 	    smtp_on_addr, s);
 }
 
@@ -1360,11 +1358,11 @@ smtp_on_mx(const struct dns_reply *r, void *ctx)
 			for (size_t i = 0; i < s->nmx; i++) {
 				s->mxq[i].s = s;
 				s->mxq[i].req = dns_query_addr(s->mx[i].name,
-				    smtp_params.families, smtp_on_mx_addr,
+				    smtp_derived.families, smtp_on_mx_addr,
 				    &s->mxq[i]);
 			}
 		}
-	} else if (r->status == DNS_NOTFOUND || smtp_params.ignore_mx_error) {
+	} else if (r->status == DNS_NOTFOUND || var_ignore_mx_lookup_error) {
 		/* Implicit MX: the domain's own address records. */
 		smtp_host_lookup(s);
 	} else {
@@ -1416,7 +1414,7 @@ smtp_site_start(struct smtp_session *s)
 	struct dns_addr lit;
 
 	smtp_site_reset(s);
-	if (smtp_nexthop_parse(site, smtp_params.tcp_port, &s->nh, &why) < 0) {
+	if (smtp_nexthop_parse(site, var_smtp_tcp_port, &s->nh, &why) < 0) {
 		struct vbuf reason = VBUF_INIT;
 
 		msg_warn("%s: malformed nexthop \"%s\": %s", s->queue_id, site,
@@ -1430,7 +1428,7 @@ smtp_site_start(struct smtp_session *s)
 		return;
 	}
 	vbuf_free(&why);
-	if (s->nh.bracketed || !smtp_params.mx_lookups ||
+	if (s->nh.bracketed || !smtp_derived.mx_lookups ||
 	    dns_addr_literal(s->nh.host, DNS_INET_ALL, &lit)) {
 		smtp_host_lookup(s);
 	} else {
@@ -1499,7 +1497,7 @@ smtp_session_start(struct smtp_session *s)
 	if (s->nsites == 0)		 /* only separators */
 		smtp_sites_add(s, "[]"); /* a parse error below */
 	s->first_fallback = s->nsites;
-	smtp_sites_add(s, smtp_params.fallback_relay);
+	smtp_sites_add(s, var_smtp_fallback_relay);
 	s->site = 0;
 	smtp_site_start(s);
 }
@@ -1648,69 +1646,4 @@ smtp_session_free(struct smtp_session *s)
 	mem_free(s->nexthop);
 	mem_free(s);
 	return NULL;
-}
-
-/* smtp_params_init - read the parameters once */
-
-void
-smtp_params_init(void)
-{
-	char **protos = param_list("inet_protocols");
-
-	smtp_params.connect_timeout = (int)param_time("smtp_connect_timeout");
-	smtp_params.helo_timeout = (int)param_time("smtp_helo_timeout");
-	smtp_params.mail_timeout = (int)param_time("smtp_mail_timeout");
-	smtp_params.rcpt_timeout = (int)param_time("smtp_rcpt_timeout");
-	smtp_params.data_init_timeout =
-	    (int)param_time("smtp_data_init_timeout");
-	smtp_params.data_xfer_timeout =
-	    (int)param_time("smtp_data_xfer_timeout");
-	smtp_params.data_done_timeout =
-	    (int)param_time("smtp_data_done_timeout");
-	smtp_params.quit_timeout = (int)param_time("smtp_quit_timeout");
-	smtp_params.mx_address_limit = (int)param_int("smtp_mx_address_limit");
-	smtp_params.mx_session_limit = (int)param_int("smtp_mx_session_limit");
-	smtp_params.skip_5xx_greeting = param_bool("smtp_skip_5xx_greeting");
-	smtp_params.randomize_addresses =
-	    param_bool("smtp_randomize_addresses");
-	smtp_params.line_length_limit =
-	    (int)param_int("smtp_line_length_limit");
-	if (smtp_params.line_length_limit < 40)
-		smtp_params.line_length_limit = 40;
-	smtp_params.helo_name = param_str("smtp_helo_name");
-	smtp_params.tcp_port = param_str("smtp_tcp_port");
-	smtp_params.relayhost = param_str("relayhost");
-	smtp_params.fallback_relay = param_str("smtp_fallback_relay");
-	smtp_params.mx_lookups = !param_bool("disable_dns_lookups") &&
-	    strcasecmp(param_str("smtp_dns_support_level"), "disabled") != 0;
-	smtp_params.native_hosts = !smtp_params.mx_lookups ||
-	    strstr(param_str("smtp_host_lookup"), "native") != NULL;
-	smtp_params.ignore_mx_error = param_bool("ignore_mx_lookup_error");
-	smtp_params.defer_no_mx_addr =
-	    param_bool("smtp_defer_if_no_mx_address_found");
-	{
-		const char *pref = param_str("smtp_address_preference");
-
-		smtp_params.family_pref = strcasecmp(pref, "ipv4") == 0
-		    ? AF_INET
-		    : strcasecmp(pref, "ipv6") == 0 ? AF_INET6
-						    : 0;
-	}
-	mem_free(smtp_params.own);
-	smtp_params.own = smtp_own_addrs(param_list("inet_interfaces"),
-	    param_list("proxy_interfaces"), &smtp_params.nown);
-	smtp_params.families = 0;
-	for (size_t i = 0; protos && protos[i]; i++) {
-		if (strcasecmp(protos[i], "all") == 0)
-			smtp_params.families |= DNS_INET_ALL;
-		else if (strcasecmp(protos[i], "ipv4") == 0)
-			smtp_params.families |= DNS_INET4;
-		else if (strcasecmp(protos[i], "ipv6") == 0)
-			smtp_params.families |= DNS_INET6;
-	}
-	if (smtp_params.families == 0)
-		smtp_params.families = DNS_INET_ALL;
-	srandom((unsigned)(time(NULL) ^ getpid()));
-	if (smtp_port_parse(smtp_params.tcp_port) < 0)
-		msg_fatal("bad smtp_tcp_port value: %s", smtp_params.tcp_port);
 }
