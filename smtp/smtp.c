@@ -135,7 +135,7 @@ smtp_init(struct event_base *base)
 	struct vbuf why = VBUF_INIT;
 
 	smtp_params_init();
-	if (dns_init(base, param_str("dns_servers"), &why) < 0)
+	if (dns_init(base, var_dns_servers, &why) < 0)
 		msg_fatal("%s", why.data);
 	vbuf_free(&why);
 }
@@ -157,6 +157,7 @@ main(int argc, char **argv)
 	    .accept = smtp_request_accept,
 	    .stop = smtp_stop,
 	    .active = smtp_request_active,
+	    .params = smtp_params,
 	};
 
 	return server_main(argc, argv, &spec);

@@ -1,8 +1,10 @@
 /*
  * smtp private interface. The daemon is smtp.c (manual and main());
  * smtp_request.c speaks the delivery protocol with qmgr;
- * smtp_session.c is one delivery request as a state machine (address
- * lookup, connections, the SMTP dialogue, per-recipient results);
+ * smtp_session.c is one delivery request as a state machine (the SMTP
+ * dialogue, connections, per-recipient results); smtp_site.c chooses
+ * the destinations and addresses it tries (MX and address lookups,
+ * fallback relays, limits); smtp_params.c holds the parameters;
  * smtp_queue.c reads the queue file; smtp_nexthop.c, smtp_reply.c and
  * smtp_text.c are pure helpers with unit tests (test_smtp_*.c).
  * NOTE: the Makefile does not track this header; after changing it,
@@ -13,7 +15,9 @@
 
 #include <stddef.h>
 #include <sys/time.h>
+#include "deliv.h"
 #include "dns.h"
+#include "param.h"
 #include "vbuf.h"
 
 /* Limits. */
@@ -188,11 +192,11 @@ void smtp_queue_close(struct smtp_queue *q);
 /*
  * smtp_session.c: one delivery request, from address lookup to the
  * last result. smtp_session_create() validates the request attributes
- * (NULL with why when malformed); smtp_session_start() runs it in the
- * event loop; when every recipient has its result and the queue file
- * is synced, done() is called from the event loop with status 0 (all
- * final) or 1 (some deferred) and, for a site-level failure, hop_status
- * and hop_dsn (else NULL). done() may free the session with
+ * (NULL with why when malformed) and makes the session's events in
+ * base; smtp_session_start() runs it in that event loop; when every recipient
+ * has its result and the queue file is synced, done() is called from the event
+ * loop with status 0 (all final) or 1 (some deferred) and, for a site-level
+ * failure, hop_status and hop_dsn (else NULL). done() may free the session with
  * smtp_session_free(), which also abandons a delivery in progress.
  */
 struct smtp_session;
@@ -217,47 +221,227 @@ enum smtp_state {
 	SMTP_ST_DONE, /* results reported */
 };
 
-struct smtp_session *smtp_session_create(const struct attr_list *req,
-    smtp_session_done_fn *done, void *ctx, struct vbuf *why);
+struct event_base;
+
+struct smtp_session *smtp_session_create(struct event_base *base,
+    const struct attr_list *req, smtp_session_done_fn *done, void *ctx,
+    struct vbuf *why);
 void smtp_session_start(struct smtp_session *s);
 struct smtp_session *smtp_session_free(struct smtp_session *s);
 const char *smtp_state_name(enum smtp_state state);
+
+/*
+ * The session's insides, shared by smtp_session.c (the SMTP dialogue
+ * with one server) and smtp_site.c (which destinations and addresses
+ * are tried, in which order).
+ */
+/* A recipient's last failure, reported if nothing better happens. */
+struct smtp_why {
+	char dsn[16];
+	char *reason;
+	char *diag;  /* server reply, or NULL */
+	char *mta;   /* server host name with diag */
+	char *relay; /* "host[addr]:port" or "none" */
+	double conn_done;
+	int site; /* site-level failure */
+};
+
+struct smtp_rcpt {
+	struct deliv_rcpt r; /* strings below */
+	char *address;
+	char *orig_rcpt;
+	char *dsn_orig_rcpt;
+	int final;	      /* result reported */
+	int accepted;	      /* RCPT 2xx in this connection */
+	struct smtp_why last; /* last soft failure */
+};
+
+struct smtp_session {
+	enum smtp_state state;
+	struct event_base *base;
+	smtp_session_done_fn *done;
+	void *done_ctx;
+	struct event *timer;
+	struct event *done_ev;
+
+	/* The request. */
+	char *queue_id;
+	char *nexthop;
+	struct deliv_times times;
+	struct smtp_rcpt *rcpt;
+	size_t nrcpt;
+
+	/* The message. */
+	struct smtp_queue q;
+	int queue_open;
+	int lock_tries;
+	int marked;   /* a recipient was marked done */
+	int deferred; /* some recipient stays pending */
+
+	/* Where to: the sites (nexthop list, then fallback relays). */
+	char **sites;
+	size_t nsites;
+	size_t first_fallback; /* index of the first fallback relay */
+	size_t site;	       /* the current one */
+	int is_mx;	       /* this host is an MX: no more sites */
+	struct smtp_nexthop nh;
+	struct dns_req *dns; /* MX or host address lookup */
+	int mx_query;	     /* dns is the MX lookup */
+	struct dns_mx *mx;   /* sorted MX hosts of the site */
+	size_t nmx;
+	struct smtp_mxq *mxq; /* their address lookups */
+	size_t mxq_pending;
+	struct smtp_addr *addrs;
+	size_t naddr;
+	size_t addr_next;
+	int nsessions; /* got past HELO */
+
+	/* The current connection. */
+	unsigned conn_gen;
+	int fd;
+	struct event *conn_ev;
+	struct bufferevent *bev;
+	const struct smtp_addr *addr;
+	char *hostaddr; /* "host[addr]" */
+	char *relay;	/* "host[addr]:port" */
+	int features;
+	long size_limit;
+	int pipelining;
+	int last_try; /* no further address after this */
+	double conn_done;
+	size_t *todo; /* recipients in this transaction */
+	size_t ntodo;
+	size_t rcpt_sent;
+	size_t rcpt_replies;
+	size_t naccepted;
+	struct smtp_reply reply;
+	int skip_to_eol;
+	int body_done; /* final "." queued for output */
+	struct smtp_text text;
+	struct vbuf out;
+
+	/* The last site-level failure of the last attempt (hop status). */
+	int site_failed;
+	char site_dsn[16];
+	char *site_reason;
+};
+
+/* One MX host's address lookup. */
+struct smtp_mxq {
+	struct smtp_session *s;
+	struct dns_req *req;
+	int done;
+	int status;
+	char dsn[16];
+	char *why;
+	struct dns_addr *addrs;
+	size_t naddr;
+};
+
+/*
+ * smtp_session.c, for smtp_site.c: smtp_enter_state() changes state and
+ * re-arms the phase timer; smtp_connect() opens a connection to
+ * s->addr on port s->nh.port and runs the dialogue on it;
+ * smtp_site_fail() applies a connection- or destination-level failure
+ * to every open recipient; smtp_any_open() tells whether a recipient
+ * still lacks a final result; smtp_finish() reports the leftovers and
+ * completes the session.
+ * smtp_session_connected() starts the dialogue (greeting onwards) on a
+ * connected socket fd to s->addr; smtp_connect() ends in it.
+ * smtp_session_start_fd() is smtp_session_start() for a connection that
+ * is already up (tests: one end of a socketpair): it opens the queue
+ * file and runs the dialogue on fd as the one and final address, "host"
+ * with address text addr, of the one destination, port for the logs.
+ */
+void smtp_enter_state(struct smtp_session *s, enum smtp_state state);
+void smtp_connect(struct smtp_session *s);
+void smtp_site_fail(struct smtp_session *s, const char *dsn, const char *reason,
+    const char *diag);
+int smtp_any_open(const struct smtp_session *s);
+void smtp_finish(struct smtp_session *s);
+void smtp_session_connected(struct smtp_session *s, int fd);
+void smtp_session_start_fd(struct smtp_session *s, const char *host,
+    const char *addr, int port, int fd);
+
+/*
+ * smtp_site.c: the destinations of a session and their addresses (see
+ * its notes). smtp_sites_start() builds the site list (the request's
+ * nexthop list, then smtp_fallback_relay) and looks up the first;
+ * smtp_sites_one() makes the session's only site one address, tried
+ * last (smtp_session_start_fd()). smtp_next_address() connects to the
+ * next address to try, else goes on to the next site, else finishes.
+ * smtp_site_established() counts a session that got past HELO against
+ * smtp_mx_session_limit. smtp_final_site() is 1 when no site comes
+ * after the current one. smtp_soften() turns a hard dsn into 4.3.5
+ * (with a warning) for a fallback relay or $relayhost, whose hard
+ * errors are configuration problems; buf holds the result.
+ * smtp_resolve_timeout() fails a site whose lookups took too long;
+ * smtp_resolve_cancel() abandons its lookups; smtp_sites_free()
+ * releases all site state.
+ */
+void smtp_sites_start(struct smtp_session *s);
+void smtp_sites_one(struct smtp_session *s, const char *host, const char *addr,
+    int port);
+void smtp_next_address(struct smtp_session *s);
+void smtp_site_established(struct smtp_session *s);
+int smtp_final_site(const struct smtp_session *s);
+const char *smtp_soften(struct smtp_session *s, const char *dsn, char buf[16]);
+void smtp_resolve_timeout(struct smtp_session *s);
+void smtp_resolve_cancel(struct smtp_session *s);
+void smtp_sites_free(struct smtp_session *s);
 
 /* smtp_request.c: the qmgr side. */
 void smtp_request_accept(int fd);
 int smtp_request_active(void);
 void smtp_request_stop_all(void);
 
-/* Parameters, read once at start-up by smtp_params_init(). */
-struct smtp_params {
-	int connect_timeout;
-	int helo_timeout;
-	int mail_timeout;
-	int rcpt_timeout;
-	int data_init_timeout;
-	int data_xfer_timeout;
-	int data_done_timeout;
-	int quit_timeout;
-	int mx_address_limit;
-	int mx_session_limit;
-	int skip_5xx_greeting;
-	int randomize_addresses;
-	int line_length_limit; /* smtp_line_length_limit */
-	int families;	       /* DNS_INET4 | DNS_INET6 */
-	int mx_lookups;	       /* DNS enabled: MX for bare hosts */
-	int native_hosts;      /* hosts file first (DNS_HOSTS) */
-	int ignore_mx_error;   /* ignore_mx_lookup_error */
-	int defer_no_mx_addr;  /* smtp_defer_if_no_mx_address_found */
-	int family_pref;       /* smtp_address_preference: 0, AF_INET(6) */
-	struct dns_addr *own;  /* this host's addresses (loops) */
+/*
+ * smtp_params.c: the parameters, declared once in smtp_params[] (the
+ * server_spec's .params; unit tests param_bind() it). After binding,
+ * smtp_params_init() derives smtp_derived from them and checks
+ * smtp_tcp_port (fatal when bad).
+ */
+extern long var_smtp_connect_timeout;
+extern long var_smtp_helo_timeout;
+extern long var_smtp_mail_timeout;
+extern long var_smtp_rcpt_timeout;
+extern long var_smtp_data_init_timeout;
+extern long var_smtp_data_xfer_timeout;
+extern long var_smtp_data_done_timeout;
+extern long var_smtp_quit_timeout;
+extern long var_smtp_mx_address_limit;
+extern long var_smtp_mx_session_limit;
+extern long var_smtp_line_length_limit;
+extern int var_smtp_skip_5xx_greeting;
+extern int var_smtp_randomize_addresses;
+extern int var_smtp_defer_if_no_mx_address_found;
+extern int var_ignore_mx_lookup_error;
+extern int var_disable_dns_lookups;
+extern const char *var_smtp_helo_name;
+extern const char *var_smtp_tcp_port;
+extern const char *var_relayhost;
+extern const char *var_smtp_fallback_relay;
+extern const char *var_smtp_dns_support_level;
+extern const char *var_smtp_host_lookup;
+extern const char *var_smtp_address_preference;
+extern const char *var_dns_servers;
+extern char **var_inet_protocols;
+extern char **var_inet_interfaces;
+extern char **var_proxy_interfaces;
+
+extern const struct param_var smtp_params[];
+
+struct smtp_derived {
+	long line_length_limit; /* smtp_line_length_limit, at least 40 */
+	int families;		/* inet_protocols: DNS_INET4 | DNS_INET6 */
+	int mx_lookups;		/* DNS enabled: MX for bare hosts */
+	int native_hosts;	/* hosts file first (DNS_HOSTS) */
+	int family_pref;	/* smtp_address_preference: 0, AF_INET(6) */
+	struct dns_addr *own;	/* this host's addresses (loops) */
 	size_t nown;
-	const char *fallback_relay; /* smtp_fallback_relay */
-	const char *helo_name;
-	const char *tcp_port;
-	const char *relayhost;
 };
 
-extern struct smtp_params smtp_params;
+extern struct smtp_derived smtp_derived;
 void smtp_params_init(void);
 
 #endif

@@ -114,7 +114,8 @@ smtp_request_read(struct bufferevent *bev, void *ctx)
 	evbuffer_drain(in, (size_t)n);
 	bufferevent_disable(bev, EV_READ);
 	bufferevent_set_timeouts(bev, NULL, NULL);
-	r->session = smtp_session_create(&list, smtp_request_done, r, &why);
+	r->session = smtp_session_create(server_base(), &list,
+	    smtp_request_done, r, &why);
 	attr_list_free(&list);
 	if (r->session == NULL) {
 		msg_warn("malformed delivery request: %s", why.data);

@@ -10,20 +10,9 @@
  *   RESOLVE -> CONNECT -> GREETING -> EHLO [-> HELO] -> MAIL -> RCPT
  *     -> DATA -> BODY -> DOT -> QUIT -> (next address | DONE)
  *
- * The sites are the nexthop list ("a, b", Postfix 3.5+) followed by
- * smtp_fallback_relay. For each site, while recipients are left: a
- * bare host gets an MX lookup (unless disable_dns_lookups or
- * smtp_dns_support_level = disabled), then the address lookups of all
- * its MX hosts run concurrently; [host], numeric hosts and the
- * implicit MX (NXDOMAIN or no MX record) get one address lookup. The
- * list is cut by loop detection (port 25 only), shuffled among equal
- * preferences and tried in order (at most smtp_mx_address_limit, at
- * most smtp_mx_session_limit sessions that got past HELO, both per
- * site) while recipients are left without a final result. Only the
- * last address of the last site is the "final" one: a site's DNS
- * failure or a hard failure elsewhere is recorded as soft and the next
- * site is tried. When this host is one of a site's MX hosts, no later
- * site (nor the fallback relay) is tried.
+ * Which addresses are tried, in which order, is smtp_site.c's
+ * business: it calls smtp_connect() for each and gets control back
+ * through smtp_next_address() when a connection is over.
  * Final results (sent, bounced) are reported at once through
  * deliv_result(); a soft failure is remembered per recipient and the
  * recipient stays for the next address; whatever is left after the
@@ -61,9 +50,7 @@
 #include "dns.h"
 #include "mem.h"
 #include "msg.h"
-#include "param.h"
 #include "qid.h"
-#include "server.h"
 #include "smtp.h"
 
 #define SMTP_RESOLVE_TIMEOUT 120    /* safety net over c-ares' own */
@@ -71,118 +58,9 @@
 #define SMTP_BODY_CHUNK (64 * 1024) /* output kept buffered */
 #define SMTP_INPUT_MAX (64 * 1024)  /* read high-watermark */
 
-struct smtp_params smtp_params;
-
-/* A recipient's last failure, reported if nothing better happens. */
-struct smtp_why {
-	char dsn[16];
-	char *reason;
-	char *diag;  /* server reply, or NULL */
-	char *mta;   /* server host name with diag */
-	char *relay; /* "host[addr]:port" or "none" */
-	double conn_done;
-	int site; /* site-level failure */
-};
-
-struct smtp_rcpt {
-	struct deliv_rcpt r; /* strings below */
-	char *address;
-	char *orig_rcpt;
-	char *dsn_orig_rcpt;
-	int final;	      /* result reported */
-	int accepted;	      /* RCPT 2xx in this connection */
-	struct smtp_why last; /* last soft failure */
-};
-
-struct smtp_session {
-	enum smtp_state state;
-	smtp_session_done_fn *done;
-	void *done_ctx;
-	struct event *timer;
-	struct event *done_ev;
-
-	/* The request. */
-	char *queue_id;
-	char *nexthop;
-	struct deliv_times times;
-	struct smtp_rcpt *rcpt;
-	size_t nrcpt;
-
-	/* The message. */
-	struct smtp_queue q;
-	int queue_open;
-	int lock_tries;
-	int marked;   /* a recipient was marked done */
-	int deferred; /* some recipient stays pending */
-
-	/* Where to: the sites (nexthop list, then fallback relays). */
-	char **sites;
-	size_t nsites;
-	size_t first_fallback; /* index of the first fallback relay */
-	size_t site;	       /* the current one */
-	int is_mx;	       /* this host is an MX: no more sites */
-	struct smtp_nexthop nh;
-	struct dns_req *dns; /* MX or host address lookup */
-	int mx_query;	     /* dns is the MX lookup */
-	struct dns_mx *mx;   /* sorted MX hosts of the site */
-	size_t nmx;
-	struct smtp_mxq *mxq; /* their address lookups */
-	size_t mxq_pending;
-	struct smtp_addr *addrs;
-	size_t naddr;
-	size_t addr_next;
-	int nsessions; /* got past HELO */
-
-	/* The current connection. */
-	unsigned conn_gen;
-	int fd;
-	struct event *conn_ev;
-	struct bufferevent *bev;
-	const struct smtp_addr *addr;
-	char *hostaddr; /* "host[addr]" */
-	char *relay;	/* "host[addr]:port" */
-	int features;
-	long size_limit;
-	int pipelining;
-	int last_try; /* no further address after this */
-	double conn_done;
-	size_t *todo; /* recipients in this transaction */
-	size_t ntodo;
-	size_t rcpt_sent;
-	size_t rcpt_replies;
-	size_t naccepted;
-	struct smtp_reply reply;
-	int skip_to_eol;
-	int body_done; /* final "." queued for output */
-	struct smtp_text text;
-	struct vbuf out;
-
-	/* The last site-level failure of the last attempt (hop status). */
-	int site_failed;
-	char site_dsn[16];
-	char *site_reason;
-};
-
-/* One MX host's address lookup. */
-struct smtp_mxq {
-	struct smtp_session *s;
-	struct dns_req *req;
-	int done;
-	int status;
-	char dsn[16];
-	char *why;
-	struct dns_addr *addrs;
-	size_t naddr;
-};
-
-static void smtp_enter_state(struct smtp_session *s, enum smtp_state state);
-static void smtp_next_address(struct smtp_session *s);
-static void smtp_next_site(struct smtp_session *s);
-static void smtp_site_start(struct smtp_session *s);
-static void smtp_resolve_cancel(struct smtp_session *s);
-static int smtp_final_site(const struct smtp_session *s);
-static void smtp_finish(struct smtp_session *s);
 static void smtp_conn_close(struct smtp_session *s);
+static void smtp_io_fail(struct smtp_session *s, int timeout);
+static void smtp_connect_fail(struct smtp_session *s, const char *err);
 
 /* smtp_state_name - for debug logs */
 
@@ -247,23 +125,23 @@ smtp_state_timeout(enum smtp_state state)
 	case SMTP_ST_RESOLVE:
 		return SMTP_RESOLVE_TIMEOUT;
 	case SMTP_ST_CONNECT:
-		return smtp_params.connect_timeout;
+		return (int)var_smtp_connect_timeout;
 	case SMTP_ST_GREETING:
 	case SMTP_ST_EHLO:
 	case SMTP_ST_HELO:
-		return smtp_params.helo_timeout;
+		return (int)var_smtp_helo_timeout;
 	case SMTP_ST_MAIL:
-		return smtp_params.mail_timeout;
+		return (int)var_smtp_mail_timeout;
 	case SMTP_ST_RCPT:
-		return smtp_params.rcpt_timeout;
+		return (int)var_smtp_rcpt_timeout;
 	case SMTP_ST_DATA:
-		return smtp_params.data_init_timeout;
+		return (int)var_smtp_data_init_timeout;
 	case SMTP_ST_BODY:
-		return smtp_params.data_xfer_timeout;
+		return (int)var_smtp_data_xfer_timeout;
 	case SMTP_ST_DOT:
-		return smtp_params.data_done_timeout;
+		return (int)var_smtp_data_done_timeout;
 	case SMTP_ST_QUIT:
-		return smtp_params.quit_timeout;
+		return (int)var_smtp_quit_timeout;
 	default:
 		return 0;
 	}
@@ -292,7 +170,7 @@ smtp_arm_timer(struct smtp_session *s)
 		evtimer_del(s->timer);
 }
 
-static void
+void
 smtp_enter_state(struct smtp_session *s, enum smtp_state state)
 {
 	if (msg_verbose)
@@ -383,30 +261,9 @@ smtp_fail_open(struct smtp_session *s, const char *dsn, const char *reason,
 		smtp_rcpt_fail(s, &s->rcpt[i], dsn, reason, diag, site);
 }
 
-/* smtp_relayhost_hard - a hard error from $relayhost is a config problem */
-
-static const char *
-smtp_soften(struct smtp_session *s, const char *dsn, char buf[16])
-{
-	if (dsn[0] == '5' && s->site >= s->first_fallback &&
-	    s->site < s->nsites) {
-		msg_warn("%s: smtp_fallback_relay configuration problem",
-		    s->queue_id);
-		strcpy(buf, "4.3.5");
-		return buf;
-	}
-	if (dsn[0] == '5' && *smtp_params.relayhost &&
-	    strcmp(s->nexthop, smtp_params.relayhost) == 0) {
-		msg_warn("%s: relayhost configuration problem", s->queue_id);
-		strcpy(buf, "4.3.5");
-		return buf;
-	}
-	return dsn;
-}
-
 /* smtp_site_fail - the connection or the destination failed */
 
-static void
+void
 smtp_site_fail(struct smtp_session *s, const char *dsn, const char *reason,
     const char *diag)
 {
@@ -429,7 +286,7 @@ smtp_site_fail(struct smtp_session *s, const char *dsn, const char *reason,
 
 /* smtp_any_open - recipients without a final result? */
 
-static int
+int
 smtp_any_open(const struct smtp_session *s)
 {
 	for (size_t i = 0; i < s->nrcpt; i++)
@@ -451,7 +308,7 @@ smtp_done_event(evutil_socket_t fd, short what, void *ctx)
 
 /* smtp_finish - report the leftovers, sync, and complete */
 
-static void
+void
 smtp_finish(struct smtp_session *s)
 {
 	static const struct timeval zero = {0, 0};
@@ -716,11 +573,8 @@ smtp_accepted_fail(struct smtp_session *s, const char *command)
 static void
 smtp_helo_done(struct smtp_session *s)
 {
-	s->nsessions++;
+	smtp_site_established(s);
 	s->conn_done = smtp_now();
-	if (smtp_params.mx_session_limit > 0 &&
-	    s->nsessions >= smtp_params.mx_session_limit && smtp_final_site(s))
-		s->last_try = 1;
 	if ((s->features & SMTP_FEAT_SIZE) && s->size_limit > 0 &&
 	    s->q.content_size > s->size_limit) {
 		struct vbuf why = VBUF_INIT;
@@ -746,7 +600,7 @@ smtp_refused(struct smtp_session *s, int code)
 
 	snprintf(dsn, sizeof(dsn), "%s", s->reply.dsn);
 	if (code / 100 == 5 && s->state == SMTP_ST_GREETING &&
-	    smtp_params.skip_5xx_greeting)
+	    var_smtp_skip_5xx_greeting)
 		dsn[0] = '4';
 	else if (code / 100 != 5)
 		dsn[0] = '4';
@@ -757,154 +611,205 @@ smtp_refused(struct smtp_session *s, int code)
 	smtp_quit(s);
 }
 
+/* smtp_send_line - one command, outside the MAIL transaction */
+
+static void
+smtp_send_line(struct smtp_session *s, const char *cmd, const char *arg)
+{
+	vbuf_reset(&s->out);
+	smtp_cmd(s, &s->out, "%s %s", cmd, arg);
+	smtp_write(s, s->out.data, s->out.len);
+	vbuf_reset(&s->out);
+}
+
+/* smtp_on_greeting - 220 sends EHLO, anything else refuses */
+
+static void
+smtp_on_greeting(struct smtp_session *s, int code)
+{
+	if (code / 100 != 2) {
+		smtp_refused(s, code);
+		return;
+	}
+	smtp_send_line(s, "EHLO", var_smtp_helo_name);
+	smtp_enter_state(s, SMTP_ST_EHLO);
+}
+
+/* smtp_on_ehlo - features, or HELO after a refusal other than 421 */
+
+static void
+smtp_on_ehlo(struct smtp_session *s, int code)
+{
+	if (code / 100 == 2) {
+		s->features = smtp_ehlo_parse(&s->reply, &s->size_limit);
+		s->pipelining = (s->features & SMTP_FEAT_PIPELINING) != 0;
+		smtp_helo_done(s);
+	} else if (code == 421) {
+		smtp_refused(s, code);
+	} else {
+		smtp_send_line(s, "HELO", var_smtp_helo_name);
+		smtp_enter_state(s, SMTP_ST_HELO);
+	}
+}
+
+/* smtp_on_helo - the HELO fallback: no extensions */
+
+static void
+smtp_on_helo(struct smtp_session *s, int code)
+{
+	if (code / 100 != 2) {
+		smtp_refused(s, code);
+		return;
+	}
+	s->features = 0;
+	s->pipelining = 0;
+	smtp_helo_done(s);
+}
+
+/* smtp_on_mail - MAIL FROM refused: every recipient of it fails */
+
+static void
+smtp_on_mail(struct smtp_session *s, int code)
+{
+	struct vbuf why = VBUF_INIT;
+
+	if (code / 100 != 2) {
+		smtp_reply_text(s, &why, "MAIL FROM");
+		for (size_t k = 0; k < s->ntodo; k++)
+			smtp_rcpt_fail(s, &s->rcpt[s->todo[k]], s->reply.dsn,
+			    why.data, vbuf_str(&s->reply.text), 0);
+		vbuf_free(&why);
+		smtp_quit(s);
+		return;
+	}
+	if (!s->pipelining)
+		smtp_send_rcpt(s);
+	smtp_enter_state(s, SMTP_ST_RCPT);
+}
+
+/* smtp_on_rcpt - one recipient's reply; after the last, DATA or QUIT */
+
+static void
+smtp_on_rcpt(struct smtp_session *s, int code)
+{
+	struct smtp_rcpt *rc = &s->rcpt[s->todo[s->rcpt_replies++]];
+	struct vbuf why = VBUF_INIT;
+
+	if (code / 100 == 2) {
+		rc->accepted = 1;
+		s->naccepted++;
+	} else {
+		smtp_reply_text(s, &why, "RCPT TO");
+		smtp_rcpt_fail(s, rc, s->reply.dsn, why.data,
+		    vbuf_str(&s->reply.text), 0);
+		vbuf_free(&why);
+	}
+	smtp_arm_timer(s);
+	if (s->rcpt_replies < s->ntodo) {
+		if (!s->pipelining)
+			smtp_send_rcpt(s);
+		return;
+	}
+	if (s->pipelining) {
+		smtp_enter_state(s, SMTP_ST_DATA); /* DATA already sent */
+	} else if (s->naccepted == 0) {
+		smtp_quit(s);
+	} else {
+		smtp_write(s, "DATA\r\n", 6);
+		smtp_enter_state(s, SMTP_ST_DATA);
+	}
+}
+
+/* smtp_on_data - 354 starts the content */
+
+static void
+smtp_on_data(struct smtp_session *s, int code)
+{
+	struct vbuf why = VBUF_INIT;
+
+	if (s->naccepted == 0) { /* pipelined, nobody took it */
+		smtp_quit(s);
+		return;
+	}
+	if (code / 100 != 3) {
+		smtp_accepted_fail(s, "DATA");
+		smtp_quit(s);
+		return;
+	}
+	if (smtp_queue_rewind(&s->q) < 0) {
+		msg_warn("%s: seek queue file: %m", s->queue_id);
+		vbuf_printf(&why, "local data error while talking to %s",
+		    s->hostaddr);
+		for (size_t k = 0; k < s->ntodo; k++)
+			if (s->rcpt[s->todo[k]].accepted)
+				smtp_rcpt_fail(s, &s->rcpt[s->todo[k]], "4.3.0",
+				    why.data, NULL, 0);
+		vbuf_free(&why);
+		smtp_conn_end(s);
+		return;
+	}
+	smtp_text_init(&s->text, (size_t)smtp_derived.line_length_limit);
+	s->body_done = 0;
+	bufferevent_setwatermark(s->bev, EV_WRITE, SMTP_BODY_CHUNK / 4, 0);
+	smtp_enter_state(s, SMTP_ST_BODY);
+	smtp_body_fill(s);
+}
+
+/* smtp_on_body - a reply before the end of the content */
+
+static void
+smtp_on_body(struct smtp_session *s, int code)
+{
+	/* Only a rejection counts. */
+	if (code / 100 == 2 || code / 100 == 3)
+		return;
+	smtp_accepted_fail(s, "end of DATA");
+	smtp_quit(s);
+}
+
+/* smtp_on_dot - the end-of-data reply: sent, or failed */
+
+static void
+smtp_on_dot(struct smtp_session *s, int code)
+{
+	if (code / 100 == 2) {
+		for (size_t k = 0; k < s->ntodo; k++) {
+			struct smtp_rcpt *rc = &s->rcpt[s->todo[k]];
+
+			if (rc->accepted && !rc->final)
+				smtp_report(s, rc, "sent", s->reply.dsn,
+				    vbuf_str(&s->reply.text), NULL, NULL,
+				    s->relay, s->conn_done);
+		}
+	} else {
+		smtp_accepted_fail(s, "end of DATA");
+	}
+	smtp_quit(s);
+}
+
 /* smtp_on_reply - one complete reply in the current state */
 
 static void
 smtp_on_reply(struct smtp_session *s)
 {
-	int code = s->reply.code;
-	int cls = code / 100;
-	struct vbuf why = VBUF_INIT;
+	static void (*const handlers[])(struct smtp_session *, int) = {
+	    [SMTP_ST_GREETING] = smtp_on_greeting,
+	    [SMTP_ST_EHLO] = smtp_on_ehlo,
+	    [SMTP_ST_HELO] = smtp_on_helo,
+	    [SMTP_ST_MAIL] = smtp_on_mail,
+	    [SMTP_ST_RCPT] = smtp_on_rcpt,
+	    [SMTP_ST_DATA] = smtp_on_data,
+	    [SMTP_ST_BODY] = smtp_on_body,
+	    [SMTP_ST_DOT] = smtp_on_dot,
+	};
 
 	if (msg_verbose > 1)
 		msg_info("< %s: %s", s->hostaddr, vbuf_str(&s->reply.text));
-	switch (s->state) {
-	case SMTP_ST_GREETING:
-		if (cls != 2) {
-			smtp_refused(s, code);
-			break;
-		}
-		vbuf_reset(&s->out);
-		smtp_cmd(s, &s->out, "EHLO %s", smtp_params.helo_name);
-		smtp_write(s, s->out.data, s->out.len);
-		vbuf_reset(&s->out);
-		smtp_enter_state(s, SMTP_ST_EHLO);
-		break;
-	case SMTP_ST_EHLO:
-		if (cls == 2) {
-			s->features =
-			    smtp_ehlo_parse(&s->reply, &s->size_limit);
-			s->pipelining =
-			    (s->features & SMTP_FEAT_PIPELINING) != 0;
-			smtp_helo_done(s);
-		} else if (code == 421) {
-			smtp_refused(s, code);
-		} else {
-			vbuf_reset(&s->out);
-			smtp_cmd(s, &s->out, "HELO %s", smtp_params.helo_name);
-			smtp_write(s, s->out.data, s->out.len);
-			vbuf_reset(&s->out);
-			smtp_enter_state(s, SMTP_ST_HELO);
-		}
-		break;
-	case SMTP_ST_HELO:
-		if (cls != 2) {
-			smtp_refused(s, code);
-			break;
-		}
-		s->features = 0;
-		s->pipelining = 0;
-		smtp_helo_done(s);
-		break;
-	case SMTP_ST_MAIL:
-		if (cls != 2) {
-			smtp_reply_text(s, &why, "MAIL FROM");
-			for (size_t k = 0; k < s->ntodo; k++)
-				smtp_rcpt_fail(s, &s->rcpt[s->todo[k]],
-				    s->reply.dsn, why.data,
-				    vbuf_str(&s->reply.text), 0);
-			smtp_quit(s);
-			break;
-		}
-		if (!s->pipelining)
-			smtp_send_rcpt(s);
-		smtp_enter_state(s, SMTP_ST_RCPT);
-		break;
-	case SMTP_ST_RCPT: {
-		struct smtp_rcpt *rc = &s->rcpt[s->todo[s->rcpt_replies++]];
-
-		if (cls == 2) {
-			rc->accepted = 1;
-			s->naccepted++;
-		} else {
-			smtp_reply_text(s, &why, "RCPT TO");
-			smtp_rcpt_fail(s, rc, s->reply.dsn, why.data,
-			    vbuf_str(&s->reply.text), 0);
-		}
-	}
-		smtp_arm_timer(s);
-		if (s->rcpt_replies < s->ntodo) {
-			if (!s->pipelining)
-				smtp_send_rcpt(s);
-			break;
-		}
-		if (s->pipelining) {
-			smtp_enter_state(s,
-			    SMTP_ST_DATA); /* DATA already sent */
-		} else if (s->naccepted == 0) {
-			smtp_quit(s);
-		} else {
-			smtp_write(s, "DATA\r\n", 6);
-			smtp_enter_state(s, SMTP_ST_DATA);
-		}
-		break;
-	case SMTP_ST_DATA:
-		if (s->naccepted == 0) { /* pipelined, nobody took it */
-			smtp_quit(s);
-			break;
-		}
-		if (cls != 3) {
-			smtp_accepted_fail(s, "DATA");
-			smtp_quit(s);
-			break;
-		}
-		if (smtp_queue_rewind(&s->q) < 0) {
-			msg_warn("%s: seek queue file: %m", s->queue_id);
-			vbuf_printf(&why,
-			    "local data error while talking to %s",
-			    s->hostaddr);
-			for (size_t k = 0; k < s->ntodo; k++)
-				if (s->rcpt[s->todo[k]].accepted)
-					smtp_rcpt_fail(s, &s->rcpt[s->todo[k]],
-					    "4.3.0", why.data, NULL, 0);
-			smtp_conn_end(s);
-			break;
-		}
-		smtp_text_init(&s->text, (size_t)smtp_params.line_length_limit);
-		s->body_done = 0;
-		bufferevent_setwatermark(s->bev, EV_WRITE, SMTP_BODY_CHUNK / 4,
-		    0);
-		smtp_enter_state(s, SMTP_ST_BODY);
-		smtp_body_fill(s);
-		break;
-	case SMTP_ST_BODY:
-		/* A reply before the end of the content: only a rejection
-		 * counts. */
-		if (cls == 2 || cls == 3)
-			break;
-		smtp_accepted_fail(s, "end of DATA");
-		smtp_quit(s);
-		break;
-	case SMTP_ST_DOT:
-		if (cls == 2) {
-			for (size_t k = 0; k < s->ntodo; k++) {
-				struct smtp_rcpt *rc = &s->rcpt[s->todo[k]];
-
-				if (rc->accepted && !rc->final)
-					smtp_report(s, rc, "sent", s->reply.dsn,
-					    vbuf_str(&s->reply.text), NULL,
-					    NULL, s->relay, s->conn_done);
-			}
-		} else {
-			smtp_accepted_fail(s, "end of DATA");
-		}
-		smtp_quit(s);
-		break;
-	default:
+	if ((size_t)s->state >= sizeof(handlers) / sizeof(handlers[0]) ||
+	    handlers[s->state] == NULL)
 		msg_panic("%s: reply in state %s", s->queue_id,
 		    smtp_state_name(s->state));
-	}
-	vbuf_free(&why);
+	handlers[s->state](s, s->reply.code);
 }
 
 /* smtp_read - reply lines from the server */
@@ -990,13 +895,13 @@ smtp_bev_event(struct bufferevent *bev, short what, void *ctx)
 	}
 }
 
-/* smtp_connected - the TCP connection is up: wait for the greeting */
+/* smtp_session_connected - the connection is up: wait for the greeting */
 
-static void
-smtp_connected(struct smtp_session *s)
+void
+smtp_session_connected(struct smtp_session *s, int fd)
 {
-	s->bev =
-	    bufferevent_socket_new(server_base(), s->fd, BEV_OPT_CLOSE_ON_FREE);
+	s->fd = fd;
+	s->bev = bufferevent_socket_new(s->base, s->fd, BEV_OPT_CLOSE_ON_FREE);
 	if (s->bev == NULL)
 		msg_fatal("%s: cannot create bufferevent", s->queue_id);
 	bufferevent_setcb(s->bev, smtp_read, smtp_written, smtp_bev_event, s);
@@ -1036,23 +941,16 @@ smtp_connect_event(evutil_socket_t fd, short what, void *ctx)
 		smtp_connect_fail(s, strerror(err));
 		return;
 	}
-	smtp_connected(s);
+	smtp_session_connected(s, s->fd);
 }
 
-/* smtp_connect - non-blocking connect to s->addr */
+/* smtp_conn_setup - the names of a new connection to s->addr */
 
 static void
-smtp_connect(struct smtp_session *s)
+smtp_conn_setup(struct smtp_session *s)
 {
-	struct sockaddr_storage ss = s->addr->a.sa;
 	struct vbuf tmp = VBUF_INIT;
 
-	if (ss.ss_family == AF_INET)
-		((struct sockaddr_in *)&ss)->sin_port =
-		    htons((uint16_t)s->nh.port);
-	else
-		((struct sockaddr_in6 *)&ss)->sin6_port =
-		    htons((uint16_t)s->nh.port);
 	mem_free(s->hostaddr);
 	mem_free(s->relay);
 	vbuf_printf(&tmp, "%s[%s]", s->addr->host, s->addr->a.text);
@@ -1063,7 +961,22 @@ smtp_connect(struct smtp_session *s)
 	s->size_limit = 0;
 	s->pipelining = 0;
 	s->conn_done = 0;
+}
 
+/* smtp_connect - non-blocking connect to s->addr */
+
+void
+smtp_connect(struct smtp_session *s)
+{
+	struct sockaddr_storage ss = s->addr->a.sa;
+
+	if (ss.ss_family == AF_INET)
+		((struct sockaddr_in *)&ss)->sin_port =
+		    htons((uint16_t)s->nh.port);
+	else
+		((struct sockaddr_in6 *)&ss)->sin6_port =
+		    htons((uint16_t)s->nh.port);
+	smtp_conn_setup(s);
 	smtp_enter_state(s, SMTP_ST_CONNECT);
 	s->fd =
 	    socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -1072,305 +985,17 @@ smtp_connect(struct smtp_session *s)
 		return;
 	}
 	if (connect(s->fd, (struct sockaddr *)&ss, s->addr->a.salen) == 0) {
-		smtp_connected(s);
+		smtp_session_connected(s, s->fd);
 		return;
 	}
 	if (errno != EINPROGRESS) {
 		smtp_connect_fail(s, strerror(errno));
 		return;
 	}
-	s->conn_ev =
-	    event_new(server_base(), s->fd, EV_WRITE, smtp_connect_event, s);
+	s->conn_ev = event_new(s->base, s->fd, EV_WRITE, smtp_connect_event, s);
 	if (s->conn_ev == NULL)
 		msg_fatal("%s: cannot create event", s->queue_id);
 	event_add(s->conn_ev, NULL);
-}
-
-/* smtp_final_site - no site is tried after the current one */
-
-static int
-smtp_final_site(const struct smtp_session *s)
-{
-	return s->is_mx || s->site + 1 >= s->nsites;
-}
-
-/* smtp_addr_limit - addresses of this site that may be tried */
-
-static size_t
-smtp_addr_limit(const struct smtp_session *s)
-{
-	size_t limit = s->naddr;
-
-	if (smtp_params.mx_address_limit > 0 &&
-	    (size_t)smtp_params.mx_address_limit < limit)
-		limit = (size_t)smtp_params.mx_address_limit;
-	return limit;
-}
-
-/* smtp_next_address - connect to the next address, or the next site */
-
-static void
-smtp_next_address(struct smtp_session *s)
-{
-	size_t limit = smtp_addr_limit(s);
-
-	if (s->last_try || s->addr_next >= limit ||
-	    (smtp_params.mx_session_limit > 0 &&
-		s->nsessions >= smtp_params.mx_session_limit)) {
-		smtp_next_site(s);
-		return;
-	}
-	s->addr = &s->addrs[s->addr_next++];
-	s->last_try = smtp_final_site(s) && s->addr_next >= limit;
-	s->site_failed = 0;
-	smtp_connect(s);
-}
-
-/* smtp_resolve_cancel - abandon the lookups of the current site */
-
-static void
-smtp_resolve_cancel(struct smtp_session *s)
-{
-	s->dns = dns_cancel(s->dns);
-	s->mx_query = 0;
-	for (size_t i = 0; s->mxq && i < s->nmx; i++) {
-		s->mxq[i].req = dns_cancel(s->mxq[i].req);
-		mem_free(s->mxq[i].why);
-		mem_free(s->mxq[i].addrs);
-	}
-	s->mxq = mem_free(s->mxq);
-	s->mxq_pending = 0;
-}
-
-/* smtp_site_reset - forget the previous site */
-
-static void
-smtp_site_reset(struct smtp_session *s)
-{
-	smtp_resolve_cancel(s);
-	smtp_nexthop_free(&s->nh);
-	s->mx = mem_free(s->mx);
-	s->nmx = 0;
-	s->addrs = mem_free(s->addrs);
-	s->naddr = s->addr_next = 0;
-	s->nsessions = 0;
-	s->addr = NULL;
-	s->relay = mem_free(s->relay);
-	s->hostaddr = mem_free(s->hostaddr);
-	s->last_try = 0;
-}
-
-/* smtp_dest_fail - the site failed before any connection (DNS, loops) */
-
-static void
-smtp_dest_fail(struct smtp_session *s, const char *dsn, const char *why)
-{
-	smtp_resolve_cancel(s);
-	s->addr = NULL;
-	s->relay = mem_free(s->relay); /* relay=none */
-	s->last_try = smtp_final_site(s);
-	smtp_site_fail(s, dsn, why, NULL);
-	smtp_next_site(s);
-}
-
-/* smtp_next_site - the current site is done: next one, or finish */
-
-static void
-smtp_next_site(struct smtp_session *s)
-{
-	if (!smtp_any_open(s) || smtp_final_site(s)) {
-		smtp_finish(s);
-		return;
-	}
-	s->site++;
-	smtp_site_start(s);
-}
-
-/* smtp_try_addrs - the site's address list is complete: try it */
-
-static void
-smtp_try_addrs(struct smtp_session *s, const char *domain, int mx)
-{
-	int self_pref = -1;
-	struct vbuf why = VBUF_INIT;
-
-	/* Loop detection only for the SMTP port. */
-	if (s->nh.port == 25 && smtp_params.nown > 0) {
-		smtp_addr_sort(s->addrs, s->naddr, 0, 0, NULL);
-		s->naddr = smtp_addr_unloop(s->addrs, s->naddr, smtp_params.own,
-		    smtp_params.nown, &self_pref);
-	}
-	if (self_pref >= 0) {
-		s->is_mx = 1; /* no other site, no fallback */
-		if (s->naddr == 0) {
-			int better = 0;
-
-			for (size_t i = 0; mx && i < s->nmx; i++)
-				if (s->mx[i].pref < self_pref)
-					better = 1;
-			if (better) {
-				vbuf_printf(&why,
-				    "unable to find primary relay for %s",
-				    domain);
-				smtp_dest_fail(s, "4.4.4", why.data);
-			} else {
-				vbuf_printf(&why,
-				    "mail for %s loops back to myself", domain);
-				smtp_dest_fail(s, "5.4.6", why.data);
-			}
-			vbuf_free(&why);
-			return;
-		}
-	}
-	smtp_addr_sort(s->addrs, s->naddr, smtp_params.randomize_addresses,
-	    smtp_params.family_pref, NULL);
-	if (msg_verbose)
-		for (size_t i = 0; i < s->naddr; i++)
-			msg_info("%s: %s: address %s[%s] pref %d", s->queue_id,
-			    domain, s->addrs[i].host, s->addrs[i].a.text,
-			    s->addrs[i].pref);
-	vbuf_free(&why);
-	smtp_next_address(s);
-}
-
-/* smtp_on_addr - the address lookup of a host (no MX) finished */
-
-static void
-smtp_on_addr(const struct dns_reply *r, void *ctx)
-{
-	struct smtp_session *s = ctx;
-
-	s->dns = NULL;
-	if (r->status != DNS_OK) {
-		smtp_dest_fail(s, r->dsn, r->why);
-		return;
-	}
-	s->addrs = mem_calloc(DNS_ADDR_MAX, sizeof(*s->addrs));
-	s->naddr = 0;
-	smtp_addr_add(s->addrs, &s->naddr, r->addrs, r->naddr, 0, s->nh.name);
-	smtp_try_addrs(s, s->nh.name, 0);
-}
-
-/* smtp_mx_addrs_done - every MX host's address lookup finished */
-
-static void
-smtp_mx_addrs_done(struct smtp_session *s)
-{
-	const struct smtp_mxq *soft = NULL;
-	const struct smtp_mxq *hard = NULL;
-
-	s->addrs = mem_calloc(DNS_ADDR_MAX, sizeof(*s->addrs));
-	s->naddr = 0;
-	for (size_t i = 0; i < s->nmx; i++) {
-		const struct smtp_mxq *q = &s->mxq[i];
-
-		if (q->status == DNS_OK)
-			smtp_addr_add(s->addrs, &s->naddr, q->addrs, q->naddr,
-			    s->mx[i].pref, s->mx[i].name);
-		else if (q->status == DNS_RETRY)
-			soft = q;
-		else
-			hard = q;
-	}
-	if (s->naddr == 0) {
-		const struct smtp_mxq *q = soft ? soft : hard;
-		char dsn[16];
-		struct vbuf why = VBUF_INIT;
-
-		msg_warn("no MX host for %s has a valid address record",
-		    s->nh.name);
-		if (q) {
-			snprintf(dsn, sizeof(dsn), "%s", q->dsn);
-			vbuf_set(&why, q->why);
-		} else { /* cannot happen: nmx > 0 */
-			strcpy(dsn, "5.4.4");
-			vbuf_printf(&why,
-			    "no MX host for %s has a valid address record",
-			    s->nh.name);
-		}
-		if (smtp_params.defer_no_mx_addr)
-			dsn[0] = '4';
-		smtp_dest_fail(s, dsn, why.data);
-		vbuf_free(&why);
-		return;
-	}
-	smtp_resolve_cancel(s);
-	smtp_try_addrs(s, s->nh.name, 1);
-}
-
-static void
-smtp_on_mx_addr(const struct dns_reply *r, void *ctx)
-{
-	struct smtp_mxq *q = ctx;
-	struct smtp_session *s = q->s;
-
-	q->req = NULL;
-	q->done = 1;
-	q->status = r->status;
-	snprintf(q->dsn, sizeof(q->dsn), "%s", r->dsn);
-	q->why = mem_strdup(r->why);
-	if (r->naddr > 0) {
-		q->addrs = mem_calloc(r->naddr, sizeof(*q->addrs));
-		memcpy(q->addrs, r->addrs, r->naddr * sizeof(*q->addrs));
-		q->naddr = r->naddr;
-	}
-	if (--s->mxq_pending == 0)
-		smtp_mx_addrs_done(s);
-}
-
-/* smtp_host_lookup - address lookup of the nexthop host itself */
-
-static void
-smtp_host_lookup(struct smtp_session *s)
-{
-	smtp_enter_state(s, SMTP_ST_RESOLVE);
-	s->dns = dns_query_addr(s->nh.host,
-	    smtp_params.families | (smtp_params.native_hosts ? DNS_HOSTS : 0),
-	    smtp_on_addr, s);
-}
-
-/* smtp_on_mx - the MX lookup finished */
-
-static void
-smtp_on_mx(const struct dns_reply *r, void *ctx)
-{
-	struct smtp_session *s = ctx;
-	struct vbuf why = VBUF_INIT;
-
-	s->dns = NULL;
-	s->mx_query = 0;
-	if (r->status == DNS_OK && r->nullmx) {
-		vbuf_printf(&why, "Domain %s does not accept mail (nullMX)",
-		    s->nh.name);
-		smtp_dest_fail(s, "5.1.0", why.data);
-	} else if (r->status == DNS_OK) {
-		s->mx = mem_calloc(r->nmx, sizeof(*s->mx));
-		memcpy(s->mx, r->mx, r->nmx * sizeof(*s->mx));
-		s->nmx = smtp_mx_sort(s->mx, r->nmx);
-		if (s->nmx == 0) { /* only "." among others */
-			vbuf_printf(&why,
-			    "no MX host for %s has a valid address record",
-			    s->nh.name);
-			msg_warn("%s", why.data);
-			smtp_dest_fail(s, "5.4.4", why.data);
-		} else {
-			s->mxq = mem_calloc(s->nmx, sizeof(*s->mxq));
-			s->mxq_pending = s->nmx;
-			smtp_enter_state(s, SMTP_ST_RESOLVE); /* fresh timer */
-			for (size_t i = 0; i < s->nmx; i++) {
-				s->mxq[i].s = s;
-				s->mxq[i].req = dns_query_addr(s->mx[i].name,
-				    smtp_params.families, smtp_on_mx_addr,
-				    &s->mxq[i]);
-			}
-		}
-	} else if (r->status == DNS_NOTFOUND || smtp_params.ignore_mx_error) {
-		/* Implicit MX: the domain's own address records. */
-		smtp_host_lookup(s);
-	} else {
-		smtp_dest_fail(s, r->dsn, r->why);
-	}
-	vbuf_free(&why);
 }
 
 /* smtp_timer_event - the current phase took too long */
@@ -1381,16 +1006,9 @@ smtp_timer_event(evutil_socket_t fd, short what, void *ctx)
 	struct smtp_session *s = ctx;
 
 	switch (s->state) {
-	case SMTP_ST_RESOLVE: {
-		struct vbuf why = VBUF_INIT;
-
-		vbuf_printf(&why,
-		    "Host or domain name not found. Name service "
-		    "error for name=%s type=%s: Host not found, try again",
-		    s->nh.name, s->mx_query ? "MX" : "A");
-		smtp_dest_fail(s, "4.4.3", why.data);
-		vbuf_free(&why);
-	} break;
+	case SMTP_ST_RESOLVE:
+		smtp_resolve_timeout(s);
+		break;
 	case SMTP_ST_CONNECT:
 		smtp_connect_fail(s, strerror(ETIMEDOUT));
 		break;
@@ -1406,76 +1024,22 @@ smtp_timer_event(evutil_socket_t fd, short what, void *ctx)
 	}
 }
 
-/* smtp_site_start - parse the current site, then look it up */
+/* smtp_open_queue - 1: open; 0: waiting for the lock, or finished */
 
-static void
-smtp_site_start(struct smtp_session *s)
-{
-	struct vbuf why = VBUF_INIT;
-	const char *site = s->sites[s->site];
-	struct dns_addr lit;
-
-	smtp_site_reset(s);
-	if (smtp_nexthop_parse(site, smtp_params.tcp_port, &s->nh, &why) < 0) {
-		struct vbuf reason = VBUF_INIT;
-
-		msg_warn("%s: malformed nexthop \"%s\": %s", s->queue_id, site,
-		    why.data);
-		vbuf_printf(&reason, "malformed nexthop \"%s\": %s", site,
-		    why.data);
-		s->nh.name = mem_strdup(site);
-		smtp_dest_fail(s, "4.3.5", reason.data);
-		vbuf_free(&reason);
-		vbuf_free(&why);
-		return;
-	}
-	vbuf_free(&why);
-	if (s->nh.bracketed || !smtp_params.mx_lookups ||
-	    dns_addr_literal(s->nh.host, DNS_INET_ALL, &lit)) {
-		smtp_host_lookup(s);
-	} else {
-		smtp_enter_state(s, SMTP_ST_RESOLVE);
-		s->mx_query = 1;
-		s->dns = dns_query_mx(s->nh.host, smtp_on_mx, s);
-	}
-}
-
-/* smtp_sites_add - append a destination list to the sites */
-
-static void
-smtp_sites_add(struct smtp_session *s, const char *list)
-{
-	const char *cp = list;
-
-	while (*cp) {
-		size_t len;
-
-		cp += strspn(cp, ", \t\r\n");
-		if ((len = strcspn(cp, ", \t\r\n")) == 0)
-			break;
-		s->sites =
-		    mem_realloc(s->sites, (s->nsites + 2) * sizeof(*s->sites));
-		s->sites[s->nsites++] = mem_strndup(cp, len);
-		s->sites[s->nsites] = NULL;
-		cp += len;
-	}
-}
-
-/* smtp_session_start - open the queue file, then look up the nexthop */
-
-void
-smtp_session_start(struct smtp_session *s)
+static int
+smtp_open_queue(struct smtp_session *s, int may_wait)
 {
 	struct vbuf why = VBUF_INIT;
 	int rc;
 
 	rc = smtp_queue_open(&s->q, s->queue_id, &why);
-	if (rc == SMTP_QUEUE_LOCKED && ++s->lock_tries < SMTP_LOCK_TRIES) {
+	if (rc == SMTP_QUEUE_LOCKED && may_wait &&
+	    ++s->lock_tries < SMTP_LOCK_TRIES) {
 		struct timeval tv = {0, 100000};
 
 		evtimer_add(s->timer, &tv);
 		vbuf_free(&why);
-		return;
+		return 0;
 	}
 	if (rc != 0) {
 		if (rc == SMTP_QUEUE_LOCKED)
@@ -1488,20 +1052,38 @@ smtp_session_start(struct smtp_session *s)
 		for (size_t i = 0; i < s->nrcpt; i++)
 			s->rcpt[i].final = 1;
 		smtp_finish(s);
-		return;
+		return 0;
 	}
 	vbuf_free(&why);
 	s->queue_open = 1;
 	if (s->times.arrival <= 0)
 		s->times.arrival = s->q.arrival;
+	return 1;
+}
 
-	smtp_sites_add(s, s->nexthop);
-	if (s->nsites == 0)		 /* only separators */
-		smtp_sites_add(s, "[]"); /* a parse error below */
-	s->first_fallback = s->nsites;
-	smtp_sites_add(s, smtp_params.fallback_relay);
-	s->site = 0;
-	smtp_site_start(s);
+/* smtp_session_start - open the queue file, then look up the nexthop */
+
+void
+smtp_session_start(struct smtp_session *s)
+{
+	if (smtp_open_queue(s, 1))
+		smtp_sites_start(s);
+}
+
+/* smtp_session_start_fd - the same over a connection that is up */
+
+void
+smtp_session_start_fd(struct smtp_session *s, const char *host,
+    const char *addr, int port, int fd)
+{
+	if (!smtp_open_queue(s, 0)) {
+		close(fd);
+		return;
+	}
+	smtp_sites_one(s, host, addr, port);
+	smtp_conn_setup(s);
+	smtp_enter_state(s, SMTP_ST_CONNECT);
+	smtp_session_connected(s, fd);
 }
 
 /* smtp_time_parse - "SEC.USEC" -> seconds */
@@ -1552,8 +1134,8 @@ smtp_rcpt_parse(struct smtp_rcpt *rc, const char *value)
 }
 
 struct smtp_session *
-smtp_session_create(const struct attr_list *req, smtp_session_done_fn *done,
-    void *ctx, struct vbuf *why)
+smtp_session_create(struct event_base *base, const struct attr_list *req,
+    smtp_session_done_fn *done, void *ctx, struct vbuf *why)
 {
 	struct smtp_session *s;
 	const char *queue_name = attr_get(req, "queue_name");
@@ -1582,6 +1164,7 @@ smtp_session_create(const struct attr_list *req, smtp_session_done_fn *done,
 	}
 	s = mem_calloc(1, sizeof(*s));
 	s->state = SMTP_ST_INIT;
+	s->base = base;
 	s->fd = -1;
 	s->q.fd = s->q.rw_fd = -1;
 	s->done = done;
@@ -1603,8 +1186,8 @@ smtp_session_create(const struct attr_list *req, smtp_session_done_fn *done,
 		}
 		s->nrcpt++;
 	}
-	s->timer = evtimer_new(server_base(), smtp_timer_event, s);
-	s->done_ev = evtimer_new(server_base(), smtp_done_event, s);
+	s->timer = evtimer_new(s->base, smtp_timer_event, s);
+	s->done_ev = evtimer_new(s->base, smtp_done_event, s);
 	if (s->timer == NULL || s->done_ev == NULL)
 		msg_fatal("cannot create timer");
 	return s;
@@ -1616,7 +1199,6 @@ smtp_session_free(struct smtp_session *s)
 	if (s == NULL)
 		return NULL;
 	smtp_conn_close(s);
-	smtp_resolve_cancel(s);
 	if (s->queue_open) {
 		if (s->marked)
 			(void)deliv_sync(s->q.rw_fd);
@@ -1633,12 +1215,7 @@ smtp_session_free(struct smtp_session *s)
 		smtp_why_clear(&s->rcpt[i].last);
 	}
 	mem_free(s->rcpt);
-	mem_free(s->addrs);
-	mem_free(s->mx);
-	for (size_t i = 0; i < s->nsites; i++)
-		mem_free(s->sites[i]);
-	mem_free(s->sites);
-	smtp_nexthop_free(&s->nh);
+	smtp_sites_free(s);
 	smtp_reply_free(&s->reply);
 	vbuf_free(&s->out);
 	mem_free(s->hostaddr);
@@ -1648,69 +1225,4 @@ smtp_session_free(struct smtp_session *s)
 	mem_free(s->nexthop);
 	mem_free(s);
 	return NULL;
-}
-
-/* smtp_params_init - read the parameters once */
-
-void
-smtp_params_init(void)
-{
-	char **protos = param_list("inet_protocols");
-
-	smtp_params.connect_timeout = (int)param_time("smtp_connect_timeout");
-	smtp_params.helo_timeout = (int)param_time("smtp_helo_timeout");
-	smtp_params.mail_timeout = (int)param_time("smtp_mail_timeout");
-	smtp_params.rcpt_timeout = (int)param_time("smtp_rcpt_timeout");
-	smtp_params.data_init_timeout =
-	    (int)param_time("smtp_data_init_timeout");
-	smtp_params.data_xfer_timeout =
-	    (int)param_time("smtp_data_xfer_timeout");
-	smtp_params.data_done_timeout =
-	    (int)param_time("smtp_data_done_timeout");
-	smtp_params.quit_timeout = (int)param_time("smtp_quit_timeout");
-	smtp_params.mx_address_limit = (int)param_int("smtp_mx_address_limit");
-	smtp_params.mx_session_limit = (int)param_int("smtp_mx_session_limit");
-	smtp_params.skip_5xx_greeting = param_bool("smtp_skip_5xx_greeting");
-	smtp_params.randomize_addresses =
-	    param_bool("smtp_randomize_addresses");
-	smtp_params.line_length_limit =
-	    (int)param_int("smtp_line_length_limit");
-	if (smtp_params.line_length_limit < 40)
-		smtp_params.line_length_limit = 40;
-	smtp_params.helo_name = param_str("smtp_helo_name");
-	smtp_params.tcp_port = param_str("smtp_tcp_port");
-	smtp_params.relayhost = param_str("relayhost");
-	smtp_params.fallback_relay = param_str("smtp_fallback_relay");
-	smtp_params.mx_lookups = !param_bool("disable_dns_lookups") &&
-	    strcasecmp(param_str("smtp_dns_support_level"), "disabled") != 0;
-	smtp_params.native_hosts = !smtp_params.mx_lookups ||
-	    strstr(param_str("smtp_host_lookup"), "native") != NULL;
-	smtp_params.ignore_mx_error = param_bool("ignore_mx_lookup_error");
-	smtp_params.defer_no_mx_addr =
-	    param_bool("smtp_defer_if_no_mx_address_found");
-	{
-		const char *pref = param_str("smtp_address_preference");
-
-		smtp_params.family_pref = strcasecmp(pref, "ipv4") == 0
-		    ? AF_INET
-		    : strcasecmp(pref, "ipv6") == 0 ? AF_INET6
-						    : 0;
-	}
-	mem_free(smtp_params.own);
-	smtp_params.own = smtp_own_addrs(param_list("inet_interfaces"),
-	    param_list("proxy_interfaces"), &smtp_params.nown);
-	smtp_params.families = 0;
-	for (size_t i = 0; protos && protos[i]; i++) {
-		if (strcasecmp(protos[i], "all") == 0)
-			smtp_params.families |= DNS_INET_ALL;
-		else if (strcasecmp(protos[i], "ipv4") == 0)
-			smtp_params.families |= DNS_INET4;
-		else if (strcasecmp(protos[i], "ipv6") == 0)
-			smtp_params.families |= DNS_INET6;
-	}
-	if (smtp_params.families == 0)
-		smtp_params.families = DNS_INET_ALL;
-	srandom((unsigned)(time(NULL) ^ getpid()));
-	if (smtp_port_parse(smtp_params.tcp_port) < 0)
-		msg_fatal("bad smtp_tcp_port value: %s", smtp_params.tcp_port);
 }

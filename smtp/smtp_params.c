@@ -1,0 +1,132 @@
+/*
+ * smtp_params - the parameters smtp reads, in one table; see smtp.h.
+ *
+ * Implementation notes. server_main() binds smtp_params[] (after -o
+ * overrides) before smtp_init() runs smtp_params_init(), which derives
+ * the few values that are computed from several parameters. This file
+ * is apart from smtp.c so that the unit tests, which link every smtp
+ * object but smtp.c, can bind the same table with param_bind(). smtp
+ * has no per-transport ("<service>_...") parameters: every name below
+ * is fixed, so nothing is looked up by name at run time.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+
+#include "dns.h"
+#include "mem.h"
+#include "msg.h"
+#include "param.h"
+#include "smtp.h"
+
+#define SMTP_LINE_LENGTH_MIN 40 /* smtp_line_length_limit floor */
+
+long var_smtp_connect_timeout;
+long var_smtp_helo_timeout;
+long var_smtp_mail_timeout;
+long var_smtp_rcpt_timeout;
+long var_smtp_data_init_timeout;
+long var_smtp_data_xfer_timeout;
+long var_smtp_data_done_timeout;
+long var_smtp_quit_timeout;
+long var_smtp_mx_address_limit;
+long var_smtp_mx_session_limit;
+long var_smtp_line_length_limit;
+int var_smtp_skip_5xx_greeting;
+int var_smtp_randomize_addresses;
+int var_smtp_defer_if_no_mx_address_found;
+int var_ignore_mx_lookup_error;
+int var_disable_dns_lookups;
+const char *var_smtp_helo_name;
+const char *var_smtp_tcp_port;
+const char *var_relayhost;
+const char *var_smtp_fallback_relay;
+const char *var_smtp_dns_support_level;
+const char *var_smtp_host_lookup;
+const char *var_smtp_address_preference;
+const char *var_dns_servers; /* one string for dns_init() */
+char **var_inet_protocols;
+char **var_inet_interfaces;
+char **var_proxy_interfaces;
+
+const struct param_var smtp_params[] = {
+    PARAM_VAR("disable_dns_lookups", &var_disable_dns_lookups),
+    PARAM_VAR("dns_servers", &var_dns_servers),
+    PARAM_VAR("ignore_mx_lookup_error", &var_ignore_mx_lookup_error),
+    PARAM_VAR("inet_interfaces", &var_inet_interfaces),
+    PARAM_VAR("inet_protocols", &var_inet_protocols),
+    PARAM_VAR("proxy_interfaces", &var_proxy_interfaces),
+    PARAM_VAR("relayhost", &var_relayhost),
+    PARAM_VAR("smtp_address_preference", &var_smtp_address_preference),
+    PARAM_VAR("smtp_connect_timeout", &var_smtp_connect_timeout),
+    PARAM_VAR("smtp_data_done_timeout", &var_smtp_data_done_timeout),
+    PARAM_VAR("smtp_data_init_timeout", &var_smtp_data_init_timeout),
+    PARAM_VAR("smtp_data_xfer_timeout", &var_smtp_data_xfer_timeout),
+    PARAM_VAR("smtp_defer_if_no_mx_address_found",
+	&var_smtp_defer_if_no_mx_address_found),
+    PARAM_VAR("smtp_dns_support_level", &var_smtp_dns_support_level),
+    PARAM_VAR("smtp_fallback_relay", &var_smtp_fallback_relay),
+    PARAM_VAR("smtp_helo_name", &var_smtp_helo_name),
+    PARAM_VAR("smtp_helo_timeout", &var_smtp_helo_timeout),
+    PARAM_VAR("smtp_host_lookup", &var_smtp_host_lookup),
+    PARAM_VAR("smtp_line_length_limit", &var_smtp_line_length_limit),
+    PARAM_VAR("smtp_mail_timeout", &var_smtp_mail_timeout),
+    PARAM_VAR("smtp_mx_address_limit", &var_smtp_mx_address_limit),
+    PARAM_VAR("smtp_mx_session_limit", &var_smtp_mx_session_limit),
+    PARAM_VAR("smtp_quit_timeout", &var_smtp_quit_timeout),
+    PARAM_VAR("smtp_randomize_addresses", &var_smtp_randomize_addresses),
+    PARAM_VAR("smtp_rcpt_timeout", &var_smtp_rcpt_timeout),
+    PARAM_VAR("smtp_skip_5xx_greeting", &var_smtp_skip_5xx_greeting),
+    PARAM_VAR("smtp_tcp_port", &var_smtp_tcp_port),
+    PARAM_VAR_END,
+};
+
+struct smtp_derived smtp_derived;
+
+/* smtp_families - inet_protocols as DNS_INET* bits (none known: all) */
+
+static int
+smtp_families(char **protos)
+{
+	int families = 0;
+
+	for (size_t i = 0; protos && protos[i]; i++) {
+		if (strcasecmp(protos[i], "all") == 0)
+			families |= DNS_INET_ALL;
+		else if (strcasecmp(protos[i], "ipv4") == 0)
+			families |= DNS_INET4;
+		else if (strcasecmp(protos[i], "ipv6") == 0)
+			families |= DNS_INET6;
+	}
+	return families ? families : DNS_INET_ALL;
+}
+
+/* smtp_params_init - derive the values computed from the bound ones */
+
+void
+smtp_params_init(void)
+{
+	struct smtp_derived *d = &smtp_derived;
+	const char *pref = var_smtp_address_preference;
+
+	d->line_length_limit = var_smtp_line_length_limit < SMTP_LINE_LENGTH_MIN
+	    ? SMTP_LINE_LENGTH_MIN
+	    : var_smtp_line_length_limit;
+	d->mx_lookups = !var_disable_dns_lookups &&
+	    strcasecmp(var_smtp_dns_support_level, "disabled") != 0;
+	d->native_hosts =
+	    !d->mx_lookups || strstr(var_smtp_host_lookup, "native") != NULL;
+	d->family_pref = strcasecmp(pref, "ipv4") == 0 ? AF_INET
+	    : strcasecmp(pref, "ipv6") == 0	       ? AF_INET6
+						       : 0;
+	mem_free(d->own);
+	d->own =
+	    smtp_own_addrs(var_inet_interfaces, var_proxy_interfaces, &d->nown);
+	d->families = smtp_families(var_inet_protocols);
+	srandom((unsigned)(time(NULL) ^ getpid()));
+	if (smtp_port_parse(var_smtp_tcp_port) < 0)
+		msg_fatal("bad smtp_tcp_port value: %s", var_smtp_tcp_port);
+}
