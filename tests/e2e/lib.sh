@@ -3,7 +3,8 @@
 # Bounded everything: loops have counts, waits have deadlines.
 set -u
 B=${SLUICE_BIN:?}
-SHARED=${SHARED:?}
+# Files made by real Postfix that tests compare with (tests/fixtures/README.md).
+FIXTURES=${SLUICE_ROOT:?}/tests/fixtures
 export TZ=UTC
 STARTED_PIDS=""
 

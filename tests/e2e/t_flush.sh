@@ -8,7 +8,7 @@
 for p in sluice sendmail postqueue postconf master pickup cleanup qmgr smtp smtpd flush; do
   [ -x "$B/$p" ] || skip "bin/$p not built yet"
 done
-F=$SHARED/fixtures
+F=$FIXTURES
 C=$WORK/inst
 sp=$(free_port)
 port=$(free_port)

@@ -5,7 +5,7 @@
 
 P=$B/postcat
 [ -x "$P" ] || fail "no $P"
-F=$SHARED/fixtures
+F=$FIXTURES
 conf=$WORK/conf
 q=$WORK/queue
 mkdir -p "$conf" "$q/maildrop" "$q/incoming" "$q/active" "$q/deferred" \

@@ -12,7 +12,7 @@ mkdir -p "$WORK/conf" "$WORK/queue" || fail "mkdir"
 printf 'queue_directory = %s\n' "$WORK/queue" >"$WORK/conf/main.cf"
 N=${POSTCAT_FUZZ_COUNT:-3000}
 
-python3 - "$P" "$WORK/conf" "$SHARED/fixtures" "$WORK" "$N" <<'EOF'
+python3 - "$P" "$WORK/conf" "$FIXTURES" "$WORK" "$N" <<'EOF'
 import glob, os, random, subprocess, sys
 
 prog, conf, fixtures, work, count = sys.argv[1:6]

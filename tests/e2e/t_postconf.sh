@@ -18,7 +18,7 @@ mail_owner syslog_name mail_name mail_version myhostname mydomain mynetworks
 process_id'
 "$P" -d > d.out 2> d.err || fail "postconf -d exit $?"
 [ -s d.err ] && { cat d.err; fail "postconf -d wrote to stderr"; }
-python3 - "$SHARED/fixtures/postconf-d.txt" d.out "$exceptions" <<'PY' || fail "postconf -d differs from Postfix"
+python3 - "$FIXTURES/postconf-d.txt" d.out "$exceptions" <<'PY' || fail "postconf -d differs from Postfix"
 import sys
 def load(path):
     d = {}

@@ -10,7 +10,7 @@ PQ=$B/postqueue
 for p in sluice postsuper postqueue postconf; do
   [ -x "$B/$p" ] || skip "no $B/$p"
 done
-F=$SHARED/fixtures
+F=$FIXTURES
 C=$WORK/inst
 chmod 755 "$WORK"	# as root the daemons run as mail_owner
 new_instance "$C"

@@ -15,7 +15,7 @@ owner=$("$B/postconf" -c "$C" -h mail_owner)
 INSTANCES="$C"
 qd=$("$B/postconf" -c "$C" -h queue_directory)
 id=0ABCDE12345
-cp "$SHARED/fixtures/queuefile-3.45A9EA757A3" "$qd/incoming/$id"
+cp "$FIXTURES/queuefile-3.45A9EA757A3" "$qd/incoming/$id"
 chown root:root "$qd/incoming/$id"; chmod 0700 "$qd/incoming/$id"
 "$B/postqueue" -c "$C" -f || fail "postqueue -f"
 wait_for 10 grep -q "$id: open" "$C/log/maillog" || { tail "$C/log/maillog"; fail "qmgr did not try the file"; }

@@ -18,7 +18,7 @@ dead=$(free_port)
 INSTANCES="$C"
 Q=$("$B/postconf" -c "$C" -h queue_directory)
 LOG=$C/log/maillog
-F=$SHARED/fixtures
+F=$FIXTURES
 uid=$(id -u)
 user=$(id -un)
 

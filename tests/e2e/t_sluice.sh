@@ -32,7 +32,7 @@ for line in "queue_directory = $A/queue" "maillog_file = $A/log/maillog" \
   grep -qxF "$line" "$A/main.cf" || fail "main.cf lacks \"$line\""
 done
 # The instance's parent is a log prefix: its own log and a WORK/maillog
-# next to a WORK/conf instance (../shared/bench) are both allowed.
+# next to a WORK/conf instance (the side-by-side bench layout) are both allowed.
 grep -qxF "maillog_file_prefixes = /var, /dev/stdout, $(dirname "$A")" "$A/main.cf" ||
   fail "maillog_file_prefixes does not admit $(dirname "$A")"
 if [ "$(id -u)" != 0 ]; then

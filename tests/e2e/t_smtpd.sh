@@ -1,5 +1,6 @@
 # smtpd: swaks relays through a sluice instance to the sink; relay control,
-# strict end of DATA (no smuggling), NUL bytes, size limits, pipelining.
+# strict end of DATA (no smuggling), NUL bytes, size limits, pipelining,
+# DSN parameters (hostile ones too), bare LF handling and soft_bounce.
 . "$(dirname "$0")/lib.sh"
 for p in sluice smtpd master cleanup qmgr smtp; do
   [ -x "$B/$p" ] || skip "bin/$p not built yet"
@@ -255,10 +256,73 @@ grep -q '^named_attribute: envelope_id=QQ+id$' dsn.cat || { cat dsn.cat; fail "E
 grep -q '^named_attribute: ret_flags=2$' dsn.cat || fail "RET not in the queue file"
 grep -q '^named_attribute: dsn_orig_rcpt=rfc822;orig+x@remote.example$' dsn.cat || fail "ORCPT not in the queue file"
 grep -q '^named_attribute: notify_flags=10$' dsn.cat || fail "NOTIFY not in the queue file"
+# Hostile ENVID, RET, NOTIFY, ORCPT and SIZE values get Postfix's replies
+# (each in a fresh session; smtpd must survive them all).
+export PYTHONPATH="$SLUICE_ROOT/tests/e2e"
+timeout 120 python3 - "$port" > hostile.out 2>&1 <<'PY' || { cat hostile.out; fail "hostile DSN and SIZE parameters"; }
+import sys
+from smtpclient import Client, fail
+port = int(sys.argv[1])
+def one(mail, rcpt, want):
+    c = Client(port)
+    c.expect("EHLO t.example", "250")
+    if rcpt is None:
+        c.expect(mail, want)
+    else:
+        c.expect(mail, "250")
+        c.expect(rcpt, want)
+    c.cmd("QUIT"); c.close()
+M = "MAIL FROM:<a@client.example>"
+R = "RCPT TO:<b@remote.example>"
+for arg in ["ENVID=", "ENVID=+", "ENVID=abc+", "ENVID=abc+4", "ENVID=a ENVID=b", "RET=",
+            "RET=FULL RET=HDRS", "RET=NONE"]:
+    one(M + " " + arg, None, "501 5.5.4")
+one(M + " =", None, "555 5.5.4 Unsupported option: =")
+one(M + " X" * 600, None, "555 5.5.4")
+for arg in ["NOTIFY=", "NOTIFY=NEVER,SUCCESS", "NOTIFY=SUCCESS NOTIFY=DELAY", "NOTIFY=BOGUS",
+            "ORCPT=", "ORCPT=;", "ORCPT=rfc822;+", "ORCPT=rfc822;a+4",
+            "ORCPT=;a@b", "ORCPT=rfc822;a ORCPT=rfc822;b", "ORCPT=rfc 822;a"]:
+    one(M, R + " " + arg, "501 5.5.4")
+# NOTIFY with no keyword; SIZE with a sign (not all digits); SIZE beyond off_t.
+one(M, R + " NOTIFY=,", "501 5.5.4 Error: Bad NOTIFY parameter syntax")
+one(M + " SIZE=-1", None, "501 5.5.4 Bad message size syntax")
+one(M + " SIZE=+5", None, "501 5.5.4 Bad message size syntax")
+c = Client(port)
+c.expect("EHLO t.example", "250")
+r = c.cmd(M + " SIZE=99999999999999999999999")
+if r != "552 5.3.4 Message size exceeds file system imposed limit":
+    fail("SIZE=<23 digits>: got [%s]" % r)
+c.cmd("QUIT")
+PY
+grep -Eq 'smtpd\[[0-9]+\]: (panic|fatal)' "$C/log/maillog" && fail "smtpd died on hostile parameters"
+# Without ORCPT, Postfix records the RCPT argument as the client typed it
+# (quotes kept) as dsn_orig_rcpt; BODY=8BITMIME is recorded as encoding=8bit.
+cat > orcpt.chat <<'CHAT'
+< 220
+> EHLO t.example
+< 250
+> MAIL FROM:<orcpt@client.example> BODY=8BITMIME
+< 250
+> RCPT TO:<"john doe"@remote.example>
+< 250
+> DATA
+< 354
+>raw b"Subject: orcpt\r\n\r\nx\r\n.\r\n"
+< 250 2.0.0 Ok: queued as
+> QUIT
+< 221
+CHAT
+python3 "$SLUICE_ROOT/tests/e2e/smtpchat.py" "$port" orcpt.chat > orcpt.out || { cat orcpt.out; fail "quoted recipient dialogue"; }
+qid=$(sed -n 's/^250 2.0.0 Ok: queued as \([0-9A-F]*\)$/\1/p' orcpt.out)
+wait_for 10 "$B/postcat" -c "$C" -q "$qid" || fail "postcat -q $qid"
+"$B/postcat" -c "$C" -q "$qid" > orcpt.cat
+grep -q '^named_attribute: dsn_orig_rcpt=rfc822;"john doe"@remote.example$' orcpt.cat ||
+  { grep dsn_orig_rcpt orcpt.cat; fail "dsn_orig_rcpt not in the form the client sent"; }
+grep -q '^named_attribute: encoding=8bit$' orcpt.cat || fail "BODY=8BITMIME not recorded as encoding=8bit"
 "$B/postsuper" -c "$C" -d ALL >/dev/null 2>&1
 "$B/postconf" -c "$C" -e "relayhost = [127.0.0.1]:$sp" >/dev/null
 "$B/sluice" -c "$C" reload >/dev/null 2>&1; sleep 1
-ok "DSN parameters"
+ok "DSN parameters: recorded as Postfix does, hostile values refused"
 
 # Bare LF and bare CR (Postfix 3.9 normalize + cleanup_replace_stray_cr_lf):
 # a "." line next to a bare LF is dropped, a CR inside a line becomes a space.
@@ -354,6 +418,35 @@ CHAT
 python3 "$SLUICE_ROOT/tests/e2e/smtpchat.py" "$port" reject.chat >/dev/null || fail "reject dialogue"
 grep -q "NOQUEUE: reject: DATA from $CN\[127.0.0.1\]: 550 5.5.2 relay.example.com Error: bare <LF> received" "$C/log/maillog" ||
   fail "no reject log line for the bare LF"
+# smtpd_forbid_bare_newline_reject_code: that reply code, then the session
+# ends, for a command and for content; the refused message is not queued.
+"$B/postconf" -c "$C" -e "smtpd_forbid_bare_newline_reject_code = 521" >/dev/null
+"$B/sluice" -c "$C" reload >/dev/null 2>&1; sleep 1
+PYTHONPATH="$SLUICE_ROOT/tests/e2e" timeout 60 python3 - "$port" > r521.out 2>&1 <<'PY' ||
+import sys
+from smtpclient import Client, fail
+port = int(sys.argv[1])
+c = Client(port); c.expect("EHLO a", "250")
+c.send("MAIL FROM:<a@client.example>\nRCPT TO:<x@remote.example>\r\nQUIT\r\n")
+r = c.last()
+if r != "521 5.5.2 relay.example.com Error: bare <LF> received":
+    fail("bare LF command: got [%s]" % r)
+if not c.closed(5):
+    fail("no close after 521 (command)")
+c = Client(port); c.expect("EHLO a", "250"); c.expect("MAIL FROM:<a@client.example>", "250")
+c.expect("RCPT TO:<lf521@remote.example>", "250"); c.expect("DATA", "354")
+c.send("Subject: x\n\nmarker-barelf-521\r\n.\r\nQUIT\r\n")
+r = c.last()
+if r != "521 5.5.2 relay.example.com Error: bare <LF> received":
+    fail("bare LF content: got [%s]" % r)
+if not c.closed(5):
+    fail("no close after 521 (content)")
+PY
+  { cat r521.out; fail "smtpd_forbid_bare_newline_reject_code = 521"; }
+sleep 1
+grep -rq 'marker-barelf-521' "$("$B/postconf" -c "$C" -h queue_directory)" "$WORK/sink" &&
+  fail "the refused bare-LF message was queued"
+"$B/postconf" -c "$C" -X smtpd_forbid_bare_newline_reject_code >/dev/null
 "$B/postconf" -c "$C" -e "smtpd_forbid_bare_newline_exclusions = 127.0.0.0/8" >/dev/null
 "$B/sluice" -c "$C" reload >/dev/null 2>&1; sleep 1
 cat > excl.chat <<'CHAT'
@@ -376,7 +469,7 @@ sleep 2
 grep -q 'rejectlf@remote.example' "$WORK"/sink/*.env && fail "a rejected bare-LF message was relayed"
 wait_for 20 sh -c "grep -l 'excluded@remote.example' $WORK/sink/*.env" || fail "excluded client's message not relayed"
 "$B/postconf" -c "$C" -X smtpd_forbid_bare_newline smtpd_forbid_bare_newline_exclusions >/dev/null
-ok "smtpd_forbid_bare_newline note, reject and exclusions"
+ok "smtpd_forbid_bare_newline note, reject (550 and 521) and exclusions"
 
 # Transactions abandoned by smtpd (RSET or QUIT after RCPT, refused DATA,
 # lost clients) are no cleanup errors: nothing in the log from cleanup.
@@ -434,3 +527,25 @@ grep -q 'warning: restriction "check_sender_access" is not supported: ignored' "
   fail "no warning for the unsupported access map"
 "$B/postconf" -c "$C" -X smtpd_helo_restrictions smtpd_sender_restrictions >/dev/null
 ok "helo and sender restrictions"
+
+# soft_bounce = yes: smtpd turns every 5xx reply into 4xx, in the reply code
+# and in the enhanced status code.
+"$B/postconf" -c "$C" -e "soft_bounce = yes" "message_size_limit = 1000" >/dev/null
+"$B/sluice" -c "$C" reload >/dev/null 2>&1; sleep 1
+cat > soft.chat <<'CHAT'
+< 220
+> EHLO t.example
+< 250
+> MAIL FROM:<a@client.example> SIZE=5000
+< 452 4.3.4 Message size exceeds fixed limit
+> RCPT TO:<b@remote.example>
+< 403 4.5.1 Error: need MAIL command
+> QUIT
+< 221
+CHAT
+python3 "$SLUICE_ROOT/tests/e2e/smtpchat.py" "$port" soft.chat > soft.out || { cat soft.out; fail "soft_bounce"; }
+grep -qx '452 4.3.4 Message size exceeds fixed limit' soft.out && grep -qx '403 4.5.1 Error: need MAIL command' soft.out ||
+  { cat soft.out; fail "soft_bounce replies"; }
+"$B/postconf" -c "$C" -X soft_bounce >/dev/null
+"$B/postconf" -c "$C" -e "message_size_limit = 20000" >/dev/null
+ok "soft_bounce = yes: 5xx replies become 4xx"

@@ -1,5 +1,6 @@
 # smtpd limits: overlong command lines, smtpd_recipient_limit,
-# message_size_limit, hard and soft error limits, smtpd_timeout, a queue file
+# message_size_limit, hard and soft error limits (the delay after the soft
+# limit with QUIT and pipelined commands), smtpd_timeout, a queue file
 # system that refuses to grow (ulimit -f) and queue_minfree. Real smtpd and
 # master, raw sockets, relay to the sink.
 . "$(dirname "$0")/lib.sh"
@@ -236,8 +237,66 @@ wait_for 5 grep -q "timeout after CONNECT from $CN\[127\.0\.0\.1\]" "$LOG" ||
 [ "$BAD" != "$mark" ] || ok "smtpd_timeout: 421 4.4.2 to an idle client, logged"
 mark=$BAD
 
+# ---- 5b. the delay after the soft limit with QUIT and pipelining -------------------------
+# Every reply after the soft limit is delayed, QUIT's 221 included, and none
+# is lost when the client pipelines: NOOP then QUIT gets 250 then 221, and
+# errors up to the hard limit get their replies and then the 421.
+"$B/postconf" -c "$C" -e "smtpd_hard_error_limit = 4" "smtpd_timeout = 10s" >/dev/null || fail "postconf -e"
+"$B/sluice" -c "$C" reload >/dev/null 2>&1 || fail "reload"
+sleep 1.5
+python3 - "$port" <<'PY' || bad "QUIT after the soft error limit"
+import sys, time
+from lim import Client, fail
+c = Client(int(sys.argv[1]))
+c.expect("EHLO t.example", "250")
+c.cmd("BOGUS1"); c.cmd("BOGUS2")
+t0 = time.monotonic()
+c.expect("QUIT", "221 2.0.0 Bye")
+if time.monotonic() - t0 < 0.8:
+    fail("221 after the soft error limit was not delayed")
+if not c.closed():
+    fail("no close after 221")
+PY
+python3 - "$port" <<'PY' || bad "pipelined NOOP, QUIT after the soft error limit"
+import sys, socket
+from lim import Client, fail
+c = Client(int(sys.argv[1]))
+c.expect("EHLO t.example", "250")
+c.cmd("BOGUS1"); c.cmd("BOGUS2")
+c.send(b"NOOP\r\nQUIT\r\n")
+try:
+    r1 = c.reply(); r2 = c.reply()
+except (EOFError, socket.timeout) as e:
+    fail("pipelined NOOP, QUIT after the soft error limit: %s" % e)
+if not (r1.startswith("250") and r2.startswith("221 2.0.0 Bye")):
+    fail("pipelined NOOP, QUIT: got [%s] [%s]" % (r1, r2))
+PY
+python3 - "$port" <<'PY' || bad "421 at the hard limit under pipelining"
+import sys, socket
+from lim import Client, fail
+c = Client(int(sys.argv[1]))
+c.expect("EHLO t.example", "250")
+c.cmd("BOGUS1"); c.cmd("BOGUS2")
+c.send(b"NOOP\r\nBOGUS3\r\nBOGUS4\r\n")
+got = []
+try:
+    for i in range(4):      # 250, 502, 502, 421
+        got.append(c.reply())
+except (EOFError, socket.timeout) as e:
+    fail("replies lost at the hard error limit under pipelining: got %r, then %s" % (got, e))
+if not (got[0].startswith("250") and got[1].startswith("502") and got[2].startswith("502")):
+    fail("wanted 250, 502, 502 before the 421, got %r" % got)
+if not got[3].startswith("421 4.7.0 relay.example.com Error: too many errors"):
+    fail("wanted the 421 after the 4th error, got %r" % got)
+if not c.closed():
+    fail("no close after the 421")
+PY
+[ "$BAD" != "$mark" ] || ok "after the soft limit: QUIT delayed, pipelined replies all sent, 421 at the hard limit"
+mark=$BAD
+
 # ---- 6. queue_minfree larger than the free space ------------------------------------------
-"$B/postconf" -c "$C" -e "smtpd_timeout = 300s" "smtpd_soft_error_limit = 10" >/dev/null
+"$B/postconf" -c "$C" -e "smtpd_timeout = 300s" "smtpd_soft_error_limit = 10" \
+  "smtpd_hard_error_limit = 20" >/dev/null
 qd=$("$B/postconf" -c "$C" -h queue_directory)
 avail=$(df -P -k "$qd" | awk 'NR == 2 { print $4 }')
 [ -n "$avail" ] || fail "df $qd"

@@ -20,9 +20,9 @@
 #include "vbuf.h"
 #include "../../cleanup/cleanup.h"
 
-#ifndef SHARED_DIR
-#define SHARED_DIR "/work/shared"
-#endif
+/* Made by real Postfix (tests/fixtures/README.md); tests run from the
+ * top of the source tree. */
+#define FIXTURE_DIR "tests/fixtures"
 
 static const struct cleanup_config cfg = {
     .myhostname = "relay.example.com",
@@ -113,13 +113,12 @@ run(struct input *in, const char *qid, time_t now,
 static int
 load(const char *name, struct vbuf *out)
 {
-	const char *shared = getenv("SHARED") ? getenv("SHARED") : SHARED_DIR;
 	struct vbuf path = VBUF_INIT;
 	char buf[4096];
 	size_t n;
 	FILE *fp;
 
-	vbuf_printf(&path, "%s/fixtures/%s", shared, name);
+	vbuf_printf(&path, "%s/%s", FIXTURE_DIR, name);
 	fp = fopen(path.data, "r");
 	vbuf_free(&path);
 	if (fp == 0)
@@ -186,7 +185,7 @@ test_fixture4(void **unused)
 	char line[991];
 
 	if (!load("queuefile-4.4EE5EA75951", &want))
-		skip();
+		fail_msg("fixture missing from " FIXTURE_DIR);
 	fixture_time(&want, &t);
 	envelope(&in, &t, "sender@example.org");
 	in_str(&in, REC_TYPE_RCPT, "alice@example.net");
@@ -217,7 +216,7 @@ test_fixture3(void **unused)
 		    t = VBUF_INIT;
 
 	if (!load("queuefile-3.45A9EA757A3", &want))
-		skip();
+		fail_msg("fixture missing from " FIXTURE_DIR);
 	fixture_time(&want, &t);
 	envelope(&in, &t, "kdent@example.com");
 	in_str(&in, REC_TYPE_MESG, "");
@@ -247,7 +246,7 @@ test_fixture1(void **unused)
 	int i;
 
 	if (!load("queuefile-1.D5CA1A75992", &want))
-		skip();
+		fail_msg("fixture missing from " FIXTURE_DIR);
 	fixture_time(&want, &t);
 	envelope(&in, &t, "");
 	in_str(&in, REC_TYPE_RCPT, "dave@example.net");

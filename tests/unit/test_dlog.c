@@ -27,9 +27,9 @@
 #include "vbuf.h"
 #include "testdir.h"
 
-#ifndef SHARED_DIR
-#define SHARED_DIR "/work/shared"
-#endif
+/* Made by real Postfix (tests/fixtures/README.md); tests start at the top
+ * of the source tree, then testdir_make() leaves it. */
+#define FIXTURE_DIR "tests/fixtures"
 
 const char *
 qdir_path(struct vbuf *out, const char *queue, const char *id)
@@ -95,12 +95,10 @@ static const char *
 install_fixture(const char *name, char **data, size_t *len)
 {
 	static char id[64];
-	char src[512];
+	char src[8192];
 	struct vbuf path = VBUF_INIT;
 
-	const char *shared = getenv("SHARED") ? getenv("SHARED") : SHARED_DIR;
-
-	snprintf(src, sizeof(src), "%s/fixtures/%s", shared, name);
+	snprintf(src, sizeof(src), "%s/%s/%s", td.oldcwd, FIXTURE_DIR, name);
 	*data = slurp(src, len);
 	assert_non_null(*data);
 	snprintf(id, sizeof(id), "%s", strchr(name, '.') + 1);

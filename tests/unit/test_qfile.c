@@ -22,9 +22,9 @@
 #include "msg.h"
 #include "vbuf.h"
 
-#ifndef SHARED_DIR
-#define SHARED_DIR "/work/shared"
-#endif
+/* Made by real Postfix (tests/fixtures/README.md); tests run from the
+ * top of the source tree. */
+#define FIXTURE_DIR "tests/fixtures"
 
 static const char *fixtures[] = {
     "queuefile-1.D5CA1A75992",
@@ -40,14 +40,13 @@ static const char *fixtures[] = {
 static char *
 load_fixture(const char *name, size_t *len)
 {
-	const char *shared = getenv("SHARED") ? getenv("SHARED") : SHARED_DIR;
 	struct vbuf b = VBUF_INIT;
 	char path[1024];
 	char buf[4096];
 	size_t n;
 	FILE *fp;
 
-	snprintf(path, sizeof(path), "%s/fixtures/%s", shared, name);
+	snprintf(path, sizeof(path), "%s/%s", FIXTURE_DIR, name);
 	fp = fopen(path, "r");
 	if (fp == NULL)
 		fail_msg("open %s: %s", path, strerror(errno));

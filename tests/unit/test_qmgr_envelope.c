@@ -1,6 +1,6 @@
 /*
  * test_qmgr_envelope - qmgr's queue-file envelope reader: Postfix's own
- * queue files (shared/fixtures/queuefile-*) give the right sender,
+ * queue files (tests/fixtures/queuefile-*) give the right sender,
  * recipients and R offsets; slices resume with the O/A records of the
  * next recipient; hostile files are refused as corrupt.
  */
@@ -17,18 +17,17 @@
 #include "qfile.h"
 #include "../../qmgr/qmgr.h"
 
-#ifndef SHARED_DIR
-#define SHARED_DIR "/work/shared"
-#endif
+/* Made by real Postfix (tests/fixtures/README.md); tests run from the
+ * top of the source tree. */
+#define FIXTURE_DIR "tests/fixtures"
 
 static FILE *
 open_fixture(const char *name)
 {
-	const char *shared = getenv("SHARED") ? getenv("SHARED") : SHARED_DIR;
 	char path[1024];
 	FILE *fp;
 
-	snprintf(path, sizeof(path), "%s/fixtures/%s", shared, name);
+	snprintf(path, sizeof(path), "%s/%s", FIXTURE_DIR, name);
 	if ((fp = fopen(path, "r")) == NULL)
 		fail_msg("open %s", path);
 	return fp;

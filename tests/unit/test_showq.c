@@ -1,7 +1,7 @@
 /*
  * test_showq - the queue listing behind postqueue -p / -j / mailq.
  *
- * The four real Postfix queue files and defer logs from ../shared/fixtures
+ * The four real Postfix queue files and defer logs from tests/fixtures
  * are put into a throw-away queue (main.cf in a temporary directory) and
  * the listing must equal Postfix's output byte for byte. readdir() order
  * cannot be chosen, so each fixture is checked twice: (1) exactly, by
@@ -35,10 +35,9 @@
 #include "showq.h"
 #include "vbuf.h"
 
-#ifndef SHARED_DIR
-#define SHARED_DIR "/work/shared"
-#endif
-#define FIX SHARED_DIR "/fixtures/"
+/* Made by real Postfix (tests/fixtures/README.md); relative to the top of
+ * the source tree, where the test starts (slurp() goes from oldcwd). */
+#define FIX "tests/fixtures/"
 
 static char tmpdir[] = "/tmp/test_showq.XXXXXX";
 static char oldcwd[4096];
@@ -61,13 +60,17 @@ static const struct fixture {
 /*
  * Helpers.
  */
+/* slurp - a fixture's bytes; PATH is relative to where the test started */
 static char *
 slurp(const char *path, size_t *len)
 {
 	struct vbuf b = VBUF_INIT;
 	char buf[8192];
 	ssize_t n;
-	int fd = open(path, O_RDONLY);
+	int fd;
+
+	snprintf(buf, sizeof(buf), "%s/%s", oldcwd, path);
+	fd = open(buf, O_RDONLY);
 
 	if (fd < 0)
 		return NULL;

@@ -1,10 +1,16 @@
-"""review_smtp: a raw SMTP client for tests/e2e/t_smtpd_review.sh.
+"""smtpclient: a raw SMTP client module for Python dialogues in the e2e tests
+(t_smtpd, t_smtpd_limits, t_smtpd_tls: export PYTHONPATH=$SLUICE_ROOT/tests/e2e,
+then "from smtpclient import Client, fail"). For fixed request/reply
+scripts use smtpchat.py instead.
 
 Client(port) connects and reads the greeting; send() writes raw bytes;
 reply() reads one (multi-line) reply and returns its lines as text, or
-raises EOFError / socket.timeout; replies(n) reads n replies; starttls()
-wraps the socket in TLS (no certificate checks). Every read is bounded by
-the timeout given to Client()."""
+raises EOFError / socket.timeout; last() returns only a reply's last line;
+cmd(line) sends a command and returns last(); expect(line, prefix) fails
+unless that reply starts with prefix; closed(secs) is true when the server
+closes within secs; starttls() wraps the socket in TLS (no certificate
+checks). Every read is bounded by the timeout given to Client(). fail(why)
+prints the reason and exits 1."""
 import socket, ssl, sys, time
 
 

@@ -1,5 +1,5 @@
 /*
- * test_flush_site - the fast flush client in util/deliv as the flush daemon,
+ * test_deliv_site - the fast flush client in util/deliv as the flush daemon,
  * postqueue and smtpd use it: site syntax (host names, address literals,
  * hostile input), fast_flush_domains matching (parent domains, ".domain",
  * "!domain", /file entries, parent_domain_matches_subdomains), and
@@ -19,7 +19,6 @@
 #include "deliv.h"
 #include "param.h"
 #include "qdir.h"
-#include "../../flush/flush.h"
 #include "testdir.h"
 
 static struct testdir td;
@@ -37,7 +36,7 @@ setup(void **state)
 {
 	FILE *fp;
 
-	if (testdir_make(&td, "test_flush_site", "public") < 0)
+	if (testdir_make(&td, "test_deliv_site", "public") < 0)
 		return -1;
 	snprintf(listfile, sizeof(listfile), "%s/flush_sites", td.confdir);
 	if ((fp = fopen(listfile, "w")) == NULL)
