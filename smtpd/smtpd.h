@@ -112,6 +112,7 @@ enum smtpd_state {
 	SS_DATA,	/* reading message content */
 	SS_WAIT_QUEUED, /* content sent, waiting for cleanup */
 	SS_WAIT_FLUSH,	/* ETRN sent to the flush service */
+	SS_WAIT_QID,	/* first RCPT: waiting for cleanup's queue ID */
 	SS_STARTTLS,	/* flushing "220 Ready to start TLS" */
 	SS_LOOKUP,	/* reverse lookup before the banner */
 	SS_CLOSING,	/* flushing the last reply */
@@ -237,6 +238,10 @@ int smtpd_cmd_index(const char *verb);
 void smtpd_command(struct smtpd_session *s, char *line);
 
 /* smtpd_cleanup.c: the transaction's connection to cleanup. */
+/* smtpd_cleanup_await_qid(): the first recipient is sent; its 250 waits
+ * (client input paused, state SS_WAIT_QID) until cleanup names the queue
+ * file, or fails (451 4.3.0, the recipient is not counted). */
+void smtpd_cleanup_await_qid(struct smtpd_session *s);
 int smtpd_cleanup_open(struct smtpd_session *s);
 void smtpd_cleanup_close(struct smtpd_session *s);
 void smtpd_cleanup_send(struct smtpd_session *s, int type, const void *data,

@@ -20,8 +20,11 @@
 #include "ipc.h"
 #include "msg.h"
 #include "qfile.h"
+#include "mem.h"
 #include "qid.h"
 #include "vbuf.h"
+
+static void resume_later(struct smtpd_session *s);
 
 void
 smtpd_cleanup_send(struct smtpd_session *s, int type, const void *data,
@@ -115,6 +118,16 @@ cleanup_fail(struct smtpd_session *s, const char *why)
 {
 	msg_warn("NOQUEUE: cleanup service: %s (client %s)", why, s->namaddr);
 	smtpd_cleanup_close(s);
+	if (s->state == SS_WAIT_QID) {
+		/* As when cleanup cannot be reached at all: this recipient is
+		 * refused, a later one tries again with a new connection. */
+		if (--s->nrcpt == 0)
+			s->first_rcpt = mem_free(s->first_rcpt);
+		smtpd_enter_state(s, SS_CMD);
+		smtpd_error_reply(s, "451 4.3.0 Error: queue file write error");
+		resume_later(s);
+		return;
+	}
 	s->failed = 1;
 	if (s->state == SS_WAIT_QUEUED) {
 		smtpd_reply(s, "451 4.3.0 Error: queue file write error");
@@ -149,6 +162,22 @@ cleanup_refusal(struct smtpd_session *s, int status, const char *why)
 		smtpd_reply(s, "550 5.7.1 Error: message content rejected");
 }
 
+/*
+ * The client is read again after a wait for cleanup. Called from a cleanup
+ * callback, so the client's pending input is processed from the event loop
+ * (a deferred read callback), never from here: that could end the session
+ * and free the cleanup connection under its own callback.
+ */
+static void
+resume_later(struct smtpd_session *s)
+{
+	if (s->delay_pending)
+		return; /* delay_done() resumes */
+	bufferevent_enable(s->bev, EV_READ);
+	bufferevent_trigger(s->bev, EV_READ,
+	    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+}
+
 /* The queue ID, as soon as cleanup has created the file (Postfix logs
  * "QID: client=" at the first accepted recipient). */
 static void
@@ -158,6 +187,25 @@ queue_id_known(struct smtpd_session *s, const char *id)
 		snprintf(s->qid, sizeof(s->qid), "%s", id);
 		msg_info("%s: client=%s", s->qid, s->namaddr);
 	}
+	if (s->state == SS_WAIT_QID && s->qid[0]) {
+		/* Until the end of DATA cleanup says nothing more. */
+		struct timeval tv = {CLEANUP_TIMEOUT, 0};
+		bufferevent_set_timeouts(s->cbev, NULL, &tv);
+		smtpd_enter_state(s, SS_CMD);
+		s->ok[C_RCPT]++;
+		smtpd_reply(s, "250 2.1.5 Ok");
+		resume_later(s);
+	}
+}
+
+void
+smtpd_cleanup_await_qid(struct smtpd_session *s)
+{
+	struct timeval tv = {CLEANUP_TIMEOUT, 0};
+
+	bufferevent_set_timeouts(s->cbev, &tv, &tv);
+	smtpd_enter_state(s, SS_WAIT_QID);
+	smtpd_client_pause(s);
 }
 
 /* cleanup's final reply, after the end of the content. */

@@ -592,6 +592,13 @@ cmd_rcpt(struct smtpd_session *s, char *arg)
 		    notify);
 	mem_free(orcpt);
 	smtpd_cleanup_send(s, REC_TYPE_RCPT, addr, strlen(addr));
+	if (s->qid[0] == 0) {
+		/* As Postfix: the first recipient is accepted once cleanup has
+		 * created the queue file and named it ("QID: client=" is
+		 * logged before anything cleanup logs about the message). */
+		smtpd_cleanup_await_qid(s);
+		return;
+	}
 	s->ok[C_RCPT]++;
 	smtpd_reply(s, "250 2.1.5 Ok");
 }

@@ -66,6 +66,8 @@ state_name(enum smtpd_state st)
 		return "WAIT_QUEUED";
 	case SS_WAIT_FLUSH:
 		return "WAIT_FLUSH";
+	case SS_WAIT_QID:
+		return "WAIT_QID";
 	case SS_STARTTLS:
 		return "STARTTLS";
 	case SS_LOOKUP:

@@ -169,6 +169,15 @@ say(const char *text, const char *expect)
 	assert_string_equal(await(final_lines(expect)), expect);
 }
 
+static void cleanup_says(int fd, const char *status, const char *id);
+
+/* Expect exactly these replies, with nothing sent. */
+static void
+expect(const char *want)
+{
+	assert_string_equal(await(final_lines(want)), want);
+}
+
 /* The log has a line that holds text. */
 static void
 assert_logged(const char *text)
@@ -368,7 +377,7 @@ static void
 test_rcpt_data(void **state)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	int lfd;
+	int lfd, cl;
 
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "public/cleanup");
 	unlink(sun.sun_path);
@@ -387,17 +396,55 @@ test_rcpt_data(void **state)
 	    "250-8BITMIME\r\n"
 	    "250 DSN\r\n");
 	say("MAIL FROM:<a@example.org>\r\n", "250 2.1.0 Ok\r\n");
-	say("RCPT TO:<user@localhost>\r\n", "250 2.1.5 Ok\r\n");
+	/* The first recipient is answered once cleanup names the file. */
+	say_only("RCPT TO:<user@localhost>\r\n");
+	assert_true((cl = accept(lfd, NULL, NULL)) >= 0);
+	cleanup_says(cl, NULL, "4XyZq1Ab2c");
+	expect("250 2.1.5 Ok\r\n");
+	assert_logged(": 4XyZq1Ab2c: client=unknown[");
 	say("RCPT TO:<other@relay.example>\r\n", "250 2.1.5 Ok\r\n");
 	say("DATA\r\n", "354 End data with <CR><LF>.<CR><LF>\r\n");
 	smtpd_session_stop_all();
+	close(cl);
 	assert_int_equal(smtpd_session_active(), 0);
 	assert_logged("] ehlo=1 mail=1 rcpt=2 data=0/1 commands=4/5\n");
 	close(lfd);
 	unlink(sun.sun_path);
 }
 
-/* cleanup's side: an attribute block to the session. */
+/* cleanup goes away before it names the queue file: the first recipient
+ * gets 451 4.3.0 and is not counted; the next one tries a new connection. */
+static void
+test_rcpt_cleanup_lost(void **state)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	int lfd, cl;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "public/cleanup");
+	unlink(sun.sun_path);
+	assert_true((lfd = socket(AF_UNIX, SOCK_STREAM, 0)) >= 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(listen(lfd, 4), 0);
+	connect_session(NULL);
+	await(1);
+	say("HELO client.example\r\n", "250 mx.example.net\r\n");
+	say("MAIL FROM:<a@example.org>\r\n", "250 2.1.0 Ok\r\n");
+	say_only("RCPT TO:<user@localhost>\r\n");
+	assert_true((cl = accept(lfd, NULL, NULL)) >= 0);
+	close(cl);
+	expect("451 4.3.0 Error: queue file write error\r\n");
+	say_only("RCPT TO:<other@localhost>\r\n");
+	assert_true((cl = accept(lfd, NULL, NULL)) >= 0);
+	cleanup_says(cl, NULL, "4XyZq1Ab2d");
+	expect("250 2.1.5 Ok\r\n");
+	say("DATA\r\n", "354 End data with <CR><LF>.<CR><LF>\r\n");
+	smtpd_session_stop_all();
+	assert_logged("] helo=1 mail=1 rcpt=1/2 data=0/1 commands=3/5\n");
+	close(cl);
+	close(lfd);
+	unlink(sun.sun_path);
+}
+
 static void
 cleanup_says(int fd, const char *status, const char *id)
 {
@@ -456,10 +503,11 @@ test_message_queued(void **state)
 	await(1);
 	say("HELO client.example\r\n", "250 mx.example.net\r\n");
 	say("MAIL FROM:<a@example.org>\r\n", "250 2.1.0 Ok\r\n");
-	say("RCPT TO:<user@localhost>\r\n", "250 2.1.5 Ok\r\n");
+	say_only("RCPT TO:<user@localhost>\r\n");
 	assert_true((cl = accept(lfd, NULL, NULL)) >= 0);
 	assert_int_equal(fcntl(cl, F_SETFL, O_NONBLOCK), 0);
 	cleanup_says(cl, NULL, "4XyZq1Ab2c");
+	expect("250 2.1.5 Ok\r\n");
 	cleanup_got(cl, &recs, 0);
 	assert_logged(": 4XyZq1Ab2c: client=unknown[");
 	say("DATA\r\n", "354 End data with <CR><LF>.<CR><LF>\r\n");
@@ -506,6 +554,7 @@ main(void)
 	    CASE(test_hard_error_limit),
 	    CASE(test_rcpt_no_cleanup),
 	    CASE(test_rcpt_data),
+	    CASE(test_rcpt_cleanup_lost),
 	    CASE(test_message_queued),
 	    CASE(test_vrfy),
 	};
