@@ -26,9 +26,11 @@
  *	- the extracted segment: A encoding (from sendmail -B or an 8bit
  *	  Content-Transfer-Encoding), recipients from sendmail -t, E.
  *
- *	When the file is complete cleanup rewrites the C record, flushes,
- *	sets mode 0700, fsyncs and closes it; only then it replies with one
- *	attribute block "status=0 queue_id=ID" and wakes qmgr with "W" on
+ *	As soon as the first record has created incoming/ID cleanup tells
+ *	the client with the attribute block "queue_id=ID". When the file is
+ *	complete cleanup rewrites the C record, flushes, sets mode 0700,
+ *	fsyncs and closes it; only then it replies with the final block
+ *	"status=0 queue_id=ID" and wakes qmgr with "W" on
  *	public/qmgr (within 10 ms; the messages completed in that time share
  *	one wake-up). On any error the partial file is removed and the reply
  *	is "status=N reason=TEXT" with N from sysexits.h: 65 (EX_DATAERR)

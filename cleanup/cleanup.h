@@ -45,16 +45,18 @@
  *
  *	cleanup_service_accept() takes a connected client (non-blocking
  *	descriptor) and runs the cleanup protocol on it (docs/architecture.md,
- *	"Internal protocols"). A client that sends the record
- *	"A notify_queue_id=yes" (smtpd) gets an extra reply block
- *	"queue_id=ID" at once, before the final one.
+ *	"Internal protocols", and util/enqueue.h): as soon as the first
+ *	record has created the queue file the client gets the reply block
+ *	"queue_id=ID", before the final one. The record
+ *	"A notify_queue_id=yes" that once asked for it is accepted and
+ *	ignored.
  * DIAGNOSTICS
  *	Fatal: out of memory. Everything else is returned.
  */
 #include <stdio.h>
 #include <time.h>
 
-#define CLEANUP_NOTIFY_ID "notify_queue_id=yes" /* early queue_id block */
+#define CLEANUP_NOTIFY_ID "notify_queue_id=yes" /* obsolete: ignored */
 #include "vbuf.h"
 #include "addr.h"
 #include "header.h"

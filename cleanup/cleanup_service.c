@@ -318,7 +318,7 @@ conn_complete(struct cleanup_conn *c)
 	cleanup_wake_qmgr();
 }
 
-/* conn_early_id - tell the client the queue ID before the end (smtpd) */
+/* conn_early_id - tell the client the queue ID as soon as the file exists */
 
 static void
 conn_early_id(struct cleanup_conn *c)
@@ -344,16 +344,18 @@ conn_record(struct cleanup_conn *c, int type, const char *data, size_t len)
 			conn_reply(c, c->status, c->reason.data);
 		return;
 	}
-	if (c->st == 0 && conn_open(c) < 0) {
-		if (type == REC_TYPE_END)
-			conn_reply(c, c->status, c->reason.data);
-		return;
-	}
-	if (type == REC_TYPE_ATTR && len == sizeof(CLEANUP_NOTIFY_ID) - 1 &&
-	    memcmp(data, CLEANUP_NOTIFY_ID, len) == 0) {
+	if (c->st == 0) {
+		if (conn_open(c) < 0) {
+			if (type == REC_TYPE_END)
+				conn_reply(c, c->status, c->reason.data);
+			return;
+		}
 		conn_early_id(c);
-		return;
 	}
+	/* Old clients still ask for the ID they now always get. */
+	if (type == REC_TYPE_ATTR && len == sizeof(CLEANUP_NOTIFY_ID) - 1 &&
+	    memcmp(data, CLEANUP_NOTIFY_ID, len) == 0)
+		return;
 	if ((status = cleanup_state_record(c->st, type, data, len)) != 0) {
 		conn_reject(c, status, cleanup_state_reason(c->st));
 		if (type == REC_TYPE_END)
