@@ -53,7 +53,7 @@
  *	mail_owner and needs write access to incoming/ only.
  * CONFIGURATION PARAMETERS
  *	myhostname, myorigin ($myhostname), append_at_myorigin (yes),
- *	mail_name (Postfix), enable_long_queue_ids (no), message_size_limit
+ *	mail_name (sluice), enable_long_queue_ids (no), message_size_limit
  *	(10240000), header_size_limit (102400), line_length_limit (2048),
  *	hopcount_limit (50), delay_warning_time (0h), duplicate_filter_limit
  *	(1000), queue_file_attribute_count_limit (100), ipc_timeout (3600s).
@@ -77,6 +77,7 @@ main(int argc, char **argv)
 	    .accept = cleanup_service_accept,
 	    .stop = cleanup_service_stop,
 	    .active = cleanup_service_active,
+	    .params = cleanup_params,
 	};
 
 	return (server_main(argc, argv, &spec));

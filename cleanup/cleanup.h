@@ -28,6 +28,7 @@
  *	void cleanup_service_accept(int fd);
  *	void cleanup_service_stop(void);
  *	int  cleanup_service_active(void);
+ *	extern const struct param_var cleanup_params[];
  * DESCRIPTION
  *	cleanup_state_create() starts a queue file on fp (positioned at 0,
  *	owned by the caller) for queue_id; now is the file creation time
@@ -43,6 +44,9 @@
  *cleanup_state_sender() the rewritten sender (NULL before 'S').
  *cleanup_state_free() releases the state, not fp.
  *
+ *	cleanup_params is what the daemon reads (bound by server_main()
+ *	before cleanup_service_init() copies it into its configuration).
+ *
  *	cleanup_service_accept() takes a connected client (non-blocking
  *	descriptor) and runs the cleanup protocol on it (docs/architecture.md,
  *	"Internal protocols", and util/enqueue.h): as soon as the first
@@ -57,6 +61,7 @@
 #include <time.h>
 
 #define CLEANUP_NOTIFY_ID "notify_queue_id=yes" /* obsolete: ignored */
+#include "param.h"
 #include "vbuf.h"
 #include "addr.h"
 #include "header.h"
@@ -122,5 +127,6 @@ void cleanup_service_init(struct event_base *base);
 void cleanup_service_accept(int fd);
 void cleanup_service_stop(void);
 
+extern const struct param_var cleanup_params[];
 int cleanup_service_active(void);
 #endif
