@@ -253,38 +253,19 @@ out:
 	return (ret);
 }
 
-/* bounce_compose - the whole notice */
+/* compose_headers - the notice's own headers and the MIME preamble */
 
-int
-bounce_compose(const struct bounce_info *info, FILE *orig, struct vbuf *records,
-    struct vbuf *why)
+static void
+compose_headers(struct vbuf *out, const struct bounce_info *info,
+    const char *boundary)
 {
-	struct vbuf boundary = VBUF_INIT;
 	struct vbuf date = VBUF_INIT;
-	struct vbuf tmp = VBUF_INIT;
-	struct vbuf out = VBUF_INIT;
-	const struct bounce_rcpt *r;
 	int delay = (info->kind == BOUNCE_DELAY);
-	int headers_only = info->postmaster
-	    ? info->ret != BOUNCE_RET_FULL
-	    : (delay || info->ret == BOUNCE_RET_HDRS);
 	const char *subject;
-	int count = 0;
-	size_t i;
 
-	for (i = 0; i < info->rcpt_count; i++)
-		if (wanted(info, info->rcpt + i))
-			count++;
-	if (count == 0)
-		goto done;
-
-	/*
-	 * Headers.
-	 */
-	bounce_boundary(&boundary, info->queue_id, info->now, info->myhostname);
 	header_date(&date, (time_t)info->now);
-	put_line(&out, "Date: %s", date.data);
-	put_line(&out, "From: Mail Delivery System <MAILER-DAEMON@%s>",
+	put_line(out, "Date: %s", date.data);
+	put_line(out, "From: Mail Delivery System <MAILER-DAEMON@%s>",
 	    info->myorigin);
 	if (info->postmaster)
 		subject = delay ? "Postmaster Warning: Delayed Mail"
@@ -292,29 +273,38 @@ bounce_compose(const struct bounce_info *info, FILE *orig, struct vbuf *records,
 	else
 		subject = delay ? "Delayed Mail (still being retried)"
 				: "Undelivered Mail Returned to Sender";
-	put_line(&out, "Subject: %s", subject);
-	put_line(&out, "To: %s", info->to ? info->to : info->sender);
-	put_line(&out, "Auto-Submitted: %s",
+	put_line(out, "Subject: %s", subject);
+	put_line(out, "To: %s", info->to ? info->to : info->sender);
+	put_line(out, "Auto-Submitted: %s",
 	    info->postmaster ? "auto-generated" : "auto-replied");
-	put_line(&out, "%s", "MIME-Version: 1.0");
-	put_line(&out, "%s",
+	put_line(out, "%s", "MIME-Version: 1.0");
+	put_line(out, "%s",
 	    "Content-Type: multipart/report;"
 	    " report-type=delivery-status;");
-	put_line(&out, "\tboundary=\"%s\"", boundary.data);
+	put_line(out, "\tboundary=\"%s\"", boundary);
 	if (info->eight_bit)
-		put_line(&out, "%s", "Content-Transfer-Encoding: 8bit");
-	put_line(&out, "%s", "");
-	put_line(&out, "%s", "This is a MIME-encapsulated message.");
-	put_line(&out, "%s", "");
+		put_line(out, "%s", "Content-Transfer-Encoding: 8bit");
+	put_line(out, "%s", "");
+	put_line(out, "%s", "This is a MIME-encapsulated message.");
+	put_line(out, "%s", "");
+	vbuf_free(&date);
+}
 
-	/*
-	 * Part 1: the text for humans.
-	 */
-	put_line(&out, "--%s", boundary.data);
-	put_line(&out, "%s", "Content-Description: Notification");
-	put_line(&out, "%s", "Content-Type: text/plain; charset=us-ascii");
-	put_line(&out, "%s", "");
-	put_template(&out, info);
+/* compose_text - part 1: the text for humans */
+
+static void
+compose_text(struct vbuf *out, const struct bounce_info *info,
+    const char *boundary)
+{
+	struct vbuf tmp = VBUF_INIT;
+	const struct bounce_rcpt *r;
+	size_t i;
+
+	put_line(out, "--%s", boundary);
+	put_line(out, "%s", "Content-Description: Notification");
+	put_line(out, "%s", "Content-Type: text/plain; charset=us-ascii");
+	put_line(out, "%s", "");
+	put_template(out, info);
 	for (i = 0; i < info->rcpt_count; i++) {
 		r = info->rcpt + i;
 		if (!wanted(info, r))
@@ -326,39 +316,48 @@ bounce_compose(const struct bounce_info *info, FILE *orig, struct vbuf *records,
 			    r->recipient, r->original_recipient, r->reason);
 		else
 			vbuf_printf(&tmp, "<%s>: %s", r->recipient, r->reason);
-		put_line(&out, "%s", "");
-		put_wrapped(&out, tmp.data);
+		put_line(out, "%s", "");
+		put_wrapped(out, tmp.data);
 	}
-	put_line(&out, "%s", "");
+	put_line(out, "%s", "");
+	vbuf_free(&tmp);
+}
 
-	/*
-	 * Part 2: the delivery status for machines.
-	 */
-	put_line(&out, "--%s", boundary.data);
-	put_line(&out, "%s", "Content-Description: Delivery report");
-	put_line(&out, "%s", "Content-Type: message/delivery-status");
-	put_line(&out, "%s", "");
-	put_line(&out, "Reporting-MTA: dns; %s", info->myhostname);
+/* compose_status - part 2: the delivery status for machines */
+
+static void
+compose_status(struct vbuf *out, const struct bounce_info *info,
+    const char *boundary)
+{
+	struct vbuf date = VBUF_INIT;
+	struct vbuf tmp = VBUF_INIT;
+	const struct bounce_rcpt *r;
+	size_t i;
+
+	put_line(out, "--%s", boundary);
+	put_line(out, "%s", "Content-Description: Delivery report");
+	put_line(out, "%s", "Content-Type: message/delivery-status");
+	put_line(out, "%s", "");
+	put_line(out, "Reporting-MTA: dns; %s", info->myhostname);
 	if (info->envid && *info->envid)
-		put_line(&out, "Original-Envelope-Id: %s", info->envid);
-	put_line(&out, "X-Postfix-Queue-ID: %s", info->queue_id);
-	put_line(&out, "X-Postfix-Sender: rfc822; %s", info->sender);
-	vbuf_reset(&date);
+		put_line(out, "Original-Envelope-Id: %s", info->envid);
+	put_line(out, "X-Postfix-Queue-ID: %s", info->queue_id);
+	put_line(out, "X-Postfix-Sender: rfc822; %s", info->sender);
 	header_date(&date, (time_t)info->arrival);
-	put_line(&out, "Arrival-Date: %s", date.data);
+	put_line(out, "Arrival-Date: %s", date.data);
 	for (i = 0; i < info->rcpt_count; i++) {
 		r = info->rcpt + i;
 		if (!wanted(info, r))
 			continue;
-		put_line(&out, "%s", "");
-		put_line(&out, "Final-Recipient: rfc822; %s", r->recipient);
+		put_line(out, "%s", "");
+		put_line(out, "Final-Recipient: rfc822; %s", r->recipient);
 		if (*r->dsn_orig_rcpt)
-			put_line(&out, "Original-Recipient: %s",
+			put_line(out, "Original-Recipient: %s",
 			    r->dsn_orig_rcpt);
-		put_line(&out, "Action: %s", r->action);
-		put_line(&out, "Status: %s", r->status);
+		put_line(out, "Action: %s", r->action);
+		put_line(out, "Status: %s", r->status);
 		if (*r->mta_type && *r->mta_mname)
-			put_line(&out, "Remote-MTA: %s; %s", r->mta_type,
+			put_line(out, "Remote-MTA: %s; %s", r->mta_type,
 			    r->mta_mname);
 		vbuf_reset(&tmp);
 		if (*r->diag_type && *r->diag_text)
@@ -367,14 +366,42 @@ bounce_compose(const struct bounce_info *info, FILE *orig, struct vbuf *records,
 		else
 			vbuf_printf(&tmp, "Diagnostic-Code: X-Postfix; %s",
 			    r->reason);
-		put_wrapped(&out, tmp.data);
-		if (delay) {
+		put_wrapped(out, tmp.data);
+		if (info->kind == BOUNCE_DELAY) {
 			vbuf_reset(&date);
 			header_date(&date, (time_t)info->will_retry_until);
-			put_line(&out, "Will-Retry-Until: %s", date.data);
+			put_line(out, "Will-Retry-Until: %s", date.data);
 		}
 	}
-	put_line(&out, "%s", "");
+	put_line(out, "%s", "");
+	vbuf_free(&date);
+	vbuf_free(&tmp);
+}
+
+/* bounce_compose - the whole notice */
+
+int
+bounce_compose(const struct bounce_info *info, FILE *orig, struct vbuf *records,
+    struct vbuf *why)
+{
+	struct vbuf boundary = VBUF_INIT;
+	struct vbuf out = VBUF_INIT;
+	int delay = (info->kind == BOUNCE_DELAY);
+	int headers_only = info->postmaster
+	    ? info->ret != BOUNCE_RET_FULL
+	    : (delay || info->ret == BOUNCE_RET_HDRS);
+	int count = 0;
+	size_t i;
+
+	for (i = 0; i < info->rcpt_count; i++)
+		if (wanted(info, info->rcpt + i))
+			count++;
+	if (count == 0)
+		goto done;
+	bounce_boundary(&boundary, info->queue_id, info->now, info->myhostname);
+	compose_headers(&out, info, boundary.data);
+	compose_text(&out, info, boundary.data);
+	compose_status(&out, info, boundary.data);
 
 	/*
 	 * Part 3: the original.
@@ -402,8 +429,6 @@ bounce_compose(const struct bounce_info *info, FILE *orig, struct vbuf *records,
 	vbuf_append(records, out.data, out.len);
 done:
 	vbuf_free(&boundary);
-	vbuf_free(&date);
-	vbuf_free(&tmp);
 	vbuf_free(&out);
 	return (count);
 }

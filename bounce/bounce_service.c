@@ -328,6 +328,86 @@ out:
 	return (ret);
 }
 
+/* bounce_kind - the request's notice kind and log; -1 with why */
+
+static int
+bounce_kind(const char *request, const char **log, struct vbuf *why)
+{
+	if (strcmp(request, "flush") == 0) {
+		if (*log == 0 ||
+		    (strcmp(*log, QDIR_BOUNCE) != 0 &&
+			strcmp(*log, QDIR_DEFER) != 0)) {
+			vbuf_set(why, "malformed request: bad log name");
+			return (-1);
+		}
+		if (var_soft_bounce) {
+			vbuf_set(why, "notice held: soft_bounce = yes");
+			return (-1);
+		}
+		return (BOUNCE_FAILURE);
+	}
+	if (strcmp(request, "warn") == 0) {
+		*log = QDIR_DEFER;
+		return (BOUNCE_DELAY);
+	}
+	vbuf_set(why, "malformed request: unknown request");
+	return (-1);
+}
+
+/* bounce_notices - the sender's notice and the postmaster's copies */
+
+static int
+bounce_notices(struct bounce_info *info, FILE *fp, const char *orig_sender,
+    struct vbuf *why)
+{
+	struct vbuf pm_why = VBUF_INIT;
+	const char *queue_id = info->queue_id;
+	int kind = info->kind;
+	const char *pm_class;
+	const char *pm_rcpt;
+	int ret = -1;
+
+	/*
+	 * The sender's notice. A bounce that bounced (null sender) goes to
+	 * the postmaster instead, in full, only when notify_classes asks for
+	 * it (2bounce; also bounce, below): by default it is dropped.
+	 */
+	if (*orig_sender) {
+		if (bounce_notice(info, fp, "", orig_sender, "sender", why) < 0)
+			goto out;
+	} else if (kind == BOUNCE_FAILURE && bounce_has_class("2bounce")) {
+		info->postmaster = 1;
+		info->ret = BOUNCE_RET_FULL;
+		info->to = var_2bounce_notice_recipient;
+		if (bounce_notice(info, fp, var_double_bounce_sender, info->to,
+			"postmaster", why) < 0)
+			goto out;
+	}
+	ret = 0;
+
+	/*
+	 * The postmaster's copy (headers only), as notify_classes asks. Its
+	 * failure is only logged: the sender's notice is out already.
+	 */
+	pm_class = kind == BOUNCE_DELAY ? "delay" : "bounce";
+	pm_rcpt = kind == BOUNCE_DELAY ? var_delay_notice_recipient
+				       : var_bounce_notice_recipient;
+	if (bounce_has_class(pm_class)) {
+		info->postmaster = 1;
+		info->ret = BOUNCE_RET_HDRS;
+		info->to = pm_rcpt;
+		if (bounce_notice(info, fp, var_double_bounce_sender, info->to,
+			"postmaster", &pm_why) < 0)
+			msg_warn("%s: postmaster %s notification not sent: %s",
+			    queue_id,
+			    kind == BOUNCE_DELAY ? "delay" : "non-delivery",
+			    pm_why.data);
+	}
+out:
+	vbuf_free(&pm_why);
+	return (ret);
+}
+
 /* bounce_request - one request; 0 (sent or nothing to send) or -1 + why */
 
 static int
@@ -342,9 +422,6 @@ bounce_request(const struct attr_list *req, struct vbuf *why)
 	struct bounce_rcpt *rcpt = 0;
 	struct vbuf path = VBUF_INIT;
 	struct vbuf quoted = VBUF_INIT;
-	struct vbuf pm_why = VBUF_INIT;
-	const char *pm_class;
-	const char *pm_rcpt;
 	size_t nrcpt = 0;
 	FILE *fp = 0;
 	int kind;
@@ -355,25 +432,8 @@ bounce_request(const struct attr_list *req, struct vbuf *why)
 		vbuf_set(why, "malformed request");
 		goto out;
 	}
-	if (strcmp(request, "flush") == 0) {
-		kind = BOUNCE_FAILURE;
-		if (log == 0 ||
-		    (strcmp(log, QDIR_BOUNCE) != 0 &&
-			strcmp(log, QDIR_DEFER) != 0)) {
-			vbuf_set(why, "malformed request: bad log name");
-			goto out;
-		}
-		if (var_soft_bounce) {
-			vbuf_set(why, "notice held: soft_bounce = yes");
-			goto out;
-		}
-	} else if (strcmp(request, "warn") == 0) {
-		kind = BOUNCE_DELAY;
-		log = QDIR_DEFER;
-	} else {
-		vbuf_set(why, "malformed request: unknown request");
+	if ((kind = bounce_kind(request, &log, why)) < 0)
 		goto out;
-	}
 	qdir_path(&path, QDIR_ACTIVE, queue_id);
 	if ((fp = fopen(path.data, "r")) == 0) {
 		vbuf_printf(why, "open %s: %m", path.data);
@@ -423,43 +483,7 @@ bounce_request(const struct attr_list *req, struct vbuf *why)
 	info.rcpt = rcpt;
 	info.rcpt_count = nrcpt;
 
-	/*
-	 * The sender's notice. A bounce that bounced (null sender) goes to
-	 * the postmaster instead, in full, only when notify_classes asks for
-	 * it (2bounce; also bounce, below): by default it is dropped.
-	 */
-	if (*orig.sender) {
-		if (bounce_notice(&info, fp, "", orig.sender, "sender", why) <
-		    0)
-			goto out;
-	} else if (kind == BOUNCE_FAILURE && bounce_has_class("2bounce")) {
-		info.postmaster = 1;
-		info.ret = BOUNCE_RET_FULL;
-		info.to = var_2bounce_notice_recipient;
-		if (bounce_notice(&info, fp, var_double_bounce_sender, info.to,
-			"postmaster", why) < 0)
-			goto out;
-	}
-	ret = 0;
-
-	/*
-	 * The postmaster's copy (headers only), as notify_classes asks. Its
-	 * failure is only logged: the sender's notice is out already.
-	 */
-	pm_class = kind == BOUNCE_DELAY ? "delay" : "bounce";
-	pm_rcpt = kind == BOUNCE_DELAY ? var_delay_notice_recipient
-				       : var_bounce_notice_recipient;
-	if (bounce_has_class(pm_class)) {
-		info.postmaster = 1;
-		info.ret = BOUNCE_RET_HDRS;
-		info.to = pm_rcpt;
-		if (bounce_notice(&info, fp, var_double_bounce_sender, info.to,
-			"postmaster", &pm_why) < 0)
-			msg_warn("%s: postmaster %s notification not sent: %s",
-			    queue_id,
-			    kind == BOUNCE_DELAY ? "delay" : "non-delivery",
-			    pm_why.data);
-	}
+	ret = bounce_notices(&info, fp, orig.sender, why);
 out:
 	if (fp)
 		fclose(fp);
@@ -468,7 +492,6 @@ out:
 	mem_free(orig.envid);
 	vbuf_free(&path);
 	vbuf_free(&quoted);
-	vbuf_free(&pm_why);
 	return (ret);
 }
 

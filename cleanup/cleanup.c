@@ -26,9 +26,11 @@
  *	- the extracted segment: A encoding (from sendmail -B or an 8bit
  *	  Content-Transfer-Encoding), recipients from sendmail -t, E.
  *
- *	When the file is complete cleanup rewrites the C record, flushes,
- *	sets mode 0700, fsyncs and closes it; only then it replies with one
- *	attribute block "status=0 queue_id=ID" and wakes qmgr with "W" on
+ *	As soon as the first record has created incoming/ID cleanup tells
+ *	the client with the attribute block "queue_id=ID". When the file is
+ *	complete cleanup rewrites the C record, flushes, sets mode 0700,
+ *	fsyncs and closes it; only then it replies with the final block
+ *	"status=0 queue_id=ID" and wakes qmgr with "W" on
  *	public/qmgr (within 10 ms; the messages completed in that time share
  *	one wake-up). On any error the partial file is removed and the reply
  *	is "status=N reason=TEXT" with N from sysexits.h: 65 (EX_DATAERR)
@@ -51,7 +53,7 @@
  *	mail_owner and needs write access to incoming/ only.
  * CONFIGURATION PARAMETERS
  *	myhostname, myorigin ($myhostname), append_at_myorigin (yes),
- *	mail_name (Postfix), enable_long_queue_ids (no), message_size_limit
+ *	mail_name (sluice), enable_long_queue_ids (no), message_size_limit
  *	(10240000), header_size_limit (102400), line_length_limit (2048),
  *	hopcount_limit (50), delay_warning_time (0h), duplicate_filter_limit
  *	(1000), queue_file_attribute_count_limit (100), ipc_timeout (3600s).
@@ -75,6 +77,7 @@ main(int argc, char **argv)
 	    .accept = cleanup_service_accept,
 	    .stop = cleanup_service_stop,
 	    .active = cleanup_service_active,
+	    .params = cleanup_params,
 	};
 
 	return (server_main(argc, argv, &spec));

@@ -28,6 +28,7 @@
  *	void cleanup_service_accept(int fd);
  *	void cleanup_service_stop(void);
  *	int  cleanup_service_active(void);
+ *	extern const struct param_var cleanup_params[];
  * DESCRIPTION
  *	cleanup_state_create() starts a queue file on fp (positioned at 0,
  *	owned by the caller) for queue_id; now is the file creation time
@@ -43,18 +44,24 @@
  *cleanup_state_sender() the rewritten sender (NULL before 'S').
  *cleanup_state_free() releases the state, not fp.
  *
+ *	cleanup_params is what the daemon reads (bound by server_main()
+ *	before cleanup_service_init() copies it into its configuration).
+ *
  *	cleanup_service_accept() takes a connected client (non-blocking
  *	descriptor) and runs the cleanup protocol on it (docs/architecture.md,
- *	"Internal protocols"). A client that sends the record
- *	"A notify_queue_id=yes" (smtpd) gets an extra reply block
- *	"queue_id=ID" at once, before the final one.
+ *	"Internal protocols", and util/enqueue.h): as soon as the first
+ *	record has created the queue file the client gets the reply block
+ *	"queue_id=ID", before the final one. The record
+ *	"A notify_queue_id=yes" that once asked for it is accepted and
+ *	ignored.
  * DIAGNOSTICS
  *	Fatal: out of memory. Everything else is returned.
  */
 #include <stdio.h>
 #include <time.h>
 
-#define CLEANUP_NOTIFY_ID "notify_queue_id=yes" /* early queue_id block */
+#define CLEANUP_NOTIFY_ID "notify_queue_id=yes" /* obsolete: ignored */
+#include "param.h"
 #include "vbuf.h"
 #include "addr.h"
 #include "header.h"
@@ -120,5 +127,6 @@ void cleanup_service_init(struct event_base *base);
 void cleanup_service_accept(int fd);
 void cleanup_service_stop(void);
 
+extern const struct param_var cleanup_params[];
 int cleanup_service_active(void);
 #endif

@@ -85,42 +85,39 @@ static struct cleanup_conn *cleanup_conns;
 static size_t cleanup_rec_max;
 static long cleanup_timeout;
 
-/* conf_num - numeric parameter, or a default when sluice lacks it */
+static const char *var_myhostname;
+static const char *var_myorigin;
+static const char *var_mail_name;
+static int var_append_at_myorigin;
+static int var_cleanup_replace_stray_cr_lf;
+static int var_enable_long_queue_ids;
+static long var_message_size_limit;
+static long var_header_size_limit;
+static long var_line_length_limit;
+static long var_hopcount_limit;
+static long var_delay_warning_time;
+static long var_duplicate_filter_limit;
+static long var_queue_file_attribute_count_limit;
+static long var_ipc_timeout;
 
-static long
-conf_num(const char *name, long def)
-{
-	const struct param_def *pd = param_find(name);
-
-	if (pd == 0)
-		return (def);
-	switch (pd->type) {
-	case PARAM_TIME:
-		return (param_time(name));
-	case PARAM_SIZE:
-		return (param_size(name));
-	case PARAM_INT:
-		return (param_int(name));
-	default:
-		return (atol(param_str(name)));
-	}
-}
-
-/* conf_str - string parameter, or a default */
-
-static const char *
-conf_str(const char *name, const char *def)
-{
-	return (param_find(name) ? param_str(name) : def);
-}
-
-/* conf_bool - boolean parameter, or a default */
-
-static int
-conf_bool(const char *name, int def)
-{
-	return (param_find(name) ? param_bool(name) : def);
-}
+const struct param_var cleanup_params[] = {
+    PARAM_VAR("append_at_myorigin", &var_append_at_myorigin),
+    PARAM_VAR("cleanup_replace_stray_cr_lf", &var_cleanup_replace_stray_cr_lf),
+    PARAM_VAR("delay_warning_time", &var_delay_warning_time),
+    PARAM_VAR("duplicate_filter_limit", &var_duplicate_filter_limit),
+    PARAM_VAR("enable_long_queue_ids", &var_enable_long_queue_ids),
+    PARAM_VAR("header_size_limit", &var_header_size_limit),
+    PARAM_VAR("hopcount_limit", &var_hopcount_limit),
+    PARAM_VAR("ipc_timeout", &var_ipc_timeout),
+    PARAM_VAR("line_length_limit", &var_line_length_limit),
+    PARAM_VAR("mail_name", &var_mail_name),
+    PARAM_VAR("message_size_limit", &var_message_size_limit),
+    PARAM_VAR("myhostname", &var_myhostname),
+    PARAM_VAR("myorigin", &var_myorigin),
+    PARAM_VAR("queue_file_attribute_count_limit",
+	&var_queue_file_attribute_count_limit),
+    PARAM_VAR_END,
+};
 
 /* cleanup_service_init - read the configuration */
 
@@ -128,26 +125,20 @@ void
 cleanup_service_init(struct event_base *base)
 {
 	cleanup_base = base;
-	cleanup_cfg.myhostname =
-	    mem_strdup(conf_str("myhostname", "localhost"));
-	cleanup_cfg.myorigin =
-	    mem_strdup(conf_str("myorigin", cleanup_cfg.myhostname));
-	cleanup_cfg.mail_name = mem_strdup(conf_str("mail_name", "Postfix"));
-	cleanup_cfg.append_at_myorigin = conf_bool("append_at_myorigin", 1);
-	cleanup_cfg.replace_stray_cr_lf =
-	    conf_bool("cleanup_replace_stray_cr_lf", 1);
-	cleanup_cfg.long_queue_ids = conf_bool("enable_long_queue_ids", 0);
-	cleanup_cfg.message_size_limit =
-	    conf_num("message_size_limit", 10240000);
-	cleanup_cfg.header_size_limit = conf_num("header_size_limit", 102400);
-	cleanup_cfg.line_length_limit = conf_num("line_length_limit", 2048);
-	cleanup_cfg.hopcount_limit = conf_num("hopcount_limit", 50);
-	cleanup_cfg.delay_warning_time = conf_num("delay_warning_time", 0);
-	cleanup_cfg.duplicate_filter_limit =
-	    conf_num("duplicate_filter_limit", 1000);
-	cleanup_cfg.attr_count_limit =
-	    conf_num("queue_file_attribute_count_limit", 100);
-	cleanup_timeout = conf_num("ipc_timeout", 3600);
+	cleanup_cfg.myhostname = var_myhostname;
+	cleanup_cfg.myorigin = var_myorigin;
+	cleanup_cfg.mail_name = var_mail_name;
+	cleanup_cfg.append_at_myorigin = var_append_at_myorigin;
+	cleanup_cfg.replace_stray_cr_lf = var_cleanup_replace_stray_cr_lf;
+	cleanup_cfg.long_queue_ids = var_enable_long_queue_ids;
+	cleanup_cfg.message_size_limit = var_message_size_limit;
+	cleanup_cfg.header_size_limit = var_header_size_limit;
+	cleanup_cfg.line_length_limit = var_line_length_limit;
+	cleanup_cfg.hopcount_limit = var_hopcount_limit;
+	cleanup_cfg.delay_warning_time = var_delay_warning_time;
+	cleanup_cfg.duplicate_filter_limit = var_duplicate_filter_limit;
+	cleanup_cfg.attr_count_limit = var_queue_file_attribute_count_limit;
+	cleanup_timeout = var_ipc_timeout;
 	if (cleanup_timeout <= 0)
 		cleanup_timeout = 3600;
 	cleanup_rec_max = CLEANUP_REC_MIN_MAX;
@@ -318,7 +309,7 @@ conn_complete(struct cleanup_conn *c)
 	cleanup_wake_qmgr();
 }
 
-/* conn_early_id - tell the client the queue ID before the end (smtpd) */
+/* conn_early_id - tell the client the queue ID as soon as the file exists */
 
 static void
 conn_early_id(struct cleanup_conn *c)
@@ -344,16 +335,18 @@ conn_record(struct cleanup_conn *c, int type, const char *data, size_t len)
 			conn_reply(c, c->status, c->reason.data);
 		return;
 	}
-	if (c->st == 0 && conn_open(c) < 0) {
-		if (type == REC_TYPE_END)
-			conn_reply(c, c->status, c->reason.data);
-		return;
-	}
-	if (type == REC_TYPE_ATTR && len == sizeof(CLEANUP_NOTIFY_ID) - 1 &&
-	    memcmp(data, CLEANUP_NOTIFY_ID, len) == 0) {
+	if (c->st == 0) {
+		if (conn_open(c) < 0) {
+			if (type == REC_TYPE_END)
+				conn_reply(c, c->status, c->reason.data);
+			return;
+		}
 		conn_early_id(c);
-		return;
 	}
+	/* Old clients still ask for the ID they now always get. */
+	if (type == REC_TYPE_ATTR && len == sizeof(CLEANUP_NOTIFY_ID) - 1 &&
+	    memcmp(data, CLEANUP_NOTIFY_ID, len) == 0)
+		return;
 	if ((status = cleanup_state_record(c->st, type, data, len)) != 0) {
 		conn_reject(c, status, cleanup_state_reason(c->st));
 		if (type == REC_TYPE_END)

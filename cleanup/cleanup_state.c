@@ -714,69 +714,35 @@ attr_record(struct cleanup_state *st, const char *buf, size_t len, char **copy,
 	return (0);
 }
 
-/* envelope - one record of the initial envelope */
+/* envelope_time - the arrival time ('T'), once */
 
 static void
-envelope(struct cleanup_state *st, int type, const char *buf, size_t len)
+envelope_time(struct cleanup_state *st, int type, const char *buf, size_t len)
 {
-	char *copy = 0;
-	char *name = 0;
-	char *value = 0;
-	const char *data = buf;
-	int mapped = type;
 	long sec;
 	char *end;
 
-	if (type == REC_TYPE_ATTR) {
-		if (attr_record(st, buf, len, &copy, &name, &value, &mapped,
-			&data) < 0)
-			goto done;
+	if (st->have_time)
+		return;
+	errno = 0;
+	sec = strtol(buf, &end, 10);
+	if (len == 0 || end == buf || errno != 0 || sec < 0 ||
+	    (*end != 0 && (*end != ' ' || !all_digits(end + 1)))) {
+		fail(st, EX_DATAERR, "bad time envelope record");
+		return;
 	}
-	if (strchr(REC_ENVELOPE_TYPES, mapped) == 0) {
-		fail(st, EX_DATAERR, "unexpected record type %d in envelope",
-		    type);
-		goto done;
-	}
+	st->have_time = 1;
+	st->arrival = sec;
+	out(st, type, buf, len);
+	out_fmt(st, REC_TYPE_ATTR, "create_time=%ld", (long)st->now);
+}
 
-	/*
-	 * The transition to recipient records: the sender and arrival time
-	 * must be known by now.
-	 */
-	if (!st->inrcpt && strchr("RDO/on", mapped) != 0) {
-		if (st->sender == 0) {
-			fail(st, EX_DATAERR, "missing sender envelope record");
-			goto done;
-		}
-		if (!st->have_time) {
-			fail(st, EX_DATAERR, "missing time envelope record");
-			goto done;
-		}
-		if (!st->warn_seen && *st->sender &&
-		    st->cfg->delay_warning_time > 0)
-			out_fmt(st, REC_TYPE_WARN, "%15ld",
-			    st->arrival + st->cfg->delay_warning_time);
-		st->inrcpt = 1;
-	}
-	if (mapped == REC_TYPE_RCPT) {
-		recipient(st, data);
-		goto done;
-	}
-	if (rcpt_attr(st, mapped, data))
-		goto done;
-	if (mapped == REC_TYPE_MESG) {
-		if (!st->have_time || st->sender == 0) {
-			fail(st, EX_DATAERR, "missing %s envelope record",
-			    st->have_time ? "sender" : "time");
-			goto done;
-		}
-		st->inrcpt = 0;
-		start_content(st);
-		goto done;
-	}
+/* envelope_other - an envelope record that is no recipient record */
 
-	/*
-	 * Non-recipient records.
-	 */
+static void
+envelope_other(struct cleanup_state *st, int type, int mapped, const char *buf,
+    size_t len, const char *data, const char *name, const char *value)
+{
 	if (st->inrcpt)
 		st->qmgr_opts |= QMGR_FLAG_MIXED;
 	switch (mapped) {
@@ -784,22 +750,7 @@ envelope(struct cleanup_state *st, int type, const char *buf, size_t len)
 	case REC_TYPE_CTIME:
 		break; /* we write our own */
 	case REC_TYPE_TIME:
-		if (!st->have_time) {
-			errno = 0;
-			sec = strtol(buf, &end, 10);
-			if (len == 0 || end == buf || errno != 0 || sec < 0 ||
-			    (*end != 0 &&
-				(*end != ' ' || !all_digits(end + 1)))) {
-				fail(st, EX_DATAERR,
-				    "bad time envelope record");
-				break;
-			}
-			st->have_time = 1;
-			st->arrival = sec;
-			out(st, type, buf, len);
-			out_fmt(st, REC_TYPE_ATTR, "create_time=%ld",
-			    (long)st->now);
-		}
+		envelope_time(st, type, buf, len);
 		break;
 	case REC_TYPE_FULL:
 		if (!st->have_fullname) {
@@ -857,6 +808,67 @@ envelope(struct cleanup_state *st, int type, const char *buf, size_t len)
 		out(st, type, buf, len);
 		break;
 	}
+}
+
+/* envelope - one record of the initial envelope */
+
+static void
+envelope(struct cleanup_state *st, int type, const char *buf, size_t len)
+{
+	char *copy = 0;
+	char *name = 0;
+	char *value = 0;
+	const char *data = buf;
+	int mapped = type;
+
+	if (type == REC_TYPE_ATTR) {
+		if (attr_record(st, buf, len, &copy, &name, &value, &mapped,
+			&data) < 0)
+			goto done;
+	}
+	if (strchr(REC_ENVELOPE_TYPES, mapped) == 0) {
+		fail(st, EX_DATAERR, "unexpected record type %d in envelope",
+		    type);
+		goto done;
+	}
+
+	/*
+	 * The transition to recipient records: the sender and arrival time
+	 * must be known by now.
+	 */
+	if (!st->inrcpt && strchr("RDO/on", mapped) != 0) {
+		if (st->sender == 0) {
+			fail(st, EX_DATAERR, "missing sender envelope record");
+			goto done;
+		}
+		if (!st->have_time) {
+			fail(st, EX_DATAERR, "missing time envelope record");
+			goto done;
+		}
+		if (!st->warn_seen && *st->sender &&
+		    st->cfg->delay_warning_time > 0)
+			out_fmt(st, REC_TYPE_WARN, "%15ld",
+			    st->arrival + st->cfg->delay_warning_time);
+		st->inrcpt = 1;
+	}
+	if (mapped == REC_TYPE_RCPT) {
+		recipient(st, data);
+		goto done;
+	}
+	if (rcpt_attr(st, mapped, data))
+		goto done;
+	if (mapped == REC_TYPE_MESG) {
+		if (!st->have_time || st->sender == 0) {
+			fail(st, EX_DATAERR, "missing %s envelope record",
+			    st->have_time ? "sender" : "time");
+			goto done;
+		}
+		st->inrcpt = 0;
+		start_content(st);
+		goto done;
+	}
+
+	envelope_other(st, type, mapped, buf, len, data, name, value);
 done:
 	mem_free(copy);
 }

@@ -9,13 +9,13 @@
  *			qmgr_bounce_done_fn *done);
  * DESCRIPTION
  *	qmgr_bounce_request() opens a non-blocking connection to
- *	private/bounce and sends one attribute block: request (flush or
- *	warn), queue_id, log (flush: "bounce" or "defer") and sender. The
+ *	private/$bounce_service_name and sends one attribute block: request
+ *(flush or warn), queue_id, log (flush: "bounce" or "defer") and sender. The
  *	reply (status=0, or status=1 with reason) is awaited in the event
  *	loop; done(msg, result) is then called exactly once, possibly
  *	before qmgr_bounce_request() returns, with QMGR_BOUNCE_OK (the
  *	notice was sent or there was nothing to send), QMGR_BOUNCE_NONE
- *	(there is no bounce service: private/bounce does not exist) or
+ *	(there is no bounce service: its socket does not exist) or
  *	QMGR_BOUNCE_FAIL (any other failure: refused connection, timeout,
  *	lost connection, malformed reply, status other than 0; a warning
  *	names it). The message must stay in core until done runs.
@@ -23,18 +23,26 @@
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <event2/event.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include "attr.h"
+#include "ipc.h"
 #include "mem.h"
 #include "msg.h"
+#include "param.h"
 #include "qmgr.h"
 
 #define QMGR_BOUNCE_TIMEOUT 300 /* seconds for the reply */
 #define QMGR_BOUNCE_REPLY_MAX (ATTR_LINE_MAX + 4096)
+
+/* Bound at the first request (the daemon's table is qmgr_param.c's). */
+static const char *var_bounce_service_name;
+
+static const struct param_var qmgr_bounce_params[] = {
+    PARAM_VAR("bounce_service_name", &var_bounce_service_name),
+    PARAM_VAR_END,
+};
 
 struct qmgr_bounce {
 	struct qmgr_message *msg;
@@ -129,7 +137,6 @@ qmgr_bounce_request(struct qmgr_message *msg, const char *request,
     const char *log, qmgr_bounce_done_fn *done)
 {
 	struct qmgr_bounce *b;
-	struct sockaddr_un sun;
 	struct vbuf req = VBUF_INIT;
 	struct vbuf why = VBUF_INIT;
 	struct timeval rtv = {QMGR_BOUNCE_TIMEOUT, 0};
@@ -140,24 +147,12 @@ qmgr_bounce_request(struct qmgr_message *msg, const char *request,
 	b->msg = msg;
 	b->done = done;
 	b->request = mem_strdup(request);
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	strcpy(sun.sun_path, "private/bounce");
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		 0)) < 0) {
-		vbuf_printf(&why, "socket: %m");
-		qmgr_bounce_finish(b, QMGR_BOUNCE_FAIL, why.data);
-		vbuf_free(&why);
-		return;
-	}
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 &&
-	    errno != EINPROGRESS) {
-		int err = errno;
-
-		vbuf_printf(&why, "connect to %s: %m", sun.sun_path);
-		close(fd);
+	if (var_bounce_service_name == 0)
+		param_bind(qmgr_bounce_params);
+	if ((fd = ipc_connect("private", var_bounce_service_name, IPC_NONBLOCK,
+		 0, &why)) < 0) {
 		qmgr_bounce_finish(b,
-		    err == ENOENT ? QMGR_BOUNCE_NONE : QMGR_BOUNCE_FAIL,
+		    errno == ENOENT ? QMGR_BOUNCE_NONE : QMGR_BOUNCE_FAIL,
 		    why.data);
 		vbuf_free(&why);
 		return;

@@ -28,12 +28,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <event2/event.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include "attr.h"
+#include "ipc.h"
 #include "mem.h"
 #include "msg.h"
 #include "qmgr.h"
@@ -171,37 +170,21 @@ qmgr_deliver_start(struct qmgr_entry *e)
 {
 	struct qmgr_transport *t = e->queue->transport;
 	struct qmgr_deliver *d;
-	struct sockaddr_un sun;
 	struct vbuf req = VBUF_INIT;
 	struct vbuf why = VBUF_INIT;
 	struct timeval rtv = {QMGR_REPLY_TIMEOUT, 0};
 	struct timeval wtv = {var_qmgr_ipc_timeout, 0};
 	int fd;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if ((size_t)snprintf(sun.sun_path, sizeof(sun.sun_path), "private/%s",
-		t->name) >= sizeof(sun.sun_path)) {
-		qmgr_entry_transport_failure(e, "transport name too long");
-		return;
-	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		 0)) < 0) {
-		vbuf_printf(&why, "socket: %m");
-		qmgr_entry_transport_failure(e, why.data);
-		vbuf_free(&why);
-		return;
-	}
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 &&
-	    errno != EINPROGRESS) {
+	if ((fd = ipc_connect("private", t->name, IPC_NONBLOCK, 0, &why)) < 0) {
 		if (errno == EAGAIN) {
-			close(fd);
 			qmgr_entry_requeue(e);
-			return;
+		} else if (errno == ENAMETOOLONG) {
+			qmgr_entry_transport_failure(e,
+			    "transport name too long");
+		} else {
+			qmgr_entry_transport_failure(e, why.data);
 		}
-		vbuf_printf(&why, "connect to %s: %m", sun.sun_path);
-		close(fd);
-		qmgr_entry_transport_failure(e, why.data);
 		vbuf_free(&why);
 		return;
 	}

@@ -1,5 +1,6 @@
-# The cleanup protocol on public/cleanup, spoken directly: a good record
-# stream gets status=0 and a complete queue file; broken streams get a
+# The cleanup protocol on public/cleanup, spoken directly: the queue ID
+# comes first, then a good record stream gets status=0 and a complete
+# queue file; broken streams get a
 # status with a reason and leave no file behind; a client that vanishes
 # mid-message leaves nothing either; the daemon keeps serving.
 . "$(dirname "$0")/lib.sh"
@@ -43,12 +44,20 @@ s.connect(sys.argv[1] + "/public/cleanup")
 s.sendall(cases[sys.argv[2]])
 if sys.argv[2] == "vanish":
     time.sleep(0.5); s.close(); sys.exit(0)
+# cleanup names the queue file at once ("queue_id=ID" block), then sends
+# the final block; the early block must come first and agree.
 data = b""
-while not data.endswith(b"\n\n"):
+while data.count(b"\n\n") < 2:
     chunk = s.recv(4096)
     if not chunk: break
     data += chunk
-print(" ".join(data.decode().split("\n")).strip())
+blocks = data.decode().split("\n\n")
+early, final = blocks[0], blocks[1] if len(blocks) > 1 else ""
+if not early.startswith("queue_id=") or "\n" in early:
+    sys.exit("no early queue_id block: %r" % data)
+if "queue_id=" in final and final.split("queue_id=")[1] != early[9:]:
+    sys.exit("queue IDs differ: %r" % data)
+print(" ".join(final.split("\n")).strip())
 PY
 
 reply=$(python3 talk.py "$Q" good) || fail "talk good"
