@@ -68,9 +68,6 @@ smtpd_cleanup_envelope(struct smtpd_session *s)
 	gettimeofday(&tv, NULL);
 	smtpd_cleanup_sendf(s, REC_TYPE_TIME, "%ld %ld", (long)tv.tv_sec,
 	    (long)tv.tv_usec);
-	/* Ask for cleanup's early queue ID block: "QID: client=" is logged
-	 * at the first accepted recipient, as Postfix does. */
-	smtpd_cleanup_sendf(s, REC_TYPE_ATTR, "notify_queue_id=yes");
 	smtpd_cleanup_sendf(s, REC_TYPE_ATTR, "rewrite_context=%s",
 	    smtpd_check_mynetworks(&s->ss) ? "local" : "remote");
 	smtpd_cleanup_send(s, REC_TYPE_FROM, s->sender, strlen(s->sender));
