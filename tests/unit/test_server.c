@@ -5,7 +5,8 @@
  * creates in a temporary directory. server_main() runs in forked children
  * with fd 3 set up the way master sets it up. param and qdir are replaced
  * by local stubs (link-time mocks) so that no main.cf is needed; the stubs
- * record what server_main() asked for.
+ * record what server_main() asked for (param_bind() fills string rows from
+ * the param_str() stub).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -70,6 +71,14 @@ const char *
 param_str(const char *name)
 {
 	return strcmp(name, "mail_owner") == 0 ? stub_owner : "";
+}
+
+void
+param_bind(const struct param_var *vars)
+{
+	for (; vars != NULL && vars->name != NULL; vars++)
+		if (vars->kind == PARAM_KIND_STR)
+			*(const char **)vars->var = param_str(vars->name);
 }
 
 void
