@@ -40,7 +40,6 @@
 
 #define SHOWQ_REC_MAX (1024 * 1024) /* bytes per record */
 #define SHOWQ_EMPTY_ADDR "MAILER-DAEMON"
-#define SHOWQ_DUP_DEFAULT 1000
 #define SHOWQ_READ_SIZE 8192 /* first read of a queue file */
 
 const char *const showq_queues[] = {
@@ -79,6 +78,15 @@ static struct showq_state {
 	struct vbuf fbuf; /* queue file bytes */
 } sq;
 
+/* The parameters the reader uses, bound once by showq_init(). */
+
+static long var_duplicate_filter_limit;
+
+static const struct param_var showq_params[] = {
+    PARAM_VAR("duplicate_filter_limit", &var_duplicate_filter_limit),
+    PARAM_VAR_END,
+};
+
 /* showq_init - one-time reader state */
 
 static void
@@ -87,9 +95,8 @@ showq_init(void)
 	if (sq.init)
 		return;
 	sq.init = 1;
-	sq.dup_limit = SHOWQ_DUP_DEFAULT;
-	if (param_find("duplicate_filter_limit") != 0)
-		sq.dup_limit = param_int("duplicate_filter_limit");
+	param_bind(showq_params);
+	sq.dup_limit = var_duplicate_filter_limit;
 	if (sq.dup_limit < 0)
 		sq.dup_limit = 0;
 }
