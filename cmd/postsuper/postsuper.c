@@ -124,12 +124,23 @@ ps_usage(void)
 	    "[-v (verbose)] [queue...]");
 }
 
+int var_enable_long_queue_ids;
+long var_hash_queue_depth;
+const char *var_queue_directory;
+
+static const struct param_var ps_params[] = {
+    PARAM_VAR("enable_long_queue_ids", &var_enable_long_queue_ids),
+    PARAM_VAR("hash_queue_depth", &var_hash_queue_depth),
+    PARAM_VAR("queue_directory", &var_queue_directory),
+    PARAM_VAR_END,
+};
+
 /* ps_privileges - superuser or the owner of the queue */
 
 static void
 ps_privileges(void)
 {
-	const char *qdir = param_str("queue_directory");
+	const char *qdir = var_queue_directory;
 	uid_t uid = getuid();
 	struct stat st;
 	uid_t owner;
@@ -366,6 +377,7 @@ main(int argc, char **argv)
 	}
 
 	param_load(config_dir);
+	param_bind(ps_params);
 	param_log_open();
 	msg_verbose = verbose;
 	if (qdir_hashed(QDIR_MAILDROP))
