@@ -263,6 +263,38 @@ master_unbracket(const char *text, size_t len)
 	return (mem_strndup(text, len));
 }
 
+/* master_inet_protocols - inet_protocols: all, ipv4, ipv6 */
+
+static int
+master_inet_protocols(const char *protocols, int *want4, int *want6,
+    struct vbuf *why)
+{
+	char *list, *item, *save = NULL;
+
+	list = mem_strdup(protocols && *protocols ? protocols : "all");
+	for (item = strtok_r(list, ", \t\r\n", &save); item;
+	     item = strtok_r(NULL, ", \t\r\n", &save)) {
+		if (strcasecmp(item, "all") == 0)
+			*want4 = *want6 = 1;
+		else if (strcasecmp(item, "ipv4") == 0)
+			*want4 = 1;
+		else if (strcasecmp(item, "ipv6") == 0)
+			*want6 = 1;
+		else {
+			vbuf_printf(why, "bad inet_protocols value: \"%s\"",
+			    item);
+			mem_free(list);
+			return (-1);
+		}
+	}
+	mem_free(list);
+	if (!*want4 && !*want6) {
+		vbuf_printf(why, "inet_protocols is empty");
+		return (-1);
+	}
+	return (0);
+}
+
 /* master_inet_parse - the addresses an inet service listens on */
 
 int
@@ -275,29 +307,8 @@ master_inet_parse(const char *service, const char *interfaces,
 
 	if (max > MASTER_MAX_ADDR)
 		max = MASTER_MAX_ADDR;
-
-	/* inet_protocols: all, ipv4, ipv6. */
-	list = mem_strdup(protocols && *protocols ? protocols : "all");
-	for (item = strtok_r(list, ", \t\r\n", &save); item;
-	     item = strtok_r(NULL, ", \t\r\n", &save)) {
-		if (strcasecmp(item, "all") == 0)
-			want4 = want6 = 1;
-		else if (strcasecmp(item, "ipv4") == 0)
-			want4 = 1;
-		else if (strcasecmp(item, "ipv6") == 0)
-			want6 = 1;
-		else {
-			vbuf_printf(why, "bad inet_protocols value: \"%s\"",
-			    item);
-			mem_free(list);
-			return (-1);
-		}
-	}
-	mem_free(list);
-	if (!want4 && !want6) {
-		vbuf_printf(why, "inet_protocols is empty");
+	if (master_inet_protocols(protocols, &want4, &want6, why) < 0)
 		return (-1);
-	}
 
 	/* Service: port, host:port, [addr]:port. */
 	if (*service == '[') {
