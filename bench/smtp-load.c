@@ -394,22 +394,14 @@ load_output(struct load_sess *sp)
 	}
 }
 
-int
-main(int argc, char **argv)
+/* load_options - the command line: sets the globals, *nsess, *nmsg, *len */
+
+static void
+load_options(int argc, char **argv, long *nsess, long *nmsg, long *len)
 {
-	struct load_sess *sess;
-	struct pollfd *pfd;
-	long nsess = 1;
-	long nmsg = 1;
-	long len = 1024;
-	long started = 0;
-	long done;
-	double t0;
-	double progress;
 	char *host;
 	char *colon;
 	int ch;
-	int i;
 
 	while ((ch = getopt(argc, argv, "f:l:m:M:qs:t:T:")) != -1) {
 		switch (ch) {
@@ -417,10 +409,10 @@ main(int argc, char **argv)
 			load_from = optarg;
 			break;
 		case 'l':
-			len = load_num("-l", optarg, 0, 100000000);
+			*len = load_num("-l", optarg, 0, 100000000);
 			break;
 		case 'm':
-			nmsg = load_num("-m", optarg, 1, 10000000);
+			*nmsg = load_num("-m", optarg, 1, 10000000);
 			break;
 		case 'M':
 			load_helo = optarg;
@@ -429,7 +421,7 @@ main(int argc, char **argv)
 			load_quiet = 1;
 			break;
 		case 's':
-			nsess = load_num("-s", optarg, 1, LOAD_MAX_SESS);
+			*nsess = load_num("-s", optarg, 1, LOAD_MAX_SESS);
 			break;
 		case 't':
 			load_to = optarg;
@@ -452,6 +444,92 @@ main(int argc, char **argv)
 	load_addr.sin_port = htons(load_num("port", colon + 1, 1, 65535));
 	if (inet_pton(AF_INET, host, &load_addr.sin_addr) != 1)
 		load_usage("host must be an IPv4 address");
+}
+
+/* load_events - handle what poll() reported; returns 1 if anything moved */
+
+static int
+load_events(struct load_sess *sess, struct pollfd *pfd, long nsess, double now)
+{
+	int moved = 0;
+	int i;
+
+	for (i = 0; i < nsess; i++) {
+		struct load_sess *sp = sess + i;
+
+		if (sp->fd < 0)
+			continue;
+		if (pfd[i].revents & POLLOUT) {
+			load_output(sp);
+			moved = 1;
+		} else if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) {
+			load_input(sp);
+			moved = 1;
+		} else if (now - sp->last > load_timeout) {
+			load_close(sp, "timeout");
+		}
+	}
+	return (moved);
+}
+
+/* load_run - drive nsess sessions until nmsg messages are done */
+
+static int
+load_run(struct load_sess *sess, struct pollfd *pfd, long nsess, long nmsg,
+    long *started)
+{
+	double progress = load_now();
+	double now;
+	int live;
+	int i;
+
+	for (;;) {
+		/* Refill free slots; a connection refused at once frees it
+		 * again. */
+		for (live = 0, i = 0; i < nsess; i++) {
+			while (sess[i].fd < 0 && *started < nmsg)
+				if (load_open(sess + i, ++*started) == 0)
+					break;
+			pfd[i].fd = sess[i].fd;
+			pfd[i].events = sess[i].fd < 0
+			    ? 0
+			    : (sess[i].connecting || sess[i].out_len ? POLLOUT
+								     : POLLIN);
+			pfd[i].revents = 0;
+			live += sess[i].fd >= 0;
+		}
+		if (live == 0)
+			return (0);
+		if (poll(pfd, nsess, 1000) < 0 && errno != EINTR) {
+			perror("smtp-load: poll");
+			return (-1);
+		}
+		now = load_now();
+		if (load_events(sess, pfd, nsess, now))
+			progress = now;
+		/* Bounded: give up when nothing at all moved for a timeout. */
+		if (now - progress > load_timeout) {
+			for (i = 0; i < nsess; i++)
+				if (sess[i].fd >= 0)
+					load_close(sess + i, "timeout");
+			return (0);
+		}
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct load_sess *sess;
+	struct pollfd *pfd;
+	long nsess = 1;
+	long nmsg = 1;
+	long len = 1024;
+	long started = 0;
+	double t0;
+	int i;
+
+	load_options(argc, argv, &nsess, &nmsg, &len);
 	signal(SIGPIPE, SIG_IGN);
 	load_build_body(len);
 	if (nsess > nmsg)
@@ -466,58 +544,10 @@ main(int argc, char **argv)
 	for (i = 0; i < nsess; i++)
 		sess[i].fd = -1;
 
-	t0 = progress = load_now();
-	for (;;) {
-		int live = 0;
-		double now;
-
-		/* Refill free slots; a connection refused at once frees it
-		 * again. */
-		for (i = 0; i < nsess; i++) {
-			while (sess[i].fd < 0 && started < nmsg)
-				if (load_open(sess + i, ++started) == 0)
-					break;
-			pfd[i].fd = sess[i].fd;
-			pfd[i].events = sess[i].fd < 0
-			    ? 0
-			    : (sess[i].connecting || sess[i].out_len ? POLLOUT
-								     : POLLIN);
-			pfd[i].revents = 0;
-			live += sess[i].fd >= 0;
-		}
-		if (live == 0)
-			break;
-		if (poll(pfd, nsess, 1000) < 0 && errno != EINTR) {
-			perror("smtp-load: poll");
-			return (1);
-		}
-		now = load_now();
-		for (i = 0; i < nsess; i++) {
-			struct load_sess *sp = sess + i;
-
-			if (sp->fd < 0)
-				continue;
-			if (pfd[i].revents & POLLOUT) {
-				load_output(sp);
-				progress = now;
-			} else if (pfd[i].revents &
-			    (POLLIN | POLLHUP | POLLERR)) {
-				load_input(sp);
-				progress = now;
-			} else if (now - sp->last > load_timeout) {
-				load_close(sp, "timeout");
-			}
-		}
-		/* Bounded: give up when nothing at all moved for a timeout. */
-		if (now - progress > load_timeout) {
-			for (i = 0; i < nsess; i++)
-				if (sess[i].fd >= 0)
-					load_close(sess + i, "timeout");
-			break;
-		}
-	}
-	done = load_accepted;
-	printf("sent=%ld accepted=%ld failed=%ld seconds=%.3f\n", started, done,
-	    load_failed + (nmsg - started), load_now() - t0);
-	return (done == nmsg ? 0 : 1);
+	t0 = load_now();
+	if (load_run(sess, pfd, nsess, nmsg, &started) < 0)
+		return (1);
+	printf("sent=%ld accepted=%ld failed=%ld seconds=%.3f\n", started,
+	    load_accepted, load_failed + (nmsg - started), load_now() - t0);
+	return (load_accepted == nmsg ? 0 : 1);
 }

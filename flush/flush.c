@@ -65,6 +65,7 @@ main(int argc, char **argv)
 	    .init = flush_service_init,
 	    .accept = flush_service_accept,
 	    .stop = flush_service_stop,
+	    .params = flush_params,
 	};
 
 	return (server_main(argc, argv, &spec));

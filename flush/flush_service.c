@@ -28,6 +28,16 @@
 #include "vbuf.h"
 #include "flush.h"
 
+long var_fast_flush_refresh_time;
+long var_fast_flush_purge_time;
+
+/* The parameters flush reads; server_main() binds them (flush.c). */
+const struct param_var flush_params[] = {
+    PARAM_VAR("fast_flush_purge_time", &var_fast_flush_purge_time),
+    PARAM_VAR("fast_flush_refresh_time", &var_fast_flush_refresh_time),
+    PARAM_VAR_END,
+};
+
 #define FLUSH_REQ_MAX 4096 /* request bytes */
 #define FLUSH_TIMEOUT 30   /* seconds per connection */
 #define FLUSH_SITE_MAX 255
@@ -94,8 +104,8 @@ flush_request(const struct attr_list *req)
 		return (flush_send_file(queue_id));
 	}
 	if (strcmp(request, "refresh") == 0)
-		return (flush_refresh(param_time("fast_flush_refresh_time"),
-		    param_time("fast_flush_purge_time")));
+		return (flush_refresh(var_fast_flush_refresh_time,
+		    var_fast_flush_purge_time));
 	if (strcmp(request, "purge") == 0)
 		return (flush_refresh(0, 0));
 	msg_warn("unknown request: \"%.100s\"", request);
@@ -111,9 +121,8 @@ flush_trigger(const char *bytes, size_t len)
 
 	for (i = 0; i < len; i++) {
 		if (bytes[i] == 'W')
-			(void)flush_refresh(param_time(
-						"fast_flush_refresh_time"),
-			    param_time("fast_flush_purge_time"));
+			(void)flush_refresh(var_fast_flush_refresh_time,
+			    var_fast_flush_purge_time);
 		else
 			msg_warn("unknown trigger: 0x%02x",
 			    (unsigned char)bytes[i]);

@@ -199,6 +199,7 @@ main(int argc, char **argv)
 		config_dir = abs_dir; /* children run in queue_directory */
 	}
 	param_load(config_dir);
+	master_param_init();
 	param_log_open();
 
 	if (wait_mode && !master_foreground) {

@@ -40,14 +40,37 @@ struct master_serv *master_services;
 struct master_serv *master_retired;
 int master_conf_quiet;
 
-/* master_param - a parameter's value, or fallback if sluice lacks it */
+const char *var_daemon_directory;
+const char *var_inet_interfaces;
+const char *var_inet_protocols;
+const char *var_mail_name;
+const char *var_mail_owner;
+const char *var_mail_version;
+const char *var_master_service_disable;
+long var_service_throttle_time;
 
-const char *
-master_param(const char *name, const char *fallback)
+/*
+ * The parameters master reads. Bound after every param_load() (start-up,
+ * reload, the reload check): master_param_init().
+ */
+static const struct param_var master_params[] = {
+    PARAM_VAR("daemon_directory", &var_daemon_directory),
+    PARAM_VAR("inet_interfaces", &var_inet_interfaces),
+    PARAM_VAR("inet_protocols", &var_inet_protocols),
+    PARAM_VAR("mail_name", &var_mail_name),
+    PARAM_VAR("mail_owner", &var_mail_owner),
+    PARAM_VAR("mail_version", &var_mail_version),
+    PARAM_VAR("master_service_disable", &var_master_service_disable),
+    PARAM_VAR("service_throttle_time", &var_service_throttle_time),
+    PARAM_VAR_END,
+};
+
+/* master_param_init - bind master's parameters to the loaded main.cf */
+
+void
+master_param_init(void)
 {
-	if (param_find(name) == NULL)
-		return (fallback);
-	return (param_str(name));
+	param_bind(master_params);
 }
 
 /* master_version - mail_version, or the compiled-in version */
@@ -55,9 +78,7 @@ master_param(const char *name, const char *fallback)
 const char *
 master_version(void)
 {
-	const char *v = master_param("mail_version", "");
-
-	return (*v ? v : MASTER_VERSION);
+	return (*var_mail_version ? var_mail_version : MASTER_VERSION);
 }
 
 /* master_mail_name - mail_name, "sluice" when unset */
@@ -65,9 +86,7 @@ master_version(void)
 const char *
 master_mail_name(void)
 {
-	const char *v = master_param("mail_name", "");
-
-	return (*v ? v : "sluice");
+	return (*var_mail_name ? var_mail_name : "sluice");
 }
 
 /* master_disabled - does master_service_disable name this entry? */
@@ -244,6 +263,38 @@ master_unbracket(const char *text, size_t len)
 	return (mem_strndup(text, len));
 }
 
+/* master_inet_protocols - inet_protocols: all, ipv4, ipv6 */
+
+static int
+master_inet_protocols(const char *protocols, int *want4, int *want6,
+    struct vbuf *why)
+{
+	char *list, *item, *save = NULL;
+
+	list = mem_strdup(protocols && *protocols ? protocols : "all");
+	for (item = strtok_r(list, ", \t\r\n", &save); item;
+	     item = strtok_r(NULL, ", \t\r\n", &save)) {
+		if (strcasecmp(item, "all") == 0)
+			*want4 = *want6 = 1;
+		else if (strcasecmp(item, "ipv4") == 0)
+			*want4 = 1;
+		else if (strcasecmp(item, "ipv6") == 0)
+			*want6 = 1;
+		else {
+			vbuf_printf(why, "bad inet_protocols value: \"%s\"",
+			    item);
+			mem_free(list);
+			return (-1);
+		}
+	}
+	mem_free(list);
+	if (!*want4 && !*want6) {
+		vbuf_printf(why, "inet_protocols is empty");
+		return (-1);
+	}
+	return (0);
+}
+
 /* master_inet_parse - the addresses an inet service listens on */
 
 int
@@ -256,29 +307,8 @@ master_inet_parse(const char *service, const char *interfaces,
 
 	if (max > MASTER_MAX_ADDR)
 		max = MASTER_MAX_ADDR;
-
-	/* inet_protocols: all, ipv4, ipv6. */
-	list = mem_strdup(protocols && *protocols ? protocols : "all");
-	for (item = strtok_r(list, ", \t\r\n", &save); item;
-	     item = strtok_r(NULL, ", \t\r\n", &save)) {
-		if (strcasecmp(item, "all") == 0)
-			want4 = want6 = 1;
-		else if (strcasecmp(item, "ipv4") == 0)
-			want4 = 1;
-		else if (strcasecmp(item, "ipv6") == 0)
-			want6 = 1;
-		else {
-			vbuf_printf(why, "bad inet_protocols value: \"%s\"",
-			    item);
-			mem_free(list);
-			return (-1);
-		}
-	}
-	mem_free(list);
-	if (!want4 && !want6) {
-		vbuf_printf(why, "inet_protocols is empty");
+	if (master_inet_protocols(protocols, &want4, &want6, why) < 0)
 		return (-1);
-	}
 
 	/* Service: port, host:port, [addr]:port. */
 	if (*service == '[') {
@@ -450,10 +480,8 @@ master_conf_entry(const char *master_cf, const struct master_ent *e,
 	serv->path = vbuf_export(&buf);
 
 	if (e->type == MASTER_INET) {
-		n = master_inet_parse(e->service,
-		    master_param("inet_interfaces", "all"),
-		    master_param("inet_protocols", "all"), serv->addrs,
-		    MASTER_MAX_ADDR, &buf);
+		n = master_inet_parse(e->service, var_inet_interfaces,
+		    var_inet_protocols, serv->addrs, MASTER_MAX_ADDR, &buf);
 		if (n < 0) {
 			vbuf_printf(why, "%s, line %d: %s", master_cf, e->line,
 			    vbuf_str(&buf));
@@ -529,9 +557,8 @@ master_conf_build(const char *master_cf, struct vbuf *why)
 
 	if (master_cf_load(master_cf, &ents, &count, why) < 0)
 		return (NULL);
-	daemon_dir =
-	    master_param("daemon_directory", SLUICE_PREFIX "/libexec/sluice");
-	disable = master_param("master_service_disable", "");
+	daemon_dir = var_daemon_directory;
+	disable = var_master_service_disable;
 	for (i = 0; i < count && !bad; i++) {
 		if (master_disabled(ents[i].service, ents[i].type_name,
 			disable))

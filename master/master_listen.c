@@ -43,7 +43,7 @@ master_owner(uid_t *uid, gid_t *gid, struct vbuf *why)
 
 	if (geteuid() != 0)
 		return (0);
-	user = master_param("mail_owner", "sluice");
+	user = var_mail_owner;
 	if ((pw = getpwnam(user)) == NULL) {
 		vbuf_printf(why, "mail_owner user \"%s\" does not exist", user);
 		return (-1);

@@ -141,6 +141,7 @@ master_conf_ok(void)
 		master_child_signals();
 		alarm(10);
 		param_load(master_config_dir);
+		master_param_init();
 		master_conf_quiet = 1;
 		path = master_cf_path();
 		if ((list = master_conf_build(path, &why)) == NULL &&
@@ -177,6 +178,7 @@ master_reload(void)
 		return;
 	}
 	param_load(master_config_dir);
+	master_param_init();
 	param_log_open();
 	msg_info("reload -- version %s, configuration %s", master_version(),
 	    master_config_dir);

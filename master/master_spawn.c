@@ -186,10 +186,8 @@ master_slot_cancel(struct master_slot *slot)
 void
 master_throttle(struct master_slot *slot)
 {
-	long delay = 60;
+	long delay = var_service_throttle_time;
 
-	if (param_find("service_throttle_time") != NULL)
-		delay = param_time("service_throttle_time");
 	if (delay < 1)
 		delay = 1;
 	slot->throttled = 1;

@@ -137,6 +137,7 @@ static const struct server_spec qmgr_spec = {
     .mode = SERVER_TRIGGER,
     .init = qmgr_init,
     .trigger = qmgr_trigger,
+    .params = qmgr_params,
 };
 
 int

@@ -17,6 +17,7 @@
 #include <sys/queue.h>
 #include <sys/time.h>
 #include <stdio.h>
+#include "param.h"
 #include "vbuf.h"
 
 struct event_base;
@@ -36,17 +37,15 @@ extern long var_qmgr_message_recipient_minimum;
 extern long var_transport_retry_time;
 extern long var_qmgr_ipc_timeout;
 extern long var_default_process_limit;
-extern char *var_relayhost;
-extern char *var_myhostname;
+extern const char *var_relayhost;
+extern const char *var_myhostname;
+extern const struct param_var qmgr_params[];
 
 void qmgr_param_init(void);
-long qmgr_param_time(const char *name, long def);
-long qmgr_param_int(const char *name, long def);
-const char *qmgr_param_str(const char *name, const char *def);
 long qmgr_transport_int(const char *transport, const char *suffix,
-    const char *fallback, long def);
+    const char *fallback);
 const char *qmgr_transport_str(const char *transport, const char *suffix,
-    const char *fallback, const char *def);
+    const char *fallback);
 
 /*
  * qmgr_envelope.c: reading a queue file's envelope (pure: FILE in,

@@ -104,234 +104,313 @@ qmgr_env_add_rcpt(struct qmgr_envelope *env, struct qmgr_env_state *st,
 }
 
 /*
- * The one record loop for both reads. full: the first read (validate
- * everything, keep going after the slice is full); else a later slice
- * (stop at the first recipient that does not fit).
+ * One read of the record loop: what the per-record steps share. full:
+ * the first read (validate everything, keep going after the slice is
+ * full); else a later slice (stop at the first recipient that does not
+ * fit). Each step returns QE_NEXT, QE_DONE (stop, success) or QE_FAIL
+ * (stop, why set).
+ */
+struct qmgr_env_read {
+	FILE *fp;
+	struct qmgr_envelope *env;
+	size_t limit;
+	int full;
+	struct qmgr_env_state *st;
+	struct vbuf *why;
+	struct vbuf buf; /* the current record */
+	long off;	 /* its offset */
+};
+
+#define QE_NEXT 0
+#define QE_DONE 1
+#define QE_FAIL (-1)
+
+/* qmgr_env_ptr - follow a pointer record, a bounded number of times */
+
+static int
+qmgr_env_ptr(struct qmgr_env_read *r)
+{
+	long v;
+
+	if (++r->st->jumps > QMGR_JUMP_MAX) {
+		vbuf_set(r->why, "too many pointer records");
+		return (QE_FAIL);
+	}
+	if (qmgr_env_number(r->buf.data, &v) < 0) {
+		vbuf_printf(r->why, "bad pointer record at offset %ld", r->off);
+		return (QE_FAIL);
+	}
+	if (v > 0 && fseek(r->fp, v, SEEK_SET) < 0) {
+		vbuf_printf(r->why, "seek to %ld: %m", v);
+		return (QE_FAIL);
+	}
+	return (QE_NEXT);
+}
+
+/* qmgr_env_size - the size record, first in the file */
+
+static int
+qmgr_env_size(struct qmgr_env_read *r)
+{
+	struct qmgr_envelope *env = r->env;
+	long f[6];
+	int n;
+
+	if (r->st->saw_c || r->off != 0) {
+		vbuf_set(r->why, "misplaced size record");
+		return (QE_FAIL);
+	}
+	n = rec_size_parse(r->buf.data, r->buf.len, f);
+	if (n < 3 || f[0] <= 0 || f[1] <= 0 || f[2] < 0 ||
+	    (f[3] & ~(long)QMGR_RFLAG_MASK) != 0) {
+		vbuf_printf(r->why, "invalid size record: %.100s", r->buf.data);
+		return (QE_FAIL);
+	}
+	env->data_size = f[0];
+	env->data_offset = f[1];
+	env->nrcpt = f[2];
+	env->rflags = f[3];
+	env->cont_length = n >= 5 && f[4] > 0 ? f[4] : f[0];
+	r->st->saw_c = 1;
+	return (QE_NEXT);
+}
+
+/* qmgr_env_time - the arrival time (first read only) */
+
+static int
+qmgr_env_time(struct qmgr_env_read *r)
+{
+	struct qmgr_envelope *env = r->env;
+	char *end;
+
+	if (!r->full)
+		return (QE_NEXT);
+	errno = 0;
+	env->arrival_sec = strtol(r->buf.data, &end, 10);
+	env->arrival_usec = 0;
+	if (errno != 0 || end == r->buf.data || env->arrival_sec <= 0) {
+		vbuf_printf(r->why, "bad arrival time: %.100s", r->buf.data);
+		return (QE_FAIL);
+	}
+	if (*end == ' ')
+		env->arrival_usec = strtol(end + 1, 0, 10);
+	if (env->arrival_usec < 0 || env->arrival_usec > 999999)
+		env->arrival_usec = 0;
+	r->st->saw_t = 1;
+	return (QE_NEXT);
+}
+
+/* qmgr_env_attr - create_time, and a recipient's DSN attributes */
+
+static int
+qmgr_env_attr(struct qmgr_env_read *r)
+{
+	struct qmgr_env_state *st = r->st;
+	const char *data = r->buf.data;
+	const char *val;
+	long v;
+
+	if ((val = strchr(data, '=')) == 0)
+		return (QE_NEXT);
+	val++;
+	if (strncmp(data, "create_time=", 12) == 0) {
+		if (r->full && qmgr_env_number(val, &v) == 0)
+			r->env->create_time = v;
+	} else if (strncmp(data, "dsn_orig_rcpt=", 14) == 0) {
+		if (st->group_start < 0)
+			st->group_start = r->off;
+		mem_free(st->dsn_orig);
+		st->dsn_orig = mem_strdup(val);
+	} else if (strncmp(data, "notify_flags=", 13) == 0) {
+		if (st->group_start < 0)
+			st->group_start = r->off;
+		if (qmgr_env_number(val, &v) == 0 && v >= 0 && v < 256)
+			st->notify = (int)v;
+	}
+	return (QE_NEXT);
+}
+
+/* qmgr_env_rcpt - a recipient: in the slice, or where to resume */
+
+static int
+qmgr_env_rcpt(struct qmgr_env_read *r)
+{
+	struct qmgr_envelope *env = r->env;
+	struct qmgr_env_state *st = r->st;
+
+	if (r->full)
+		env->rcpt_total++;
+	if (r->limit == 0 || env->rcpt_count < r->limit) {
+		qmgr_env_add_rcpt(env, st, r->off, r->buf.data);
+		return (QE_NEXT);
+	}
+	if (env->resume_offset == 0) {
+		/* Resume where its O and A records start. */
+		env->resume_offset =
+		    st->group_start >= 0 ? st->group_start : r->off;
+		env->resume_extracted = st->extracted;
+	}
+	qmgr_env_pending_reset(st);
+	return (r->full ? QE_NEXT : QE_DONE);
+}
+
+/* qmgr_env_mesg - the content marker: skip the content to its X record */
+
+static int
+qmgr_env_mesg(struct qmgr_env_read *r)
+{
+	struct qmgr_envelope *env = r->env;
+	long off;
+
+	if (r->st->saw_m) {
+		vbuf_set(r->why, "duplicate M record");
+		return (QE_FAIL);
+	}
+	r->st->saw_m = 1;
+	if (env->data_offset <= 0 || env->data_size <= 0) {
+		vbuf_set(r->why, "M record before the size record");
+		return (QE_FAIL);
+	}
+	if (fseek(r->fp, env->data_offset + env->data_size, SEEK_SET) < 0) {
+		vbuf_printf(r->why, "seek past content: %m");
+		return (QE_FAIL);
+	}
+	off = ftell(r->fp);
+	if (rec_get(r->fp, &r->buf, QMGR_REC_MAX, REC_RAW) != REC_TYPE_XTRA) {
+		vbuf_printf(r->why,
+		    "no X record at offset %ld (data offset + size)", off);
+		return (QE_FAIL);
+	}
+	r->st->extracted = r->st->saw_x = 1;
+	return (QE_NEXT);
+}
+
+/* qmgr_env_record - one envelope or extracted record of an allowed type */
+
+static int
+qmgr_env_record(struct qmgr_env_read *r, int type)
+{
+	long v;
+
+	switch (type) {
+	case REC_TYPE_SIZE:
+		return (qmgr_env_size(r));
+	case REC_TYPE_TIME:
+		return (qmgr_env_time(r));
+	case REC_TYPE_WARN:
+		if (r->full && r->env->warn_offset == 0)
+			r->env->warn_offset = r->off;
+		if (r->full &&
+		    qmgr_env_number(r->buf.data + strspn(r->buf.data, " "),
+			&v) == 0)
+			r->env->warn_time = v;
+		return (QE_NEXT);
+	case REC_TYPE_FROM:
+		if (r->full && r->env->sender == 0)
+			r->env->sender = mem_strndup(r->buf.data, r->buf.len);
+		r->st->saw_s = 1;
+		return (QE_NEXT);
+	case REC_TYPE_ATTR:
+		return (qmgr_env_attr(r));
+	case REC_TYPE_ORCP:
+		if (r->st->group_start < 0)
+			r->st->group_start = r->off;
+		mem_free(r->st->orig);
+		r->st->orig = mem_strndup(r->buf.data, r->buf.len);
+		return (QE_NEXT);
+	case REC_TYPE_RCPT:
+		return (qmgr_env_rcpt(r));
+	case REC_TYPE_DONE:
+	case REC_TYPE_DRCP:
+		qmgr_env_pending_reset(r->st);
+		return (QE_NEXT);
+	case REC_TYPE_MESG:
+		return (qmgr_env_mesg(r));
+	case REC_TYPE_END:
+		if (!r->st->extracted) {
+			vbuf_set(r->why, "E record in the envelope");
+			return (QE_FAIL);
+		}
+		r->st->saw_e = 1;
+		return (QE_DONE);
+	default:
+		return (QE_NEXT);
+	}
+}
+
+/* qmgr_env_step - read one record and handle it */
+
+static int
+qmgr_env_step(struct qmgr_env_read *r, int *first)
+{
+	struct qmgr_env_state *st = r->st;
+	int type;
+
+	if ((r->off = ftell(r->fp)) < 0) {
+		vbuf_printf(r->why, "ftell: %m");
+		return (QE_FAIL);
+	}
+	type = rec_get(r->fp, &r->buf, QMGR_REC_MAX, REC_RAW);
+	if (type == REC_EOF) {
+		vbuf_set(r->why, "unexpected end of file (no E record)");
+		return (QE_FAIL);
+	}
+	if (type == REC_ERR) {
+		vbuf_printf(r->why, "malformed record at offset %ld", r->off);
+		return (QE_FAIL);
+	}
+	if (*first && type != REC_TYPE_SIZE) {
+		vbuf_set(r->why, "the first record is not a size record");
+		return (QE_FAIL);
+	}
+	*first = 0;
+	if (type == REC_TYPE_PTR)
+		return (qmgr_env_ptr(r));
+	if (type == REC_TYPE_DTXT)
+		return (QE_NEXT);
+	if (type == REC_TYPE_XTRA) {
+		if (st->extracted || !st->saw_m) {
+			vbuf_printf(r->why, "misplaced X record at offset %ld",
+			    r->off);
+			return (QE_FAIL);
+		}
+		st->extracted = st->saw_x = 1;
+		return (QE_NEXT);
+	}
+	if (type <= 0 ||
+	    strchr(st->extracted ? REC_EXTRACT_TYPES : REC_ENVELOPE_TYPES,
+		type) == 0) {
+		vbuf_printf(r->why,
+		    "unexpected %s record (type %d) at offset %ld",
+		    st->extracted ? "extracted" : "envelope", type, r->off);
+		return (QE_FAIL);
+	}
+	return (qmgr_env_record(r, type));
+}
+
+/*
+ * The one record loop for both reads (see struct qmgr_env_read).
  */
 static int
 qmgr_env_loop(FILE *fp, struct qmgr_envelope *env, size_t limit, int full,
     struct qmgr_env_state *st, struct vbuf *why)
 {
-	struct vbuf buf = VBUF_INIT;
-	long off;
-	long v;
-	int type;
+	struct qmgr_env_read r;
 	int first = full;
-	int ret = -1;
+	int status;
 
-	for (;;) {
-		if ((off = ftell(fp)) < 0) {
-			vbuf_printf(why, "ftell: %m");
-			break;
-		}
-		type = rec_get(fp, &buf, QMGR_REC_MAX, REC_RAW);
-		if (type == REC_EOF) {
-			vbuf_set(why, "unexpected end of file (no E record)");
-			break;
-		}
-		if (type == REC_ERR) {
-			vbuf_printf(why, "malformed record at offset %ld", off);
-			break;
-		}
-		if (first && type != REC_TYPE_SIZE) {
-			vbuf_set(why, "the first record is not a size record");
-			break;
-		}
-		first = 0;
-		if (type == REC_TYPE_PTR) {
-			if (++st->jumps > QMGR_JUMP_MAX) {
-				vbuf_set(why, "too many pointer records");
-				break;
-			}
-			if (qmgr_env_number(buf.data, &v) < 0) {
-				vbuf_printf(why,
-				    "bad pointer record at offset %ld", off);
-				break;
-			}
-			if (v > 0 && fseek(fp, v, SEEK_SET) < 0) {
-				vbuf_printf(why, "seek to %ld: %m", v);
-				break;
-			}
-			continue;
-		}
-		if (type == REC_TYPE_DTXT)
-			continue;
-		if (type == REC_TYPE_XTRA) {
-			if (st->extracted || !st->saw_m) {
-				vbuf_printf(why,
-				    "misplaced X record at offset %ld", off);
-				break;
-			}
-			st->extracted = st->saw_x = 1;
-			continue;
-		}
-		if (type <= 0 ||
-		    strchr(st->extracted ? REC_EXTRACT_TYPES
-					 : REC_ENVELOPE_TYPES,
-			type) == 0) {
-			vbuf_printf(why,
-			    "unexpected %s record (type %d) at offset"
-			    " %ld",
-			    st->extracted ? "extracted" : "envelope", type,
-			    off);
-			break;
-		}
-		switch (type) {
-		case REC_TYPE_SIZE: {
-			long f[6];
-			int n;
-
-			if (st->saw_c || off != 0) {
-				vbuf_set(why, "misplaced size record");
-				goto out;
-			}
-			n = rec_size_parse(buf.data, buf.len, f);
-			if (n < 3 || f[0] <= 0 || f[1] <= 0 || f[2] < 0 ||
-			    (f[3] & ~(long)QMGR_RFLAG_MASK) != 0) {
-				vbuf_printf(why, "invalid size record: %.100s",
-				    buf.data);
-				goto out;
-			}
-			env->data_size = f[0];
-			env->data_offset = f[1];
-			env->nrcpt = f[2];
-			env->rflags = f[3];
-			env->cont_length = n >= 5 && f[4] > 0 ? f[4] : f[0];
-			st->saw_c = 1;
-			break;
-		}
-		case REC_TYPE_TIME: {
-			char *end;
-
-			if (!full)
-				break;
-			errno = 0;
-			env->arrival_sec = strtol(buf.data, &end, 10);
-			env->arrival_usec = 0;
-			if (errno != 0 || end == buf.data ||
-			    env->arrival_sec <= 0) {
-				vbuf_printf(why, "bad arrival time: %.100s",
-				    buf.data);
-				goto out;
-			}
-			if (*end == ' ')
-				env->arrival_usec = strtol(end + 1, 0, 10);
-			if (env->arrival_usec < 0 || env->arrival_usec > 999999)
-				env->arrival_usec = 0;
-			st->saw_t = 1;
-			break;
-		}
-		case REC_TYPE_WARN:
-			if (full && env->warn_offset == 0)
-				env->warn_offset = off;
-			if (full &&
-			    qmgr_env_number(buf.data + strspn(buf.data, " "),
-				&v) == 0)
-				env->warn_time = v;
-			break;
-		case REC_TYPE_FROM:
-			if (full && env->sender == 0)
-				env->sender = mem_strndup(buf.data, buf.len);
-			st->saw_s = 1;
-			break;
-		case REC_TYPE_ATTR: {
-			const char *val;
-
-			if ((val = strchr(buf.data, '=')) == 0)
-				break;
-			val++;
-			if (strncmp(buf.data, "create_time=", 12) == 0) {
-				if (full && qmgr_env_number(val, &v) == 0)
-					env->create_time = v;
-			} else if (strncmp(buf.data, "dsn_orig_rcpt=", 14) ==
-			    0) {
-				if (st->group_start < 0)
-					st->group_start = off;
-				mem_free(st->dsn_orig);
-				st->dsn_orig = mem_strdup(val);
-			} else if (strncmp(buf.data, "notify_flags=", 13) ==
-			    0) {
-				if (st->group_start < 0)
-					st->group_start = off;
-				if (qmgr_env_number(val, &v) == 0 && v >= 0 &&
-				    v < 256)
-					st->notify = (int)v;
-			}
-			break;
-		}
-		case REC_TYPE_ORCP:
-			if (st->group_start < 0)
-				st->group_start = off;
-			mem_free(st->orig);
-			st->orig = mem_strndup(buf.data, buf.len);
-			break;
-		case REC_TYPE_RCPT:
-			if (full)
-				env->rcpt_total++;
-			if (limit == 0 || env->rcpt_count < limit) {
-				qmgr_env_add_rcpt(env, st, off, buf.data);
-				break;
-			}
-			if (env->resume_offset == 0) {
-				/* Resume where its O and A records start. */
-				env->resume_offset = st->group_start >= 0
-				    ? st->group_start
-				    : off;
-				env->resume_extracted = st->extracted;
-			}
-			qmgr_env_pending_reset(st);
-			if (!full) {
-				ret = 0;
-				goto out;
-			}
-			break;
-		case REC_TYPE_DONE:
-		case REC_TYPE_DRCP:
-			qmgr_env_pending_reset(st);
-			break;
-		case REC_TYPE_MESG:
-			if (st->saw_m) {
-				vbuf_set(why, "duplicate M record");
-				goto out;
-			}
-			st->saw_m = 1;
-			if (env->data_offset <= 0 || env->data_size <= 0) {
-				vbuf_set(why,
-				    "M record before the size record");
-				goto out;
-			}
-			if (fseek(fp, env->data_offset + env->data_size,
-				SEEK_SET) < 0) {
-				vbuf_printf(why, "seek past content: %m");
-				goto out;
-			}
-			off = ftell(fp);
-			type = rec_get(fp, &buf, QMGR_REC_MAX, REC_RAW);
-			if (type != REC_TYPE_XTRA) {
-				vbuf_printf(why,
-				    "no X record at offset %ld"
-				    " (data offset + size)",
-				    off);
-				goto out;
-			}
-			st->extracted = st->saw_x = 1;
-			break;
-		case REC_TYPE_END:
-			if (!st->extracted) {
-				vbuf_set(why, "E record in the envelope");
-				goto out;
-			}
-			st->saw_e = 1;
-			ret = 0;
-			goto out;
-		default:
-			break;
-		}
-	}
-out:
-	vbuf_free(&buf);
+	memset(&r, 0, sizeof(r));
+	r.fp = fp;
+	r.env = env;
+	r.limit = limit;
+	r.full = full;
+	r.st = st;
+	r.why = why;
+	while ((status = qmgr_env_step(&r, &first)) == QE_NEXT)
+		/* void */;
+	vbuf_free(&r.buf);
 	qmgr_env_pending_reset(st);
-	return (ret);
+	return (status == QE_DONE ? 0 : -1);
 }
 
 int

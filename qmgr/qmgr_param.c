@@ -4,68 +4,72 @@
  * SYNOPSIS
  *	#include "qmgr.h"
  *
- *	void qmgr_param_init(void);
- *	long qmgr_param_time(const char *name, long def);
- *	long qmgr_param_int(const char *name, long def);
- *	const char *qmgr_param_str(const char *name, const char *def);
- *	long qmgr_transport_int(const char *transport, const char *suffix,
- *			const char *fallback, long def);
- *	const char *qmgr_transport_str(const char *transport,
- *			const char *suffix, const char *fallback,
- *			const char *def);
- * DESCRIPTION
- *	qmgr_param_init() loads the var_<name> variables from the loaded
- *	configuration (param(3)), applying qmgr's sanity limits.
+ *	extern const struct param_var qmgr_params[];
  *
- *	qmgr_param_time(), qmgr_param_int() and qmgr_param_str() read one
- *	parameter through param(3) when the parameter table knows it, and
- *	return def otherwise.
+ *	void qmgr_param_init(void);
+ *	long qmgr_transport_int(const char *transport, const char *suffix,
+ *			const char *fallback);
+ *	const char *qmgr_transport_str(const char *transport,
+ *			const char *suffix, const char *fallback);
+ * DESCRIPTION
+ *	qmgr_params is the table of the parameters qmgr reads, bound to the
+ *	var_<name> variables by server_main() (param_bind(3)); the defaults
+ *	are param(3)'s. It lives here, not in qmgr.c, so that the unit
+ *	tests, which link every qmgr object but qmgr.c, see the variables.
+ *
+ *	qmgr_param_init() applies qmgr's sanity limits to the bound values
+ *	(relations between parameters, e.g. bounce_queue_lifetime at most
+ *	maximal_queue_lifetime).
  *
  *	qmgr_transport_int()/qmgr_transport_str() read a per-transport
  *	parameter "<transport>_<suffix>" (e.g. smtp_destination_recipient_
- *	limit): from the table if it knows the name, else from main.cf as
- *	written (a plain number for _int), else the fallback parameter
- *	("default_destination_recipient_limit"), else def.
+ *	limit), whose name is only known at run time, so it cannot be a row
+ *	of the table: from param(3) if its table knows the name, else from
+ *	main.cf as written (a plain number for _int), else the fallback
+ *	parameter (e.g. default_destination_recipient_limit), which is
+ *	exactly Postfix's default for every such parameter. They carry no
+ *	default of their own: the fallback must be a parameter param(3)
+ *	knows.
  */
 #include <stdlib.h>
 #include <string.h>
-#include "mem.h"
 #include "msg.h"
 #include "param.h"
 #include "cfg.h"
 #include "qmgr.h"
 
-long var_queue_run_delay = 300;
-long var_minimal_backoff_time = 300;
-long var_maximal_backoff_time = 4000;
-long var_maximal_queue_lifetime = 5 * 86400;
-long var_bounce_queue_lifetime = 5 * 86400;
-long var_qmgr_message_active_limit = 20000;
-long var_qmgr_message_recipient_limit = 20000;
-long var_qmgr_message_recipient_minimum = 10;
-long var_transport_retry_time = 60;
-long var_qmgr_ipc_timeout = 60;
-long var_default_process_limit = 100;
-char *var_relayhost;
-char *var_myhostname;
+long var_queue_run_delay;
+long var_minimal_backoff_time;
+long var_maximal_backoff_time;
+long var_maximal_queue_lifetime;
+long var_bounce_queue_lifetime;
+long var_qmgr_message_active_limit;
+long var_qmgr_message_recipient_limit;
+long var_qmgr_message_recipient_minimum;
+long var_transport_retry_time;
+long var_qmgr_ipc_timeout;
+long var_default_process_limit;
+const char *var_relayhost;
+const char *var_myhostname;
 
-long
-qmgr_param_time(const char *name, long def)
-{
-	return (param_find(name) ? param_time(name) : def);
-}
-
-long
-qmgr_param_int(const char *name, long def)
-{
-	return (param_find(name) ? param_int(name) : def);
-}
-
-const char *
-qmgr_param_str(const char *name, const char *def)
-{
-	return (param_find(name) ? param_str(name) : def);
-}
+const struct param_var qmgr_params[] = {
+    PARAM_VAR("bounce_queue_lifetime", &var_bounce_queue_lifetime),
+    PARAM_VAR("default_process_limit", &var_default_process_limit),
+    PARAM_VAR("maximal_backoff_time", &var_maximal_backoff_time),
+    PARAM_VAR("maximal_queue_lifetime", &var_maximal_queue_lifetime),
+    PARAM_VAR("minimal_backoff_time", &var_minimal_backoff_time),
+    PARAM_VAR("myhostname", &var_myhostname),
+    PARAM_VAR("qmgr_ipc_timeout", &var_qmgr_ipc_timeout),
+    PARAM_VAR("qmgr_message_active_limit", &var_qmgr_message_active_limit),
+    PARAM_VAR("qmgr_message_recipient_limit",
+	&var_qmgr_message_recipient_limit),
+    PARAM_VAR("qmgr_message_recipient_minimum",
+	&var_qmgr_message_recipient_minimum),
+    PARAM_VAR("queue_run_delay", &var_queue_run_delay),
+    PARAM_VAR("relayhost", &var_relayhost),
+    PARAM_VAR("transport_retry_time", &var_transport_retry_time),
+    PARAM_VAR_END,
+};
 
 static int
 qmgr_param_number(const char *s, long *out)
@@ -84,29 +88,26 @@ qmgr_param_number(const char *s, long *out)
 
 long
 qmgr_transport_int(const char *transport, const char *suffix,
-    const char *fallback, long def)
+    const char *fallback)
 {
 	struct vbuf name = VBUF_INIT;
 	const char *raw;
-	long v = def;
+	long v;
 
 	vbuf_printf(&name, "%s_%s", transport, suffix);
-	if (param_find(name.data)) {
+	if (param_find(name.data))
 		v = param_int(name.data);
-	} else if (param_cfg() &&
-	    (raw = cfg_get(param_cfg(), name.data)) != 0 &&
-	    qmgr_param_number(raw, &v) == 0) {
-		/* v set */;
-	} else if (fallback) {
-		v = qmgr_param_int(fallback, def);
-	}
+	else if (param_cfg() == 0 ||
+	    (raw = cfg_get(param_cfg(), name.data)) == 0 ||
+	    qmgr_param_number(raw, &v) < 0)
+		v = param_int(fallback);
 	vbuf_free(&name);
 	return (v);
 }
 
 const char *
 qmgr_transport_str(const char *transport, const char *suffix,
-    const char *fallback, const char *def)
+    const char *fallback)
 {
 	struct vbuf name = VBUF_INIT;
 	const char *v = 0;
@@ -116,38 +117,15 @@ qmgr_transport_str(const char *transport, const char *suffix,
 		v = param_str(name.data);
 	else if (param_cfg())
 		v = cfg_get(param_cfg(), name.data);
-	if (v == 0 && fallback)
-		v = qmgr_param_str(fallback, def);
+	if (v == 0)
+		v = param_str(fallback);
 	vbuf_free(&name);
-	return (v ? v : def);
+	return (v);
 }
 
 void
 qmgr_param_init(void)
 {
-	var_queue_run_delay = qmgr_param_time("queue_run_delay", 300);
-	var_minimal_backoff_time = qmgr_param_time("minimal_backoff_time", 300);
-	var_maximal_backoff_time =
-	    qmgr_param_time("maximal_backoff_time", 4000);
-	var_maximal_queue_lifetime =
-	    qmgr_param_time("maximal_queue_lifetime", 5 * 86400);
-	var_bounce_queue_lifetime =
-	    qmgr_param_time("bounce_queue_lifetime", 5 * 86400);
-	var_qmgr_message_active_limit =
-	    qmgr_param_int("qmgr_message_active_limit", 20000);
-	var_qmgr_message_recipient_limit =
-	    qmgr_param_int("qmgr_message_recipient_limit", 20000);
-	var_qmgr_message_recipient_minimum =
-	    qmgr_param_int("qmgr_message_recipient_minimum", 10);
-	var_transport_retry_time = qmgr_param_time("transport_retry_time", 60);
-	var_qmgr_ipc_timeout = qmgr_param_time("qmgr_ipc_timeout", 60);
-	var_default_process_limit =
-	    qmgr_param_int("default_process_limit", 100);
-	mem_free(var_relayhost);
-	var_relayhost = mem_strdup(qmgr_param_str("relayhost", ""));
-	mem_free(var_myhostname);
-	var_myhostname = mem_strdup(qmgr_param_str("myhostname", "localhost"));
-
 	/* Sanity, as Postfix's parameter table minimums. */
 	if (var_queue_run_delay < 1)
 		var_queue_run_delay = 1;

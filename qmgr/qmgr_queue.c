@@ -124,7 +124,7 @@ static int
 qmgr_transport_feedback(const char *tname, const char *suffix,
     const char *fallback, struct qmgr_feedback *fb)
 {
-	const char *v = qmgr_transport_str(tname, suffix, fallback, "1");
+	const char *v = qmgr_transport_str(tname, suffix, fallback);
 
 	if (qmgr_feedback_parse(v, fb) < 0) {
 		msg_warn("transport %s: bad %s_%s value \"%s\"; using 1", tname,
@@ -148,16 +148,16 @@ qmgr_transport_find(const char *name)
 	t->name = mem_strdup(name);
 	t->dest_concurrency_limit =
 	    (int)qmgr_transport_int(name, "destination_concurrency_limit",
-		"default_destination_concurrency_limit", 20);
+		"default_destination_concurrency_limit");
 	t->init_dest_concurrency =
 	    (int)qmgr_transport_int(name, "initial_destination_concurrency",
-		"initial_destination_concurrency", 5);
+		"initial_destination_concurrency");
 	t->recipient_limit =
 	    (int)qmgr_transport_int(name, "destination_recipient_limit",
-		"default_destination_recipient_limit", 50);
+		"default_destination_recipient_limit");
 	t->fail_cohort_limit = (double)qmgr_transport_int(name,
 	    "destination_concurrency_failed_cohort_limit",
-	    "default_destination_concurrency_failed_cohort_limit", 1);
+	    "default_destination_concurrency_failed_cohort_limit");
 	qmgr_transport_feedback(name,
 	    "destination_concurrency_positive_feedback",
 	    "default_destination_concurrency_positive_feedback",

@@ -454,6 +454,39 @@ cfg_op_code(const char *s, size_t len)
 }
 
 /*
+ * cfg_exp_compare - compare two expanded operands: as compatibility levels
+ * (the "level" operator suffix), as numbers when both are all digits, else
+ * as strings; *delta is negative, zero or positive.
+ */
+static int
+cfg_exp_compare(struct cfg_exp *x, const char *left, const char *right,
+    int level_cmp, int *delta)
+{
+	long lv[3], rv[3];
+	int i;
+
+	*delta = 0;
+	if (level_cmp) {
+		if (cfg_compat_parse(left, lv) < 0) {
+			cfg_why(x->why, "bad compatibility level: \"%s\"",
+			    left);
+			return (-1);
+		}
+		if (cfg_compat_parse(right, rv) < 0) {
+			cfg_why(x->why, "bad compatibility level: \"%s\"",
+			    right);
+			return (-1);
+		}
+		for (i = 0; i < 3 && *delta == 0; i++)
+			*delta = lv[i] < rv[i] ? -1 : lv[i] > rv[i] ? 1 : 0;
+	} else if (cfg_all_digits(left) && cfg_all_digits(right)) {
+		*delta = cfg_num_cmp(left, right);
+	} else {
+		*delta = strcmp(left, right);
+	}
+	return (0);
+}
+/*
  * cfg_exp_relational - "{a} OP {b}" at *bp; stores "true" or "" in *val
  * and advances *bp.
  */
@@ -466,7 +499,7 @@ cfg_exp_relational(struct cfg_exp *x, char **bp, const char **val)
 	enum cfg_op op;
 	int level_cmp = 0;
 	struct vbuf lbuf = VBUF_INIT, rbuf = VBUF_INIT;
-	int delta = 0;
+	int delta;
 	int ret = -1;
 
 	if ((left = cfg_exp_curly(x, &cp)) == NULL)
@@ -510,27 +543,8 @@ cfg_exp_relational(struct cfg_exp *x, char **bp, const char **val)
 		goto out;
 	vbuf_str(&lbuf);
 	vbuf_str(&rbuf);
-	if (level_cmp) {
-		long lv[3], rv[3];
-		int i;
-
-		if (cfg_compat_parse(lbuf.data, lv) < 0) {
-			cfg_why(x->why, "bad compatibility level: \"%s\"",
-			    lbuf.data);
-			goto out;
-		}
-		if (cfg_compat_parse(rbuf.data, rv) < 0) {
-			cfg_why(x->why, "bad compatibility level: \"%s\"",
-			    rbuf.data);
-			goto out;
-		}
-		for (i = 0; i < 3 && delta == 0; i++)
-			delta = lv[i] < rv[i] ? -1 : lv[i] > rv[i] ? 1 : 0;
-	} else if (cfg_all_digits(lbuf.data) && cfg_all_digits(rbuf.data)) {
-		delta = cfg_num_cmp(lbuf.data, rbuf.data);
-	} else {
-		delta = strcmp(lbuf.data, rbuf.data);
-	}
+	if (cfg_exp_compare(x, lbuf.data, rbuf.data, level_cmp, &delta) < 0)
+		goto out;
 	switch (op) {
 	case OP_EQ:
 		*val = delta == 0 ? "true" : "";

@@ -83,15 +83,38 @@ qdir_name_ok(const char *queue)
 	return (1);
 }
 
+/*
+ * The parameters qdir uses. qdir_param_init() binds them again on every
+ * call, so that a process that reloads its configuration (param_load())
+ * never uses a value the reload freed.
+ */
+static const char *var_queue_directory;
+static char **var_hash_queue_names;
+static long var_hash_queue_depth;
+static int var_enable_long_queue_ids;
+
+static const struct param_var qdir_params[] = {
+    PARAM_VAR("enable_long_queue_ids", &var_enable_long_queue_ids),
+    PARAM_VAR("hash_queue_depth", &var_hash_queue_depth),
+    PARAM_VAR("hash_queue_names", &var_hash_queue_names),
+    PARAM_VAR("queue_directory", &var_queue_directory),
+    PARAM_VAR_END,
+};
+
+static void
+qdir_param_init(void)
+{
+	param_bind(qdir_params);
+}
+
 /* qdir_chdir - go to queue_directory */
 
 void
 qdir_chdir(void)
 {
-	const char *dir = param_str("queue_directory");
-
-	if (chdir(dir) < 0)
-		msg_fatal("chdir %s: %m", dir);
+	qdir_param_init();
+	if (chdir(var_queue_directory) < 0)
+		msg_fatal("chdir %s: %m", var_queue_directory);
 }
 
 /* qdir_hashed - is this queue hashed? */
@@ -103,7 +126,8 @@ qdir_hashed(const char *queue)
 
 	if (strcmp(queue, QDIR_MAILDROP) == 0)
 		return (0);
-	for (names = param_list("hash_queue_names"); names && *names; names++)
+	qdir_param_init();
+	for (names = var_hash_queue_names; names && *names; names++)
 		if (strcasecmp(*names, queue) == 0)
 			return (1);
 	return (0);
@@ -128,7 +152,7 @@ qdir_path(struct vbuf *out, const char *queue, const char *id)
 	vbuf_puts(out, queue);
 	vbuf_putc(out, '/');
 	if (qdir_hashed(queue)) {
-		depth = (int)param_int("hash_queue_depth");
+		depth = (int)var_hash_queue_depth;
 		depth = qid_hash_chars(id, hash, depth);
 		for (i = 0; i < depth; i++) {
 			vbuf_putc(out, hash[i]);
@@ -200,7 +224,8 @@ qdir_create(const char *queue, struct vbuf *id, struct vbuf *why)
 	if (!qdir_name_ok(queue))
 		msg_panic("qdir_create: invalid queue name: %s",
 		    queue ? queue : "(null)");
-	long_ids = param_bool("enable_long_queue_ids");
+	qdir_param_init();
+	long_ids = var_enable_long_queue_ids;
 
 	/*
 	 * Create a file under a name that no reader looks at.

@@ -285,31 +285,18 @@ server_usage(const char *prog)
 	    prog);
 }
 
-int
-server_main(int argc, char **argv, const struct server_spec *spec)
+/*
+ * server_options - the master's command line: returns -c (or NULL), fills
+ * overrides (NULL-terminated) with the -o arguments, sets server_service
+ * and server_alone.
+ */
+static const char *
+server_options(int argc, char **argv, char **overrides)
 {
 	const char *config_dir = NULL;
-	char **overrides;
 	int noverrides = 0;
-	int standalone = 0;
-	pid_t parent = getppid();
 	int c;
 
-	/*
-	 * Until the log is open, problems (bad options, a bad main.cf) go to
-	 * standard error, where master or the person starting us sees them.
-	 */
-	server_spec = spec;
-	msg_init(spec->name, MSG_STDERR);
-	if (spec->mode == SERVER_MULTI && spec->accept == NULL)
-		msg_panic("server_main: %s: SERVER_MULTI without accept",
-		    spec->name);
-	if (spec->mode == SERVER_TRIGGER && spec->trigger == NULL)
-		msg_panic("server_main: %s: SERVER_TRIGGER without trigger",
-		    spec->name);
-
-	/* Options. */
-	overrides = mem_calloc((size_t)argc + 1, sizeof(*overrides));
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt(argc, argv, "+c:n:o:t:vS")) != -1) {
@@ -333,7 +320,7 @@ server_main(int argc, char **argv, const struct server_spec *spec)
 			msg_verbose++;
 			break;
 		case 'S':
-			standalone = server_alone = 1;
+			server_alone = 1;
 			break;
 		default:
 			server_usage(argv[0]);
@@ -341,10 +328,38 @@ server_main(int argc, char **argv, const struct server_spec *spec)
 	}
 	if (optind < argc)
 		server_usage(argv[0]);
+	return (config_dir);
+}
+
+int
+server_main(int argc, char **argv, const struct server_spec *spec)
+{
+	const char *config_dir;
+	char **overrides;
+	int standalone;
+	pid_t parent = getppid();
+
+	/*
+	 * Until the log is open, problems (bad options, a bad main.cf) go to
+	 * standard error, where master or the person starting us sees them.
+	 */
+	server_spec = spec;
+	msg_init(spec->name, MSG_STDERR);
+	if (spec->mode == SERVER_MULTI && spec->accept == NULL)
+		msg_panic("server_main: %s: SERVER_MULTI without accept",
+		    spec->name);
+	if (spec->mode == SERVER_TRIGGER && spec->trigger == NULL)
+		msg_panic("server_main: %s: SERVER_TRIGGER without trigger",
+		    spec->name);
+
+	/* Options. */
+	overrides = mem_calloc((size_t)argc + 1, sizeof(*overrides));
+	config_dir = server_options(argc, argv, overrides);
+	standalone = server_alone;
 
 	/* Configuration, log, queue directory, privileges. */
 	param_load(config_dir);
-	for (int i = 0; i < noverrides; i++)
+	for (int i = 0; overrides[i] != NULL; i++)
 		param_override(overrides[i]);
 	overrides = mem_free(overrides);
 	param_bind(spec->params);

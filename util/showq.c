@@ -40,7 +40,6 @@
 
 #define SHOWQ_REC_MAX (1024 * 1024) /* bytes per record */
 #define SHOWQ_EMPTY_ADDR "MAILER-DAEMON"
-#define SHOWQ_DUP_DEFAULT 1000
 #define SHOWQ_READ_SIZE 8192 /* first read of a queue file */
 
 const char *const showq_queues[] = {
@@ -79,6 +78,15 @@ static struct showq_state {
 	struct vbuf fbuf; /* queue file bytes */
 } sq;
 
+/* The parameters the reader uses, bound once by showq_init(). */
+
+static long var_duplicate_filter_limit;
+
+static const struct param_var showq_params[] = {
+    PARAM_VAR("duplicate_filter_limit", &var_duplicate_filter_limit),
+    PARAM_VAR_END,
+};
+
 /* showq_init - one-time reader state */
 
 static void
@@ -87,9 +95,8 @@ showq_init(void)
 	if (sq.init)
 		return;
 	sq.init = 1;
-	sq.dup_limit = SHOWQ_DUP_DEFAULT;
-	if (param_find("duplicate_filter_limit") != 0)
-		sq.dup_limit = param_int("duplicate_filter_limit");
+	param_bind(showq_params);
+	sq.dup_limit = var_duplicate_filter_limit;
 	if (sq.dup_limit < 0)
 		sq.dup_limit = 0;
 }
@@ -441,13 +448,90 @@ showq_skip_content(struct showq_rd *rd)
 	return (type);
 }
 
+/* showq_size_record - the size record: content size and offset */
+
+static void
+showq_size_record(const char *queue, const char *id, long *size, long *data_off)
+{
+	long fields[6];
+
+	if (rec_size_parse(sq.rec.data, sq.rec.len, fields) < 1 ||
+	    (fields[0] <= 0 && strcmp(queue, QDIR_MAILDROP) != 0)) {
+		msg_warn("%s %s: bad size record: %.100s", queue, id,
+		    sq.rec.data);
+		*size = 0;
+	} else if (fields[0] > 0) {
+		*size = fields[0];
+		*data_off = fields[1];
+	} else {
+		*size = 0;
+	}
+}
+
+/* showq_report - hand one message, read into sq, to the callback */
+
+static int
+showq_report(const char *queue, const char *id, const struct stat *st,
+    long arrival, long size, size_t sender, showq_fn *fn, void *ctx)
+{
+	struct showq_msg msg;
+	size_t i;
+
+	/*
+	 * Pointers into the pool are stable from here on.
+	 */
+	if (sq.slot_count > sq.rcpt_cap) {
+		sq.rcpt_cap = sq.slot_count;
+		sq.rcpt = mem_realloc(sq.rcpt, sq.rcpt_cap * sizeof(*sq.rcpt));
+	}
+	for (i = 0; i < sq.slot_count; i++) {
+		sq.rcpt[i].address = sq.pool.data + sq.slots[i].addr;
+		sq.rcpt[i].reason = sq.slots[i].reason == SIZE_MAX
+		    ? 0
+		    : sq.pool.data + sq.slots[i].reason;
+	}
+	msg.queue = queue;
+	msg.id = id;
+	msg.path = sq.path.data;
+	msg.arrival = arrival ? arrival : (long)st->st_mtime;
+	msg.size = size > 0 ? size : (long)st->st_size;
+	msg.forced_expire = (st->st_mode & S_IXGRP) != 0;
+	msg.sender = sq.pool.data + sender;
+	msg.rcpt = sq.rcpt;
+	msg.rcpt_count = sq.slot_count;
+	return (fn(&msg, ctx));
+}
+
+/* showq_open - open a ready queue file at path (NULL: the hashed path) */
+
+static int
+showq_open(const char *queue, const char *id, const char *path, struct stat *st)
+{
+	int fd;
+
+	if (path != 0)
+		vbuf_set(&sq.path, path);
+	else
+		qdir_path(&sq.path, queue, id);
+	if ((fd = open(sq.path.data,
+		 O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		if (errno != ENOENT && errno != ELOOP)
+			msg_warn("open %s: %m", sq.path.data);
+		return (-1);
+	}
+	if (fstat(fd, st) < 0 || !qdir_ready(st)) {
+		(void)close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
 /* showq_read_at - report one message at path (NULL: the hashed path) */
 
 static int
 showq_read_at(const char *queue, const char *id, const char *path, showq_fn *fn,
     void *ctx)
 {
-	struct showq_msg msg;
 	struct showq_rd rd;
 	struct stat st;
 	int fd;
@@ -457,27 +541,12 @@ showq_read_at(const char *queue, const char *id, const char *path, showq_fn *fn,
 	long size = -1;
 	long data_off = 0;
 	off_t content;
-	long fields[6];
 	size_t sender = 0;
-	size_t i;
 	int in_content = 0;
-	int ret;
 
 	showq_init();
-	if (path != 0)
-		vbuf_set(&sq.path, path);
-	else
-		qdir_path(&sq.path, queue, id);
-	if ((fd = open(sq.path.data,
-		 O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)) < 0) {
-		if (errno != ENOENT && errno != ELOOP)
-			msg_warn("open %s: %m", sq.path.data);
+	if ((fd = showq_open(queue, id, path, &st)) < 0)
 		return (0);
-	}
-	if (fstat(fd, &st) < 0 || !qdir_ready(&st)) {
-		(void)close(fd);
-		return (0);
-	}
 	memset(&rd, 0, sizeof(rd));
 	rd.fd = fd;
 	if (sq.fbuf.cap < SHOWQ_READ_SIZE)
@@ -494,21 +563,8 @@ showq_read_at(const char *queue, const char *id, const char *path, showq_fn *fn,
 	while ((type = showq_rd_next(&rd, 1)) > 0) {
 		switch (type) {
 		case REC_TYPE_SIZE:
-			if (size >= 0)
-				break;
-			if (rec_size_parse(sq.rec.data, sq.rec.len, fields) <
-				1 ||
-			    (fields[0] <= 0 &&
-				strcmp(queue, QDIR_MAILDROP) != 0)) {
-				msg_warn("%s %s: bad size record: %.100s",
-				    queue, id, sq.rec.data);
-				size = 0;
-			} else if (fields[0] > 0) {
-				size = fields[0];
-				data_off = fields[1];
-			} else {
-				size = 0;
-			}
+			if (size < 0)
+				showq_size_record(queue, id, &size, &data_off);
 			break;
 		case REC_TYPE_TIME:
 			if (arrival == 0)
@@ -562,30 +618,7 @@ done:
 	if (!sender_seen)
 		return (0);
 
-	/*
-	 * Pointers into the pool are stable from here on.
-	 */
-	if (sq.slot_count > sq.rcpt_cap) {
-		sq.rcpt_cap = sq.slot_count;
-		sq.rcpt = mem_realloc(sq.rcpt, sq.rcpt_cap * sizeof(*sq.rcpt));
-	}
-	for (i = 0; i < sq.slot_count; i++) {
-		sq.rcpt[i].address = sq.pool.data + sq.slots[i].addr;
-		sq.rcpt[i].reason = sq.slots[i].reason == SIZE_MAX
-		    ? 0
-		    : sq.pool.data + sq.slots[i].reason;
-	}
-	msg.queue = queue;
-	msg.id = id;
-	msg.path = sq.path.data;
-	msg.arrival = arrival ? arrival : (long)st.st_mtime;
-	msg.size = size > 0 ? size : (long)st.st_size;
-	msg.forced_expire = (st.st_mode & S_IXGRP) != 0;
-	msg.sender = sq.pool.data + sender;
-	msg.rcpt = sq.rcpt;
-	msg.rcpt_count = sq.slot_count;
-	ret = fn(&msg, ctx);
-	return (ret);
+	return (showq_report(queue, id, &st, arrival, size, sender, fn, ctx));
 }
 
 /* showq_read - report one message */

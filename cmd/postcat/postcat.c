@@ -122,17 +122,13 @@ postcat_open_queue(const char *id, struct vbuf *path)
 	return (0);
 }
 
-int
-main(int argc, char **argv)
-{
-	struct vbuf path = VBUF_INIT;
-	FILE *fp;
-	int flags = 0;
-	long start_offset = 0;
-	int status = 0;
-	int ch;
+/* postcat_options - the command line; returns the flags */
 
-	msg_init(argv[0], MSG_STDERR);
+static int
+postcat_options(int argc, char **argv, long *start_offset)
+{
+	int flags = 0;
+	int ch;
 
 	while ((ch = getopt(argc, argv, "+bc:defhoqrs:v")) > 0) {
 		switch (ch) {
@@ -167,7 +163,7 @@ main(int argc, char **argv)
 		case 's':
 			errno = 0;
 			if (!postcat_alldig(optarg) ||
-			    (start_offset = strtol(optarg, 0, 10)) < 0 ||
+			    (*start_offset = strtol(optarg, 0, 10)) < 0 ||
 			    errno == ERANGE)
 				msg_fatal("bad offset: %s", optarg);
 			break;
@@ -180,52 +176,70 @@ main(int argc, char **argv)
 	}
 	if ((flags & PC_MASK_PRINT_ALL) == 0)
 		flags |= PC_MASK_PRINT_ALL;
+	return (flags);
+}
 
-	param_load((const char *)0);
+/* postcat_queue_ids - show queue files by ID, under queue_directory */
 
-	/*
-	 * No names: standard input.
-	 */
-	if (optind == argc) {
-		if (postcat_show(stdin, "stdin", flags, start_offset) < 0)
+static int
+postcat_queue_ids(char **ids, int flags, long start_offset)
+{
+	struct vbuf path = VBUF_INIT;
+	int status = 0;
+	FILE *fp;
+
+	qdir_chdir();
+	for (/* void */; *ids; ids++) {
+		if (!qid_ok(*ids))
+			msg_fatal("bad mail queue ID: %s", *ids);
+		if ((fp = postcat_open_queue(*ids, &path)) == 0)
+			msg_fatal("open queue file %s: %m", *ids);
+		if (postcat_show(fp, path.data, flags, start_offset) < 0)
 			status = 1;
-	}
-
-	/*
-	 * Queue IDs, looked up under queue_directory.
-	 */
-	else if (flags & PC_FLAG_SEARCH_QUEUE) {
-		qdir_chdir();
-		for (/* void */; optind < argc; optind++) {
-			if (!qid_ok(argv[optind]))
-				msg_fatal("bad mail queue ID: %s",
-				    argv[optind]);
-			if ((fp = postcat_open_queue(argv[optind], &path)) == 0)
-				msg_fatal("open queue file %s: %m",
-				    argv[optind]);
-			if (postcat_show(fp, path.data, flags, start_offset) <
-			    0)
-				status = 1;
-			if (fclose(fp) != 0)
-				msg_warn("close %s: %m", argv[optind]);
-		}
-	}
-
-	/*
-	 * File names, taken literally.
-	 */
-	else {
-		for (/* void */; optind < argc; optind++) {
-			if ((fp = fopen(argv[optind], "r")) == 0)
-				msg_fatal("open %s: %m", argv[optind]);
-			if (postcat_show(fp, argv[optind], flags,
-				start_offset) < 0)
-				status = 1;
-			if (fclose(fp) != 0)
-				msg_warn("close %s: %m", argv[optind]);
-		}
+		if (fclose(fp) != 0)
+			msg_warn("close %s: %m", *ids);
 	}
 	vbuf_free(&path);
+	return (status);
+}
+
+/* postcat_files - show files by name, taken literally */
+
+static int
+postcat_files(char **names, int flags, long start_offset)
+{
+	int status = 0;
+	FILE *fp;
+
+	for (/* void */; *names; names++) {
+		if ((fp = fopen(*names, "r")) == 0)
+			msg_fatal("open %s: %m", *names);
+		if (postcat_show(fp, *names, flags, start_offset) < 0)
+			status = 1;
+		if (fclose(fp) != 0)
+			msg_warn("close %s: %m", *names);
+	}
+	return (status);
+}
+
+int
+main(int argc, char **argv)
+{
+	long start_offset = 0;
+	int status;
+	int flags;
+
+	msg_init(argv[0], MSG_STDERR);
+	flags = postcat_options(argc, argv, &start_offset);
+	param_load((const char *)0);
+
+	/* No names: standard input; else queue IDs or file names. */
+	if (optind == argc)
+		status = postcat_show(stdin, "stdin", flags, start_offset) < 0;
+	else if (flags & PC_FLAG_SEARCH_QUEUE)
+		status = postcat_queue_ids(argv + optind, flags, start_offset);
+	else
+		status = postcat_files(argv + optind, flags, start_offset);
 	fflush(stdout);
 	return (status);
 }

@@ -38,6 +38,14 @@ struct pc_ctx {
 	const char *path;
 	int flags;
 	unsigned long offset; /* of the current record */
+	struct vbuf buf;      /* the current record */
+	struct vbuf why;      /* read errors */
+	int state;	      /* PC_STATE_* */
+	int do_print;	      /* print records in this state */
+	int prev_type;	      /* the last record printed */
+	int seen_end;	      /* the message end record was read */
+	long data_offset;     /* from the size record, -1 if none */
+	long data_size;	      /* idem */
 };
 
 /* pc_prefix - optional file name, offset and type before a record */
@@ -177,49 +185,313 @@ pc_scan_size(const char *data, long *size, long *offset)
 	return (2);
 }
 
+/*
+ * What a record handler tells the read loop: print the record (if
+ * printing is on), go on with the next record, or stop reading.
+ */
+#define PC_PRINT 0
+#define PC_NEXT 1
+#define PC_STOP 2
+
+/* pc_skip_start - skip or absorb the bytes before the requested start */
+
+static void
+pc_skip_start(FILE *fp, const char *path, long start_offset)
+{
+	long n;
+
+	if (start_offset <= 0)
+		return;
+	if (fp == stdin) {
+		for (n = 0; n < start_offset; n++)
+			if (getc(fp) == EOF)
+				msg_fatal("%s: skip %ld bytes failed after %ld",
+				    path, start_offset, n);
+	} else if (fseek(fp, start_offset, SEEK_SET) < 0) {
+		msg_fatal("%s: seek to %ld: %m", path, start_offset);
+	}
+}
+
+/* pc_text - a text record: the header ends at the first non-header line */
+
+static int
+pc_text(struct pc_ctx *ctx)
+{
+	int flags = ctx->flags;
+
+	if (ctx->state == PC_STATE_HEADER && (flags & PC_MASK_PRINT_TEXT) &&
+	    ctx->prev_type != REC_TYPE_CONT &&
+	    !(pc_is_header(ctx->buf.data) || IS_SPACE_TAB(ctx->buf.data[0]))) {
+		ctx->state = PC_STATE_BODY;
+		ctx->do_print = (flags & PC_FLAG_PRINT_BODY);
+		/* Nothing more to print. */
+		if (ctx->do_print == 0 && (flags & PC_FLAG_PRINT_ENV) == 0)
+			return (PC_STOP);
+		/* Skip to the extracted segment. */
+		if (ctx->do_print == 0 && (flags & PC_FLAG_PRINT_ENV) &&
+		    ctx->data_offset >= 0 && ctx->data_size >= 0)
+			pc_seek_forward(ctx, ctx->data_offset + ctx->data_size);
+	}
+	return (PC_PRINT);
+}
+
+/* pc_mesg - the message content marker */
+
+static int
+pc_mesg(struct pc_ctx *ctx, int rec_type)
+{
+	if (ctx->state != PC_STATE_ENV)
+		msg_warn("%s: out-of-order message content marker", ctx->path);
+	if (ctx->flags & PC_FLAG_PRINT_ENV)
+		pc_marker(ctx, rec_type, "MESSAGE CONTENTS");
+	/* Skip the content when no text is wanted. */
+	if ((ctx->flags & PC_MASK_PRINT_TEXT) == 0 && ctx->data_offset >= 0 &&
+	    ctx->data_size >= 0)
+		pc_seek_forward(ctx, ctx->data_offset + ctx->data_size);
+	ctx->state = PC_STATE_HEADER;
+	ctx->do_print = (ctx->flags & PC_FLAG_PRINT_HEADER);
+	return (PC_NEXT);
+}
+
+/* pc_xtra - the extracted segment marker */
+
+static int
+pc_xtra(struct pc_ctx *ctx, int rec_type)
+{
+	if (ctx->state != PC_STATE_HEADER && ctx->state != PC_STATE_BODY)
+		msg_warn("%s: out-of-order extracted segment marker",
+		    ctx->path);
+	/* End a text line left open by an 'L' record. */
+	if (ctx->do_print && ctx->prev_type == REC_TYPE_CONT)
+		putchar('\n');
+	if (ctx->flags & PC_FLAG_PRINT_ENV)
+		pc_marker(ctx, rec_type, "HEADER EXTRACTED");
+	ctx->state = PC_STATE_ENV;
+	ctx->do_print = (ctx->flags & PC_FLAG_PRINT_ENV);
+	return (ctx->do_print == 0 ? PC_STOP : PC_NEXT);
+}
+
+/* pc_end - the message end marker */
+
+static int
+pc_end(struct pc_ctx *ctx, int rec_type)
+{
+	ctx->seen_end = 1;
+	if (ctx->state != PC_STATE_ENV)
+		msg_warn("%s: out-of-order message end marker", ctx->path);
+	if (ctx->flags & PC_FLAG_PRINT_ENV)
+		pc_marker(ctx, rec_type, "MESSAGE FILE END");
+	return ((ctx->flags & PC_FLAG_RAW) ? PC_NEXT : PC_STOP);
+}
+
+/* pc_print_plain - "name: value" for a record printed as it is */
+
+static void
+pc_print_plain(struct pc_ctx *ctx, int rec_type)
+{
+	if (ctx->do_print) {
+		pc_prefix(ctx, rec_type);
+		printf("%s: %s\n", rec_type_name(rec_type), ctx->buf.data);
+		fflush(stdout);
+	}
+}
+
+/* pc_ptr - a pointer record, seen only with -v (else the reader follows) */
+
+static int
+pc_ptr(struct pc_ctx *ctx, int rec_type)
+{
+	pc_print_plain(ctx, rec_type);
+	if ((ctx->flags & PC_FLAG_RAW) == 0 &&
+	    rec_goto(ctx->fp, ctx->buf.data, &ctx->why) < 0) {
+		fflush(stdout);
+		msg_warn("%s: %s", ctx->path, ctx->why.data);
+		msg_fatal("bad pointer record, or input is not seekable");
+	}
+	return (PC_NEXT);
+}
+
+/* pc_size - the size record: where the content is, for skipping */
+
+static int
+pc_size(struct pc_ctx *ctx, int rec_type)
+{
+	pc_print_plain(ctx, rec_type);
+	/* Maildrop files may have a placeholder size record. */
+	if (strncmp(ctx->path, "maildrop/", 9) == 0)
+		return (PC_NEXT);
+	if (ctx->data_size >= 0 || ctx->data_offset >= 0) {
+		msg_warn("file contains multiple size records");
+		return (PC_NEXT);
+	}
+	if (pc_scan_size(ctx->buf.data, &ctx->data_size, &ctx->data_offset) !=
+		2 ||
+	    ctx->data_offset <= 0 || ctx->data_size <= 0)
+		msg_warn("invalid size record: %.100s", ctx->buf.data);
+	/* Skip to the message header when no envelope is wanted. */
+	if ((ctx->flags & PC_FLAG_PRINT_ENV) == 0) {
+		if (ctx->data_offset < 0 ||
+		    fseek(ctx->fp, ctx->data_offset, SEEK_SET) < 0) {
+			if (ctx->data_offset < 0)
+				errno = EINVAL;
+			msg_fatal("seek error: %m");
+		}
+		ctx->state = PC_STATE_HEADER;
+		ctx->do_print = (ctx->flags & PC_FLAG_PRINT_HEADER);
+	}
+	return (PC_NEXT);
+}
+
+/* pc_record - records that move the state machine or the read position */
+
+static int
+pc_record(struct pc_ctx *ctx, int rec_type)
+{
+	if (TEXT_RECORD(rec_type))
+		return (pc_text(ctx));
+	switch (rec_type) {
+	case REC_TYPE_MESG:
+		return (pc_mesg(ctx, rec_type));
+	case REC_TYPE_XTRA:
+		return (pc_xtra(ctx, rec_type));
+	case REC_TYPE_END:
+		return (pc_end(ctx, rec_type));
+	case REC_TYPE_PTR:
+		return (pc_ptr(ctx, rec_type));
+	case REC_TYPE_SIZE:
+		return (pc_size(ctx, rec_type));
+	default:
+		return (PC_PRINT);
+	}
+}
+
+/* pc_attr - a named attribute record */
+
+static void
+pc_attr(struct pc_ctx *ctx, int rec_type)
+{
+	const char *err;
+	char *attr_name;
+	char *attr_value;
+
+	if ((err = pc_split_nameval(ctx->buf.data, &attr_name, &attr_value)) !=
+	    0) {
+		fflush(stdout);
+		msg_warn("%s: malformed attribute: %s: %.100s", ctx->path, err,
+		    ctx->buf.data);
+		return;
+	}
+	if (strcmp(attr_name, "create_time") == 0)
+		pc_time("create_time", strtol(attr_value, 0, 10));
+	else
+		printf("%s: %s=%s\n", rec_type_name(rec_type), attr_name,
+		    attr_value);
+}
+
+/* pc_print - print one record; returns the type to remember as previous */
+
+static int
+pc_print(struct pc_ctx *ctx, int rec_type)
+{
+	struct vbuf *buf = &ctx->buf;
+
+	pc_prefix(ctx, rec_type);
+	switch (rec_type) {
+	case REC_TYPE_TIME:
+	case REC_TYPE_WARN:
+		pc_time(rec_type_name(rec_type), strtol(buf->data, 0, 10));
+		break;
+	case REC_TYPE_CONT: /* also REC_TYPE_FILT */
+		if (ctx->state == PC_STATE_ENV)
+			printf("%s: ", rec_type_name(rec_type));
+		else if (msg_verbose)
+			printf("unterminated_text: ");
+		fwrite(buf->data, 1, buf->len, stdout);
+		if (ctx->state == PC_STATE_ENV || msg_verbose ||
+		    (ctx->flags &
+			(PC_FLAG_PRINT_OFFSET | PC_FLAG_PRINT_FILE))) {
+			rec_type = 0;
+			putchar('\n');
+		}
+		break;
+	case REC_TYPE_NORM:
+		if (msg_verbose)
+			printf("%s: ", rec_type_name(rec_type));
+		fwrite(buf->data, 1, buf->len, stdout);
+		putchar('\n');
+		break;
+	case REC_TYPE_DTXT:
+		printf("%s: ", rec_type_name(rec_type));
+		fwrite(buf->data, 1, buf->len, stdout);
+		putchar('\n');
+		break;
+	case REC_TYPE_ATTR:
+		pc_attr(ctx, rec_type);
+		break;
+	default:
+		printf("%s: %s\n", rec_type_name(rec_type), buf->data);
+		break;
+	}
+	fflush(stdout);
+	return (rec_type);
+}
+
+/* pc_read_loop - read and show records until the end; -1 if truncated */
+
+static int
+pc_read_loop(struct pc_ctx *ctx, long start_offset)
+{
+	int rec_flags = msg_verbose ? REC_RAW : REC_READER;
+	int rec_type;
+
+	for (;;) {
+		ctx->offset = (unsigned long)ftell(ctx->fp);
+		rec_type =
+		    rec_get_why(ctx->fp, &ctx->buf, 0, rec_flags, &ctx->why);
+		if (rec_type == REC_ERR) {
+			fflush(stdout);
+			if (ctx->why.len > 0)
+				msg_warn("%s: %s", ctx->path, ctx->why.data);
+			msg_fatal("record read error");
+		}
+		if (rec_type == REC_EOF) {
+			if (!ctx->seen_end && start_offset == 0) {
+				fflush(stdout);
+				msg_warn("%s: premature end of file: no "
+					 "message end record",
+				    ctx->path);
+				return (-1);
+			}
+			return (0);
+		}
+		switch (pc_record(ctx, rec_type)) {
+		case PC_STOP:
+			return (0);
+		case PC_NEXT:
+			continue;
+		}
+		/* The other records have no side effects. */
+		if (ctx->do_print)
+			ctx->prev_type = pc_print(ctx, rec_type);
+	}
+}
+
 /* postcat_show - print one queue file */
 
 int
 postcat_show(FILE *fp, const char *path, int flags, long start_offset)
 {
 	struct pc_ctx ctx;
-	struct vbuf buf = VBUF_INIT;
-	struct vbuf why = VBUF_INIT;
-	int rec_flags = msg_verbose ? REC_RAW : REC_READER;
-	int prev_type = 0;
-	int rec_type;
-	int state;
-	int do_print;
-	int seen_end = 0;
-	long data_offset = -1;
-	long data_size = -1;
-	long pos;
-	long n;
+	int ret;
 	int ch;
-	int ret = 0;
-	const char *err;
-	char *attr_name;
-	char *attr_value;
 
+	memset(&ctx, 0, sizeof(ctx));
 	ctx.fp = fp;
 	ctx.path = path;
 	ctx.flags = flags;
-	ctx.offset = 0;
-
-	/*
-	 * Skip or absorb bytes before the requested start.
-	 */
-	if (start_offset > 0) {
-		if (fp == stdin) {
-			for (n = 0; n < start_offset; n++)
-				if (getc(fp) == EOF)
-					msg_fatal("%s: skip %ld bytes failed "
-						  "after %ld",
-					    path, start_offset, n);
-		} else if (fseek(fp, start_offset, SEEK_SET) < 0) {
-			msg_fatal("%s: seek to %ld: %m", path, start_offset);
-		}
-	}
+	ctx.data_offset = -1;
+	ctx.data_size = -1;
+	pc_skip_start(fp, path, start_offset);
 
 	/*
 	 * A queue file starts with an envelope record.
@@ -236,207 +508,11 @@ postcat_show(FILE *fp, const char *path, int flags, long start_offset)
 			printf("%s: ", path);
 		printf("*** ENVELOPE RECORDS %s ***\n", path);
 	}
-	state = PC_STATE_ENV;
-	do_print = (flags & PC_FLAG_PRINT_ENV);
-
-	for (;;) {
-		pos = ftell(fp);
-		ctx.offset = (unsigned long)pos;
-		rec_type = rec_get_why(fp, &buf, 0, rec_flags, &why);
-		if (rec_type == REC_ERR) {
-			fflush(stdout);
-			if (why.len > 0)
-				msg_warn("%s: %s", path, why.data);
-			msg_fatal("record read error");
-		}
-		if (rec_type == REC_EOF) {
-			if (!seen_end && start_offset == 0) {
-				fflush(stdout);
-				msg_warn("%s: premature end of file: no "
-					 "message end record",
-				    path);
-				ret = -1;
-			}
-			break;
-		}
-
-		/*
-		 * Records that move the state machine or the read position.
-		 */
-		if (TEXT_RECORD(rec_type)) {
-			if (state == PC_STATE_HEADER &&
-			    (flags & PC_MASK_PRINT_TEXT) &&
-			    prev_type != REC_TYPE_CONT &&
-			    !(pc_is_header(buf.data) ||
-				IS_SPACE_TAB(buf.data[0]))) {
-				state = PC_STATE_BODY;
-				do_print = (flags & PC_FLAG_PRINT_BODY);
-				/* Nothing more to print. */
-				if (do_print == 0 &&
-				    (flags & PC_FLAG_PRINT_ENV) == 0)
-					break;
-				/* Skip to the extracted segment. */
-				if (do_print == 0 &&
-				    (flags & PC_FLAG_PRINT_ENV) &&
-				    data_offset >= 0 && data_size >= 0)
-					pc_seek_forward(&ctx,
-					    data_offset + data_size);
-			}
-		} else if (rec_type == REC_TYPE_MESG) {
-			if (state != PC_STATE_ENV)
-				msg_warn("%s: out-of-order message content "
-					 "marker",
-				    path);
-			if (flags & PC_FLAG_PRINT_ENV)
-				pc_marker(&ctx, rec_type, "MESSAGE CONTENTS");
-			/* Skip the content when no text is wanted. */
-			if ((flags & PC_MASK_PRINT_TEXT) == 0 &&
-			    data_offset >= 0 && data_size >= 0)
-				pc_seek_forward(&ctx, data_offset + data_size);
-			state = PC_STATE_HEADER;
-			do_print = (flags & PC_FLAG_PRINT_HEADER);
-			continue;
-		} else if (rec_type == REC_TYPE_XTRA) {
-			if (state != PC_STATE_HEADER && state != PC_STATE_BODY)
-				msg_warn("%s: out-of-order extracted segment "
-					 "marker",
-				    path);
-			/* End a text line left open by an 'L' record. */
-			if (do_print && prev_type == REC_TYPE_CONT)
-				putchar('\n');
-			if (flags & PC_FLAG_PRINT_ENV)
-				pc_marker(&ctx, rec_type, "HEADER EXTRACTED");
-			state = PC_STATE_ENV;
-			do_print = (flags & PC_FLAG_PRINT_ENV);
-			if (do_print == 0)
-				break;
-			continue;
-		} else if (rec_type == REC_TYPE_END) {
-			seen_end = 1;
-			if (state != PC_STATE_ENV)
-				msg_warn("%s: out-of-order message end marker",
-				    path);
-			if (flags & PC_FLAG_PRINT_ENV)
-				pc_marker(&ctx, rec_type, "MESSAGE FILE END");
-			if (flags & PC_FLAG_RAW)
-				continue;
-			break;
-		} else if (rec_type == REC_TYPE_PTR) {
-			/* Seen only with -v: the reader follows pointers
-			 * otherwise. */
-			if (do_print) {
-				pc_prefix(&ctx, rec_type);
-				printf("%s: %s\n", rec_type_name(rec_type),
-				    buf.data);
-				fflush(stdout);
-			}
-			if ((flags & PC_FLAG_RAW) == 0 &&
-			    rec_goto(fp, buf.data, &why) < 0) {
-				fflush(stdout);
-				msg_warn("%s: %s", path, why.data);
-				msg_fatal("bad pointer record, or input is not "
-					  "seekable");
-			}
-			continue;
-		} else if (rec_type == REC_TYPE_SIZE) {
-			if (do_print) {
-				pc_prefix(&ctx, rec_type);
-				printf("%s: %s\n", rec_type_name(rec_type),
-				    buf.data);
-				fflush(stdout);
-			}
-			/* Maildrop files may have a placeholder size record. */
-			if (strncmp(path, "maildrop/", 9) == 0)
-				continue;
-			if (data_size >= 0 || data_offset >= 0) {
-				msg_warn("file contains multiple size records");
-			} else {
-				if (pc_scan_size(buf.data, &data_size,
-					&data_offset) != 2 ||
-				    data_offset <= 0 || data_size <= 0)
-					msg_warn("invalid size record: %.100s",
-					    buf.data);
-				/* Skip to the message header when no envelope
-				 * is wanted. */
-				if ((flags & PC_FLAG_PRINT_ENV) == 0) {
-					if (data_offset < 0 ||
-					    fseek(fp, data_offset, SEEK_SET) <
-						0) {
-						if (data_offset < 0)
-							errno = EINVAL;
-						msg_fatal("seek error: %m");
-					}
-					state = PC_STATE_HEADER;
-					do_print =
-					    (flags & PC_FLAG_PRINT_HEADER);
-				}
-			}
-			continue;
-		}
-
-		/*
-		 * The other records have no side effects; print them if wanted.
-		 */
-		if (do_print == 0)
-			continue;
-		pc_prefix(&ctx, rec_type);
-		switch (rec_type) {
-		case REC_TYPE_TIME:
-			pc_time(rec_type_name(rec_type),
-			    strtol(buf.data, 0, 10));
-			break;
-		case REC_TYPE_WARN:
-			pc_time(rec_type_name(rec_type),
-			    strtol(buf.data, 0, 10));
-			break;
-		case REC_TYPE_CONT: /* also REC_TYPE_FILT */
-			if (state == PC_STATE_ENV)
-				printf("%s: ", rec_type_name(rec_type));
-			else if (msg_verbose)
-				printf("unterminated_text: ");
-			fwrite(buf.data, 1, buf.len, stdout);
-			if (state == PC_STATE_ENV || msg_verbose ||
-			    (flags &
-				(PC_FLAG_PRINT_OFFSET | PC_FLAG_PRINT_FILE))) {
-				rec_type = 0;
-				putchar('\n');
-			}
-			break;
-		case REC_TYPE_NORM:
-			if (msg_verbose)
-				printf("%s: ", rec_type_name(rec_type));
-			fwrite(buf.data, 1, buf.len, stdout);
-			putchar('\n');
-			break;
-		case REC_TYPE_DTXT:
-			printf("%s: ", rec_type_name(rec_type));
-			fwrite(buf.data, 1, buf.len, stdout);
-			putchar('\n');
-			break;
-		case REC_TYPE_ATTR:
-			if ((err = pc_split_nameval(buf.data, &attr_name,
-				 &attr_value)) != 0) {
-				fflush(stdout);
-				msg_warn("%s: malformed attribute: %s: %.100s",
-				    path, err, buf.data);
-				break;
-			}
-			if (strcmp(attr_name, "create_time") == 0)
-				pc_time("create_time",
-				    strtol(attr_value, 0, 10));
-			else
-				printf("%s: %s=%s\n", rec_type_name(rec_type),
-				    attr_name, attr_value);
-			break;
-		default:
-			printf("%s: %s\n", rec_type_name(rec_type), buf.data);
-			break;
-		}
-		prev_type = rec_type;
-		fflush(stdout);
-	}
+	ctx.state = PC_STATE_ENV;
+	ctx.do_print = (flags & PC_FLAG_PRINT_ENV);
+	ret = pc_read_loop(&ctx, start_offset);
 	fflush(stdout);
-	vbuf_free(&buf);
-	vbuf_free(&why);
+	vbuf_free(&ctx.buf);
+	vbuf_free(&ctx.why);
 	return (ret);
 }

@@ -487,59 +487,42 @@ postconf_emit_entry(FILE *dst, const struct postconf_edit *e)
 	postconf_emit2(dst, e->value, "\n");
 }
 
-/* postconf_edit_file - rewrite main.cf with the edits applied */
-
-static void
-postconf_edit_file(struct postconf_edit *edits, int n, int mode)
+/*
+ * postconf_lock_tmp - serialise editors on main.cf.tmp: lock it, and start
+ * over when another editor renamed it into main.cf while we waited
+ * (bounded). Only then is main.cf read, so that no edit is lost.
+ */
+static int
+postconf_lock_tmp(const char *tmp)
 {
-	/* Static: still reachable if a fatal error ends the process. */
-	static struct vbuf path = VBUF_INIT, tmp = VBUF_INIT, line = VBUF_INIT;
-	FILE *src, *dst;
-	struct stat st;
-	mode_t perm = 0644;
-	int fd, ch, interesting = 0, i;
+	struct stat fst, nst;
+	int fd, i;
 
-	vbuf_reset(&path);
-	vbuf_reset(&tmp);
-	vbuf_printf(&path, "%s/main.cf", postconf_dir);
-	vbuf_printf(&tmp, "%s/main.cf.tmp", postconf_dir);
-
-	/*
-	 * Serialise editors on main.cf.tmp: lock it, and start over when
-	 * another editor renamed it into main.cf while we waited (bounded).
-	 * Only then read main.cf, so that no edit is lost.
-	 */
 	for (i = 0;; i++) {
-		struct stat fst, nst;
-
-		if ((fd = open(tmp.data, O_WRONLY | O_CREAT | O_CLOEXEC,
-			 0600)) < 0)
-			msg_fatal("open %s: %m", tmp.data);
+		if ((fd = open(tmp, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) < 0)
+			msg_fatal("open %s: %m", tmp);
 		if (flock(fd, LOCK_EX) < 0)
-			msg_fatal("lock %s: %m", tmp.data);
-		if (fstat(fd, &fst) == 0 && stat(tmp.data, &nst) == 0 &&
+			msg_fatal("lock %s: %m", tmp);
+		if (fstat(fd, &fst) == 0 && stat(tmp, &nst) == 0 &&
 		    fst.st_dev == nst.st_dev && fst.st_ino == nst.st_ino)
-			break;
+			return (fd);
 		close(fd);
 		if (i >= 100)
-			msg_fatal("%s: too many concurrent editors", tmp.data);
+			msg_fatal("%s: too many concurrent editors", tmp);
 	}
-	if (ftruncate(fd, 0) < 0)
-		msg_fatal("truncate %s: %m", tmp.data);
-	if ((src = fopen(path.data, "r")) == NULL && errno != ENOENT)
-		msg_fatal("open %s: %m", path.data);
-	if (src != NULL && fstat(fileno(src), &st) == 0)
-		perm = st.st_mode & 07777;
-	if (src == NULL && mode != EDIT_SET) {
-		unlink(tmp.data);
-		msg_fatal("open %s: %m", path.data);
-	}
-	if (fchmod(fd, perm) < 0)
-		msg_fatal("chmod %s: %m", tmp.data);
-	if ((dst = fdopen(fd, "w")) == NULL)
-		msg_fatal("fdopen %s: %m", tmp.data);
+}
 
-	while (src != NULL) {
+/* postconf_edit_copy - copy main.cf to dst, applying the edits per entry */
+
+static void
+postconf_edit_copy(FILE *src, FILE *dst, const char *path,
+    struct postconf_edit *edits, int n, int mode)
+{
+	/* Static: still reachable if a fatal error ends the process. */
+	static struct vbuf line = VBUF_INIT;
+	int ch, interesting = 0;
+
+	for (;;) {
 		const char *cp;
 
 		vbuf_reset(&line);
@@ -573,13 +556,51 @@ postconf_edit_file(struct postconf_edit *edits, int n, int mode)
 			}
 			if (e->found++ == 1)
 				msg_warn("%s: multiple entries for \"%s\"",
-				    path.data, e->name);
+				    path, e->name);
 			if (mode == EDIT_SET)
 				postconf_emit_entry(dst, e);
 			else if (mode == EDIT_COMMENT)
 				postconf_emit2(dst, "#", line.data);
 		}
 	}
+	vbuf_free(&line);
+}
+
+/* postconf_edit_file - rewrite main.cf with the edits applied */
+
+static void
+postconf_edit_file(struct postconf_edit *edits, int n, int mode)
+{
+	/* Static: still reachable if a fatal error ends the process. */
+	static struct vbuf path = VBUF_INIT, tmp = VBUF_INIT;
+	FILE *src, *dst;
+	struct stat st;
+	mode_t perm = 0644;
+	int fd, i;
+
+	vbuf_reset(&path);
+	vbuf_reset(&tmp);
+	vbuf_printf(&path, "%s/main.cf", postconf_dir);
+	vbuf_printf(&tmp, "%s/main.cf.tmp", postconf_dir);
+
+	fd = postconf_lock_tmp(tmp.data);
+	if (ftruncate(fd, 0) < 0)
+		msg_fatal("truncate %s: %m", tmp.data);
+	if ((src = fopen(path.data, "r")) == NULL && errno != ENOENT)
+		msg_fatal("open %s: %m", path.data);
+	if (src != NULL && fstat(fileno(src), &st) == 0)
+		perm = st.st_mode & 07777;
+	if (src == NULL && mode != EDIT_SET) {
+		unlink(tmp.data);
+		msg_fatal("open %s: %m", path.data);
+	}
+	if (fchmod(fd, perm) < 0)
+		msg_fatal("chmod %s: %m", tmp.data);
+	if ((dst = fdopen(fd, "w")) == NULL)
+		msg_fatal("fdopen %s: %m", tmp.data);
+
+	if (src != NULL)
+		postconf_edit_copy(src, dst, path.data, edits, n, mode);
 	if (out_last != '\n')
 		postconf_emit(dst, "\n");
 	if (mode == EDIT_SET) {
@@ -603,7 +624,6 @@ postconf_edit_file(struct postconf_edit *edits, int n, int mode)
 		fclose(src);
 	vbuf_free(&path);
 	vbuf_free(&tmp);
-	vbuf_free(&line);
 }
 
 static void
@@ -747,6 +767,24 @@ postconf_usage(void)
 	    msg_prog());
 }
 
+/* postconf_config_dir - -c, else $MAIL_CONFIG, else the default */
+
+static const char *
+postconf_config_dir(const char *config_dir)
+{
+	if (config_dir != NULL) {
+		if (setenv("MAIL_CONFIG", config_dir, 1) != 0)
+			msg_fatal("setenv MAIL_CONFIG: %m");
+	} else if ((config_dir = getenv("MAIL_CONFIG")) == NULL ||
+	    *config_dir == 0) {
+		config_dir = POSTCONF_DEF_CONFIG_DIR;
+	}
+	postconf_dir = config_dir;
+	postconf_dir_is_default =
+	    strcmp(config_dir, POSTCONF_DEF_CONFIG_DIR) == 0;
+	return (config_dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -800,17 +838,7 @@ main(int argc, char **argv)
 	}
 	argv += optind;
 
-	/* Where the configuration lives. */
-	if (config_dir != NULL) {
-		if (setenv("MAIL_CONFIG", config_dir, 1) != 0)
-			msg_fatal("setenv MAIL_CONFIG: %m");
-	} else if ((config_dir = getenv("MAIL_CONFIG")) == NULL ||
-	    *config_dir == 0) {
-		config_dir = POSTCONF_DEF_CONFIG_DIR;
-	}
-	postconf_dir = config_dir;
-	postconf_dir_is_default =
-	    strcmp(config_dir, POSTCONF_DEF_CONFIG_DIR) == 0;
+	config_dir = postconf_config_dir(config_dir);
 
 	if (master) {
 		mem_free(overrides);

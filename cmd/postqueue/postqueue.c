@@ -91,6 +91,21 @@
 
 enum pq_mode { PQ_NONE, PQ_FLUSH, PQ_FLUSH_ID, PQ_JSON, PQ_LIST, PQ_SITE };
 
+static char **var_authorized_flush_users;
+static char **var_authorized_mailq_users;
+static int var_enable_long_queue_ids;
+char **var_fast_flush_domains;
+static const char *var_mail_owner;
+
+static const struct param_var pq_params[] = {
+    PARAM_VAR("authorized_flush_users", &var_authorized_flush_users),
+    PARAM_VAR("authorized_mailq_users", &var_authorized_mailq_users),
+    PARAM_VAR("enable_long_queue_ids", &var_enable_long_queue_ids),
+    PARAM_VAR("fast_flush_domains", &var_fast_flush_domains),
+    PARAM_VAR("mail_owner", &var_mail_owner),
+    PARAM_VAR_END,
+};
+
 static void
 pq_usage(void)
 {
@@ -101,21 +116,18 @@ pq_usage(void)
 /* pq_user_ok - authorized_*_users check for the real user */
 
 static int
-pq_user_ok(const char *param)
+pq_user_ok(const char *param, char **list)
 {
 	uid_t uid = getuid();
 	struct passwd *pw;
-	const char *owner;
-	char **list;
 	int ok = 0;
 
 	if (uid == 0)
 		return (1);
-	owner = param_str("mail_owner");
-	if ((pw = getpwnam(owner)) != 0 && pw->pw_uid == uid)
+	if ((pw = getpwnam(var_mail_owner)) != 0 && pw->pw_uid == uid)
 		return (1);
 	pw = getpwuid(uid);
-	for (list = param_list(param); list && *list && !ok; list++) {
+	for (; list && *list && !ok; list++) {
 		if (strcmp(*list, "static:anyone") == 0)
 			ok = 1;
 		else if (strncmp(*list, "static:", 7) == 0)
@@ -133,11 +145,11 @@ pq_user_ok(const char *param)
 /* pq_check_user - fatal unless the user may do this */
 
 static void
-pq_check_user(const char *param, const char *what)
+pq_check_user(const char *param, char **list, const char *what)
 {
 	struct passwd *pw;
 
-	if (!pq_user_ok(param)) {
+	if (!pq_user_ok(param, list)) {
 		pw = getpwuid(getuid());
 		msg_fatal("User %s(%ld) is not allowed to %s the mail queue",
 		    pw ? pw->pw_name : "unknown", (long)getuid(), what);
@@ -153,7 +165,7 @@ pq_list(int flags)
 	struct showq_out *out;
 	struct vbuf why = VBUF_INIT;
 
-	if (param_bool("enable_long_queue_ids"))
+	if (var_enable_long_queue_ids)
 		flags |= SHOWQ_OUT_LONG_IDS;
 	(void)setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
 	out = showq_out_create(stdout, flags);
@@ -210,29 +222,35 @@ main(int argc, char **argv)
 		pq_usage();
 
 	param_load(config_dir);
+	param_bind(pq_params);
 	param_log_open();
 	msg_verbose = verbose;
 	qdir_chdir();
 
 	switch (mode) {
 	case PQ_LIST:
-		pq_check_user("authorized_mailq_users", "view");
+		pq_check_user("authorized_mailq_users",
+		    var_authorized_mailq_users, "view");
 		pq_list(SHOWQ_OUT_COMPAT);
 		break;
 	case PQ_JSON:
-		pq_check_user("authorized_mailq_users", "view");
+		pq_check_user("authorized_mailq_users",
+		    var_authorized_mailq_users, "view");
 		pq_list(SHOWQ_OUT_JSON);
 		break;
 	case PQ_FLUSH:
-		pq_check_user("authorized_flush_users", "flush");
+		pq_check_user("authorized_flush_users",
+		    var_authorized_flush_users, "flush");
 		pq_flush_all();
 		break;
 	case PQ_FLUSH_ID:
-		pq_check_user("authorized_flush_users", "flush");
+		pq_check_user("authorized_flush_users",
+		    var_authorized_flush_users, "flush");
 		pq_flush_id(arg);
 		break;
 	case PQ_SITE:
-		pq_check_user("authorized_flush_users", "flush");
+		pq_check_user("authorized_flush_users",
+		    var_authorized_flush_users, "flush");
 		pq_flush_site(arg);
 		break;
 	case PQ_NONE:

@@ -1,6 +1,9 @@
 /*
  * postqueue - private interfaces between the postqueue source files.
  *
+ * postqueue.c: the parameters (bound in main()).
+ *	extern char **var_fast_flush_domains;
+ *
  * postqueue_flush.c: the flush modes.
  *	void pq_flush_all(void);		-f
  *	void pq_flush_id(const char *id);	-i ID
@@ -12,6 +15,8 @@
  */
 #ifndef SLUICE_POSTQUEUE_H
 #define SLUICE_POSTQUEUE_H
+
+extern char **var_fast_flush_domains;
 
 void pq_flush_all(void);
 void pq_flush_id(const char *id);

@@ -202,7 +202,7 @@ pq_flush_site(const char *site)
 	lower = mem_strdup(site);
 	for (cp = lower; *cp; cp++)
 		*cp = (char)tolower((unsigned char)*cp);
-	if (!pq_domain_listed(lower, param_list("fast_flush_domains")))
+	if (!pq_domain_listed(lower, var_fast_flush_domains))
 		msg_fatal("Flush service is not configured for destination "
 			  "\"%s\"",
 		    site);

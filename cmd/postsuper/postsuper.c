@@ -124,12 +124,23 @@ ps_usage(void)
 	    "[-v (verbose)] [queue...]");
 }
 
+int var_enable_long_queue_ids;
+long var_hash_queue_depth;
+const char *var_queue_directory;
+
+static const struct param_var ps_params[] = {
+    PARAM_VAR("enable_long_queue_ids", &var_enable_long_queue_ids),
+    PARAM_VAR("hash_queue_depth", &var_hash_queue_depth),
+    PARAM_VAR("queue_directory", &var_queue_directory),
+    PARAM_VAR_END,
+};
+
 /* ps_privileges - superuser or the owner of the queue */
 
 static void
 ps_privileges(void)
 {
-	const char *qdir = param_str("queue_directory");
+	const char *qdir = var_queue_directory;
 	uid_t uid = getuid();
 	struct stat st;
 	uid_t owner;
@@ -287,6 +298,75 @@ ps_summary(const char *what, unsigned long count)
 	msg_info("%s: %lu message%s", what, count, count == 1 ? "" : "s");
 }
 
+/* ps_queues - the queues named on the command line, else the default */
+
+static char **
+ps_queues(int argc, char **argv)
+{
+	const char *const *kp;
+	char **queues;
+	size_t n;
+	int i;
+
+	if (optind >= argc)
+		return ((char **)ps_default_queues);
+	queues = mem_calloc((size_t)(argc - optind) + 1, sizeof(*queues));
+	for (n = 0, i = optind; i < argc; i++, n++) {
+		for (kp = ps_known_queues; *kp && strcmp(*kp, argv[i]) != 0;
+		     kp++)
+			/* void */;
+		if (*kp == 0)
+			msg_fatal("invalid directory name: %s", argv[i]);
+		queues[n] = argv[i];
+	}
+	return (queues);
+}
+
+/* ps_requests - the requests in command-line order, then the summaries */
+
+static void
+ps_requests(const struct ps_request *reqs, size_t nreq, char **queues)
+{
+	int wanted[PS_OP_COUNT] = {0};
+	size_t n;
+
+	for (n = 0; n < nreq; n++) {
+		ps_request(reqs + n, queues);
+		switch (reqs[n].opt) {
+		case 'd':
+			wanted[PS_DELETE] = 1;
+			break;
+		case 'e':
+			wanted[PS_EXPIRE] = 1;
+			break;
+		case 'f':
+			wanted[PS_EXPIRE] = wanted[PS_RELEASE] = 1;
+			break;
+		case 'h':
+			wanted[PS_HOLD] = 1;
+			break;
+		case 'H':
+			wanted[PS_RELEASE] = 1;
+			break;
+		case 'r':
+			wanted[PS_REQUEUE] = 1;
+			break;
+		}
+	}
+
+	/* Summaries in Postfix's order. */
+	if (wanted[PS_REQUEUE])
+		ps_summary("Requeued", ps_count[PS_REQUEUE]);
+	if (wanted[PS_DELETE])
+		ps_summary("Deleted", ps_count[PS_DELETE]);
+	if (wanted[PS_EXPIRE])
+		ps_summary("Force-expired", ps_count[PS_EXPIRE]);
+	if (wanted[PS_HOLD])
+		ps_summary("Placed on hold", ps_count[PS_HOLD]);
+	if (wanted[PS_RELEASE])
+		ps_summary("Released from hold", ps_count[PS_RELEASE]);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -300,11 +380,8 @@ main(int argc, char **argv)
 	int strict = 0;
 	int purge = 0;
 	int verbose = 0;
-	int wanted[PS_OP_COUNT] = {0};
 	int renamed = 0;
 	int ch;
-	int i;
-	size_t n;
 
 	msg_init(*prog ? prog : "postsuper", MSG_STDERR);
 	reqs = mem_calloc((size_t)argc + 1, sizeof(*reqs));
@@ -344,28 +421,9 @@ main(int argc, char **argv)
 	if (nreq == 0 && !structure && !strict && !purge)
 		structure = purge = 1;
 
-	/*
-	 * The queues to work on.
-	 */
-	if (optind < argc) {
-		queues =
-		    mem_calloc((size_t)(argc - optind) + 1, sizeof(*queues));
-		for (n = 0, i = optind; i < argc; i++, n++) {
-			const char *const *kp;
-
-			for (kp = ps_known_queues;
-			     *kp && strcmp(*kp, argv[i]) != 0; kp++)
-				/* void */;
-			if (*kp == 0)
-				msg_fatal("invalid directory name: %s",
-				    argv[i]);
-			queues[n] = argv[i];
-		}
-	} else {
-		queues = (char **)ps_default_queues;
-	}
-
+	queues = ps_queues(argc, argv);
 	param_load(config_dir);
+	param_bind(ps_params);
 	param_log_open();
 	msg_verbose = verbose;
 	if (qdir_hashed(QDIR_MAILDROP))
@@ -390,43 +448,7 @@ main(int argc, char **argv)
 			    "CHECK YOUR QUEUE IDS AND RE-ISSUE THE COMMAND");
 		}
 	}
-	for (n = 0; n < nreq; n++) {
-		ps_request(reqs + n, queues);
-		switch (reqs[n].opt) {
-		case 'd':
-			wanted[PS_DELETE] = 1;
-			break;
-		case 'e':
-			wanted[PS_EXPIRE] = 1;
-			break;
-		case 'f':
-			wanted[PS_EXPIRE] = wanted[PS_RELEASE] = 1;
-			break;
-		case 'h':
-			wanted[PS_HOLD] = 1;
-			break;
-		case 'H':
-			wanted[PS_RELEASE] = 1;
-			break;
-		case 'r':
-			wanted[PS_REQUEUE] = 1;
-			break;
-		}
-	}
-
-	/*
-	 * Summaries in Postfix's order.
-	 */
-	if (wanted[PS_REQUEUE])
-		ps_summary("Requeued", ps_count[PS_REQUEUE]);
-	if (wanted[PS_DELETE])
-		ps_summary("Deleted", ps_count[PS_DELETE]);
-	if (wanted[PS_EXPIRE])
-		ps_summary("Force-expired", ps_count[PS_EXPIRE]);
-	if (wanted[PS_HOLD])
-		ps_summary("Placed on hold", ps_count[PS_HOLD]);
-	if (wanted[PS_RELEASE])
-		ps_summary("Released from hold", ps_count[PS_RELEASE]);
+	ps_requests(reqs, nreq, queues);
 	mem_free(reqs);
 	if (queues != (char **)ps_default_queues)
 		mem_free(queues);

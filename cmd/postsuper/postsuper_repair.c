@@ -326,7 +326,7 @@ ps_repair(char **queues, int structure, int strict, int purge)
 	r.structure = structure || strict;
 	r.strict = strict;
 	r.purge = purge;
-	r.long_ids = param_bool("enable_long_queue_ids");
+	r.long_ids = var_enable_long_queue_ids;
 	r.now = time((time_t *)0);
 	for (r.pass = 1; r.pass <= 2; r.pass++) {
 		if (r.pass == 2 && !r.structure)
@@ -337,8 +337,7 @@ ps_repair(char **queues, int structure, int strict, int purge)
 			r.inode_check =
 			    r.message && strcmp(*qp, QDIR_MAILDROP) != 0;
 			r.hashed = qdir_hashed(*qp);
-			r.depth =
-			    r.hashed ? (int)param_int("hash_queue_depth") : 0;
+			r.depth = r.hashed ? (int)var_hash_queue_depth : 0;
 			vbuf_set(&path, *qp);
 			ps_walk(&r, &path, 0);
 		}

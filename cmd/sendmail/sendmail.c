@@ -69,10 +69,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
-#include <sys/un.h>
 #include <sys/types.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -82,6 +80,7 @@
 #include "param.h"
 #include "qdir.h"
 #include "qfile.h"
+#include "server.h"
 #include "vbuf.h"
 #include "addr.h"
 #include "header.h"
@@ -117,6 +116,30 @@ struct sm_opts {
 	int trace_flags;
 };
 
+/*
+ * The parameters sendmail reads, bound in main() after main.cf is loaded.
+ */
+static const char *var_command_directory;
+static const char *var_daemon_directory;
+static const char *var_default_verp_delimiters;
+static long var_header_size_limit;
+static long var_line_length_limit;
+static long var_message_size_limit;
+static const char *var_sendmail_fix_line_endings;
+static const char *var_verp_delimiter_filter;
+
+static const struct param_var sm_params[] = {
+    PARAM_VAR("command_directory", &var_command_directory),
+    PARAM_VAR("daemon_directory", &var_daemon_directory),
+    PARAM_VAR("default_verp_delimiters", &var_default_verp_delimiters),
+    PARAM_VAR("header_size_limit", &var_header_size_limit),
+    PARAM_VAR("line_length_limit", &var_line_length_limit),
+    PARAM_VAR("message_size_limit", &var_message_size_limit),
+    PARAM_VAR("sendmail_fix_line_endings", &var_sendmail_fix_line_endings),
+    PARAM_VAR("verp_delimiter_filter", &var_verp_delimiter_filter),
+    PARAM_VAR_END,
+};
+
 static char *sm_path; /* maildrop file to remove on error */
 static int sm_verbose;
 
@@ -146,19 +169,17 @@ sm_bindir(void)
 	return (mem_strdup(buf));
 }
 
-/* sm_program - path of a companion program */
+/* sm_program - path of a companion program: in dir_value, else ours */
 
 static char *
-sm_program(const char *dir_param, const char *name)
+sm_program(const char *dir_value, const char *name)
 {
 	struct vbuf path = VBUF_INIT;
 	char *dir;
 
-	if (param_find(dir_param)) {
-		vbuf_printf(&path, "%s/%s", param_str(dir_param), name);
-		if (access(path.data, X_OK) == 0)
-			return (vbuf_export(&path));
-	}
+	vbuf_printf(&path, "%s/%s", dir_value, name);
+	if (access(path.data, X_OK) == 0)
+		return (vbuf_export(&path));
 	dir = sm_bindir();
 	vbuf_reset(&path);
 	vbuf_printf(&path, "%s/%s", dir, name);
@@ -169,10 +190,10 @@ sm_program(const char *dir_param, const char *name)
 /* sm_exec - replace this process with a companion program */
 
 static void __attribute__((noreturn))
-sm_exec(const char *dir_param, const char *name, const char **args)
+sm_exec(const char *dir_value, const char *name, const char **args)
 {
 	const char *argv[16];
-	char *path = sm_program(dir_param, name);
+	char *path = sm_program(dir_value, name);
 	int n = 0;
 	int i;
 
@@ -416,67 +437,15 @@ sm_cmp(const void *a, const void *b)
 	return (strcmp(*(char *const *)a, *(char *const *)b));
 }
 
-/*
- * sm_trigger - write "W" to a trigger endpoint without waiting. Not
- * trigger_send(): that one lives with the daemon skeleton, and using it
- * would load libevent into every sendmail process. A full backlog means
- * pickup has triggers queued already, so a refused one is simply lost.
- */
-static int
-sm_trigger(const char *endpoint)
-{
-	struct sockaddr_un sun;
-	int fd;
-	int ret = -1;
+/* sm_sender - the first address of -f, else the login name */
 
-	if (strlen(endpoint) >= sizeof(sun.sun_path)) {
-		errno = ENAMETOOLONG;
-		return (-1);
-	}
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, endpoint, strlen(endpoint) + 1);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		 0)) < 0)
-		return (-1);
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 &&
-	    send(fd, "W", 1, MSG_NOSIGNAL) == 1)
-		ret = 0;
-	(void)close(fd);
-	return (ret);
-}
-
-/* sm_enqueue - post one message */
-
-static void
-sm_enqueue(const struct sm_opts *opts, char **recipients)
+static char *
+sm_sender(const struct sm_opts *opts, uid_t uid)
 {
 	struct addr_list list = {0};
-	struct sm_extract x;
-	struct sm_out o;
-	struct vbuf id = VBUF_INIT;
-	struct vbuf why = VBUF_INIT;
-	struct vbuf path = VBUF_INIT;
-	struct vbuf buf = VBUF_INIT;
-	struct timeval tv;
+	const char *name;
 	char *sender;
-	char *full_name = 0;
-	const char *fix_eol;
-	uid_t uid = getuid();
-	long line_limit;
-	int rcpt_count = 0;
-	int strip_cr; /* 1 do, 0 don't, -1 decide */
-	int skip_from = 1;
-	int prev_type = 0;
-	int type;
-	int fd;
-	size_t i;
-	char **cpp;
-	struct addr_list *xl;
 
-	/*
-	 * The sender: the first address of -f, else the login name.
-	 */
 	if (opts->sender) {
 		addr_parse(opts->sender, strlen(opts->sender), &list);
 		sender = mem_strdup(list.n > 0 ? list.addr[0] : "");
@@ -485,106 +454,123 @@ sm_enqueue(const struct sm_opts *opts, char **recipients)
 			    opts->sender);
 		addr_list_free(&list);
 	} else {
-		const char *name = sm_username(uid);
-
-		if (name == 0) {
+		if ((name = sm_username(uid)) == 0)
 			msg_fatal("no login name found for user ID %lu",
 			    (unsigned long)uid);
-		}
 		sender = mem_strdup(name);
 	}
 	if (opts->verp_delims && *sender == 0)
 		msg_fatal("%s(%ld): -V option requires non-null sender address",
 		    sender, (long)uid);
-	if (opts->full_name)
-		full_name = mem_strdup(opts->full_name);
-	else
-		full_name = sm_fullname(uid);
+	return (sender);
+}
 
-	fix_eol = param_find("sendmail_fix_line_endings")
-	    ? param_str("sendmail_fix_line_endings")
-	    : "always";
+/* sm_strip_cr - sendmail_fix_line_endings: 1 do, 0 don't, -1 decide */
+
+static int
+sm_strip_cr(void)
+{
+	const char *fix_eol = var_sendmail_fix_line_endings;
+
 	if (strcmp(fix_eol, "always") == 0)
-		strip_cr = 1;
-	else if (strcmp(fix_eol, "strict") == 0)
-		strip_cr = -1;
-	else if (strcmp(fix_eol, "never") == 0)
-		strip_cr = 0;
-	else
-		msg_fatal("invalid sendmail_fix_line_endings value: %s",
-		    fix_eol);
-	line_limit = param_int("line_length_limit");
-	if (line_limit <= 0)
-		line_limit = 2048;
+		return (1);
+	if (strcmp(fix_eol, "strict") == 0)
+		return (-1);
+	if (strcmp(fix_eol, "never") == 0)
+		return (0);
+	msg_fatal("invalid sendmail_fix_line_endings value: %s", fix_eol);
+}
 
-	/*
-	 * Create maildrop/ID, mode 0600 while it is being written.
-	 */
+/* sm_maildrop_open - create maildrop/ID, mode 0600 while written */
+
+static void
+sm_maildrop_open(struct sm_out *o, const char *sender, uid_t uid,
+    struct vbuf *id)
+{
+	struct vbuf why = VBUF_INIT;
+	struct vbuf path = VBUF_INIT;
+	int fd;
+
 	qdir_chdir();
-	if ((fd = qdir_create(QDIR_MAILDROP, &id, &why)) < 0)
+	if ((fd = qdir_create(QDIR_MAILDROP, id, &why)) < 0)
 		msg_fatal("%s(%ld): unable to create maildrop file: %s", sender,
 		    (long)uid, vbuf_str(&why));
-	qdir_path(&path, QDIR_MAILDROP, id.data);
+	qdir_path(&path, QDIR_MAILDROP, id->data);
 	sm_path = mem_strdup(path.data);
-	memset(&o, 0, sizeof(o));
-	if ((o.fp = fdopen(fd, "w")) == 0)
+	memset(o, 0, sizeof(*o));
+	if ((o->fp = fdopen(fd, "w")) == 0)
 		msg_fatal("%s(%ld): error writing queue file: %m", sender,
 		    (long)uid);
-	o.sender = sender;
-	o.uid = (long)uid;
-	o.limit = param_find("message_size_limit")
-	    ? param_size("message_size_limit")
-	    : 0;
+	o->sender = sender;
+	o->uid = (long)uid;
+	o->limit = var_message_size_limit;
+	vbuf_free(&why);
+	vbuf_free(&path);
+}
 
-	/*
-	 * Envelope.
-	 */
+/* sm_envelope - the envelope records; returns the recipient count */
+
+static int
+sm_envelope(struct sm_out *o, const struct sm_opts *opts, const char *full_name,
+    char **recipients)
+{
+	struct addr_list list = {0};
+	struct timeval tv;
+	int rcpt_count = 0;
+	char **cpp;
+	size_t i;
+
 	gettimeofday(&tv, (struct timezone *)0);
-	sm_putf(&o, REC_TYPE_TIME, "%ld %ld", (long)tv.tv_sec,
-	    (long)tv.tv_usec);
+	sm_putf(o, REC_TYPE_TIME, "%ld %ld", (long)tv.tv_sec, (long)tv.tv_usec);
 	if (opts->dsn_envid)
-		sm_putf(&o, REC_TYPE_ATTR, "envelope_id=%s", opts->dsn_envid);
+		sm_putf(o, REC_TYPE_ATTR, "envelope_id=%s", opts->dsn_envid);
 	if (opts->dsn_ret)
-		sm_putf(&o, REC_TYPE_ATTR, "ret_flags=%d", opts->dsn_ret);
-	sm_putf(&o, REC_TYPE_ATTR, "rewrite_context=%s", opts->rewrite_context);
+		sm_putf(o, REC_TYPE_ATTR, "ret_flags=%d", opts->dsn_ret);
+	sm_putf(o, REC_TYPE_ATTR, "rewrite_context=%s", opts->rewrite_context);
 	if (full_name)
-		sm_put(&o, REC_TYPE_FULL, full_name, strlen(full_name));
-	sm_put(&o, REC_TYPE_FROM, sender, strlen(sender));
+		sm_put(o, REC_TYPE_FULL, full_name, strlen(full_name));
+	sm_put(o, REC_TYPE_FROM, o->sender, strlen(o->sender));
 	if (opts->encoding)
-		sm_putf(&o, REC_TYPE_ATTR, "encoding=%s", opts->encoding);
+		sm_putf(o, REC_TYPE_ATTR, "encoding=%s", opts->encoding);
 	if (opts->trace_flags)
-		sm_putf(&o, REC_TYPE_ATTR, "trace_flags=%d", opts->trace_flags);
+		sm_putf(o, REC_TYPE_ATTR, "trace_flags=%d", opts->trace_flags);
 	if (opts->verp_delims)
-		sm_put(&o, REC_TYPE_VERP, opts->verp_delims,
+		sm_put(o, REC_TYPE_VERP, opts->verp_delims,
 		    strlen(opts->verp_delims));
 	for (cpp = recipients; cpp && *cpp; cpp++) {
 		addr_parse(*cpp, strlen(*cpp), &list);
 		if (list.n == 0) {
-			sm_put(&o, REC_TYPE_RCPT, "", 0);
+			sm_put(o, REC_TYPE_RCPT, "", 0);
 			rcpt_count++;
 		}
 		for (i = 0; i < list.n; i++) {
 			if (opts->dsn_notify)
-				sm_putf(&o, REC_TYPE_ATTR, "notify_flags=%d",
+				sm_putf(o, REC_TYPE_ATTR, "notify_flags=%d",
 				    opts->dsn_notify);
-			sm_put(&o, REC_TYPE_RCPT, list.addr[i],
+			sm_put(o, REC_TYPE_RCPT, list.addr[i],
 			    strlen(list.addr[i]));
 			rcpt_count++;
 		}
 		addr_list_free(&list);
 	}
+	return (rcpt_count);
+}
 
-	/*
-	 * Content.
-	 */
-	memset(&x, 0, sizeof(x));
-	x.in_headers = (opts->flags & SM_FLAG_XRCPT) != 0;
-	x.limit = param_find("header_size_limit")
-	    ? param_int("header_size_limit")
-	    : 102400;
-	x.sender = sender;
-	x.uid = (long)uid;
-	sm_put(&o, REC_TYPE_MESG, "", 0);
+/* sm_content - copy standard input into the file, headers to x */
+
+static void
+sm_content(struct sm_out *o, struct sm_extract *x, const struct sm_opts *opts)
+{
+	struct vbuf buf = VBUF_INIT;
+	long line_limit = var_line_length_limit;
+	int strip_cr = sm_strip_cr();
+	int skip_from = 1;
+	int prev_type = 0;
+	int type;
+
+	if (line_limit <= 0)
+		line_limit = 2048;
+	sm_put(o, REC_TYPE_MESG, "", 0);
 	while (
 	    (type = sm_getline(stdin, &buf, (size_t)line_limit)) != REC_EOF) {
 		if (strip_cr < 0 && type == REC_TYPE_NORM)
@@ -609,35 +595,96 @@ sm_enqueue(const struct sm_opts *opts, char **recipients)
 		    prev_type != REC_TYPE_CONT && buf.len == 1 &&
 		    buf.data[0] == '.')
 			break;
-		if (x.in_headers)
-			sm_extract_text(&x, type, vbuf_str(&buf), buf.len);
-		sm_put(&o, type, vbuf_str(&buf), buf.len);
+		if (x->in_headers)
+			sm_extract_text(x, type, vbuf_str(&buf), buf.len);
+		sm_put(o, type, vbuf_str(&buf), buf.len);
 		prev_type = type;
 	}
 	if (ferror(stdin))
-		msg_fatal("%s(%ld): error reading input: %m", sender,
-		    (long)uid);
-	sm_extract_flush(&x);
+		msg_fatal("%s(%ld): error reading input: %m", o->sender,
+		    o->uid);
+	sm_extract_flush(x);
+	vbuf_free(&buf);
+}
+
+/* sm_extracted - -t recipients, sorted and unique; returns their count */
+
+static int
+sm_extracted(struct sm_out *o, struct sm_extract *x, const struct sm_opts *opts)
+{
+	struct addr_list *xl;
+	int rcpt_count = 0;
+	size_t i;
+
+	sm_put(o, REC_TYPE_XTRA, "", 0);
+	if ((opts->flags & SM_FLAG_XRCPT) == 0)
+		return (0);
+	xl = x->resent ? &x->resent_rcpt : &x->rcpt;
+	if (xl->n > 1)
+		qsort(xl->addr, xl->n, sizeof(char *), sm_cmp);
+	for (i = 0; i < xl->n; i++) {
+		if (i > 0 && strcmp(xl->addr[i], xl->addr[i - 1]) == 0)
+			continue;
+		if (opts->dsn_notify)
+			sm_putf(o, REC_TYPE_ATTR, "notify_flags=%d",
+			    opts->dsn_notify);
+		sm_put(o, REC_TYPE_RCPT, xl->addr[i], strlen(xl->addr[i]));
+		rcpt_count++;
+	}
+	return (rcpt_count);
+}
+
+/* sm_commit - durable before we say so: flush, ready mode, fsync, close */
+
+static void
+sm_commit(struct sm_out *o)
+{
+	int fd = fileno(o->fp);
+
+	sm_put(o, REC_TYPE_END, "", 0);
+	if (fflush(o->fp) != 0 || fchmod(fd, 0744) < 0 || fsync(fd) < 0)
+		msg_fatal("%s(%ld): error writing queue file: %m", o->sender,
+		    o->uid);
+	if (fclose(o->fp) != 0)
+		msg_fatal("%s(%ld): error writing queue file: %m", o->sender,
+		    o->uid);
+	sm_path = mem_free(sm_path);
 
 	/*
-	 * Extracted recipients, sorted and unique.
+	 * Wake up pickup without waiting for it. When pickup is not running
+	 * (or its backlog is full) the trigger is lost: pickup finds the
+	 * file at its next periodic scan.
 	 */
-	sm_put(&o, REC_TYPE_XTRA, "", 0);
-	if (opts->flags & SM_FLAG_XRCPT) {
-		xl = x.resent ? &x.resent_rcpt : &x.rcpt;
-		if (xl->n > 1)
-			qsort(xl->addr, xl->n, sizeof(char *), sm_cmp);
-		for (i = 0; i < xl->n; i++) {
-			if (i > 0 && strcmp(xl->addr[i], xl->addr[i - 1]) == 0)
-				continue;
-			if (opts->dsn_notify)
-				sm_putf(&o, REC_TYPE_ATTR, "notify_flags=%d",
-				    opts->dsn_notify);
-			sm_put(&o, REC_TYPE_RCPT, xl->addr[i],
-			    strlen(xl->addr[i]));
-			rcpt_count++;
-		}
-	}
+	if (trigger_send("public/pickup", "W", 1) < 0 && msg_verbose)
+		msg_info("cannot wake up pickup: %m");
+}
+
+/* sm_enqueue - post one message */
+
+static void
+sm_enqueue(const struct sm_opts *opts, char **recipients)
+{
+	struct sm_extract x;
+	struct sm_out o;
+	struct vbuf id = VBUF_INIT;
+	uid_t uid = getuid();
+	char *sender = sm_sender(opts, uid);
+	char *full_name;
+	int rcpt_count;
+
+	full_name =
+	    opts->full_name ? mem_strdup(opts->full_name) : sm_fullname(uid);
+	(void)sm_strip_cr(); /* a bad value is fatal before the file exists */
+	sm_maildrop_open(&o, sender, uid, &id);
+	rcpt_count = sm_envelope(&o, opts, full_name, recipients);
+
+	memset(&x, 0, sizeof(x));
+	x.in_headers = (opts->flags & SM_FLAG_XRCPT) != 0;
+	x.limit = var_header_size_limit;
+	x.sender = sender;
+	x.uid = (long)uid;
+	sm_content(&o, &x, opts);
+	rcpt_count += sm_extracted(&o, &x, opts);
 	if (rcpt_count == 0) {
 		if (opts->flags & SM_FLAG_XRCPT)
 			msg_fatal("%s(%ld): No recipient addresses found in "
@@ -647,21 +694,7 @@ sm_enqueue(const struct sm_opts *opts, char **recipients)
 			  " the command line or via the -t option",
 		    sender, (long)uid);
 	}
-	sm_put(&o, REC_TYPE_END, "", 0);
-
-	/*
-	 * Durable before we say so: flush, ready mode, fsync, close.
-	 */
-	fd = fileno(o.fp);
-	if (fflush(o.fp) != 0 || fchmod(fd, 0744) < 0 || fsync(fd) < 0)
-		msg_fatal("%s(%ld): error writing queue file: %m", sender,
-		    (long)uid);
-	if (fclose(o.fp) != 0)
-		msg_fatal("%s(%ld): error writing queue file: %m", sender,
-		    (long)uid);
-	sm_path = mem_free(sm_path);
-	if (sm_trigger("public/pickup") < 0 && msg_verbose)
-		msg_info("cannot wake up pickup: %m");
+	sm_commit(&o);
 	if (opts->trace_flags) {
 		printf("Mail Delivery Status Report will be mailed to <%s>.\n",
 		    sender);
@@ -670,10 +703,7 @@ sm_enqueue(const struct sm_opts *opts, char **recipients)
 	addr_list_free(&x.rcpt);
 	addr_list_free(&x.resent_rcpt);
 	vbuf_free(&x.hdr);
-	vbuf_free(&buf);
 	vbuf_free(&id);
-	vbuf_free(&why);
-	vbuf_free(&path);
 	mem_free(full_name);
 	mem_free(sender);
 }
@@ -697,7 +727,7 @@ sm_config_dir(const char *arg)
 static void
 sm_daemon(void)
 {
-	char *path = sm_program("command_directory", "sluice");
+	char *path = sm_program(var_command_directory, "sluice");
 	pid_t pid;
 
 	switch (pid = fork()) {
@@ -711,34 +741,26 @@ sm_daemon(void)
 	}
 }
 
-int
-main(int argc, char **argv)
-{
-	struct sm_opts opts;
+/*
+ * The command line, as main() takes it apart.
+ */
+struct sm_args {
 	const char *prog;
-	static char *config_dir; /* reachable until exit */
-	char *site_to_flush = 0;
-	char *id_to_flush = 0;
-	char *qtime = 0;
-	struct stat st;
+	struct sm_opts opts;
 	int mode;
-	int fd;
+	char *site_to_flush;
+	char *id_to_flush;
+	char *qtime;
+};
+
+/* sm_prescan - find -C first, so that the right main.cf is loaded */
+
+static char *
+sm_prescan(int argc, char **argv)
+{
+	char *config_dir = 0;
 	int c;
 
-	umask(022);
-	for (fd = 0; fd < 3; fd++)
-		if (fstat(fd, &st) < 0 && open("/dev/null", O_RDWR) != fd)
-			exit(EX_TEMPFAIL);
-	prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
-	if (*prog == 0)
-		prog = "sendmail";
-	msg_init(prog, MSG_STDERR);
-	msg_fatal_status(EX_TEMPFAIL);
-	msg_cleanup(sm_cleanup);
-
-	/*
-	 * Pre-scan for -C so that the right main.cf is loaded first.
-	 */
 	opterr = 0;
 	optind = 1;
 	while (optind < argc) {
@@ -753,255 +775,312 @@ main(int argc, char **argv)
 			config_dir = sm_config_dir(optarg);
 		}
 	}
-	param_load(config_dir);
-	param_log_open();
-	signal(SIGPIPE, SIG_IGN);
+	return (config_dir);
+}
 
+/* sm_mode_by_name - mailq, newaliases, smtpd or sendmail */
+
+static int
+sm_mode_by_name(const char *prog)
+{
 	if (strcmp(prog, "mailq") == 0)
-		mode = SM_MODE_MAILQ;
-	else if (strcmp(prog, "newaliases") == 0)
-		mode = SM_MODE_NEWALIAS;
-	else if (strcmp(prog, "smtpd") == 0)
-		mode = SM_MODE_DAEMON;
-	else
-		mode = SM_MODE_ENQUEUE;
+		return (SM_MODE_MAILQ);
+	if (strcmp(prog, "newaliases") == 0)
+		return (SM_MODE_NEWALIAS);
+	if (strcmp(prog, "smtpd") == 0)
+		return (SM_MODE_DAEMON);
+	return (SM_MODE_ENQUEUE);
+}
 
-	memset(&opts, 0, sizeof(opts));
-	opts.flags = SM_FLAG_AEOF;
-	opts.rewrite_context = "local";
+/* sm_special_arg - -q, -V xy, -Vxy and -XV, which getopt cannot take */
+
+static int
+sm_special_arg(char **argv, struct sm_args *a)
+{
+	if (strcmp(argv[optind], "-q") == 0) {
+		if (a->mode == SM_MODE_DAEMON)
+			msg_warn("ignoring -q option in daemon mode");
+		else
+			a->mode = SM_MODE_FLUSHQ;
+		optind++;
+		return (1);
+	}
+	if (strcmp(argv[optind], "-V") == 0 && argv[optind + 1] &&
+	    strlen(argv[optind + 1]) == 2) {
+		msg_warn("option -V is deprecated with Postfix 2.3; "
+			 "specify -XV instead");
+		argv[optind] = "-XV";
+		a->opts.verp_delims = argv[optind + 1];
+		optind += 2;
+		return (1);
+	}
+	if (strncmp(argv[optind], "-V", 2) == 0 && strlen(argv[optind]) == 4) {
+		msg_warn("option %s is deprecated with Postfix 2.3; "
+			 "specify -X%s instead",
+		    argv[optind], argv[optind] + 1);
+		a->opts.verp_delims = argv[optind] + 2;
+		optind++;
+		return (1);
+	}
+	if (strcmp(argv[optind], "-XV") == 0) {
+		a->opts.verp_delims = var_default_verp_delimiters;
+		optind++;
+		return (1);
+	}
+	return (0);
+}
+
+/* sm_option_b - -bX: the mode */
+
+static void
+sm_option_b(struct sm_args *a, int c, const char *arg)
+{
+	switch (*arg) {
+	default:
+		msg_fatal("unsupported: -%c%c", c, *arg);
+	case 'd':
+	case 'l':
+		if (a->mode == SM_MODE_FLUSHQ)
+			msg_warn("ignoring -q option in daemon mode");
+		a->mode = SM_MODE_DAEMON;
+		break;
+	case 'h':
+	case 'H':
+		a->mode = SM_MODE_IGNORE;
+		break;
+	case 'i':
+		a->mode = SM_MODE_NEWALIAS;
+		break;
+	case 'm':
+		a->mode = SM_MODE_ENQUEUE;
+		break;
+	case 'p':
+		a->mode = SM_MODE_MAILQ;
+		break;
+	case 's':
+		a->mode = SM_MODE_USER;
+		break;
+	}
+}
+
+/* sm_option_q - -qX: flush a site or a queue ID; an interval is ignored */
+
+static void
+sm_option_q(struct sm_args *a, char *arg)
+{
+	if (isdigit((unsigned char)arg[0])) {
+		a->qtime = arg;
+	} else if (arg[0] == 'R') {
+		a->site_to_flush = arg + 1;
+		if (*a->site_to_flush == 0)
+			msg_fatal("specify: -qRsitename");
+	} else if (arg[0] == 'I') {
+		a->id_to_flush = arg + 1;
+		if (*a->id_to_flush == 0)
+			msg_fatal("specify: -qIqueueid");
+	} else {
+		msg_fatal("-q%c is not implemented", arg[0]);
+	}
+}
+
+/* sm_option_envid - -V envid, the DSN envelope ID */
+
+static void
+sm_option_envid(struct sm_args *a, const char *arg)
+{
+	const char *cp;
+
+	if (strlen(arg) > 100) {
+		msg_warn("too long -V option value -- ignored");
+		return;
+	}
+	for (cp = arg; *cp; cp++)
+		if ((unsigned char)*cp < 33 || (unsigned char)*cp > 126)
+			break;
+	if (*cp)
+		msg_warn("bad syntax in -V option value -- ignored");
+	else
+		a->opts.dsn_envid = arg;
+}
+
+/* sm_option_dsn - -N and -R */
+
+static void
+sm_option_dsn(struct sm_args *a, int c, const char *arg)
+{
+	if (c == 'N') {
+		if ((a->opts.dsn_notify = sm_dsn_notify(arg)) == 0)
+			msg_warn("bad -N option value: '%s' -- ignored", arg);
+	} else if (strcasecmp(arg, "full") == 0) {
+		a->opts.dsn_ret = 1;
+	} else if (strcasecmp(arg, "hdrs") == 0) {
+		a->opts.dsn_ret = 2;
+	} else {
+		msg_warn("bad -R option value: '%s' -- ignored", arg);
+	}
+}
+
+/* sm_option - one option letter from getopt */
+
+static void
+sm_option(struct sm_args *a, int c, char *arg)
+{
+	switch (c) {
+	default:
+		if (msg_verbose)
+			msg_info("-%c option ignored", c);
+		break;
+	case '?':
+	case ':':
+		msg_fatal("usage: %s [options]", a->prog);
+	case 'n':
+		msg_fatal("-%c option not supported", c);
+	case 'B':
+		if (strcmp(arg, "8BITMIME") == 0)
+			a->opts.encoding = "8bit";
+		else if (strcmp(arg, "7BIT") == 0)
+			a->opts.encoding = "7bit";
+		else
+			msg_fatal("-B option needs 8BITMIME or 7BIT");
+		break;
+	case 'F':
+		a->opts.full_name = arg;
+		break;
+	case 'G':
+		a->opts.rewrite_context = "remote";
+		break;
+	case 'I':
+		a->mode = SM_MODE_NEWALIAS;
+		break;
+	case 'N':
+	case 'R':
+		sm_option_dsn(a, c, arg);
+		break;
+	case 'V':
+		sm_option_envid(a, arg);
+		break;
+	case 'X':
+		if (*arg != 'V')
+			msg_fatal("unsupported: -%c%c", c, *arg);
+		if (strlen(arg + 1) != 2)
+			msg_fatal("-V requires two characters from %s",
+			    var_verp_delimiter_filter);
+		a->opts.verp_delims = arg + 1;
+		break;
+	case 'b':
+		sm_option_b(a, c, arg);
+		break;
+	case 'C':
+		break; /* done in the pre-scan */
+	case 'f':
+	case 'r':
+		a->opts.sender = arg;
+		break;
+	case 'i':
+		a->opts.flags &= ~SM_FLAG_AEOF;
+		break;
+	case 'o':
+		if (*arg == 'i')
+			a->opts.flags &= ~SM_FLAG_AEOF;
+		else if (*arg == 'A' && arg[1] == 0)
+			msg_fatal("-oA requires pathname");
+		break;
+	case 'q':
+		sm_option_q(a, arg);
+		break;
+	case 't':
+		a->opts.flags |= SM_FLAG_XRCPT;
+		break;
+	case 'v':
+		sm_verbose++;
+		break;
+	}
+}
+
+/* sm_parse - the options, after main.cf is loaded */
+
+static void
+sm_parse(int argc, char **argv, struct sm_args *a)
+{
+	int c;
+
+	a->mode = sm_mode_by_name(a->prog);
+	a->opts.flags = SM_FLAG_AEOF;
+	a->opts.rewrite_context = "local";
 	optind = 1;
 	opterr = 0;
 	while (optind < argc) {
-		if (strcmp(argv[optind], "-q") == 0) {
-			if (mode == SM_MODE_DAEMON)
-				msg_warn("ignoring -q option in daemon mode");
-			else
-				mode = SM_MODE_FLUSHQ;
-			optind++;
+		if (sm_special_arg(argv, a))
 			continue;
-		}
-		if (strcmp(argv[optind], "-V") == 0 && argv[optind + 1] &&
-		    strlen(argv[optind + 1]) == 2) {
-			msg_warn("option -V is deprecated with Postfix 2.3; "
-				 "specify -XV instead");
-			argv[optind] = "-XV";
-			opts.verp_delims = argv[optind + 1];
-			optind += 2;
-			continue;
-		}
-		if (strncmp(argv[optind], "-V", 2) == 0 &&
-		    strlen(argv[optind]) == 4) {
-			msg_warn("option %s is deprecated with Postfix 2.3; "
-				 "specify -X%s instead",
-			    argv[optind], argv[optind] + 1);
-			opts.verp_delims = argv[optind] + 2;
-			optind++;
-			continue;
-		}
-		if (strcmp(argv[optind], "-XV") == 0) {
-			opts.verp_delims = param_find("default_verp_delimiters")
-			    ? param_str("default_verp_delimiters")
-			    : "+=";
-			optind++;
-			continue;
-		}
 		if ((c = getopt(argc, argv, GETOPT_LIST)) < 0)
 			break;
-		switch (c) {
-		default:
-			if (msg_verbose)
-				msg_info("-%c option ignored", c);
-			break;
-		case '?':
-		case ':':
-			msg_fatal("usage: %s [options]", prog);
-		case 'n':
-			msg_fatal("-%c option not supported", c);
-		case 'B':
-			if (strcmp(optarg, "8BITMIME") == 0)
-				opts.encoding = "8bit";
-			else if (strcmp(optarg, "7BIT") == 0)
-				opts.encoding = "7bit";
-			else
-				msg_fatal("-B option needs 8BITMIME or 7BIT");
-			break;
-		case 'F':
-			opts.full_name = optarg;
-			break;
-		case 'G':
-			opts.rewrite_context = "remote";
-			break;
-		case 'I':
-			mode = SM_MODE_NEWALIAS;
-			break;
-		case 'N':
-			if ((opts.dsn_notify = sm_dsn_notify(optarg)) == 0)
-				msg_warn("bad -N option value: '%s' -- ignored",
-				    optarg);
-			break;
-		case 'R':
-			if (strcasecmp(optarg, "full") == 0)
-				opts.dsn_ret = 1;
-			else if (strcasecmp(optarg, "hdrs") == 0)
-				opts.dsn_ret = 2;
-			else
-				msg_warn("bad -R option value: '%s' -- ignored",
-				    optarg);
-			break;
-		case 'V':
-			if (strlen(optarg) > 100)
-				msg_warn("too long -V option value -- ignored");
-			else {
-				const char *cp;
-
-				for (cp = optarg; *cp; cp++)
-					if ((unsigned char)*cp < 33 ||
-					    (unsigned char)*cp > 126)
-						break;
-				if (*cp)
-					msg_warn("bad syntax in -V option "
-						 "value -- ignored");
-				else
-					opts.dsn_envid = optarg;
-			}
-			break;
-		case 'X':
-			if (*optarg != 'V')
-				msg_fatal("unsupported: -%c%c", c, *optarg);
-			if (strlen(optarg + 1) != 2)
-				msg_fatal("-V requires two characters from %s",
-				    param_find("verp_delimiter_filter")
-					? param_str("verp_delimiter_filter")
-					: "-=+");
-			opts.verp_delims = optarg + 1;
-			break;
-		case 'b':
-			switch (*optarg) {
-			default:
-				msg_fatal("unsupported: -%c%c", c, *optarg);
-			case 'd':
-			case 'l':
-				if (mode == SM_MODE_FLUSHQ)
-					msg_warn("ignoring -q option in daemon "
-						 "mode");
-				mode = SM_MODE_DAEMON;
-				break;
-			case 'h':
-			case 'H':
-				mode = SM_MODE_IGNORE;
-				break;
-			case 'i':
-				mode = SM_MODE_NEWALIAS;
-				break;
-			case 'm':
-				mode = SM_MODE_ENQUEUE;
-				break;
-			case 'p':
-				mode = SM_MODE_MAILQ;
-				break;
-			case 's':
-				mode = SM_MODE_USER;
-				break;
-			}
-			break;
-		case 'C':
-			break; /* done in the pre-scan */
-		case 'f':
-		case 'r':
-			opts.sender = optarg;
-			break;
-		case 'i':
-			opts.flags &= ~SM_FLAG_AEOF;
-			break;
-		case 'o':
-			if (*optarg == 'i')
-				opts.flags &= ~SM_FLAG_AEOF;
-			else if (*optarg == 'A' && optarg[1] == 0)
-				msg_fatal("-oA requires pathname");
-			break;
-		case 'q':
-			if (isdigit((unsigned char)optarg[0])) {
-				qtime = optarg;
-			} else if (optarg[0] == 'R') {
-				site_to_flush = optarg + 1;
-				if (*site_to_flush == 0)
-					msg_fatal("specify: -qRsitename");
-			} else if (optarg[0] == 'I') {
-				id_to_flush = optarg + 1;
-				if (*id_to_flush == 0)
-					msg_fatal("specify: -qIqueueid");
-			} else {
-				msg_fatal("-q%c is not implemented", optarg[0]);
-			}
-			break;
-		case 't':
-			opts.flags |= SM_FLAG_XRCPT;
-			break;
-		case 'v':
-			sm_verbose++;
-			break;
-		}
+		sm_option(a, c, optarg);
 	}
+}
 
-	if ((opts.flags & SM_FLAG_XRCPT) && mode != SM_MODE_ENQUEUE)
+/* sm_validate - option combinations; verbosity */
+
+static void
+sm_validate(struct sm_args *a)
+{
+	if ((a->opts.flags & SM_FLAG_XRCPT) && a->mode != SM_MODE_ENQUEUE)
 		msg_fatal("-t can be used only in delivery mode");
-	if (site_to_flush && mode != SM_MODE_ENQUEUE)
+	if (a->site_to_flush && a->mode != SM_MODE_ENQUEUE)
 		msg_fatal("-qR can be used only in delivery mode");
-	if (id_to_flush && mode != SM_MODE_ENQUEUE)
+	if (a->id_to_flush && a->mode != SM_MODE_ENQUEUE)
 		msg_fatal("-qI can be used only in delivery mode");
-	if (sm_verbose == 1 && mode == SM_MODE_ENQUEUE)
-		opts.trace_flags = DEL_REQ_FLAG_RECORD;
+	if (sm_verbose == 1 && a->mode == SM_MODE_ENQUEUE)
+		a->opts.trace_flags = DEL_REQ_FLAG_RECORD;
 	else if (sm_verbose > 1)
 		msg_verbose = sm_verbose - 1;
-	if (qtime && mode != SM_MODE_DAEMON)
+	if (a->qtime && a->mode != SM_MODE_DAEMON)
 		exit(0);
+}
 
-	switch (mode) {
+/* sm_postqueue - run postqueue with one option; no recipients allowed */
+
+static void __attribute__((noreturn))
+sm_postqueue(char **rest, const char *what, const char *opt, const char *arg)
+{
+	const char *args[] = {opt, arg, 0};
+
+	if (rest[0])
+		msg_fatal("%s requires no recipient", what);
+	sm_exec(var_command_directory, "postqueue", args);
+}
+
+/* sm_run - do what the mode says */
+
+static void __attribute__((noreturn)) sm_run(struct sm_args *a, char **rest)
+{
+	switch (a->mode) {
 	case SM_MODE_ENQUEUE:
-		if (site_to_flush) {
-			const char *args[] = {"-s", site_to_flush, 0};
-
-			if (argv[optind])
-				msg_fatal("flush site requires no recipient");
-			sm_exec("command_directory", "postqueue", args);
-		} else if (id_to_flush) {
-			const char *args[] = {"-i", id_to_flush, 0};
-
-			if (argv[optind])
-				msg_fatal(
-				    "flush queue_id requires no recipient");
-			sm_exec("command_directory", "postqueue", args);
-		}
-		sm_enqueue(&opts, argv + optind);
+		if (a->site_to_flush)
+			sm_postqueue(rest, "flush site", "-s",
+			    a->site_to_flush);
+		else if (a->id_to_flush)
+			sm_postqueue(rest, "flush queue_id", "-i",
+			    a->id_to_flush);
+		sm_enqueue(&a->opts, rest);
 		exit(0);
-	case SM_MODE_MAILQ: {
-		const char *args[] = {"-p", 0};
-
-		if (argv[optind])
-			msg_fatal("display queue mode requires no recipient");
-		sm_exec("command_directory", "postqueue", args);
-	}
-	case SM_MODE_FLUSHQ: {
-		const char *args[] = {"-f", 0};
-
-		if (argv[optind])
-			msg_fatal("flush queue mode requires no recipient");
-		sm_exec("command_directory", "postqueue", args);
-	}
+	case SM_MODE_MAILQ:
+		sm_postqueue(rest, "display queue mode", "-p", 0);
+	case SM_MODE_FLUSHQ:
+		sm_postqueue(rest, "flush queue mode", "-f", 0);
 	case SM_MODE_DAEMON:
-		if (argv[optind])
+		if (rest[0])
 			msg_fatal("daemon mode requires no recipient");
 		sm_daemon();
 		exit(0);
 	case SM_MODE_USER: {
 		const char *args[] = {"-S", "-c", param_config_dir(), 0};
 
-		if (argv[optind])
+		if (rest[0])
 			msg_fatal("stand-alone mode requires no recipient");
-		sm_exec("daemon_directory", "smtpd", args);
+		sm_exec(var_daemon_directory, "smtpd", args);
 	}
 	case SM_MODE_NEWALIAS:
-		if (argv[optind])
+		if (rest[0])
 			msg_fatal(
 			    "alias initialization mode requires no recipient");
 		exit(0);
@@ -1009,4 +1088,34 @@ main(int argc, char **argv)
 	default:
 		exit(0);
 	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct sm_args a; /* reachable until exit */
+	static char *config_dir; /* idem */
+	struct stat st;
+	int fd;
+
+	umask(022);
+	for (fd = 0; fd < 3; fd++)
+		if (fstat(fd, &st) < 0 && open("/dev/null", O_RDWR) != fd)
+			exit(EX_TEMPFAIL);
+	a.prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	if (*a.prog == 0)
+		a.prog = "sendmail";
+	msg_init(a.prog, MSG_STDERR);
+	msg_fatal_status(EX_TEMPFAIL);
+	msg_cleanup(sm_cleanup);
+
+	config_dir = sm_prescan(argc, argv);
+	param_load(config_dir);
+	param_bind(sm_params);
+	param_log_open();
+	signal(SIGPIPE, SIG_IGN);
+
+	sm_parse(argc, argv, &a);
+	sm_validate(&a);
+	sm_run(&a, argv + optind);
 }

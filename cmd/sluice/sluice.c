@@ -127,6 +127,7 @@ main(int argc, char **argv)
 		config_dir = abs_dir;
 	}
 	param_load(config_dir);
+	param_bind(sluice_params);
 	sluice_script_msgs();
 	if (strcmp(cmd, "check") == 0) {
 		sluice_check();

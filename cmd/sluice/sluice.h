@@ -6,6 +6,10 @@
  * SYNOPSIS
  *	#include "sluice.h"
  * DESCRIPTION
+ *	sluice_params is the table of the parameters sluice reads, as
+ *	var_<name>; main() and sluice_init() bind it (param_bind()) after
+ *	every param_load() (sluice_ctl.c).
+ *
  *	sluice_script_msgs() switches diagnostics to the
  *	"SYSLOG_NAME/sluice-script: " prefix (stderr and log) once main.cf
  *	is loaded, as Postfix's postfix-script does.
@@ -25,13 +29,21 @@
  *	conf/master.cf (sluice_conf.c).
  */
 #include <sys/types.h>
+#include "param.h"
 
 extern const char sluice_main_cf[];
 extern const char sluice_master_cf[];
 
 void sluice_script_msgs(void);
 const char *sluice_mail_name(void);
-const char *sluice_param(const char *name, const char *fallback);
+extern const char *var_daemon_directory;
+extern const char *var_mail_name;
+extern const char *var_mail_owner;
+extern const char *var_maillog_file;
+extern const char *var_queue_directory;
+extern const char *var_setgid_group;
+extern const char *var_syslog_name;
+extern const struct param_var sluice_params[];
 
 int sluice_init(const char *dir, const char *port);
 void sluice_check(void);

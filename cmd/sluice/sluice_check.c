@@ -148,7 +148,7 @@ sluice_check_master_cf(void)
 static void
 sluice_check_log(const struct passwd *pw)
 {
-	const char *log = param_str("maillog_file");
+	const char *log = var_maillog_file;
 	int fd;
 
 	if (*log == 0 || strncmp(log, "/dev/", 5) == 0)
@@ -164,9 +164,9 @@ sluice_check_log(const struct passwd *pw)
 void
 sluice_check(void)
 {
-	const char *qdir = param_str("queue_directory");
-	const char *owner = param_str("mail_owner");
-	const char *group = param_str("setgid_group");
+	const char *qdir = var_queue_directory;
+	const char *owner = var_mail_owner;
+	const char *group = var_setgid_group;
 	const char *const *q;
 	struct passwd *pw = NULL, pwcopy;
 	struct group *gr = NULL;
@@ -201,7 +201,7 @@ sluice_check(void)
 	}
 
 	/* The log directory, if the log is a file of its own. */
-	log = param_str("maillog_file");
+	log = var_maillog_file;
 	if (*log == '/' && strncmp(log, "/dev/", 5) != 0 &&
 	    (slash = strrchr(log, '/')) != NULL && slash != log) {
 		char *dir = mem_strndup(log, (size_t)(slash - log));
@@ -238,7 +238,7 @@ sluice_check(void)
 	if (pw != NULL)
 		sluice_check_log(pw);
 	vbuf_reset(&path);
-	vbuf_printf(&path, "%s/master", param_str("daemon_directory"));
+	vbuf_printf(&path, "%s/master", var_daemon_directory);
 	if (access(vbuf_str(&path), X_OK) < 0)
 		msg_warn("%s: %m (check daemon_directory in %s)",
 		    vbuf_str(&path), param_main_cf_path());

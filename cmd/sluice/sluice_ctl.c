@@ -30,24 +30,32 @@
 #define SLUICE_STOP_WAIT 30 /* seconds `stop` waits for the master */
 #define SLUICE_POLL_MS 100
 
-/* sluice_param - a parameter's value, or fallback if sluice lacks it */
+const char *var_daemon_directory;
+const char *var_mail_name;
+const char *var_mail_owner;
+const char *var_maillog_file;
+const char *var_queue_directory;
+const char *var_setgid_group;
+const char *var_syslog_name;
 
-const char *
-sluice_param(const char *name, const char *fallback)
-{
-	if (param_find(name) == NULL)
-		return (fallback);
-	return (param_str(name));
-}
+/* The parameters sluice reads; bound after every param_load(). */
+const struct param_var sluice_params[] = {
+    PARAM_VAR("daemon_directory", &var_daemon_directory),
+    PARAM_VAR("mail_name", &var_mail_name),
+    PARAM_VAR("mail_owner", &var_mail_owner),
+    PARAM_VAR("maillog_file", &var_maillog_file),
+    PARAM_VAR("queue_directory", &var_queue_directory),
+    PARAM_VAR("setgid_group", &var_setgid_group),
+    PARAM_VAR("syslog_name", &var_syslog_name),
+    PARAM_VAR_END,
+};
 
 /* sluice_mail_name - $mail_name, "sluice" if empty */
 
 const char *
 sluice_mail_name(void)
 {
-	const char *v = sluice_param("mail_name", "");
-
-	return (*v ? v : "sluice");
+	return (*var_mail_name ? var_mail_name : "sluice");
 }
 
 /* sluice_script_msgs - "SYSLOG_NAME/sluice-script: " on stderr and log */
@@ -57,8 +65,7 @@ sluice_script_msgs(void)
 {
 	char prog[128];
 
-	snprintf(prog, sizeof(prog), "%s/sluice-script",
-	    sluice_param("syslog_name", "sluice"));
+	snprintf(prog, sizeof(prog), "%s/sluice-script", var_syslog_name);
 	msg_init(prog, MSG_STDERR);
 	param_log_open();
 }
@@ -72,7 +79,7 @@ sluice_master_pid(pid_t *pid)
 	struct flock lock;
 	int fd;
 
-	vbuf_printf(&path, "%s/pid/master.pid", param_str("queue_directory"));
+	vbuf_printf(&path, "%s/pid/master.pid", var_queue_directory);
 	fd = open(vbuf_str(&path), O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno != ENOENT)
@@ -153,7 +160,7 @@ sluice_start(int foreground)
 		msg_fatal("the %s mail system is already running",
 		    sluice_mail_name());
 	sluice_check();
-	vbuf_printf(&master, "%s/master", param_str("daemon_directory"));
+	vbuf_printf(&master, "%s/master", var_daemon_directory);
 	if (access(vbuf_str(&master), X_OK) < 0)
 		msg_fatal("%s: %m (check daemon_directory in %s)",
 		    vbuf_str(&master), param_main_cf_path());

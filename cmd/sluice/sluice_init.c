@@ -237,6 +237,7 @@ sluice_init(const char *dir_arg, const char *port)
 
 	/* The log and the queue, exactly as check makes them. */
 	param_load(dir);
+	param_bind(sluice_params);
 	sluice_script_msgs();
 	sluice_check();
 	printf("sluice: created an instance in %s (SMTP on 127.0.0.1:%s); "

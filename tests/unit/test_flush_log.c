@@ -5,7 +5,8 @@
  * gone or in incoming, the log emptied), send_file (g+r bit), refresh and
  * purge ages, and the request dispatch (BAD, DENY, UNKNOWN, OK).
  *
- * Each test writes main.cf and loads it with param_load(); qmgr is not
+ * Each test writes main.cf and loads it with param_load() (binding flush's
+ * parameters as server_main() does); qmgr is not
  * running, so the triggers fail with a warning, as they may in real life.
  */
 #include <stdarg.h>
@@ -38,6 +39,7 @@ configure(const char *extra)
 {
 	testdir_config(&td, TESTDIR_CHDIR, "compatibility_level = 3.6\n", extra,
 	    (char *)0);
+	param_bind(flush_params);
 }
 
 static int

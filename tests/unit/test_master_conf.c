@@ -185,6 +185,7 @@ build(const char *main_cf, const char *master_cf, struct vbuf *why)
 	write_file("main.cf", main_cf);
 	write_file("master.cf", master_cf);
 	param_load(conf_dir);
+	master_param_init();
 	master_config_dir = conf_dir;
 	master_conf_quiet = 1;
 	snprintf(path, sizeof(path), "%s/master.cf", conf_dir);

@@ -2,9 +2,10 @@
  * test_server - the daemon skeleton.
  *
  * server_main() runs in forked children with fd 3 set up the way master
- * sets it up (the client helpers are tested in test_ipc.c). param and qdir are
- * replaced by local stubs (link-time mocks) so that no main.cf is needed; the
- * stubs record what server_main() asked for.
+ * sets it up (the client helpers are tested in test_ipc.c). param and qdir
+ * are replaced by local stubs (link-time mocks) so that no main.cf is
+ * needed; the stubs record what server_main() asked for (param_bind() also
+ * fills string rows from the param_str() stub).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -57,12 +58,6 @@ param_log_open(void)
 	msg_log_open("postfix", "maillog", "relay.example.com");
 }
 
-void
-param_bind(const struct param_var *vars)
-{
-	vbuf_puts(&stub_log, vars == NULL ? "bind;" : "bind:table;");
-}
-
 const char *
 param_main_cf_path(void)
 {
@@ -75,6 +70,15 @@ const char *
 param_str(const char *name)
 {
 	return strcmp(name, "mail_owner") == 0 ? stub_owner : "";
+}
+
+void
+param_bind(const struct param_var *vars)
+{
+	vbuf_puts(&stub_log, vars == NULL ? "bind;" : "bind:table;");
+	for (; vars != NULL && vars->name != NULL; vars++)
+		if (vars->kind == PARAM_KIND_STR)
+			*(const char **)vars->var = param_str(vars->name);
 }
 
 void
