@@ -39,7 +39,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 all: $(UTIL_LIB)
-.PHONY: bin deps-build deps-test all deps check check-format format unit e2e run install clean bench
+.PHONY: bin deps-build deps-test all deps check check-style check-format format unit e2e run install clean bench
 MAILQ := $(if $(filter sendmail,$(PROGS_C)),$(BUILD)/bin/mailq)
 all: deps-build $(BINS) $(MAILQ) bin
 
@@ -85,7 +85,7 @@ $(BUILD)/tests/$(1): $(BUILD)/tests/unit/$(1).o $(call prog_objs,$(1)) $(UTIL_LI
 endef
 $(foreach t,$(UNIT_SRC:tests/unit/%.c=%),$(eval $(call unit_rule,$(t))))
 
-check: deps-test check-format all $(UNIT_BIN)
+check: deps-test check-style all $(UNIT_BIN)
 	@SLUICE_BIN=$(abspath $(BUILD)/bin) sh tests/run-all $(UNIT_BIN)
 
 deps-test:
@@ -94,11 +94,14 @@ deps-test:
 	   { command -v dnsmasq >/dev/null || test -x /usr/sbin/dnsmasq; }; } || sh scripts/deps.sh test
 
 # One code style (.clang-format, OpenBSD KNF): `make format` applies it,
-# `make check` fails on any C file that does not follow it.
+# `make check` fails on any C file that does not follow it, and on any
+# function body over 100 lines (scripts/check-funclen).
 C_FILES = $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './build/*')
 check-format:
 	@clang-format --dry-run --Werror $(C_FILES) || \
 	 { echo "check-format: run 'make format' (clang-format, .clang-format)" >&2; exit 1; }
+check-style: check-format
+	@python3 scripts/check-funclen $(filter %.c,$(C_FILES))
 format:
 	clang-format -i $(C_FILES)
 
