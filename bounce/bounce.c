@@ -58,7 +58,7 @@
  *	RFC 3461 (DSN NOTIFY/RET), RFC 3462 (multipart/report), RFC 3464
  *	(message/delivery-status).
  * SEE ALSO
- *	qmgr(8), cleanup(8), util/dlog.h, ../shared/spec/scheduling.md.
+ *	qmgr(8), cleanup(8), util/dlog.h, docs/postfix/scheduling.md.
  */
 #include <stddef.h>
 

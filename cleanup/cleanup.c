@@ -60,7 +60,7 @@
  * STANDARDS
  *	RFC 822, RFC 5322 (message headers), RFC 3461 (DSN attributes).
  * SEE ALSO
- *	pickup(8), qmgr(8), ../shared/spec/queue.md
+ *	pickup(8), qmgr(8), docs/postfix/queue.md
  */
 #include <stddef.h>
 

@@ -49,7 +49,7 @@
  *	fast_flush_purge_time (7d), parent_domain_matches_subdomains,
  *	hash_queue_names, hash_queue_depth, flush_service_name (flush).
  * SEE ALSO
- *	qmgr(8), smtpd(8), postqueue(1), ../shared/spec/smtpd-flush.md
+ *	qmgr(8), smtpd(8), postqueue(1), docs/postfix/smtpd-flush.md
  */
 #include <stddef.h>
 

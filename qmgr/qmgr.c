@@ -117,7 +117,7 @@
  *	sends the file to the corrupt queue. Envelope data never reaches a
  *	shell.
  * SEE ALSO
- *	shared/spec/scheduling.md, shared/spec/queue.md, smtp(8)
+ *	docs/postfix/scheduling.md, docs/postfix/queue.md, smtp(8)
  */
 #include "server.h"
 #include "qmgr.h"

@@ -18,7 +18,7 @@
  *			long max_lifetime, long bounce_lifetime);
  * DESCRIPTION
  *	Pure functions, no I/O; the numbers are Postfix's (see
- *	shared/spec/scheduling.md sections 3 and 4).
+ *	docs/postfix/scheduling.md sections 3 and 4).
  *
  *	qmgr_feedback_parse() reads a feedback parameter value: "N" (a
  *	constant) or "N/concurrency" (N divided by the current window);

@@ -118,7 +118,7 @@
  *	RFC 5321 (SMTP), RFC 1870 (SIZE), RFC 2920 (PIPELINING), RFC 6152
  *	(8BITMIME), RFC 3463 (enhanced status codes).
  * SEE ALSO
- *	qmgr(8), util/deliv.h, util/dns.h, ../shared/spec/smtp-client.md.
+ *	qmgr(8), util/deliv.h, util/dns.h, docs/postfix/smtp-client.md.
  */
 #include <stddef.h>
 

@@ -3,7 +3,7 @@
  * smtpd_client_restrictions, smtpd_helo_restrictions,
  * smtpd_sender_restrictions, then smtpd_relay_restrictions and
  * smtpd_recipient_restrictions, each evaluated until its first decisive
- * entry (Postfix semantics; ../shared/spec/smtpd-flush.md section 1).
+ * entry (Postfix semantics; docs/postfix/smtpd-flush.md section 1).
  *
  * Where a recipient goes (mydestination, relay_domains, our own address
  * literals, routed addresses) is util/resolve's answer: the policy here

@@ -14,7 +14,7 @@
  *	int  dlog_remove(const char *queue, const char *id);
  *	void dlog_quote_rcpt(struct vbuf *out, const char *addr);
  * DESCRIPTION
- *	The file format is Postfix's (../shared/spec/queue.md section 11):
+ *	The file format is Postfix's (docs/postfix/queue.md section 11):
  *	per entry an empty line, the old-style "<recipient>: reason" line,
  *	then name=value lines (recipient, original_recipient, offset,
  *	dsn_orig_rcpt, notify_flags, status, action, diag_type, diag_text,

@@ -148,7 +148,7 @@
  *	Fatal: out of memory. Panic: a query before dns_init(), a NULL
  *	callback (or address), cancelling a request from its own callback.
  * SEE ALSO
- *	../shared/spec/smtp-client.md section 3; c-ares(3).
+ *	docs/postfix/smtp-client.md section 3; c-ares(3).
  */
 #include <netinet/in.h>
 #include <sys/socket.h>

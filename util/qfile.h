@@ -26,7 +26,7 @@ int rec_goto(FILE *fp, const char *value, struct vbuf *why);
  * DESCRIPTION
  *	A record is one type byte, the data length as a little-endian
  *	base-128 varint (7 bits per byte, 0x80 = more follows, at most 4
- *	bytes), then the data (may hold NULs). See ../shared/spec/queue.md.
+ *	bytes), then the data (may hold NULs). See docs/postfix/queue.md.
  *
  *	rec_put() writes one record with stdio and returns type, or REC_ERR
  *	on a write error (errno set). rec_puts()/rec_printf() are shorthands.

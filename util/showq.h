@@ -25,7 +25,7 @@
  *	void showq_printable(struct vbuf *out, const char *s);
  * DESCRIPTION
  *	This is what Postfix's showq(8) daemon reports, read directly from
- *	the queue (../shared/spec/admin-tools.md section 1.1), and the two
+ *	the queue (docs/postfix/admin-tools.md section 1.1), and the two
  *	ways postqueue prints it (sections 1.2 and 1.3). The working
  *	directory must be queue_directory (qdir_chdir()).
  *

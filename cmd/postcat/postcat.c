@@ -54,7 +54,7 @@
  *		Where -q looks, with hash_queue_names (default: deferred,
  *		defer) and hash_queue_depth (default: 1).
  * STANDARDS
- *	Postfix queue file format (../../shared/spec/queue.md).
+ *	Postfix queue file format (docs/postfix/queue.md).
  */
 #include <stdio.h>
 #include <stdlib.h>

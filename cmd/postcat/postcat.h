@@ -10,7 +10,7 @@
  *			long start_offset);
  * DESCRIPTION
  *	postcat_show() prints one queue file the way Postfix's postcat does
- *	(see postcat.c and ../../shared/spec/admin-tools.md section 4) on
+ *	(see postcat.c and docs/postfix/admin-tools.md section 4) on
  *	standard output. path is what the output and the diagnostics call
  *	the file; flags are PC_FLAG_* below; start_offset > 0 starts reading
  *	there (no validity check, no ENVELOPE RECORDS line), reading and

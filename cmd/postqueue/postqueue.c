@@ -71,7 +71,7 @@
  *	authorized_flush_users (static:anyone), mail_owner,
  *	syslog_name, maillog_file.
  * SEE ALSO
- *	postsuper(1), showq(3), ../../../shared/spec/admin-tools.md.
+ *	postsuper(1), showq(3), docs/postfix/admin-tools.md.
  */
 #include <errno.h>
 #include <pwd.h>

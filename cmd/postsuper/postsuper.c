@@ -55,7 +55,7 @@
  *	queue_directory, hash_queue_names, hash_queue_depth,
  *	enable_long_queue_ids, syslog_name, maillog_file.
  * SEE ALSO
- *	postqueue(1), qdir(3), ../../../shared/spec/admin-tools.md.
+ *	postqueue(1), qdir(3), docs/postfix/admin-tools.md.
  */
 #include <errno.h>
 #include <grp.h>

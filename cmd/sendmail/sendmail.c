@@ -56,7 +56,7 @@
  *	sendmail_fix_line_endings (always), verp_delimiter_filter,
  *	default_verp_delimiters (+=).
  * SEE ALSO
- *	pickup(8), cleanup(8), postqueue(1), ../shared/spec/admin-tools.md
+ *	pickup(8), cleanup(8), postqueue(1), docs/postfix/admin-tools.md
  */
 #include <ctype.h>
 #include <errno.h>

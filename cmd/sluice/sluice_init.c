@@ -125,7 +125,8 @@ sluice_owner(struct vbuf *out)
 /*
  * sluice_log_prefix - the directory an instance may keep its log in: the
  * instance directory's parent, so a tool that puts the configuration in
- * WORK/conf and the log in WORK/maillog (as ../shared/bench does) works
+ * WORK/conf and the log in WORK/maillog (as the side-by-side benchmark
+ * harness does) works
  * without editing maillog_file_prefixes; the instance directory itself
  * when it sits directly under "/".
  */
