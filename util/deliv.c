@@ -32,6 +32,25 @@
 
 /* deliv_usec - non-negative whole microseconds of a time difference */
 
+/*
+ * The parameters deliv uses, bound again at each entry that reads them
+ * (the strings are cached by param(3), so this is cheap), so that a
+ * process that reloads its configuration never uses a freed value.
+ */
+static int var_soft_bounce;
+static const char *var_parent_domain_matches_subdomains;
+static char **var_fast_flush_domains;
+static const char *var_flush_service_name;
+
+static const struct param_var deliv_params[] = {
+    PARAM_VAR("fast_flush_domains", &var_fast_flush_domains),
+    PARAM_VAR("flush_service_name", &var_flush_service_name),
+    PARAM_VAR("parent_domain_matches_subdomains",
+	&var_parent_domain_matches_subdomains),
+    PARAM_VAR("soft_bounce", &var_soft_bounce),
+    PARAM_VAR_END,
+};
+
 static long long
 deliv_usec(double seconds)
 {
@@ -329,7 +348,8 @@ deliv_result(const char *queue_id, const struct deliv_rcpt *r, int fd,
 		return deliv_done(queue_id, r, fd);
 	}
 	if (strcmp(status, "bounced") == 0) {
-		if (param_bool("soft_bounce")) {
+		param_bind(deliv_params);
+		if (var_soft_bounce) {
 			snprintf(soft, sizeof(soft), "%s", dsn);
 			if (soft[0] == '5')
 				soft[0] = '4';
@@ -490,12 +510,14 @@ deliv_file_patterns(const char *site, const char *path, int parent_ok, int *hit)
 int
 deliv_flush_match(const char *site, char **list)
 {
-	const char *parents = param_str("parent_domain_matches_subdomains");
-	int parent_ok = strstr(parents, "fast_flush_domains") != NULL;
+	int parent_ok;
 	const char *pat;
 	int neg;
 	int hit;
 
+	param_bind(deliv_params);
+	parent_ok = strstr(var_parent_domain_matches_subdomains,
+			"fast_flush_domains") != NULL;
 	for (; list && *list; list++) {
 		pat = *list;
 		neg = (*pat == '!');
@@ -522,7 +544,8 @@ deliv_flush_listed(const char *site)
 {
 	char **list;
 
-	list = param_list("fast_flush_domains");
+	param_bind(deliv_params);
+	list = var_fast_flush_domains;
 	if (list == NULL || *list == NULL || strlen(site) > DELIV_SITE_MAX)
 		return 0;
 	return deliv_flush_match(site, list);
@@ -532,7 +555,7 @@ int
 deliv_flush_request(const char *request, const char *site, const char *queue_id,
     int timeout)
 {
-	const char *service = param_str("flush_service_name");
+	const char *service;
 	struct vbuf ep = VBUF_INIT;
 	struct vbuf req = VBUF_INIT;
 	struct vbuf why = VBUF_INIT;
@@ -541,6 +564,9 @@ deliv_flush_request(const char *request, const char *site, const char *queue_id,
 	char *end;
 	long status = DELIV_FLUSH_FAIL;
 	int fd;
+
+	param_bind(deliv_params);
+	service = var_flush_service_name;
 
 	vbuf_printf(&ep, "public/%s", service);
 	if ((fd = ipc_connect("public", service, 0, timeout, &why)) < 0) {
@@ -586,8 +612,9 @@ deliv_flush_add(const char *site, const char *queue_id)
 	attr_put(&req, "queue_id", queue_id);
 	attr_end(&req);
 	/* Non-blocking all the way: a busy service costs one log line. */
-	if ((fd = ipc_connect("public", param_str("flush_service_name"),
-		 IPC_NONBLOCK, 0, NULL)) < 0)
+	param_bind(deliv_params);
+	if ((fd = ipc_connect("public", var_flush_service_name, IPC_NONBLOCK, 0,
+		 NULL)) < 0)
 		goto fail;
 	n = send(fd, vbuf_str(&req), req.len, MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (n != (ssize_t)req.len) {

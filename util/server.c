@@ -218,12 +218,20 @@ server_signal(evutil_socket_t sig, short what, void *ctx)
 	event_base_loopbreak(server_evbase);
 }
 
+/* The skeleton's own parameters, bound before the program's. */
+static const char *var_mail_owner;
+
+static const struct param_var server_params[] = {
+    PARAM_VAR("mail_owner", &var_mail_owner),
+    PARAM_VAR_END,
+};
+
 /* server_drop_privileges - become mail_owner when running as root */
 
 static void
 server_drop_privileges(void)
 {
-	const char *owner = param_str("mail_owner");
+	const char *owner = var_mail_owner;
 	struct passwd *pw;
 	uid_t uid;
 	gid_t gid;
@@ -362,6 +370,7 @@ server_main(int argc, char **argv, const struct server_spec *spec)
 	for (int i = 0; overrides[i] != NULL; i++)
 		param_override(overrides[i]);
 	overrides = mem_free(overrides);
+	param_bind(server_params);
 	param_bind(spec->params);
 	param_log_open();
 	msg_init(spec->name, isatty(2) ? MSG_STDERR : 0);

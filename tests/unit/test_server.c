@@ -335,7 +335,8 @@ test_main_trigger(void **state)
 	close(lfd);
 	assert_string_equal(next_report(rfd),
 	    want_init("qmgr",
-		"load:/etc/x;override:a=b;override:c=d;bind;log;chdir;"));
+		"load:/etc/"
+		"x;override:a=b;override:c=d;bind:table;bind;log;chdir;"));
 	assert_int_equal(trigger_send("public/qmgr", "W", 1), 0);
 	assert_string_equal(next_report(rfd), "trigger 1 W");
 	assert_int_equal(trigger_send("public/qmgr", "ID", 2), 0);
@@ -381,7 +382,7 @@ test_main_multi(void **state)
 	pid = start_daemon(&spec, lfd, argv, &rfd);
 	close(lfd);
 	assert_string_equal(next_report(rfd),
-	    want_init("relay", "load:(null);bind;log;chdir;"));
+	    want_init("relay", "load:(null);bind:table;bind;log;chdir;"));
 	for (int i = 0; i < 3; i++) {
 		int fd = ipc_connect("private", "smtp", 0, 5, &why);
 		assert_true(fd >= 0);
@@ -420,7 +421,7 @@ test_main_no_listener(void **state)
 	pid = start_daemon(&spec, p[0], argv, &rfd);
 	close(p[0]);
 	assert_string_equal(next_report(rfd),
-	    want_init("pickup", "load:(null);bind;log;chdir;"));
+	    want_init("pickup", "load:(null);bind:table;bind;log;chdir;"));
 	kill(pid, SIGTERM);
 	assert_string_equal(next_report(rfd), "stop");
 	status = reap(pid);
@@ -559,7 +560,7 @@ test_parent_death(void **state)
 	live_pid = (pid_t)dpid; /* not our child: kill only */
 	live_is_child = 0;
 	assert_string_equal(initline,
-	    want_init("qmgr", "load:(null);bind;log;chdir;"));
+	    want_init("qmgr", "load:(null);bind:table;bind;log;chdir;"));
 	kill(mid, SIGKILL);
 	waitpid(mid, NULL, 0);
 	assert_string_equal(next_report(p[0]), "stop");
