@@ -52,34 +52,20 @@ struct bounce_conn {
 
 static struct event_base *bounce_base;
 
-static const char *var_cleanup_service_name;
-static const char *var_double_bounce_sender;
-static const char *var_myhostname;
-static const char *var_myorigin;
-static const char *var_mail_name;
-static char **var_notify_classes;
-static int var_soft_bounce;
-static long var_maximal_queue_lifetime;
-static long var_delay_warning_time;
-static long var_bounce_size_limit;
-static const char *var_bounce_notice_recipient;
-static const char *var_2bounce_notice_recipient;
-static const char *var_delay_notice_recipient;
-
 const struct param_var bounce_params[] = {
-    PARAM_VAR("2bounce_notice_recipient", &var_2bounce_notice_recipient),
-    PARAM_VAR("bounce_notice_recipient", &var_bounce_notice_recipient),
-    PARAM_VAR("bounce_size_limit", &var_bounce_size_limit),
-    PARAM_VAR("cleanup_service_name", &var_cleanup_service_name),
-    PARAM_VAR("delay_notice_recipient", &var_delay_notice_recipient),
-    PARAM_VAR("delay_warning_time", &var_delay_warning_time),
-    PARAM_VAR("double_bounce_sender", &var_double_bounce_sender),
-    PARAM_VAR("mail_name", &var_mail_name),
-    PARAM_VAR("maximal_queue_lifetime", &var_maximal_queue_lifetime),
-    PARAM_VAR("myhostname", &var_myhostname),
-    PARAM_VAR("myorigin", &var_myorigin),
-    PARAM_VAR("notify_classes", &var_notify_classes),
-    PARAM_VAR("soft_bounce", &var_soft_bounce),
+    PARAM_VAR(2bounce_notice_recipient),
+    PARAM_VAR(bounce_notice_recipient),
+    PARAM_VAR(bounce_size_limit),
+    PARAM_VAR(cleanup_service_name),
+    PARAM_VAR(delay_notice_recipient),
+    PARAM_VAR(delay_warning_time),
+    PARAM_VAR(double_bounce_sender),
+    PARAM_VAR(mail_name),
+    PARAM_VAR(maximal_queue_lifetime),
+    PARAM_VAR(myhostname),
+    PARAM_VAR(myorigin),
+    PARAM_VAR(notify_classes),
+    PARAM_VAR(soft_bounce),
     PARAM_VAR_END,
 };
 

@@ -85,37 +85,21 @@ static struct cleanup_conn *cleanup_conns;
 static size_t cleanup_rec_max;
 static long cleanup_timeout;
 
-static const char *var_myhostname;
-static const char *var_myorigin;
-static const char *var_mail_name;
-static int var_append_at_myorigin;
-static int var_cleanup_replace_stray_cr_lf;
-static int var_enable_long_queue_ids;
-static long var_message_size_limit;
-static long var_header_size_limit;
-static long var_line_length_limit;
-static long var_hopcount_limit;
-static long var_delay_warning_time;
-static long var_duplicate_filter_limit;
-static long var_queue_file_attribute_count_limit;
-static long var_ipc_timeout;
-
 const struct param_var cleanup_params[] = {
-    PARAM_VAR("append_at_myorigin", &var_append_at_myorigin),
-    PARAM_VAR("cleanup_replace_stray_cr_lf", &var_cleanup_replace_stray_cr_lf),
-    PARAM_VAR("delay_warning_time", &var_delay_warning_time),
-    PARAM_VAR("duplicate_filter_limit", &var_duplicate_filter_limit),
-    PARAM_VAR("enable_long_queue_ids", &var_enable_long_queue_ids),
-    PARAM_VAR("header_size_limit", &var_header_size_limit),
-    PARAM_VAR("hopcount_limit", &var_hopcount_limit),
-    PARAM_VAR("ipc_timeout", &var_ipc_timeout),
-    PARAM_VAR("line_length_limit", &var_line_length_limit),
-    PARAM_VAR("mail_name", &var_mail_name),
-    PARAM_VAR("message_size_limit", &var_message_size_limit),
-    PARAM_VAR("myhostname", &var_myhostname),
-    PARAM_VAR("myorigin", &var_myorigin),
-    PARAM_VAR("queue_file_attribute_count_limit",
-	&var_queue_file_attribute_count_limit),
+    PARAM_VAR(append_at_myorigin),
+    PARAM_VAR(cleanup_replace_stray_cr_lf),
+    PARAM_VAR(delay_warning_time),
+    PARAM_VAR(duplicate_filter_limit),
+    PARAM_VAR(enable_long_queue_ids),
+    PARAM_VAR(header_size_limit),
+    PARAM_VAR(hopcount_limit),
+    PARAM_VAR(ipc_timeout),
+    PARAM_VAR(line_length_limit),
+    PARAM_VAR(mail_name),
+    PARAM_VAR(message_size_limit),
+    PARAM_VAR(myhostname),
+    PARAM_VAR(myorigin),
+    PARAM_VAR(queue_file_attribute_count_limit),
     PARAM_VAR_END,
 };
 

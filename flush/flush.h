@@ -68,8 +68,6 @@ int flush_refresh(long refresh_age, long purge_age);
 /* flush_service.c */
 struct event_base;
 
-extern long var_fast_flush_refresh_time;
-extern long var_fast_flush_purge_time;
 extern const struct param_var flush_params[];
 void flush_service_init(struct event_base *base);
 void flush_service_accept(int fd);

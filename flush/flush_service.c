@@ -28,13 +28,10 @@
 #include "vbuf.h"
 #include "flush.h"
 
-long var_fast_flush_refresh_time;
-long var_fast_flush_purge_time;
-
 /* The parameters flush reads; server_main() binds them (flush.c). */
 const struct param_var flush_params[] = {
-    PARAM_VAR("fast_flush_purge_time", &var_fast_flush_purge_time),
-    PARAM_VAR("fast_flush_refresh_time", &var_fast_flush_refresh_time),
+    PARAM_VAR(fast_flush_purge_time),
+    PARAM_VAR(fast_flush_refresh_time),
     PARAM_VAR_END,
 };
 

@@ -117,14 +117,6 @@ int master_inet_parse(const char *service, const char *interfaces,
     struct vbuf *why);
 int master_disabled(const char *name, const char *type,
     const char *disable_list);
-extern const char *var_daemon_directory;
-extern const char *var_inet_interfaces;
-extern const char *var_inet_protocols;
-extern const char *var_mail_name;
-extern const char *var_mail_owner;
-extern const char *var_mail_version;
-extern const char *var_master_service_disable;
-extern long var_service_throttle_time;
 void master_param_init(void);
 const char *master_version(void);
 const char *master_mail_name(void);

@@ -40,28 +40,19 @@ struct master_serv *master_services;
 struct master_serv *master_retired;
 int master_conf_quiet;
 
-const char *var_daemon_directory;
-const char *var_inet_interfaces;
-const char *var_inet_protocols;
-const char *var_mail_name;
-const char *var_mail_owner;
-const char *var_mail_version;
-const char *var_master_service_disable;
-long var_service_throttle_time;
-
 /*
  * The parameters master reads. Bound after every param_load() (start-up,
  * reload, the reload check): master_param_init().
  */
 static const struct param_var master_params[] = {
-    PARAM_VAR("daemon_directory", &var_daemon_directory),
-    PARAM_VAR("inet_interfaces", &var_inet_interfaces),
-    PARAM_VAR("inet_protocols", &var_inet_protocols),
-    PARAM_VAR("mail_name", &var_mail_name),
-    PARAM_VAR("mail_owner", &var_mail_owner),
-    PARAM_VAR("mail_version", &var_mail_version),
-    PARAM_VAR("master_service_disable", &var_master_service_disable),
-    PARAM_VAR("service_throttle_time", &var_service_throttle_time),
+    PARAM_VAR(daemon_directory),
+    PARAM_VAR(inet_interfaces),
+    PARAM_VAR(inet_protocols),
+    PARAM_VAR(mail_name),
+    PARAM_VAR(mail_owner),
+    PARAM_VAR(mail_version),
+    PARAM_VAR(master_service_disable),
+    PARAM_VAR(service_throttle_time),
     PARAM_VAR_END,
 };
 
@@ -480,8 +471,14 @@ master_conf_entry(const char *master_cf, const struct master_ent *e,
 	serv->path = vbuf_export(&buf);
 
 	if (e->type == MASTER_INET) {
-		n = master_inet_parse(e->service, var_inet_interfaces,
-		    var_inet_protocols, serv->addrs, MASTER_MAX_ADDR, &buf);
+		/* inet_interfaces is a list; master_inet_parse() takes text. */
+		for (i = 0; var_inet_interfaces && var_inet_interfaces[i]; i++)
+			vbuf_printf(&buf, "%s%s", i ? " " : "",
+			    var_inet_interfaces[i]);
+		char *ifaces = vbuf_export(&buf);
+		n = master_inet_parse(e->service, ifaces, var_inet_protocols,
+		    serv->addrs, MASTER_MAX_ADDR, &buf);
+		mem_free(ifaces);
 		if (n < 0) {
 			vbuf_printf(why, "%s, line %d: %s", master_cf, e->line,
 			    vbuf_str(&buf));

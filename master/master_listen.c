@@ -30,6 +30,7 @@
 #include "master.h"
 #include "mem.h"
 #include "msg.h"
+#include "var.h"
 
 #define MASTER_BACKLOG SOMAXCONN
 

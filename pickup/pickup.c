@@ -59,12 +59,9 @@ static int pickup_progress;	      /* files removed in this pass */
 static int pickup_again;	      /* trigger arrived during a pass */
 static int pickup_timeout;
 
-static const char *var_cleanup_service_name;
-static long var_ipc_timeout;
-
 static const struct param_var pickup_params[] = {
-    PARAM_VAR("cleanup_service_name", &var_cleanup_service_name),
-    PARAM_VAR("ipc_timeout", &var_ipc_timeout),
+    PARAM_VAR(cleanup_service_name),
+    PARAM_VAR(ipc_timeout),
     PARAM_VAR_END,
 };
 

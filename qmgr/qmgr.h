@@ -26,19 +26,6 @@ struct event;
 /*
  * qmgr_param.c: parameters, as var_<main.cf name>.
  */
-extern long var_queue_run_delay;
-extern long var_minimal_backoff_time;
-extern long var_maximal_backoff_time;
-extern long var_maximal_queue_lifetime;
-extern long var_bounce_queue_lifetime;
-extern long var_qmgr_message_active_limit;
-extern long var_qmgr_message_recipient_limit;
-extern long var_qmgr_message_recipient_minimum;
-extern long var_transport_retry_time;
-extern long var_qmgr_ipc_timeout;
-extern long var_default_process_limit;
-extern const char *var_relayhost;
-extern const char *var_myhostname;
 extern const struct param_var qmgr_params[];
 
 void qmgr_param_init(void);

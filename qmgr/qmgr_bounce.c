@@ -37,10 +37,9 @@
 #define QMGR_BOUNCE_REPLY_MAX (ATTR_LINE_MAX + 4096)
 
 /* Bound at the first request (the daemon's table is qmgr_param.c's). */
-static const char *var_bounce_service_name;
 
 static const struct param_var qmgr_bounce_params[] = {
-    PARAM_VAR("bounce_service_name", &var_bounce_service_name),
+    PARAM_VAR(bounce_service_name),
     PARAM_VAR_END,
 };
 

@@ -38,36 +38,20 @@
 #include "cfg.h"
 #include "qmgr.h"
 
-long var_queue_run_delay;
-long var_minimal_backoff_time;
-long var_maximal_backoff_time;
-long var_maximal_queue_lifetime;
-long var_bounce_queue_lifetime;
-long var_qmgr_message_active_limit;
-long var_qmgr_message_recipient_limit;
-long var_qmgr_message_recipient_minimum;
-long var_transport_retry_time;
-long var_qmgr_ipc_timeout;
-long var_default_process_limit;
-const char *var_relayhost;
-const char *var_myhostname;
-
 const struct param_var qmgr_params[] = {
-    PARAM_VAR("bounce_queue_lifetime", &var_bounce_queue_lifetime),
-    PARAM_VAR("default_process_limit", &var_default_process_limit),
-    PARAM_VAR("maximal_backoff_time", &var_maximal_backoff_time),
-    PARAM_VAR("maximal_queue_lifetime", &var_maximal_queue_lifetime),
-    PARAM_VAR("minimal_backoff_time", &var_minimal_backoff_time),
-    PARAM_VAR("myhostname", &var_myhostname),
-    PARAM_VAR("qmgr_ipc_timeout", &var_qmgr_ipc_timeout),
-    PARAM_VAR("qmgr_message_active_limit", &var_qmgr_message_active_limit),
-    PARAM_VAR("qmgr_message_recipient_limit",
-	&var_qmgr_message_recipient_limit),
-    PARAM_VAR("qmgr_message_recipient_minimum",
-	&var_qmgr_message_recipient_minimum),
-    PARAM_VAR("queue_run_delay", &var_queue_run_delay),
-    PARAM_VAR("relayhost", &var_relayhost),
-    PARAM_VAR("transport_retry_time", &var_transport_retry_time),
+    PARAM_VAR(bounce_queue_lifetime),
+    PARAM_VAR(default_process_limit),
+    PARAM_VAR(maximal_backoff_time),
+    PARAM_VAR(maximal_queue_lifetime),
+    PARAM_VAR(minimal_backoff_time),
+    PARAM_VAR(myhostname),
+    PARAM_VAR(qmgr_ipc_timeout),
+    PARAM_VAR(qmgr_message_active_limit),
+    PARAM_VAR(qmgr_message_recipient_limit),
+    PARAM_VAR(qmgr_message_recipient_minimum),
+    PARAM_VAR(queue_run_delay),
+    PARAM_VAR(relayhost),
+    PARAM_VAR(transport_retry_time),
     PARAM_VAR_END,
 };
 

@@ -401,33 +401,6 @@ void smtp_request_stop_all(void);
  * smtp_params_init() derives smtp_derived from them and checks
  * smtp_tcp_port (fatal when bad).
  */
-extern long var_smtp_connect_timeout;
-extern long var_smtp_helo_timeout;
-extern long var_smtp_mail_timeout;
-extern long var_smtp_rcpt_timeout;
-extern long var_smtp_data_init_timeout;
-extern long var_smtp_data_xfer_timeout;
-extern long var_smtp_data_done_timeout;
-extern long var_smtp_quit_timeout;
-extern long var_smtp_mx_address_limit;
-extern long var_smtp_mx_session_limit;
-extern long var_smtp_line_length_limit;
-extern int var_smtp_skip_5xx_greeting;
-extern int var_smtp_randomize_addresses;
-extern int var_smtp_defer_if_no_mx_address_found;
-extern int var_ignore_mx_lookup_error;
-extern int var_disable_dns_lookups;
-extern const char *var_smtp_helo_name;
-extern const char *var_smtp_tcp_port;
-extern const char *var_relayhost;
-extern const char *var_smtp_fallback_relay;
-extern const char *var_smtp_dns_support_level;
-extern const char *var_smtp_host_lookup;
-extern const char *var_smtp_address_preference;
-extern const char *var_dns_servers;
-extern char **var_inet_protocols;
-extern char **var_inet_interfaces;
-extern char **var_proxy_interfaces;
 
 extern const struct param_var smtp_params[];
 

@@ -24,63 +24,34 @@
 
 #define SMTP_LINE_LENGTH_MIN 40 /* smtp_line_length_limit floor */
 
-long var_smtp_connect_timeout;
-long var_smtp_helo_timeout;
-long var_smtp_mail_timeout;
-long var_smtp_rcpt_timeout;
-long var_smtp_data_init_timeout;
-long var_smtp_data_xfer_timeout;
-long var_smtp_data_done_timeout;
-long var_smtp_quit_timeout;
-long var_smtp_mx_address_limit;
-long var_smtp_mx_session_limit;
-long var_smtp_line_length_limit;
-int var_smtp_skip_5xx_greeting;
-int var_smtp_randomize_addresses;
-int var_smtp_defer_if_no_mx_address_found;
-int var_ignore_mx_lookup_error;
-int var_disable_dns_lookups;
-const char *var_smtp_helo_name;
-const char *var_smtp_tcp_port;
-const char *var_relayhost;
-const char *var_smtp_fallback_relay;
-const char *var_smtp_dns_support_level;
-const char *var_smtp_host_lookup;
-const char *var_smtp_address_preference;
-const char *var_dns_servers; /* one string for dns_init() */
-char **var_inet_protocols;
-char **var_inet_interfaces;
-char **var_proxy_interfaces;
-
 const struct param_var smtp_params[] = {
-    PARAM_VAR("disable_dns_lookups", &var_disable_dns_lookups),
-    PARAM_VAR("dns_servers", &var_dns_servers),
-    PARAM_VAR("ignore_mx_lookup_error", &var_ignore_mx_lookup_error),
-    PARAM_VAR("inet_interfaces", &var_inet_interfaces),
-    PARAM_VAR("inet_protocols", &var_inet_protocols),
-    PARAM_VAR("proxy_interfaces", &var_proxy_interfaces),
-    PARAM_VAR("relayhost", &var_relayhost),
-    PARAM_VAR("smtp_address_preference", &var_smtp_address_preference),
-    PARAM_VAR("smtp_connect_timeout", &var_smtp_connect_timeout),
-    PARAM_VAR("smtp_data_done_timeout", &var_smtp_data_done_timeout),
-    PARAM_VAR("smtp_data_init_timeout", &var_smtp_data_init_timeout),
-    PARAM_VAR("smtp_data_xfer_timeout", &var_smtp_data_xfer_timeout),
-    PARAM_VAR("smtp_defer_if_no_mx_address_found",
-	&var_smtp_defer_if_no_mx_address_found),
-    PARAM_VAR("smtp_dns_support_level", &var_smtp_dns_support_level),
-    PARAM_VAR("smtp_fallback_relay", &var_smtp_fallback_relay),
-    PARAM_VAR("smtp_helo_name", &var_smtp_helo_name),
-    PARAM_VAR("smtp_helo_timeout", &var_smtp_helo_timeout),
-    PARAM_VAR("smtp_host_lookup", &var_smtp_host_lookup),
-    PARAM_VAR("smtp_line_length_limit", &var_smtp_line_length_limit),
-    PARAM_VAR("smtp_mail_timeout", &var_smtp_mail_timeout),
-    PARAM_VAR("smtp_mx_address_limit", &var_smtp_mx_address_limit),
-    PARAM_VAR("smtp_mx_session_limit", &var_smtp_mx_session_limit),
-    PARAM_VAR("smtp_quit_timeout", &var_smtp_quit_timeout),
-    PARAM_VAR("smtp_randomize_addresses", &var_smtp_randomize_addresses),
-    PARAM_VAR("smtp_rcpt_timeout", &var_smtp_rcpt_timeout),
-    PARAM_VAR("smtp_skip_5xx_greeting", &var_smtp_skip_5xx_greeting),
-    PARAM_VAR("smtp_tcp_port", &var_smtp_tcp_port),
+    PARAM_VAR(disable_dns_lookups),
+    PARAM_VAR(dns_servers),
+    PARAM_VAR(ignore_mx_lookup_error),
+    PARAM_VAR(inet_interfaces),
+    PARAM_VAR(inet_protocols),
+    PARAM_VAR(proxy_interfaces),
+    PARAM_VAR(relayhost),
+    PARAM_VAR(smtp_address_preference),
+    PARAM_VAR(smtp_connect_timeout),
+    PARAM_VAR(smtp_data_done_timeout),
+    PARAM_VAR(smtp_data_init_timeout),
+    PARAM_VAR(smtp_data_xfer_timeout),
+    PARAM_VAR(smtp_defer_if_no_mx_address_found),
+    PARAM_VAR(smtp_dns_support_level),
+    PARAM_VAR(smtp_fallback_relay),
+    PARAM_VAR(smtp_helo_name),
+    PARAM_VAR(smtp_helo_timeout),
+    PARAM_VAR(smtp_host_lookup),
+    PARAM_VAR(smtp_line_length_limit),
+    PARAM_VAR(smtp_mail_timeout),
+    PARAM_VAR(smtp_mx_address_limit),
+    PARAM_VAR(smtp_mx_session_limit),
+    PARAM_VAR(smtp_quit_timeout),
+    PARAM_VAR(smtp_randomize_addresses),
+    PARAM_VAR(smtp_rcpt_timeout),
+    PARAM_VAR(smtp_skip_5xx_greeting),
+    PARAM_VAR(smtp_tcp_port),
     PARAM_VAR_END,
 };
 
@@ -89,16 +60,20 @@ struct smtp_derived smtp_derived;
 /* smtp_families - inet_protocols as DNS_INET* bits (none known: all) */
 
 static int
-smtp_families(char **protos)
+smtp_families(const char *protos)
 {
+	static const char sep[] = ", \t\r\n";
 	int families = 0;
+	size_t len;
 
-	for (size_t i = 0; protos && protos[i]; i++) {
-		if (strcasecmp(protos[i], "all") == 0)
+	for (protos += strspn(protos, sep); *protos;
+	     protos += len, protos += strspn(protos, sep)) {
+		len = strcspn(protos, sep);
+		if (len == 3 && strncasecmp(protos, "all", len) == 0)
 			families |= DNS_INET_ALL;
-		else if (strcasecmp(protos[i], "ipv4") == 0)
+		else if (len == 4 && strncasecmp(protos, "ipv4", len) == 0)
 			families |= DNS_INET4;
-		else if (strcasecmp(protos[i], "ipv6") == 0)
+		else if (len == 4 && strncasecmp(protos, "ipv6", len) == 0)
 			families |= DNS_INET6;
 	}
 	return families ? families : DNS_INET_ALL;

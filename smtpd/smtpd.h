@@ -18,18 +18,6 @@
  * (resolve_internal(), resolve_bad_nexthop(), ...). Its parameters, bound by
  * smtpd_check_init() (after param_load(); again after every reload),
  * which also initialises util/resolve. */
-extern char **var_mynetworks;
-extern char **var_smtpd_forbid_bare_newline_exclusions;
-extern char **var_smtpd_client_restrictions;
-extern char **var_smtpd_helo_restrictions;
-extern char **var_smtpd_sender_restrictions;
-extern char **var_smtpd_relay_restrictions;
-extern char **var_smtpd_recipient_restrictions;
-extern long var_relay_domains_reject_code;
-extern long var_non_fqdn_reject_code;
-extern long var_invalid_hostname_reject_code;
-extern long var_reject_code;
-extern long var_defer_code;
 extern const struct param_var smtpd_check_params[];
 
 struct smtpd_net;
@@ -63,37 +51,6 @@ int smtpd_addr_bytes(const struct sockaddr_storage *ss, unsigned char a[16]);
  * binds its own table in smtpd_check_init().
  */
 extern const struct param_var smtpd_params[];
-extern const char *var_cleanup_service_name;
-extern int var_disable_vrfy_command;
-extern const char *var_dns_servers;
-extern const char *var_flush_service_name;
-extern long var_hopcount_limit;
-extern long var_line_length_limit;
-extern const char *var_mail_name;
-extern long var_message_size_limit;
-extern const char *var_myhostname;
-extern long var_queue_minfree;
-extern const char *var_smtpd_banner;
-extern long var_smtpd_client_connection_count_limit;
-extern char **var_smtpd_discard_ehlo_keywords;
-extern int var_smtpd_enforce_tls;
-extern long var_smtpd_error_sleep_time;
-extern const char *var_smtpd_forbid_bare_newline;
-extern long var_smtpd_forbid_bare_newline_reject_code;
-extern long var_smtpd_hard_error_limit;
-extern int var_smtpd_helo_required;
-extern long var_smtpd_junk_command_limit;
-extern int var_smtpd_peername_lookup;
-extern long var_smtpd_recipient_limit;
-extern long var_smtpd_recipient_overshoot_limit;
-extern long var_smtpd_soft_error_limit;
-extern long var_smtpd_starttls_timeout;
-extern long var_smtpd_timeout;
-extern const char *var_smtpd_tls_cert_file;
-extern const char *var_smtpd_tls_key_file;
-extern const char *var_smtpd_tls_security_level;
-extern int var_smtpd_use_tls;
-extern int var_soft_bounce;
 
 /*
  * smtpd_session.c: one SMTP client, a state machine over a bufferevent

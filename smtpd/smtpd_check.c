@@ -23,35 +23,19 @@
 #include "param.h"
 #include "resolve.h"
 
-char **var_mynetworks;
-char **var_smtpd_forbid_bare_newline_exclusions;
-char **var_smtpd_client_restrictions;
-char **var_smtpd_helo_restrictions;
-char **var_smtpd_sender_restrictions;
-char **var_smtpd_relay_restrictions;
-char **var_smtpd_recipient_restrictions;
-long var_relay_domains_reject_code;
-long var_non_fqdn_reject_code;
-long var_invalid_hostname_reject_code;
-long var_reject_code;
-long var_defer_code;
-
 const struct param_var smtpd_check_params[] = {
-    PARAM_VAR("mynetworks", &var_mynetworks),
-    PARAM_VAR("smtpd_forbid_bare_newline_exclusions",
-	&var_smtpd_forbid_bare_newline_exclusions),
-    PARAM_VAR("smtpd_client_restrictions", &var_smtpd_client_restrictions),
-    PARAM_VAR("smtpd_helo_restrictions", &var_smtpd_helo_restrictions),
-    PARAM_VAR("smtpd_sender_restrictions", &var_smtpd_sender_restrictions),
-    PARAM_VAR("smtpd_relay_restrictions", &var_smtpd_relay_restrictions),
-    PARAM_VAR("smtpd_recipient_restrictions",
-	&var_smtpd_recipient_restrictions),
-    PARAM_VAR("relay_domains_reject_code", &var_relay_domains_reject_code),
-    PARAM_VAR("non_fqdn_reject_code", &var_non_fqdn_reject_code),
-    PARAM_VAR("invalid_hostname_reject_code",
-	&var_invalid_hostname_reject_code),
-    PARAM_VAR("reject_code", &var_reject_code),
-    PARAM_VAR("defer_code", &var_defer_code),
+    PARAM_VAR(mynetworks),
+    PARAM_VAR(smtpd_forbid_bare_newline_exclusions),
+    PARAM_VAR(smtpd_client_restrictions),
+    PARAM_VAR(smtpd_helo_restrictions),
+    PARAM_VAR(smtpd_sender_restrictions),
+    PARAM_VAR(smtpd_relay_restrictions),
+    PARAM_VAR(smtpd_recipient_restrictions),
+    PARAM_VAR(relay_domains_reject_code),
+    PARAM_VAR(non_fqdn_reject_code),
+    PARAM_VAR(invalid_hostname_reject_code),
+    PARAM_VAR(reject_code),
+    PARAM_VAR(defer_code),
     PARAM_VAR_END,
 };
 

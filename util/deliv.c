@@ -37,17 +37,12 @@
  * (the strings are cached by param(3), so this is cheap), so that a
  * process that reloads its configuration never uses a freed value.
  */
-static int var_soft_bounce;
-static const char *var_parent_domain_matches_subdomains;
-static char **var_fast_flush_domains;
-static const char *var_flush_service_name;
 
 static const struct param_var deliv_params[] = {
-    PARAM_VAR("fast_flush_domains", &var_fast_flush_domains),
-    PARAM_VAR("flush_service_name", &var_flush_service_name),
-    PARAM_VAR("parent_domain_matches_subdomains",
-	&var_parent_domain_matches_subdomains),
-    PARAM_VAR("soft_bounce", &var_soft_bounce),
+    PARAM_VAR(fast_flush_domains),
+    PARAM_VAR(flush_service_name),
+    PARAM_VAR(parent_domain_matches_subdomains),
+    PARAM_VAR(soft_bounce),
     PARAM_VAR_END,
 };
 

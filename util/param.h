@@ -66,7 +66,8 @@
  *	main.cf or an override sets it. param_cfg() is the loaded main.cf.
  *
  *	param_bind() is how a program reads its parameters: it declares them
- *	once, in a table of PARAM_VAR("name", &var_name) rows ended by
+ *	once, in a table of PARAM_VAR(name) rows (the variable var_name of
+ *	var(3)) ended by
  *	PARAM_VAR_END, and param_bind() fills every variable from the loaded
  *	configuration (server_main() does so for a daemon's spec->params,
  *	after -o overrides). The variable's C type picks the accessor: a
@@ -79,6 +80,7 @@
  *	Fatal: unreadable main.cf, bad parameter value. Panic: unknown name.
  */
 #include "cfg.h"
+#include "var.h"
 
 enum param_type {
 	PARAM_STR,
@@ -127,13 +129,14 @@ struct param_var {
 	void *var;
 };
 
-#define PARAM_VAR(n, v)                                                          \
-	{                                                                        \
-		(n),                                                           \
-		    _Generic((v), const char **: PARAM_KIND_STR,               \
+/* PARAM_VAR(myhostname): the parameter "myhostname" into var_myhostname. */
+#define PARAM_VAR(n)                                                           \
+	{                                                                      \
+#n,                                                            \
+		    _Generic((&var_##n), const char **: PARAM_KIND_STR,        \
 			long *: PARAM_KIND_LONG, int *: PARAM_KIND_BOOL,       \
 			char ***: PARAM_KIND_LIST),                            \
-		    (v) \
+		    (&var_##n)               \
 	}
 #define PARAM_VAR_END                                                          \
 	{                                                                      \

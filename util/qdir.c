@@ -88,16 +88,12 @@ qdir_name_ok(const char *queue)
  * call, so that a process that reloads its configuration (param_load())
  * never uses a value the reload freed.
  */
-static const char *var_queue_directory;
-static char **var_hash_queue_names;
-static long var_hash_queue_depth;
-static int var_enable_long_queue_ids;
 
 static const struct param_var qdir_params[] = {
-    PARAM_VAR("enable_long_queue_ids", &var_enable_long_queue_ids),
-    PARAM_VAR("hash_queue_depth", &var_hash_queue_depth),
-    PARAM_VAR("hash_queue_names", &var_hash_queue_names),
-    PARAM_VAR("queue_directory", &var_queue_directory),
+    PARAM_VAR(enable_long_queue_ids),
+    PARAM_VAR(hash_queue_depth),
+    PARAM_VAR(hash_queue_names),
+    PARAM_VAR(queue_directory),
     PARAM_VAR_END,
 };
 

@@ -19,45 +19,25 @@
 #include "msg.h"
 #include "param.h"
 
-static const char *var_myhostname;
-static const char *var_mydomain;
-static const char *var_myorigin;
-static char **var_mydestination;
-static char **var_relay_domains;
-static char **var_virtual_alias_domains;
-static char **var_virtual_mailbox_domains;
-static const char *var_parent_domain_matches_subdomains;
-static char **var_inet_interfaces;
-static char **var_proxy_interfaces;
-static int var_swap_bangpath;
-static int var_allow_percent_hack;
-static int var_append_at_myorigin;
-static int var_append_dot_mydomain;
-static int var_resolve_dequoted_address;
-static int var_allow_untrusted_routing;
-static const char *var_empty_address_recipient;
-static const char *var_relayhost;
-
 static const struct param_var resolve_params[] = {
-    PARAM_VAR("myhostname", &var_myhostname),
-    PARAM_VAR("mydomain", &var_mydomain),
-    PARAM_VAR("myorigin", &var_myorigin),
-    PARAM_VAR("mydestination", &var_mydestination),
-    PARAM_VAR("relay_domains", &var_relay_domains),
-    PARAM_VAR("virtual_alias_domains", &var_virtual_alias_domains),
-    PARAM_VAR("virtual_mailbox_domains", &var_virtual_mailbox_domains),
-    PARAM_VAR("parent_domain_matches_subdomains",
-	&var_parent_domain_matches_subdomains),
-    PARAM_VAR("inet_interfaces", &var_inet_interfaces),
-    PARAM_VAR("proxy_interfaces", &var_proxy_interfaces),
-    PARAM_VAR("swap_bangpath", &var_swap_bangpath),
-    PARAM_VAR("allow_percent_hack", &var_allow_percent_hack),
-    PARAM_VAR("append_at_myorigin", &var_append_at_myorigin),
-    PARAM_VAR("append_dot_mydomain", &var_append_dot_mydomain),
-    PARAM_VAR("resolve_dequoted_address", &var_resolve_dequoted_address),
-    PARAM_VAR("allow_untrusted_routing", &var_allow_untrusted_routing),
-    PARAM_VAR("empty_address_recipient", &var_empty_address_recipient),
-    PARAM_VAR("relayhost", &var_relayhost),
+    PARAM_VAR(myhostname),
+    PARAM_VAR(mydomain),
+    PARAM_VAR(myorigin),
+    PARAM_VAR(mydestination),
+    PARAM_VAR(relay_domains),
+    PARAM_VAR(virtual_alias_domains),
+    PARAM_VAR(virtual_mailbox_domains),
+    PARAM_VAR(parent_domain_matches_subdomains),
+    PARAM_VAR(inet_interfaces),
+    PARAM_VAR(proxy_interfaces),
+    PARAM_VAR(swap_bangpath),
+    PARAM_VAR(allow_percent_hack),
+    PARAM_VAR(append_at_myorigin),
+    PARAM_VAR(append_dot_mydomain),
+    PARAM_VAR(resolve_dequoted_address),
+    PARAM_VAR(allow_untrusted_routing),
+    PARAM_VAR(empty_address_recipient),
+    PARAM_VAR(relayhost),
     PARAM_VAR_END,
 };
 

@@ -219,10 +219,9 @@ server_signal(evutil_socket_t sig, short what, void *ctx)
 }
 
 /* The skeleton's own parameters, bound before the program's. */
-static const char *var_mail_owner;
 
 static const struct param_var server_params[] = {
-    PARAM_VAR("mail_owner", &var_mail_owner),
+    PARAM_VAR(mail_owner),
     PARAM_VAR_END,
 };
 

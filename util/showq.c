@@ -80,10 +80,8 @@ static struct showq_state {
 
 /* The parameters the reader uses, bound once by showq_init(). */
 
-static long var_duplicate_filter_limit;
-
 static const struct param_var showq_params[] = {
-    PARAM_VAR("duplicate_filter_limit", &var_duplicate_filter_limit),
+    PARAM_VAR(duplicate_filter_limit),
     PARAM_VAR_END,
 };
 

@@ -91,18 +91,12 @@
 
 enum pq_mode { PQ_NONE, PQ_FLUSH, PQ_FLUSH_ID, PQ_JSON, PQ_LIST, PQ_SITE };
 
-static char **var_authorized_flush_users;
-static char **var_authorized_mailq_users;
-static int var_enable_long_queue_ids;
-char **var_fast_flush_domains;
-static const char *var_mail_owner;
-
 static const struct param_var pq_params[] = {
-    PARAM_VAR("authorized_flush_users", &var_authorized_flush_users),
-    PARAM_VAR("authorized_mailq_users", &var_authorized_mailq_users),
-    PARAM_VAR("enable_long_queue_ids", &var_enable_long_queue_ids),
-    PARAM_VAR("fast_flush_domains", &var_fast_flush_domains),
-    PARAM_VAR("mail_owner", &var_mail_owner),
+    PARAM_VAR(authorized_flush_users),
+    PARAM_VAR(authorized_mailq_users),
+    PARAM_VAR(enable_long_queue_ids),
+    PARAM_VAR(fast_flush_domains),
+    PARAM_VAR(mail_owner),
     PARAM_VAR_END,
 };
 

@@ -16,8 +16,6 @@
 #ifndef SLUICE_POSTQUEUE_H
 #define SLUICE_POSTQUEUE_H
 
-extern char **var_fast_flush_domains;
-
 void pq_flush_all(void);
 void pq_flush_id(const char *id);
 void pq_flush_site(const char *site);

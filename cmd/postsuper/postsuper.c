@@ -124,14 +124,10 @@ ps_usage(void)
 	    "[-v (verbose)] [queue...]");
 }
 
-int var_enable_long_queue_ids;
-long var_hash_queue_depth;
-const char *var_queue_directory;
-
 static const struct param_var ps_params[] = {
-    PARAM_VAR("enable_long_queue_ids", &var_enable_long_queue_ids),
-    PARAM_VAR("hash_queue_depth", &var_hash_queue_depth),
-    PARAM_VAR("queue_directory", &var_queue_directory),
+    PARAM_VAR(enable_long_queue_ids),
+    PARAM_VAR(hash_queue_depth),
+    PARAM_VAR(queue_directory),
     PARAM_VAR_END,
 };
 

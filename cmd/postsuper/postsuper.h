@@ -18,9 +18,6 @@
 #define SLUICE_POSTSUPER_H
 
 /* The parameters postsuper reads, bound in main() (postsuper.c). */
-extern int var_enable_long_queue_ids;
-extern long var_hash_queue_depth;
-extern const char *var_queue_directory;
 
 enum ps_op {
 	PS_REQUEUE, /* -r */

@@ -119,24 +119,16 @@ struct sm_opts {
 /*
  * The parameters sendmail reads, bound in main() after main.cf is loaded.
  */
-static const char *var_command_directory;
-static const char *var_daemon_directory;
-static const char *var_default_verp_delimiters;
-static long var_header_size_limit;
-static long var_line_length_limit;
-static long var_message_size_limit;
-static const char *var_sendmail_fix_line_endings;
-static const char *var_verp_delimiter_filter;
 
 static const struct param_var sm_params[] = {
-    PARAM_VAR("command_directory", &var_command_directory),
-    PARAM_VAR("daemon_directory", &var_daemon_directory),
-    PARAM_VAR("default_verp_delimiters", &var_default_verp_delimiters),
-    PARAM_VAR("header_size_limit", &var_header_size_limit),
-    PARAM_VAR("line_length_limit", &var_line_length_limit),
-    PARAM_VAR("message_size_limit", &var_message_size_limit),
-    PARAM_VAR("sendmail_fix_line_endings", &var_sendmail_fix_line_endings),
-    PARAM_VAR("verp_delimiter_filter", &var_verp_delimiter_filter),
+    PARAM_VAR(command_directory),
+    PARAM_VAR(daemon_directory),
+    PARAM_VAR(default_verp_delimiters),
+    PARAM_VAR(header_size_limit),
+    PARAM_VAR(line_length_limit),
+    PARAM_VAR(message_size_limit),
+    PARAM_VAR(sendmail_fix_line_endings),
+    PARAM_VAR(verp_delimiter_filter),
     PARAM_VAR_END,
 };
 

@@ -36,13 +36,6 @@ extern const char sluice_master_cf[];
 
 void sluice_script_msgs(void);
 const char *sluice_mail_name(void);
-extern const char *var_daemon_directory;
-extern const char *var_mail_name;
-extern const char *var_mail_owner;
-extern const char *var_maillog_file;
-extern const char *var_queue_directory;
-extern const char *var_setgid_group;
-extern const char *var_syslog_name;
 extern const struct param_var sluice_params[];
 
 int sluice_init(const char *dir, const char *port);

@@ -30,23 +30,15 @@
 #define SLUICE_STOP_WAIT 30 /* seconds `stop` waits for the master */
 #define SLUICE_POLL_MS 100
 
-const char *var_daemon_directory;
-const char *var_mail_name;
-const char *var_mail_owner;
-const char *var_maillog_file;
-const char *var_queue_directory;
-const char *var_setgid_group;
-const char *var_syslog_name;
-
 /* The parameters sluice reads; bound after every param_load(). */
 const struct param_var sluice_params[] = {
-    PARAM_VAR("daemon_directory", &var_daemon_directory),
-    PARAM_VAR("mail_name", &var_mail_name),
-    PARAM_VAR("mail_owner", &var_mail_owner),
-    PARAM_VAR("maillog_file", &var_maillog_file),
-    PARAM_VAR("queue_directory", &var_queue_directory),
-    PARAM_VAR("setgid_group", &var_setgid_group),
-    PARAM_VAR("syslog_name", &var_syslog_name),
+    PARAM_VAR(daemon_directory),
+    PARAM_VAR(mail_name),
+    PARAM_VAR(mail_owner),
+    PARAM_VAR(maillog_file),
+    PARAM_VAR(queue_directory),
+    PARAM_VAR(setgid_group),
+    PARAM_VAR(syslog_name),
     PARAM_VAR_END,
 };
 

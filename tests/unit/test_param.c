@@ -414,24 +414,22 @@ test_booleans(void **state)
 /* ---- overrides ------------------------------------------------------ */
 
 /* A program's parameter table: each variable gets its typed value. */
+static const char *var_no_such_parameter;
+
 static void
 test_bind(void **state)
 {
-	const char *relayhost = NULL;
-	long delay = -1, size = -1, limit = -1;
-	int soft = -1;
-	char **networks = NULL;
 	const struct param_var vars[] = {
-	    PARAM_VAR("relayhost", &relayhost),
-	    PARAM_VAR("maximal_backoff_time", &delay),
-	    PARAM_VAR("message_size_limit", &size),
-	    PARAM_VAR("smtpd_recipient_limit", &limit),
-	    PARAM_VAR("soft_bounce", &soft),
-	    PARAM_VAR("mynetworks", &networks),
+	    PARAM_VAR(relayhost),
+	    PARAM_VAR(maximal_backoff_time),
+	    PARAM_VAR(message_size_limit),
+	    PARAM_VAR(smtpd_recipient_limit),
+	    PARAM_VAR(soft_bounce),
+	    PARAM_VAR(mynetworks),
 	    PARAM_VAR_END,
 	};
 	const struct param_var bad[] = {
-	    PARAM_VAR("no_such_parameter", &relayhost),
+	    PARAM_VAR(no_such_parameter),
 	    PARAM_VAR_END,
 	};
 
@@ -439,15 +437,15 @@ test_bind(void **state)
 	     "message_size_limit = 1234\nsoft_bounce = yes\n"
 	     "mynetworks = 127.0.0.0/8, [::1]/128\n");
 	param_bind(vars);
-	assert_string_equal(relayhost, "[bind.example.com]");
-	assert_int_equal(delay, 120);
-	assert_int_equal(size, 1234);
-	assert_int_equal(limit, 1000);
-	assert_int_equal(soft, 1);
-	assert_non_null(networks);
-	assert_string_equal(networks[0], "127.0.0.0/8");
-	assert_string_equal(networks[1], "[::1]/128");
-	assert_null(networks[2]);
+	assert_string_equal(var_relayhost, "[bind.example.com]");
+	assert_int_equal(var_maximal_backoff_time, 120);
+	assert_int_equal(var_message_size_limit, 1234);
+	assert_int_equal(var_smtpd_recipient_limit, 1000);
+	assert_int_equal(var_soft_bounce, 1);
+	assert_non_null(var_mynetworks);
+	assert_string_equal(var_mynetworks[0], "127.0.0.0/8");
+	assert_string_equal(var_mynetworks[1], "[::1]/128");
+	assert_null(var_mynetworks[2]);
 	param_bind(NULL);
 	EXPECT_FATAL(param_bind(bad), "no_such_parameter");
 	load("myhostname = h.example.com\n");
