@@ -12,7 +12,7 @@
  *	seconds or size in bytes, an int a boolean (1 or 0), a char ** a
  *	NULL-terminated list. Nothing fills a variable by itself: a program
  *	names the parameters it reads in its own table of
- *	PARAM_VAR("name", &var_name) rows, and param_bind() (param(3))
+ *	PARAM_VAR(name) rows, and param_bind() (param(3))
  *	fills them from the loaded configuration; defaults live only in
  *	param(3)'s table. Until bound, a variable is 0 or NULL. Strings and
  *	lists are borrowed from param(3) until the next param_load().
