@@ -429,6 +429,27 @@ master_name_ok(const char *name)
 	    strcmp(name, "..") != 0);
 }
 
+/* master_conf_argv - PROG -c CONFIG_DIR -n SERVICE -t TYPE [arguments] */
+
+static char **
+master_conf_argv(const struct master_ent *e)
+{
+	char **argv = mem_calloc((size_t)e->argc + 8, sizeof(char *));
+	int i, n = 0;
+
+	argv[n++] = mem_strdup(e->argv[0]);
+	argv[n++] = mem_strdup("-c");
+	argv[n++] = mem_strdup(master_config_dir);
+	argv[n++] = mem_strdup("-n");
+	argv[n++] = mem_strdup(e->service);
+	argv[n++] = mem_strdup("-t");
+	argv[n++] = mem_strdup(e->type_name);
+	for (i = 1; i < e->argc; i++)
+		argv[n++] = mem_strdup(e->argv[i]);
+	argv[n] = NULL;
+	return (argv);
+}
+
 /* master_conf_entry - one master.cf entry; NULL when skipped or bad */
 
 static struct master_serv *
@@ -501,20 +522,7 @@ master_conf_entry(const char *master_cf, const struct master_ent *e,
 		serv->key = vbuf_export(&buf);
 	}
 
-	/* PROG -c CONFIG_DIR -n SERVICE -t TYPE [entry arguments]. */
-	serv->argv = mem_calloc((size_t)e->argc + 8, sizeof(char *));
-	n = 0;
-	serv->argv[n++] = mem_strdup(e->argv[0]);
-	serv->argv[n++] = mem_strdup("-c");
-	serv->argv[n++] = mem_strdup(master_config_dir);
-	serv->argv[n++] = mem_strdup("-n");
-	serv->argv[n++] = mem_strdup(e->service);
-	serv->argv[n++] = mem_strdup("-t");
-	serv->argv[n++] = mem_strdup(e->type_name);
-	for (i = 1; i < e->argc; i++)
-		serv->argv[n++] = mem_strdup(e->argv[i]);
-	serv->argv[n] = NULL;
-
+	serv->argv = master_conf_argv(e);
 	vbuf_printf(&buf, "%s|%d|%s", serv->key, serv->wakeup, serv->path);
 	for (i = 0; serv->argv[i]; i++)
 		vbuf_printf(&buf, "|%s", serv->argv[i]);
