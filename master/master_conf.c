@@ -429,6 +429,47 @@ master_name_ok(const char *name)
 	    strcmp(name, "..") != 0);
 }
 
+/* master_conf_endpoint - a service's addresses or endpoint, and its key */
+
+static int
+master_conf_endpoint(const char *master_cf, const struct master_ent *e,
+    struct master_serv *serv, struct vbuf *why)
+{
+	struct vbuf buf = VBUF_INIT;
+	int i, n;
+
+	if (e->type == MASTER_INET) {
+		/* inet_interfaces is a list; master_inet_parse() takes text. */
+		for (i = 0; var_inet_interfaces && var_inet_interfaces[i]; i++)
+			vbuf_printf(&buf, "%s%s", i ? " " : "",
+			    var_inet_interfaces[i]);
+		char *ifaces = vbuf_export(&buf);
+		n = master_inet_parse(e->service, ifaces, var_inet_protocols,
+		    serv->addrs, MASTER_MAX_ADDR, &buf);
+		mem_free(ifaces);
+		if (n < 0) {
+			vbuf_printf(why, "%s, line %d: %s", master_cf, e->line,
+			    vbuf_str(&buf));
+			vbuf_free(&buf);
+			return (-1);
+		}
+		serv->naddr = n;
+		vbuf_puts(&buf, "inet");
+		for (i = 0; i < n; i++)
+			vbuf_printf(&buf, " %s%s", serv->addrs[i].text,
+			    serv->addrs[i].dual ? "+v4" : "");
+		serv->key = vbuf_export(&buf);
+	} else {
+		vbuf_printf(&buf, "%s/%s", e->private_ ? "private" : "public",
+		    e->service);
+		serv->endpoint = vbuf_export(&buf);
+		vbuf_printf(&buf, "%s %s",
+		    e->type == MASTER_FIFO ? "fifo" : "unix", serv->endpoint);
+		serv->key = vbuf_export(&buf);
+	}
+	return (0);
+}
+
 /* master_conf_entry - one master.cf entry; NULL when skipped or bad */
 
 static struct master_serv *
@@ -470,35 +511,9 @@ master_conf_entry(const char *master_cf, const struct master_ent *e,
 	vbuf_printf(&buf, "%s/%s", daemon_dir, e->argv[0]);
 	serv->path = vbuf_export(&buf);
 
-	if (e->type == MASTER_INET) {
-		/* inet_interfaces is a list; master_inet_parse() takes text. */
-		for (i = 0; var_inet_interfaces && var_inet_interfaces[i]; i++)
-			vbuf_printf(&buf, "%s%s", i ? " " : "",
-			    var_inet_interfaces[i]);
-		char *ifaces = vbuf_export(&buf);
-		n = master_inet_parse(e->service, ifaces, var_inet_protocols,
-		    serv->addrs, MASTER_MAX_ADDR, &buf);
-		mem_free(ifaces);
-		if (n < 0) {
-			vbuf_printf(why, "%s, line %d: %s", master_cf, e->line,
-			    vbuf_str(&buf));
-			vbuf_free(&buf);
-			*bad = 1;
-			return (master_serv_free(serv));
-		}
-		serv->naddr = n;
-		vbuf_puts(&buf, "inet");
-		for (i = 0; i < n; i++)
-			vbuf_printf(&buf, " %s%s", serv->addrs[i].text,
-			    serv->addrs[i].dual ? "+v4" : "");
-		serv->key = vbuf_export(&buf);
-	} else {
-		vbuf_printf(&buf, "%s/%s", e->private_ ? "private" : "public",
-		    e->service);
-		serv->endpoint = vbuf_export(&buf);
-		vbuf_printf(&buf, "%s %s",
-		    e->type == MASTER_FIFO ? "fifo" : "unix", serv->endpoint);
-		serv->key = vbuf_export(&buf);
+	if (master_conf_endpoint(master_cf, e, serv, why) < 0) {
+		*bad = 1;
+		return (master_serv_free(serv));
 	}
 
 	/* PROG -c CONFIG_DIR -n SERVICE -t TYPE [entry arguments]. */
