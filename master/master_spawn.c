@@ -244,10 +244,11 @@ master_drainer_gone(pid_t pid)
 	return (0);
 }
 
-/* master_find - the slot of a child pid, in running or retired services */
+/* master_each_child - call fn for every live child: the children of
+ * slots, then the draining ones (slot NULL) */
 
-static struct master_slot *
-master_find(pid_t pid)
+static void
+master_each_child(void (*fn)(pid_t, struct master_slot *, void *), void *ctx)
 {
 	struct master_serv *lists[2] = {master_services, master_retired};
 	struct master_serv *s;
@@ -256,9 +257,54 @@ master_find(pid_t pid)
 	for (l = 0; l < 2; l++)
 		for (s = lists[l]; s; s = s->next)
 			for (i = 0; i < s->nslot; i++)
-				if (s->slots[i].pid == pid)
-					return (&s->slots[i]);
-	return (NULL);
+				if (s->slots[i].pid != 0)
+					fn(s->slots[i].pid, &s->slots[i], ctx);
+	for (i = 0; i < MASTER_DRAIN_MAX; i++)
+		if (master_drainers[i] != 0)
+			fn(master_drainers[i], NULL, ctx);
+}
+
+/* master_kill_child - master_each_child() step: send *(int *)ctx */
+
+static void
+master_kill_child(pid_t pid, struct master_slot *slot, void *ctx)
+{
+	(void)kill(pid, *(int *)ctx);
+}
+
+/* master_count_child - master_each_child() step: count in *(int *)ctx */
+
+static void
+master_count_child(pid_t pid, struct master_slot *slot, void *ctx)
+{
+	(*(int *)ctx)++;
+}
+
+/* master_find_child - master_each_child() step: the slot of a pid */
+
+struct master_find {
+	pid_t pid;
+	struct master_slot *slot;
+};
+
+static void
+master_find_child(pid_t pid, struct master_slot *slot, void *ctx)
+{
+	struct master_find *find = ctx;
+
+	if (slot != NULL && pid == find->pid)
+		find->slot = slot;
+}
+
+/* master_find - the slot of a child pid, in running or retired services */
+
+static struct master_slot *
+master_find(pid_t pid)
+{
+	struct master_find find = {pid, NULL};
+
+	master_each_child(master_find_child, &find);
+	return (find.slot);
 }
 
 /* master_free_retired - release retired services without children */
@@ -337,41 +383,6 @@ master_reap(void)
 			    (long)pid, WTERMSIG(status));
 	}
 	master_free_retired();
-}
-
-/* master_each_child - call fn for every live child: slots, then drainers */
-
-static void
-master_each_child(void (*fn)(pid_t pid, void *ctx), void *ctx)
-{
-	struct master_serv *lists[2] = {master_services, master_retired};
-	struct master_serv *s;
-	int l, i;
-
-	for (l = 0; l < 2; l++)
-		for (s = lists[l]; s; s = s->next)
-			for (i = 0; i < s->nslot; i++)
-				if (s->slots[i].pid != 0)
-					fn(s->slots[i].pid, ctx);
-	for (i = 0; i < MASTER_DRAIN_MAX; i++)
-		if (master_drainers[i] != 0)
-			fn(master_drainers[i], ctx);
-}
-
-/* master_kill_child - master_each_child() step: send *(int *)ctx */
-
-static void
-master_kill_child(pid_t pid, void *ctx)
-{
-	(void)kill(pid, *(int *)ctx);
-}
-
-/* master_count_child - master_each_child() step: count in *(int *)ctx */
-
-static void
-master_count_child(pid_t pid, void *ctx)
-{
-	(*(int *)ctx)++;
 }
 
 /* master_signal_children - send sig to every child */
