@@ -35,7 +35,9 @@
  *	configuration, writes the pid file and runs the loop;
  *	master_sig_init() routes SIGHUP (master_reload()), SIGTERM and
  *	SIGINT (master_terminate()), SIGQUIT (abort) and SIGCHLD
- *	(master_reap()) through the event base.
+ *	(master_reap()) through the event base. master_timer_arm() makes a
+ *	timer event on first use (EV_PERSIST or 0 in flags) and (re)arms it
+ *	for seconds; master_timer_stop() disarms one, if it exists.
  *
  *	master_pid.c: master_pid_lock() opens and locks pid/master.pid
  *	(fatal "already running" when another master holds it),
@@ -44,11 +46,10 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <event2/event.h>
 #include "cfg.h"
 #include "vbuf.h"
 
-struct event_base;
-struct event;
 struct master_serv;
 
 #define MASTER_QUICK_EXIT 10 /* s: a restart dying sooner is throttled */
@@ -141,6 +142,9 @@ void master_wakeup_start(struct master_serv *serv);
 void master_wakeup_stop(struct master_serv *serv);
 
 /* master_loop.c */
+void master_timer_arm(struct event **evp, short flags, event_callback_fn cb,
+    void *arg, long seconds);
+void master_timer_stop(struct event *ev);
 int master_run(int ready_fd);
 void master_sig_init(void);
 void master_reload(void);

@@ -429,25 +429,45 @@ master_name_ok(const char *name)
 	    strcmp(name, "..") != 0);
 }
 
-/* master_conf_argv - PROG -c CONFIG_DIR -n SERVICE -t TYPE [arguments] */
+/* master_conf_endpoint - a service's addresses or endpoint, and its key */
 
-static char **
-master_conf_argv(const struct master_ent *e)
+static int
+master_conf_endpoint(const char *master_cf, const struct master_ent *e,
+    struct master_serv *serv, struct vbuf *why)
 {
-	char **argv = mem_calloc((size_t)e->argc + 8, sizeof(char *));
-	int i, n = 0;
+	struct vbuf buf = VBUF_INIT;
+	int i, n;
 
-	argv[n++] = mem_strdup(e->argv[0]);
-	argv[n++] = mem_strdup("-c");
-	argv[n++] = mem_strdup(master_config_dir);
-	argv[n++] = mem_strdup("-n");
-	argv[n++] = mem_strdup(e->service);
-	argv[n++] = mem_strdup("-t");
-	argv[n++] = mem_strdup(e->type_name);
-	for (i = 1; i < e->argc; i++)
-		argv[n++] = mem_strdup(e->argv[i]);
-	argv[n] = NULL;
-	return (argv);
+	if (e->type == MASTER_INET) {
+		/* inet_interfaces is a list; master_inet_parse() takes text. */
+		for (i = 0; var_inet_interfaces && var_inet_interfaces[i]; i++)
+			vbuf_printf(&buf, "%s%s", i ? " " : "",
+			    var_inet_interfaces[i]);
+		char *ifaces = vbuf_export(&buf);
+		n = master_inet_parse(e->service, ifaces, var_inet_protocols,
+		    serv->addrs, MASTER_MAX_ADDR, &buf);
+		mem_free(ifaces);
+		if (n < 0) {
+			vbuf_printf(why, "%s, line %d: %s", master_cf, e->line,
+			    vbuf_str(&buf));
+			vbuf_free(&buf);
+			return (-1);
+		}
+		serv->naddr = n;
+		vbuf_puts(&buf, "inet");
+		for (i = 0; i < n; i++)
+			vbuf_printf(&buf, " %s%s", serv->addrs[i].text,
+			    serv->addrs[i].dual ? "+v4" : "");
+		serv->key = vbuf_export(&buf);
+	} else {
+		vbuf_printf(&buf, "%s/%s", e->private_ ? "private" : "public",
+		    e->service);
+		serv->endpoint = vbuf_export(&buf);
+		vbuf_printf(&buf, "%s %s",
+		    e->type == MASTER_FIFO ? "fifo" : "unix", serv->endpoint);
+		serv->key = vbuf_export(&buf);
+	}
+	return (0);
 }
 
 /* master_conf_entry - one master.cf entry; NULL when skipped or bad */
@@ -491,38 +511,25 @@ master_conf_entry(const char *master_cf, const struct master_ent *e,
 	vbuf_printf(&buf, "%s/%s", daemon_dir, e->argv[0]);
 	serv->path = vbuf_export(&buf);
 
-	if (e->type == MASTER_INET) {
-		/* inet_interfaces is a list; master_inet_parse() takes text. */
-		for (i = 0; var_inet_interfaces && var_inet_interfaces[i]; i++)
-			vbuf_printf(&buf, "%s%s", i ? " " : "",
-			    var_inet_interfaces[i]);
-		char *ifaces = vbuf_export(&buf);
-		n = master_inet_parse(e->service, ifaces, var_inet_protocols,
-		    serv->addrs, MASTER_MAX_ADDR, &buf);
-		mem_free(ifaces);
-		if (n < 0) {
-			vbuf_printf(why, "%s, line %d: %s", master_cf, e->line,
-			    vbuf_str(&buf));
-			vbuf_free(&buf);
-			*bad = 1;
-			return (master_serv_free(serv));
-		}
-		serv->naddr = n;
-		vbuf_puts(&buf, "inet");
-		for (i = 0; i < n; i++)
-			vbuf_printf(&buf, " %s%s", serv->addrs[i].text,
-			    serv->addrs[i].dual ? "+v4" : "");
-		serv->key = vbuf_export(&buf);
-	} else {
-		vbuf_printf(&buf, "%s/%s", e->private_ ? "private" : "public",
-		    e->service);
-		serv->endpoint = vbuf_export(&buf);
-		vbuf_printf(&buf, "%s %s",
-		    e->type == MASTER_FIFO ? "fifo" : "unix", serv->endpoint);
-		serv->key = vbuf_export(&buf);
+	if (master_conf_endpoint(master_cf, e, serv, why) < 0) {
+		*bad = 1;
+		return (master_serv_free(serv));
 	}
 
-	serv->argv = master_conf_argv(e);
+	/* PROG -c CONFIG_DIR -n SERVICE -t TYPE [entry arguments]. */
+	serv->argv = mem_calloc((size_t)e->argc + 8, sizeof(char *));
+	n = 0;
+	serv->argv[n++] = mem_strdup(e->argv[0]);
+	serv->argv[n++] = mem_strdup("-c");
+	serv->argv[n++] = mem_strdup(master_config_dir);
+	serv->argv[n++] = mem_strdup("-n");
+	serv->argv[n++] = mem_strdup(e->service);
+	serv->argv[n++] = mem_strdup("-t");
+	serv->argv[n++] = mem_strdup(e->type_name);
+	for (i = 1; i < e->argc; i++)
+		serv->argv[n++] = mem_strdup(e->argv[i]);
+	serv->argv[n] = NULL;
+
 	vbuf_printf(&buf, "%s|%d|%s", serv->key, serv->wakeup, serv->path);
 	for (i = 0; serv->argv[i]; i++)
 		vbuf_printf(&buf, "|%s", serv->argv[i]);

@@ -54,19 +54,35 @@ master_owner(uid_t *uid, gid_t *gid, struct vbuf *why)
 	return (1);
 }
 
-/* master_give - chown an endpoint file to mail_owner when root */
+/* master_give - chown an endpoint file to mail_owner when root; fd, or
+ * -1 with fd closed */
 
 static int
-master_give(const char *path, struct vbuf *why)
+master_give(int fd, const char *path, struct vbuf *why)
 {
 	uid_t uid;
 	gid_t gid;
 	int r;
 
-	if ((r = master_owner(&uid, &gid, why)) <= 0)
-		return (r);
-	if (chown(path, uid, gid) < 0) {
+	r = master_owner(&uid, &gid, why);
+	if (r > 0 && chown(path, uid, gid) < 0) {
 		vbuf_printf(why, "chown %s: %s", path, strerror(errno));
+		r = -1;
+	}
+	if (r < 0) {
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
+/* master_unlink - remove a stale endpoint file; 0 or -1 */
+
+static int
+master_unlink(const char *path, struct vbuf *why)
+{
+	if (unlink(path) < 0 && errno != ENOENT) {
+		vbuf_printf(why, "remove %s: %s", path, strerror(errno));
 		return (-1);
 	}
 	return (0);
@@ -87,10 +103,8 @@ master_unix_listen(const char *path, int mode, struct vbuf *why)
 		return (-1);
 	}
 	strcpy(sun.sun_path, path);
-	if (unlink(path) < 0 && errno != ENOENT) {
-		vbuf_printf(why, "remove %s: %s", path, strerror(errno));
+	if (master_unlink(path, why) < 0)
 		return (-1);
-	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
 		vbuf_printf(why, "socket: %s", strerror(errno));
@@ -102,11 +116,7 @@ master_unix_listen(const char *path, int mode, struct vbuf *why)
 		close(fd);
 		return (-1);
 	}
-	if (master_give(path, why) < 0) {
-		close(fd);
-		return (-1);
-	}
-	return (fd);
+	return (master_give(fd, path, why));
 }
 
 /* master_fifo_listen - make and open a FIFO at path */
@@ -116,10 +126,8 @@ master_fifo_listen(const char *path, struct vbuf *why)
 {
 	int fd;
 
-	if (unlink(path) < 0 && errno != ENOENT) {
-		vbuf_printf(why, "remove %s: %s", path, strerror(errno));
+	if (master_unlink(path, why) < 0)
 		return (-1);
-	}
 	if (mkfifo(path, 0622) < 0) {
 		vbuf_printf(why, "mkfifo %s: %s", path, strerror(errno));
 		return (-1);
@@ -131,11 +139,7 @@ master_fifo_listen(const char *path, struct vbuf *why)
 			close(fd);
 		return (-1);
 	}
-	if (master_give(path, why) < 0) {
-		close(fd);
-		return (-1);
-	}
-	return (fd);
+	return (master_give(fd, path, why));
 }
 
 /* master_inet_try - socket, bind, listen; -1 with errno */

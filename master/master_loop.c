@@ -92,13 +92,36 @@ master_kill_event(evutil_socket_t unused, short what, void *ctx)
 	master_finish();
 }
 
+/* master_timer_arm - make *evp on first use, then (re)arm it for seconds */
+
+void
+master_timer_arm(struct event **evp, short flags, event_callback_fn cb,
+    void *arg, long seconds)
+{
+	struct timeval tv;
+
+	if (*evp == NULL)
+		*evp = event_new(master_base, -1, flags, cb, arg);
+	tv.tv_sec = seconds;
+	tv.tv_usec = 0;
+	event_add(*evp, &tv);
+}
+
+/* master_timer_stop - disarm a timer made by master_timer_arm(), if any */
+
+void
+master_timer_stop(struct event *ev)
+{
+	if (ev != NULL)
+		event_del(ev);
+}
+
 /* master_terminate - stop everything (SIGTERM, SIGINT) or abort (SIGQUIT) */
 
 void
 master_terminate(int sig)
 {
 	struct master_serv *s;
-	struct timeval tv = {MASTER_KILL_DELAY, 0};
 	int i;
 
 	if (master_terminating && sig != SIGQUIT)
@@ -118,8 +141,8 @@ master_terminate(int sig)
 	master_signal_children(SIGTERM);
 	if (master_children() == 0)
 		master_finish();
-	master_kill_ev = evtimer_new(master_base, master_kill_event, NULL);
-	evtimer_add(master_kill_ev, &tv);
+	master_timer_arm(&master_kill_ev, 0, master_kill_event, NULL,
+	    MASTER_KILL_DELAY);
 }
 
 /* master_conf_ok - does the new configuration load? (in a child) */

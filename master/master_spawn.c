@@ -162,13 +162,7 @@ master_slot_timer(evutil_socket_t fd, short what, void *ctx)
 static void
 master_slot_arm(struct master_slot *slot, long seconds)
 {
-	struct timeval tv;
-
-	if (slot->timer == NULL)
-		slot->timer = evtimer_new(master_base, master_slot_timer, slot);
-	tv.tv_sec = seconds;
-	tv.tv_usec = 0;
-	evtimer_add(slot->timer, &tv);
+	master_timer_arm(&slot->timer, 0, master_slot_timer, slot, seconds);
 }
 
 /* master_slot_cancel - forget a pending throttle or kill deadline */
@@ -176,8 +170,7 @@ master_slot_arm(struct master_slot *slot, long seconds)
 void
 master_slot_cancel(struct master_slot *slot)
 {
-	if (slot->timer != NULL)
-		evtimer_del(slot->timer);
+	master_timer_stop(slot->timer);
 	slot->throttled = 0;
 }
 
@@ -251,10 +244,11 @@ master_drainer_gone(pid_t pid)
 	return (0);
 }
 
-/* master_find - the slot of a child pid, in running or retired services */
+/* master_each_child - call fn for every live child: the children of
+ * slots, then the draining ones (slot NULL) */
 
-static struct master_slot *
-master_find(pid_t pid)
+static void
+master_each_child(void (*fn)(pid_t, struct master_slot *, void *), void *ctx)
 {
 	struct master_serv *lists[2] = {master_services, master_retired};
 	struct master_serv *s;
@@ -263,9 +257,54 @@ master_find(pid_t pid)
 	for (l = 0; l < 2; l++)
 		for (s = lists[l]; s; s = s->next)
 			for (i = 0; i < s->nslot; i++)
-				if (s->slots[i].pid == pid)
-					return (&s->slots[i]);
-	return (NULL);
+				if (s->slots[i].pid != 0)
+					fn(s->slots[i].pid, &s->slots[i], ctx);
+	for (i = 0; i < MASTER_DRAIN_MAX; i++)
+		if (master_drainers[i] != 0)
+			fn(master_drainers[i], NULL, ctx);
+}
+
+/* master_kill_child - master_each_child() step: send *(int *)ctx */
+
+static void
+master_kill_child(pid_t pid, struct master_slot *slot, void *ctx)
+{
+	(void)kill(pid, *(int *)ctx);
+}
+
+/* master_count_child - master_each_child() step: count in *(int *)ctx */
+
+static void
+master_count_child(pid_t pid, struct master_slot *slot, void *ctx)
+{
+	(*(int *)ctx)++;
+}
+
+/* master_find_child - master_each_child() step: the slot of a pid */
+
+struct master_find {
+	pid_t pid;
+	struct master_slot *slot;
+};
+
+static void
+master_find_child(pid_t pid, struct master_slot *slot, void *ctx)
+{
+	struct master_find *find = ctx;
+
+	if (slot != NULL && pid == find->pid)
+		find->slot = slot;
+}
+
+/* master_find - the slot of a child pid, in running or retired services */
+
+static struct master_slot *
+master_find(pid_t pid)
+{
+	struct master_find find = {pid, NULL};
+
+	master_each_child(master_find_child, &find);
+	return (find.slot);
 }
 
 /* master_free_retired - release retired services without children */
@@ -299,8 +338,7 @@ master_exited(struct master_slot *slot, pid_t pid, int status)
 
 	slot->pid = 0;
 	slot->stopping = 0;
-	if (slot->timer != NULL)
-		evtimer_del(slot->timer);
+	master_timer_stop(slot->timer);
 	if (!asked && !master_terminating) {
 		if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
 			msg_warn("process %s pid %ld exit status %d",
@@ -352,18 +390,7 @@ master_reap(void)
 void
 master_signal_children(int sig)
 {
-	struct master_serv *lists[2] = {master_services, master_retired};
-	struct master_serv *s;
-	int l, i;
-
-	for (l = 0; l < 2; l++)
-		for (s = lists[l]; s; s = s->next)
-			for (i = 0; i < s->nslot; i++)
-				if (s->slots[i].pid != 0)
-					(void)kill(s->slots[i].pid, sig);
-	for (i = 0; i < MASTER_DRAIN_MAX; i++)
-		if (master_drainers[i] != 0)
-			(void)kill(master_drainers[i], sig);
+	master_each_child(master_kill_child, &sig);
 }
 
 /* master_children - how many children are alive */
@@ -371,15 +398,8 @@ master_signal_children(int sig)
 int
 master_children(void)
 {
-	struct master_serv *lists[2] = {master_services, master_retired};
-	struct master_serv *s;
-	int l, i, n = 0;
+	int n = 0;
 
-	for (l = 0; l < 2; l++)
-		for (s = lists[l]; s; s = s->next)
-			for (i = 0; i < s->nslot; i++)
-				n += s->slots[i].pid != 0;
-	for (i = 0; i < MASTER_DRAIN_MAX; i++)
-		n += master_drainers[i] != 0;
+	master_each_child(master_count_child, &n);
 	return (n);
 }

@@ -48,16 +48,10 @@ master_wakeup_event(evutil_socket_t unused, short what, void *ctx)
 void
 master_wakeup_start(struct master_serv *serv)
 {
-	struct timeval tv;
-
 	if (serv->wakeup <= 0 || serv->type == MASTER_INET)
 		return;
-	if (serv->wakeup_ev == NULL)
-		serv->wakeup_ev = event_new(master_base, -1, EV_PERSIST,
-		    master_wakeup_event, serv);
-	tv.tv_sec = serv->wakeup;
-	tv.tv_usec = 0;
-	event_add(serv->wakeup_ev, &tv);
+	master_timer_arm(&serv->wakeup_ev, EV_PERSIST, master_wakeup_event,
+	    serv, serv->wakeup);
 }
 
 /* master_wakeup_stop - disarm it */
@@ -65,6 +59,5 @@ master_wakeup_start(struct master_serv *serv)
 void
 master_wakeup_stop(struct master_serv *serv)
 {
-	if (serv->wakeup_ev != NULL)
-		event_del(serv->wakeup_ev);
+	master_timer_stop(serv->wakeup_ev);
 }

@@ -78,7 +78,12 @@
 #define PS_ALL "ALL"
 #define PS_STDIN "-"
 
-static const char *const ps_default_queues[] = {
+/*
+ * The queue names postsuper accepts on the command line; all but the
+ * first (trace) are the default, in this order.
+ */
+static const char *const ps_known_queues[] = {
+    QDIR_TRACE,
     QDIR_DEFER,
     QDIR_BOUNCE,
     QDIR_MAILDROP,
@@ -90,25 +95,30 @@ static const char *const ps_default_queues[] = {
     0,
 };
 
-/* Names postsuper accepts on the command line. */
-static const char *const ps_known_queues[] = {
-    QDIR_DEFER,
-    QDIR_BOUNCE,
-    QDIR_MAILDROP,
-    QDIR_INCOMING,
-    QDIR_ACTIVE,
-    QDIR_DEFERRED,
-    QDIR_HOLD,
-    QDIR_FLUSH,
-    QDIR_TRACE,
-    0,
+static const char *const *const ps_default_queues = ps_known_queues + 1;
+
+/*
+ * The operations of each per-message option, in the order they run.
+ */
+static const struct ps_option {
+	char opt;
+	int nop;
+	enum ps_op op[2];
+} ps_options[] = {
+    {'d', 1, {PS_DELETE}},
+    {'e', 1, {PS_EXPIRE}},
+    {'f', 2, {PS_EXPIRE, PS_RELEASE}},
+    {'h', 1, {PS_HOLD}},
+    {'H', 1, {PS_RELEASE}},
+    {'r', 1, {PS_REQUEUE}},
+    {0},
 };
 
 /*
  * The per-message requests, in command-line order.
  */
 struct ps_request {
-	char opt; /* d e f h H r */
+	const struct ps_option *option;
 	const char *id;
 };
 
@@ -166,12 +176,27 @@ ps_privileges(void)
 		msg_fatal("privilege switch to uid %ld failed", (long)owner);
 }
 
+/* ps_option - the table row of a per-message option letter */
+
+static const struct ps_option *
+ps_option(char opt)
+{
+	const struct ps_option *po;
+
+	for (po = ps_options; po->opt && po->opt != opt; po++)
+		/* void */;
+	if (po->opt == 0)
+		msg_panic("ps_option: bad option %c", opt);
+	return (po);
+}
+
 /* ps_one_id - a per-message request for one ID */
 
 static void
-ps_one_id(char opt, const char *id, char **queues)
+ps_one_id(const struct ps_option *po, const char *id, char **queues)
 {
 	struct vbuf shown = VBUF_INIT;
+	int i;
 
 	if (!qid_ok(id)) {
 		showq_printable(&shown, id);
@@ -179,33 +204,14 @@ ps_one_id(char opt, const char *id, char **queues)
 		vbuf_free(&shown);
 		return;
 	}
-	switch (opt) {
-	case 'd':
-		ps_op_id(PS_DELETE, id, queues);
-		break;
-	case 'e':
-		ps_op_id(PS_EXPIRE, id, queues);
-		break;
-	case 'f':
-		ps_op_id(PS_EXPIRE, id, queues);
-		ps_op_id(PS_RELEASE, id, queues);
-		break;
-	case 'h':
-		ps_op_id(PS_HOLD, id, queues);
-		break;
-	case 'H':
-		ps_op_id(PS_RELEASE, id, queues);
-		break;
-	case 'r':
-		ps_op_id(PS_REQUEUE, id, queues);
-		break;
-	}
+	for (i = 0; i < po->nop; i++)
+		ps_op_id(po->op[i], id, queues);
 }
 
 /* ps_stdin_ids - IDs from standard input */
 
 static void
-ps_stdin_ids(char opt, char **queues)
+ps_stdin_ids(const struct ps_option *po, char **queues)
 {
 	char line[PS_LINE_MAX];
 	char *cp;
@@ -237,7 +243,7 @@ ps_stdin_ids(char opt, char **queues)
 		*end = 0;
 		if (*cp == 0)
 			continue;
-		ps_one_id(opt, cp, queues);
+		ps_one_id(po, cp, queues);
 	}
 }
 
@@ -246,43 +252,16 @@ ps_stdin_ids(char opt, char **queues)
 static void
 ps_request(const struct ps_request *req, char **queues)
 {
-	switch (req->opt) {
-	case 'd':
-	case 'e':
-	case 'h':
-	case 'H':
-	case 'r':
-	case 'f':
-		break;
-	default:
-		msg_panic("ps_request: bad option %c", req->opt);
-	}
+	const struct ps_option *po = req->option;
+	int i;
+
 	if (strcmp(req->id, PS_ALL) == 0) {
-		switch (req->opt) {
-		case 'd':
-			ps_op_all(PS_DELETE, queues);
-			break;
-		case 'e':
-			ps_op_all(PS_EXPIRE, queues);
-			break;
-		case 'f':
-			ps_op_all(PS_EXPIRE, queues);
-			ps_op_all(PS_RELEASE, queues);
-			break;
-		case 'h':
-			ps_op_all(PS_HOLD, queues);
-			break;
-		case 'H':
-			ps_op_all(PS_RELEASE, queues);
-			break;
-		case 'r':
-			ps_op_all(PS_REQUEUE, queues);
-			break;
-		}
+		for (i = 0; i < po->nop; i++)
+			ps_op_all(po->op[i], queues);
 	} else if (strcmp(req->id, PS_STDIN) == 0) {
-		ps_stdin_ids(req->opt, queues);
+		ps_stdin_ids(po, queues);
 	} else {
-		ps_one_id(req->opt, req->id, queues);
+		ps_one_id(po, req->id, queues);
 	}
 }
 
@@ -325,29 +304,12 @@ ps_requests(const struct ps_request *reqs, size_t nreq, char **queues)
 {
 	int wanted[PS_OP_COUNT] = {0};
 	size_t n;
+	int i;
 
 	for (n = 0; n < nreq; n++) {
 		ps_request(reqs + n, queues);
-		switch (reqs[n].opt) {
-		case 'd':
-			wanted[PS_DELETE] = 1;
-			break;
-		case 'e':
-			wanted[PS_EXPIRE] = 1;
-			break;
-		case 'f':
-			wanted[PS_EXPIRE] = wanted[PS_RELEASE] = 1;
-			break;
-		case 'h':
-			wanted[PS_HOLD] = 1;
-			break;
-		case 'H':
-			wanted[PS_RELEASE] = 1;
-			break;
-		case 'r':
-			wanted[PS_REQUEUE] = 1;
-			break;
-		}
+		for (i = 0; i < reqs[n].option->nop; i++)
+			wanted[reqs[n].option->op[i]] = 1;
 	}
 
 	/* Summaries in Postfix's order. */
@@ -394,7 +356,7 @@ main(int argc, char **argv)
 		case 'h':
 		case 'H':
 		case 'r':
-			reqs[nreq].opt = (char)ch;
+			reqs[nreq].option = ps_option((char)ch);
 			reqs[nreq].id = optarg;
 			nreq++;
 			break;

@@ -822,37 +822,36 @@ sm_special_arg(char **argv, struct sm_args *a)
 	return (0);
 }
 
+/* The -bX letters sendmail takes, and their modes. */
+static const struct sm_b_mode {
+	char letter;
+	int mode;
+} sm_b_modes[] = {
+    {'d', SM_MODE_DAEMON},
+    {'l', SM_MODE_DAEMON},
+    {'h', SM_MODE_IGNORE},
+    {'H', SM_MODE_IGNORE},
+    {'i', SM_MODE_NEWALIAS},
+    {'m', SM_MODE_ENQUEUE},
+    {'p', SM_MODE_MAILQ},
+    {'s', SM_MODE_USER},
+    {0, 0},
+};
+
 /* sm_option_b - -bX: the mode */
 
 static void
 sm_option_b(struct sm_args *a, int c, const char *arg)
 {
-	switch (*arg) {
-	default:
+	const struct sm_b_mode *bm;
+
+	for (bm = sm_b_modes; bm->letter && bm->letter != *arg; bm++)
+		/* void */;
+	if (bm->letter == 0)
 		msg_fatal("unsupported: -%c%c", c, *arg);
-	case 'd':
-	case 'l':
-		if (a->mode == SM_MODE_FLUSHQ)
-			msg_warn("ignoring -q option in daemon mode");
-		a->mode = SM_MODE_DAEMON;
-		break;
-	case 'h':
-	case 'H':
-		a->mode = SM_MODE_IGNORE;
-		break;
-	case 'i':
-		a->mode = SM_MODE_NEWALIAS;
-		break;
-	case 'm':
-		a->mode = SM_MODE_ENQUEUE;
-		break;
-	case 'p':
-		a->mode = SM_MODE_MAILQ;
-		break;
-	case 's':
-		a->mode = SM_MODE_USER;
-		break;
-	}
+	if (bm->mode == SM_MODE_DAEMON && a->mode == SM_MODE_FLUSHQ)
+		msg_warn("ignoring -q option in daemon mode");
+	a->mode = bm->mode;
 }
 
 /* sm_option_q - -qX: flush a site or a queue ID; an interval is ignored */
