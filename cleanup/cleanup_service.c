@@ -46,11 +46,13 @@
 #include <event2/event.h>
 
 #include "attr.h"
+#include "ipc.h"
 #include "mem.h"
 #include "msg.h"
 #include "param.h"
 #include "qdir.h"
 #include "qfile.h"
+#include "ring.h"
 #include "server.h"
 #include "vbuf.h"
 #include "cleanup.h"
@@ -72,8 +74,7 @@ struct cleanup_conn {
 	struct cleanup_state *st;
 	int status; /* reply status once known */
 	struct vbuf reason;
-	struct cleanup_conn *prev;
-	struct cleanup_conn *next;
+	struct ring ring; /* in cleanup_conns */
 };
 
 #define CLEANUP_WAKE_MS 10 /* qmgr wake-up delay, at most */
@@ -81,7 +82,7 @@ struct cleanup_conn {
 static struct event_base *cleanup_base;
 static struct event *cleanup_wake_ev; /* pending qmgr wake-up */
 static struct cleanup_config cleanup_cfg;
-static struct cleanup_conn *cleanup_conns;
+static struct ring cleanup_conns = RING_INIT(cleanup_conns);
 static size_t cleanup_rec_max;
 static long cleanup_timeout;
 
@@ -154,12 +155,7 @@ static void
 conn_free(struct cleanup_conn *c)
 {
 	conn_discard(c);
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		cleanup_conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
+	ring_detach(&c->ring);
 	bufferevent_free(c->bev);
 	vbuf_free(&c->id);
 	vbuf_free(&c->path);
@@ -420,25 +416,16 @@ void
 cleanup_service_accept(int fd)
 {
 	struct cleanup_conn *c = mem_calloc(1, sizeof(*c));
-	struct timeval tv;
+	struct ipc_events how = {conn_read, conn_write, conn_event,
+	    (int)cleanup_timeout, (int)cleanup_timeout};
 
-	c->bev =
-	    bufferevent_socket_new(cleanup_base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == 0) {
+	if ((c->bev = ipc_bufferevent(cleanup_base, fd, &how, c)) == 0) {
 		msg_warn("cannot create bufferevent for client");
-		(void)close(fd);
 		mem_free(c);
 		return;
 	}
 	c->state = CONN_READ;
-	c->next = cleanup_conns;
-	if (cleanup_conns)
-		cleanup_conns->prev = c;
-	cleanup_conns = c;
-	tv.tv_sec = cleanup_timeout;
-	tv.tv_usec = 0;
-	bufferevent_setcb(c->bev, conn_read, conn_write, conn_event, c);
-	bufferevent_set_timeouts(c->bev, &tv, &tv);
+	ring_prepend(&cleanup_conns, &c->ring);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, cleanup_rec_max + 65536);
 	bufferevent_enable(c->bev, EV_READ);
 }
@@ -448,12 +435,7 @@ cleanup_service_accept(int fd)
 int
 cleanup_service_active(void)
 {
-	int n = 0;
-	struct cleanup_conn *c;
-
-	for (c = cleanup_conns; c; c = c->next)
-		n++;
-	return (n);
+	return (ring_count(&cleanup_conns));
 }
 
 /* cleanup_service_stop - remove partial files on the way out */
@@ -461,8 +443,10 @@ cleanup_service_active(void)
 void
 cleanup_service_stop(void)
 {
-	while (cleanup_conns)
-		conn_free(cleanup_conns);
+	struct ring *r;
+
+	while ((r = ring_first(&cleanup_conns)) != 0)
+		conn_free(RING_TO_APPL(r, struct cleanup_conn, ring));
 	if (cleanup_wake_ev != 0 && evtimer_pending(cleanup_wake_ev, 0)) {
 		evtimer_del(cleanup_wake_ev);
 		cleanup_wake_send(-1, 0, 0);

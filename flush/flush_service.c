@@ -21,10 +21,12 @@
 
 #include "attr.h"
 #include "deliv.h"
+#include "ipc.h"
 #include "mem.h"
 #include "msg.h"
 #include "param.h"
 #include "qid.h"
+#include "ring.h"
 #include "vbuf.h"
 #include "flush.h"
 
@@ -44,11 +46,11 @@ enum flush_conn_state { FC_READ, FC_REPLY };
 struct flush_conn {
 	struct bufferevent *bev;
 	enum flush_conn_state state;
-	struct flush_conn *next, *prev;
+	struct ring ring; /* in flush_conns */
 };
 
 static struct event_base *flush_base;
-static struct flush_conn *flush_conns;
+static struct ring flush_conns = RING_INIT(flush_conns);
 
 /* flush_lower - lower-case copy of a site name */
 
@@ -129,12 +131,7 @@ flush_trigger(const char *bytes, size_t len)
 static void
 conn_free(struct flush_conn *c)
 {
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		flush_conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
+	ring_detach(&c->ring);
 	bufferevent_free(c->bev);
 	mem_free(c);
 }
@@ -212,26 +209,17 @@ conn_event(struct bufferevent *bev, short what, void *ctx)
 void
 flush_service_accept(int fd)
 {
-	struct flush_conn *c;
-	struct timeval tv;
+	struct flush_conn *c = mem_calloc(1, sizeof(*c));
+	struct ipc_events how = {conn_read, conn_write, conn_event,
+	    FLUSH_TIMEOUT, FLUSH_TIMEOUT};
 
-	c = mem_calloc(1, sizeof(*c));
-	c->bev = bufferevent_socket_new(flush_base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == 0) {
+	if ((c->bev = ipc_bufferevent(flush_base, fd, &how, c)) == 0) {
 		msg_warn("cannot create bufferevent for client");
-		(void)close(fd);
 		mem_free(c);
 		return;
 	}
 	c->state = FC_READ;
-	c->next = flush_conns;
-	if (flush_conns)
-		flush_conns->prev = c;
-	flush_conns = c;
-	tv.tv_sec = FLUSH_TIMEOUT;
-	tv.tv_usec = 0;
-	bufferevent_setcb(c->bev, conn_read, conn_write, conn_event, c);
-	bufferevent_set_timeouts(c->bev, &tv, &tv);
+	ring_prepend(&flush_conns, &c->ring);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, FLUSH_REQ_MAX + 1);
 	bufferevent_enable(c->bev, EV_READ);
 }
@@ -249,6 +237,8 @@ flush_service_init(struct event_base *base)
 void
 flush_service_stop(void)
 {
-	while (flush_conns)
-		conn_free(flush_conns);
+	struct ring *r;
+
+	while ((r = ring_first(&flush_conns)) != 0)
+		conn_free(RING_TO_APPL(r, struct flush_conn, ring));
 }

@@ -71,28 +71,18 @@ static void
 qmgr_bounce_read(struct bufferevent *bev, void *ctx)
 {
 	struct qmgr_bounce *b = ctx;
-	struct evbuffer *in = bufferevent_get_input(bev);
 	struct attr_list list = {0};
 	struct vbuf why = VBUF_INIT;
-	size_t len = evbuffer_get_length(in);
 	const char *status;
 	const char *reason;
-	long n;
+	const char *bad;
+	int got;
 
-	if (len == 0)
+	if ((got = ipc_reply_parse(bev, QMGR_BOUNCE_REPLY_MAX, &list, &bad)) <
+	    0)
+		qmgr_bounce_finish(b, QMGR_BOUNCE_FAIL, bad);
+	if (got <= 0)
 		return;
-	n = attr_parse((const char *)evbuffer_pullup(in, -1), len, &list);
-	if (n == 0) {
-		if (len > QMGR_BOUNCE_REPLY_MAX)
-			qmgr_bounce_finish(b, QMGR_BOUNCE_FAIL,
-			    "reply too long");
-		return;
-	}
-	if (n < 0) {
-		attr_list_free(&list);
-		qmgr_bounce_finish(b, QMGR_BOUNCE_FAIL, "malformed reply");
-		return;
-	}
 	status = attr_get(&list, "status");
 	reason = attr_get(&list, "reason");
 	if (status != 0 && strcmp(status, "0") == 0) {
@@ -138,9 +128,8 @@ qmgr_bounce_request(struct qmgr_message *msg, const char *request,
 	struct qmgr_bounce *b;
 	struct vbuf req = VBUF_INIT;
 	struct vbuf why = VBUF_INIT;
-	struct timeval rtv = {QMGR_BOUNCE_TIMEOUT, 0};
-	struct timeval wtv = {var_qmgr_ipc_timeout, 0};
-	int fd;
+	struct ipc_events how = {qmgr_bounce_read, 0, qmgr_bounce_event,
+	    QMGR_BOUNCE_TIMEOUT, var_qmgr_ipc_timeout};
 
 	b = mem_calloc(1, sizeof(*b));
 	b->msg = msg;
@@ -148,23 +137,14 @@ qmgr_bounce_request(struct qmgr_message *msg, const char *request,
 	b->request = mem_strdup(request);
 	if (var_bounce_service_name == 0)
 		param_bind(qmgr_bounce_params);
-	if ((fd = ipc_connect("private", var_bounce_service_name, IPC_NONBLOCK,
-		 0, &why)) < 0) {
+	if ((b->bev = ipc_bufferevent_connect(qmgr_base(), "private",
+		 var_bounce_service_name, &how, b, &why)) == 0) {
 		qmgr_bounce_finish(b,
 		    errno == ENOENT ? QMGR_BOUNCE_NONE : QMGR_BOUNCE_FAIL,
 		    why.data);
 		vbuf_free(&why);
 		return;
 	}
-	if ((b->bev = bufferevent_socket_new(qmgr_base(), fd,
-		 BEV_OPT_CLOSE_ON_FREE)) == 0) {
-		close(fd);
-		qmgr_bounce_finish(b, QMGR_BOUNCE_FAIL,
-		    "cannot create a buffer event");
-		return;
-	}
-	bufferevent_setcb(b->bev, qmgr_bounce_read, 0, qmgr_bounce_event, b);
-	bufferevent_set_timeouts(b->bev, &rtv, &wtv);
 	attr_put(&req, "request", request);
 	attr_put(&req, "queue_id", msg->queue_id);
 	if (log)

@@ -101,29 +101,19 @@ static void
 qmgr_deliver_read(struct bufferevent *bev, void *ctx)
 {
 	struct qmgr_deliver *d = ctx;
-	struct evbuffer *in = bufferevent_get_input(bev);
 	struct attr_list list = {0};
-	size_t len = evbuffer_get_length(in);
 	const char *s;
+	const char *bad;
+	int got;
 	char *hop = 0, *hop_dsn = 0;
 	struct qmgr_entry *e;
-	long n;
 	int status;
 	char *end;
 
-	if (len == 0)
+	if ((got = ipc_reply_parse(bev, QMGR_REPLY_MAX, &list, &bad)) < 0)
+		qmgr_deliver_fail(d, bad);
+	if (got <= 0)
 		return;
-	n = attr_parse((const char *)evbuffer_pullup(in, -1), len, &list);
-	if (n == 0) {
-		if (len > QMGR_REPLY_MAX)
-			qmgr_deliver_fail(d, "reply too long");
-		return;
-	}
-	if (n < 0) {
-		attr_list_free(&list);
-		qmgr_deliver_fail(d, "malformed reply");
-		return;
-	}
 	if ((s = attr_get(&list, "status")) == 0 ||
 	    (status = (int)strtol(s, &end, 10), end == s || *end != 0)) {
 		attr_list_free(&list);
@@ -172,11 +162,13 @@ qmgr_deliver_start(struct qmgr_entry *e)
 	struct qmgr_deliver *d;
 	struct vbuf req = VBUF_INIT;
 	struct vbuf why = VBUF_INIT;
-	struct timeval rtv = {QMGR_REPLY_TIMEOUT, 0};
-	struct timeval wtv = {var_qmgr_ipc_timeout, 0};
-	int fd;
+	struct ipc_events how = {qmgr_deliver_read, 0, qmgr_deliver_event,
+	    QMGR_REPLY_TIMEOUT, var_qmgr_ipc_timeout};
 
-	if ((fd = ipc_connect("private", t->name, IPC_NONBLOCK, 0, &why)) < 0) {
+	d = mem_calloc(1, sizeof(*d));
+	d->entry = e;
+	if ((d->bev = ipc_bufferevent_connect(qmgr_deliver_base, "private",
+		 t->name, &how, d, &why)) == 0) {
 		if (errno == EAGAIN) {
 			qmgr_entry_requeue(e);
 		} else if (errno == ENAMETOOLONG) {
@@ -185,19 +177,10 @@ qmgr_deliver_start(struct qmgr_entry *e)
 		} else {
 			qmgr_entry_transport_failure(e, why.data);
 		}
+		mem_free(d);
 		vbuf_free(&why);
 		return;
 	}
-	d = mem_calloc(1, sizeof(*d));
-	d->entry = e;
-	if ((d->bev = bufferevent_socket_new(qmgr_deliver_base, fd,
-		 BEV_OPT_CLOSE_ON_FREE)) == 0) {
-		close(fd);
-		qmgr_deliver_fail(d, "cannot create a buffer event");
-		return;
-	}
-	bufferevent_setcb(d->bev, qmgr_deliver_read, 0, qmgr_deliver_event, d);
-	bufferevent_set_timeouts(d->bev, &rtv, &wtv);
 	qmgr_deliver_request(&req, e);
 	if (bufferevent_write(d->bev, req.data, req.len) < 0 ||
 	    bufferevent_enable(d->bev, EV_READ | EV_WRITE) < 0) {

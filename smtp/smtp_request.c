@@ -18,8 +18,10 @@
 #include <event2/event.h>
 
 #include "attr.h"
+#include "ipc.h"
 #include "mem.h"
 #include "msg.h"
+#include "ring.h"
 #include "server.h"
 #include "smtp.h"
 
@@ -30,21 +32,15 @@ struct smtp_request {
 	struct bufferevent *bev;
 	struct smtp_session *session;
 	int replying;
-	struct smtp_request *prev;
-	struct smtp_request *next;
+	struct ring ring; /* in smtp_requests */
 };
 
-static struct smtp_request *smtp_requests;
+static struct ring smtp_requests = RING_INIT(smtp_requests);
 
 static void
 smtp_request_free(struct smtp_request *r)
 {
-	if (r->prev)
-		r->prev->next = r->next;
-	else
-		smtp_requests = r->next;
-	if (r->next)
-		r->next->prev = r->prev;
+	ring_detach(&r->ring);
 	r->session = smtp_session_free(r->session);
 	if (r->bev)
 		bufferevent_free(r->bev);
@@ -159,37 +155,28 @@ smtp_request_event(struct bufferevent *bev, short what, void *ctx)
 int
 smtp_request_active(void)
 {
-	int n = 0;
-
-	for (struct smtp_request *r = smtp_requests; r; r = r->next)
-		n++;
-	return n;
+	return ring_count(&smtp_requests);
 }
 
 void
 smtp_request_accept(int fd)
 {
 	struct smtp_request *r = mem_calloc(1, sizeof(*r));
-	struct timeval tv = {SMTP_REQUEST_TIMEOUT, 0};
+	struct ipc_events how = {smtp_request_read, smtp_request_written,
+	    smtp_request_event, SMTP_REQUEST_TIMEOUT, 0};
 
-	r->bev =
-	    bufferevent_socket_new(server_base(), fd, BEV_OPT_CLOSE_ON_FREE);
-	if (r->bev == NULL)
+	if ((r->bev = ipc_bufferevent(server_base(), fd, &how, r)) == NULL)
 		msg_fatal("cannot create bufferevent");
-	r->next = smtp_requests;
-	if (smtp_requests)
-		smtp_requests->prev = r;
-	smtp_requests = r;
-	bufferevent_setcb(r->bev, smtp_request_read, smtp_request_written,
-	    smtp_request_event, r);
+	ring_prepend(&smtp_requests, &r->ring);
 	bufferevent_setwatermark(r->bev, EV_READ, 0, SMTP_REQUEST_MAX + 1);
-	bufferevent_set_timeouts(r->bev, &tv, NULL);
 	bufferevent_enable(r->bev, EV_READ);
 }
 
 void
 smtp_request_stop_all(void)
 {
-	while (smtp_requests)
-		smtp_request_free(smtp_requests);
+	struct ring *e;
+
+	while ((e = ring_first(&smtp_requests)) != NULL)
+		smtp_request_free(RING_TO_APPL(e, struct smtp_request, ring));
 }

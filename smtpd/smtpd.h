@@ -12,6 +12,7 @@
 #include "param.h"
 #include "qid.h"
 #include "resolve.h"
+#include "ring.h"
 #include "vbuf.h"
 
 /* smtpd_check.c: the relay policy; where an address goes is util/resolve
@@ -159,7 +160,7 @@ struct smtpd_session {
 	int total[C_COUNT];
 	struct vbuf scratch;
 	struct vbuf logaddr[2]; /* log_addr() results */
-	struct smtpd_session *next, *prev;
+	struct ring ring;	/* in the list of live sessions */
 };
 
 /* smtpd_session_init() takes the event loop every session runs in

@@ -26,6 +26,14 @@
 
 static void resume_later(struct smtpd_session *s);
 
+/* cleanup_write_scratch - pass the records encoded in s->scratch on */
+
+static void
+cleanup_write_scratch(struct smtpd_session *s)
+{
+	bufferevent_write(s->cbev, s->scratch.data, s->scratch.len);
+}
+
 void
 smtpd_cleanup_send(struct smtpd_session *s, int type, const void *data,
     size_t len)
@@ -34,20 +42,21 @@ smtpd_cleanup_send(struct smtpd_session *s, int type, const void *data,
 		return;
 	vbuf_reset(&s->scratch);
 	enqueue_rec(&s->scratch, type, data, len);
-	bufferevent_write(s->cbev, s->scratch.data, s->scratch.len);
+	cleanup_write_scratch(s);
 }
 
 void
 smtpd_cleanup_sendf(struct smtpd_session *s, int type, const char *fmt, ...)
 {
-	struct vbuf b = VBUF_INIT;
 	va_list ap;
 
+	if (s->cbev == NULL)
+		return;
+	vbuf_reset(&s->scratch);
 	va_start(ap, fmt);
-	vbuf_vprintf(&b, fmt, ap);
+	enqueue_vrecf(&s->scratch, type, fmt, ap);
 	va_end(ap);
-	smtpd_cleanup_send(s, type, b.data, b.len);
-	vbuf_free(&b);
+	cleanup_write_scratch(s);
 }
 
 void
@@ -277,23 +286,18 @@ int
 smtpd_cleanup_open(struct smtpd_session *s)
 {
 	struct vbuf why = VBUF_INIT;
-	int fd;
+	/* cleanup says nothing until the end of DATA: only writes are timed
+	 * now; data_end() arms the read timeout. */
+	struct ipc_events how = {cleanup_read, cleanup_write, cleanup_event, 0,
+	    CLEANUP_TIMEOUT};
 
-	if ((fd = ipc_connect("public", var_cleanup_service_name, IPC_NONBLOCK,
-		 0, &why)) < 0) {
+	if ((s->cbev = ipc_bufferevent_connect(smtpd_event_base(), "public",
+		 var_cleanup_service_name, &how, s, &why)) == NULL) {
 		msg_warn("%s", vbuf_str(&why));
 		vbuf_free(&why);
 		return -1;
 	}
 	vbuf_free(&why);
-	s->cbev = bufferevent_socket_new(smtpd_event_base(), fd,
-	    BEV_OPT_CLOSE_ON_FREE);
-	/* cleanup says nothing until the end of DATA: only writes are timed
-	 * now; data_end() arms the read timeout. */
-	struct timeval tv = {CLEANUP_TIMEOUT, 0};
-	bufferevent_set_timeouts(s->cbev, NULL, &tv);
-	bufferevent_setcb(s->cbev, cleanup_read, cleanup_write, cleanup_event,
-	    s);
 	bufferevent_setwatermark(s->cbev, EV_WRITE, CLEANUP_HIWAT / 4, 0);
 	bufferevent_enable(s->cbev, EV_READ | EV_WRITE);
 	return 0;

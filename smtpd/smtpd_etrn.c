@@ -80,18 +80,14 @@ static int
 etrn_open(struct smtpd_session *s)
 {
 	struct vbuf req = VBUF_INIT;
-	int fd;
+	struct ipc_events how = {etrn_read, NULL, etrn_event,
+	    DELIV_FLUSH_TIMEOUT, DELIV_FLUSH_TIMEOUT};
 
 	/* A failure is reported by etrn_finish() ("unable to talk to fast
 	 * flush service"). */
-	if ((fd = ipc_connect("public", var_flush_service_name, IPC_NONBLOCK, 0,
-		 NULL)) < 0)
+	if ((s->fbev = ipc_bufferevent_connect(smtpd_event_base(), "public",
+		 var_flush_service_name, &how, s, NULL)) == NULL)
 		return -1;
-	s->fbev = bufferevent_socket_new(smtpd_event_base(), fd,
-	    BEV_OPT_CLOSE_ON_FREE);
-	struct timeval tv = {DELIV_FLUSH_TIMEOUT, 0};
-	bufferevent_set_timeouts(s->fbev, &tv, &tv);
-	bufferevent_setcb(s->fbev, etrn_read, NULL, etrn_event, s);
 	attr_put(&req, "request", "send_site");
 	attr_put(&req, "site", s->etrn_site);
 	attr_end(&req);

@@ -40,7 +40,7 @@
 const char *const smtpd_cmd_names[C_COUNT] = {"helo", "ehlo", "starttls",
     "mail", "rcpt", "data", "rset", "noop", "vrfy", "etrn", "quit", "unknown"};
 
-static struct smtpd_session *sessions;
+static struct ring sessions = RING_INIT(sessions);
 static struct event_base *smtpd_base;
 static size_t cmd_max; /* line_length_limit, within sane bounds */
 
@@ -643,12 +643,7 @@ smtpd_session_free(struct smtpd_session *s)
 	vbuf_free(&s->scratch);
 	vbuf_free(&s->logaddr[0]);
 	vbuf_free(&s->logaddr[1]);
-	if (s->prev)
-		s->prev->next = s->next;
-	else
-		sessions = s->next;
-	if (s->next)
-		s->next->prev = s->prev;
+	ring_detach(&s->ring);
 	mem_free(s);
 }
 
@@ -727,7 +722,11 @@ smtpd_session_create(int fd)
 
 	/* Bounded concurrency: all clients, and each client address. */
 	long total = 0, same = 0;
-	for (struct smtpd_session *o = sessions; o; o = o->next) {
+	struct ring *e;
+	FOREACH_RING_ENTRY(e, &sessions)
+	{
+		struct smtpd_session *o =
+		    RING_TO_APPL(e, struct smtpd_session, ring);
 		total++;
 		if (strcmp(o->addr, s->addr) == 0)
 			same++;
@@ -768,10 +767,7 @@ smtpd_session_start(struct smtpd_session *s, int fd, struct bufferevent *bev)
 	bufferevent_setcb(s->bev, client_read, client_write, client_event, s);
 	struct timeval tv = {var_smtpd_timeout, 0};
 	bufferevent_set_timeouts(s->bev, &tv, &tv);
-	s->next = sessions;
-	if (sessions)
-		sessions->prev = s;
-	sessions = s;
+	ring_prepend(&sessions, &s->ring);
 	if (var_smtpd_peername_lookup &&
 	    (s->ss.ss_family == AF_INET || s->ss.ss_family == AF_INET6)) {
 		/* The client is not read until the banner is out. */
@@ -795,15 +791,14 @@ smtpd_session_greet(struct smtpd_session *s)
 int
 smtpd_session_active(void)
 {
-	int n = 0;
-	for (struct smtpd_session *s = sessions; s; s = s->next)
-		n++;
-	return n;
+	return ring_count(&sessions);
 }
 
 void
 smtpd_session_stop_all(void)
 {
-	while (sessions)
-		smtpd_session_free(sessions);
+	struct ring *e;
+
+	while ((e = ring_first(&sessions)) != NULL)
+		smtpd_session_free(RING_TO_APPL(e, struct smtpd_session, ring));
 }

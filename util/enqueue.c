@@ -27,16 +27,23 @@ enqueue_rec(struct vbuf *out, int type, const void *data, size_t len)
 }
 
 void
-enqueue_recf(struct vbuf *out, int type, const char *fmt, ...)
+enqueue_vrecf(struct vbuf *out, int type, const char *fmt, va_list ap)
 {
 	struct vbuf b = VBUF_INIT;
+
+	vbuf_vprintf(&b, fmt, ap);
+	rec_encode(out, type, b.data, b.len);
+	vbuf_free(&b);
+}
+
+void
+enqueue_recf(struct vbuf *out, int type, const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	vbuf_vprintf(&b, fmt, ap);
+	enqueue_vrecf(out, type, fmt, ap);
 	va_end(ap);
-	rec_encode(out, type, b.data, b.len);
-	vbuf_free(&b);
 }
 
 /* enqueue_set - replace a reply string */
@@ -146,45 +153,57 @@ enqueue_flush(struct enqueue *eq)
 	return (0);
 }
 
-int
-enqueue_send(struct enqueue *eq, int type, const void *data, size_t len)
+/* enqueue_failed - -1 with the errno of an earlier write failure, or 0 */
+
+static int
+enqueue_failed(const struct enqueue *eq)
 {
 	if (eq->err) {
 		errno = eq->err;
 		return (-1);
 	}
-	rec_encode(&eq->out, type, data, len);
+	return (0);
+}
+
+/* enqueue_queued - write the buffer once it is full or holds the end */
+
+static int
+enqueue_queued(struct enqueue *eq, int type)
+{
 	if (eq->out.len >= ENQUEUE_FLUSH || type == REC_TYPE_END)
 		return (enqueue_flush(eq));
 	return (0);
 }
 
 int
+enqueue_send(struct enqueue *eq, int type, const void *data, size_t len)
+{
+	if (enqueue_failed(eq) < 0)
+		return (-1);
+	rec_encode(&eq->out, type, data, len);
+	return (enqueue_queued(eq, type));
+}
+
+int
 enqueue_send_records(struct enqueue *eq, const void *recs, size_t len)
 {
-	if (eq->err) {
-		errno = eq->err;
+	if (enqueue_failed(eq) < 0)
 		return (-1);
-	}
 	vbuf_append(&eq->out, recs, len);
-	if (eq->out.len >= ENQUEUE_FLUSH)
-		return (enqueue_flush(eq));
-	return (0);
+	return (enqueue_queued(eq, 0));
 }
 
 int
 enqueue_sendf(struct enqueue *eq, int type, const char *fmt, ...)
 {
-	struct vbuf b = VBUF_INIT;
 	va_list ap;
-	int ret;
 
+	if (enqueue_failed(eq) < 0)
+		return (-1);
 	va_start(ap, fmt);
-	vbuf_vprintf(&b, fmt, ap);
+	enqueue_vrecf(&eq->out, type, fmt, ap);
 	va_end(ap);
-	ret = enqueue_send(eq, type, b.data, b.len);
-	vbuf_free(&b);
-	return (ret);
+	return (enqueue_queued(eq, type));
 }
 
 int

@@ -11,6 +11,8 @@
  *	void enqueue_rec(struct vbuf *out, int type, const void *data,
  *			size_t len);
  *	void enqueue_recf(struct vbuf *out, int type, const char *fmt, ...);
+ *	void enqueue_vrecf(struct vbuf *out, int type, const char *fmt,
+ *			va_list ap);
  *	int  enqueue_reply_parse(struct enqueue_reply *r, const void *buf,
  *			size_t len, size_t *used);
  *	void enqueue_reply_free(struct enqueue_reply *r);
@@ -42,7 +44,9 @@
  *	write "${queue_id}" in it; cleanup puts the ID in its place.
  *
  *	enqueue_rec() appends one encoded record to out; enqueue_recf()
- *	formats its data.
+ *	and enqueue_vrecf() format its data (the one place a formatted
+ *	record is encoded: every client's printf-style record writer ends
+ *	here).
  *
  *	enqueue_reply_parse() reads cleanup's reply from bytes as they
  *	arrive (for a client on an event loop: call it on the input buffer
@@ -75,6 +79,7 @@
  * DIAGNOSTICS
  *	Fatal: out of memory. Everything else is returned; nothing is logged.
  */
+#include <stdarg.h>
 #include <stddef.h>
 #include "vbuf.h"
 
@@ -107,6 +112,8 @@ struct enqueue {
 void enqueue_rec(struct vbuf *out, int type, const void *data, size_t len);
 void enqueue_recf(struct vbuf *out, int type, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+void enqueue_vrecf(struct vbuf *out, int type, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 int enqueue_reply_parse(struct enqueue_reply *r, const void *buf, size_t len,
     size_t *used);
 void enqueue_reply_free(struct enqueue_reply *r);

@@ -16,6 +16,11 @@
 #include <sys/time.h>
 #include <sys/un.h>
 
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+
+#include "attr.h"
+
 #include "ipc.h"
 #include "vbuf.h"
 
@@ -192,5 +197,66 @@ fail:
 	saved = errno;
 	(void)close(fd);
 	errno = saved;
+	return (-1);
+}
+
+struct bufferevent *
+ipc_bufferevent(struct event_base *base, int fd, const struct ipc_events *how,
+    void *ctx)
+{
+	struct bufferevent *bev;
+	struct timeval rtv = {how->read_timeout, 0};
+	struct timeval wtv = {how->write_timeout, 0};
+
+	if ((bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE)) ==
+	    0) {
+		(void)close(fd);
+		errno = ENOMEM;
+		return (0);
+	}
+	bufferevent_setcb(bev, how->read, how->write, how->event, ctx);
+	bufferevent_set_timeouts(bev, how->read_timeout > 0 ? &rtv : 0,
+	    how->write_timeout > 0 ? &wtv : 0);
+	return (bev);
+}
+
+struct bufferevent *
+ipc_bufferevent_connect(struct event_base *base, const char *class,
+    const char *service, const struct ipc_events *how, void *ctx,
+    struct vbuf *why)
+{
+	struct bufferevent *bev;
+	int fd;
+
+	if ((fd = ipc_connect(class, service, IPC_NONBLOCK, 0, why)) < 0)
+		return (0);
+	if ((bev = ipc_bufferevent(base, fd, how, ctx)) == 0 && why) {
+		vbuf_reset(why);
+		vbuf_puts(why, "cannot create a buffer event");
+		errno = ENOMEM;
+	}
+	return (bev);
+}
+
+int
+ipc_reply_parse(struct bufferevent *bev, size_t max, struct attr_list *list,
+    const char **why)
+{
+	struct evbuffer *in = bufferevent_get_input(bev);
+	size_t len = evbuffer_get_length(in);
+	long n;
+
+	if (len == 0)
+		return (0);
+	n = attr_parse((const char *)evbuffer_pullup(in, -1), len, list);
+	if (n > 0)
+		return (1);
+	attr_list_free(list);
+	if (n < 0)
+		*why = "malformed reply";
+	else if (len > max)
+		*why = "reply too long";
+	else
+		return (0);
 	return (-1);
 }

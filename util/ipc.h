@@ -11,6 +11,22 @@
  *	int ipc_connect_path(const char *endpoint, int flags, int timeout,
  *			struct vbuf *why);
  *	int trigger_send(const char *endpoint, const char *bytes, size_t len);
+struct bufferevent *ipc_bufferevent(struct event_base *base, int fd,
+    const struct ipc_events *how, void *ctx);
+struct bufferevent *ipc_bufferevent_connect(struct event_base *base,
+    const char *class, const char *service, const struct ipc_events *how,
+    void *ctx, struct vbuf *why);
+ *
+ *	Event-driven connections (libevent):
+ *
+ *	struct bufferevent *ipc_bufferevent(struct event_base *base, int fd,
+ *			const struct ipc_events *how, void *ctx);
+ *	struct bufferevent *ipc_bufferevent_connect(struct event_base *base,
+ *			const char *class, const char *service,
+ *			const struct ipc_events *how, void *ctx,
+ *			struct vbuf *why);
+ *	int ipc_reply_parse(struct bufferevent *bev, size_t max,
+ *			struct attr_list *list, const char **why);
  * DESCRIPTION
  *	A service listens on the UNIX socket CLASS/SERVICE relative to
  *	queue_directory (the current directory of every daemon and command
@@ -40,18 +56,54 @@
  *	trigger_send() connects to endpoint, writes the bytes and closes,
  *	never blocking more than a second in all; returns 0 or -1 (errno).
  *	A lost trigger only delays work until the next periodic scan.
+ *
+ *	ipc_bufferevent() wraps a connected (or accepted) descriptor in a
+ *	bufferevent that closes it when freed, with how's callbacks (NULL
+ *	= none) and ctx as their argument, and how's read and write
+ *	timeouts in seconds (0 = none). It enables nothing: the caller
+ *	enables EV_READ and/or EV_WRITE when it is ready. It returns NULL
+ *	(the descriptor closed, errno ENOMEM) when the bufferevent cannot
+ *	be made.
+ *	ipc_bufferevent_connect() is ipc_connect(class, service,
+ *	IPC_NONBLOCK) and ipc_bufferevent() in one: NULL with errno and, if
+ *	why is not NULL, the reason in why (ipc_connect()'s, or "cannot
+ *	create a buffer event").
+ *
+ *	ipc_reply_parse() looks for a service's one-block attribute reply
+ *	in bev's input (which it leaves as it is): 1 with the block in list
+ *	(the caller frees it), 0 while it is incomplete, or -1 with list
+ *	freed and *why "reply too long" (more than max bytes and still no
+ *	complete block) or "malformed reply".
  * DIAGNOSTICS
  *	Everything is returned; nothing is logged.
  */
 #include <stddef.h>
+#include "attr.h"
 #include "vbuf.h"
 
+#include <event2/bufferevent.h>
+
 #define IPC_NONBLOCK (1 << 0)
+
+struct ipc_events {
+	bufferevent_data_cb read;
+	bufferevent_data_cb write;
+	bufferevent_event_cb event;
+	int read_timeout;  /* seconds, 0 = none */
+	int write_timeout; /* seconds, 0 = none */
+};
 
 int ipc_connect(const char *class, const char *service, int flags, int timeout,
     struct vbuf *why);
 int ipc_connect_path(const char *endpoint, int flags, int timeout,
     struct vbuf *why);
 int trigger_send(const char *endpoint, const char *bytes, size_t len);
+struct bufferevent *ipc_bufferevent(struct event_base *base, int fd,
+    const struct ipc_events *how, void *ctx);
+struct bufferevent *ipc_bufferevent_connect(struct event_base *base,
+    const char *class, const char *service, const struct ipc_events *how,
+    void *ctx, struct vbuf *why);
+int ipc_reply_parse(struct bufferevent *bev, size_t max, struct attr_list *list,
+    const char **why);
 
 #endif
