@@ -446,7 +446,7 @@ cleanup_service_stop(void)
 	struct ring *r;
 
 	while ((r = ring_first(&cleanup_conns)) != 0)
-		conn_free(RING_TO_APPL(r, struct cleanup_conn, ring));
+		conn_free(RING_ENTRY(r, struct cleanup_conn, ring));
 	if (cleanup_wake_ev != 0 && evtimer_pending(cleanup_wake_ev, 0)) {
 		evtimer_del(cleanup_wake_ev);
 		cleanup_wake_send(-1, 0, 0);

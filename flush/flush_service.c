@@ -240,5 +240,5 @@ flush_service_stop(void)
 	struct ring *r;
 
 	while ((r = ring_first(&flush_conns)) != 0)
-		conn_free(RING_TO_APPL(r, struct flush_conn, ring));
+		conn_free(RING_ENTRY(r, struct flush_conn, ring));
 }

@@ -178,5 +178,5 @@ smtp_request_stop_all(void)
 	struct ring *e;
 
 	while ((e = ring_first(&smtp_requests)) != NULL)
-		smtp_request_free(RING_TO_APPL(e, struct smtp_request, ring));
+		smtp_request_free(RING_ENTRY(e, struct smtp_request, ring));
 }

@@ -723,10 +723,10 @@ smtpd_session_create(int fd)
 	/* Bounded concurrency: all clients, and each client address. */
 	long total = 0, same = 0;
 	struct ring *e;
-	FOREACH_RING_ENTRY(e, &sessions)
+	RING_FOREACH(e, &sessions)
 	{
 		struct smtpd_session *o =
-		    RING_TO_APPL(e, struct smtpd_session, ring);
+		    RING_ENTRY(e, struct smtpd_session, ring);
 		total++;
 		if (strcmp(o->addr, s->addr) == 0)
 			same++;
@@ -800,5 +800,5 @@ smtpd_session_stop_all(void)
 	struct ring *e;
 
 	while ((e = ring_first(&sessions)) != NULL)
-		smtpd_session_free(RING_TO_APPL(e, struct smtpd_session, ring));
+		smtpd_session_free(RING_ENTRY(e, struct smtpd_session, ring));
 }

@@ -13,15 +13,15 @@
  *	int  ring_count(const struct ring *head);
  *	struct ring *ring_first(struct ring *head);
  *
- *	TYPE *RING_TO_APPL(struct ring *entry, TYPE, member);
- *	FOREACH_RING_ENTRY(struct ring *entry, struct ring *head) ...
+ *	TYPE *RING_ENTRY(struct ring *entry, TYPE, member);
+ *	RING_FOREACH(struct ring *entry, struct ring *head) ...
  *	struct ring *ring_succ(struct ring *entry);
  * DESCRIPTION
- *	Postfix's ring: a circular doubly-linked list whose entries are
- *	struct ring members embedded in the application's structures
- *	(a cleanup or flush client, a delivery request, an SMTP session),
- *	with an empty head of its own. A head is initialised with
- *	RING_INIT(name) and is empty when ring_succ(head) == head.
+ *	A circular doubly-linked list (the shape of Postfix's ring) whose
+ *entries are struct ring members embedded in the application's structures (a
+ *cleanup or flush client, a delivery request, an SMTP session), with an empty
+ *head of its own. A head is initialised with RING_INIT(name) and is empty when
+ *ring_succ(head) == head.
  *
  *	ring_prepend() inserts entry at the front (the newest first).
  *	ring_detach() takes entry out of whatever ring holds it; an entry
@@ -32,8 +32,8 @@
  *	ring_count() counts the entries (e.g. clients in progress, for a
  *	draining daemon).
  *
- *	RING_TO_APPL() turns an entry into the structure it is the member
- *	of; FOREACH_RING_ENTRY() walks the entries front to back (an entry
+ *	RING_ENTRY() turns an entry into the structure it is the member
+ *	of; RING_FOREACH() walks the entries front to back (an entry
  *	must not be detached while the walk stands on it).
  * DIAGNOSTICS
  *	None.
@@ -50,9 +50,9 @@ struct ring {
 		&(name), &(name)                                               \
 	}
 #define ring_succ(entry) ((entry)->succ)
-#define RING_TO_APPL(entry, type, member)                                      \
+#define RING_ENTRY(entry, type, member)                                        \
 	((type *)((char *)(entry)-offsetof(type, member)))
-#define FOREACH_RING_ENTRY(entry, head)                                        \
+#define RING_FOREACH(entry, head)                                              \
 	for ((entry) = ring_succ(head); (entry) != (head);                     \
 	     (entry) = ring_succ(entry))
 
