@@ -170,21 +170,6 @@ rec_jump_check(FILE *fp)
 		rec_jump_reset(fp);
 }
 
-/* rec_why - replace the reason text, if the caller wants one */
-
-static void __attribute__((format(printf, 2, 3)))
-rec_why(struct vbuf *why, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why == NULL)
-		return;
-	vbuf_reset(why);
-	va_start(ap, fmt);
-	vbuf_vprintf(why, fmt, ap);
-	va_end(ap);
-}
-
 /* rec_goto - follow the value of a pointer record */
 
 int
@@ -199,8 +184,12 @@ rec_goto(FILE *fp, const char *value, struct vbuf *why)
 		cp++;
 	for (const char *dp = cp; *dp; dp++) {
 		if (*dp < '0' || *dp > '9' || offset > (LONG_MAX - 9) / 10) {
-			rec_why(why, "malformed pointer record value: %.100s",
-			    cp);
+			if (why) {
+				vbuf_reset(why);
+				vbuf_printf(why,
+				    "malformed pointer record value: %.100s",
+				    cp);
+			}
 			return (REC_ERR);
 		}
 		offset = offset * 10 + (*dp - '0');
@@ -209,11 +198,15 @@ rec_goto(FILE *fp, const char *value, struct vbuf *why)
 		return (0);
 	if (offset <= rec_jump.saved_offset &&
 	    ++rec_jump.reverse_count > REC_REVERSE_JUMP_LIMIT) {
-		rec_why(why, "too many reverse jump records");
+		if (why)
+			vbuf_set(why, "too many reverse jump records");
 		return (REC_ERR);
 	}
 	if (fseek(fp, offset, SEEK_SET) < 0) {
-		rec_why(why, "seek error after pointer record: %m");
+		if (why) {
+			vbuf_reset(why);
+			vbuf_printf(why, "seek error after pointer record: %m");
+		}
 		return (REC_ERR);
 	}
 	rec_jump.saved_offset = offset;
@@ -236,15 +229,22 @@ rec_get_one(FILE *fp, struct vbuf *data, size_t maxlen, struct vbuf *why)
 		return (REC_EOF);
 	for (n = 0; /* void */; n++) {
 		if (n >= REC_LEN_BYTES) {
-			rec_why(why, "too many length bits, record type %d",
-			    type);
+			if (why) {
+				vbuf_reset(why);
+				vbuf_printf(why,
+				    "too many length bits, record type %d",
+				    type);
+			}
 			return (REC_ERR);
 		}
 		if ((ch = getc(fp)) == EOF) {
-			rec_why(why,
-			    "unexpected EOF reading length, "
-			    "record type %d",
-			    type);
+			if (why) {
+				vbuf_reset(why);
+				vbuf_printf(why,
+				    "unexpected EOF reading length, "
+				    "record type %d",
+				    type);
+			}
 			return (REC_ERR);
 		}
 		len |= (size_t)(ch & 0x7f) << (7 * n);
@@ -252,8 +252,11 @@ rec_get_one(FILE *fp, struct vbuf *data, size_t maxlen, struct vbuf *why)
 			break;
 	}
 	if (maxlen > 0 && len > maxlen) {
-		rec_why(why, "illegal length %lu, record type %d",
-		    (unsigned long)len, type);
+		if (why) {
+			vbuf_reset(why);
+			vbuf_printf(why, "illegal length %lu, record type %d",
+			    (unsigned long)len, type);
+		}
 		return (REC_ERR);
 	}
 	vbuf_reset(data);
@@ -264,10 +267,13 @@ rec_get_one(FILE *fp, struct vbuf *data, size_t maxlen, struct vbuf *why)
 		vbuf_reserve(data, want);
 		if (fread(data->data + data->len, 1, want, fp) != want) {
 			data->data[data->len] = 0;
-			rec_why(why,
-			    "unexpected EOF in data, record type %d "
-			    "length %lu",
-			    type, (unsigned long)len);
+			if (why) {
+				vbuf_reset(why);
+				vbuf_printf(why,
+				    "unexpected EOF in data, record type %d "
+				    "length %lu",
+				    type, (unsigned long)len);
+			}
 			return (REC_ERR);
 		}
 		data->len += want;
