@@ -290,6 +290,20 @@ compose_headers(struct vbuf *out, const struct bounce_info *info,
 	vbuf_free(&date);
 }
 
+/* put_part - the headers that open one part of the report */
+
+static void
+put_part(struct vbuf *out, const char *boundary, const char *description,
+    const char *type, int eight_bit)
+{
+	put_line(out, "--%s", boundary);
+	put_line(out, "Content-Description: %s", description);
+	put_line(out, "Content-Type: %s", type);
+	if (eight_bit)
+		put_line(out, "%s", "Content-Transfer-Encoding: 8bit");
+	put_line(out, "%s", "");
+}
+
 /* compose_text - part 1: the text for humans */
 
 static void
@@ -300,10 +314,8 @@ compose_text(struct vbuf *out, const struct bounce_info *info,
 	const struct bounce_rcpt *r;
 	size_t i;
 
-	put_line(out, "--%s", boundary);
-	put_line(out, "%s", "Content-Description: Notification");
-	put_line(out, "%s", "Content-Type: text/plain; charset=us-ascii");
-	put_line(out, "%s", "");
+	put_part(out, boundary, "Notification", "text/plain; charset=us-ascii",
+	    0);
 	put_template(out, info);
 	for (i = 0; i < info->rcpt_count; i++) {
 		r = info->rcpt + i;
@@ -334,10 +346,8 @@ compose_status(struct vbuf *out, const struct bounce_info *info,
 	const struct bounce_rcpt *r;
 	size_t i;
 
-	put_line(out, "--%s", boundary);
-	put_line(out, "%s", "Content-Description: Delivery report");
-	put_line(out, "%s", "Content-Type: message/delivery-status");
-	put_line(out, "%s", "");
+	put_part(out, boundary, "Delivery report", "message/delivery-status",
+	    0);
 	put_line(out, "Reporting-MTA: dns; %s", info->myhostname);
 	if (info->envid && *info->envid)
 		put_line(out, "Original-Envelope-Id: %s", info->envid);
@@ -406,19 +416,12 @@ bounce_compose(const struct bounce_info *info, FILE *orig, struct vbuf *records,
 	/*
 	 * Part 3: the original.
 	 */
-	put_line(&out, "--%s", boundary.data);
-	if (headers_only) {
-		put_line(&out, "%s",
-		    "Content-Description: Undelivered Message Headers");
-		put_line(&out, "%s", "Content-Type: text/rfc822-headers");
-	} else {
-		put_line(&out, "%s",
-		    "Content-Description: Undelivered Message");
-		put_line(&out, "%s", "Content-Type: message/rfc822");
-	}
-	if (info->eight_bit)
-		put_line(&out, "%s", "Content-Transfer-Encoding: 8bit");
-	put_line(&out, "%s", "");
+	if (headers_only)
+		put_part(&out, boundary.data, "Undelivered Message Headers",
+		    "text/rfc822-headers", info->eight_bit);
+	else
+		put_part(&out, boundary.data, "Undelivered Message",
+		    "message/rfc822", info->eight_bit);
 	put_line(&out, "Return-Path: <%s>", info->sender);
 	if (put_original(&out, orig, info, headers_only, why) < 0) {
 		count = -1;

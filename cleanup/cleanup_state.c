@@ -375,6 +375,23 @@ notify_ok(int mask)
 	return (mask == DSN_NOTIFY_NEVER || (mask & DSN_NOTIFY_NEVER) == 0);
 }
 
+/*
+ * set_pending - a pending per-recipient text record; one still pending from
+ * before is out of order: warn and replace it.
+ */
+
+static void
+set_pending(struct cleanup_state *st, char **slot, const char *what,
+    const char *data)
+{
+	if (*slot) {
+		msg_warn("%s: ignoring out-of-order %s record <%.200s>",
+		    st->queue_id, what, *slot);
+		mem_free(*slot);
+	}
+	*slot = mem_strdup(data);
+}
+
 /* rcpt_attr - pending per-recipient records, common to both envelopes */
 
 static int
@@ -388,14 +405,7 @@ rcpt_attr(struct cleanup_state *st, int type, const char *data)
 		reset_pending(st);
 		return (1);
 	case 'o':
-		if (st->dsn_orcpt) {
-			msg_warn("%s: ignoring out-of-order DSN original "
-				 "recipient "
-				 "record <%.200s>",
-			    st->queue_id, st->dsn_orcpt);
-			mem_free(st->dsn_orcpt);
-		}
-		st->dsn_orcpt = mem_strdup(data);
+		set_pending(st, &st->dsn_orcpt, "DSN original recipient", data);
 		return (1);
 	case 'n':
 		if (st->dsn_notify) {
@@ -415,14 +425,7 @@ rcpt_attr(struct cleanup_state *st, int type, const char *data)
 		}
 		return (1);
 	case REC_TYPE_ORCP:
-		if (st->orig_rcpt) {
-			msg_warn("%s: ignoring out-of-order original recipient "
-				 "record "
-				 "<%.200s>",
-			    st->queue_id, st->orig_rcpt);
-			mem_free(st->orig_rcpt);
-		}
-		st->orig_rcpt = mem_strdup(data);
+		set_pending(st, &st->orig_rcpt, "original recipient", data);
 		return (1);
 	}
 	return (0);

@@ -511,6 +511,34 @@ smtp_send_rcpt(struct smtp_session *s)
 	vbuf_free(&addr);
 }
 
+/* smtp_fail_accepted - fail every recipient the server has accepted */
+
+static void
+smtp_fail_accepted(struct smtp_session *s, const char *dsn, const char *why,
+    const char *diag)
+{
+	for (size_t k = 0; k < s->ntodo; k++)
+		if (s->rcpt[s->todo[k]].accepted)
+			smtp_rcpt_fail(s, &s->rcpt[s->todo[k]], dsn, why, diag,
+			    0);
+}
+
+/*
+ * smtp_data_error - the queue file failed us mid-transaction: defer every
+ * accepted recipient and close without the final dot, so the server drops it.
+ */
+
+static void
+smtp_data_error(struct smtp_session *s)
+{
+	struct vbuf why = VBUF_INIT;
+
+	vbuf_printf(&why, "local data error while talking to %s", s->hostaddr);
+	smtp_fail_accepted(s, "4.3.0", why.data, NULL);
+	vbuf_free(&why);
+	smtp_conn_end(s);
+}
+
 /* smtp_body_fill - keep the output buffer topped up with content */
 
 static void
@@ -529,18 +557,8 @@ smtp_body_fill(struct smtp_session *s)
 	}
 	vbuf_reset(&s->out);
 	if (rc < 0) {
-		struct vbuf why = VBUF_INIT;
-
 		msg_warn("%s: error reading queue file content", s->queue_id);
-		vbuf_printf(&why, "local data error while talking to %s",
-		    s->hostaddr);
-		/* Never send the final dot: close so the server drops it. */
-		for (size_t k = 0; k < s->ntodo; k++)
-			if (s->rcpt[s->todo[k]].accepted)
-				smtp_rcpt_fail(s, &s->rcpt[s->todo[k]], "4.3.0",
-				    why.data, NULL, 0);
-		vbuf_free(&why);
-		smtp_conn_end(s);
+		smtp_data_error(s);
 		return;
 	}
 	smtp_arm_timer(s); /* progress: per-write timeout */
@@ -561,10 +579,7 @@ smtp_accepted_fail(struct smtp_session *s, const char *command)
 	struct vbuf why = VBUF_INIT;
 
 	smtp_reply_text(s, &why, command);
-	for (size_t k = 0; k < s->ntodo; k++)
-		if (s->rcpt[s->todo[k]].accepted)
-			smtp_rcpt_fail(s, &s->rcpt[s->todo[k]], s->reply.dsn,
-			    why.data, vbuf_str(&s->reply.text), 0);
+	smtp_fail_accepted(s, s->reply.dsn, why.data, vbuf_str(&s->reply.text));
 	vbuf_free(&why);
 }
 
@@ -725,8 +740,6 @@ smtp_on_rcpt(struct smtp_session *s, int code)
 static void
 smtp_on_data(struct smtp_session *s, int code)
 {
-	struct vbuf why = VBUF_INIT;
-
 	if (s->naccepted == 0) { /* pipelined, nobody took it */
 		smtp_quit(s);
 		return;
@@ -738,14 +751,7 @@ smtp_on_data(struct smtp_session *s, int code)
 	}
 	if (smtp_queue_rewind(&s->q) < 0) {
 		msg_warn("%s: seek queue file: %m", s->queue_id);
-		vbuf_printf(&why, "local data error while talking to %s",
-		    s->hostaddr);
-		for (size_t k = 0; k < s->ntodo; k++)
-			if (s->rcpt[s->todo[k]].accepted)
-				smtp_rcpt_fail(s, &s->rcpt[s->todo[k]], "4.3.0",
-				    why.data, NULL, 0);
-		vbuf_free(&why);
-		smtp_conn_end(s);
+		smtp_data_error(s);
 		return;
 	}
 	smtp_text_init(&s->text, (size_t)smtp_derived.line_length_limit);

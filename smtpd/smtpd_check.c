@@ -310,67 +310,97 @@ helo_valid(const char *helo)
 
 /*
  * The restrictions that refuse a recipient, sender or HELO name for what
- * it is (relay access, syntax): -1 when x is none of them, 0 when it does
- * not refuse (the list goes on), else the SMTP code with the reply in why.
+ * it is (relay access, syntax). Each test returns the name it refuses, or
+ * NULL when it lets the list go on.
+ */
+typedef const char *reject_test_fn(const struct smtpd_check_ctx *ctx,
+    const char *rcpt);
+
+static const char *
+refuse_unauth_destination(const struct smtpd_check_ctx *ctx, const char *rcpt)
+{
+	return resolve_auth_destination(rcpt) ? NULL : rcpt;
+}
+
+static const char *
+refuse_non_fqdn_recipient(const struct smtpd_check_ctx *ctx, const char *rcpt)
+{
+	return resolve_fqdn(rcpt) ? NULL : rcpt;
+}
+
+static const char *
+refuse_non_fqdn_sender(const struct smtpd_check_ctx *ctx, const char *rcpt)
+{
+	const char *sender = ctx->sender;
+
+	return !sender || !*sender || resolve_fqdn(sender) ? NULL : sender;
+}
+
+static const char *
+refuse_invalid_helo(const struct smtpd_check_ctx *ctx, const char *rcpt)
+{
+	return !ctx->helo || helo_valid(ctx->helo) ? NULL : ctx->helo;
+}
+
+static const char *
+refuse_non_fqdn_helo(const struct smtpd_check_ctx *ctx, const char *rcpt)
+{
+	const char *helo = ctx->helo;
+
+	return !helo || helo[0] == '[' || strchr(helo, '.') != NULL ? NULL
+								    : helo;
+}
+
+/* One row a restriction: its names, test, reply code and reply text. */
+static const struct reject_rule {
+	const char *names[4];
+	reject_test_fn *refuses;
+	const long *code;
+	const char *detail; /* the DSN's subject.detail */
+	const char *text;
+} reject_rules[] = {
+    {{"reject_unauth_destination", "defer_unauth_destination",
+	 "check_relay_domains"},
+	refuse_unauth_destination, &var_relay_domains_reject_code, "7.1",
+	"Relay access denied"},
+    {{"reject_non_fqdn_recipient"}, refuse_non_fqdn_recipient,
+	&var_non_fqdn_reject_code, "5.2",
+	"Recipient address rejected: need fully-qualified address"},
+    {{"reject_non_fqdn_sender"}, refuse_non_fqdn_sender,
+	&var_non_fqdn_reject_code, "5.2",
+	"Sender address rejected: need fully-qualified address"},
+    {{"reject_invalid_helo_hostname", "reject_invalid_hostname"},
+	refuse_invalid_helo, &var_invalid_hostname_reject_code, "5.2",
+	"Helo command rejected: Invalid name"},
+    {{"reject_non_fqdn_helo_hostname", "reject_non_fqdn_hostname"},
+	refuse_non_fqdn_helo, &var_non_fqdn_reject_code, "5.2",
+	"Helo command rejected: need fully-qualified hostname"},
+};
+
+/*
+ * Apply restriction x if it is one of reject_rules: -1 when it is none of
+ * them, 0 when it does not refuse (the list goes on), else the SMTP code
+ * with the reply in why. The defer_ form softens the code to 4xx.
  */
 static int
 eval_reject(const char *x, const struct smtpd_check_ctx *ctx, const char *rcpt,
     struct vbuf *why)
 {
-	int code;
+	for (size_t i = 0; i < sizeof(reject_rules) / sizeof(*reject_rules);
+	     i++) {
+		const struct reject_rule *rr = &reject_rules[i];
+		const char *subject;
+		int code;
 
-	if (strcasecmp(x, "reject_unauth_destination") == 0 ||
-	    strcasecmp(x, "defer_unauth_destination") == 0 ||
-	    strcasecmp(x, "check_relay_domains") == 0) {
-		if (resolve_auth_destination(rcpt))
+		if (!in_list(x, rr->names))
+			continue;
+		if ((subject = rr->refuses(ctx, rcpt)) == NULL)
 			return 0;
-		code = (int)var_relay_domains_reject_code;
+		code = (int)*rr->code;
 		if (strncasecmp(x, "defer", 5) == 0)
 			code -= 100;
-		vbuf_printf(why, "%d.7.1 <%s>: Relay access denied", code / 100,
-		    rcpt);
-		return code;
-	}
-	if (strcasecmp(x, "reject_non_fqdn_recipient") == 0) {
-		if (resolve_fqdn(rcpt))
-			return 0;
-		code = (int)var_non_fqdn_reject_code;
-		vbuf_printf(why,
-		    "%d.5.2 <%s>: Recipient address rejected: "
-		    "need fully-qualified address",
-		    code / 100, rcpt);
-		return code;
-	}
-	if (strcasecmp(x, "reject_non_fqdn_sender") == 0) {
-		if (!ctx->sender || !*ctx->sender || resolve_fqdn(ctx->sender))
-			return 0;
-		code = (int)var_non_fqdn_reject_code;
-		vbuf_printf(why,
-		    "%d.5.2 <%s>: Sender address rejected: "
-		    "need fully-qualified address",
-		    code / 100, ctx->sender);
-		return code;
-	}
-	if (strcasecmp(x, "reject_invalid_helo_hostname") == 0 ||
-	    strcasecmp(x, "reject_invalid_hostname") == 0) {
-		if (!ctx->helo || helo_valid(ctx->helo))
-			return 0;
-		code = (int)var_invalid_hostname_reject_code;
-		vbuf_printf(why,
-		    "%d.5.2 <%s>: Helo command rejected: Invalid name",
-		    code / 100, ctx->helo);
-		return code;
-	}
-	if (strcasecmp(x, "reject_non_fqdn_helo_hostname") == 0 ||
-	    strcasecmp(x, "reject_non_fqdn_hostname") == 0) {
-		if (!ctx->helo || ctx->helo[0] == '[' ||
-		    strchr(ctx->helo, '.') != NULL)
-			return 0;
-		code = (int)var_non_fqdn_reject_code;
-		vbuf_printf(why,
-		    "%d.5.2 <%s>: Helo command rejected: need "
-		    "fully-qualified hostname",
-		    code / 100, ctx->helo);
+		vbuf_printf(why, "%d.%s <%s>: %s", code / 100, rr->detail,
+		    subject, rr->text);
 		return code;
 	}
 	return -1;

@@ -678,6 +678,60 @@ cmd_vrfy(struct smtpd_session *s, char *arg)
 	mem_free(addr);
 }
 
+static void
+cmd_helo_only(struct smtpd_session *s, char *arg)
+{
+	cmd_helo(s, arg, 0);
+}
+
+static void
+cmd_ehlo(struct smtpd_session *s, char *arg)
+{
+	cmd_helo(s, arg, 1);
+}
+
+static void
+cmd_rset(struct smtpd_session *s, char *arg)
+{
+	smtpd_transaction_reset(s);
+	s->ok[C_RSET]++;
+	smtpd_reply(s, "250 2.0.0 Ok");
+}
+
+static void
+cmd_noop(struct smtpd_session *s, char *arg)
+{
+	s->ok[C_NOOP]++;
+	smtpd_reply(s, "250 2.0.0 Ok");
+}
+
+static void
+cmd_quit(struct smtpd_session *s, char *arg)
+{
+	s->ok[C_QUIT]++;
+	smtpd_reply(s, "221 2.0.0 Bye");
+	smtpd_enter_state(s, SS_CLOSING);
+}
+
+/* The handler of each known command, by its C_ index. */
+static const struct smtpd_cmd {
+	const char *name; /* s->last_cmd */
+	void (*fn)(struct smtpd_session *s, char *arg);
+	int name_after; /* name set after fn rather than before */
+} cmd_table[C_UNKNOWN] = {
+    [C_HELO] = {"HELO", cmd_helo_only, 1},
+    [C_EHLO] = {"EHLO", cmd_ehlo, 1},
+    [C_STARTTLS] = {"STARTTLS", cmd_starttls, 0},
+    [C_MAIL] = {"MAIL", cmd_mail, 0},
+    [C_RCPT] = {"RCPT", cmd_rcpt, 0},
+    [C_DATA] = {"DATA", cmd_data, 0},
+    [C_RSET] = {"RSET", cmd_rset, 0},
+    [C_NOOP] = {"NOOP", cmd_noop, 0},
+    [C_VRFY] = {"VRFY", cmd_vrfy, 0},
+    [C_ETRN] = {"ETRN", smtpd_cmd_etrn, 0},
+    [C_QUIT] = {"QUIT", cmd_quit, 0},
+};
+
 int
 smtpd_cmd_index(const char *verb)
 {
@@ -715,58 +769,16 @@ smtpd_command(struct smtpd_session *s, char *line)
 		smtpd_enter_state(s, SS_CLOSING);
 		return;
 	}
-	switch (c) {
-	case C_HELO:
-		cmd_helo(s, arg, 0);
-		s->last_cmd = "HELO";
-		break;
-	case C_EHLO:
-		cmd_helo(s, arg, 1);
-		s->last_cmd = "EHLO";
-		break;
-	case C_MAIL:
-		s->last_cmd = "MAIL";
-		cmd_mail(s, arg);
-		break;
-	case C_RCPT:
-		s->last_cmd = "RCPT";
-		cmd_rcpt(s, arg);
-		break;
-	case C_DATA:
-		s->last_cmd = "DATA";
-		cmd_data(s, arg);
-		break;
-	case C_RSET:
-		s->last_cmd = "RSET";
-		smtpd_transaction_reset(s);
-		s->ok[C_RSET]++;
-		smtpd_reply(s, "250 2.0.0 Ok");
-		break;
-	case C_NOOP:
-		s->last_cmd = "NOOP";
-		s->ok[C_NOOP]++;
-		smtpd_reply(s, "250 2.0.0 Ok");
-		break;
-	case C_VRFY:
-		s->last_cmd = "VRFY";
-		cmd_vrfy(s, arg);
-		break;
-	case C_STARTTLS:
-		s->last_cmd = "STARTTLS";
-		cmd_starttls(s, arg);
-		break;
-	case C_ETRN:
-		s->last_cmd = "ETRN";
-		smtpd_cmd_etrn(s, arg);
-		break;
-	case C_QUIT:
-		s->last_cmd = "QUIT";
-		s->ok[C_QUIT]++;
-		smtpd_reply(s, "221 2.0.0 Bye");
-		smtpd_enter_state(s, SS_CLOSING);
-		break;
-	default:
+	if (c == C_UNKNOWN) {
 		smtpd_error_reply(s, "502 5.5.2 Error: command not recognized");
-		break;
+		return;
+	}
+	/* HELO and EHLO take their upper-case name only once answered. */
+	if (!cmd_table[c].name_after) {
+		s->last_cmd = cmd_table[c].name;
+		cmd_table[c].fn(s, arg); /* may end the session */
+	} else {
+		cmd_table[c].fn(s, arg);
+		s->last_cmd = cmd_table[c].name;
 	}
 }

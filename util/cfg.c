@@ -281,12 +281,20 @@ cfg_split_nameval(char *buf, char **name, char **value)
 	return (NULL);
 }
 
-int
-cfg_load(struct cfg *c, const char *path, struct vbuf *why)
+/*
+ * cfg_read_lines - open path and hand each logical line to fn, with the
+ * line number it starts on; fn returns -1 to stop with its reason in why.
+ * Open and read errors are reported the same way for every file.
+ */
+
+typedef int cfg_line_fn(void *ctx, const char *path, int first, char *line,
+    struct vbuf *why);
+
+static int
+cfg_read_lines(const char *path, cfg_line_fn *fn, void *ctx, struct vbuf *why)
 {
 	FILE *fp;
 	struct vbuf line = VBUF_INIT;
-	struct vbuf copy = VBUF_INIT;
 	int lineno = 0, first = 0;
 	int ret = 0;
 
@@ -295,21 +303,10 @@ cfg_load(struct cfg *c, const char *path, struct vbuf *why)
 		return (-1);
 	}
 	while (cfg_read_logical(fp, &line, &lineno, &first, path)) {
-		char *name, *value;
-		const char *err, *old;
-
-		vbuf_set(&copy, line.data);
-		if ((err = cfg_split_nameval(copy.data, &name, &value)) !=
-		    NULL) {
-			cfg_why(why, "%s, line %d: %s: \"%s\"", path, first,
-			    err, line.data);
+		if (fn(ctx, path, first, line.data, why) < 0) {
 			ret = -1;
 			break;
 		}
-		if ((old = cfg_get(c, name)) != NULL && strcmp(old, value) != 0)
-			msg_warn("%s, line %d: overriding earlier entry: %s=%s",
-			    path, first, name, old);
-		cfg_put(c, name, value, first);
 	}
 	if (ret == 0 && ferror(fp)) {
 		cfg_why(why, "read %s: %s", path, strerror(errno));
@@ -317,7 +314,43 @@ cfg_load(struct cfg *c, const char *path, struct vbuf *why)
 	}
 	fclose(fp);
 	vbuf_free(&line);
-	vbuf_free(&copy);
+	return (ret);
+}
+
+struct cfg_load_ctx {
+	struct cfg *c;
+	struct vbuf copy;
+};
+
+/* cfg_load_line - one "name = value" line of main.cf */
+
+static int
+cfg_load_line(void *ctx, const char *path, int first, char *line,
+    struct vbuf *why)
+{
+	struct cfg_load_ctx *lc = ctx;
+	char *name, *value;
+	const char *err, *old;
+
+	vbuf_set(&lc->copy, line);
+	if ((err = cfg_split_nameval(lc->copy.data, &name, &value)) != NULL) {
+		cfg_why(why, "%s, line %d: %s: \"%s\"", path, first, err, line);
+		return (-1);
+	}
+	if ((old = cfg_get(lc->c, name)) != NULL && strcmp(old, value) != 0)
+		msg_warn("%s, line %d: overriding earlier entry: %s=%s", path,
+		    first, name, old);
+	cfg_put(lc->c, name, value, first);
+	return (0);
+}
+
+int
+cfg_load(struct cfg *c, const char *path, struct vbuf *why)
+{
+	struct cfg_load_ctx lc = {c, VBUF_INIT};
+	int ret = cfg_read_lines(path, cfg_load_line, &lc, why);
+
+	vbuf_free(&lc.copy);
 	return (ret);
 }
 
@@ -1001,47 +1034,44 @@ master_parse_line(char *buf, struct master_ent *e, const char *path, int line,
 	return (0);
 }
 
+struct master_load_ctx {
+	struct master_ent *arr;
+	size_t n, cap;
+};
+
+/* master_load_line - one service entry of master.cf */
+
+static int
+master_load_line(void *ctx, const char *path, int first, char *line,
+    struct vbuf *why)
+{
+	struct master_load_ctx *mc = ctx;
+
+	if (mc->n == mc->cap) {
+		mc->cap = mc->cap ? 2 * mc->cap : 16;
+		mc->arr = mem_realloc(mc->arr, mc->cap * sizeof(*mc->arr));
+	}
+	if (master_parse_line(line, &mc->arr[mc->n], path, first, why) < 0) {
+		master_ent_clear(&mc->arr[mc->n]);
+		return (-1);
+	}
+	mc->n++;
+	return (0);
+}
+
 int
 master_cf_load(const char *path, struct master_ent **ents, size_t *count,
     struct vbuf *why)
 {
-	FILE *fp;
-	struct vbuf line = VBUF_INIT;
-	int lineno = 0, first = 0;
-	struct master_ent *arr = NULL;
-	size_t n = 0, cap = 0;
-	int ret = 0;
+	struct master_load_ctx mc = {NULL, 0, 0};
 
 	*ents = NULL;
 	*count = 0;
-	if ((fp = fopen(path, "r")) == NULL) {
-		cfg_why(why, "open %s: %s", path, strerror(errno));
+	if (cfg_read_lines(path, master_load_line, &mc, why) < 0) {
+		master_cf_free(mc.arr, mc.n);
 		return (-1);
 	}
-	while (cfg_read_logical(fp, &line, &lineno, &first, path)) {
-		if (n == cap) {
-			cap = cap ? 2 * cap : 16;
-			arr = mem_realloc(arr, cap * sizeof(*arr));
-		}
-		if (master_parse_line(line.data, &arr[n], path, first, why) <
-		    0) {
-			master_ent_clear(&arr[n]);
-			ret = -1;
-			break;
-		}
-		n++;
-	}
-	if (ret == 0 && ferror(fp)) {
-		cfg_why(why, "read %s: %s", path, strerror(errno));
-		ret = -1;
-	}
-	fclose(fp);
-	vbuf_free(&line);
-	if (ret < 0) {
-		master_cf_free(arr, n);
-		return (-1);
-	}
-	*ents = arr;
-	*count = n;
+	*ents = mc.arr;
+	*count = mc.n;
 	return (0);
 }

@@ -337,13 +337,34 @@ dns_shutdown(void)
 	dns_destroy();
 }
 
+/* dns_addr_fill - a's address from the raw network-order bytes of family af */
+
+static void
+dns_addr_fill(struct dns_addr *a, int af, const void *raw)
+{
+	if (af == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&a->sa;
+
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, raw, sizeof(sin->sin_addr));
+		a->salen = sizeof(*sin);
+		inet_ntop(AF_INET, &sin->sin_addr, a->text, sizeof(a->text));
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&a->sa;
+
+		sin6->sin6_family = AF_INET6;
+		memcpy(&sin6->sin6_addr, raw, sizeof(sin6->sin6_addr));
+		a->salen = sizeof(*sin6);
+		inet_ntop(AF_INET6, &sin6->sin6_addr, a->text, sizeof(a->text));
+	}
+}
+
 /* dns_addr_literal - numeric address without DNS */
 
 int
 dns_addr_literal(const char *host, int families, struct dns_addr *out)
 {
-	struct sockaddr_in *sin = (struct sockaddr_in *)&out->sa;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&out->sa;
+	unsigned char bin[16];
 	const char *name = host;
 
 	memset(out, 0, sizeof(*out));
@@ -351,22 +372,17 @@ dns_addr_literal(const char *host, int families, struct dns_addr *out)
 		name += 5;
 		if (!(families & DNS_INET6))
 			return 0;
-		if (inet_pton(AF_INET6, name, &sin6->sin6_addr) != 1)
+		if (inet_pton(AF_INET6, name, bin) != 1)
 			return 0;
 	} else if ((families & DNS_INET4) &&
-	    inet_pton(AF_INET, name, &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		out->salen = sizeof(*sin);
-		inet_ntop(AF_INET, &sin->sin_addr, out->text,
-		    sizeof(out->text));
+	    inet_pton(AF_INET, name, bin) == 1) {
+		dns_addr_fill(out, AF_INET, bin);
 		return 1;
 	} else if (!(families & DNS_INET6) ||
-	    inet_pton(AF_INET6, name, &sin6->sin6_addr) != 1) {
+	    inet_pton(AF_INET6, name, bin) != 1) {
 		return 0;
 	}
-	sin6->sin6_family = AF_INET6;
-	out->salen = sizeof(*sin6);
-	inet_ntop(AF_INET6, &sin6->sin6_addr, out->text, sizeof(out->text));
+	dns_addr_fill(out, AF_INET6, bin);
 	return 1;
 }
 
@@ -638,16 +654,8 @@ dns_parse(struct dns_sub *sub, unsigned char *abuf, int alen)
 			return status;
 		sub->addrs =
 		    n > 0 ? mem_calloc((size_t)n, sizeof(*sub->addrs)) : NULL;
-		for (int i = 0; i < n; i++) {
-			struct dns_addr *a = &sub->addrs[i];
-			struct sockaddr_in *sin = (struct sockaddr_in *)&a->sa;
-
-			sin->sin_family = AF_INET;
-			sin->sin_addr = ttl[i].ipaddr;
-			a->salen = sizeof(*sin);
-			inet_ntop(AF_INET, &sin->sin_addr, a->text,
-			    sizeof(a->text));
-		}
+		for (int i = 0; i < n; i++)
+			dns_addr_fill(&sub->addrs[i], AF_INET, &ttl[i].ipaddr);
 	} else {
 		struct ares_addr6ttl ttl[DNS_ADDR_MAX];
 
@@ -656,18 +664,9 @@ dns_parse(struct dns_sub *sub, unsigned char *abuf, int alen)
 			return status;
 		sub->addrs =
 		    n > 0 ? mem_calloc((size_t)n, sizeof(*sub->addrs)) : NULL;
-		for (int i = 0; i < n; i++) {
-			struct dns_addr *a = &sub->addrs[i];
-			struct sockaddr_in6 *sin6 =
-			    (struct sockaddr_in6 *)&a->sa;
-
-			sin6->sin6_family = AF_INET6;
-			memcpy(&sin6->sin6_addr, &ttl[i].ip6addr,
-			    sizeof(sin6->sin6_addr));
-			a->salen = sizeof(*sin6);
-			inet_ntop(AF_INET6, &sin6->sin6_addr, a->text,
-			    sizeof(a->text));
-		}
+		for (int i = 0; i < n; i++)
+			dns_addr_fill(&sub->addrs[i], AF_INET6,
+			    &ttl[i].ip6addr);
 	}
 	sub->naddr = (size_t)(n > 0 ? n : 0);
 	return ARES_SUCCESS;
@@ -762,31 +761,8 @@ dns_hosts_file(struct dns_req *req)
 			while (he->h_addr_list[n] && n < DNS_ADDR_MAX)
 				n++;
 		sub->addrs = n ? mem_calloc(n, sizeof(*sub->addrs)) : NULL;
-		for (size_t j = 0; j < n; j++) {
-			struct dns_addr *a = &sub->addrs[j];
-
-			if (af == AF_INET) {
-				struct sockaddr_in *sin =
-				    (struct sockaddr_in *)&a->sa;
-
-				sin->sin_family = AF_INET;
-				memcpy(&sin->sin_addr, he->h_addr_list[j],
-				    sizeof(sin->sin_addr));
-				a->salen = sizeof(*sin);
-				inet_ntop(AF_INET, &sin->sin_addr, a->text,
-				    sizeof(a->text));
-			} else {
-				struct sockaddr_in6 *sin6 =
-				    (struct sockaddr_in6 *)&a->sa;
-
-				sin6->sin6_family = AF_INET6;
-				memcpy(&sin6->sin6_addr, he->h_addr_list[j],
-				    sizeof(sin6->sin6_addr));
-				a->salen = sizeof(*sin6);
-				inet_ntop(AF_INET6, &sin6->sin6_addr, a->text,
-				    sizeof(a->text));
-			}
-		}
+		for (size_t j = 0; j < n; j++)
+			dns_addr_fill(&sub->addrs[j], af, he->h_addr_list[j]);
 		sub->naddr = n;
 		sub->status = n ? DNS_OK : DNS_NOTFOUND;
 		found += n;

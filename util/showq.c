@@ -692,39 +692,19 @@ showq_out_free(struct showq_out *out)
 static void
 showq_json_str(FILE *fp, const char *s)
 {
+	static const char from[] = "\"\\\b\f\n\r\t"; /* these, escaped */
+	static const char to[] = "\"\\bfnrt";	     /* as these */
 	const unsigned char *cp;
+	const char *esc;
 
 	putc('"', fp);
 	for (cp = (const unsigned char *)s; *cp; cp++) {
-		switch (*cp) {
-		case '"':
-			fputs("\\\"", fp);
-			break;
-		case '\\':
-			fputs("\\\\", fp);
-			break;
-		case '\b':
-			fputs("\\b", fp);
-			break;
-		case '\f':
-			fputs("\\f", fp);
-			break;
-		case '\n':
-			fputs("\\n", fp);
-			break;
-		case '\r':
-			fputs("\\r", fp);
-			break;
-		case '\t':
-			fputs("\\t", fp);
-			break;
-		default:
-			if (*cp < 0x20 || *cp == 0x7f)
-				fprintf(fp, "\\u%04X", *cp);
-			else
-				putc(*cp, fp);
-			break;
-		}
+		if ((esc = strchr(from, *cp)) != NULL)
+			fprintf(fp, "\\%c", to[esc - from]);
+		else if (*cp < 0x20 || *cp == 0x7f)
+			fprintf(fp, "\\u%04X", *cp);
+		else
+			putc(*cp, fp);
 	}
 	putc('"', fp);
 }
