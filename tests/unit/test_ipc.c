@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "sockdir.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -26,80 +28,24 @@
 #include "ipc.h"
 #include "vbuf.h"
 
-static char tmpdir[] = "/tmp/test_ipc.XXXXXX";
-static char oldcwd[4096];
-
-static int
-setup(void **state)
-{
-	if (getcwd(oldcwd, sizeof(oldcwd)) == NULL || mkdtemp(tmpdir) == NULL ||
-	    chdir(tmpdir) < 0 || mkdir("public", 0755) < 0 ||
-	    mkdir("private", 0700) < 0)
-		return -1;
-	signal(SIGPIPE, SIG_IGN);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[256];
-
-	if (chdir(oldcwd) < 0)
-		return -1;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-static int
-listen_at(const char *path, int backlog)
-{
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-
-	assert_true(fd >= 0);
-	unlink(path);
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
-	assert_int_equal(listen(fd, backlog), 0);
-	return fd;
-}
-
-/* Read until EOF or limit, waiting at most 10 s in all. */
-static size_t
-read_all(int fd, char *buf, size_t max)
-{
-	size_t len = 0;
-
-	for (int i = 0; i < 100 && len < max; i++) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		if (poll(&p, 1, 100) <= 0)
-			continue;
-		ssize_t n = read(fd, buf + len, max - len);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	return len;
-}
-
 static void
 test_trigger_send(void **state)
 {
-	int lfd = listen_at("public/qmgr", 5);
+	int lfd = sockdir_listen("public/qmgr", 5);
 	char buf[64];
 	int cfd;
 
 	assert_int_equal(trigger_send("public/qmgr", "I", 1), 0);
 	cfd = accept(lfd, NULL, NULL);
 	assert_true(cfd >= 0);
-	assert_int_equal(read_all(cfd, buf, sizeof(buf)), 1); /* then EOF */
+	assert_int_equal(sockdir_read_all(cfd, buf, sizeof(buf)),
+	    1); /* then EOF */
 	assert_int_equal(buf[0], 'I');
 	close(cfd);
 
 	assert_int_equal(trigger_send("public/qmgr", "WDA", 3), 0);
 	cfd = accept(lfd, NULL, NULL);
-	assert_int_equal(read_all(cfd, buf, sizeof(buf)), 3);
+	assert_int_equal(sockdir_read_all(cfd, buf, sizeof(buf)), 3);
 	assert_memory_equal(buf, "WDA", 3);
 	close(cfd);
 	close(lfd);
@@ -121,7 +67,7 @@ test_trigger_send_errors(void **state)
 	assert_int_equal(errno, ENAMETOOLONG);
 
 	/* A socket file nobody listens on. */
-	int lfd = listen_at("public/dead", 1);
+	int lfd = sockdir_listen("public/dead", 1);
 	close(lfd);
 	assert_int_equal(trigger_send("public/dead", "W", 1), -1);
 	assert_int_equal(errno, ECONNREFUSED);
@@ -132,7 +78,7 @@ test_trigger_send_errors(void **state)
 static void
 test_trigger_send_backlog_full(void **state)
 {
-	int lfd = listen_at("public/busy", 0);
+	int lfd = sockdir_listen("public/busy", 0);
 	int ok = 0, failed = 0;
 
 	for (int i = 0; i < 50 && failed == 0; i++) {
@@ -151,7 +97,7 @@ test_trigger_send_backlog_full(void **state)
 static void
 test_ipc_connect_attr(void **state)
 {
-	int lfd = listen_at("private/svc", 5);
+	int lfd = sockdir_listen("private/svc", 5);
 	struct vbuf why = VBUF_INIT;
 	struct vbuf req = VBUF_INIT;
 	struct vbuf rep = VBUF_INIT;
@@ -213,7 +159,7 @@ test_ipc_connect_errors(void **state)
 static void
 test_ipc_connect_nonblock(void **state)
 {
-	int lfd = listen_at("private/busy", 0);
+	int lfd = sockdir_listen("private/busy", 0);
 	struct vbuf why = VBUF_INIT;
 	int fds[64];
 	int n = 0, fd = -1;
@@ -277,5 +223,5 @@ main(void)
 	    cmocka_unit_test(test_ipc_connect_long_name),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, sockdir_setup, sockdir_teardown);
 }

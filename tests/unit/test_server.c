@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "sockdir.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -85,65 +87,6 @@ void
 qdir_chdir(void)
 {
 	vbuf_puts(&stub_log, "chdir;");
-}
-
-/* Fixture: a temporary directory as the cwd, like queue_directory. */
-
-static char tmpdir[] = "/tmp/test_server.XXXXXX";
-static char oldcwd[4096];
-
-static int
-setup(void **state)
-{
-	if (getcwd(oldcwd, sizeof(oldcwd)) == NULL || mkdtemp(tmpdir) == NULL ||
-	    chdir(tmpdir) < 0 || mkdir("public", 0755) < 0 ||
-	    mkdir("private", 0700) < 0)
-		return -1;
-	signal(SIGPIPE, SIG_IGN);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[256];
-
-	if (chdir(oldcwd) < 0)
-		return -1;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-static int
-listen_at(const char *path, int backlog)
-{
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-
-	assert_true(fd >= 0);
-	unlink(path);
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
-	assert_int_equal(listen(fd, backlog), 0);
-	return fd;
-}
-
-/* Read until EOF or limit, waiting at most 10 s in all. */
-static size_t
-read_all(int fd, char *buf, size_t max)
-{
-	size_t len = 0;
-
-	for (int i = 0; i < 100 && len < max; i++) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		if (poll(&p, 1, 100) <= 0)
-			continue;
-		ssize_t n = read(fd, buf + len, max - len);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	return len;
 }
 
 /* Daemon side: the callbacks report to the test through a pipe. */
@@ -326,7 +269,7 @@ test_main_trigger(void **state)
 	};
 	char *argv[] = {"qmgr", "-c", "/etc/x", "-n", "qmgr", "-t", "unix",
 	    "-o", "a=b", "-o", "c=d", NULL};
-	int lfd = listen_at("public/qmgr", 10);
+	int lfd = sockdir_listen("public/qmgr", 10);
 	char big[2000];
 	int rfd, status;
 	pid_t pid;
@@ -373,7 +316,7 @@ test_main_multi(void **state)
 	    .accept = d_accept,
 	};
 	char *argv[] = {"smtp", "-n", "relay", "-t", "unix", NULL};
-	int lfd = listen_at("private/smtp", 10);
+	int lfd = sockdir_listen("private/smtp", 10);
 	struct vbuf why = VBUF_INIT;
 	char buf[16];
 	int rfd, status;
@@ -388,7 +331,7 @@ test_main_multi(void **state)
 		assert_true(fd >= 0);
 		assert_string_equal(next_report(rfd),
 		    "accept nonblock=1 cloexec=1");
-		assert_int_equal(read_all(fd, buf, sizeof(buf)), 6);
+		assert_int_equal(sockdir_read_all(fd, buf, sizeof(buf)), 6);
 		assert_memory_equal(buf, "hello\n", 6);
 		close(fd);
 	}
@@ -585,5 +528,5 @@ main(void)
 	};
 
 	msg_init("test_server", MSG_NOLOG);
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, sockdir_setup, sockdir_teardown);
 }

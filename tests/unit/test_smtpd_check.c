@@ -22,58 +22,17 @@
 #include <unistd.h>
 
 #include "mem.h"
+#include "relayconf.h"
 #include "msg.h"
 #include "param.h"
 #include "vbuf.h"
 #include "../../smtpd/smtpd.h"
 
-static char tmpdir[] = "/tmp/test_smtpd_check.XXXXXX";
-
-static int
-setup(void **state)
-{
-	return mkdtemp(tmpdir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[256];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-/* Write main.cf: the base settings, then "a=b;c=d"; load it. */
+/* Load the test main.cf with settings ("a=b;c=d") added. */
 static void
 configure(const char *settings)
 {
-	char path[256];
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/main.cf", tmpdir);
-	assert_non_null(fp = fopen(path, "w"));
-	fprintf(fp,
-	    "queue_directory = %s\n"
-	    "compatibility_level = 3.6\n"
-	    "myhostname = mx.example.net\n"
-	    "mydomain = example.net\n"
-	    "mydestination = localhost\n"
-	    "relay_domains = relay.example\n"
-	    "inet_interfaces = all\n"
-	    "proxy_interfaces = 192.0.2.7\n"
-	    "mynetworks = 127.0.0.2/32\n",
-	    tmpdir);
-	if (settings) {
-		char *copy = mem_strdup(settings), *p = copy, *item;
-
-		while ((item = strsep(&p, ";")) != NULL)
-			if (*item)
-				fprintf(fp, "%s\n", item);
-		mem_free(copy);
-	}
-	assert_int_equal(fclose(fp), 0);
-	param_load(tmpdir);
+	relayconf_load("mynetworks = 127.0.0.2/32\n", settings);
 	smtpd_check_init();
 }
 
@@ -289,5 +248,6 @@ main(void)
 	};
 
 	msg_init("smtpd", MSG_NOLOG);
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, relayconf_setup,
+	    relayconf_teardown);
 }
