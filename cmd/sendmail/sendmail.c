@@ -1085,7 +1085,7 @@ int
 main(int argc, char **argv)
 {
 	static struct sm_args a; /* reachable until exit */
-	static char *config_dir; /* idem */
+	char *config_dir;
 	struct stat st;
 	int fd;
 
@@ -1101,7 +1101,8 @@ main(int argc, char **argv)
 	msg_cleanup(sm_cleanup);
 
 	config_dir = sm_prescan(argc, argv);
-	param_load(config_dir);
+	param_load(config_dir); /* keeps a copy */
+	mem_free(config_dir);
 	param_bind(sm_params);
 	param_log_open();
 	signal(SIGPIPE, SIG_IGN);
