@@ -3,7 +3,9 @@
  * The maillog_file writer formats the whole line and appends it with a
  * single write(2) on an O_APPEND descriptor, so lines from several
  * processes never interleave. The file is reopened when its inode changes
- * (log rotation by rename).
+ * (log rotation by rename). The text is made printable once, right after
+ * formatting, so stderr, syslog, maillog_file and the fatal hook all see
+ * the same safe line.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "msg.h"
+#include "printable.h"
 
 #define MSG_TEXT_LIMIT 2000
 
@@ -144,6 +147,7 @@ msg_vlog(int prio, const char *prefix, const char *fmt, va_list ap)
 
 	errno = saved;
 	vsnprintf(text, sizeof(text), fmt, ap);
+	printable(text, '?');
 	if (msg_flags & MSG_STDERR) {
 		fprintf(stderr, "%s: %s%s\n", msg_progname, prefix, text);
 		fflush(stderr);

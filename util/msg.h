@@ -41,6 +41,13 @@
  *	It may be called again to change destination (reload).
  *	Non-info text carries "warning: ", "error: ", "fatal: " or "panic: ".
  *	Text is cut at 2000 bytes.
+
+	After formatting (including %m) the text is made printable as
+	Postfix does (printable(3) with SMTPUTF8 on): every byte outside
+	printable ASCII 0x20-0x7e, tab and newline included, becomes '?',
+	except that well-formed UTF-8 multi-byte sequences are kept. So bytes
+	from a damaged queue file or a peer cannot put control characters or
+	invalid UTF-8 into the log, and a log line is always a single line.
  *
  *	msg_fatal_status() sets the exit status after a fatal error (default
  *	1; sendmail uses 75, postqueue 69). msg_cleanup() registers a

@@ -125,6 +125,15 @@ grep -qx "$P: warning: $WORK/trunc: unexpected EOF in data, record type 78 lengt
   || fail "truncation warning: $(cat "$WORK/err")"
 head -c 590 "$f3" >"$WORK/noend"
 expect 1 "$P: warning: $WORK/noend: premature end of file: no message end record" "$P" -c "$conf" "$WORK/noend"
+# Raw bytes of a damaged size record reach the log as '?' (Postfix's
+# printable()): ESC CR DEL and two high bytes that are not UTF-8.
+python3 -c 'import sys; b = open(sys.argv[1], "rb").read()
+sys.stdout.buffer.write(b[:2] + b"3312 \x1b\r\x7f\xff\xfe".ljust(95) + b[97:])' \
+  "$f3" >"$WORK/badsize" || fail "python"
+"$P" -c "$conf" "$WORK/badsize" >/dev/null 2>"$WORK/err"
+grep -q "^$P: warning: invalid size record: 3312 ????? *$" "$WORK/err" \
+  || fail "size warning: $(cat -v "$WORK/err")"
+assert_eq 0 "$(LC_ALL=C grep -c '[^[:print:]]' "$WORK/err")" "unprintable stderr lines"
 ok "damaged files"
 
 # Pointer records as Postfix's cleanup writes them for milter edits: a

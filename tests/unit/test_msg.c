@@ -1,5 +1,5 @@
 /* Unit tests for util/msg: log line format in maillog_file, severities,
- * the fatal hook, errno preservation. */
+ * the fatal hook, errno preservation, printable text. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "msg.h"
+#include "printable.h"
 
 static char logpath[256];
 static jmp_buf fatal_jmp;
@@ -115,6 +116,62 @@ test_long_text_is_cut(void **state)
 	assert_int_equal(qs, 2000);
 }
 
+/* printable() on a copy of in must give want. */
+static void
+check_printable(const char *in, const char *want)
+{
+	char buf[256];
+
+	snprintf(buf, sizeof(buf), "%s", in);
+	assert_ptr_equal(printable(buf, '?'), buf);
+	assert_string_equal(buf, want);
+}
+
+static void
+test_printable_control_bytes(void **state)
+{
+	check_printable("plain text ~!", "plain text ~!");
+	check_printable("a\x1b[31mb", "a?[31mb");
+	check_printable("cr\rlf\ntab\tdel\x7f.", "cr?lf?tab?del?.");
+	check_printable("\x01\x1f", "??");
+	check_printable("", "");
+}
+
+static void
+test_printable_utf8(void **state)
+{
+	/* "é" (2 bytes) and "€" (3 bytes) and U+1F600 (4 bytes) are kept. */
+	check_printable("caf\xc3\xa9 5\xe2\x82\xac",
+	    "caf\xc3\xa9 5\xe2\x82\xac");
+	check_printable("\xf0\x9f\x98\x80!", "\xf0\x9f\x98\x80!");
+	/* High bytes that are not UTF-8, each one a '?'. */
+	check_printable("\xff\xfe\x80x", "???x");
+	check_printable("\xc0\xaf", "??");	     /* overlong '/' */
+	check_printable("\xed\xa0\x80", "???");	     /* surrogate */
+	check_printable("\xf4\x90\x80\x80", "????"); /* above U+10FFFF */
+	/* A truncated sequence: the lead bytes go, what follows stays. */
+	check_printable("\xe2\x82", "??");
+	check_printable("\xe2\x82z", "??z");
+	check_printable("\xc3 ok", "? ok");
+	check_printable("\xf0\x9f\x98", "???");
+}
+
+static void
+test_log_line_is_printable(void **state)
+{
+	unlink(logpath);
+	msg_warn("invalid size record: %s",
+	    "3312 \x1b\r\x7f\xff\xfe caf\xc3\xa9 \xe2\x82");
+	assert_non_null(strstr(slurp(logpath),
+	    "]: warning: invalid size record: 3312 ????? caf\xc3\xa9 ??\n"));
+	/* The fatal hook gets the same printable text. */
+	msg_fatal_hook(hook);
+	if (setjmp(fatal_jmp) == 0)
+		msg_fatal("bad\tline\n%s", "\x1b");
+	assert_string_equal(fatal_text, "bad?line??");
+	msg_fatal_hook(NULL);
+}
+
 int
 main(void)
 {
@@ -123,6 +180,9 @@ main(void)
 	    cmocka_unit_test(test_errno_kept_and_percent_m),
 	    cmocka_unit_test(test_fatal_goes_through_hook_with_prefix_in_log),
 	    cmocka_unit_test(test_long_text_is_cut),
+	    cmocka_unit_test(test_printable_control_bytes),
+	    cmocka_unit_test(test_printable_utf8),
+	    cmocka_unit_test(test_log_line_is_printable),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
