@@ -13,6 +13,14 @@
  *	of ?: and relational operators are either "{balanced text}" or,
  *	for the historical ${name?text} form, the rest of the reference.
  *	Diagnostics use Postfix's wording.
+ *
+ *	Depth alone does not stop "a1 = $a0$a0, a2 = $a1$a1, ...": 40
+ *	levels would make 2^40 bytes. One cfg_expand() call therefore also
+ *	counts the bytes it produces (in out and in the operands of
+ *	relational operators) and the references it resolves, and gives up
+ *	after CFG_MAX_LEN bytes or CFG_MAX_REFS references (the latter for
+ *	chains that expand to nothing), naming the outermost reference.
+ *	Postfix itself has no such bound; both are far beyond real use.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -26,6 +34,8 @@
 
 #define CFG_SPACE " \t\r\n\v\f"
 #define CFG_MAX_DEPTH 100
+#define CFG_MAX_LEN 100000
+#define CFG_MAX_REFS 1000000
 
 /* cfg_why - replace the reason text, if the caller wants one */
 
@@ -363,6 +373,9 @@ struct cfg_exp {
 	void *ctx;
 	struct vbuf *why;
 	int depth;
+	size_t bytes; /* produced so far, all buffers */
+	size_t refs;  /* references resolved so far */
+	char *top;    /* the outermost reference being expanded */
 };
 
 static int cfg_exp_text(struct cfg_exp *x, struct vbuf *out, const char *text);
@@ -608,6 +621,31 @@ out:
 	return (ret);
 }
 
+/*
+ * cfg_exp_enter - one more reference: enforce the depth and call-count
+ * bounds and remember the outermost reference for diagnostics.
+ */
+static int
+cfg_exp_enter(struct cfg_exp *x, const char *ref)
+{
+	if (++x->depth > CFG_MAX_DEPTH) {
+		cfg_why(x->why, "unreasonable macro call nesting: \"%s\"", ref);
+		return (-1);
+	}
+	if (x->depth == 1) {
+		mem_free(x->top);
+		x->top = mem_strdup(ref);
+	}
+	if (++x->refs > CFG_MAX_REFS) {
+		cfg_why(x->why,
+		    "macro expansion of \"%s\" makes too many macro calls "
+		    "(more than %d)",
+		    x->top, CFG_MAX_REFS);
+		return (-1);
+	}
+	return (0);
+}
+
 /* cfg_exp_ref - resolve one reference (the text inside ${} or a name) */
 
 static int
@@ -618,10 +656,8 @@ cfg_exp_ref(struct cfg_exp *x, struct vbuf *out, char *ref)
 	char *res;
 	int ch;
 
-	if (++x->depth > CFG_MAX_DEPTH) {
-		cfg_why(x->why, "unreasonable macro call nesting: \"%s\"", ref);
+	if (cfg_exp_enter(x, ref) < 0)
 		return (-1);
-	}
 	cp = cfg_skip_space(ref);
 	if (*cp == '{') {
 		if (cfg_exp_relational(x, &cp, &val) < 0)
@@ -713,6 +749,27 @@ cfg_exp_ref(struct cfg_exp *x, struct vbuf *out, char *ref)
 	return (0);
 }
 
+/*
+ * cfg_exp_put - append n bytes of text to out, within the length bound;
+ * text outside any reference is the caller's own and not counted.
+ */
+static int
+cfg_exp_put(struct cfg_exp *x, struct vbuf *out, const char *text, size_t n)
+{
+	if (x->depth > 0) {
+		x->bytes += n;
+		if (x->bytes > CFG_MAX_LEN) {
+			cfg_why(x->why,
+			    "macro expansion of \"%s\" is too long "
+			    "(more than %d bytes)",
+			    x->top, CFG_MAX_LEN);
+			return (-1);
+		}
+	}
+	vbuf_append(out, text, n);
+	return (0);
+}
+
 /* cfg_exp_text - expand text, appending to out */
 
 static int
@@ -728,12 +785,14 @@ cfg_exp_text(struct cfg_exp *x, struct vbuf *out, const char *text)
 		if (*p != '$') {
 			size_t n = strcspn(p, "$");
 
-			vbuf_append(out, p, n);
+			if (cfg_exp_put(x, out, p, n) < 0)
+				return (-1);
 			p += n;
 			continue;
 		}
 		if (p[1] == '$') {
-			vbuf_putc(out, '$');
+			if (cfg_exp_put(x, out, p, 1) < 0)
+				return (-1);
 			p += 2;
 			continue;
 		}
@@ -780,13 +839,19 @@ cfg_expand(struct vbuf *out, const char *text, cfg_lookup_fn *lookup, void *ctx,
     struct vbuf *why)
 {
 	struct cfg_exp x;
+	int ret;
 
 	x.lookup = lookup;
 	x.ctx = ctx;
 	x.why = why;
 	x.depth = 0;
+	x.bytes = 0;
+	x.refs = 0;
+	x.top = NULL;
 	vbuf_str(out);
-	return (cfg_exp_text(&x, out, text));
+	ret = cfg_exp_text(&x, out, text);
+	mem_free(x.top);
+	return (ret);
 }
 
 /* ------------------------------------------------------------------ */

@@ -51,9 +51,17 @@
  *	${name:{text}}, ${name?{t1}:{t2}} and ${{a} OP {b} ? {t1} : {t2}}
  *	with OP one of == != < <= > >= <level <=level >level >=level.
  *	Names are resolved with lookup (NULL = undefined = empty); the
- *	results are expanded recursively up to a depth of 100. Returns 0,
- *	or -1 with why set (recursion too deep, syntax error); a truncated
- *	"${" warns as Postfix does and expands to what was parsed.
+ *	results are expanded recursively up to a depth of 100. One call
+ *	produces at most 100000 bytes from references (literal text of
+ *	text itself is not counted) and resolves at most 1000000
+ *	references, so chains like "a2 = $a1$a1" fail fast instead of
+ *	growing exponentially. Returns 0, or -1 with why set: "unreasonable
+ *	macro call nesting: \"REF\"", "macro expansion of \"REF\" is too
+ *	long (more than 100000 bytes)", "macro expansion of \"REF\" makes
+ *	too many macro calls (more than 1000000)" (REF: the outermost
+ *	reference of text), or a syntax error; out may then hold a partial
+ *	result. A truncated "${" warns as Postfix does and expands to what
+ *	was parsed.
  *
  *	master_cf_load() parses master.cf: the same logical lines, 8+ white
  *	space separated fields (service type private unpriv chroot wakeup

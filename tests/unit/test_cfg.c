@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -519,6 +520,101 @@ test_expand_chain_depth(void **state)
 	vbuf_free(&why);
 }
 
+/*
+ * Bounded expansion: "dN" is "$dN-1$dN-1" (d0 is leaf), so $dN makes 2^N
+ * copies of the leaf; "vN" is "$vN+1" down a chain of len names.
+ */
+struct bound_lookup {
+	int len;	  /* v chain length */
+	const char *leaf; /* value of d0 */
+};
+
+static const char *
+bound_lookup(const char *name, void *ctx)
+{
+	static char buf[64];
+	const struct bound_lookup *bl = ctx;
+	int n = atoi(name + 1);
+
+	if (name[0] == 'd' && n == 0)
+		return bl->leaf;
+	if (name[0] == 'd') {
+		snprintf(buf, sizeof(buf), "$d%d$d%d", n - 1, n - 1);
+		return buf;
+	}
+	if (name[0] == 'v') {
+		if (n + 1 < bl->len)
+			snprintf(buf, sizeof(buf), "$v%d", n + 1);
+		else
+			snprintf(buf, sizeof(buf), "end");
+		return buf;
+	}
+	return NULL;
+}
+
+static const struct bound_case {
+	const char *name;
+	const char *text;
+	struct bound_lookup bl;
+	int ret;
+	size_t out_len; /* when ret == 0 */
+	const char *why;
+} bound_cases[] = {
+    {"doubling 40 deep", "$d40", {0, "x"}, -1, 0,
+	"macro expansion of \"d40\" is too long (more than 100000 bytes)"},
+    {"doubling in braces", "<${d1?{$d40}}>", {0, "x"}, -1, 0,
+	"macro expansion of \"d1?{$d40}\" is too long"},
+    {"doubling to 65536 bytes", "$d16", {0, "x"}, 0, 65536, NULL},
+    {"doubling to 131072 bytes", "$d17", {0, "x"}, -1, 0,
+	"macro expansion of \"d17\" is too long"},
+    {"references share one bound", "$d16$d16", {0, "x"}, -1, 0,
+	"macro expansion of \"d16\" is too long"},
+    {"doubling of nothing", "$d40", {0, "$none"}, -1, 0,
+	"macro expansion of \"d40\" makes too many macro calls "
+	"(more than 1000000)"},
+    {"doubling in a relational operand", "${{$d40} == {x}?{y}}", {0, "x"}, -1,
+	0, "is too long (more than 100000 bytes)"},
+    {"chain of 99", "$v0", {99, NULL}, 0, 3, NULL},
+    {"chain of 100", "[$v0]", {100, NULL}, 0, 5, NULL},
+    {"chain of 101", "$v0", {101, NULL}, -1, 0,
+	"unreasonable macro call nesting: \"v100\""},
+    {"dollar dollar in a value", "$d3$$", {0, "$$"}, 0, 9, NULL},
+};
+
+static void
+test_expand_bounds(void **state)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(bound_cases) / sizeof(bound_cases[0]); i++) {
+		const struct bound_case *tc = &bound_cases[i];
+		struct bound_lookup bl = tc->bl;
+		struct vbuf out = VBUF_INIT, why = VBUF_INIT;
+		struct timespec t0, t1;
+		double secs;
+		int ret;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		ret = cfg_expand(&out, tc->text, bound_lookup, &bl, &why);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		secs =
+		    (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+		if (secs > 0.5)
+			fail_msg("%s: took %.2f seconds", tc->name, secs);
+		if (ret != tc->ret)
+			fail_msg("%s: returned %d, want %d (why: %s)", tc->name,
+			    ret, tc->ret, vbuf_str(&why));
+		if (ret == 0 && out.len != tc->out_len)
+			fail_msg("%s: %zu bytes, want %zu", tc->name, out.len,
+			    tc->out_len);
+		if (tc->why && strstr(vbuf_str(&why), tc->why) == NULL)
+			fail_msg("%s: why \"%s\" lacks \"%s\"", tc->name,
+			    why.data, tc->why);
+		vbuf_free(&out);
+		vbuf_free(&why);
+	}
+}
+
 /* ---- master.cf ------------------------------------------------------ */
 
 static void
@@ -692,6 +788,7 @@ main(void)
 	    cmocka_unit_test(test_expand_appends_and_warns_on_truncation),
 	    cmocka_unit_test(test_expand_null_lookup_result_is_empty),
 	    cmocka_unit_test(test_expand_chain_depth),
+	    cmocka_unit_test(test_expand_bounds),
 	    cmocka_unit_test(test_master_stock),
 	    cmocka_unit_test(test_master_errors),
 	    cmocka_unit_test(test_master_missing_file),
