@@ -1205,7 +1205,6 @@ static char param_def_domain[300];
 static char param_def_pid[32];
 
 static void param_host_defaults(void);
-static const char *param_where(const char *name);
 
 /* param_index - table index of name, or -1 */
 
@@ -1316,7 +1315,7 @@ param_host_defaults(void)
 {
 	char host[256];
 	const char *src, *dot;
-	struct vbuf buf = VBUF_INIT, why = VBUF_INIT;
+	struct vbuf buf = VBUF_INIT;
 
 	if (gethostname(host, sizeof(host)) != 0)
 		host[0] = 0;
@@ -1342,18 +1341,14 @@ param_host_defaults(void)
 	src = param_def_host;
 	if (cfg_get(param_over, "myhostname") ||
 	    cfg_get(param_main, "myhostname")) {
-		/* An unusable value is fatal here, as param_str() would be. */
 		if (cfg_expand(&buf, param_lookup("myhostname", NULL),
-			param_lookup, NULL, &why) < 0)
-			msg_fatal("%sparameter myhostname: %s",
-			    param_where("myhostname"), vbuf_str(&why));
-		src = vbuf_str(&buf);
+			param_lookup, NULL, NULL) == 0)
+			src = vbuf_str(&buf);
 	}
 	if ((dot = strchr(src, '.')) != NULL && dot[1] != 0 && dot[1] != '$')
 		snprintf(param_def_domain, sizeof(param_def_domain), "%s",
 		    dot + 1);
 	vbuf_free(&buf);
-	vbuf_free(&why);
 
 	snprintf(param_def_pid, sizeof(param_def_pid), "%ld", (long)getpid());
 	param_set_def("process_id", param_def_pid);

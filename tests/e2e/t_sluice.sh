@@ -167,3 +167,16 @@ fi
 "$S" -c "$BI" status >/dev/null 2>&1 || fail "stopping a stopped b"
 "$S" -c "$BI" stop 2>/dev/null || fail "stop b"
 ok "two instances run side by side and stop independently"
+
+# sluice check stops at once on a main.cf whose $name expansion explodes
+# (40 doubling definitions would give 2^40 bytes), with the reason.
+X="$WORK/explode"
+new_instance "$X"
+{ echo "a0 = x"; i=1
+  while [ $i -le 40 ]; do echo "a$i = \$a$((i - 1))\$a$((i - 1))"; i=$((i + 1)); done
+  echo 'myhostname = $a40'; } >> "$X/main.cf"
+rc=0; timeout 20 "$S" -c "$X" check 2> explode.err || rc=$?
+[ "$rc" = 1 ] || { cat explode.err; fail "sluice check with a 40-level chain: exit $rc"; }
+grep -q 'parameter myhostname: macro expansion of "a40" is too long (more than 100000 bytes)$' explode.err ||
+  { cat explode.err; fail "sluice check: expansion length error"; }
+ok "sluice check refuses an exploding \$name expansion at once"
