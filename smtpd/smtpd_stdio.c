@@ -76,8 +76,8 @@ bs_in_event(struct bufferevent *bev, short what, void *ctx)
 	bs_stdin_ended();
 }
 
-/* A regular file on stdin: read a piece per turn of the loop, and only
- * while the session keeps up. */
+/* A regular file or a device such as /dev/null on stdin: read a piece per
+ * turn of the loop, and only while the session keeps up. */
 static void
 bs_file_read(evutil_socket_t fd, short what, void *ctx)
 {
@@ -125,7 +125,11 @@ smtpd_session_stdio(void)
 	int fl = fcntl(1, F_GETFL);
 	if (fl >= 0)
 		(void)fcntl(1, F_SETFL, fl & ~O_NONBLOCK);
-	if (fstat(0, &st) == 0 && S_ISREG(st.st_mode)) {
+	/* epoll watches pipes, sockets and terminals only: a regular file
+	 * or another device (/dev/null) is read from a timer instead. */
+	if (fstat(0, &st) == 0 &&
+	    (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode) ||
+		(S_ISCHR(st.st_mode) && !isatty(0)))) {
 		struct timeval now = {0, 0};
 		bs_file_ev =
 		    evtimer_new(smtpd_event_base(), bs_file_read, NULL);

@@ -217,6 +217,11 @@ grep -q "$bsid: client=localhost\[127.0.0.1\]" "$LOG" || fail "-bs client= line"
 wait_for 10 "$B/postcat" -c "$C" -q "$bsid" || fail "postcat -q $bsid"
 "$B/postcat" -c "$C" -q "$bsid" | grep -q '^recipient: far@elsewhere.test$' || fail "-bs recipient"
 printf 'HELO local.example\r\nMAIL FROM:<bs2@example.org>\r\nRCPT TO:<far2@elsewhere.test>\r\nDATA\r\nSubject: bs2\r\n\r\nno quit\r\n.\r\n' > bs2.in
+# /dev/null on standard input (epoll cannot watch it): the banner, then the
+# end of input, at once, with no warning.
+out=$(timeout 10 "$B/sendmail" -C "$C" -bs < /dev/null 2> bsnull.err) || fail "sendmail -bs </dev/null exit status"
+echo "$out" | grep -q '^220 relay.example.com ESMTP Postfix' || { echo "$out"; fail "-bs </dev/null banner"; }
+[ ! -s bsnull.err ] || { cat bsnull.err; fail "sendmail -bs </dev/null wrote to stderr"; }
 out=$(timeout 20 "$B/sendmail" -C "$C" -bs < bs2.in) || fail "sendmail -bs (file) exit status"
 echo "$out" | grep -q '^250 2.0.0 Ok: queued as' || { echo "$out"; fail "-bs without QUIT: not queued"; }
 ok "sendmail -bs"
