@@ -310,9 +310,9 @@ smtpd_cleanup_received(struct smtpd_session *s)
 	struct vbuf dbuf = VBUF_INIT;
 	/* RFC 3848, as Postfix writes it: "with ESMTPS" over TLS. */
 	const char *proto = s->esmtp ? (s->tls ? "ESMTPS" : "ESMTP") : "SMTP";
-	/* The queue ID is known once cleanup has answered the first record;
-	 * until then (a pipelining client) cleanup fills in ${queue_id}. */
-	const char *id = s->qid[0] ? s->qid : "${queue_id}";
+	/* DATA comes after the first recipient's 250, which waited for the
+	 * queue ID (smtpd_cleanup_await_qid()). */
+	const char *id = s->qid;
 
 	header_date(&dbuf, time(NULL));
 	const char *date = vbuf_str(&dbuf);
