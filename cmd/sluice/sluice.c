@@ -3,18 +3,21 @@
  *	sluice - control the sluice mail system
  * SYNOPSIS
  *	sluice [-v] [-c config_dir] command
- *	sluice init DIR [PORT]
+ *	sluice init [--mail-owner USER] DIR [PORT]
  * DESCRIPTION
  *	sluice plays the part of Postfix's postfix(1) command. Commands:
  *
- *	init DIR [PORT]
+ *	init [--mail-owner USER] DIR [PORT]
  *		Create a self-contained unprivileged instance in DIR (made if
  *		missing): DIR/main.cf (conf/main.cf plus queue_directory =
  *		DIR/queue, maillog_file = DIR/log/maillog, inet_interfaces =
  *		127.0.0.1, empty mydestination, mynetworks = 127.0.0.0/8,
  *		daemon_directory and command_directory = the directory of
  *		this sluice binary, mail_owner = the invoking user unless
- *		root), DIR/master.cf (conf/master.cf with the SMTP server on
+ *		root; as root, USER or the default "sluice", which must
+ *		exist, as must the group "postdrop": init names the useradd
+ *		or groupadd to run and never falls back to a shared
+ *		account), DIR/master.cf (conf/master.cf with the SMTP server on
  *		127.0.0.1:PORT, default 2525), DIR/log and the queue (as
  *		check). An existing main.cf or master.cf is never
  *		overwritten. With -c, the directory is config_dir and the
@@ -76,7 +79,29 @@
 #define SLUICE_USAGE                                                           \
 	"usage: sluice [-v] [-c config_dir] "                                  \
 	"init|start|start-fg|stop|abort|reload|status|check|flush; "           \
-	"sluice init DIR [PORT]"
+	"sluice init [--mail-owner USER] DIR [PORT]"
+
+/* sluice_init_args - init [--mail-owner USER] DIR [PORT], or -c DIR init */
+
+static int
+sluice_init_args(const char *config_dir, int nargs, char **args)
+{
+	const char *owner = NULL;
+
+	if (nargs >= 1 && strcmp(args[0], "--mail-owner") == 0) {
+		if (nargs < 2 || *args[1] == 0)
+			msg_fatal("%s", SLUICE_USAGE);
+		owner = args[1];
+		args += 2;
+		nargs -= 2;
+	}
+	if (config_dir != NULL && nargs <= 1)
+		return (sluice_init(config_dir, nargs ? args[0] : NULL, owner));
+	if (config_dir == NULL && (nargs == 1 || nargs == 2))
+		return (sluice_init(args[0], nargs == 2 ? args[1] : NULL,
+		    owner));
+	msg_fatal("%s", SLUICE_USAGE);
+}
 
 int
 main(int argc, char **argv)
@@ -103,15 +128,8 @@ main(int argc, char **argv)
 	cmd = argv[optind];
 	nargs = argc - optind - 1;
 
-	if (strcmp(cmd, "init") == 0) {
-		if (config_dir != NULL && nargs <= 1)
-			return (sluice_init(config_dir,
-			    nargs ? argv[optind + 1] : NULL));
-		if (config_dir == NULL && (nargs == 1 || nargs == 2))
-			return (sluice_init(argv[optind + 1],
-			    nargs == 2 ? argv[optind + 2] : NULL));
-		msg_fatal("%s", SLUICE_USAGE);
-	}
+	if (strcmp(cmd, "init") == 0)
+		return (sluice_init_args(config_dir, nargs, argv + optind + 1));
 	if (nargs != 0)
 		msg_fatal("%s", SLUICE_USAGE);
 	if (strcmp(cmd, "start") && strcmp(cmd, "start-fg") &&

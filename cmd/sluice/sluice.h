@@ -38,7 +38,7 @@ void sluice_script_msgs(void);
 const char *sluice_mail_name(void);
 extern const struct param_var sluice_params[];
 
-int sluice_init(const char *dir, const char *port);
+int sluice_init(const char *dir, const char *port, const char *owner);
 void sluice_check(void);
 
 int sluice_master_pid(pid_t *pid);

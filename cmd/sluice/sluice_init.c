@@ -14,10 +14,11 @@
  *
  * mail_owner: an ordinary user's instance runs as that user (mail_owner
  * and setgid_group are the user and their primary group). For root, the
- * defaults stay when the account and group exist; otherwise init picks
- * "nobody" and its group and says so, so that a test instance made by
- * root works out of the box. A production system should create the
- * dedicated account instead.
+ * daemons run as the account named with --mail-owner, else as the
+ * default "sluice"; setgid_group must exist too. When either is missing
+ * init stops and names the command that creates it: it never falls back
+ * to an account that other services share (such as "nobody"), since
+ * whoever controls that account would control the mail queue.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -83,13 +84,16 @@ sluice_bindir(void)
 /* sluice_owner - mail_owner and setgid_group lines for this user */
 
 static void
-sluice_owner(struct vbuf *out)
+sluice_owner(struct vbuf *out, const char *owner)
 {
 	struct passwd *pw;
 	struct group *gr;
-	const char *user = NULL, *group = NULL;
+	const char *user = NULL;
 
 	if (getuid() != 0) {
+		if (owner != NULL)
+			msg_fatal("--mail-owner needs root: an ordinary user's "
+				  "instance runs as that user");
 		if ((pw = getpwuid(getuid())) == NULL)
 			msg_fatal("cannot find the name of user ID %ld",
 			    (long)getuid());
@@ -99,27 +103,32 @@ sluice_owner(struct vbuf *out)
 			vbuf_printf(out, "setgid_group = %s\n", gr->gr_name);
 		return;
 	}
-	if ((pw = getpwnam(SLUICE_DEFAULT_OWNER)) == NULL) {
-		if ((pw = getpwnam("nobody")) == NULL)
-			msg_fatal("user \"%s\" does not exist (nor "
-				  "\"nobody\"); "
-				  "create it before making an instance as root",
-			    SLUICE_DEFAULT_OWNER);
-		msg_warn("user \"%s\" does not exist; this instance runs its "
-			 "daemons as \"nobody\" (set mail_owner to a dedicated "
-			 "account for production use)",
-		    SLUICE_DEFAULT_OWNER);
-		vbuf_printf(out, "mail_owner = %s\n", pw->pw_name);
+	user = owner != NULL ? owner : SLUICE_DEFAULT_OWNER;
+	if ((pw = getpwnam(user)) == NULL) {
+		if (owner != NULL)
+			msg_fatal("--mail-owner: user \"%s\" does not exist",
+			    owner);
+		msg_fatal("user \"%s\" does not exist: create the dedicated "
+			  "mail_owner account first (useradd --system "
+			  "--user-group --no-create-home --home-dir /nonexistent "
+			  "--shell /usr/sbin/nologin %s), or name another "
+			  "unshared account with sluice init --mail-owner USER",
+		    user, user);
 	}
-	if (getgrnam(SLUICE_DEFAULT_GROUP) == NULL) {
-		if ((gr = getgrgid(pw->pw_gid)) == NULL)
-			msg_fatal("group \"%s\" does not exist; create it "
-				  "before "
-				  "making an instance as root",
-			    SLUICE_DEFAULT_GROUP);
-		group = gr->gr_name;
-		vbuf_printf(out, "setgid_group = %s\n", group);
-	}
+	if (pw->pw_uid == 0)
+		msg_fatal("mail_owner \"%s\" has user ID 0: choose an "
+			  "unprivileged account",
+		    user);
+	if (owner != NULL)
+		vbuf_printf(out, "mail_owner = %s\n", owner);
+	if ((gr = getgrnam(SLUICE_DEFAULT_GROUP)) == NULL)
+		msg_fatal("group \"%s\" does not exist: create it first "
+			  "(groupadd --system %s)",
+		    SLUICE_DEFAULT_GROUP, SLUICE_DEFAULT_GROUP);
+	if (gr->gr_gid == pw->pw_gid)
+		msg_fatal("setgid_group \"%s\" is the primary group of "
+			  "mail_owner \"%s\": give them different groups",
+		    SLUICE_DEFAULT_GROUP, user);
 }
 
 /*
@@ -159,7 +168,7 @@ sluice_port_ok(const char *port)
 }
 
 int
-sluice_init(const char *dir_arg, const char *port)
+sluice_init(const char *dir_arg, const char *port, const char *owner)
 {
 	struct vbuf text = VBUF_INIT, path = VBUF_INIT, prefix = VBUF_INIT;
 	char dir[PATH_MAX], *bindir;
@@ -212,7 +221,7 @@ sluice_init(const char *dir_arg, const char *port)
 	vbuf_printf(&path, "%s/master", bindir);
 	if (access(vbuf_str(&path), X_OK) == 0)
 		vbuf_printf(&text, "daemon_directory = %s\n", bindir);
-	sluice_owner(&text);
+	sluice_owner(&text, owner);
 	vbuf_reset(&path);
 	vbuf_printf(&path, "%s/main.cf", dir);
 	sluice_write_new(vbuf_str(&path), text.data, text.len);

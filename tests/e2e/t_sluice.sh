@@ -63,6 +63,19 @@ grep -q "main.cf already exists" err || { cat err; fail "no clear refusal messag
 assert_eq "$sum" "$(md5sum < "$A/main.cf")" "main.cf after a refused init"
 ok "init refuses to overwrite an existing main.cf"
 
+# As root, the daemons' account is never a shared one chosen silently.
+if [ "$(id -u)" = 0 ]; then
+  "$S" init --mail-owner no-such-user-x "$WORK/o1" >/dev/null 2>err &&
+    fail "init with a missing --mail-owner succeeded"
+  grep -q 'user "no-such-user-x" does not exist' err || { cat err; fail "no reason for a missing owner"; }
+  [ -f "$WORK/o1/main.cf" ] && fail "a refused init wrote main.cf"
+  "$S" init --mail-owner root "$WORK/o2" >/dev/null 2>err && fail "init with mail_owner root succeeded"
+  grep -q 'has user ID 0' err || { cat err; fail "no reason for mail_owner root"; }
+  "$S" init --mail-owner sluice "$WORK/o3" >/dev/null 2>err || { cat err; fail "init --mail-owner sluice"; }
+  grep -qx 'mail_owner = sluice' "$WORK/o3/main.cf" || fail "--mail-owner not written to main.cf"
+  ok "root init names a missing mail_owner, refuses uid 0, honours --mail-owner"
+fi
+
 # ---- check ---------------------------------------------------------------
 rm -rf "$A/queue/maildrop" "$A/queue/deferred" "$A/queue/public"
 "$S" -c "$A" check 2>err || { cat err; fail "check exit $?"; }
