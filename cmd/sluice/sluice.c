@@ -98,8 +98,8 @@ sluice_init_args(const char *config_dir, int nargs, char **args)
 	if (config_dir != NULL && nargs <= 1)
 		return (sluice_init(config_dir, nargs ? args[0] : NULL, owner));
 	if (config_dir == NULL && (nargs == 1 || nargs == 2))
-		return (sluice_init(args[0], nargs == 2 ? args[1] : NULL,
-		    owner));
+		return (
+		    sluice_init(args[0], nargs == 2 ? args[1] : NULL, owner));
 	msg_fatal("%s", SLUICE_USAGE);
 }
 

@@ -110,7 +110,8 @@ sluice_owner(struct vbuf *out, const char *owner)
 			    owner);
 		msg_fatal("user \"%s\" does not exist: create the dedicated "
 			  "mail_owner account first (useradd --system "
-			  "--user-group --no-create-home --home-dir /nonexistent "
+			  "--user-group --no-create-home --home-dir "
+			  "/nonexistent "
 			  "--shell /usr/sbin/nologin %s), or name another "
 			  "unshared account with sluice init --mail-owner USER",
 		    user, user);
