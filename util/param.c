@@ -1278,6 +1278,12 @@ param_ready(void)
 	param_host_defaults();
 }
 
+const char *
+param_builtin_config_dir(void)
+{
+	return (PARAM_DEF_CONFIG_DIR);
+}
+
 /* param_default_dir - the directory param_load(NULL) would use */
 
 static const char *

@@ -12,6 +12,7 @@
  *	void param_log_open(void);
  *	const char *param_config_dir(void);
  *	const char *param_main_cf_path(void);
+ *	const char *param_builtin_config_dir(void);
  *
  *	const char *param_str(const char *name);
  *	long  param_int(const char *name);
@@ -48,6 +49,9 @@
  *	already parsed main.cf, possibly empty) as the configuration of
  *	config_dir (NULL: as param_load()) without reading a file, checking
  *	values or exporting MAIL_CONFIG.
+ *
+ *	param_builtin_config_dir() is the compiled-in default directory
+ *	(SLUICE_PREFIX "/etc/sluice"), whatever the environment says.
  *
  *	param_override() applies a master.cf/command-line "-o name=value"
  *	over main.cf. param_log_open() opens the log as msg_log_open() with
@@ -105,6 +109,7 @@ void param_override(const char *name_eq_value);
 void param_log_open(void);
 const char *param_config_dir(void);
 const char *param_main_cf_path(void);
+const char *param_builtin_config_dir(void);
 
 const char *param_str(const char *name);
 long param_int(const char *name);

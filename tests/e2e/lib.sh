@@ -47,6 +47,8 @@ remember() { STARTED_PIDS="$STARTED_PIDS $1"; }
 cleanup_pids() {
   for p in $STARTED_PIDS; do kill "$p" 2>/dev/null; done
   for c in ${INSTANCES:-}; do "$B/sluice" -c "$c" stop >/dev/null 2>&1; done
+  for u in ${TEST_USERS:-}; do userdel "$u" >/dev/null 2>&1; done
+  [ -n "${TRUSTED_MAIN_CF:-}" ] && rm -f "$TRUSTED_MAIN_CF" && rmdir "${TRUSTED_MAIN_CF%/main.cf}" 2>/dev/null
 }
 trap cleanup_pids EXIT
 
@@ -86,4 +88,52 @@ queue_count() {
   local n=0 d
   for d in "$@"; do n=$((n + $(find "$q/$d" -type f 2>/dev/null | wc -l))); done
   echo $n
+}
+
+# ---- local users (root only) -----------------------------------------------
+# add_user NAME: a throwaway login account with its own group, removed at
+# exit. Names are made unique per run by the caller (e.g. "st$$a").
+add_user() {
+  [ "$(id -u)" = 0 ] || fail "add_user needs root"
+  useradd --user-group --no-create-home --home-dir /nonexistent --shell /bin/sh "$1" ||
+    fail "useradd $1"
+  TEST_USERS="${TEST_USERS:-} $1"
+}
+
+# as_user NAME CMD...: run CMD with NAME's user and group IDs only.
+as_user() {
+  local u=$1; shift
+  setpriv --reuid="$u" --regid="$u" --init-groups -- "$@"
+}
+
+# user_bin DIR: copy the commands a local user runs into DIR (the build
+# tree may sit where other users cannot reach), with postdrop and
+# postqueue set-group-ID setgid_group as "sluice set-permissions" makes
+# them. Point an instance's command_directory at DIR to use them.
+user_bin() {
+  local d=$1 p
+  mkdir -p "$d" && chmod 755 "$d"
+  for p in sendmail postdrop postqueue postcat postsuper smtpd; do
+    [ -x "$B/$p" ] && cp "$B/$p" "$d/$p"
+  done
+  ln -sf sendmail "$d/mailq"
+  for p in postdrop postqueue; do
+    [ -f "$d/$p" ] && chgrp postdrop "$d/$p" && chmod 2755 "$d/$p"
+  done
+  return 0
+}
+
+# trust_config_dir DIR...: let set-group-ID commands accept -c/-C DIR, as an
+# administrator does: list DIR in alternate_config_directories of the
+# default main.cf (postconf -d config_directory). Root only; the test is
+# skipped when a default main.cf that this run did not write exists.
+trust_config_dir() {
+  local def; def=$("$B/postconf" -d -h config_directory)
+  if [ -z "${TRUSTED_MAIN_CF:-}" ]; then
+    [ -e "$def/main.cf" ] && skip "$def/main.cf exists; not touching an installed configuration"
+    mkdir -p "$def" || fail "mkdir $def"
+    TRUSTED_MAIN_CF="$def/main.cf"
+    : > "$TRUSTED_MAIN_CF"
+  fi
+  echo "alternate_config_directories = $*" > "$TRUSTED_MAIN_CF"
 }
