@@ -862,14 +862,17 @@ cfg_expand(struct vbuf *out, const char *text, cfg_lookup_fn *lookup, void *ctx,
  * master_next_token - next white-space separated token of a master.cf
  * line, advancing *bp; with braces, "{ text }" is one token whose outer
  * braces and surrounding white space are removed (Postfix 3.0 syntax for
- * arguments that contain white space). Returns NULL at the end; sets
- * *err on a brace error.
+ * arguments that contain white space), and braces inside a token keep
+ * their white space in it ("name={ a, b }" is one token, braces kept), as
+ * Postfix's quoted tokenizer does. Returns NULL at the end; sets *err on a
+ * brace error.
  */
 static char *
 master_next_token(char **bp, int braces, const char **err)
 {
 	char *cp = cfg_skip_space(*bp);
 	char *start, *end;
+	int level;
 
 	*err = NULL;
 	if (*cp == 0) {
@@ -904,8 +907,21 @@ master_next_token(char **bp, int braces, const char **err)
 			*--end = 0;
 		return (start);
 	}
+	/* Braces inside a token group too: "name={ a, b }" is one token. */
 	start = cp;
-	cp += strcspn(cp, CFG_SPACE);
+	for (level = 0; *cp; cp++) {
+		if (braces && *cp == '{')
+			level++;
+		else if (braces && *cp == '}' && level > 0)
+			level--;
+		else if (level == 0 && isspace((unsigned char)*cp))
+			break;
+	}
+	if (level > 0) {
+		*err = "missing '}'";
+		*bp = start;
+		return (NULL);
+	}
 	if (*cp)
 		*cp++ = 0;
 	*bp = cp;
@@ -964,7 +980,7 @@ master_num(const char *value, int *out, int *cond)
 	return (0);
 }
 
-static void
+void
 master_ent_clear(struct master_ent *e)
 {
 	int i;
@@ -993,10 +1009,10 @@ master_cf_free(struct master_ent *ents, size_t count)
 	mem_free(ents);
 }
 
-/* master_parse_line - one logical line into e; -1 with why */
+/* master_cf_parse - one logical line into e; -1 with why */
 
-static int
-master_parse_line(char *buf, struct master_ent *e, const char *path, int line,
+int
+master_cf_parse(char *buf, struct master_ent *e, const char *path, int line,
     struct vbuf *why)
 {
 	char *bp = buf;
@@ -1116,7 +1132,7 @@ master_load_line(void *ctx, const char *path, int first, char *line,
 		mc->cap = mc->cap ? 2 * mc->cap : 16;
 		mc->arr = mem_realloc(mc->arr, mc->cap * sizeof(*mc->arr));
 	}
-	if (master_parse_line(line, &mc->arr[mc->n], path, first, why) < 0) {
+	if (master_cf_parse(line, &mc->arr[mc->n], path, first, why) < 0) {
 		master_ent_clear(&mc->arr[mc->n]);
 		return (-1);
 	}

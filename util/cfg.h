@@ -26,6 +26,12 @@
  *	int  master_cf_load(const char *path, struct master_ent **ents,
  *			size_t *count, struct vbuf *why);
  *	void master_cf_free(struct master_ent *ents, size_t count);
+int master_cf_parse(char *text, struct master_ent *e, const char *path,
+    int line, struct vbuf *why);
+void master_ent_clear(struct master_ent *e);
+ *	int  master_cf_parse(char *text, struct master_ent *e,
+ *			const char *path, int line, struct vbuf *why);
+ *	void master_ent_clear(struct master_ent *e);
  * DESCRIPTION
  *	cfg_read_logical() reads the next logical line: physical lines that
  *	start with white space continue the previous one (newline dropped,
@@ -68,7 +74,14 @@
  *	maxproc command args...); "-" means the default. ents is an owned
  *	array released with master_cf_free(). Errors (too few fields, bad
  *	type, bad y/n, bad number, inet service marked private) return -1
- *	with why = "PATH, line N: ...".
+ *	with why = "PATH, line N: ...". An argument is a white-space
+ *	separated token in which braces group ("name={ a, b }" is one
+ *	token, braces kept); a token that starts with "{" is the text
+ *	between its braces, trimmed ("{ a b }" is "a b").
+ *
+ *	master_cf_parse() parses one logical line (modified in place) into
+ *	e, with path and line for the error text; master_ent_clear()
+ *	releases what it allocated.
  * DIAGNOSTICS
  *	Fatal: out of memory. All input errors are returned.
  */
@@ -119,5 +132,8 @@ struct master_ent {
 int master_cf_load(const char *path, struct master_ent **ents, size_t *count,
     struct vbuf *why);
 void master_cf_free(struct master_ent *ents, size_t count);
+int master_cf_parse(char *text, struct master_ent *e, const char *path,
+    int line, struct vbuf *why);
+void master_ent_clear(struct master_ent *e);
 
 #endif

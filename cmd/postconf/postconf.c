@@ -6,7 +6,14 @@
  *	postconf [-c config_dir] -e name=value ...
  *	postconf [-c config_dir] -X name ...
  *	postconf [-c config_dir] -# name ...
- *	postconf [-c config_dir] -M [service[/type] ...]
+ *	postconf [-c config_dir] [-hH] -M [service[/type] ...]
+ *	postconf [-c config_dir] [-hH] -F [service[/type[/field]] ...]
+ *	postconf [-c config_dir] [-hH] -P [service[/type[/name]] ...]
+ *	postconf [-c config_dir] -M service/type=entry ...
+ *	postconf [-c config_dir] -MX|-M# service/type ...
+ *	postconf [-c config_dir] -F service/type/field=value ...
+ *	postconf [-c config_dir] -P service/type/name=value ...
+ *	postconf [-c config_dir] -PX service/type/name ...
  * DESCRIPTION
  *	postconf shows and edits main.cf and shows master.cf, as Postfix's
  *	postconf(1) does.
@@ -46,7 +53,30 @@
  *			columns 0, 11, 17, 25, 33, 41, 49 and 57 (at least one
  *			space apart); "{ text }" arguments keep their braces.
  *			A request that matches nothing gives "warning:
- *			unmatched request: "X"".
+ *			unmatched request: "X"". An argument that follows
+ *			"-o" and holds white space is shown as "{text}".
+ *	-F		print master.cf fields as service/type/field =
+ *			value (fields service, type, private,
+ *			unprivileged, chroot, wakeup, process_limit,
+ *			command); requests are service, service/type or
+ *			service/type/field, any part may be "*".
+ *	-P		print master.cf "-o" parameters as
+ *			service/type/name = value, sorted by name.
+ *	-M, -F, -P edits: "-M service/type=entry" replaces that
+ *			entry or appends it, -MX removes, -M# comments
+ *			out; "-F service/type/field=value" sets a field;
+ *			"-P service/type/name=value" sets a parameter and
+ *			-PX removes one. An edited entry is rewritten in
+ *			Postfix's layout (fields, command and options; one
+ *			"-o" line per parameter; other arguments folded at
+ *			80 columns); other lines stay as they are. The
+ *			entry is parsed again first, so an edit that would
+ *			make master.cf unreadable is refused. Texts as
+ *			Postfix's: "unmatched service_name/type", "-Pe does
+ *			not accept whitespace in parameter value", "-Fe does
+ *			not accept whitespace in non-command field",
+ *			"invalid service attribute name", "bad field
+ *			count".
  * DIAGNOSTICS
  *	Problems go to standard error with the program name as typed.
  *	Exit status 0 on success, 1 after a fatal error.
@@ -70,6 +100,7 @@
 #include "mem.h"
 #include "msg.h"
 #include "param.h"
+#include "postconf.h"
 #include "vbuf.h"
 
 #ifndef SLUICE_PREFIX
@@ -77,13 +108,7 @@
 #endif
 #define POSTCONF_DEF_CONFIG_DIR SLUICE_PREFIX "/etc/sluice"
 
-#define PC_DEFAULTS (1 << 0)   /* -d */
-#define PC_NONDEF (1 << 1)     /* -n */
-#define PC_VALUE_ONLY (1 << 2) /* -h */
-#define PC_NAME_ONLY (1 << 3)  /* -H */
-#define PC_EXPAND (1 << 4)     /* -x */
-
-static const char *postconf_dir; /* configuration directory */
+const char *postconf_dir; /* configuration directory */
 static int postconf_dir_is_default;
 
 /* ---- output --------------------------------------------------------- */
@@ -399,10 +424,6 @@ postconf_show(char **names, int flags)
 
 /* ---- edit main.cf ---------------------------------------------------- */
 
-#define EDIT_SET 1
-#define EDIT_REMOVE 2
-#define EDIT_COMMENT 3
-
 struct postconf_edit {
 	char *name;
 	char *value; /* EDIT_SET only */
@@ -492,7 +513,7 @@ postconf_emit_entry(FILE *dst, const struct postconf_edit *e)
  * over when another editor renamed it into main.cf while we waited
  * (bounded). Only then is main.cf read, so that no edit is lost.
  */
-static int
+int
 postconf_lock_tmp(const char *tmp)
 {
 	struct stat fst, nst;
@@ -682,89 +703,37 @@ postconf_edit(char **args, int mode)
 	edits = mem_free(edits);
 }
 
-/* ---- master.cf ------------------------------------------------------- */
-
-static void
-postconf_master_print(const struct master_ent *e)
-{
-	static const int goal[8] = {0, 11, 17, 25, 33, 41, 49, 57};
-	struct vbuf out = VBUF_INIT;
-	const char *field;
-	int i;
-
-	for (i = 0; i < 8; i++) {
-		field = i < 7 ? e->fields[i] : e->argv[0];
-		if (out.len > 0) {
-			do
-				vbuf_putc(&out, ' ');
-			while (out.len < (size_t)goal[i]);
-		}
-		vbuf_puts(&out, field);
-	}
-	for (i = 1; i < e->argc; i++) {
-		const char *arg = e->argv[i];
-
-		vbuf_putc(&out, ' ');
-		if (*arg == 0 || strpbrk(arg, " \t{}") != NULL)
-			vbuf_printf(&out, "{ %s }", arg);
-		else
-			vbuf_puts(&out, arg);
-	}
-	printf("%s\n", vbuf_str(&out));
-	vbuf_free(&out);
-}
-
-static void
-postconf_master(char **requests)
-{
-	static struct vbuf path = VBUF_INIT, why = VBUF_INIT;
-	struct master_ent *ents;
-	size_t count, i;
-	char **rp;
-	int *matched;
-	int nreq;
-
-	vbuf_printf(&path, "%s/master.cf", postconf_dir);
-	if (master_cf_load(path.data, &ents, &count, &why) < 0)
-		msg_fatal("%s", why.data);
-	for (nreq = 0; requests[nreq]; nreq++)
-		;
-	matched = mem_calloc((size_t)nreq + 1, sizeof(int));
-	for (i = 0; i < count; i++) {
-		int show = nreq == 0;
-
-		for (rp = requests; *rp; rp++) {
-			const char *slash = strchr(*rp, '/');
-			size_t sl = slash ? (size_t)(slash - *rp) : strlen(*rp);
-
-			if (strlen(ents[i].service) == sl &&
-			    strncmp(ents[i].service, *rp, sl) == 0 &&
-			    (slash == NULL ||
-				strcmp(slash + 1, ents[i].type_name) == 0)) {
-				show = 1;
-				matched[rp - requests] = 1;
-			}
-		}
-		if (show)
-			postconf_master_print(&ents[i]);
-	}
-	for (rp = requests; *rp; rp++)
-		if (!matched[rp - requests])
-			msg_warn("unmatched request: \"%s\"", *rp);
-	mem_free(matched);
-	master_cf_free(ents, count);
-	vbuf_free(&path);
-	vbuf_free(&why);
-}
-
 /* ---- main ------------------------------------------------------------ */
 
 static void
 postconf_usage(void)
 {
-	msg_fatal("usage: %s [-c config_dir] [-d] [-e] [-h] [-H] [-M] [-n] "
+	msg_fatal("usage: %s [-c config_dir] [-d] [-e] [-h] [-H] [-F|-M|-P] "
+		  "[-n] "
 		  "[-o name=value] [-x] [-X] [-#] [name ...] [name=value ...]",
 	    msg_prog());
+}
+
+/* postconf_master - -M, -F or -P: show, or edit when asked or an
+ * argument has '=' */
+
+static int
+postconf_master(int master, int edit, char **argv, int flags)
+{
+	int i;
+
+	for (i = 0; edit == 0 && argv[i]; i++)
+		if (strchr(argv[i], '=') != NULL)
+			edit = EDIT_SET;
+	if (edit == EDIT_COMMENT && master != 'M')
+		msg_fatal("-# works only with -M or parameters");
+	if (edit == EDIT_REMOVE && master == 'F')
+		msg_fatal("-X works only with -M, -P or parameters");
+	if (edit)
+		postconf_master_edit(master, edit, argv);
+	else
+		postconf_master_show(master, argv, flags);
+	return (0);
 }
 
 /* postconf_config_dir - -c, else $MAIL_CONFIG, else the default */
@@ -797,7 +766,7 @@ main(int argc, char **argv)
 
 	msg_init(argv[0], MSG_STDERR | MSG_NOLOG);
 	overrides = mem_calloc((size_t)argc + 1, sizeof(char *));
-	while ((ch = getopt(argc, argv, "c:dehHMno:xX#")) != -1) {
+	while ((ch = getopt(argc, argv, "c:dehHFMno:PxX#")) != -1) {
 		switch (ch) {
 		case 'c':
 			config_dir = optarg;
@@ -814,8 +783,12 @@ main(int argc, char **argv)
 		case 'H':
 			flags |= PC_NAME_ONLY;
 			break;
+		case 'F':
 		case 'M':
-			master = 1;
+		case 'P':
+			if (master != 0 && master != ch)
+				msg_fatal("specify one of -F, -M or -P");
+			master = ch;
 			break;
 		case 'n':
 			flags |= PC_NONDEF;
@@ -842,8 +815,7 @@ main(int argc, char **argv)
 
 	if (master) {
 		mem_free(overrides);
-		postconf_master(argv);
-		return (0);
+		return (postconf_master(master, edit, argv, flags));
 	}
 	if (edit == 0) {
 		for (i = 0; argv[i]; i++)

@@ -171,6 +171,93 @@ printf 'smtp inet y - n - - smtpd\n' > "$C/master.cf"
 if "$P" -c "$C" -M > /dev/null 2> M3.err; then fail "bad master.cf accepted"; fi
 grep -q "$C/master.cf, line 1: inet service cannot be private" M3.err || { cat M3.err; fail "master.cf error text"; }
 ok "-M prints master.cf at Postfix's columns"
+
+# ---- -F and -P: show and edit master.cf as Postfix 3.7's postconf does ----
+# (expected texts were produced by Postfix 3.7.11's postconf on the same
+# input; braces group inside an argument, "name={ a, b }" is one token).
+cat > "$C/master.cf" <<'EOF'
+# a comment that stays
+smtp      inet  n       -       n       -       -       smtpd
+pickup    unix  n       -       n       60      1       pickup
+sub  inet n - n - - smtpd -v
+  -o smtpd_client_restrictions={ permit_mynetworks, reject } -o a=b
+  -o syslog_name=sub
+  extra arg
+a inet n - n - - smtpd -v w -o a=b x y -o c=d z -o e={f g}
+EOF
+"$P" -c "$C" -F sub/inet > F.out || fail "-F"
+cat > F.want <<'EOF'
+sub/inet/service = sub
+sub/inet/type = inet
+sub/inet/private = n
+sub/inet/unprivileged = -
+sub/inet/chroot = n
+sub/inet/wakeup = -
+sub/inet/process_limit = -
+sub/inet/command = smtpd -v -o {smtpd_client_restrictions={ permit_mynetworks, reject }} -o a=b -o syslog_name=sub extra arg
+EOF
+diff F.want F.out || fail "-F service/type"
+assert_eq "n
+n
+n
+n" "$("$P" -c "$C" -Fh '*/*/chroot')" "-Fh */*/chroot"
+"$P" -c "$C" -P > P.out || fail "-P"
+cat > P.want <<'EOF'
+sub/inet/a = b
+sub/inet/smtpd_client_restrictions = { permit_mynetworks, reject }
+sub/inet/syslog_name = sub
+EOF
+diff P.want P.out || fail "-P sorted by name per service"
+"$P" -c "$C" -F pickup/unix/maxproc > /dev/null 2> F.err && fail "-F with a bad field name"
+grep -q 'fatal: invalid service attribute name: "maxproc"' F.err || { cat F.err; fail "-F bad field text"; }
+"$P" -c "$C" -P sub/inet/a nope/x > /dev/null 2> P.err || fail "-P unmatched"
+grep -q 'warning: unmatched request: "nope/x"' P.err || fail "-P unmatched text"
+
+"$P" -c "$C" -P sub/inet/a=c 'a/inet/c=q' || fail "-P edit"
+"$P" -c "$C" -F pickup/unix/process_limit=5 || fail "-F edit"
+cat > edited.want <<'EOF'
+# a comment that stays
+smtp      inet  n       -       n       -       -       smtpd
+pickup     unix  n       -       n       60      5       pickup
+sub        inet  n       -       n       -       -       smtpd -v
+    -o {smtpd_client_restrictions={ permit_mynetworks, reject }}
+    -o a=c
+    -o syslog_name=sub
+    extra arg
+a          inet  n       -       n       -       -       smtpd -v
+    -o c=q
+    w -o a=b x y -o c=d z -o {e={f g}}
+EOF
+diff edited.want "$C/master.cf" || fail "-P/-F rewrite only the edited entries, in Postfix's layout"
+"$P" -c "$C" -PX sub/inet/smtpd_client_restrictions || fail "-PX"
+"$P" -c "$C" -M# smtp/inet || fail "-M#"
+"$P" -c "$C" -MX a/inet || fail "-MX"
+"$P" -c "$C" -M 'submission/inet=submission inet n - n - - smtpd -o syslog_name=postfix/submission' ||
+  fail "-M add"
+cat > edited2.want <<'EOF'
+# a comment that stays
+#smtp      inet  n       -       n       -       -       smtpd
+pickup     unix  n       -       n       60      5       pickup
+sub        inet  n       -       n       -       -       smtpd -v
+    -o a=c
+    -o syslog_name=sub
+    extra arg
+submission inet  n       -       n       -       -       smtpd
+    -o syslog_name=postfix/submission
+EOF
+diff edited2.want "$C/master.cf" || fail "-PX, -M#, -MX, -M add"
+cp "$C/master.cf" before.bad
+"$P" -c "$C" -P 'sub/inet/a=b c' 2> e1 && fail "-P with white space accepted"
+grep -q 'fatal: -Pe does not accept whitespace in parameter value' e1 || fail "-P white space text"
+"$P" -c "$C" -F 'sub/inet/chroot=a b' 2> e2 && fail "-F with white space accepted"
+grep -q 'fatal: -Fe does not accept whitespace in non-command field' e2 || fail "-F white space text"
+"$P" -c "$C" -M 'x/unix=x unix n - n -' 2> e3 && fail "-M short entry accepted"
+grep -q 'fatal: bad field count: "x/unix=x unix n - n -"' e3 || { cat e3; fail "-M field count text"; }
+"$P" -c "$C" -F sub/inet/private=y 2> e4 && fail "-F made an inet service private"
+"$P" -c "$C" -P 'nope/unix/y=2' 2> e5 || fail "-P unmatched service"
+grep -q 'warning: unmatched service_name/type: "nope/unix/y=2"' e5 || fail "-P unmatched service text"
+cmp -s before.bad "$C/master.cf" || fail "a refused edit changed master.cf"
+ok "-F and -P show and edit master.cf as Postfix's postconf"
 # ---- bounded $name expansion ------------------------------------------------
 # 40 doubling definitions would expand to 2^40 bytes. Without -x postconf
 # prints the value as written, at once; with -x the expansion gives up

@@ -628,13 +628,14 @@ test_master_stock(void **state)
 	    "flush     unix  n       -       n       1000?   0       flush\n"
 	    "smtp      unix  -       -       -       -       -       smtp\n"
 	    "postlog   unix-dgram n  -       n       -       1       postlogd\n"
-	    "pfifo     fifo  y       y       y       0       2       x -v\n");
+	    "pfifo     fifo  y       y       y       0       2       x -v\n"
+	    "sub inet n - n - - smtpd -o a={ b, c } -o x={y}z\n");
 	struct master_ent *e;
 	size_t n;
 	struct vbuf why = VBUF_INIT;
 
 	assert_int_equal(master_cf_load(path, &e, &n, &why), 0);
-	assert_int_equal(n, 8);
+	assert_int_equal(n, 9);
 
 	assert_string_equal(e[0].service, "smtp");
 	assert_int_equal(e[0].type, MASTER_INET);
@@ -682,6 +683,11 @@ test_master_stock(void **state)
 	assert_int_equal(e[7].maxproc, 2);
 	assert_int_equal(e[7].argc, 2);
 	assert_string_equal(e[7].argv[1], "-v");
+
+	/* Braces inside an argument group white space, braces kept. */
+	assert_int_equal(e[8].argc, 5);
+	assert_string_equal(e[8].argv[2], "a={ b, c }");
+	assert_string_equal(e[8].argv[4], "x={y}z");
 	master_cf_free(e, n);
 	vbuf_free(&why);
 }
@@ -723,6 +729,8 @@ static const struct master_err_case master_errs[] = {
 	"missing '}' in \"{ a = b\""},
     {"junk after brace", "smtp unix - - n - - smtp -o {a}b",
 	"syntax error after '}' in \"{a}b\""},
+    {"unbalanced inner brace", "smtp unix - - n - - smtp -o a={b c",
+	"missing '}' in \"a={b c\""},
 };
 
 static void
