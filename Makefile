@@ -3,7 +3,7 @@
 # `make check SAN=1` does both with AddressSanitizer + UBSan.
 
 CC      ?= cc
-PKGS    := libevent libevent_openssl libcares openssl
+PKGS    := libevent libevent_openssl libcares openssl lmdb libcdb libpcre2-8
 FLAVOUR := $(if $(SAN),san,std)
 BUILD   ?= build/$(FLAVOUR)
 PREFIX  ?= /usr/local
@@ -22,7 +22,7 @@ ifdef SAN
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
-LDLIBS   = $(PKG_LIBS) -lm
+LDLIBS   = $(PKG_LIBS) -ldb -lm
 
 DAEMONS  := master pickup cleanup qmgr smtp smtpd flush showq bounce
 COMMANDS := $(notdir $(wildcard cmd/*))
@@ -44,7 +44,7 @@ MAILQ := $(if $(filter sendmail,$(PROGS_C)),$(BUILD)/bin/mailq)
 all: deps-build $(BINS) $(MAILQ) bin
 
 deps-build:
-	@pkg-config --exists $(PKGS) || sh scripts/deps.sh build
+	@{ pkg-config --exists $(PKGS) && test -f /usr/include/db.h; } || sh scripts/deps.sh build
 
 bin: $(BINS)
 	@mkdir -p $(BUILD)/bin && case $(BUILD) in build/*) ln -sfn $(BUILD)/bin bin;; esac

@@ -2,7 +2,7 @@
 # Install the Debian packages sluice needs.  Usage: deps.sh [build|test]
 # As root it installs what is missing; otherwise it prints the exact command.
 set -e
-build="pkg-config libevent-dev libc-ares-dev libssl-dev"
+build="pkg-config libevent-dev libc-ares-dev libssl-dev libdb5.3-dev liblmdb-dev libcdb-dev libpcre2-dev"
 test="libcmocka-dev swaks dnsmasq-base openssl libnet-ssleay-perl clang-format"
 case "${1:-test}" in
   build) want="$build" ;;

@@ -1,0 +1,376 @@
+/*
+ * dict_db - hash:, btree:, lmdb: and cdb: tables (read side); see
+ * dict_impl.h.
+ *
+ * Implementation notes. Each type is read with its own library: Berkeley
+ * DB 5.3 (DB_HASH, DB_BTREE; the format Debian's Postfix builds), LMDB and
+ * tinycdb; none of the file formats is handled here. Postfix's postmap
+ * stores a key with a trailing NUL byte unless told otherwise, and its
+ * readers try the key with the NUL first and then without; so do we, and
+ * a value's trailing NUL is not part of the value. LMDB is opened
+ * read-only without its lock file (MDB_NOLOCK): a daemon running as
+ * mail_owner cannot create one next to a root-owned table, and postmap
+ * replaces a table by renaming a new file over it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cdb.h>
+#include <db.h>
+#include <lmdb.h>
+
+#include "dict_impl.h"
+#include "mem.h"
+
+/* dict_db_value - copy a value, dropping one trailing NUL */
+
+static const char *
+dict_db_value(struct dict *d, const void *data, size_t len)
+{
+	if (len > 0 && ((const char *)data)[len - 1] == 0)
+		len--;
+	vbuf_reset(&d->result);
+	vbuf_append(&d->result, data, len);
+	return (vbuf_str(&d->result));
+}
+
+/* ---- Berkeley DB ---------------------------------------------------- */
+
+struct dict_bdb {
+	DB *db;
+	DBC *cursor;
+};
+
+/* Berkeley DB's own message for the last failure (it would go to stderr). */
+static char bdb_errmsg[256];
+
+static void
+bdb_errcall(const DB_ENV *env, const char *prefix, const char *text)
+{
+	(void)env;
+	(void)prefix;
+	snprintf(bdb_errmsg, sizeof(bdb_errmsg), "%s", text);
+}
+
+static int
+bdb_open(struct dict *d, const char *name, DBTYPE type, struct vbuf *why)
+{
+	struct dict_bdb *b = mem_calloc(1, sizeof(*b));
+	int err;
+
+	(void)name;
+	d->impl = b;
+	if ((err = db_create(&b->db, NULL, 0)) != 0) {
+		vbuf_printf(why, "create DB handle: %s", db_strerror(err));
+		return (-1);
+	}
+	b->db->set_errcall(b->db, bdb_errcall);
+	bdb_errmsg[0] = 0;
+	err = b->db->open(b->db, NULL, d->path, NULL, type, DB_RDONLY, 0);
+	if (err != 0) {
+		vbuf_printf(why, "open database %s: %s", d->path,
+		    err > 0 ? strerror(err) : db_strerror(err));
+		if (bdb_errmsg[0] != 0)
+			vbuf_printf(why, " (%s)", bdb_errmsg);
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+hash_open(struct dict *d, const char *name, struct vbuf *why)
+{
+	return (bdb_open(d, name, DB_HASH, why));
+}
+
+static int
+btree_open(struct dict *d, const char *name, struct vbuf *why)
+{
+	return (bdb_open(d, name, DB_BTREE, why));
+}
+
+static int
+bdb_get(struct dict *d, const char *key, const char **value)
+{
+	struct dict_bdb *b = d->impl;
+	const char *k = dict_fold(d, key);
+	DBT dk, dv;
+	int pass, err;
+
+	for (pass = 0; pass < 2; pass++) {
+		memset(&dk, 0, sizeof(dk));
+		memset(&dv, 0, sizeof(dv));
+		dk.data = (void *)k;
+		dk.size = (u_int32_t)(strlen(k) + (pass == 0));
+		err = b->db->get(b->db, NULL, &dk, &dv, 0);
+		if (err == 0) {
+			*value = dict_db_value(d, dv.data, dv.size);
+			return (DICT_FOUND);
+		}
+		if (err != DB_NOTFOUND)
+			return (dict_error(d, "%s: lookup error: %s", d->spec,
+			    db_strerror(err)));
+	}
+	return (DICT_NOTFOUND);
+}
+
+static int
+bdb_seq(struct dict *d, int first, const char **key, const char **value)
+{
+	struct dict_bdb *b = d->impl;
+	DBT dk, dv;
+	int err;
+
+	if (b->cursor == NULL &&
+	    (err = b->db->cursor(b->db, NULL, &b->cursor, 0)) != 0)
+		return (
+		    dict_error(d, "%s: cursor: %s", d->spec, db_strerror(err)));
+	memset(&dk, 0, sizeof(dk));
+	memset(&dv, 0, sizeof(dv));
+	err = b->cursor->get(b->cursor, &dk, &dv, first ? DB_FIRST : DB_NEXT);
+	if (err == DB_NOTFOUND)
+		return (DICT_NOTFOUND);
+	if (err != 0)
+		return (dict_error(d, "%s: read error: %s", d->spec,
+		    db_strerror(err)));
+	vbuf_reset(&d->key);
+	vbuf_append(&d->key, dk.data,
+	    dk.size > 0 && ((char *)dk.data)[dk.size - 1] == 0 ? dk.size - 1
+							       : dk.size);
+	*key = vbuf_str(&d->key);
+	*value = dict_db_value(d, dv.data, dv.size);
+	return (DICT_FOUND);
+}
+
+static void
+bdb_close(struct dict *d)
+{
+	struct dict_bdb *b = d->impl;
+
+	if (b == NULL)
+		return;
+	if (b->cursor != NULL)
+		b->cursor->close(b->cursor);
+	if (b->db != NULL)
+		b->db->close(b->db, 0);
+	d->impl = mem_free(b);
+}
+
+const struct dict_ops dict_hash_ops = {"hash", 0, ".db", hash_open, bdb_get,
+    bdb_seq, bdb_close};
+const struct dict_ops dict_btree_ops = {"btree", 0, ".db", btree_open, bdb_get,
+    bdb_seq, bdb_close};
+
+/* ---- LMDB ----------------------------------------------------------- */
+
+struct dict_lmdb {
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_cursor *cursor;
+};
+
+static int
+lmdb_open(struct dict *d, const char *name, struct vbuf *why)
+{
+	struct dict_lmdb *l = mem_calloc(1, sizeof(*l));
+	int err;
+
+	(void)name;
+	d->impl = l;
+	if ((err = mdb_env_create(&l->env)) != 0 ||
+	    (err = mdb_env_open(l->env, d->path,
+		 MDB_NOSUBDIR | MDB_RDONLY | MDB_NOLOCK, 0644)) != 0 ||
+	    (err = mdb_txn_begin(l->env, NULL, MDB_RDONLY, &l->txn)) != 0 ||
+	    (err = mdb_dbi_open(l->txn, NULL, 0, &l->dbi)) != 0) {
+		vbuf_printf(why, "open database %s: %s", d->path,
+		    mdb_strerror(err));
+		return (-1);
+	}
+	/* Lookups reuse this read transaction: reset/renew per lookup. */
+	mdb_txn_reset(l->txn);
+	return (0);
+}
+
+static int
+lmdb_get(struct dict *d, const char *key, const char **value)
+{
+	struct dict_lmdb *l = d->impl;
+	const char *k = dict_fold(d, key);
+	MDB_val mk, mv;
+	int pass, err, ret = DICT_NOTFOUND;
+
+	if ((err = mdb_txn_renew(l->txn)) != 0)
+		return (dict_error(d, "%s: lookup error: %s", d->spec,
+		    mdb_strerror(err)));
+	for (pass = 0; pass < 2 && ret == DICT_NOTFOUND; pass++) {
+		mk.mv_data = (void *)k;
+		mk.mv_size = strlen(k) + (pass == 0);
+		err = mdb_get(l->txn, l->dbi, &mk, &mv);
+		if (err == 0) {
+			*value = dict_db_value(d, mv.mv_data, mv.mv_size);
+			ret = DICT_FOUND;
+		} else if (err != MDB_NOTFOUND) {
+			ret = dict_error(d, "%s: lookup error: %s", d->spec,
+			    mdb_strerror(err));
+		}
+	}
+	mdb_txn_reset(l->txn);
+	return (ret);
+}
+
+static int
+lmdb_seq(struct dict *d, int first, const char **key, const char **value)
+{
+	struct dict_lmdb *l = d->impl;
+	MDB_val mk, mv;
+	int err;
+
+	if (first && l->cursor != NULL) {
+		mdb_cursor_close(l->cursor);
+		l->cursor = NULL;
+		mdb_txn_reset(l->txn);
+	}
+	if (l->cursor == NULL &&
+	    ((err = mdb_txn_renew(l->txn)) != 0 ||
+		(err = mdb_cursor_open(l->txn, l->dbi, &l->cursor)) != 0))
+		return (dict_error(d, "%s: cursor: %s", d->spec,
+		    mdb_strerror(err)));
+	err = mdb_cursor_get(l->cursor, &mk, &mv, first ? MDB_FIRST : MDB_NEXT);
+	if (err == MDB_NOTFOUND)
+		return (DICT_NOTFOUND);
+	if (err != 0)
+		return (dict_error(d, "%s: read error: %s", d->spec,
+		    mdb_strerror(err)));
+	vbuf_reset(&d->key);
+	vbuf_append(&d->key, mk.mv_data,
+	    mk.mv_size > 0 && ((char *)mk.mv_data)[mk.mv_size - 1] == 0
+		? mk.mv_size - 1
+		: mk.mv_size);
+	*key = vbuf_str(&d->key);
+	*value = dict_db_value(d, mv.mv_data, mv.mv_size);
+	return (DICT_FOUND);
+}
+
+static void
+lmdb_close(struct dict *d)
+{
+	struct dict_lmdb *l = d->impl;
+
+	if (l == NULL)
+		return;
+	if (l->cursor != NULL)
+		mdb_cursor_close(l->cursor);
+	if (l->txn != NULL)
+		mdb_txn_abort(l->txn);
+	if (l->env != NULL)
+		mdb_env_close(l->env);
+	d->impl = mem_free(l);
+}
+
+const struct dict_ops dict_lmdb_ops = {"lmdb", 0, ".lmdb", lmdb_open, lmdb_get,
+    lmdb_seq, lmdb_close};
+
+/* ---- cdb ------------------------------------------------------------ */
+
+struct dict_cdb {
+	int fd;
+	struct cdb cdb;
+	unsigned pos;
+};
+
+static int
+cdb_open_(struct dict *d, const char *name, struct vbuf *why)
+{
+	struct dict_cdb *c = mem_calloc(1, sizeof(*c));
+
+	(void)name;
+	d->impl = c;
+	c->fd = open(d->path, O_RDONLY | O_CLOEXEC);
+	if (c->fd < 0 || cdb_init(&c->cdb, c->fd) < 0) {
+		vbuf_printf(why, "open database %s: %s", d->path,
+		    strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
+/* cdb_value - the value at the current cdb position */
+
+static int
+cdb_value(struct dict *d, struct dict_cdb *c, unsigned pos, unsigned len,
+    const char **value)
+{
+	const void *data = cdb_get(&c->cdb, len, pos);
+
+	if (data == NULL)
+		return (dict_error(d, "%s: read error: %s", d->spec,
+		    strerror(errno)));
+	*value = dict_db_value(d, data, len);
+	return (DICT_FOUND);
+}
+
+static int
+cdb_get_(struct dict *d, const char *key, const char **value)
+{
+	struct dict_cdb *c = d->impl;
+	const char *k = dict_fold(d, key);
+	int pass, r;
+
+	for (pass = 0; pass < 2; pass++) {
+		r = cdb_find(&c->cdb, k, (unsigned)(strlen(k) + (pass == 0)));
+		if (r > 0)
+			return (cdb_value(d, c, cdb_datapos(&c->cdb),
+			    cdb_datalen(&c->cdb), value));
+		if (r < 0)
+			return (dict_error(d, "%s: lookup error: %s", d->spec,
+			    strerror(errno)));
+	}
+	return (DICT_NOTFOUND);
+}
+
+static int
+cdb_seq_(struct dict *d, int first, const char **key, const char **value)
+{
+	struct dict_cdb *c = d->impl;
+	const void *kd;
+	unsigned klen;
+	int r;
+
+	if (first)
+		cdb_seqinit(&c->pos, &c->cdb);
+	if ((r = cdb_seqnext(&c->pos, &c->cdb)) == 0)
+		return (DICT_NOTFOUND);
+	if (r < 0 ||
+	    (kd = cdb_get(&c->cdb, klen = cdb_keylen(&c->cdb),
+		 cdb_keypos(&c->cdb))) == NULL)
+		return (dict_error(d, "%s: read error: %s", d->spec,
+		    strerror(errno)));
+	vbuf_reset(&d->key);
+	vbuf_append(&d->key, kd,
+	    klen > 0 && ((const char *)kd)[klen - 1] == 0 ? klen - 1 : klen);
+	*key = vbuf_str(&d->key);
+	return (
+	    cdb_value(d, c, cdb_datapos(&c->cdb), cdb_datalen(&c->cdb), value));
+}
+
+static void
+cdb_close_(struct dict *d)
+{
+	struct dict_cdb *c = d->impl;
+
+	if (c == NULL)
+		return;
+	if (c->fd >= 0) {
+		cdb_free(&c->cdb);
+		close(c->fd);
+	}
+	d->impl = mem_free(c);
+}
+
+const struct dict_ops dict_cdb_ops = {"cdb", 0, ".cdb", cdb_open_, cdb_get_,
+    cdb_seq_, cdb_close_};
