@@ -77,6 +77,30 @@ grep -q 'MAIL FROM:<Joe.Smith@example.org>' "${eml%.eml}.env" || { cat "${eml%.e
 grep -q '^From: joe@example.org' "$eml" || { cat "$eml"; fail "a remote client's header was rewritten"; }
 ok "remote clients: envelope rewritten, headers kept"
 
+# smtp_generic_maps: the smtp client rewrites the envelope and the address
+# headers on the way out; the queue file and the log keep the originals.
+cat > "$WORK/generic" <<'EOF'
+alice@box.lan        alice.smith@example.com
+@box.lan             @hosted.example.com
+EOF
+"$B/postconf" -c "$C" -e "smtp_generic_maps = texthash:$WORK/generic" "mynetworks = 127.0.0.0/8" \
+  "masquerade_domains =" >/dev/null
+"$B/sluice" -c "$C" reload >/dev/null || fail "reload"
+sleep 1
+printf 'From: Alice <alice@box.lan>\nTo: bob@box.lan, carol@example.net\nSubject: generic\n\nbody line\n' |
+  "$B/sendmail" -C "$C" -f alice@box.lan -i carol@example.net bob@box.lan || fail "sendmail generic"
+wait_for 30 store_of carol@example.net || { tail -20 "$C/log/maillog"; fail "generic message not delivered"; }
+eml=$(store_of carol@example.net)
+grep -q 'MAIL FROM:<alice.smith@example.com>' "${eml%.eml}.env" || { cat "${eml%.eml}.env"; fail "generic: envelope sender"; }
+grep -qi 'RCPT TO:<bob@hosted.example.com>' "${eml%.eml}.env" || { cat "${eml%.eml}.env"; fail "generic: envelope recipient"; }
+grep -q '^From: Alice <alice.smith@example.com>' "$eml" || { cat "$eml"; fail "generic: From: header"; }
+grep -q '^To: bob@hosted.example.com, carol@example.net' "$eml" || { cat "$eml"; fail "generic: To: header"; }
+grep -q '^body line' "$eml" || fail "generic: body"
+grep -q 'from=<alice@box.lan>' "$C/log/maillog" || fail "generic: the log should keep the original sender"
+grep -q 'to=<bob@box.lan>.*status=sent' "$C/log/maillog" || fail "generic: the log should keep the original recipient"
+"$B/postconf" -c "$C" -e "smtp_generic_maps =" >/dev/null
+ok "smtp_generic_maps rewrites envelope and headers on output only"
+
 # A table that cannot be read defers (never passes mail on unrewritten).
 "$B/postconf" -c "$C" -e "canonical_maps = hash:$WORK/missing" "mynetworks = 127.0.0.0/8" >/dev/null
 "$B/sluice" -c "$C" reload >/dev/null || fail "reload"
