@@ -39,9 +39,9 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 all: $(UTIL_LIB)
-.PHONY: bin deps-build deps-test all deps check check-style check-format format unit e2e run install clean bench
+.PHONY: bin deps-build deps-test all deps check check-style check-format format unit e2e run install clean bench man
 MAILQ := $(if $(filter sendmail,$(PROGS_C)),$(BUILD)/bin/mailq)
-all: deps-build $(BINS) $(MAILQ) bin
+all: deps-build $(BINS) $(MAILQ) bin man
 
 deps-build:
 	@{ pkg-config --exists $(PKGS) && test -f /usr/include/db.h; } || sh scripts/deps.sh build
@@ -70,6 +70,33 @@ endef
 $(foreach p,$(PROGS_D),$(eval $(call daemon_rule,$(p))))
 $(foreach p,$(PROGS_C),$(eval $(call command_rule,$(p))))
 
+# Manual pages: each program's manual comment (scripts/mkman), section 1
+# for commands and 8 for daemons; section 5 for main.cf (the parameter
+# list comes from postconf -d) and master.cf.
+MAN1 := $(PROGS_C:%=$(BUILD)/man/man1/%.1) $(if $(MAILQ),$(BUILD)/man/man1/mailq.1)
+MAN8 := $(PROGS_D:%=$(BUILD)/man/man8/%.8)
+MAN5 := $(BUILD)/man/man5/postconf.5 $(BUILD)/man/man5/master.5
+man: $(MAN1) $(MAN8) $(MAN5)
+$(BUILD)/man/man1/mailq.1:
+	@mkdir -p $(dir $@)
+	echo '.so man1/sendmail.1' > $@
+define man_rule
+$(BUILD)/man/man$(1)/$(2).$(1): $(3) scripts/mkman
+	@mkdir -p $$(dir $$@)
+	python3 scripts/mkman $(1) $$< $$@
+endef
+$(foreach c,$(PROGS_C),$(eval $(call man_rule,1,$(c),cmd/$(c)/$(c).c)))
+$(foreach d,$(PROGS_D),$(eval $(call man_rule,8,$(d),$(d)/$(d).c)))
+$(BUILD)/man/man5/master.5: docs/man/master.5
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(BUILD)/man/man5/postconf.5: docs/man/postconf.5.in $(BUILD)/bin/postconf
+	@mkdir -p $(dir $@)
+	{ cat $<; $(BUILD)/bin/postconf -d -c /nonexistent | \
+	  awk '{ n = $$1; sub(/^[^=]*= ?/, ""); gsub(/\\/, "\\e"); \
+	         printf ".TP\n.B %s\nDefault: %s\n", n, ($$0 == "" ? "(empty)" : $$0) }'; \
+	  printf '.SH "SEE ALSO"\npostconf(1), master(5).\n'; } > $@.tmp && mv $@.tmp $@
+
 # mailq is sendmail under another name, as in Postfix.
 $(BUILD)/bin/mailq: $(BUILD)/bin/sendmail
 	ln -sf sendmail $@
@@ -90,7 +117,7 @@ check: deps-test check-style all $(UNIT_BIN)
 
 deps-test:
 	@{ pkg-config --exists $(PKGS) cmocka && command -v swaks >/dev/null && \
-	   command -v openssl >/dev/null && command -v clang-format >/dev/null && perl -MNet::SSLeay -e1 2>/dev/null && \
+	   command -v openssl >/dev/null && command -v clang-format >/dev/null && command -v groff >/dev/null && perl -MNet::SSLeay -e1 2>/dev/null && \
 	   { command -v dnsmasq >/dev/null || test -x /usr/sbin/dnsmasq; }; } || sh scripts/deps.sh test
 
 # One code style (.clang-format, OpenBSD KNF): `make format` applies it,
@@ -124,6 +151,8 @@ install: all
 	ln -sf sendmail $(DESTDIR)$(PREFIX)/sbin/mailq
 	for p in $(PROGS_D); do install -m 755 $(BUILD)/bin/$$p $(DESTDIR)$(PREFIX)/libexec/sluice/; done
 	install -m 644 conf/main.cf conf/master.cf $(DESTDIR)$(PREFIX)/etc/sluice/
+	for s in 1 5 8; do install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
+	  install -m 644 $(BUILD)/man/man$$s/* $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
