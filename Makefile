@@ -41,7 +41,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 all: $(UTIL_LIB)
 .PHONY: bin deps-build deps-test all deps check check-style check-format format unit e2e run install clean bench man
 MAILQ := $(if $(filter sendmail,$(PROGS_C)),$(BUILD)/bin/mailq)
-all: deps-build $(BINS) $(MAILQ) bin man
+all: deps-build $(BINS) $(MAILQ) bin
 
 deps-build:
 	@{ pkg-config --exists $(PKGS) && test -f /usr/include/db.h; } || sh scripts/deps.sh build
@@ -112,7 +112,7 @@ $(BUILD)/tests/$(1): $(BUILD)/tests/unit/$(1).o $(call prog_objs,$(1)) $(UTIL_LI
 endef
 $(foreach t,$(UNIT_SRC:tests/unit/%.c=%),$(eval $(call unit_rule,$(t))))
 
-check: deps-test check-style all $(UNIT_BIN)
+check: deps-test check-style all man $(UNIT_BIN)
 	@SLUICE_BIN=$(abspath $(BUILD)/bin) sh tests/run-all $(UNIT_BIN)
 
 deps-test:
@@ -145,7 +145,7 @@ run: all
 bench: all
 	SLUICE_BIN=$(abspath $(BUILD)/bin) bash bench/run $(SECTIONS)
 
-install: all
+install: all man
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/libexec/sluice $(DESTDIR)$(PREFIX)/etc/sluice
 	for p in $(PROGS_C); do install -m 755 $(BUILD)/bin/$$p $(DESTDIR)$(PREFIX)/sbin/; done
 	ln -sf sendmail $(DESTDIR)$(PREFIX)/sbin/mailq
