@@ -98,8 +98,8 @@ master_dir(const char *dir, struct vbuf *why)
 			    "%s/%s is %s; expected a directory owned by "
 			    "mail_owner %s and not writable by others (run "
 			    "sluice check)",
-			    var_queue_directory, dir, fsafe_describe(&desc, &st),
-			    var_mail_owner);
+			    var_queue_directory, dir,
+			    fsafe_describe(&desc, &st), var_mail_owner);
 		close(fd);
 		fd = -1;
 	}
@@ -120,7 +120,8 @@ master_as_owner(struct vbuf *why)
 	if ((r = master_owner(&uid, &gid, why)) <= 0)
 		return (r);
 	if (fsafe_become(uid, gid) < 0) {
-		vbuf_printf(why, "cannot take the identity of mail_owner %s: %s",
+		vbuf_printf(why,
+		    "cannot take the identity of mail_owner %s: %s",
 		    var_mail_owner, strerror(errno));
 		return (-1);
 	}
@@ -133,8 +134,7 @@ master_as_owner(struct vbuf *why)
  * mail_owner with the right mode and nothing is changed by path later.
  */
 static int
-master_unix_listen(const struct master_serv *serv, int mode,
-    struct vbuf *why)
+master_unix_listen(const struct master_serv *serv, int mode, struct vbuf *why)
 {
 	struct vbuf what = VBUF_INIT;
 	const char *dir, *name;

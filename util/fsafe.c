@@ -47,9 +47,9 @@
 
 #define FSAFE_TRIES 20 /* fresh names tried before giving up */
 
-static int fsafe_active;       /* fsafe_become() in force */
-static uid_t fsafe_uid;	       /* its identity */
-static gid_t *fsafe_groups;    /* root's supplementary groups */
+static int fsafe_active;    /* fsafe_become() in force */
+static uid_t fsafe_uid;	    /* its identity */
+static gid_t *fsafe_groups; /* root's supplementary groups */
 static int fsafe_ngroups;
 
 /* fsafe_become - the account's file-system identity, when root */
@@ -180,8 +180,7 @@ fsafe_describe(struct vbuf *out, const struct stat *st)
 /* fsafe_what - why an O_NOFOLLOW open of name failed; errno kept */
 
 static void
-fsafe_what(int dirfd, const char *name, const char *expected,
-    struct vbuf *why)
+fsafe_what(int dirfd, const char *name, const char *expected, struct vbuf *why)
 {
 	char target[PATH_MAX];
 	struct stat st;
@@ -214,8 +213,8 @@ fsafe_opendir(int dirfd, const char *name, struct stat *st, struct vbuf *why)
 {
 	int fd, saved;
 
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-		O_CLOEXEC);
+	fd = openat(dirfd, name,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		fsafe_what(dirfd, name, "directory", why);
 		return (-1);
@@ -267,8 +266,8 @@ fsafe_mkdir(int dirfd, const char *name, mode_t mode, uid_t uid, gid_t gid,
 /* fsafe_open - a regular file with one link, no link followed */
 
 int
-fsafe_open(int dirfd, const char *name, int flags, mode_t mode,
-    struct stat *st, struct vbuf *why)
+fsafe_open(int dirfd, const char *name, int flags, mode_t mode, struct stat *st,
+    struct vbuf *why)
 {
 	int fd;
 
@@ -369,8 +368,7 @@ fsafe_bind_here(int sock, const char *name, mode_t mode, struct vbuf *tmp,
 /* fsafe_bind - bind a UNIX socket at dirfd/name, race-free */
 
 int
-fsafe_bind(int dirfd, const char *name, int sock, mode_t mode,
-    struct vbuf *why)
+fsafe_bind(int dirfd, const char *name, int sock, mode_t mode, struct vbuf *why)
 {
 	struct vbuf tmp = VBUF_INIT;
 	int cwd, r = -1, saved;
