@@ -180,7 +180,7 @@ fsafe_describe(struct vbuf *out, const struct stat *st)
 /* fsafe_what - why an O_NOFOLLOW open of name failed; errno kept */
 
 static void
-fsafe_what(int dirfd, const char *name, const char *expected, struct vbuf *why)
+fsafe_what(int dirfd, const char *name, struct vbuf *why)
 {
 	char target[PATH_MAX];
 	struct stat st;
@@ -193,12 +193,9 @@ fsafe_what(int dirfd, const char *name, const char *expected, struct vbuf *why)
 		    (n = readlinkat(dirfd, name, target, sizeof(target) - 1)) >=
 			0) {
 			target[n] = 0;
-			vbuf_printf(why,
-			    "is a symbolic link to %s (expected a %s)", target,
-			    expected);
+			vbuf_printf(why, "is a symbolic link to %s", target);
 		} else {
-			vbuf_printf(why, "is a %s (expected a %s)",
-			    fsafe_type(st.st_mode), expected);
+			vbuf_printf(why, "is a %s", fsafe_type(st.st_mode));
 		}
 	} else {
 		vbuf_printf(why, "cannot be opened: %s", strerror(saved));
@@ -216,7 +213,7 @@ fsafe_opendir(int dirfd, const char *name, struct stat *st, struct vbuf *why)
 	fd = openat(dirfd, name,
 	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
-		fsafe_what(dirfd, name, "directory", why);
+		fsafe_what(dirfd, name, why);
 		return (-1);
 	}
 	if (fstat(fd, st) < 0) {
@@ -274,7 +271,7 @@ fsafe_open(int dirfd, const char *name, int flags, mode_t mode, struct stat *st,
 	fd = openat(dirfd, name,
 	    flags | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, mode);
 	if (fd < 0) {
-		fsafe_what(dirfd, name, "regular file", why);
+		fsafe_what(dirfd, name, why);
 		return (-1);
 	}
 	if (fstat(fd, st) < 0) {

@@ -48,8 +48,8 @@
  *	fsafe_opendir() opens directory name under dirfd (AT_FDCWD or a
  *	descriptor) with O_DIRECTORY|O_NOFOLLOW and fills st (fstat of the
  *	descriptor). On failure (-1) why says what is there instead: "is a
- *	symbolic link to TARGET", "is a regular file, not a directory", or
- *	the error; errno is kept.
+ *	symbolic link to TARGET", "is a regular file", or "cannot be opened:
+ *	ERROR"; errno is kept.
  *
  *	fsafe_mkdir() creates directory name under dirfd (mkdirat, mode 0700
  *	first), opens it as fsafe_opendir() does, checks that the new
@@ -63,7 +63,10 @@
  *	O_NOCTTY|O_CLOEXEC, mode) that accepts only a regular file with a
  *	single link (a hard link could be another name of a file root
  *	owns); st gets its fstat. O_NONBLOCK stays set (harmless on a
- *	regular file; a planted FIFO cannot block the open). -1 with why.
+ *	regular file; a planted FIFO cannot block the open). flags may be
+ *	O_PATH (the file is then not really opened; fchownat() with
+ *	AT_EMPTY_PATH works on the result). -1 with why (as fsafe_opendir(),
+ *	or "is a TYPE (expected a regular file)", "has N hard links ...").
  *
  *	fsafe_bind() binds the UNIX stream socket sock at name under dirfd
  *	with mode (through the umask) and no chmod or chown by path: it
