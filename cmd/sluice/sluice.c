@@ -36,7 +36,9 @@
  *		that is intended), or when mail_owner or setgid_group does
  *		not exist or cannot reach queue_directory. maillog_file
  *		must be a regular file with one link (no symbolic link) and
- *		is given to mail_owner.
+ *		is given to mail_owner. A daemon_directory that someone
+ *		other than root owns or may write is reported (the master
+ *		starts its programs as root).
  *	set-permissions
  *		As Postfix's postfix set-permissions: queue_directory to
  *		root (mode 0755), every queue directory to its owner with
@@ -61,7 +63,8 @@
  *	status	Exit 0 and print "the sluice mail system is running: PID: N"
  *		when the master runs, else exit 1.
  *	flush	Ask qmgr to retry every deferred message now and pickup to
- *		scan maildrop (as postqueue -f).
+ *		scan maildrop (as postqueue -f); as root, with mail_owner's
+ *		file-system identity.
  * OPTIONS
  *	-c config_dir
  *		The instance's configuration directory (else $MAIL_CONFIG,

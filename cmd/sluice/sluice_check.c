@@ -205,6 +205,23 @@ sluice_check_log(const struct sluice_ids *ids)
 	vbuf_free(&why);
 }
 
+/* sluice_check_daemon_dir - as root: the master execs these as root */
+
+static void
+sluice_check_daemon_dir(void)
+{
+	struct vbuf desc = VBUF_INIT;
+	struct stat st;
+
+	if (stat(var_daemon_directory, &st) == 0 &&
+	    (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))))
+		msg_warn("daemon_directory %s is %s; the master starts its "
+			 "programs as root, so it should be owned by root and "
+			 "not writable by group or others",
+		    var_daemon_directory, fsafe_describe(&desc, &st));
+	vbuf_free(&desc);
+}
+
 /* sluice_ids - mail_owner and setgid_group; as root they must exist */
 
 void
@@ -412,5 +429,7 @@ sluice_check(void)
 	if (access(vbuf_str(&path), X_OK) < 0)
 		msg_warn("%s: %m (check daemon_directory in %s)",
 		    vbuf_str(&path), param_main_cf_path());
+	if (ids.root)
+		sluice_check_daemon_dir();
 	vbuf_free(&path);
 }
