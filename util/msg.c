@@ -68,16 +68,30 @@ msg_fatal_hook(void (*fn)(const char *))
 	msg_hook_fn = fn;
 }
 
+/*
+ * msg_file_open - (re)open maillog_file. A root master opens it too, so a
+ * link planted at its name is not followed and only a regular file with
+ * one link is written (a /dev/ name such as /dev/stdout is a link by
+ * design and is opened as it is).
+ */
 static void
 msg_file_open(void)
 {
 	struct stat st;
+	int dev = strncmp(msg_path, "/dev/", 5) == 0;
 
 	if (msg_fd >= 0)
 		close(msg_fd);
-	msg_fd =
-	    open(msg_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	msg_fd = open(msg_path,
+	    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+		(dev ? 0 : O_NOFOLLOW | O_NONBLOCK | O_NOCTTY),
+	    0600);
 	if (msg_fd >= 0 && fstat(msg_fd, &st) == 0) {
+		if (!dev && (!S_ISREG(st.st_mode) || st.st_nlink != 1)) {
+			close(msg_fd);
+			msg_fd = -1;
+			return;
+		}
 		msg_dev = st.st_dev;
 		msg_ino = st.st_ino;
 	}

@@ -38,6 +38,9 @@
  *	"Mmm dd hh:mm:ss HOST syslog_name/PROG[PID]: TEXT" where HOST is the
  *	first label of myhostname and the day is zero-padded (Postfix
  *	postlogd's format). "/dev/stdout" and "/dev/stderr" are allowed.
+ *	Any other maillog_file is opened without following a symbolic link
+ *	and written only if it is a regular file with one link (a root
+ *	master opens it too); otherwise nothing goes to the log.
  *	It may be called again to change destination (reload).
  *	Non-info text carries "warning: ", "error: ", "fatal: " or "panic: ".
  *	Text is cut at 2000 bytes.
