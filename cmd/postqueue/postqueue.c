@@ -83,6 +83,7 @@
 #include "msg.h"
 #include "param.h"
 #include "qdir.h"
+#include "setgid.h"
 #include "showq.h"
 #include "vbuf.h"
 #include "postqueue.h"
@@ -96,7 +97,10 @@ static const struct param_var pq_params[] = {
     PARAM_VAR(authorized_mailq_users),
     PARAM_VAR(enable_long_queue_ids),
     PARAM_VAR(fast_flush_domains),
+    PARAM_VAR(ipc_timeout),
+    PARAM_VAR(mail_name),
     PARAM_VAR(mail_owner),
+    PARAM_VAR(showq_service_name),
     PARAM_VAR_END,
 };
 
@@ -150,27 +154,6 @@ pq_check_user(const char *param, char **list, const char *what)
 	}
 }
 
-/* pq_list - postqueue -p and -j */
-
-static void
-pq_list(int flags)
-{
-	static char obuf[64 * 1024];
-	struct showq_out *out;
-	struct vbuf why = VBUF_INIT;
-
-	if (var_enable_long_queue_ids)
-		flags |= SHOWQ_OUT_LONG_IDS;
-	(void)setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
-	out = showq_out_create(stdout, flags);
-	if (showq_walk(NULL, showq_out_msg, out, &why) < 0)
-		msg_fatal("Queue report unavailable - %s", vbuf_str(&why));
-	if (showq_out_end(out) < 0)
-		msg_fatal("write error on standard output: %m");
-	showq_out_free(out);
-	vbuf_free(&why);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -180,6 +163,7 @@ main(int argc, char **argv)
 	int verbose = 0;
 	int ch;
 
+	setgid_init();
 	msg_init("postqueue", MSG_STDERR);
 	msg_fatal_status(PQ_EXIT_STATUS);
 
@@ -215,7 +199,7 @@ main(int argc, char **argv)
 	if (argc > optind || mode == PQ_NONE)
 		pq_usage();
 
-	param_load(config_dir);
+	setgid_load(config_dir);
 	param_bind(pq_params);
 	param_log_open();
 	msg_verbose = verbose;
