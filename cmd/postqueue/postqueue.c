@@ -13,11 +13,16 @@
  *
  *	-p prints the queue in Postfix's mailq format, byte for byte (the
  *	same listing as "mailq" and "sendmail -bp"); -j prints one JSON
- *	object per message (Postfix 3.7 fields). Both read the queue
- *	directly through util/showq: queues maildrop, active, incoming,
- *	deferred, hold in that order, readdir order within a queue. In the
- *	listing "*" marks active messages, "!" held ones and "#" messages
- *	that are forced to expire (postsuper -e / -f).
+ *	object per message (Postfix 3.7 fields). Both ask the showq
+ *	service (public/$showq_service_name), which streams the queue in
+ *	Postfix 3's showq protocol: queues maildrop, active, incoming,
+ *	deferred, hold in that order, readdir order within a queue; the
+ *	listing is printed as it arrives. In the listing "*" marks active
+ *	messages, "!" held ones and "#" messages that are forced to expire
+ *	(postsuper -e / -f). When the service cannot be reached (the mail
+ *	system is down), the superuser and mail_owner get a warning and
+ *	the same listing read directly from the queue (util/showq);
+ *	anyone else gets "Queue report unavailable".
  *
  *	-f asks qmgr to forget dead destinations, ignore retry times and
  *	scan the deferred and incoming queues (trigger "FADI" on
@@ -54,11 +59,21 @@
  *	"Cannot flush mail queue - invalid destination: \"SITE\"", "Flush
  *	service is not configured for destination \"SITE\"", "Invalid
  *	request: \"SITE\"" (the flush service refused it), "User
- *	NAME(UID) is not allowed to view the mail queue" (to flush ...).
+ *	NAME(UID) is not allowed to view the mail queue" (to flush ...),
+ *	"Connect to the $mail_name showq service: Permission denied",
+ *	"Queue report unavailable - mail system is down (Connect to the
+ *	$mail_name showq service: REASON)", "malformed showq server
+ *	response"; warning "Mail system is down -- accessing queue
+ *	directly (Connect to the $mail_name showq service: REASON)".
  * SECURITY
- *	postqueue runs with the invoking user's privileges. Listing and
- *	flushing need read/write access to the queue directories: the
- *	superuser, or the owner of an unprivileged instance.
+ *	postqueue is installed set-group-ID setgid_group (sluice
+ *	set-permissions), the group that may enter public/: so any user
+ *	reaches showq (listing), qmgr and pickup (-f) and flush (-i, -s),
+ *	and nothing else. setgid_init() is its first call (descriptors
+ *	0-2, a cleared environment), and -c or $MAIL_CONFIG is accepted
+ *	from others than root only when the default main.cf lists the
+ *	directory in alternate_config_directories (setgid(3)). Reading the
+ *	queue directly (the fallbacks) needs the superuser or mail_owner.
  *	authorized_mailq_users and authorized_flush_users are honoured for
  *	static:anyone, static:none-style lists of user names; other table
  *	types deny (with a warning). Queue files and defer logs are
@@ -69,9 +84,11 @@
  *	duplicate_filter_limit (1000), enable_long_queue_ids (no),
  *	fast_flush_domains ($relay_domains), authorized_mailq_users and
  *	authorized_flush_users (static:anyone), mail_owner,
+ *	showq_service_name (showq), ipc_timeout (3600s), mail_name,
  *	syslog_name, maillog_file.
  * SEE ALSO
- *	postsuper(1), showq(3), docs/postfix/admin-tools.md.
+ *	postsuper(1), showq(8), showq(3), showq_proto(3), setgid(3),
+ *	docs/postfix/admin-tools.md.
  */
 #include <errno.h>
 #include <pwd.h>
