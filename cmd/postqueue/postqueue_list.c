@@ -43,10 +43,12 @@ pq_list_stream(int fd, struct showq_out *out)
 	while (status == SHOWQ_DEC_MORE) {
 		if ((n = read(fd, buf, sizeof(buf))) < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
-			msg_fatal("%s: read error: %m", pq_bad);
-		if (n == 0)
+		if (n <= 0) {
+			if (msg_verbose)
+				msg_info("showq: %s",
+				    n < 0 ? strerror(errno) : "end of file");
 			msg_fatal("%s", pq_bad);
+		}
 		status =
 		    showq_dec_feed(dec, buf, (size_t)n, showq_out_msg, out, 0);
 	}
