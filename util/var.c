@@ -35,6 +35,7 @@ const char *var_relayhost;
 const char *var_sender_canonical_maps;
 const char *var_sendmail_fix_line_endings;
 const char *var_setgid_group;
+const char *var_showq_service_name;
 const char *var_smtp_address_preference;
 const char *var_smtp_dns_support_level;
 const char *var_smtp_fallback_relay;

@@ -50,6 +50,7 @@ extern const char *var_relayhost;
 extern const char *var_sender_canonical_maps;
 extern const char *var_sendmail_fix_line_endings;
 extern const char *var_setgid_group;
+extern const char *var_showq_service_name;
 extern const char *var_smtp_address_preference;
 extern const char *var_smtp_dns_support_level;
 extern const char *var_smtp_fallback_relay;

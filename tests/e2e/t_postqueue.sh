@@ -2,7 +2,10 @@
 # queue files. -p and -j print what Postfix printed (fixtures; messages of
 # one queue may come in any readdir order, queues in Postfix's order), the
 # markers, long IDs, usage and error texts with exit status 69, and the
-# flush modes -f, -i, -s with the mail system down and up.
+# flush modes -f, -i, -s with the mail system down and up. The listings
+# come from the showq service (an instance running only showq, so that no
+# qmgr touches the fixtures); with the mail system down postqueue warns
+# and reads the queue directly, printing the same.
 . "$(dirname "$0")/lib.sh"
 
 PQ=$B/postqueue
@@ -79,6 +82,12 @@ fatal69() {
 }
 
 # ---- listings ---------------------------------------------------------------
+# Only the showq service runs while the listings are checked.
+cp "$C/master.cf" "$WORK/master.cf.full"
+grep '^showq ' "$WORK/master.cf.full" >"$C/master.cf" || fail "no showq in master.cf"
+"$B/sluice" -c "$C" start >/dev/null 2>&1 || fail "sluice start (showq only)"
+INSTANCES="${INSTANCES:-} $C"
+wait_for 10 test -S "$q/public/showq" || fail "no public/showq"
 install_fixtures
 rm -rf "$q"/deferred/* "$q"/defer/*
 TZ=UTC "$PQ" -c "$C" -p | cmp -s - "$F/postqueue-p-empty.txt" || fail "empty queue"
@@ -131,6 +140,16 @@ printf '%s\n' "----Queue ID----- --Size-- ---Arrival Time---- --Sender/Recipient
   "                                               kdent@ora.com" "" \
   "-- 0 Kbytes in 1 Request." | cmp -s - "$WORK/list" || fail "long ID listing: $(cat "$WORK/list")"
 "$B/postconf" -c "$C" -e enable_long_queue_ids=no >/dev/null 2>&1
+
+# the mail system down: root is warned and reads the queue directly
+install_fixtures
+"$PQ" -c "$C" -p >"$WORK/up" 2>&1 || fail "postqueue -p: $(cat "$WORK/up")"
+"$B/sluice" -c "$C" stop >/dev/null 2>&1
+cp "$WORK/master.cf.full" "$C/master.cf"
+"$PQ" -c "$C" -p >"$WORK/down" 2>"$WORK/down.err" || fail "postqueue -p, system down: $(cat "$WORK/down.err")"
+cmp -s "$WORK/up" "$WORK/down" || fail "direct listing differs from showq's"
+grep -Eqx 'postqueue: warning: Mail system is down -- accessing queue directly \(Connect to the sluice showq service: (Connection refused|No such file or directory)\)' \
+  "$WORK/down.err" || fail "system down warning: $(cat "$WORK/down.err")"
 
 # ---- usage and errors: always exit 69 ----------------------------------------
 U="usage: postqueue -f | postqueue -i queueid | postqueue -j | postqueue -p | postqueue -s site"
