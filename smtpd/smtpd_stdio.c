@@ -65,7 +65,8 @@ static void
 bs_stdin_ended(void)
 {
 	bs_eof = 1;
-	if (bs_session && bs_session->state == SS_CMD)
+	if (bs_session &&
+	    (bs_session->state == SS_CMD || bs_session->state == SS_DATA))
 		smtpd_process_input(bs_session);
 }
 
