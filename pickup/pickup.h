@@ -24,9 +24,12 @@
  *
  *	pickup_send() rewinds fp and streams its records to the cleanup
  *	client eq (enqueue.h): first "A submit_uid=UID" (the file owner, so
- *cleanup adds the local Received: header), then the file's records except the C
- *record and "A create_time" (cleanup writes its own). Returns 0, or -1 with
- *why.
+ *	cleanup adds the local Received: header), then the file's records
+ *	except the C record and "A create_time" (cleanup writes its own).
+ *	Unless info->requeued, the file is a user's and untrusted: an
+ *	attribute a user may not set (maildrop.h) is dropped with Postfix's
+ *	warning "uid=UID: ignoring attribute record: NAME=VALUE". Returns
+ *	0, or -1 with why.
  *
  *	pickup_file() handles maildrop/ID: validate, connect to
  *	public/SERVICE (cleanup_service_name), send, wait for the reply (timeout
@@ -44,7 +47,8 @@
 struct pickup_info {
 	char *sender; /* S record as in the file */
 	int rcpt_count;
-	uid_t uid; /* file owner */
+	uid_t uid;    /* file owner */
+	int requeued; /* postsuper -r: trusted, all records kept */
 };
 
 #define PICKUP_DONE 0
