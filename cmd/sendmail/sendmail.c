@@ -5,17 +5,26 @@
  *	sendmail [options] [recipient ...]
  *	mailq [-C config]
  * DESCRIPTION
- *	sendmail reads a message from standard input and writes it as one
- *	file into the maildrop queue (there is no separate postdrop
- *	program), then wakes the pickup daemon with "W" on public/pickup.
- *	The file holds the records of queue.md section 7 in this order:
- *	T (now), [A envelope_id], [A ret_flags], A rewrite_context, [F], S,
- *	[A encoding], [A trace_flags], [V], per recipient [A notify_flags] R,
- *	M, the content as N/L records, X, the recipients found with -t, E.
- *	It is written with mode 0600, then fflush, fchmod 0744, fsync and
- *	close; sendmail exits 0 only after that. On any error the file is
- *	removed and sendmail exits 75 (EX_TEMPFAIL) after
- *	"sendmail: fatal: ..." on standard error, as Postfix's does.
+ *	sendmail reads a message from standard input and submits it through
+ *	postdrop, as Postfix's does: it runs "$command_directory/postdrop -r"
+ *	(plus "-c DIR" and MAIL_CONFIG=DIR when -C or $MAIL_CONFIG names
+ *	another configuration directory, "-v" per verbose level) with a
+ *	socketpair as its standard input and output, reads the queue ID
+ *	postdrop announces, streams the records (util/enqueue, the cleanup
+ *	protocol) and waits for postdrop's verdict. The records are those of
+ *	queue.md section 7 in this order: [A envelope_id], [A ret_flags],
+ *	A rewrite_context, [F], S, [A encoding], [A trace_flags], [V], per
+ *	recipient [A notify_flags] R, M, the content as N/L records, X, the
+ *	recipients found with -t, E (postdrop writes the T record). sendmail
+ *	exits 0 only after postdrop replied status=0, i.e. after maildrop/ID
+ *	was fsync'ed and made ready (0744). sendmail itself runs with the
+ *	user's privileges and writes nothing in the queue; only postdrop is
+ *	set-group-ID. On any error sendmail exits 75 (EX_TEMPFAIL) after
+ *	"sendmail: fatal: ..." on standard error, as Postfix's does: when
+ *	postdrop does not announce a queue ID "SENDER(UID): unable to execute
+ *	PATH -r: %m" (postdrop's own complaint precedes it), when its verdict
+ *	is missing "SENDER(UID): queue file write error", otherwise its
+ *	reason; postdrop then removes the partial file (sendmail waits for it).
  *
  *	Input: a leading "From " (or ">From ") line is dropped, trailing CRs
  *	are removed (sendmail_fix_line_endings = always; "strict" decides by
@@ -47,16 +56,20 @@
  * DIAGNOSTICS
  *	Exit 0 on success, 75 after any fatal error.
  * SECURITY
- *	sendmail runs with the privileges of the user; it writes only its
- *	own file in maildrop/ and connects only to public/pickup. Envelope
- *	data never reaches a shell.
+ *	sendmail runs with the privileges of the user and needs none other:
+ *	postdrop (set-group-ID setgid_group) writes the maildrop file. A
+ *	user's -C directory names the postdrop sendmail runs, which then has
+ *	only the user's rights; the set-group-ID postdrop refuses a directory
+ *	not listed in alternate_config_directories. Envelope data never
+ *	reaches a shell.
  * CONFIGURATION PARAMETERS
- *	queue_directory, command_directory, daemon_directory, line_length_limit
+ *	command_directory, daemon_directory, ipc_timeout, line_length_limit
  *	(2048), header_size_limit (102400), message_size_limit (10240000),
  *	sendmail_fix_line_endings (always), verp_delimiter_filter,
  *	default_verp_delimiters (+=).
  * SEE ALSO
- *	pickup(8), cleanup(8), postqueue(1), docs/postfix/admin-tools.md
+ *	postdrop(1), pickup(8), cleanup(8), postqueue(1),
+ *	docs/postfix/admin-tools.md
  */
 #include <ctype.h>
 #include <errno.h>
