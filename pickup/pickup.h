@@ -16,7 +16,7 @@
  * DESCRIPTION
  *	pickup_validate() reads a maildrop file from its start and checks
  *	it: every record of a type allowed in its segment (fresh files: the
- *	records sendmail writes; requeued files, mode 0700, "postsuper -r":
+ *	records postdrop writes; requeued files, mode 0700, "postsuper -r":
  *	any queue-file record), no CR, LF or NUL inside envelope records,
  *	records at most maxlen bytes, at least one S and one R record, and
  *	'E' as the last record. It fills info (sender as in the file,
