@@ -41,10 +41,9 @@
  *	per-site log names (those deferred for that site) to incoming and
  *	wakes qmgr.
  *
- *	When the flush service cannot be reached, -i and -s do the work
- *	themselves (-s: every deferred message with a pending recipient at
- *	the site) and then fail with "mail system is down" if qmgr cannot be
- *	woken either.
+ *	When the flush service cannot be reached, -i and -s fail with
+ *	"Cannot flush mail queue - mail system is down" (exit 69), as
+ *	Postfix's postqueue: they never move queue files themselves.
  *
  *	-c config_dir selects the instance; otherwise $MAIL_CONFIG, else
  *	the compiled-in default. -v is verbose logging (honoured only for
