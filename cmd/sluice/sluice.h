@@ -40,6 +40,8 @@
  *	still starting), or 0. sluice_start(), sluice_stop() etc. implement
  *	the commands; they return the exit status (sluice_ctl.c).
  *
+ *	sluice_logrotate() implements logrotate (sluice_logrotate.c).
+ *
  *	sluice_main_cf and sluice_master_cf are conf/main.cf and
  *	conf/master.cf (sluice_conf.c).
  */
@@ -54,6 +56,7 @@ const char *sluice_mail_name(void);
 extern const struct param_var sluice_params[];
 
 int sluice_init(const char *dir, const char *port, const char *owner);
+int sluice_logrotate(void);
 void sluice_check(void);
 
 struct sluice_ids {
