@@ -79,22 +79,31 @@ msg_file_open(void)
 {
 	struct stat st;
 	int dev = strncmp(msg_path, "/dev/", 5) == 0;
+	int fd;
 
-	if (msg_fd >= 0)
-		close(msg_fd);
-	msg_fd = open(msg_path,
+	fd = open(msg_path,
 	    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
 		(dev ? 0 : O_NOFOLLOW | O_NONBLOCK | O_NOCTTY),
 	    0600);
-	if (msg_fd >= 0 && fstat(msg_fd, &st) == 0) {
-		if (!dev && (!S_ISREG(st.st_mode) || st.st_nlink != 1)) {
-			close(msg_fd);
-			msg_fd = -1;
-			return;
-		}
-		msg_dev = st.st_dev;
-		msg_ino = st.st_ino;
+	if (fd >= 0 &&
+	    (fstat(fd, &st) < 0 ||
+		(!dev && (!S_ISREG(st.st_mode) || st.st_nlink != 1)))) {
+		close(fd);
+		fd = -1;
 	}
+	/*
+	 * After a rotation by rename, a daemon running as mail_owner may not
+	 * be allowed to create the new file: until someone has, it keeps
+	 * writing to the file it has open (the renamed one), so no line is
+	 * lost.
+	 */
+	if (fd < 0)
+		return;
+	if (msg_fd >= 0)
+		close(msg_fd);
+	msg_fd = fd;
+	msg_dev = st.st_dev;
+	msg_ino = st.st_ino;
 }
 
 void
