@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,6 +37,7 @@ static char msg_ident[128]; /* syslog_name/prog */
 static char msg_host[64];
 static char msg_path[1024];
 static int msg_fd = -1;
+static int msg_facility = LOG_MAIL;
 static dev_t msg_dev;
 static ino_t msg_ino;
 
@@ -106,6 +108,32 @@ msg_file_open(void)
 	msg_ino = st.st_ino;
 }
 
+/* syslog facility names, as Postfix accepts them in syslog_facility */
+
+int
+msg_syslog_facility(const char *name)
+{
+	static const struct {
+		const char *name;
+		int code;
+	} map[] = {{"auth", LOG_AUTH}, {"authpriv", LOG_AUTHPRIV},
+	    {"cron", LOG_CRON}, {"daemon", LOG_DAEMON}, {"ftp", LOG_FTP},
+	    {"kern", LOG_KERN}, {"lpr", LOG_LPR}, {"mail", LOG_MAIL},
+	    {"news", LOG_NEWS}, {"syslog", LOG_SYSLOG}, {"user", LOG_USER},
+	    {"uucp", LOG_UUCP}, {"local0", LOG_LOCAL0}, {"local1", LOG_LOCAL1},
+	    {"local2", LOG_LOCAL2}, {"local3", LOG_LOCAL3},
+	    {"local4", LOG_LOCAL4}, {"local5", LOG_LOCAL5},
+	    {"local6", LOG_LOCAL6}, {"local7", LOG_LOCAL7}};
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcasecmp(name, map[i].name) == 0) {
+			msg_facility = map[i].code;
+			return (0);
+		}
+	return (-1);
+}
+
 void
 msg_log_open(const char *syslog_name, const char *maillog_file,
     const char *myhostname)
@@ -122,7 +150,7 @@ msg_log_open(const char *syslog_name, const char *maillog_file,
 		msg_fd = -1;
 	}
 	if (maillog_file == NULL || *maillog_file == 0) {
-		openlog(msg_ident, LOG_NDELAY | LOG_PID, LOG_MAIL);
+		openlog(msg_ident, LOG_NDELAY | LOG_PID, msg_facility);
 		msg_dest = DEST_SYSLOG;
 	} else {
 		snprintf(msg_path, sizeof(msg_path), "%s", maillog_file);

@@ -38,3 +38,10 @@ grep -q "fatal: not rotating '/dev/stdout'" err || { cat err; fail "device text"
 "$B/sluice" -c "$C" logrotate 2>err && fail "logrotate with a failing compressor succeeded"
 grep -q "fatal: logfile '$C/log/maillog' rotation failed: " err || { cat err; fail "failure text"; }
 ok "logrotate refuses empty settings and devices, and reports a failing compressor"
+
+"$B/postconf" -c "$C" -e "syslog_facility = local9" >/dev/null
+"$B/sluice" -c "$C" check 2>err && fail "check accepted syslog_facility = local9"
+grep -q "parameter syslog_facility: unrecognized value: local9" err || { cat err; fail "syslog_facility text"; }
+"$B/postconf" -c "$C" -e "syslog_facility = local3" >/dev/null
+"$B/sluice" -c "$C" check 2>err || { cat err; fail "check refused syslog_facility = local3"; }
+ok "syslog_facility names are checked"
