@@ -90,6 +90,7 @@
  *	docs/postfix/admin-tools.md.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,6 +100,7 @@
 #include "msg.h"
 #include "param.h"
 #include "qdir.h"
+#include "qselect.h"
 #include "setgid.h"
 #include "showq.h"
 #include "vbuf.h"
@@ -176,6 +178,8 @@ main(int argc, char **argv)
 	enum pq_mode mode = PQ_NONE;
 	const char *config_dir = 0;
 	const char *arg = 0;
+	struct qselect *sel = qselect_create();
+	struct vbuf why = VBUF_INIT;
 	int verbose = 0;
 	int ch;
 
@@ -183,7 +187,8 @@ main(int argc, char **argv)
 	msg_init("postqueue", MSG_STDERR);
 	msg_fatal_status(PQ_EXIT_STATUS);
 
-	while ((ch = getopt(argc, argv, "c:fi:jps:v")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:fi:jps:v", qselect_options,
+		    0)) != -1) {
 		switch (ch) {
 		case 'c':
 			if (*optarg == 0)
@@ -209,11 +214,16 @@ main(int argc, char **argv)
 				verbose++;
 			break;
 		default:
-			pq_usage();
+			if (qselect_add(sel, ch, optarg, &why) < 0)
+				msg_fatal("%s", vbuf_str(&why));
+			if (ch < QSELECT_OPT_BASE)
+				pq_usage();
 		}
 	}
 	if (argc > optind || mode == PQ_NONE)
 		pq_usage();
+	if (qselect_any(sel) && mode != PQ_LIST && mode != PQ_JSON)
+		msg_fatal("queue selection options need -p or -j");
 
 	setgid_load(config_dir);
 	param_bind(pq_params);
@@ -225,12 +235,12 @@ main(int argc, char **argv)
 	case PQ_LIST:
 		pq_check_user("authorized_mailq_users",
 		    var_authorized_mailq_users, "view");
-		pq_list(SHOWQ_OUT_COMPAT);
+		pq_list(SHOWQ_OUT_COMPAT, sel);
 		break;
 	case PQ_JSON:
 		pq_check_user("authorized_mailq_users",
 		    var_authorized_mailq_users, "view");
-		pq_list(SHOWQ_OUT_JSON);
+		pq_list(SHOWQ_OUT_JSON, sel);
 		break;
 	case PQ_FLUSH:
 		pq_check_user("authorized_flush_users",
@@ -250,5 +260,7 @@ main(int argc, char **argv)
 	case PQ_NONE:
 		pq_usage();
 	}
+	qselect_free(sel);
+	vbuf_free(&why);
 	return (0);
 }

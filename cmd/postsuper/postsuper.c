@@ -58,6 +58,7 @@
  *	postqueue(1), qdir(3), docs/postfix/admin-tools.md.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +71,7 @@
 #include "param.h"
 #include "qdir.h"
 #include "qid.h"
+#include "qselect.h"
 #include "showq.h"
 #include "vbuf.h"
 #include "postsuper.h"
@@ -190,6 +192,9 @@ ps_option(char opt)
 	return (po);
 }
 
+/* The selection options (qselect(3)), empty when none were given. */
+static struct qselect *ps_sel;
+
 /* ps_one_id - a per-message request for one ID */
 
 static void
@@ -204,8 +209,12 @@ ps_one_id(const struct ps_option *po, const char *id, char **queues)
 		vbuf_free(&shown);
 		return;
 	}
-	for (i = 0; i < po->nop; i++)
-		ps_op_id(po->op[i], id, queues);
+	for (i = 0; i < po->nop; i++) {
+		if (qselect_any(ps_sel))
+			ps_select_id(po->op[i], id, queues, ps_sel);
+		else
+			ps_op_id(po->op[i], id, queues);
+	}
 }
 
 /* ps_stdin_ids - IDs from standard input */
@@ -256,8 +265,12 @@ ps_request(const struct ps_request *req, char **queues)
 	int i;
 
 	if (strcmp(req->id, PS_ALL) == 0) {
-		for (i = 0; i < po->nop; i++)
-			ps_op_all(po->op[i], queues);
+		for (i = 0; i < po->nop; i++) {
+			if (qselect_any(ps_sel))
+				ps_select_all(po->op[i], queues, ps_sel);
+			else
+				ps_op_all(po->op[i], queues);
+		}
 	} else if (strcmp(req->id, PS_STDIN) == 0) {
 		ps_stdin_ids(po, queues);
 	} else {
@@ -339,11 +352,14 @@ main(int argc, char **argv)
 	int purge = 0;
 	int verbose = 0;
 	int renamed = 0;
+	struct vbuf why = VBUF_INIT;
 	int ch;
 
 	msg_init(*prog ? prog : "postsuper", MSG_STDERR);
 	reqs = mem_calloc((size_t)argc + 1, sizeof(*reqs));
-	while ((ch = getopt(argc, argv, "c:d:e:f:h:H:pr:sSv")) != -1) {
+	ps_sel = qselect_create();
+	while ((ch = getopt_long(argc, argv, "c:d:e:f:h:H:pr:sSv",
+		    qselect_options, 0)) != -1) {
 		switch (ch) {
 		case 'c':
 			if (*optarg != '/')
@@ -373,9 +389,15 @@ main(int argc, char **argv)
 			verbose++;
 			break;
 		default:
-			ps_usage();
+			if (qselect_add(ps_sel, ch, optarg, &why) < 0)
+				msg_fatal("%s", vbuf_str(&why));
+			if (ch < QSELECT_OPT_BASE)
+				ps_usage();
 		}
 	}
+	if (qselect_any(ps_sel) && nreq == 0)
+		msg_fatal("queue selection options need -d, -e, -f, -h, -H "
+			  "or -r");
 	if (nreq == 0 && !structure && !strict && !purge)
 		structure = purge = 1;
 
@@ -407,6 +429,8 @@ main(int argc, char **argv)
 		}
 	}
 	ps_requests(reqs, nreq, queues);
+	ps_sel = qselect_free(ps_sel);
+	vbuf_free(&why);
 	mem_free(reqs);
 	if (queues != (char **)ps_default_queues)
 		mem_free(queues);
