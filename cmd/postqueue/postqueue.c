@@ -4,8 +4,8 @@
  * SYNOPSIS
  *	postqueue [-v] [-c config_dir] -f
  *	postqueue [-v] [-c config_dir] -i queue_id
- *	postqueue [-v] [-c config_dir] -j
- *	postqueue [-v] [-c config_dir] -p
+ *	postqueue [-v] [-c config_dir] -j [selection...]
+ *	postqueue [-v] [-c config_dir] -p [selection...]
  *	postqueue [-v] [-c config_dir] -s site
  * DESCRIPTION
  *	Exactly one of -f -i -j -p -s is required; anything else, and any
@@ -48,6 +48,38 @@
  *	-c config_dir selects the instance; otherwise $MAIL_CONFIG, else
  *	the compiled-in default. -v is verbose logging (honoured only for
  *	the superuser, as in Postfix).
+ * QUEUE SELECTION
+ *	Beyond Postfix, -p and -j take long options that list only some
+ *	messages (util/qselect; postsuper(1) takes the same ones). Without
+ *	them the output is Postfix's, byte for byte.
+ *
+ *	--sender ADDR	the sender is ADDR ("" or "<>": the null sender,
+ *		listed as MAILER-DAEMON).
+ *	--recipient ADDR	a listed recipient is ADDR.
+ *	--domain DOMAIN	a listed recipient's domain is DOMAIN or a
+ *		subdomain of it (a leading "@" or "." is ignored).
+ *	--sender-domain DOMAIN	the same for the sender.
+ *	--older-than TIME	arrived more than TIME ago; TIME is a number
+ *		with an optional unit s (default), m, h, d or w.
+ *	--newer-than TIME	arrived less than TIME ago.
+ *	--larger-than SIZE	the size mailq shows is more than SIZE bytes
+ *		(a number with an optional k, m or g: times 1024).
+ *	--smaller-than SIZE	that size is less than SIZE bytes.
+ *	--queue NAME	in queue maildrop, incoming, active, deferred or
+ *		hold.
+ *
+ *	Each option is also written --name=VALUE. Addresses are compared
+ *	as the listing shows them, ignoring case, the double quotes of a
+ *	quoted local part and enclosing <>. The recipients are those the
+ *	listing shows (not yet delivered). A message is listed when it
+ *	meets every kind of option given; an option given several times
+ *	is met by any of its values: "--sender a@x --sender b@x --domain
+ *	example.com" lists mail from a@x or b@x with a recipient in
+ *	example.com. The messages are filtered as they arrive from the
+ *	showq service (or the direct read), printed by the same printers;
+ *	the -p trailer counts only the messages shown, and when none is
+ *	shown -p prints "Mail queue is empty" (-j prints nothing), as for
+ *	an empty queue. mailq and sendmail -bp take no such options.
  * DIAGNOSTICS
  *	Messages go to standard error as "postqueue: ..." and to the log.
  *	Every fatal error exits with status 69 (EX_UNAVAILABLE), as
@@ -62,8 +94,10 @@
  *	"Connect to the $mail_name showq service: Permission denied",
  *	"Queue report unavailable - mail system is down (Connect to the
  *	$mail_name showq service: REASON)", "malformed showq server
- *	response"; warning "Mail system is down -- accessing queue
- *	directly (Connect to the $mail_name showq service: REASON)".
+ *	response", "invalid --NAME value: \"VALUE\" (want ...)" (a bad
+ *	selection value), "queue selection options need -p or -j";
+ *	warning "Mail system is down -- accessing queue directly (Connect
+ *	to the $mail_name showq service: REASON)".
  * SECURITY
  *	postqueue is installed set-group-ID setgid_group (sluice
  *	set-permissions), the group that may enter public/: so any user
@@ -86,8 +120,8 @@
  *	showq_service_name (showq), ipc_timeout (3600s), mail_name,
  *	syslog_name, maillog_file.
  * SEE ALSO
- *	postsuper(1), showq(8), showq(3), showq_proto(3), setgid(3),
- *	docs/postfix/admin-tools.md.
+ *	postsuper(1), showq(8), showq(3), showq_proto(3), qselect(3),
+ *	setgid(3), docs/postfix/admin-tools.md.
  */
 #include <errno.h>
 #include <getopt.h>
