@@ -201,7 +201,7 @@ test_open_errors(void **state)
 
 	(void)state;
 	open_fails("nosuch:foo", "unsupported dictionary type: nosuch");
-	open_fails("texthash:/nonexistent/x", "open /nonexistent/x");
+	open_fails("texthash:/nonexistent/x", "open database /nonexistent/x");
 	open_fails("hash:/nonexistent/x", "open database /nonexistent/x.db");
 	open_fails("lmdb:/nonexistent/x", "open database /nonexistent/x.lmdb");
 	open_fails("cdb:/nonexistent/x", "open database /nonexistent/x.cdb");
