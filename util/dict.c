@@ -112,7 +112,7 @@ dict_open(const char *spec, int flags, struct vbuf *why)
 		d->size = st.st_size;
 	}
 	if (ops->open(d, name, why) < 0) {
-		d->ops = NULL;
+		/* close() frees what open() got before it failed. */
 		dict_close(d);
 		return (NULL);
 	}
