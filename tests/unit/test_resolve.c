@@ -405,11 +405,13 @@ test_postfix37(void **state)
 }
 
 /*
- * Transport and next hop, as qmgr has always chosen them: "smtp";
- * $relayhost as written when set; else the domain of the address as
- * given (not the resolved one) in lower case, also for a local domain,
- * as sluice has no local delivery agent; else $myhostname. Addresses are
- * in internal form, as in queue files.
+ * Transport and next hop without tables (Postfix resolve.c): relay
+ * domains go to $relay_transport ("relay"), other remote domains to
+ * $default_transport ("smtp"), both to $relayhost as written when set,
+ * else to the domain of the resolved address in lower case. Local
+ * domains (sluice has no local delivery agent) go to "smtp", $relayhost,
+ * else the domain of the address as given, else $myhostname. Addresses
+ * are in internal form, as in queue files.
  */
 struct route_case {
 	const char *name;
@@ -424,7 +426,7 @@ static const struct route_case route_cases[] = {
 	RESOLVE_CLASS_DEFAULT},
     {"upper-case domain", "USER@Remote.TEST", NULL, "remote.test",
 	RESOLVE_CLASS_DEFAULT},
-    {"trailing dot kept", "user@Remote.Test.", NULL, "remote.test.",
+    {"trailing dot stripped", "user@Remote.Test.", NULL, "remote.test",
 	RESOLVE_CLASS_DEFAULT},
     {"relay domain", "user@relay.example", NULL, "relay.example",
 	RESOLVE_CLASS_RELAY},
@@ -446,15 +448,15 @@ static const struct route_case route_cases[] = {
     {"local domain", "user@LocalHost", NULL, "localhost", RESOLVE_CLASS_LOCAL},
     {"own address literal", "user@[127.0.0.1]", NULL, "[127.0.0.1]",
 	RESOLVE_CLASS_LOCAL},
-    /* The resolved address goes elsewhere; the next hop does not. */
+    /* Remote classes go to the domain of the resolved address. */
     {"percent hack via local domain", "user%remote.test@localhost", NULL,
-	"localhost", RESOLVE_CLASS_DEFAULT},
+	"remote.test", RESOLVE_CLASS_DEFAULT},
     {"bang path via local domain", "remote.test!user@localhost", NULL,
-	"localhost", RESOLVE_CLASS_DEFAULT},
-    {"unqualified percent hack", "user%remote.test", NULL, "mx.example.net",
+	"remote.test", RESOLVE_CLASS_DEFAULT},
+    {"unqualified percent hack", "user%remote.test", NULL, "remote.test",
 	RESOLVE_CLASS_DEFAULT},
     {"quoted at in the local part", "user@remote.test@localhost", NULL,
-	"localhost", RESOLVE_CLASS_DEFAULT},
+	"remote.test", RESOLVE_CLASS_DEFAULT},
     {"quoted at at a relay domain", "user@remote.test@Relay.Example", NULL,
 	"relay.example", RESOLVE_CLASS_RELAY},
     {"source route in the internal form", "@a.test:user@relay.example", NULL,
@@ -473,14 +475,17 @@ test_route(void **state)
 
 		configure(c->settings);
 		resolve_addr("sender@example.org", c->addr, &reply);
-		if (strcmp(vbuf_str(&reply.transport), "smtp") != 0 ||
+		const char *tr =
+		    c->class == RESOLVE_CLASS_RELAY ? "relay" : "smtp";
+
+		if (strcmp(vbuf_str(&reply.transport), tr) != 0 ||
 		    strcmp(vbuf_str(&reply.nexthop), c->nexthop) != 0 ||
 		    (reply.flags & RESOLVE_CLASS_MASK) != c->class) {
 			print_error("case \"%s\" <%s>: %s:%s class %#x; "
-				    "expected smtp:%s class %#x\n",
+				    "expected %s:%s class %#x\n",
 			    c->name, c->addr, vbuf_str(&reply.transport),
 			    vbuf_str(&reply.nexthop),
-			    reply.flags & RESOLVE_CLASS_MASK, c->nexthop,
+			    reply.flags & RESOLVE_CLASS_MASK, tr, c->nexthop,
 			    c->class);
 			failures++;
 		}
