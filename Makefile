@@ -14,6 +14,18 @@ PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
+# Installation directories; the binaries have PREFIX compiled in, so
+# everything is rebuilt when PREFIX changes (the stamp below).
+SBINDIR      = $(PREFIX)/sbin
+LIBEXECDIR   = $(PREFIX)/libexec/sluice
+CONFDIR      = $(PREFIX)/etc/sluice
+MANDIR       = $(PREFIX)/share/man
+SYSTEMDDIR  ?= $(PREFIX)/lib/systemd/system
+LOGROTATEDIR ?= /etc/logrotate.d
+SETGID_GROUP ?= postdrop
+PREFIX_STAMP := $(BUILD)/.prefix
+$(shell mkdir -p $(BUILD) && { [ "$$(cat $(PREFIX_STAMP) 2>/dev/null)" = "$(PREFIX)" ] || echo "$(PREFIX)" > $(PREFIX_STAMP); })
+
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
            -D_GNU_SOURCE -Iutil $(PKG_CFLAGS) \
@@ -39,7 +51,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 all: $(UTIL_LIB)
-.PHONY: bin deps-build deps-test all deps check check-style check-format format unit e2e run install clean bench
+.PHONY: bin deps-build deps-test all deps check check-style check-format format unit e2e run install clean bench man
 MAILQ := $(if $(filter sendmail,$(PROGS_C)),$(BUILD)/bin/mailq)
 all: deps-build $(BINS) $(MAILQ) bin
 
@@ -49,7 +61,7 @@ deps-build:
 bin: $(BINS)
 	@mkdir -p $(BUILD)/bin && case $(BUILD) in build/*) ln -sfn $(BUILD)/bin bin;; esac
 
-$(BUILD)/%.o: %.c | deps-build
+$(BUILD)/%.o: %.c $(PREFIX_STAMP) | deps-build
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -I$(dir $<) -c -o $@ $<
 
@@ -70,6 +82,33 @@ endef
 $(foreach p,$(PROGS_D),$(eval $(call daemon_rule,$(p))))
 $(foreach p,$(PROGS_C),$(eval $(call command_rule,$(p))))
 
+# Manual pages: each program's manual comment (scripts/mkman), section 1
+# for commands and 8 for daemons; section 5 for main.cf (the parameter
+# list comes from postconf -d) and master.cf.
+MAN1 := $(PROGS_C:%=$(BUILD)/man/man1/%.1) $(if $(MAILQ),$(BUILD)/man/man1/mailq.1)
+MAN8 := $(PROGS_D:%=$(BUILD)/man/man8/%.8)
+MAN5 := $(BUILD)/man/man5/postconf.5 $(BUILD)/man/man5/master.5
+man: $(MAN1) $(MAN8) $(MAN5)
+$(BUILD)/man/man1/mailq.1:
+	@mkdir -p $(dir $@)
+	echo '.so man1/sendmail.1' > $@
+define man_rule
+$(BUILD)/man/man$(1)/$(2).$(1): $(3) scripts/mkman
+	@mkdir -p $$(dir $$@)
+	python3 scripts/mkman $(1) $$< $$@
+endef
+$(foreach c,$(PROGS_C),$(eval $(call man_rule,1,$(c),cmd/$(c)/$(c).c)))
+$(foreach d,$(PROGS_D),$(eval $(call man_rule,8,$(d),$(d)/$(d).c)))
+$(BUILD)/man/man5/master.5: docs/man/master.5
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(BUILD)/man/man5/postconf.5: docs/man/postconf.5.in $(BUILD)/bin/postconf
+	@mkdir -p $(dir $@)
+	{ cat $<; $(BUILD)/bin/postconf -d -c /nonexistent | \
+	  awk '{ n = $$1; sub(/^[^=]*= ?/, ""); gsub(/\\/, "\\e"); \
+	         printf ".TP\n.B %s\nDefault: %s\n", n, ($$0 == "" ? "(empty)" : $$0) }'; \
+	  printf '.SH "SEE ALSO"\npostconf(1), master(5).\n'; } > $@.tmp && mv $@.tmp $@
+
 # mailq is sendmail under another name, as in Postfix.
 $(BUILD)/bin/mailq: $(BUILD)/bin/sendmail
 	ln -sf sendmail $@
@@ -85,12 +124,12 @@ $(BUILD)/tests/$(1): $(BUILD)/tests/unit/$(1).o $(call prog_objs,$(1)) $(UTIL_LI
 endef
 $(foreach t,$(UNIT_SRC:tests/unit/%.c=%),$(eval $(call unit_rule,$(t))))
 
-check: deps-test check-style all $(UNIT_BIN)
+check: deps-test check-style all man $(UNIT_BIN)
 	@SLUICE_BIN=$(abspath $(BUILD)/bin) sh tests/run-all $(UNIT_BIN)
 
 deps-test:
 	@{ pkg-config --exists $(PKGS) cmocka && command -v swaks >/dev/null && \
-	   command -v openssl >/dev/null && command -v clang-format >/dev/null && perl -MNet::SSLeay -e1 2>/dev/null && \
+	   command -v openssl >/dev/null && command -v clang-format >/dev/null && command -v groff >/dev/null && perl -MNet::SSLeay -e1 2>/dev/null && \
 	   { command -v dnsmasq >/dev/null || test -x /usr/sbin/dnsmasq; }; } || sh scripts/deps.sh test
 
 # One code style (.clang-format, OpenBSD KNF): `make format` applies it,
@@ -118,12 +157,34 @@ run: all
 bench: all
 	SLUICE_BIN=$(abspath $(BUILD)/bin) bash bench/run $(SECTIONS)
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/libexec/sluice $(DESTDIR)$(PREFIX)/etc/sluice
-	for p in $(PROGS_C); do install -m 755 $(BUILD)/bin/$$p $(DESTDIR)$(PREFIX)/sbin/; done
-	ln -sf sendmail $(DESTDIR)$(PREFIX)/sbin/mailq
-	for p in $(PROGS_D); do install -m 755 $(BUILD)/bin/$$p $(DESTDIR)$(PREFIX)/libexec/sluice/; done
-	install -m 644 conf/main.cf conf/master.cf $(DESTDIR)$(PREFIX)/etc/sluice/
+# make install [PREFIX=/usr/local] [DESTDIR=...]: programs, manual pages,
+# the systemd unit and the logrotate snippet; main.cf and master.cf only
+# when absent (a configuration is never overwritten). postdrop and
+# postqueue get group $(SETGID_GROUP), mode 2755 (skipped with a warning
+# when the group does not exist). Without DESTDIR, as root, it ends with
+# "sluice set-permissions", as Postfix's installation does.
+install: all man
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(CONFDIR)
+	for p in $(PROGS_C); do install -m 755 $(BUILD)/bin/$$p $(DESTDIR)$(SBINDIR)/; done
+	ln -sf sendmail $(DESTDIR)$(SBINDIR)/mailq
+	for p in postdrop postqueue; do [ -f $(DESTDIR)$(SBINDIR)/$$p ] || continue; \
+	  if getent group $(SETGID_GROUP) >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    chgrp $(SETGID_GROUP) $(DESTDIR)$(SBINDIR)/$$p && chmod 2755 $(DESTDIR)$(SBINDIR)/$$p; \
+	  else echo "install: warning: $$p not made set-group-ID $(SETGID_GROUP) (no such group, or not root)" >&2; fi; done
+	for p in $(PROGS_D); do install -m 755 $(BUILD)/bin/$$p $(DESTDIR)$(LIBEXECDIR)/; done
+	for f in main.cf master.cf; do [ -e $(DESTDIR)$(CONFDIR)/$$f ] || install -m 644 conf/$$f $(DESTDIR)$(CONFDIR)/; done
+	for s in 1 5 8; do install -d $(DESTDIR)$(MANDIR)/man$$s; \
+	  install -m 644 $(BUILD)/man/man$$s/* $(DESTDIR)$(MANDIR)/man$$s/; done
+	install -d $(DESTDIR)$(SYSTEMDDIR) $(DESTDIR)$(LOGROTATEDIR)
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@CONFIG_DIRECTORY@|$(CONFDIR)|g' \
+	    -e "s|@QUEUE_DIRECTORY@|$$($(BUILD)/bin/postconf -c $(DESTDIR)$(CONFDIR) -h queue_directory)|g" \
+	    conf/sluice.service.in > $(DESTDIR)$(SYSTEMDDIR)/sluice.service
+	owner=$$($(BUILD)/bin/postconf -c $(DESTDIR)$(CONFDIR) -h mail_owner); \
+	  group=$$(id -gn "$$owner" 2>/dev/null) || { owner=root; group=root; }; \
+	  [ -e $(DESTDIR)$(LOGROTATEDIR)/sluice ] || sed -e "s|@MAIL_OWNER@|$$owner|g" \
+	    -e "s|@MAIL_GROUP@|$$group|g" conf/sluice.logrotate.in > $(DESTDIR)$(LOGROTATEDIR)/sluice
+	if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
+	  $(SBINDIR)/sluice -c $(CONFDIR) set-permissions; fi
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

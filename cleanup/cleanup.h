@@ -22,6 +22,18 @@
  *	int  cleanup_state_rcpt_count(const struct cleanup_state *st);
  *	struct cleanup_state *cleanup_state_free(struct cleanup_state *st);
  *
+ *	Address rewriting (cleanup_rewrite.c):
+ *
+ *	void cleanup_rewrite_config(struct cleanup_config *cfg);
+ *	int  cleanup_rewrite_active(const struct cleanup_config *cfg,
+ *			int class);
+ *	int  cleanup_rewrite_addr(const struct cleanup_config *cfg,
+ *			int class, const char *addr, struct vbuf *out,
+ *			struct vbuf *why);
+ *	int  cleanup_rewrite_hdr(const struct cleanup_config *cfg,
+ *			int class, const char *hdr, size_t len,
+ *			struct vbuf *out, struct vbuf *why);
+ *
  *	The service (cleanup_service.c):
  *
  *	void cleanup_service_init(struct event_base *base);
@@ -44,6 +56,19 @@
  *cleanup_state_sender() the rewritten sender (NULL before 'S').
  *cleanup_state_free() releases the state, not fp.
  *
+ *	cleanup_rewrite_config() opens canonical_maps,
+ *	sender_canonical_maps, recipient_canonical_maps and
+ *	masquerade_exceptions and reads the *_classes, masquerade_domains,
+ *	recipient_delimiter and propagate_unmatched_extensions parameters
+ *	into cfg. cleanup_rewrite_addr() rewrites one address of a class
+ *	(CLEANUP_CANON_*): sender_canonical_maps or recipient_canonical_maps,
+ *	then canonical_maps, then masquerade_domains, each where its classes
+ *	allow (Postfix's order); out gets the result; -1 with why on a table
+ *	error (the message must be deferred). cleanup_rewrite_hdr() does the
+ *	same to every address in a header "Name: value" (out set only when
+ *	something changed; returns the number of changed addresses, or -1).
+ *	cleanup_rewrite_active() tells whether anything applies to class.
+ *
  *	cleanup_params is what the daemon reads (bound by server_main()
  *	before cleanup_service_init() copies it into its configuration).
  *
@@ -65,6 +90,7 @@
 #include "vbuf.h"
 #include "addr.h"
 #include "header.h"
+#include "maps.h"
 
 /*
  * Settings of one cleanup state; the daemon fills them from main.cf, tests
@@ -84,7 +110,31 @@ struct cleanup_config {
 	long delay_warning_time; /* seconds, 0 = none */
 	long duplicate_filter_limit;
 	long attr_count_limit; /* queue_file_attribute_count_limit */
+
+	/* Address rewriting (cleanup_rewrite.c); all NULL/0: none. */
+	struct maps *canonical, *sender_canonical, *recipient_canonical;
+	int canonical_classes; /* CLEANUP_CANON_* bits */
+	int sender_canonical_classes;
+	int recipient_canonical_classes;
+	int masquerade_classes;
+	char **masquerade_domains;
+	struct maps *masquerade_exceptions;
+	const char *recipient_delimiter;
+	int propagate_canonical; /* propagate_unmatched_extensions */
+	char **local_domains;	 /* mydestination (myorigin is local too) */
 };
+
+#define CLEANUP_CANON_ENV_FROM (1 << 0) /* envelope_sender */
+#define CLEANUP_CANON_ENV_RCPT (1 << 1) /* envelope_recipient */
+#define CLEANUP_CANON_HDR_FROM (1 << 2) /* header_sender */
+#define CLEANUP_CANON_HDR_RCPT (1 << 3) /* header_recipient */
+
+void cleanup_rewrite_config(struct cleanup_config *cfg);
+int cleanup_rewrite_active(const struct cleanup_config *cfg, int class);
+int cleanup_rewrite_addr(const struct cleanup_config *cfg, int class,
+    const char *addr, struct vbuf *out, struct vbuf *why);
+int cleanup_rewrite_hdr(const struct cleanup_config *cfg, int class,
+    const char *hdr, size_t len, struct vbuf *out, struct vbuf *why);
 
 struct cleanup_state;
 

@@ -88,6 +88,8 @@ static long cleanup_timeout;
 
 const struct param_var cleanup_params[] = {
     PARAM_VAR(append_at_myorigin),
+    PARAM_VAR(canonical_classes),
+    PARAM_VAR(canonical_maps),
     PARAM_VAR(cleanup_replace_stray_cr_lf),
     PARAM_VAR(delay_warning_time),
     PARAM_VAR(duplicate_filter_limit),
@@ -97,10 +99,20 @@ const struct param_var cleanup_params[] = {
     PARAM_VAR(ipc_timeout),
     PARAM_VAR(line_length_limit),
     PARAM_VAR(mail_name),
+    PARAM_VAR(masquerade_classes),
+    PARAM_VAR(masquerade_domains),
+    PARAM_VAR(masquerade_exceptions),
     PARAM_VAR(message_size_limit),
     PARAM_VAR(myhostname),
+    PARAM_VAR(mydestination),
     PARAM_VAR(myorigin),
+    PARAM_VAR(propagate_unmatched_extensions),
     PARAM_VAR(queue_file_attribute_count_limit),
+    PARAM_VAR(recipient_canonical_classes),
+    PARAM_VAR(recipient_canonical_maps),
+    PARAM_VAR(recipient_delimiter),
+    PARAM_VAR(sender_canonical_classes),
+    PARAM_VAR(sender_canonical_maps),
     PARAM_VAR_END,
 };
 
@@ -123,6 +135,7 @@ cleanup_service_init(struct event_base *base)
 	cleanup_cfg.delay_warning_time = var_delay_warning_time;
 	cleanup_cfg.duplicate_filter_limit = var_duplicate_filter_limit;
 	cleanup_cfg.attr_count_limit = var_queue_file_attribute_count_limit;
+	cleanup_rewrite_config(&cleanup_cfg);
 	cleanup_timeout = var_ipc_timeout;
 	if (cleanup_timeout <= 0)
 		cleanup_timeout = 3600;
@@ -418,6 +431,12 @@ cleanup_service_accept(int fd)
 	struct cleanup_conn *c = mem_calloc(1, sizeof(*c));
 	struct ipc_events how = {conn_read, conn_write, conn_event,
 	    (int)cleanup_timeout, (int)cleanup_timeout};
+
+	/* Tables edited since they were opened take effect now. */
+	maps_refresh(cleanup_cfg.canonical);
+	maps_refresh(cleanup_cfg.sender_canonical);
+	maps_refresh(cleanup_cfg.recipient_canonical);
+	maps_refresh(cleanup_cfg.masquerade_exceptions);
 
 	if ((c->bev = ipc_bufferevent(cleanup_base, fd, &how, c)) == 0) {
 		msg_warn("cannot create bufferevent for client");

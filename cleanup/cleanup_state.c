@@ -329,6 +329,49 @@ reset_pending(struct cleanup_state *st)
 	st->dsn_notify = 0;
 }
 
+/* rewrite - canonical mapping and masquerading of one address (a copy) */
+
+static char *
+rewrite(struct cleanup_state *st, int class, const char *addr)
+{
+	struct vbuf out = VBUF_INIT, why = VBUF_INIT;
+
+	if (!cleanup_rewrite_active(st->cfg, class))
+		return (mem_strdup(addr));
+	if (cleanup_rewrite_addr(st->cfg, class, addr, &out, &why) < 0) {
+		msg_warn("%s: %s", st->queue_id, vbuf_str(&why));
+		fail(st, EX_TEMPFAIL, "%s", vbuf_str(&why));
+	}
+	vbuf_free(&why);
+	return (vbuf_export(&out));
+}
+
+/* rewrite_hdr - the same for the addresses in the pending header */
+
+static void
+rewrite_hdr(struct cleanup_state *st, const struct header_def *hp)
+{
+	struct vbuf out = VBUF_INIT, why = VBUF_INIT;
+	int class = 0;
+
+	if (hp->flags & HEADER_SENDER)
+		class = CLEANUP_CANON_HDR_FROM;
+	else if (hp->flags & HEADER_RECIP)
+		class = CLEANUP_CANON_HDR_RCPT;
+	if (class == 0 || !st->hdr_rewrite ||
+	    !cleanup_rewrite_active(st->cfg, class))
+		return;
+	if (cleanup_rewrite_hdr(st->cfg, class, st->hdr.data, st->hdr.len, &out,
+		&why) < 0) {
+		msg_warn("%s: %s", st->queue_id, vbuf_str(&why));
+		fail(st, EX_TEMPFAIL, "%s", vbuf_str(&why));
+	} else if (out.len > 0) {
+		vbuf_set(&st->hdr, vbuf_str(&out));
+	}
+	vbuf_free(&out);
+	vbuf_free(&why);
+}
+
 /* recipient - write one recipient with its DSN and original address */
 
 static void
@@ -342,6 +385,13 @@ recipient(struct cleanup_state *st, const char *rcpt)
 	    st->cfg->append_at_myorigin ? st->cfg->myorigin : 0;
 
 	addr_qualify(&addr, *rcpt ? rcpt : "MAILER-DAEMON", origin);
+	if (cleanup_rewrite_active(st->cfg, CLEANUP_CANON_ENV_RCPT)) {
+		char *rewritten =
+		    rewrite(st, CLEANUP_CANON_ENV_RCPT, vbuf_str(&addr));
+
+		vbuf_set(&addr, rewritten);
+		mem_free(rewritten);
+	}
 	if (st->dsn_orcpt)
 		vbuf_puts(&orcpt, st->dsn_orcpt);
 	else
@@ -503,6 +553,7 @@ flush_header(struct cleanup_state *st)
 			vbuf_reset(&st->hdr);
 			return;
 		}
+		rewrite_hdr(st, hp);
 	}
 	out_lines(st, st->hdr.data, st->hdr.len);
 	vbuf_reset(&st->hdr);
@@ -771,7 +822,8 @@ envelope_other(struct cleanup_state *st, int type, int mapped, const char *buf,
 		vbuf_reset(&st->tmp);
 		addr_qualify(&st->tmp, buf,
 		    st->cfg->append_at_myorigin ? st->cfg->myorigin : 0);
-		st->sender = mem_strdup(st->tmp.data ? st->tmp.data : "");
+		st->sender = rewrite(st, CLEANUP_CANON_ENV_FROM,
+		    st->tmp.data ? st->tmp.data : "");
 		out_str(st, REC_TYPE_FROM, st->sender);
 		break;
 	case 'i':

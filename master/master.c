@@ -80,8 +80,15 @@
  *	The master runs with the privileges it was started with (root for
  *	a system instance) because it binds ports and creates the public
  *	and private endpoints; it reads only main.cf and master.cf, talks
- *	to no client, and hands each endpoint to exactly one child. Socket
- *	and FIFO files are given to mail_owner when the master is root.
+ *	to no client, and hands each endpoint to exactly one child. As
+ *	root it never follows a link an unprivileged account could plant:
+ *	queue_directory and pid/ must be root's and writable by nobody
+ *	else, public/ and private/ mail_owner's; the pid file is opened
+ *	without following links; socket and FIFO files are created with
+ *	mail_owner's file-system identity (so they are born owned by it,
+ *	and no chown or chmod by path follows) under a fresh name renamed
+ *	over the real one, and removed and woken up with that identity too
+ *	(master_listen.c, util/fsafe).
  * PARAMETERS
  *	daemon_directory, queue_directory, inet_interfaces (all),
  *	inet_protocols (all), master_service_disable (empty),

@@ -6,9 +6,20 @@
  * A UNIX socket is bound at public/NAME (mode 0666: public/ itself is
  * 0710, so only the owner and setgid_group get in) or private/NAME (mode
  * 0600). A FIFO is public/NAME or private/NAME with mode 0622, opened
- * read-write so the reader never sees end-of-file. When the master runs
- * as root, socket and FIFO files are given to mail_owner, because the
- * daemons that use them have dropped to that user.
+ * read-write so the reader never sees end-of-file.
+ *
+ * Privileges and paths. public/ and private/ belong to mail_owner, so a
+ * compromised daemon can rename links into them at any moment; the root
+ * master therefore never touches a file there by path with root's
+ * rights. It opens the directory (O_NOFOLLOW, O_DIRECTORY) and checks
+ * that mail_owner owns it, then creates or removes the endpoint relative
+ * to that descriptor while running with mail_owner's file-system
+ * identity (util/fsafe): the socket or FIFO is born owned by mail_owner
+ * with its mode from the umask, under a fresh unpredictable name that is
+ * then renamed over the real one. No chown or chmod follows, a planted
+ * link is replaced instead of followed, and a start never fails because
+ * something sits at the name. Anything a link could lead the master to
+ * is checked against mail_owner's permissions, not root's.
  *
  * An inet service gets one socket per address; the IPv6 wildcard also
  * accepts IPv4 (IPV6_V6ONLY off) and falls back to 0.0.0.0 when the host
@@ -28,6 +39,7 @@
 #include <sys/un.h>
 
 #include "master.h"
+#include "fsafe.h"
 #include "mem.h"
 #include "msg.h"
 #include "var.h"
@@ -54,92 +66,130 @@ master_owner(uid_t *uid, gid_t *gid, struct vbuf *why)
 	return (1);
 }
 
-/* master_give - chown an endpoint file to mail_owner when root; fd, or
- * -1 with fd closed */
+/* master_split - "public/NAME": the directory and the name in it */
+
+static const char *
+master_split(const struct master_serv *serv, const char **name)
+{
+	const char *slash = strchr(serv->endpoint, '/');
+
+	*name = slash ? slash + 1 : serv->endpoint;
+	return (serv->private_ ? "private" : "public");
+}
+
+/* master_dir - open public/ or private/ and check who owns it */
 
 static int
-master_give(int fd, const char *path, struct vbuf *why)
+master_dir(const char *dir, struct vbuf *why)
+{
+	struct vbuf what = VBUF_INIT, desc = VBUF_INIT;
+	struct stat st;
+	uid_t uid;
+	gid_t gid;
+	int fd, r;
+
+	if ((fd = fsafe_opendir(AT_FDCWD, dir, &st, &what)) < 0) {
+		vbuf_printf(why, "%s/%s %s", var_queue_directory, dir,
+		    vbuf_str(&what));
+	} else if ((r = master_owner(&uid, &gid, why)) < 0 ||
+	    (r > 0 && st.st_uid != uid) || (st.st_mode & S_IWOTH)) {
+		if (r >= 0)
+			vbuf_printf(why,
+			    "%s/%s is %s; expected a directory owned by "
+			    "mail_owner %s and not writable by others (run "
+			    "sluice check)",
+			    var_queue_directory, dir,
+			    fsafe_describe(&desc, &st), var_mail_owner);
+		close(fd);
+		fd = -1;
+	}
+	vbuf_free(&what);
+	vbuf_free(&desc);
+	return (fd);
+}
+
+/* master_as_owner - enter mail_owner's file-system identity when root */
+
+int
+master_as_owner(struct vbuf *why)
 {
 	uid_t uid;
 	gid_t gid;
 	int r;
 
-	r = master_owner(&uid, &gid, why);
-	if (r > 0 && chown(path, uid, gid) < 0) {
-		vbuf_printf(why, "chown %s: %s", path, strerror(errno));
-		r = -1;
-	}
-	if (r < 0) {
-		close(fd);
-		return (-1);
-	}
-	return (fd);
-}
-
-/* master_unlink - remove a stale endpoint file; 0 or -1 */
-
-static int
-master_unlink(const char *path, struct vbuf *why)
-{
-	if (unlink(path) < 0 && errno != ENOENT) {
-		vbuf_printf(why, "remove %s: %s", path, strerror(errno));
+	if ((r = master_owner(&uid, &gid, why)) <= 0)
+		return (r);
+	if (fsafe_become(uid, gid) < 0) {
+		vbuf_printf(why,
+		    "cannot take the identity of mail_owner %s: %s",
+		    var_mail_owner, strerror(errno));
 		return (-1);
 	}
 	return (0);
 }
 
-/* master_unix_listen - bind a UNIX stream socket at path */
-
+/*
+ * master_unix_listen - a UNIX stream socket at public/NAME or private/NAME,
+ * bound under mail_owner's identity (see fsafe.h), so it is born owned by
+ * mail_owner with the right mode and nothing is changed by path later.
+ */
 static int
-master_unix_listen(const char *path, int mode, struct vbuf *why)
+master_unix_listen(const struct master_serv *serv, int mode, struct vbuf *why)
 {
-	struct sockaddr_un sun;
-	int fd;
+	struct vbuf what = VBUF_INIT;
+	const char *dir, *name;
+	int dfd, fd = -1;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		vbuf_printf(why, "socket name too long: %s", path);
+	dir = master_split(serv, &name);
+	if ((dfd = master_dir(dir, why)) < 0)
+		return (-1);
+	if (master_as_owner(why) < 0) {
+		close(dfd);
 		return (-1);
 	}
-	strcpy(sun.sun_path, path);
-	if (master_unlink(path, why) < 0)
-		return (-1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0) {
-		vbuf_printf(why, "socket: %s", strerror(errno));
-		return (-1);
-	}
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-	    listen(fd, MASTER_BACKLOG) < 0 || chmod(path, (mode_t)mode) < 0) {
-		vbuf_printf(why, "bind/listen %s: %s", path, strerror(errno));
+	if (fd < 0)
+		vbuf_printf(&what, "socket: %s", strerror(errno));
+	else if (fsafe_bind(dfd, name, fd, (mode_t)mode, &what) < 0 ||
+	    listen(fd, MASTER_BACKLOG) < 0) {
+		if (what.len == 0)
+			vbuf_printf(&what, "listen: %s", strerror(errno));
 		close(fd);
-		return (-1);
+		fd = -1;
 	}
-	return (master_give(fd, path, why));
+	fsafe_restore();
+	if (fd < 0)
+		vbuf_printf(why, "bind/listen %s: %s", serv->endpoint,
+		    vbuf_str(&what));
+	close(dfd);
+	vbuf_free(&what);
+	return (fd);
 }
 
-/* master_fifo_listen - make and open a FIFO at path */
+/* master_fifo_listen - make and open a FIFO, as mail_owner when root */
 
 static int
-master_fifo_listen(const char *path, struct vbuf *why)
+master_fifo_listen(const struct master_serv *serv, struct vbuf *why)
 {
-	int fd;
+	struct vbuf what = VBUF_INIT;
+	const char *dir, *name;
+	int dfd, fd;
 
-	if (master_unlink(path, why) < 0)
+	dir = master_split(serv, &name);
+	if ((dfd = master_dir(dir, why)) < 0)
 		return (-1);
-	if (mkfifo(path, 0622) < 0) {
-		vbuf_printf(why, "mkfifo %s: %s", path, strerror(errno));
-		return (-1);
-	}
-	fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0 || chmod(path, 0622) < 0) {
-		vbuf_printf(why, "open %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	if (master_as_owner(why) < 0) {
+		close(dfd);
 		return (-1);
 	}
-	return (master_give(fd, path, why));
+	fd = fsafe_mkfifo(dfd, name, 0622, &what);
+	fsafe_restore();
+	if (fd < 0)
+		vbuf_printf(why, "mkfifo %s: %s", serv->endpoint,
+		    vbuf_str(&what));
+	close(dfd);
+	vbuf_free(&what);
+	return (fd);
 }
 
 /* master_inet_try - socket, bind, listen; -1 with errno */
@@ -207,9 +257,9 @@ master_listen_open(struct master_serv *serv, struct vbuf *why)
 		if (serv->type == MASTER_INET)
 			fd = master_inet_listen(&serv->addrs[i], why);
 		else if (serv->type == MASTER_FIFO)
-			fd = master_fifo_listen(serv->endpoint, why);
+			fd = master_fifo_listen(serv, why);
 		else
-			fd = master_unix_listen(serv->endpoint,
+			fd = master_unix_listen(serv,
 			    serv->private_ ? 0600 : 0666, why);
 		if (fd < 0) {
 			master_listen_close(serv);
@@ -225,7 +275,9 @@ master_listen_open(struct master_serv *serv, struct vbuf *why)
 void
 master_listen_close(struct master_serv *serv)
 {
-	int i, opened = 0;
+	struct vbuf why = VBUF_INIT;
+	const char *dir, *name;
+	int i, dfd, opened = 0;
 
 	for (i = 0; i < serv->nslot; i++) {
 		if (serv->slots[i].fd >= 0) {
@@ -234,6 +286,20 @@ master_listen_close(struct master_serv *serv)
 			opened = 1;
 		}
 	}
-	if (opened && serv->endpoint != NULL)
-		(void)unlink(serv->endpoint);
+	if (!opened || serv->endpoint == NULL)
+		return;
+	/* Whatever is there now goes, as mail_owner could remove it: a
+	 * link is removed, never followed. */
+	dir = master_split(serv, &name);
+	if ((dfd = master_dir(dir, &why)) >= 0) {
+		if (master_as_owner(&why) == 0) {
+			if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT)
+				msg_warn("remove %s: %m", serv->endpoint);
+			fsafe_restore();
+		}
+		close(dfd);
+	}
+	if (why.len > 0)
+		msg_warn("%s", vbuf_str(&why));
+	vbuf_free(&why);
 }

@@ -4,8 +4,11 @@
  * Implementation notes. Every wakeup seconds the master writes "W" to
  * the service's endpoint, as Postfix's master does: trigger_send() for a
  * UNIX socket (it never blocks more than a second; the listen backlog
- * takes the connection even while the daemon is busy), a non-blocking
- * write for a FIFO. The "N?" form ("only once the service was used")
+ * takes the connection even while the daemon is busy), made with
+ * mail_owner's file-system identity so that a link planted at the name
+ * leads nowhere mail_owner could not write itself; for a FIFO, a
+ * non-blocking write to the master's own read-write descriptor of it
+ * (no path at all). The "N?" form ("only once the service was used")
  * is treated as N: sluice's daemons always run, so "used" is moot and
  * the wake-up is harmless. A lost wake-up only delays work until the
  * next one, so failures are logged only in verbose mode.
@@ -17,6 +20,7 @@
 #include <event2/event.h>
 
 #include "master.h"
+#include "fsafe.h"
 #include "msg.h"
 #include "server.h"
 
@@ -26,21 +30,23 @@ static void
 master_wakeup_event(evutil_socket_t unused, short what, void *ctx)
 {
 	struct master_serv *serv = ctx;
-	int fd;
+	struct vbuf why = VBUF_INIT;
 
 	if (serv->endpoint == NULL || master_terminating)
 		return;
 	if (serv->type == MASTER_FIFO) {
-		fd = open(serv->endpoint, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-		if (fd < 0 || write(fd, "W", 1) != 1) {
-			if (msg_verbose)
-				msg_info("wakeup %s: %m", serv->endpoint);
-		}
-		if (fd >= 0)
-			close(fd);
-	} else if (trigger_send(serv->endpoint, "W", 1) < 0 && msg_verbose) {
-		msg_info("wakeup %s: %m", serv->endpoint);
+		/* Our own read-write descriptor: no path to follow. */
+		if (serv->nslot > 0 && serv->slots[0].fd >= 0 &&
+		    write(serv->slots[0].fd, "W", 1) != 1 && msg_verbose)
+			msg_info("wakeup %s: %m", serv->endpoint);
+	} else if (master_as_owner(&why) < 0) {
+		msg_warn("wakeup %s: %s", serv->endpoint, vbuf_str(&why));
+	} else {
+		if (trigger_send(serv->endpoint, "W", 1) < 0 && msg_verbose)
+			msg_info("wakeup %s: %m", serv->endpoint);
+		fsafe_restore();
 	}
+	vbuf_free(&why);
 }
 
 /* master_wakeup_start - arm the periodic trigger, if the entry has one */

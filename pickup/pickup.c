@@ -4,16 +4,16 @@
  * SYNOPSIS
  *	pickup [-c config_dir] [-n service] [-t type] [-o name=value] [-v]
  * DESCRIPTION
- *	pickup moves mail from the maildrop queue (written by sendmail, or by
- *	postsuper -r) to cleanup. It scans maildrop/ when it starts and on
- *	every trigger on public/pickup (sendmail writes "W"; the master sends
- *	"W" every wake-up period of master.cf). Each ready file (mode 0744,
- *	or 0700 for a requeued one) is validated completely, then its
- *	records are streamed to public/cleanup, preceded by "A submit_uid=UID"
- *	(the file owner) so that cleanup adds the local Received: header.
- *	When cleanup answers status=0 the maildrop file is removed and pickup
- *	logs "NEWID: uid=UID from=<SENDER>" (with " orig_id=OLDID" for a
- *	requeued file).
+ *	pickup moves mail from the maildrop queue (written by postdrop for
+ *	sendmail and "sendmail -bs", or by postsuper -r) to cleanup. It scans
+ *	maildrop/ when it starts and on every trigger on public/pickup
+ *	(postdrop writes "W"; the master sends "W" every wake-up period of
+ *	master.cf). Each ready file (mode 0744, or 0700 for a requeued one)
+ *	is validated completely, then its records are streamed to
+ *	public/cleanup, preceded by "A submit_uid=UID" (the file owner) so
+ *	that cleanup adds the local Received: header. When cleanup answers
+ *	status=0 the maildrop file is removed and pickup logs "NEWID:
+ *	uid=UID from=<SENDER>" (with " orig_id=OLDID" for a requeued file).
  *
  *	A file that is not a valid maildrop file (unknown record types, CR/LF
  *	in envelope records, no sender, no recipient, no end record, records
@@ -27,15 +27,25 @@
  *	a pass that removed files is followed by another pass, as Postfix's
  *	pickup does, and a trigger during a pass asks for one more.
  * SECURITY
- *	Maildrop files are written by local users and are untrusted: they are
- *	opened without following symlinks, checked before use and bounded in
- *	record length. pickup runs as mail_owner and talks only to cleanup.
+ *	Maildrop files are written for local users and are untrusted: they
+ *	are opened without following symlinks, checked before use and
+ *	bounded in record length; the submitting uid is the file's owner,
+ *	never anything in the file. Only a requeued file is trusted, as
+ *	Postfix's pickup (MAIL_IS_REQUEUED) decides it: owned by mail_owner
+ *	(pickup's own uid) and not world-readable, i.e. moved there by
+ *	postsuper -r; it may hold any queue-file record. Every other file
+ *	(whoever owns it, root included) gets postdrop's record subset, and
+ *	an attribute a user may not set (submit_uid, trace_header,
+ *	log_origin, client attributes...) is dropped with Postfix's warning
+ *	"uid=UID: ignoring attribute record: NAME=VALUE" (util/maildrop.h),
+ *	in case a file reached maildrop/ without postdrop. pickup runs as
+ *	mail_owner and talks only to cleanup.
  * CONFIGURATION PARAMETERS
  *	queue_directory, cleanup_service_name (cleanup), ipc_timeout
  *	(3600s; pickup waits at most min(ipc_timeout, 100s) for cleanup at
  *	each step).
  * SEE ALSO
- *	sendmail(1), cleanup(8), postsuper(1)
+ *	sendmail(1), postdrop(1), cleanup(8), postsuper(1)
  */
 #include <stddef.h>
 #include <stdlib.h>

@@ -16,7 +16,7 @@
  * DESCRIPTION
  *	pickup_validate() reads a maildrop file from its start and checks
  *	it: every record of a type allowed in its segment (fresh files: the
- *	records sendmail writes; requeued files, mode 0700, "postsuper -r":
+ *	records postdrop writes; requeued files, mode 0700, "postsuper -r":
  *	any queue-file record), no CR, LF or NUL inside envelope records,
  *	records at most maxlen bytes, at least one S and one R record, and
  *	'E' as the last record. It fills info (sender as in the file,
@@ -24,9 +24,12 @@
  *
  *	pickup_send() rewinds fp and streams its records to the cleanup
  *	client eq (enqueue.h): first "A submit_uid=UID" (the file owner, so
- *cleanup adds the local Received: header), then the file's records except the C
- *record and "A create_time" (cleanup writes its own). Returns 0, or -1 with
- *why.
+ *	cleanup adds the local Received: header), then the file's records
+ *	except the C record and "A create_time" (cleanup writes its own).
+ *	Unless info->requeued, the file is a user's and untrusted: an
+ *	attribute a user may not set (maildrop.h) is dropped with Postfix's
+ *	warning "uid=UID: ignoring attribute record: NAME=VALUE". Returns
+ *	0, or -1 with why.
  *
  *	pickup_file() handles maildrop/ID: validate, connect to
  *	public/SERVICE (cleanup_service_name), send, wait for the reply (timeout
@@ -44,7 +47,8 @@
 struct pickup_info {
 	char *sender; /* S record as in the file */
 	int rcpt_count;
-	uid_t uid; /* file owner */
+	uid_t uid;    /* file owner */
+	int requeued; /* postsuper -r: trusted, all records kept */
 };
 
 #define PICKUP_DONE 0

@@ -27,17 +27,17 @@
 #include "qdir.h"
 #include "qfile.h"
 #include "enqueue.h"
+#include "maildrop.h"
 #include "vbuf.h"
 #include "pickup.h"
 
 /*
- * What sendmail writes (postdrop's subset, queue.md section 5, plus T and
- * the C placeholder of Postfix 3.11 sendmail -O), and what a complete
- * queue file may hold (requeued with postsuper -r).
+ * What postdrop writes (util/maildrop.h, Postfix's postdrop subset), and
+ * what a complete queue file may hold (requeued with postsuper -r).
  */
-#define FRESH_ENVELOPE "MCTFSRVA"
-#define FRESH_CONTENT "XLN"
-#define FRESH_EXTRACT "EAR"
+#define FRESH_ENVELOPE MAILDROP_ENVELOPE
+#define FRESH_CONTENT MAILDROP_CONTENT
+#define FRESH_EXTRACT MAILDROP_EXTRACT
 
 /* pickup_info_free - release info contents */
 
@@ -139,6 +139,34 @@ done:
 	return (ret);
 }
 
+/* pickup_user_attr - a user's file: may this attribute go on? It is
+ * rewritten in place as NAME=VALUE (blanks removed), as postdrop does. */
+
+static int
+pickup_user_attr(const struct pickup_info *info, struct vbuf *buf)
+{
+	char *copy = mem_strndup(buf->data, buf->len);
+	const char *error;
+	char *name;
+	char *value;
+	int ok;
+
+	if ((error = maildrop_attr_split(copy, &name, &value)) != 0) {
+		msg_warn("uid=%ld: ignoring malformed record: %s: %.200s",
+		    (long)info->uid, error, buf->data);
+		ok = 0;
+	} else if ((ok = maildrop_attr_ok(name, value)) == 0) {
+		msg_warn("uid=%ld: ignoring attribute record: %.200s=%.200s",
+		    (long)info->uid, name, value);
+	}
+	if (ok) {
+		vbuf_reset(buf);
+		vbuf_printf(buf, "%s=%s", name, value);
+	}
+	mem_free(copy);
+	return (ok);
+}
+
 /* pickup_send - stream the file's records to cleanup */
 
 int
@@ -163,6 +191,9 @@ pickup_send(FILE *fp, struct enqueue *eq, const struct pickup_info *info,
 			continue;
 		if (type == REC_TYPE_ATTR && buf.len > 12 &&
 		    strncmp(buf.data, "create_time=", 12) == 0)
+			continue;
+		if (type == REC_TYPE_ATTR && !info->requeued &&
+		    !pickup_user_attr(info, &buf))
 			continue;
 		if (enqueue_send(eq, type, buf.data, buf.len) < 0) {
 			vbuf_reset(why);
@@ -279,8 +310,12 @@ pickup_file(const char *id, const char *service, int timeout)
 	qdir_path(&path, QDIR_MAILDROP, id);
 	if ((result = pickup_open(id, path.data, &st, &fp)) >= 0)
 		goto done;
-	requeued = (st.st_mode & S_IROTH) == 0;
+	/* Postfix's MAIL_IS_REQUEUED: owned by mail_owner (us) and not
+	 * world-readable, i.e. put here by postsuper -r. Only such a file is
+	 * trusted with internal records; any other is a user's submission. */
+	requeued = (st.st_mode & S_IROTH) == 0 && st.st_uid == geteuid();
 	info.uid = st.st_uid;
+	info.requeued = requeued;
 	if (pickup_validate(fp, requeued, maxlen, &info, &why) < 0) {
 		msg_warn("%s: uid=%ld: %s", path.data, (long)st.st_uid,
 		    why.data);

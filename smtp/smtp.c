@@ -135,6 +135,7 @@ smtp_init(struct event_base *base)
 	struct vbuf why = VBUF_INIT;
 
 	smtp_params_init();
+	smtp_generic_init();
 	if (dns_init(base, var_dns_servers, &why) < 0)
 		msg_fatal("%s", why.data);
 	vbuf_free(&why);

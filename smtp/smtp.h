@@ -180,6 +180,11 @@ struct smtp_queue {
 	long data_offset;  /* C field 2 */
 	int eightbit;	   /* A encoding=8bit */
 	struct vbuf rec;
+	/* smtp_generic_maps on the headers (smtp_generic.c); 0: off */
+	int generic;
+	int in_headers;	  /* still in the primary headers */
+	struct vbuf line; /* the logical line being assembled */
+	struct vbuf hdr;  /* the pending header, lines joined by \n */
 };
 
 int smtp_queue_open(struct smtp_queue *q, const char *queue_id,
@@ -416,5 +421,25 @@ struct smtp_derived {
 
 extern struct smtp_derived smtp_derived;
 void smtp_params_init(void);
+
+/*
+ * smtp_generic.c: smtp_generic_maps (generic(5)), addresses rewritten on
+ * output only. smtp_generic_init() opens the tables (after
+ * smtp_params_init()); smtp_generic_active() tells whether any are set;
+ * smtp_generic_refresh() re-opens changed ones (per delivery request).
+ * smtp_generic_addr() gives the address to send for addr (out = addr when
+ * no entry matches); -1 with why when a table could not be read.
+ * smtp_generic_line() takes one logical content line (without its end)
+ * while q->in_headers: it keeps a header until its continuation lines are
+ * in, rewrites the addresses of sender and recipient headers, and passes
+ * finished lines to smtp_text_put(); the first empty or non-header line
+ * ends the headers. -1 with why on a table error.
+ */
+void smtp_generic_init(void);
+int smtp_generic_active(void);
+void smtp_generic_refresh(void);
+int smtp_generic_addr(const char *addr, struct vbuf *out, struct vbuf *why);
+int smtp_generic_line(struct smtp_queue *q, struct smtp_text *t,
+    struct vbuf *out, const char *line, size_t len, struct vbuf *why);
 
 #endif

@@ -164,18 +164,64 @@ smtp_queue_rewind(struct smtp_queue *q)
 {
 	if (q->fp == NULL)
 		return -1;
+	q->generic = smtp_generic_active();
+	q->in_headers = q->generic;
+	vbuf_reset(&q->line);
+	vbuf_reset(&q->hdr);
 	return fseek((FILE *)q->fp, q->data_offset, SEEK_SET);
+}
+
+/*
+ * smtp_queue_header - a content record while headers are rewritten:
+ * assemble the logical line and hand it over; a line too long to hold
+ * ends the rewriting and goes out as it is. 0, or -1 (logged).
+ */
+static int
+smtp_queue_header(struct smtp_queue *q, struct smtp_text *t, struct vbuf *out,
+    int type)
+{
+	struct vbuf why = VBUF_INIT;
+	int rc = 0;
+
+	if (q->line.len + q->rec.len > (size_t)var_header_size_limit) {
+		rc = smtp_generic_line(q, t, out, "", 0, &why);
+		smtp_text_put(t, out, q->line.data, q->line.len, 0);
+		vbuf_reset(&q->line);
+		q->in_headers = 0;
+		smtp_text_put(t, out, q->rec.data, q->rec.len,
+		    type == REC_TYPE_NORM);
+	} else {
+		vbuf_append(&q->line, q->rec.data, q->rec.len);
+		if (type == REC_TYPE_NORM) {
+			rc = smtp_generic_line(q, t, out, q->line.data,
+			    q->line.len, &why);
+			vbuf_reset(&q->line);
+		}
+	}
+	if (rc < 0) {
+		msg_warn("%s", vbuf_str(&why));
+		errno = EIO;
+	}
+	vbuf_free(&why);
+	return (rc);
 }
 
 int
 smtp_queue_content(struct smtp_queue *q, struct smtp_text *t, struct vbuf *out,
     size_t want)
 {
+	struct vbuf why = VBUF_INIT;
 	int type;
 
 	while (out->len < want) {
 		type = rec_get((FILE *)q->fp, &q->rec, SMTP_QUEUE_REC_MAX,
 		    REC_READER);
+		if (q->in_headers &&
+		    (type == REC_TYPE_NORM || type == REC_TYPE_CONT)) {
+			if (smtp_queue_header(q, t, out, type) < 0)
+				return -1;
+			continue;
+		}
 		switch (type) {
 		case REC_TYPE_NORM:
 			smtp_text_put(t, out, q->rec.data, q->rec.len, 1);
@@ -184,6 +230,13 @@ smtp_queue_content(struct smtp_queue *q, struct smtp_text *t, struct vbuf *out,
 			smtp_text_put(t, out, q->rec.data, q->rec.len, 0);
 			break;
 		case REC_TYPE_XTRA:
+			if (q->in_headers &&
+			    smtp_generic_line(q, t, out, "", 0, &why) < 0) {
+				msg_warn("%s", vbuf_str(&why));
+				vbuf_free(&why);
+				errno = EIO;
+				return -1;
+			}
 			smtp_text_end(t, out);
 			return 0;
 		default:
@@ -211,4 +264,6 @@ smtp_queue_close(struct smtp_queue *q)
 	}
 	q->sender = mem_free(q->sender);
 	vbuf_free(&q->rec);
+	vbuf_free(&q->line);
+	vbuf_free(&q->hdr);
 }

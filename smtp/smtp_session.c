@@ -460,6 +460,45 @@ smtp_reply_text(struct smtp_session *s, struct vbuf *why, const char *command)
 	    s->hostaddr, vbuf_str(&s->reply.text), command);
 }
 
+/* smtp_out_addr - an envelope address as sent: smtp_generic_maps, quoted */
+
+static void
+smtp_out_addr(struct smtp_session *s, struct vbuf *out, const char *addr)
+{
+	struct vbuf mapped = VBUF_INIT, why = VBUF_INIT;
+
+	/* smtp_generic_check() has made sure the tables answer. */
+	(void)s;
+	(void)smtp_generic_addr(addr, &mapped, &why);
+	dlog_quote_rcpt(out, vbuf_str(&mapped));
+	vbuf_free(&mapped);
+	vbuf_free(&why);
+}
+
+/*
+ * smtp_generic_check - can every envelope address be mapped? A table that
+ * cannot be read defers the whole delivery: nothing goes out unmapped.
+ */
+static int
+smtp_generic_check(struct smtp_session *s)
+{
+	struct vbuf mapped = VBUF_INIT, why = VBUF_INIT;
+	int ok = smtp_generic_addr(s->q.sender, &mapped, &why) == 0;
+
+	for (size_t i = 0; ok && i < s->nrcpt; i++)
+		if (!s->rcpt[i].final)
+			ok = smtp_generic_addr(s->rcpt[i].address, &mapped,
+				 &why) == 0;
+	if (!ok) {
+		msg_warn("%s: %s", s->queue_id, vbuf_str(&why));
+		smtp_fail_open(s, "4.3.0", "mail system configuration error",
+		    NULL, 0);
+	}
+	vbuf_free(&mapped);
+	vbuf_free(&why);
+	return (ok ? 0 : -1);
+}
+
 /* smtp_send_mail - MAIL FROM, and with PIPELINING all the rest */
 
 static void
@@ -476,7 +515,7 @@ smtp_send_mail(struct smtp_session *s)
 
 	vbuf_reset(&s->out);
 	if (*s->q.sender)
-		dlog_quote_rcpt(&addr, s->q.sender);
+		smtp_out_addr(s, &addr, s->q.sender);
 	vbuf_printf(&s->out, "MAIL FROM:<%s>", vbuf_str(&addr));
 	if (s->features & SMTP_FEAT_SIZE)
 		vbuf_printf(&s->out, " SIZE=%ld", s->q.content_size);
@@ -486,7 +525,7 @@ smtp_send_mail(struct smtp_session *s)
 	if (s->pipelining) {
 		for (size_t k = 0; k < s->ntodo; k++) {
 			vbuf_reset(&addr);
-			dlog_quote_rcpt(&addr, s->rcpt[s->todo[k]].address);
+			smtp_out_addr(s, &addr, s->rcpt[s->todo[k]].address);
 			smtp_cmd(s, &s->out, "RCPT TO:<%s>", vbuf_str(&addr));
 		}
 		s->rcpt_sent = s->ntodo;
@@ -503,7 +542,7 @@ smtp_send_rcpt(struct smtp_session *s)
 {
 	struct vbuf addr = VBUF_INIT;
 
-	dlog_quote_rcpt(&addr, s->rcpt[s->todo[s->rcpt_sent++]].address);
+	smtp_out_addr(s, &addr, s->rcpt[s->todo[s->rcpt_sent++]].address);
 	vbuf_reset(&s->out);
 	smtp_cmd(s, &s->out, "RCPT TO:<%s>", vbuf_str(&addr));
 	smtp_write(s, s->out.data, s->out.len);
@@ -599,6 +638,10 @@ smtp_helo_done(struct smtp_session *s)
 		    s->q.content_size, s->size_limit, s->hostaddr);
 		smtp_fail_open(s, "5.3.4", why.data, NULL, 0);
 		vbuf_free(&why);
+		smtp_quit(s);
+		return;
+	}
+	if (smtp_generic_check(s) < 0) {
 		smtp_quit(s);
 		return;
 	}

@@ -98,11 +98,15 @@ extern const char *const smtpd_cmd_names[C_COUNT];
  * smtpd_forbid_bare_newline: every mode normalizes (a bare LF ends a line,
  * never the message); "note" also flags the disconnect line, "reject"
  * refuses commands and messages that hold a bare LF. Clients listed in
- * smtpd_forbid_bare_newline_exclusions are only normalized.
+ * smtpd_forbid_bare_newline_exclusions are only normalized. A network
+ * client never ends DATA with a bare LF. LF_LOCAL is "sendmail -bs" only
+ * (the local user's own input, exempt from smtpd_forbid_bare_newline in
+ * Postfix): LF and CRLF are the same, so "." LF ends DATA.
  */
 #define LF_NORMALIZE 0
 #define LF_NOTE 1
 #define LF_REJECT 2
+#define LF_LOCAL 3
 
 struct bufferevent;
 struct dns_req;
@@ -114,6 +118,7 @@ struct smtpd_session {
 	struct bufferevent *bev;  /* client */
 	int fd;			  /* client socket (closed by us) */
 	struct bufferevent *cbev; /* cleanup, during a transaction */
+	pid_t postdrop_pid;	  /* sendmail -bs: cbev's postdrop */
 	struct bufferevent *fbev; /* flush service, during ETRN */
 	char *etrn_site;
 	enum smtpd_state state;

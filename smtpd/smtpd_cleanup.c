@@ -4,10 +4,18 @@
  * content go as queue-file records, and the Received: header as cleanup's
  * trace_header attribute. cleanup replies with the queue ID once the file
  * exists, then with the final status.
+ *
+ * "sendmail -bs" (smtpd -S) runs with the user's privileges and cannot
+ * reach public/cleanup: as Postfix's stand-alone smtpd it submits through
+ * postdrop (util/enqueue's enqueue_postdrop(), the same protocol: the
+ * queue ID of maildrop/ID first, the final status after 'E'). Only what a
+ * user may submit is sent: no client attributes, and the Received: header
+ * as the first content lines (pickup adds its own "from userid" header).
  */
 #include <errno.h>
 #include <string.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include <event2/buffer.h>
@@ -19,6 +27,7 @@
 #include "header.h"
 #include "ipc.h"
 #include "msg.h"
+#include "param.h"
 #include "qfile.h"
 #include "mem.h"
 #include "qid.h"
@@ -62,10 +71,17 @@ smtpd_cleanup_sendf(struct smtpd_session *s, int type, const char *fmt, ...)
 void
 smtpd_cleanup_close(struct smtpd_session *s)
 {
+	int status;
+
 	if (s->cbev) {
 		bufferevent_free(s->cbev);
 		s->cbev = NULL;
 	}
+	/* postdrop exits after its reply, or at once when we close early;
+	 * one not gone yet is reaped with the process. */
+	if (s->postdrop_pid > 0)
+		(void)waitpid(s->postdrop_pid, &status, WNOHANG);
+	s->postdrop_pid = 0;
 }
 
 /* The envelope records that start every message. */
@@ -78,7 +94,7 @@ smtpd_cleanup_envelope(struct smtpd_session *s)
 	smtpd_cleanup_sendf(s, REC_TYPE_TIME, "%ld %ld", (long)tv.tv_sec,
 	    (long)tv.tv_usec);
 	smtpd_cleanup_sendf(s, REC_TYPE_ATTR, "rewrite_context=%s",
-	    smtpd_check_mynetworks(&s->ss) ? "local" : "remote");
+	    s->stdio || smtpd_check_mynetworks(&s->ss) ? "local" : "remote");
 	smtpd_cleanup_send(s, REC_TYPE_FROM, s->sender, strlen(s->sender));
 	if (s->encoding)
 		smtpd_cleanup_sendf(s, REC_TYPE_ATTR, "encoding=%s",
@@ -88,6 +104,8 @@ smtpd_cleanup_envelope(struct smtpd_session *s)
 		    s->envid);
 	if (s->ret)
 		smtpd_cleanup_sendf(s, REC_TYPE_ATTR, "ret_flags=%d", s->ret);
+	if (s->stdio)
+		return; /* postdrop: nothing a user may not set */
 	smtpd_cleanup_sendf(s, REC_TYPE_ATTR, "log_client_name=%s", s->name);
 	smtpd_cleanup_sendf(s, REC_TYPE_ATTR, "log_client_address=%s", s->addr);
 	smtpd_cleanup_sendf(s, REC_TYPE_ATTR, "log_client_port=%s", s->port);
@@ -282,6 +300,28 @@ cleanup_event(struct bufferevent *cbev, short what, void *ctx)
 					 : strerror(errno));
 }
 
+/* sendmail -bs: run postdrop as the user, with the cleanup protocol. */
+static struct bufferevent *
+cleanup_postdrop(struct smtpd_session *s, const struct ipc_events *how,
+    struct vbuf *why)
+{
+	const char *dir = param_config_dir();
+	struct bufferevent *bev;
+	int fd;
+
+	vbuf_reset(why);
+	vbuf_printf(why, "%s/postdrop", var_command_directory);
+	if (strcmp(dir, param_builtin_config_dir()) == 0)
+		dir = NULL;
+	if ((fd = enqueue_postdrop(why->data, dir, msg_verbose,
+		 &s->postdrop_pid)) < 0 ||
+	    (bev = ipc_bufferevent(smtpd_event_base(), fd, how, s)) == NULL) {
+		vbuf_printf(why, ": %s", strerror(errno));
+		return NULL;
+	}
+	return bev;
+}
+
 int
 smtpd_cleanup_open(struct smtpd_session *s)
 {
@@ -291,8 +331,12 @@ smtpd_cleanup_open(struct smtpd_session *s)
 	struct ipc_events how = {cleanup_read, cleanup_write, cleanup_event, 0,
 	    CLEANUP_TIMEOUT};
 
-	if ((s->cbev = ipc_bufferevent_connect(smtpd_event_base(), "public",
-		 var_cleanup_service_name, &how, s, &why)) == NULL) {
+	if (s->stdio)
+		s->cbev = cleanup_postdrop(s, &how, &why);
+	else
+		s->cbev = ipc_bufferevent_connect(smtpd_event_base(), "public",
+		    var_cleanup_service_name, &how, s, &why);
+	if (s->cbev == NULL) {
 		msg_warn("%s", vbuf_str(&why));
 		vbuf_free(&why);
 		return -1;
@@ -303,7 +347,22 @@ smtpd_cleanup_open(struct smtpd_session *s)
 	return 0;
 }
 
-/* The Received: header, sent as cleanup's trace_header attribute. */
+/* sendmail -bs: the Received: header as content, one record a line. */
+static void
+received_lines(struct smtpd_session *s, const char *text)
+{
+	const char *nl;
+
+	while ((nl = strchr(text, '\n')) != NULL) {
+		smtpd_cleanup_send(s, REC_TYPE_NORM, text, (size_t)(nl - text));
+		text = nl + 1;
+	}
+	smtpd_cleanup_send(s, REC_TYPE_NORM, text, strlen(text));
+}
+
+/* The start of the content: the Received: header, as cleanup's
+ * trace_header attribute before the 'M' record (or, for postdrop, as the
+ * first content lines after it). */
 void
 smtpd_cleanup_received(struct smtpd_session *s)
 {
@@ -314,21 +373,32 @@ smtpd_cleanup_received(struct smtpd_session *s)
 	 * queue ID (smtpd_cleanup_await_qid()). */
 	const char *id = s->qid;
 
+	struct vbuf hdr = VBUF_INIT;
+
 	header_date(&dbuf, time(NULL));
 	const char *date = vbuf_str(&dbuf);
+	vbuf_puts(&hdr, s->stdio ? "" : "trace_header=");
 	if (s->nrcpt == 1)
-		smtpd_cleanup_sendf(s, REC_TYPE_ATTR,
-		    "trace_header=Received: from %s (%s [%s])\n"
+		vbuf_printf(&hdr,
+		    "Received: from %s (%s [%s])\n"
 		    "\tby %s (%s) with %s id %s\n\tfor <%s>; %s",
 		    s->helo ? s->helo : s->name, s->name, s->addr,
 		    var_myhostname, var_mail_name, proto, id, s->first_rcpt,
 		    date);
 	else
-		smtpd_cleanup_sendf(s, REC_TYPE_ATTR,
-		    "trace_header=Received: from %s (%s [%s])\n"
+		vbuf_printf(&hdr,
+		    "Received: from %s (%s [%s])\n"
 		    "\tby %s (%s) with %s id %s;\n\t%s",
 		    s->helo ? s->helo : s->name, s->name, s->addr,
 		    var_myhostname, var_mail_name, proto, id, date);
+	if (s->stdio) {
+		smtpd_cleanup_send(s, REC_TYPE_MESG, "", 0);
+		received_lines(s, hdr.data);
+	} else {
+		smtpd_cleanup_send(s, REC_TYPE_ATTR, hdr.data, hdr.len);
+		smtpd_cleanup_send(s, REC_TYPE_MESG, "", 0);
+	}
+	vbuf_free(&hdr);
 	vbuf_free(&dbuf);
 }
 

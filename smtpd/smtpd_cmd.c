@@ -623,8 +623,7 @@ cmd_data(struct smtpd_session *s, char *arg)
 		smtpd_error_reply(s, "554 5.5.1 Error: no valid recipients");
 		return;
 	}
-	smtpd_cleanup_received(s);
-	smtpd_cleanup_send(s, REC_TYPE_MESG, "", 0);
+	smtpd_cleanup_received(s); /* and the 'M' record */
 	s->size = 0;
 	s->too_big = 0;
 	s->in_header = 1;

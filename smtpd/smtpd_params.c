@@ -9,6 +9,7 @@
 
 const struct param_var smtpd_params[] = {
     PARAM_VAR(cleanup_service_name),
+    PARAM_VAR(command_directory),
     PARAM_VAR(disable_vrfy_command),
     PARAM_VAR(dns_servers),
     PARAM_VAR(flush_service_name),

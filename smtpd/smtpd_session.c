@@ -183,6 +183,9 @@ static int
 bare_lf_mode(struct smtpd_session *s)
 {
 	const char *v = var_smtpd_forbid_bare_newline;
+
+	if (s->stdio)
+		return LF_LOCAL; /* never a network client */
 	int mode = strcasecmp(v, "reject") == 0 ? LF_REJECT
 	    : strcasecmp(v, "note") == 0	? LF_NOTE
 						: LF_NORMALIZE;
@@ -388,7 +391,7 @@ data_input_line(struct smtpd_session *s, struct evbuffer *in, size_t len)
 	size_t tlen = crlf ? len - 1 : len;
 
 	if (s->at_bol && tlen == 1 && p[0] == '.') {
-		int end = crlf && s->prev_crlf;
+		int end = (crlf && s->prev_crlf) || s->lf_mode == LF_LOCAL;
 		s->prev_crlf = crlf;
 		evbuffer_drain(in, len + 1);
 		if (end) {
@@ -487,6 +490,15 @@ input_settle(struct smtpd_session *s, struct evbuffer *in)
 		/* Standard input ended and everything it held is answered. */
 		msg_info("lost connection after %s from %s",
 		    s->last_cmd ? s->last_cmd : "CONNECT", s->namaddr);
+		smtpd_enter_state(s, SS_CLOSING);
+	} else if (s->stdio && smtpd_stdio_ended() && s->state == SS_DATA &&
+	    !smtpd_cleanup_congested(s) &&
+	    evbuffer_search(in, "\n", 1, NULL).pos < 0) {
+		/* Every line is in and no end of DATA came: give up the
+		 * message now (a partial last line is lost, as over TCP). */
+		msg_info("lost connection after DATA (%ld bytes) from %s",
+		    s->size, s->namaddr);
+		smtpd_transaction_reset(s);
 		smtpd_enter_state(s, SS_CLOSING);
 	}
 	if (s->state == SS_CLOSING) {

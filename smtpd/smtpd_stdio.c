@@ -22,9 +22,13 @@
  * The session's bufferevent is one end of a pair; the other end is
  * bridged to stdin (read) and stdout (write). The end of standard input
  * is not passed on at once: the session first answers everything that
- * was read (a message may be waiting for cleanup), as Postfix's does.
- * Access policies do not apply (the client is local), and there is no
- * STARTTLS or ETRN. The process exits once stdout is flushed.
+ * was read (a message may be waiting for postdrop), as Postfix's does;
+ * input that ends inside DATA ends the session at once. Access policies
+ * do not apply (the client is local), and there is no STARTTLS or ETRN.
+ * As Postfix's stand-alone smtpd: the session runs with the user's
+ * privileges, submits through postdrop (smtpd_cleanup.c), and takes CR LF
+ * or LF line ends alike ("." LF ends DATA: LF_LOCAL, never for a network
+ * client). The process exits once stdout is flushed.
  */
 static struct bufferevent *bs_in, *bs_pair[2];
 static struct event *bs_file_ev; /* stdin is a regular file */
@@ -65,7 +69,8 @@ static void
 bs_stdin_ended(void)
 {
 	bs_eof = 1;
-	if (bs_session && bs_session->state == SS_CMD)
+	if (bs_session &&
+	    (bs_session->state == SS_CMD || bs_session->state == SS_DATA))
 		smtpd_process_input(bs_session);
 }
 

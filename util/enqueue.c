@@ -11,12 +11,14 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "attr.h"
 #include "enqueue.h"
 #include "ipc.h"
 #include "mem.h"
+#include "msg.h"
 #include "qfile.h"
 #include "vbuf.h"
 
@@ -207,6 +209,24 @@ enqueue_sendf(struct enqueue *eq, int type, const char *fmt, ...)
 }
 
 int
+enqueue_wait_id(struct enqueue *eq, struct vbuf *why)
+{
+	struct attr_list list = {0};
+	int ret;
+
+	if (attr_read(eq->fd, &list, eq->timeout, why) < 0) {
+		attr_list_free(&list);
+		return (-1);
+	}
+	ret = enqueue_block(&eq->reply, &list);
+	attr_list_free(&list);
+	if (ret == ENQUEUE_QUEUE_ID)
+		return (0);
+	vbuf_set(why, eq->reply.reason ? eq->reply.reason : "no queue ID");
+	return (-1);
+}
+
+int
 enqueue_finish(struct enqueue *eq, struct vbuf *why)
 {
 	struct attr_list list = {0};
@@ -236,4 +256,56 @@ enqueue_close(struct enqueue *eq)
 	eq->fd = -1;
 	vbuf_free(&eq->out);
 	enqueue_reply_free(&eq->reply);
+}
+
+/* enqueue_exec - the child: the socket as stdin and stdout, then exec */
+
+static void __attribute__((noreturn))
+enqueue_exec(int fd, const char *path, const char *config_dir, int verbose)
+{
+	const char *argv[16];
+	int n = 0;
+
+	if (dup2(fd, 0) < 0 || dup2(fd, 1) < 0)
+		_exit(127);
+	if (fd > 1)
+		(void)close(fd);
+	argv[n++] = "postdrop";
+	argv[n++] = "-r";
+	if (config_dir) {
+		argv[n++] = "-c";
+		argv[n++] = config_dir;
+		(void)setenv("MAIL_CONFIG", config_dir, 1);
+	}
+	while (verbose-- > 0 && n < 15)
+		argv[n++] = "-v";
+	argv[n] = 0;
+	execv(path, (char *const *)argv);
+	msg_warn("execvp %s: %m", path);
+	_exit(127);
+}
+
+int
+enqueue_postdrop(const char *path, const char *config_dir, int verbose,
+    pid_t *pid)
+{
+	int sv[2];
+	int saved;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return (-1);
+	switch (*pid = fork()) {
+	case -1:
+		saved = errno;
+		(void)close(sv[0]);
+		(void)close(sv[1]);
+		errno = saved;
+		return (-1);
+	case 0:
+		(void)close(sv[0]);
+		enqueue_exec(sv[1], path, config_dir, verbose);
+	default:
+		(void)close(sv[1]);
+		return (sv[0]);
+	}
 }

@@ -27,8 +27,14 @@
  *	int  enqueue_sendf(struct enqueue *eq, int type, const char *fmt, ...);
  *	int  enqueue_send_records(struct enqueue *eq, const void *recs,
  *			size_t len);
+ *	int  enqueue_wait_id(struct enqueue *eq, struct vbuf *why);
  *	int  enqueue_finish(struct enqueue *eq, struct vbuf *why);
  *	void enqueue_close(struct enqueue *eq);
+ *
+ *	Local submission through postdrop (sendmail, smtpd -S):
+ *
+ *	int  enqueue_postdrop(const char *path, const char *config_dir,
+ *			int verbose, pid_t *pid);
  * DESCRIPTION
  *	The cleanup protocol (docs/architecture.md, "Internal protocols"):
  *	the client sends queue-file records (qfile.h REC_TYPE_*: envelope,
@@ -71,16 +77,32 @@
  *	enqueue_send_records() does the same for records that are already
  *	encoded (enqueue_rec()), e.g. a whole message content. They return
  *	0, or -1 (errno) after a write failed (later sends do nothing).
+ *	enqueue_wait_id() reads the queue ID block before any record is
+ *	sent (postdrop announces the ID at once, cleanup only after the
+ *	first record): 0 with eq->reply.queue_id set, or -1 with why
+ *	(attr_read()'s reason, or the final block's reason when the server
+ *	refused at once).
  *	enqueue_finish() writes what is left, then reads cleanup's reply
  *	into eq->reply; it returns 0, or -1 with why: "write to
  *	cleanup: REASON" or the reason attr_read() gives ("timeout while
  *	reading attributes", ...). eq->reply.status is then the verdict.
  *	enqueue_close() closes the connection and frees everything.
+ *
+ *	enqueue_postdrop() runs "path -r" (plus "-c config_dir" and
+ *	MAIL_CONFIG=config_dir in its environment when config_dir is not
+ *	NULL, and verbose times "-v") with one end of a socketpair as its
+ *	standard input and output, as Postfix's mail_stream_command() runs
+ *	postdrop; standard error is shared. It returns the other end (close-
+ *	on-exec) and sets *pid, or -1 with errno when the pair or the
+ *	process cannot be made. postdrop speaks this protocol (the queue ID
+ *	block first, records, the final block); a failed exec shows as an
+ *	early end of input (the child exits 127 after a warning).
  * DIAGNOSTICS
  *	Fatal: out of memory. Everything else is returned; nothing is logged.
  */
 #include <stdarg.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include "vbuf.h"
 
 #define ENQUEUE_MORE 0
@@ -125,7 +147,10 @@ int enqueue_send(struct enqueue *eq, int type, const void *data, size_t len);
 int enqueue_sendf(struct enqueue *eq, int type, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int enqueue_send_records(struct enqueue *eq, const void *recs, size_t len);
+int enqueue_wait_id(struct enqueue *eq, struct vbuf *why);
 int enqueue_finish(struct enqueue *eq, struct vbuf *why);
 void enqueue_close(struct enqueue *eq);
+int enqueue_postdrop(const char *path, const char *config_dir, int verbose,
+    pid_t *pid);
 
 #endif

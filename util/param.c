@@ -1803,6 +1803,10 @@ param_log_open(void)
 				  "in maillog_file_prefixes",
 			    file);
 	}
+	if (msg_syslog_facility(param_str("syslog_facility")) < 0)
+		msg_fatal("file %s: parameter syslog_facility: unrecognized "
+			  "value: %s",
+		    param_main_cf_path(), param_str("syslog_facility"));
 	msg_log_open(param_str("syslog_name"), file, param_str("myhostname"));
 }
 

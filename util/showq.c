@@ -627,32 +627,85 @@ showq_read(const char *queue, const char *id, showq_fn *fn, void *ctx)
 	return (showq_read_at(queue, id, (const char *)0, fn, ctx));
 }
 
+/*
+ * A walk over the queues, one queue file per step.
+ */
+struct showq_scan {
+	const char *const *queues; /* the next queue to open */
+	struct qdir_scan *dir;	   /* the open queue, or NULL */
+	const char *queue;	   /* its name */
+};
+
+/* showq_scan_open - start a walk */
+
+struct showq_scan *
+showq_scan_open(const char *const *queues)
+{
+	struct showq_scan *s = mem_calloc(1, sizeof(*s));
+
+	s->queues = queues ? queues : showq_queues;
+	return (s);
+}
+
+/* showq_scan_next - look at the next queue file */
+
+int
+showq_scan_next(struct showq_scan *s, showq_fn *fn, void *ctx, int *fn_ret,
+    struct vbuf *why)
+{
+	const char *id;
+
+	*fn_ret = 0;
+	for (;;) {
+		if (s->dir == 0) {
+			if (*s->queues == 0)
+				return (SHOWQ_SCAN_END);
+			s->queue = *s->queues++;
+			if ((s->dir = qdir_scan_open(s->queue)) == 0) {
+				if (errno == ENOENT)
+					continue;
+				vbuf_reset(why);
+				vbuf_printf(why, "open queue directory %s: %m",
+				    s->queue);
+				return (SHOWQ_SCAN_ERR);
+			}
+		}
+		if ((id = qdir_scan_next(s->dir)) != 0) {
+			*fn_ret = showq_read_at(s->queue, id,
+			    qdir_scan_path(s->dir), fn, ctx);
+			return (SHOWQ_SCAN_MORE);
+		}
+		s->dir = qdir_scan_close(s->dir);
+	}
+}
+
+/* showq_scan_close - end a walk */
+
+struct showq_scan *
+showq_scan_close(struct showq_scan *s)
+{
+	if (s != 0) {
+		(void)qdir_scan_close(s->dir);
+		mem_free(s);
+	}
+	return (0);
+}
+
 /* showq_walk - report every ready message of the queues */
 
 int
 showq_walk(const char *const *queues, showq_fn *fn, void *ctx, struct vbuf *why)
 {
-	const char *const *qp;
-	struct qdir_scan *scan;
-	const char *id;
-	int ret = 0;
+	struct showq_scan *s = showq_scan_open(queues);
+	int fn_ret = 0;
+	int status;
 
-	if (queues == 0)
-		queues = showq_queues;
-	for (qp = queues; *qp && ret == 0; qp++) {
-		if ((scan = qdir_scan_open(*qp)) == 0) {
-			if (errno == ENOENT)
-				continue;
-			vbuf_reset(why);
-			vbuf_printf(why, "open queue directory %s: %m", *qp);
-			return (-1);
-		}
-		while (ret == 0 && (id = qdir_scan_next(scan)) != 0)
-			ret = showq_read_at(*qp, id, qdir_scan_path(scan), fn,
-			    ctx);
-		(void)qdir_scan_close(scan);
-	}
-	return (ret);
+	while ((status = showq_scan_next(s, fn, ctx, &fn_ret, why)) ==
+		SHOWQ_SCAN_MORE &&
+	    fn_ret == 0)
+		/* void */;
+	showq_scan_close(s);
+	return (status == SHOWQ_SCAN_ERR ? -1 : fn_ret);
 }
 
 /*

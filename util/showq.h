@@ -17,6 +17,11 @@
  *	int  showq_read(const char *queue, const char *id, showq_fn *fn,
  *			void *ctx);
  *
+ *	struct showq_scan *showq_scan_open(const char *const *queues);
+ *	int  showq_scan_next(struct showq_scan *s, showq_fn *fn, void *ctx,
+ *			int *fn_ret, struct vbuf *why);
+ *	struct showq_scan *showq_scan_close(struct showq_scan *s);
+ *
  *	struct showq_out *showq_out_create(FILE *fp, int flags);
  *	int  showq_out_msg(const struct showq_msg *msg, void *ctx);
  *	int  showq_out_end(struct showq_out *out);
@@ -34,11 +39,21 @@
  *	hold), each recursively in readdir() order, and calls fn once per
  *	ready queue file (qdir_ready(); complete maildrop files are 0744,
  *	so the same test applies), wherever the scan finds it (also in a
- *	hash directory that the current settings would not use). Memory does not
- *grow with the number of messages: one message is read, reported and forgotten
- *before the next. A nonzero return from fn stops the walk and is returned;
- *	otherwise showq_walk() returns 0, or -1 with why when a queue
- *	directory exists but cannot be read (a missing one is skipped).
+ *	hash directory that the current settings would not use). Memory
+ *	does not grow with the number of messages: one message is read,
+ *	reported and forgotten before the next. A nonzero return from fn stops
+ *the walk and is returned; otherwise showq_walk() returns 0, or -1 with why
+ *when a queue directory exists but cannot be read (a missing one is skipped).
+ *
+ *	showq_scan_open() starts the same walk in steps, for a caller that
+ *	must not block (the showq daemon fills a client's output buffer a
+ *	piece at a time): each showq_scan_next() looks at one queue file,
+ *	calls fn if it is a ready message, stores fn's result (0 when fn
+ *	was not called) in fn_ret and returns SHOWQ_SCAN_MORE; it returns
+ *	SHOWQ_SCAN_END when every queue is done, and SHOWQ_SCAN_ERR with
+ *	why when a queue directory exists but cannot be read (a further
+ *	call goes on with the next queue). showq_walk() is a loop over
+ *	it. showq_scan_close() accepts NULL and returns NULL.
  *
  *	showq_read() reports one message, queue/[hash/]ID: it returns fn's
  *	result, or 0 without calling fn when the file is missing, not ready
@@ -110,6 +125,16 @@ extern const char *const showq_queues[];
 int showq_walk(const char *const *queues, showq_fn *fn, void *ctx,
     struct vbuf *why);
 int showq_read(const char *queue, const char *id, showq_fn *fn, void *ctx);
+
+#define SHOWQ_SCAN_END 0
+#define SHOWQ_SCAN_MORE 1
+#define SHOWQ_SCAN_ERR (-1)
+
+struct showq_scan;
+struct showq_scan *showq_scan_open(const char *const *queues);
+int showq_scan_next(struct showq_scan *s, showq_fn *fn, void *ctx, int *fn_ret,
+    struct vbuf *why);
+struct showq_scan *showq_scan_close(struct showq_scan *s);
 
 #define SHOWQ_OUT_COMPAT 0
 #define SHOWQ_OUT_JSON (1 << 0)

@@ -13,11 +13,16 @@
  *
  *	-p prints the queue in Postfix's mailq format, byte for byte (the
  *	same listing as "mailq" and "sendmail -bp"); -j prints one JSON
- *	object per message (Postfix 3.7 fields). Both read the queue
- *	directly through util/showq: queues maildrop, active, incoming,
- *	deferred, hold in that order, readdir order within a queue. In the
- *	listing "*" marks active messages, "!" held ones and "#" messages
- *	that are forced to expire (postsuper -e / -f).
+ *	object per message (Postfix 3.7 fields). Both ask the showq
+ *	service (public/$showq_service_name), which streams the queue in
+ *	Postfix 3's showq protocol: queues maildrop, active, incoming,
+ *	deferred, hold in that order, readdir order within a queue; the
+ *	listing is printed as it arrives. In the listing "*" marks active
+ *	messages, "!" held ones and "#" messages that are forced to expire
+ *	(postsuper -e / -f). When the service cannot be reached (the mail
+ *	system is down), the superuser and mail_owner get a warning and
+ *	the same listing read directly from the queue (util/showq);
+ *	anyone else gets "Queue report unavailable".
  *
  *	-f asks qmgr to forget dead destinations, ignore retry times and
  *	scan the deferred and incoming queues (trigger "FADI" on
@@ -36,10 +41,9 @@
  *	per-site log names (those deferred for that site) to incoming and
  *	wakes qmgr.
  *
- *	When the flush service cannot be reached, -i and -s do the work
- *	themselves (-s: every deferred message with a pending recipient at
- *	the site) and then fail with "mail system is down" if qmgr cannot be
- *	woken either.
+ *	When the flush service cannot be reached, -i and -s fail with
+ *	"Cannot flush mail queue - mail system is down" (exit 69), as
+ *	Postfix's postqueue: they never move queue files themselves.
  *
  *	-c config_dir selects the instance; otherwise $MAIL_CONFIG, else
  *	the compiled-in default. -v is verbose logging (honoured only for
@@ -54,11 +58,21 @@
  *	"Cannot flush mail queue - invalid destination: \"SITE\"", "Flush
  *	service is not configured for destination \"SITE\"", "Invalid
  *	request: \"SITE\"" (the flush service refused it), "User
- *	NAME(UID) is not allowed to view the mail queue" (to flush ...).
+ *	NAME(UID) is not allowed to view the mail queue" (to flush ...),
+ *	"Connect to the $mail_name showq service: Permission denied",
+ *	"Queue report unavailable - mail system is down (Connect to the
+ *	$mail_name showq service: REASON)", "malformed showq server
+ *	response"; warning "Mail system is down -- accessing queue
+ *	directly (Connect to the $mail_name showq service: REASON)".
  * SECURITY
- *	postqueue runs with the invoking user's privileges. Listing and
- *	flushing need read/write access to the queue directories: the
- *	superuser, or the owner of an unprivileged instance.
+ *	postqueue is installed set-group-ID setgid_group (sluice
+ *	set-permissions), the group that may enter public/: so any user
+ *	reaches showq (listing), qmgr and pickup (-f) and flush (-i, -s),
+ *	and nothing else. setgid_init() is its first call (descriptors
+ *	0-2, a cleared environment), and -c or $MAIL_CONFIG is accepted
+ *	from others than root only when the default main.cf lists the
+ *	directory in alternate_config_directories (setgid(3)). Reading the
+ *	queue directly (the fallbacks) needs the superuser or mail_owner.
  *	authorized_mailq_users and authorized_flush_users are honoured for
  *	static:anyone, static:none-style lists of user names; other table
  *	types deny (with a warning). Queue files and defer logs are
@@ -69,9 +83,11 @@
  *	duplicate_filter_limit (1000), enable_long_queue_ids (no),
  *	fast_flush_domains ($relay_domains), authorized_mailq_users and
  *	authorized_flush_users (static:anyone), mail_owner,
+ *	showq_service_name (showq), ipc_timeout (3600s), mail_name,
  *	syslog_name, maillog_file.
  * SEE ALSO
- *	postsuper(1), showq(3), docs/postfix/admin-tools.md.
+ *	postsuper(1), showq(8), showq(3), showq_proto(3), setgid(3),
+ *	docs/postfix/admin-tools.md.
  */
 #include <errno.h>
 #include <pwd.h>
@@ -83,6 +99,7 @@
 #include "msg.h"
 #include "param.h"
 #include "qdir.h"
+#include "setgid.h"
 #include "showq.h"
 #include "vbuf.h"
 #include "postqueue.h"
@@ -96,7 +113,10 @@ static const struct param_var pq_params[] = {
     PARAM_VAR(authorized_mailq_users),
     PARAM_VAR(enable_long_queue_ids),
     PARAM_VAR(fast_flush_domains),
+    PARAM_VAR(ipc_timeout),
+    PARAM_VAR(mail_name),
     PARAM_VAR(mail_owner),
+    PARAM_VAR(showq_service_name),
     PARAM_VAR_END,
 };
 
@@ -150,27 +170,6 @@ pq_check_user(const char *param, char **list, const char *what)
 	}
 }
 
-/* pq_list - postqueue -p and -j */
-
-static void
-pq_list(int flags)
-{
-	static char obuf[64 * 1024];
-	struct showq_out *out;
-	struct vbuf why = VBUF_INIT;
-
-	if (var_enable_long_queue_ids)
-		flags |= SHOWQ_OUT_LONG_IDS;
-	(void)setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
-	out = showq_out_create(stdout, flags);
-	if (showq_walk(NULL, showq_out_msg, out, &why) < 0)
-		msg_fatal("Queue report unavailable - %s", vbuf_str(&why));
-	if (showq_out_end(out) < 0)
-		msg_fatal("write error on standard output: %m");
-	showq_out_free(out);
-	vbuf_free(&why);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -180,6 +179,7 @@ main(int argc, char **argv)
 	int verbose = 0;
 	int ch;
 
+	setgid_init();
 	msg_init("postqueue", MSG_STDERR);
 	msg_fatal_status(PQ_EXIT_STATUS);
 
@@ -215,7 +215,7 @@ main(int argc, char **argv)
 	if (argc > optind || mode == PQ_NONE)
 		pq_usage();
 
-	param_load(config_dir);
+	setgid_load(config_dir);
 	param_bind(pq_params);
 	param_log_open();
 	msg_verbose = verbose;

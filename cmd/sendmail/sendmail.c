@@ -5,17 +5,26 @@
  *	sendmail [options] [recipient ...]
  *	mailq [-C config]
  * DESCRIPTION
- *	sendmail reads a message from standard input and writes it as one
- *	file into the maildrop queue (there is no separate postdrop
- *	program), then wakes the pickup daemon with "W" on public/pickup.
- *	The file holds the records of queue.md section 7 in this order:
- *	T (now), [A envelope_id], [A ret_flags], A rewrite_context, [F], S,
- *	[A encoding], [A trace_flags], [V], per recipient [A notify_flags] R,
- *	M, the content as N/L records, X, the recipients found with -t, E.
- *	It is written with mode 0600, then fflush, fchmod 0744, fsync and
- *	close; sendmail exits 0 only after that. On any error the file is
- *	removed and sendmail exits 75 (EX_TEMPFAIL) after
- *	"sendmail: fatal: ..." on standard error, as Postfix's does.
+ *	sendmail reads a message from standard input and submits it through
+ *	postdrop, as Postfix's does: it runs "$command_directory/postdrop -r"
+ *	(plus "-c DIR" and MAIL_CONFIG=DIR when -C or $MAIL_CONFIG names
+ *	another configuration directory, "-v" per verbose level) with a
+ *	socketpair as its standard input and output, reads the queue ID
+ *	postdrop announces, streams the records (util/enqueue, the cleanup
+ *	protocol) and waits for postdrop's verdict. The records are those of
+ *	queue.md section 7 in this order: [A envelope_id], [A ret_flags],
+ *	A rewrite_context, [F], S, [A encoding], [A trace_flags], [V], per
+ *	recipient [A notify_flags] R, M, the content as N/L records, X, the
+ *	recipients found with -t, E (postdrop writes the T record). sendmail
+ *	exits 0 only after postdrop replied status=0, i.e. after maildrop/ID
+ *	was fsync'ed and made ready (0744). sendmail itself runs with the
+ *	user's privileges and writes nothing in the queue; only postdrop is
+ *	set-group-ID. On any error sendmail exits 75 (EX_TEMPFAIL) after
+ *	"sendmail: fatal: ..." on standard error, as Postfix's does: when
+ *	postdrop does not announce a queue ID "SENDER(UID): unable to execute
+ *	PATH -r: %m" (postdrop's own complaint precedes it), when its verdict
+ *	is missing "SENDER(UID): queue file write error", otherwise its
+ *	reason; postdrop then removes the partial file (sendmail waits for it).
  *
  *	Input: a leading "From " (or ">From ") line is dropped, trailing CRs
  *	are removed (sendmail_fix_line_endings = always; "strict" decides by
@@ -47,16 +56,20 @@
  * DIAGNOSTICS
  *	Exit 0 on success, 75 after any fatal error.
  * SECURITY
- *	sendmail runs with the privileges of the user; it writes only its
- *	own file in maildrop/ and connects only to public/pickup. Envelope
- *	data never reaches a shell.
+ *	sendmail runs with the privileges of the user and needs none other:
+ *	postdrop (set-group-ID setgid_group) writes the maildrop file. A
+ *	user's -C directory names the postdrop sendmail runs, which then has
+ *	only the user's rights; the set-group-ID postdrop refuses a directory
+ *	not listed in alternate_config_directories. Envelope data never
+ *	reaches a shell.
  * CONFIGURATION PARAMETERS
- *	queue_directory, command_directory, daemon_directory, line_length_limit
+ *	command_directory, daemon_directory, ipc_timeout, line_length_limit
  *	(2048), header_size_limit (102400), message_size_limit (10240000),
  *	sendmail_fix_line_endings (always), verp_delimiter_filter,
  *	default_verp_delimiters (+=).
  * SEE ALSO
- *	pickup(8), cleanup(8), postqueue(1), docs/postfix/admin-tools.md
+ *	postdrop(1), pickup(8), cleanup(8), postqueue(1),
+ *	docs/postfix/admin-tools.md
  */
 #include <ctype.h>
 #include <errno.h>
@@ -72,15 +85,15 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "enqueue.h"
 #include "mem.h"
 #include "msg.h"
 #include "param.h"
-#include "qdir.h"
 #include "qfile.h"
-#include "server.h"
 #include "vbuf.h"
 #include "addr.h"
 #include "header.h"
@@ -125,6 +138,7 @@ static const struct param_var sm_params[] = {
     PARAM_VAR(daemon_directory),
     PARAM_VAR(default_verp_delimiters),
     PARAM_VAR(header_size_limit),
+    PARAM_VAR(ipc_timeout),
     PARAM_VAR(line_length_limit),
     PARAM_VAR(message_size_limit),
     PARAM_VAR(sendmail_fix_line_endings),
@@ -132,16 +146,35 @@ static const struct param_var sm_params[] = {
     PARAM_VAR_END,
 };
 
-static char *sm_path; /* maildrop file to remove on error */
+static struct enqueue *sm_eq; /* the connection to postdrop */
+static pid_t sm_postdrop_pid; /* postdrop, until it is reaped */
 static int sm_verbose;
 
-/* sm_cleanup - remove the partial maildrop file on a fatal error */
+/* sm_postdrop_close - close our end, wait for postdrop to finish */
+
+static void
+sm_postdrop_close(void)
+{
+	int status;
+
+	if (sm_eq)
+		enqueue_close(sm_eq);
+	sm_eq = 0;
+	if (sm_postdrop_pid > 0)
+		while (
+		    waitpid(sm_postdrop_pid, &status, 0) < 0 && errno == EINTR)
+			/* void */;
+	sm_postdrop_pid = 0;
+}
+
+/* sm_cleanup - on a fatal error: postdrop sees the end of its input
+ * before the end record, removes the partial file and exits; wait for
+ * that, so no file is left when we exit. */
 
 static void
 sm_cleanup(void)
 {
-	if (sm_path)
-		(void)unlink(sm_path);
+	sm_postdrop_close();
 }
 
 /* sm_bindir - the directory sendmail itself is in */
@@ -270,29 +303,29 @@ sm_dsn_notify(const char *arg)
 }
 
 /*
- * The maildrop writer.
+ * The submission: records go to postdrop through util/enqueue.
  */
 struct sm_out {
-	FILE *fp;
+	struct enqueue eq;
 	const char *sender;
 	long uid;
 	long size;
 	long limit;
 };
 
-/* The longest envelope record pickup accepts (pickup_file.c). */
+/* The longest envelope record postdrop and pickup accept. */
 #define SM_RECORD_MAX (100 * 1024)
 
-/* sm_put - write one record, fatal on error or when too big */
+/* sm_put - send one record, fatal on error or when too big */
 
 static void
 sm_put(struct sm_out *o, int type, const void *data, size_t len)
 {
 	size_t n;
 
-	/* Refuse here what pickup would refuse later, so exit 0 always means
-	 * the mail will flow: envelope records hold no CR, LF or NUL and are
-	 * no longer than pickup's record limit. */
+	/* Refuse here what postdrop would refuse later, with our own text:
+	 * envelope records hold no CR, LF or NUL and are no longer than the
+	 * record limit. */
 	if (type != REC_TYPE_NORM && type != REC_TYPE_CONT) {
 		if (len > SM_RECORD_MAX)
 			msg_fatal("%s(%ld): envelope data too long (%zu bytes, "
@@ -312,7 +345,7 @@ sm_put(struct sm_out *o, int type, const void *data, size_t len)
 		msg_fatal("%s(%ld): error writing queue file: %m", o->sender,
 		    o->uid);
 	}
-	if (rec_put(o->fp, type, data, len) == REC_ERR)
+	if (enqueue_send(&o->eq, type, data, len) < 0)
 		msg_fatal("%s(%ld): error writing queue file: %m", o->sender,
 		    o->uid);
 }
@@ -473,31 +506,38 @@ sm_strip_cr(void)
 	msg_fatal("invalid sendmail_fix_line_endings value: %s", fix_eol);
 }
 
-/* sm_maildrop_open - create maildrop/ID, mode 0600 while written */
+/* sm_postdrop_open - run postdrop, read the queue ID it announces */
 
 static void
-sm_maildrop_open(struct sm_out *o, const char *sender, uid_t uid,
-    struct vbuf *id)
+sm_postdrop_open(struct sm_out *o, const char *sender, uid_t uid)
 {
 	struct vbuf why = VBUF_INIT;
-	struct vbuf path = VBUF_INIT;
+	char *path = sm_program(var_command_directory, "postdrop");
+	const char *dir = param_config_dir();
 	int fd;
 
-	qdir_chdir();
-	if ((fd = qdir_create(QDIR_MAILDROP, id, &why)) < 0)
-		msg_fatal("%s(%ld): unable to create maildrop file: %s", sender,
-		    (long)uid, vbuf_str(&why));
-	qdir_path(&path, QDIR_MAILDROP, id->data);
-	sm_path = mem_strdup(path.data);
 	memset(o, 0, sizeof(*o));
-	if ((o->fp = fdopen(fd, "w")) == 0)
-		msg_fatal("%s(%ld): error writing queue file: %m", sender,
-		    (long)uid);
 	o->sender = sender;
 	o->uid = (long)uid;
 	o->limit = var_message_size_limit;
+	if (strcmp(dir, param_builtin_config_dir()) == 0)
+		dir = 0;
+	/* Postfix's text; errno 0 ("Success") when postdrop ran but said
+	 * nothing, its own complaint is then on standard error above. */
+	errno = 0;
+	if ((fd = enqueue_postdrop(path, dir, msg_verbose, &sm_postdrop_pid)) <
+	    0)
+		msg_fatal("%s(%ld): unable to execute %s -r: %m", sender,
+		    (long)uid, path);
+	enqueue_fdopen(&o->eq, fd, (int)var_ipc_timeout);
+	sm_eq = &o->eq;
+	if (enqueue_wait_id(&o->eq, &why) < 0) {
+		errno = 0;
+		msg_fatal("%s(%ld): unable to execute %s -r: %m", sender,
+		    (long)uid, path);
+	}
+	mem_free(path);
 	vbuf_free(&why);
-	vbuf_free(&path);
 }
 
 /* sm_envelope - the envelope records; returns the recipient count */
@@ -507,13 +547,11 @@ sm_envelope(struct sm_out *o, const struct sm_opts *opts, const char *full_name,
     char **recipients)
 {
 	struct addr_list list = {0};
-	struct timeval tv;
 	int rcpt_count = 0;
 	char **cpp;
 	size_t i;
 
-	gettimeofday(&tv, (struct timezone *)0);
-	sm_putf(o, REC_TYPE_TIME, "%ld %ld", (long)tv.tv_sec, (long)tv.tv_usec);
+	/* No T record: postdrop writes its own time. */
 	if (opts->dsn_envid)
 		sm_putf(o, REC_TYPE_ATTR, "envelope_id=%s", opts->dsn_envid);
 	if (opts->dsn_ret)
@@ -626,29 +664,26 @@ sm_extracted(struct sm_out *o, struct sm_extract *x, const struct sm_opts *opts)
 	return (rcpt_count);
 }
 
-/* sm_commit - durable before we say so: flush, ready mode, fsync, close */
+/* sm_commit - the end record, then postdrop's verdict */
 
 static void
 sm_commit(struct sm_out *o)
 {
-	int fd = fileno(o->fp);
+	struct vbuf why = VBUF_INIT;
+	const struct enqueue_reply *r = &o->eq.reply;
 
+	/* postdrop replies status=0 only after maildrop/ID is complete and
+	 * fsync'ed (and it has woken pickup). Postfix's text for a lost or
+	 * refused reply is cleanup_strerror()'s. */
 	sm_put(o, REC_TYPE_END, "", 0);
-	if (fflush(o->fp) != 0 || fchmod(fd, 0744) < 0 || fsync(fd) < 0)
-		msg_fatal("%s(%ld): error writing queue file: %m", o->sender,
-		    o->uid);
-	if (fclose(o->fp) != 0)
-		msg_fatal("%s(%ld): error writing queue file: %m", o->sender,
-		    o->uid);
-	sm_path = mem_free(sm_path);
-
-	/*
-	 * Wake up pickup without waiting for it. When pickup is not running
-	 * (or its backlog is full) the trigger is lost: pickup finds the
-	 * file at its next periodic scan.
-	 */
-	if (trigger_send("public/pickup", "W", 1) < 0 && msg_verbose)
-		msg_info("cannot wake up pickup: %m");
+	if (enqueue_finish(&o->eq, &why) < 0)
+		msg_fatal("%s(%ld): queue file write error", o->sender, o->uid);
+	if (r->status != 0)
+		msg_fatal("%s(%ld): %s", o->sender, o->uid,
+		    r->reason && *r->reason ? r->reason
+					    : "queue file write error");
+	sm_postdrop_close();
+	vbuf_free(&why);
 }
 
 /* sm_enqueue - post one message */
@@ -658,7 +693,6 @@ sm_enqueue(const struct sm_opts *opts, char **recipients)
 {
 	struct sm_extract x;
 	struct sm_out o;
-	struct vbuf id = VBUF_INIT;
 	uid_t uid = getuid();
 	char *sender = sm_sender(opts, uid);
 	char *full_name;
@@ -667,7 +701,7 @@ sm_enqueue(const struct sm_opts *opts, char **recipients)
 	full_name =
 	    opts->full_name ? mem_strdup(opts->full_name) : sm_fullname(uid);
 	(void)sm_strip_cr(); /* a bad value is fatal before the file exists */
-	sm_maildrop_open(&o, sender, uid, &id);
+	sm_postdrop_open(&o, sender, uid);
 	rcpt_count = sm_envelope(&o, opts, full_name, recipients);
 
 	memset(&x, 0, sizeof(x));
@@ -695,7 +729,6 @@ sm_enqueue(const struct sm_opts *opts, char **recipients)
 	addr_list_free(&x.rcpt);
 	addr_list_free(&x.resent_rcpt);
 	vbuf_free(&x.hdr);
-	vbuf_free(&id);
 	mem_free(full_name);
 	mem_free(sender);
 }

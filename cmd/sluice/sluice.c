@@ -24,12 +24,39 @@
  *		only argument is the optional PORT.
  *	check	Validate main.cf (a bad value is fatal, naming file and
  *		line) and master.cf, create every missing queue directory
- *		with Postfix's modes (maildrop 0730, public 0710, pid 0755,
- *		the others 0700), report directories with other modes. As
- *		root, give the queue directories to mail_owner (maildrop and
- *		public to group setgid_group), and fail with a clear message
- *		when that user or group does not exist or cannot reach
- *		queue_directory.
+ *		with Postfix's modes (maildrop 1730, public 0710, pid 0755,
+ *		the others 0700) and fix the mode of one that has another,
+ *		with a warning. As root, queue_directory must be owned by
+ *		root and writable by nobody else; the queue directories
+ *		belong to mail_owner (maildrop and public to group
+ *		setgid_group; pid to root), and check fails with the path,
+ *		what it expected and what it found when one is a symbolic
+ *		link, not a directory, or owned by someone else (it may
+ *		have been planted: set-permissions gives it to its owner if
+ *		that is intended), or when mail_owner or setgid_group does
+ *		not exist or cannot reach queue_directory. maillog_file
+ *		must be a regular file with one link (no symbolic link) and
+ *		is given to mail_owner. A daemon_directory that someone
+ *		other than root owns or may write is reported (the master
+ *		starts its programs as root).
+ *	set-permissions
+ *		As Postfix's postfix set-permissions: queue_directory to
+ *		root (mode 0755), every queue directory to its owner with
+ *		its mode, whoever owned it, and the files and directories in
+ *		the message queues and logs to mail_owner (symbolic links,
+ *		other file types and files with several links are skipped
+ *		with a warning); in command_directory, postdrop and
+ *		postqueue become group setgid_group, mode 2755 (owner root),
+ *		a missing one is skipped with a warning.
+ *	logrotate
+ *		As Postfix 3.4's postfix logrotate: rename maillog_file to
+ *		maillog_file.SUFFIX (maillog_file_rotate_suffix, strftime
+ *		format, default %Y%m%d-%H%M%S), then compress it with
+ *		maillog_file_compressor (default gzip). Every process
+ *		continues in a new maillog_file at once (it reopens the file
+ *		when its inode changes). Errors: "empty 'NAME' parameter
+ *		value - logfile rotation failed", "not rotating '/dev/...'",
+ *		"logfile 'FILE' rotation failed: WHY".
  *	start	check, then start the master in the background. Returns 0
  *		once the master runs, has created every endpoint and started
  *		its children; exit 1 with the reason otherwise, or when the
@@ -45,7 +72,8 @@
  *	status	Exit 0 and print "the sluice mail system is running: PID: N"
  *		when the master runs, else exit 1.
  *	flush	Ask qmgr to retry every deferred message now and pickup to
- *		scan maildrop (as postqueue -f).
+ *		scan maildrop (as postqueue -f); as root, with mail_owner's
+ *		file-system identity.
  * OPTIONS
  *	-c config_dir
  *		The instance's configuration directory (else $MAIL_CONFIG,
@@ -62,8 +90,13 @@
  *	$config_directory/main.cf, $config_directory/master.cf,
  *	$queue_directory/pid/master.pid.
  * SECURITY
- *	Run by root, sluice changes ownership of the queue directories and
- *	signals the master; it never follows a command from the queue.
+ *	Run by root, sluice changes ownership and modes only through
+ *	descriptors of files it opened without following symbolic links,
+ *	relative to directories it verified first (util/fsafe), never by a
+ *	path an unprivileged account could redirect; it refuses what looks
+ *	planted instead of giving it away. flush wakes the daemons with
+ *	mail_owner's file-system identity. It signals the master and never
+ *	follows a command from the queue.
  * SEE ALSO
  *	master(8), postconf(1), Postfix postfix(1).
  */
@@ -78,7 +111,8 @@
 
 #define SLUICE_USAGE                                                           \
 	"usage: sluice [-v] [-c config_dir] "                                  \
-	"init|start|start-fg|stop|abort|reload|status|check|flush; "           \
+	"init|start|start-fg|stop|abort|reload|status|check|flush|"            \
+	"set-permissions|logrotate; "                                          \
 	"sluice init [--mail-owner USER] DIR [PORT]"
 
 /* sluice_init_args - init [--mail-owner USER] DIR [PORT], or -c DIR init */
@@ -135,7 +169,8 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "start") && strcmp(cmd, "start-fg") &&
 	    strcmp(cmd, "stop") && strcmp(cmd, "abort") &&
 	    strcmp(cmd, "reload") && strcmp(cmd, "status") &&
-	    strcmp(cmd, "check") && strcmp(cmd, "flush"))
+	    strcmp(cmd, "check") && strcmp(cmd, "flush") &&
+	    strcmp(cmd, "set-permissions") && strcmp(cmd, "logrotate"))
 		msg_fatal("unknown command: '%s'. %s", cmd, SLUICE_USAGE);
 
 	/* The master and its children chdir() to the queue: no relative -c. */
@@ -151,6 +186,10 @@ main(int argc, char **argv)
 		sluice_check();
 		return (0);
 	}
+	if (strcmp(cmd, "set-permissions") == 0)
+		return (sluice_set_permissions());
+	if (strcmp(cmd, "logrotate") == 0)
+		return (sluice_logrotate());
 	if (strcmp(cmd, "start") == 0)
 		return (sluice_start(0));
 	if (strcmp(cmd, "start-fg") == 0)

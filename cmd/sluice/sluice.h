@@ -18,7 +18,22 @@
  *
  *	sluice_check() checks main.cf and master.cf and creates the missing
  *	queue directories with Postfix's modes (and, as root, ownership);
- *	fatal with file and line on configuration errors (sluice_check.c).
+ *	fatal with file and line on configuration errors, and as root on a
+ *	queue_directory not owned by root or writable by others, or a queue
+ *	directory that is a link, no directory, or someone else's
+ *	(sluice_check.c). sluice_ids() fills struct sluice_ids (as root,
+ *	mail_owner's and setgid_group's ids, fatal when missing; otherwise
+ *	our own). sluice_qdir_open() opens and verifies queue_directory
+ *	(set_perms: gives it to root, mode 0755).
+ *	sluice_queue() checks or creates every queue directory through
+ *	descriptors; with set_perms it also gives a foreign-owned one to its
+ *	owner and walks the contents of the recursive ones.
+ *
+ *	sluice_set_permissions() implements set-permissions;
+ *	sluice_perms_recursive() tells whether a queue's contents belong to
+ *	mail_owner (Postfix's "r" flag); sluice_perms_tree() gives them to
+ *	it through descriptors, skipping links and files with several
+ *	links (sluice_perms.c).
  *
  *	sluice_check_maps() opens the table of every *_maps parameter the
  *	daemons read; a table that fails (unknown type, missing or
@@ -29,6 +44,8 @@
  *	queue_directory/pid/master.pid: 1 and *pid (0 while the master is
  *	still starting), or 0. sluice_start(), sluice_stop() etc. implement
  *	the commands; they return the exit status (sluice_ctl.c).
+ *
+ *	sluice_logrotate() implements logrotate (sluice_logrotate.c).
  *
  *	sluice_main_cf and sluice_master_cf are conf/main.cf and
  *	conf/master.cf (sluice_conf.c).
@@ -44,8 +61,25 @@ const char *sluice_mail_name(void);
 extern const struct param_var sluice_params[];
 
 int sluice_init(const char *dir, const char *port, const char *owner);
+int sluice_logrotate(void);
 void sluice_check(void);
 int sluice_check_maps(void);
+
+struct sluice_ids {
+	int root;	   /* running as root */
+	const char *owner; /* mail_owner */
+	uid_t uid;	   /* mail_owner's (else ours) */
+	gid_t gid;	   /* its primary group */
+	gid_t setgid_gid;  /* setgid_group's */
+};
+void sluice_ids(struct sluice_ids *ids);
+int sluice_qdir_open(const struct sluice_ids *ids, int set_perms);
+void sluice_queue(const struct sluice_ids *ids, int set_perms);
+
+int sluice_set_permissions(void);
+int sluice_perms_recursive(const char *queue);
+void sluice_perms_tree(int fd, const char *path, const struct sluice_ids *ids,
+    int depth);
 
 int sluice_master_pid(pid_t *pid);
 int sluice_status(void);

@@ -162,4 +162,5 @@ const char sluice_master_cf[] =
     "bounce    unix  -       -       n       -       0       bounce\n"
     "flush     unix  n       -       n       1000?   0       flush\n"
     "smtp      unix  -       -       n       -       -       smtp\n"
-    "relay     unix  -       -       n       -       -       smtp\n";
+    "relay     unix  -       -       n       -       -       smtp\n"
+    "showq     unix  n       -       n       -       -       showq\n";

@@ -7,7 +7,8 @@
  * start runs `master -w`, which returns only when the master has made
  * every endpoint and started its children (or failed, with the reason on
  * standard error, or timed out after 10 seconds). Every wait here is
- * bounded.
+ * bounded. The pid file is opened without following a link; flush
+ * connects to public/ with mail_owner's file-system identity.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +21,7 @@
 #include <sys/wait.h>
 
 #include "sluice.h"
+#include "fsafe.h"
 #include "mem.h"
 #include "msg.h"
 #include "param.h"
@@ -32,6 +34,7 @@
 
 /* The parameters sluice reads; bound after every param_load(). */
 const struct param_var sluice_params[] = {
+    PARAM_VAR(command_directory),
     PARAM_VAR(daemon_directory),
     PARAM_VAR(mail_name),
     PARAM_VAR(mail_owner),
@@ -72,7 +75,8 @@ sluice_master_pid(pid_t *pid)
 	int fd;
 
 	vbuf_printf(&path, "%s/pid/master.pid", var_queue_directory);
-	fd = open(vbuf_str(&path), O_RDONLY | O_CLOEXEC);
+	fd = open(vbuf_str(&path),
+	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno != ENOENT)
 			msg_fatal("open %s: %m", vbuf_str(&path));
@@ -232,14 +236,26 @@ sluice_reload(void)
 int
 sluice_flush(void)
 {
+	struct sluice_ids ids;
 	pid_t pid;
+	int r;
 
 	if (!sluice_master_pid(&pid))
 		msg_fatal("Cannot flush mail queue - mail system is down");
 	qdir_chdir();
-	if (trigger_send("public/qmgr", "FADI", 4) < 0)
+	/* public/ is mail_owner's: connect with its identity, so a link
+	 * planted there reaches nothing mail_owner could not. */
+	sluice_ids(&ids);
+	if (fsafe_become(ids.uid, ids.gid) < 0)
+		msg_fatal("cannot take the identity of mail_owner %s: %m",
+		    ids.owner);
+	r = trigger_send("public/qmgr", "FADI", 4);
+	if (r == 0 && trigger_send("public/pickup", "W", 1) < 0)
+		r = 1;
+	fsafe_restore();
+	if (r < 0)
 		msg_fatal("Cannot flush mail queue - mail system is down");
-	if (trigger_send("public/pickup", "W", 1) < 0)
+	if (r > 0)
 		msg_warn("cannot wake up pickup: %m");
 	return (0);
 }

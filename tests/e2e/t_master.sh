@@ -124,3 +124,30 @@ assert_eq 0 "$rc" "start-fg exit status after SIGTERM"
 for k in $kids; do alive "$k" && fail "child $k alive after start-fg ended"; done
 "$S" -c "$C" status >/dev/null 2>&1 && fail "status 0 after start-fg ended"
 ok "start-fg runs in the foreground and SIGTERM stops everything"
+
+# ---- as root the master itself checks where it creates files -----------------
+# (sluice start checks first; the master checks again, for start-fg, a
+# manual master, and a layout changed after the check)
+if [ "$(id -u)" = 0 ]; then
+  owner=$(stat -c %U "$C/queue/public")
+  chown nobody "$C/queue/public"
+  "$B/master" -c "$C" -w 2>err && fail "master started with public/ owned by nobody"
+  grep -q "$C/queue/public is a directory owned by nobody:.*; expected a directory owned by mail_owner $owner" err ||
+    { cat err; fail "no reason for refusing public/"; }
+  chown "$owner" "$C/queue/public"
+  chown "$owner" "$C/queue/pid"
+  "$B/master" -c "$C" -w 2>err && fail "master started with pid/ owned by $owner"
+  grep -q "$C/queue/pid is a directory owned by $owner:.*; expected one owned by uid 0" err ||
+    { cat err; fail "no reason for refusing pid/"; }
+  chown root "$C/queue/pid"
+  rm -f "$C/queue/pid/master.pid"
+  ln -s "$WORK/victim" "$C/queue/pid/master.pid"
+  echo keep > "$WORK/victim"
+  "$B/master" -c "$C" -w 2>err && fail "master started with a linked pid file"
+  grep -q "pid/master.pid is a symbolic link to $WORK/victim" err || { cat err; fail "no reason for refusing the pid file"; }
+  assert_eq keep "$(cat "$WORK/victim")" "file behind the pid file link"
+  rm "$C/queue/pid/master.pid"
+  "$S" -c "$C" start 2>err || { cat err; fail "start after the refusals"; }
+  "$S" -c "$C" stop 2>/dev/null || fail "stop after the refusals"
+  ok "as root the master refuses public/ or pid/ owned by another user and a linked pid file"
+fi

@@ -214,8 +214,17 @@ bsid=$(echo "$out" | sed -n 's/^250 2.0.0 Ok: queued as \([0-9A-F]*\).*/\1/p')
 echo "$out" | grep -q '^221 2.0.0 Bye' || fail "-bs QUIT"
 grep -q 'warning: do not use ETRN in "sendmail -bs" mode' "$LOG" || fail "no -bs ETRN warning"
 grep -q "$bsid: client=localhost\[127.0.0.1\]" "$LOG" || fail "-bs client= line"
-wait_for 10 "$B/postcat" -c "$C" -q "$bsid" || fail "postcat -q $bsid"
-"$B/postcat" -c "$C" -q "$bsid" | grep -q '^recipient: far@elsewhere.test$' || fail "-bs recipient"
+# As Postfix's: the ID is postdrop's maildrop file; pickup gives the queue
+# file its own ID (logged with the submitting uid).
+bsq() {
+  wait_for 10 grep -aq "pickup\[[0-9]*\]: [0-9A-F]*: uid=[0-9]* from=<$1>" "$LOG" ||
+    fail "no pickup line for -bs sender $1"
+  grep -a "pickup\[[0-9]*\]: [0-9A-F]*: uid=[0-9]* from=<$1>" "$LOG" | tail -1 |
+    sed 's/.*: \([0-9A-F]*\): uid=.*/\1/'
+}
+bsnew=$(bsq bs1@example.org)
+pcat -q "$bsnew" | grep -q '^recipient: far@elsewhere.test$' || fail "-bs recipient"
+pcat -q "$bsnew" | grep -q "^	by relay.example.com (Postfix) with ESMTP id $bsid\$" || fail "-bs Received: header"
 printf 'HELO local.example\r\nMAIL FROM:<bs2@example.org>\r\nRCPT TO:<far2@elsewhere.test>\r\nDATA\r\nSubject: bs2\r\n\r\nno quit\r\n.\r\n' > bs2.in
 # /dev/null on standard input (epoll cannot watch it): the banner, then the
 # end of input, at once, with no warning.
@@ -225,3 +234,21 @@ echo "$out" | grep -q '^220 relay.example.com ESMTP Postfix' || { echo "$out"; f
 out=$(timeout 20 "$B/sendmail" -C "$C" -bs < bs2.in) || fail "sendmail -bs (file) exit status"
 echo "$out" | grep -q '^250 2.0.0 Ok: queued as' || { echo "$out"; fail "-bs without QUIT: not queued"; }
 ok "sendmail -bs"
+
+# sendmail -bs with LF-only input (a local user typing, a script): lines end
+# in LF and "." LF ends DATA, as Postfix accepts from "sendmail -bs" (the
+# network smtpd keeps CR LF . CR LF only: t_smtpd_abuse).
+printf 'HELO local.example\nMAIL FROM:<bs3@example.org>\nRCPT TO:<far3@elsewhere.test>\nDATA\nSubject: bs3\n\nlf only\n.\nQUIT\n' > bs3.in
+start=$(date +%s)
+out=$(timeout 20 "$B/sendmail" -C "$C" -bs < bs3.in) || fail "sendmail -bs (LF) exit status"
+echo "$out" | grep -q '^250 2.0.0 Ok: queued as' || { echo "$out"; fail "-bs LF: not queued"; }
+echo "$out" | grep -q '^221 2.0.0 Bye' || { echo "$out"; fail "-bs LF: no QUIT reply"; }
+[ $(( $(date +%s) - start )) -le 5 ] || fail "-bs LF took too long"
+pcat -b -q "$(bsq bs3@example.org)" | grep -q '^lf only$' || fail "-bs LF body"
+# Input that ends inside DATA: the session ends at once, nothing queued.
+printf 'HELO local.example\nMAIL FROM:<bs4@example.org>\nRCPT TO:<far4@elsewhere.test>\nDATA\nSubject: cut\n\npartial\n' |
+  timeout 10 "$B/sendmail" -C "$C" -bs > bs4.out || fail "-bs cut in DATA: exit status or hang"
+grep -q 'queued as' bs4.out && fail "-bs cut in DATA: queued"
+wait_for 5 grep -aq 'lost connection after DATA ([0-9]* bytes) from localhost\[127.0.0.1\]' "$LOG" ||
+  fail "-bs cut in DATA: no lost connection line"
+ok "sendmail -bs with LF-only input; input cut in DATA ends the session"

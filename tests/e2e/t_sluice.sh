@@ -48,7 +48,7 @@ sed "s/^smtp      inet .*/127.0.0.1:$pa inet  n       -       n       -       - 
 for d in incoming active deferred hold corrupt saved defer bounce trace flush private; do
   assert_eq 700 "$(mode "$A/queue/$d")" "mode of queue/$d"
 done
-assert_eq 730 "$(mode "$A/queue/maildrop")" "mode of queue/maildrop"
+assert_eq 1730 "$(mode "$A/queue/maildrop")" "mode of queue/maildrop (sticky, as Debian's Postfix)"
 assert_eq 710 "$(mode "$A/queue/public")" "mode of queue/public"
 assert_eq 755 "$(mode "$A/queue/pid")" "mode of queue/pid"
 ok "init writes main.cf, master.cf (port $pa), log/ and the queue with Postfix's modes"
@@ -79,10 +79,89 @@ fi
 # ---- check ---------------------------------------------------------------
 rm -rf "$A/queue/maildrop" "$A/queue/deferred" "$A/queue/public"
 "$S" -c "$A" check 2>err || { cat err; fail "check exit $?"; }
-assert_eq 730 "$(mode "$A/queue/maildrop")" "mode of re-created maildrop"
+assert_eq 1730 "$(mode "$A/queue/maildrop")" "mode of re-created maildrop"
 assert_eq 700 "$(mode "$A/queue/deferred")" "mode of re-created deferred"
 assert_eq 710 "$(mode "$A/queue/public")" "mode of re-created public"
 ok "check re-creates missing queue directories"
+
+chmod 0730 "$A/queue/maildrop"
+"$S" -c "$A" check 2>err || { cat err; fail "check with maildrop 0730"; }
+assert_eq 1730 "$(mode "$A/queue/maildrop")" "mode of maildrop after check"
+grep -q "bad permissions: $A/queue/maildrop had mode 0730; set to 1730" err ||
+  { cat err; fail "no warning for the fixed maildrop mode"; }
+ok "check fixes the mode of a queue directory it owns (maildrop 0730 -> 1730), with a warning"
+
+# As root, what looks planted is refused, with the path, what was expected
+# and what was found; nothing is given away.
+if [ "$(id -u)" = 0 ]; then
+  owner=$(stat -c %U "$A/queue/incoming")
+  [ "$owner" != root ] || fail "queue directories are owned by root"
+  mv "$A/queue/deferred" "$A/queue/deferred.real"
+  ln -s /etc "$A/queue/deferred"
+  etc_before=$(stat -c '%U:%G %a' /etc)
+  "$S" -c "$A" check 2>err && fail "check accepted queue/deferred -> /etc"
+  grep -q "fatal: $A/queue/deferred is a symbolic link to /etc; expected a directory owned by $owner:.*, mode 0700" err ||
+    { cat err; fail "no clear refusal of a symlinked queue directory"; }
+  "$S" -c "$A" start 2>err && fail "start with queue/deferred -> /etc succeeded"
+  "$S" -c "$A" set-permissions 2>err && fail "set-permissions with queue/deferred -> /etc succeeded"
+  assert_eq "$etc_before" "$(stat -c '%U:%G %a' /etc)" "/etc after check, start and set-permissions"
+  rm "$A/queue/deferred"; mv "$A/queue/deferred.real" "$A/queue/deferred"
+  ok "check, start and set-permissions refuse a symlink in place of a queue directory; /etc untouched"
+
+  chown nobody "$A/queue/hold"
+  "$S" -c "$A" check 2>err && fail "check accepted hold owned by nobody"
+  grep -q "fatal: $A/queue/hold is a directory owned by nobody:.*, mode 0700; expected a directory owned by $owner:" err ||
+    { cat err; fail "no clear refusal of a foreign-owned queue directory"; }
+  assert_eq nobody "$(stat -c %U "$A/queue/hold")" "owner of hold after a refused check"
+  chown "$owner" "$A/queue/pid"
+  "$S" -c "$A" start 2>err && fail "start with pid/ owned by $owner succeeded"
+  grep -q "fatal: $A/queue/hold is a directory owned by nobody" err || { cat err; fail "start: no reason"; }
+  chown "$owner" "$A/queue/hold"
+  chown root "$A/queue/pid"
+  ok "check and start refuse a queue directory owned by someone else"
+
+  chown "$owner" "$A/queue/pid"
+  "$S" -c "$A" check 2>err && fail "check accepted pid/ owned by $owner"
+  grep -q "fatal: $A/queue/pid is a directory owned by $owner:.*; expected a directory owned by root:root, mode 0755" err ||
+    { cat err; fail "no clear refusal of pid/ owned by mail_owner"; }
+  chown root "$A/queue/pid"
+
+  chmod g+w "$A/queue"
+  "$S" -c "$A" check 2>err && fail "check accepted a group-writable queue_directory"
+  grep -q "fatal: queue_directory $A/queue is a directory owned by root:.*, mode 0775; expected a directory owned by root and not writable by group or others" err ||
+    { cat err; fail "no clear refusal of a group-writable queue_directory"; }
+  chmod g-w "$A/queue"
+  ok "check refuses pid/ owned by mail_owner and a group-writable queue_directory"
+
+  # set-permissions: what check refuses, it gives to its owner; queue
+  # contents to mail_owner (links and multiply linked files skipped);
+  # postdrop/postqueue group setgid_group, mode 2755, via descriptors.
+  mkdir -p "$WORK/cmd" "$A/queue/deferred/A"
+  cp "$B/postqueue" "$WORK/cmd/postqueue"; chmod 755 "$WORK/cmd/postqueue"
+  touch "$A/queue/deferred/A/A1B2C3" "$WORK/rootfile"; chmod 600 "$WORK/rootfile"
+  ln -s "$WORK/rootfile" "$A/queue/deferred/A/lnk"
+  ln "$WORK/rootfile" "$A/queue/deferred/A/hard"
+  cp "$A/main.cf" main.cf.keep
+  chown nobody "$A/queue/hold"
+  echo "command_directory = $WORK/cmd" >> "$A/main.cf"
+  "$S" -c "$A" set-permissions 2>err || { cat err; fail "set-permissions exit $?"; }
+  assert_eq "$owner" "$(stat -c %U "$A/queue/hold")" "owner of hold after set-permissions"
+  assert_eq "$owner" "$(stat -c %U "$A/queue/deferred/A/A1B2C3")" "owner of a queue file"
+  assert_eq "$owner" "$(stat -c %U "$A/queue/deferred/A")" "owner of a hash directory"
+  assert_eq "root 600" "$(stat -c '%U %a' "$WORK/rootfile")" "file behind a link and a hard link"
+  grep -q "deferred/A/lnk is a symbolic link; skipped" err || { cat err; fail "no warning for the link"; }
+  grep -q "deferred/A/hard has 2 hard links" err || { cat err; fail "no warning for the hard link"; }
+  grep -q "warning: $WORK/cmd/postdrop does not exist" err || { cat err; fail "no warning for a missing postdrop"; }
+  assert_eq "root postdrop 2755" "$(stat -c '%U %G %a' "$WORK/cmd/postqueue")" "postqueue after set-permissions"
+  rm "$WORK/cmd/postqueue"; ln -s "$WORK/rootfile" "$WORK/cmd/postqueue"
+  "$S" -c "$A" set-permissions 2>err || { cat err; fail "set-permissions with a linked postqueue"; }
+  grep -q "$WORK/cmd/postqueue is a symbolic link" err || { cat err; fail "no warning for a linked postqueue"; }
+  assert_eq "root root 600" "$(stat -c '%U %G %a' "$WORK/rootfile")" "file behind the postqueue link"
+  rm -rf "$A/queue/deferred/A"
+  cp main.cf.keep "$A/main.cf"
+  "$S" -c "$A" check 2>err || { cat err; fail "check after set-permissions"; }
+  ok "set-permissions gives queue directories and files to $owner and makes postqueue setgid; links untouched"
+fi
 
 cp "$A/main.cf" main.cf.good
 echo "minimal_backoff_time = abc" >> "$A/main.cf"

@@ -173,6 +173,59 @@ test_send(void **unused)
 	fclose(fp);
 }
 
+/* sent - what pickup_send() passes on for fp */
+static void
+sent(FILE *fp, struct pickup_info *info, struct vbuf *got)
+{
+	struct vbuf why = VBUF_INIT;
+	struct enqueue eq;
+	char buf[4096];
+	ssize_t n;
+	int sv[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	enqueue_fdopen(&eq, sv[0], 5);
+	assert_int_equal(pickup_send(fp, &eq, info, 4096, &why), 0);
+	enqueue_close(&eq);
+	while ((n = read(sv[1], buf, sizeof(buf))) > 0)
+		vbuf_append(got, buf, n);
+	close(sv[1]);
+	vbuf_free(&why);
+}
+
+/* A user's file: internal attributes never reach cleanup; a requeued
+ * file (postsuper -r, owned by mail_owner) keeps them. */
+static void
+test_send_untrusted(void **unused)
+{
+	struct pickup_info info;
+	struct vbuf got = VBUF_INIT;
+	FILE *fp = make_file("T:1 2|A:submit_uid=0|A:trace_header=Received: "
+			     "from trusted.example.com|A:log_origin=x[1.2.3.4]|"
+			     "A: encoding = 8bit |S:a@x|R:b@x|M:|N:hi|X:|E:");
+
+	memset(&info, 0, sizeof(info));
+	info.uid = 1002;
+	sent(fp, &info, &got);
+	assert_int_equal(got.len,
+	    2 + 15 + 2 + 3 + 2 + 13 + 2 + 3 + 2 + 3 + 2 + 2 + 2 + 2 + 2);
+	assert_memory_equal(got.data,
+	    "A\x0fsubmit_uid=1002T\x03"
+	    "1 2A\x0d"
+	    "encoding=8bitS\x03"
+	    "a@xR\x03"
+	    "b@xM\x00N\x02hiX\x00"
+	    "E\x00",
+	    got.len);
+	vbuf_reset(&got);
+	info.requeued = 1;
+	sent(fp, &info, &got);
+	assert_non_null(memmem(got.data, got.len, "A\x0csubmit_uid=0", 14));
+	assert_non_null(memmem(got.data, got.len, "log_origin=x[1.2.3.4]", 21));
+	vbuf_free(&got);
+	fclose(fp);
+}
+
 int
 main(void)
 {
@@ -180,6 +233,7 @@ main(void)
 	    cmocka_unit_test(test_validate),
 	    cmocka_unit_test(test_oversized),
 	    cmocka_unit_test(test_send),
+	    cmocka_unit_test(test_send_untrusted),
 	};
 
 	msg_init("test_pickup_validate", MSG_NOLOG);

@@ -11,6 +11,11 @@
  * multiset, plus the order that does not depend on readdir (queue order:
  * maildrop first, hold last). Synthetic queue files cover markers, reason
  * grouping, quoting, the duplicate filter, and damaged files.
+ *
+ * The showq protocol (showq_proto): the encoder against bytes that
+ * Postfix 3.7.11's showq sent, decode(encode(x)) == x for input cut at
+ * every byte, the whole fixture queue through the protocol printing what
+ * the direct read prints, and damaged streams refused.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -33,6 +38,7 @@
 #include "qdir.h"
 #include "qfile.h"
 #include "showq.h"
+#include "showq_proto.h"
 #include "vbuf.h"
 
 /* Made by real Postfix (tests/fixtures/README.md); relative to the top of
@@ -1056,6 +1062,280 @@ test_callback_stops_walk(void **state)
 }
 
 /*
+ * The showq protocol.
+ */
+#define NUL "\0"
+
+/* The first message of a stream sent by Postfix 3.7.11's showq -S. */
+static const char pf_stream[] =
+    "protocol" NUL "mail_queue_list_protocol" NUL NUL "queue_name" NUL
+    "deferred" NUL "queue_id" NUL "AC0FAA78140" NUL "time" NUL "1796513354" NUL
+    "size" NUL "262" NUL "forced_expire" NUL "0" NUL "sender" NUL
+    "me@example.org" NUL "recipient" NUL "you3@example.net" NUL "reason" NUL
+    "connect to 127.0.0.1[127.0.0.1]:58865: Connection refused" NUL
+    "recipient" NUL "x3@other.test" NUL "reason" NUL
+    "connect to 127.0.0.1[127.0.0.1]:58865: Connection refused" NUL NUL NUL;
+
+static const struct showq_rcpt pf_rcpt[] = {
+    {"you3@example.net",
+	"connect to 127.0.0.1[127.0.0.1]:58865: Connection refused"},
+    {"x3@other.test",
+	"connect to 127.0.0.1[127.0.0.1]:58865: Connection refused"},
+};
+
+static void
+test_proto_postfix_bytes(void **state)
+{
+	struct showq_msg msg = {"deferred", "AC0FAA78140", 0, 1796513354, 262,
+	    0, "me@example.org", pf_rcpt, 2};
+	struct vbuf out = VBUF_INIT;
+
+	showq_proto_hello(&out);
+	showq_proto_msg(&out, &msg);
+	showq_proto_end(&out);
+	assert_int_equal(out.len, sizeof(pf_stream) - 1);
+	assert_memory_equal(out.data, pf_stream, out.len);
+	vbuf_free(&out);
+}
+
+/* A decoded message, flattened into text for comparisons. */
+static int
+flatten(const struct showq_msg *msg, void *ctx)
+{
+	struct vbuf *b = ctx;
+	size_t i;
+
+	assert_null(msg->path);
+	vbuf_printf(b, "%s|%s|%ld|%ld|%d|%s", msg->queue, msg->id, msg->arrival,
+	    msg->size, msg->forced_expire, msg->sender);
+	for (i = 0; i < msg->rcpt_count; i++)
+		vbuf_printf(b, "|%s=%s", msg->rcpt[i].address,
+		    msg->rcpt[i].reason ? msg->rcpt[i].reason : "");
+	vbuf_putc(b, '\n');
+	return (0);
+}
+
+/* decode - the whole stream in pieces of step bytes; the status */
+static int
+decode(const char *buf, size_t len, size_t step, struct vbuf *got)
+{
+	struct showq_dec *d = showq_dec_create();
+	size_t off = 0;
+	size_t n;
+	size_t used = 0;
+	int status = SHOWQ_DEC_MORE;
+
+	while (off < len && status == SHOWQ_DEC_MORE) {
+		n = len - off < step ? len - off : step;
+		status = showq_dec_feed(d, buf + off, n, flatten, got, &used);
+		if (status == SHOWQ_DEC_MORE)
+			assert_int_equal(used, n);
+		off += status == SHOWQ_DEC_END ? used : n;
+	}
+	if (status == SHOWQ_DEC_END)
+		assert_int_equal(off, len);
+	if (status == SHOWQ_DEC_BAD)
+		assert_true(*showq_dec_error(d) != 0);
+	showq_dec_free(d);
+	return (status);
+}
+
+static void
+test_proto_round_trip(void **state)
+{
+	static const struct showq_rcpt r2[] = {{"a@b", "why"}, {"c@d", 0},
+	    {"\"x y\"@e", ""}};
+	const struct showq_msg msgs[] = {
+	    {"maildrop", "ABC", 0, 0, 0, 0, "MAILER-DAEMON", 0, 0},
+	    {"active", "D5CA1A75992", 0, 1795460121, 332, 1, "s@x", r2, 3},
+	    {"hold", "4jYFGl5Yc7z1bgLW", 0, -5, 9999999999L, 0, "", pf_rcpt, 2},
+	};
+	struct vbuf enc = VBUF_INIT;
+	struct vbuf want = VBUF_INIT;
+	struct vbuf got = VBUF_INIT;
+	size_t step;
+	size_t i;
+
+	showq_proto_hello(&enc);
+	for (i = 0; i < 3; i++) {
+		showq_proto_msg(&enc, &msgs[i]);
+		flatten(&msgs[i], &want);
+	}
+	showq_proto_end(&enc);
+	for (step = 1; step <= enc.len; step++) {
+		vbuf_reset(&got);
+		assert_int_equal(decode(enc.data, enc.len, step, &got),
+		    SHOWQ_DEC_END);
+		assert_string_equal(vbuf_str(&got), vbuf_str(&want));
+	}
+	/* an empty queue */
+	vbuf_reset(&enc);
+	vbuf_reset(&got);
+	showq_proto_hello(&enc);
+	showq_proto_end(&enc);
+	assert_int_equal(decode(enc.data, enc.len, 1, &got), SHOWQ_DEC_END);
+	assert_int_equal(got.len, 0);
+	vbuf_free(&enc);
+	vbuf_free(&want);
+	vbuf_free(&got);
+}
+
+/* proto_print - showq_fn: encode into a stream */
+static int
+proto_print(const struct showq_msg *msg, void *ctx)
+{
+	showq_proto_msg(ctx, msg);
+	return (0);
+}
+
+static void
+test_proto_fixture_listing(void **state)
+{
+	struct vbuf enc = VBUF_INIT;
+	struct vbuf why = VBUF_INIT;
+	struct showq_dec *d;
+	struct showq_out *out;
+	char *direct;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp;
+	int flags;
+
+	clear_queue();
+	for (int i = 0; i < 4; i++)
+		install(i, i == 0 ? "hold" : "deferred");
+	for (flags = 0; flags <= SHOWQ_OUT_JSON; flags += SHOWQ_OUT_JSON) {
+		direct = list_walk(flags);
+		vbuf_reset(&enc);
+		showq_proto_hello(&enc);
+		assert_int_equal(showq_walk(NULL, proto_print, &enc, &why), 0);
+		showq_proto_end(&enc);
+		fp = open_memstream(&buf, &len);
+		out = showq_out_create(fp, flags);
+		d = showq_dec_create();
+		assert_int_equal(showq_dec_feed(d, enc.data, enc.len,
+				     showq_out_msg, out, 0),
+		    SHOWQ_DEC_END);
+		assert_int_equal(showq_out_end(out), 0);
+		showq_out_free(out);
+		showq_dec_free(d);
+		fclose(fp);
+		assert_string_equal(buf, direct);
+		free(buf);
+		buf = NULL;
+		free(direct);
+	}
+	vbuf_free(&enc);
+	vbuf_free(&why);
+}
+
+#define MSG_HEAD                                                               \
+	"queue_name" NUL "deferred" NUL "queue_id" NUL "A1" NUL "time" NUL     \
+	"1" NUL "size" NUL "2" NUL "forced_expire" NUL "0" NUL "sender" NUL    \
+	"s@x" NUL
+#define HELLO "protocol" NUL "mail_queue_list_protocol" NUL NUL
+
+static const char unprintable[] =
+    HELLO "queue_name" NUL "d" NUL "queue_id" NUL "A" NUL "time" NUL "1" NUL
+	  "size" NUL "2" NUL "forced_expire" NUL "1" NUL "sender" NUL
+	  "a\nb\x80" NUL NUL NUL;
+
+static void
+test_proto_damaged(void **state)
+{
+	static const struct {
+		const char *data;
+		size_t len;
+		int status;
+	} cases[] = {
+#define CASE(s, st) {s, sizeof(s) - 1, st}
+	    CASE(HELLO NUL, SHOWQ_DEC_END),
+	    CASE(HELLO MSG_HEAD NUL NUL, SHOWQ_DEC_END),
+	    /* truncated: never the end */
+	    CASE(HELLO MSG_HEAD NUL, SHOWQ_DEC_MORE),
+	    CASE(HELLO MSG_HEAD "recip", SHOWQ_DEC_MORE),
+	    CASE("protocol" NUL "mail_queue_list_protocol" NUL, SHOWQ_DEC_MORE),
+	    /* not the protocol */
+	    CASE("-Queue ID-  --Size--\n" NUL, SHOWQ_DEC_BAD),
+	    CASE("protocol" NUL "flush_protocol" NUL NUL NUL, SHOWQ_DEC_BAD),
+	    CASE("protocol" NUL "mail_queue_list_protocol" NUL "x" NUL,
+		SHOWQ_DEC_BAD),
+	    /* attributes out of order, unknown, missing */
+	    CASE(HELLO "queue_id" NUL "A1" NUL, SHOWQ_DEC_BAD),
+	    CASE(HELLO "queue_name" NUL "deferred" NUL NUL, SHOWQ_DEC_BAD),
+	    CASE(HELLO MSG_HEAD "recipient" NUL "r@x" NUL NUL, SHOWQ_DEC_BAD),
+	    CASE(HELLO MSG_HEAD "reason" NUL "r" NUL NUL, SHOWQ_DEC_BAD),
+	    CASE(HELLO MSG_HEAD "extra" NUL "1" NUL NUL, SHOWQ_DEC_BAD),
+	    /* numbers */
+	    CASE(HELLO "queue_name" NUL "d" NUL "queue_id" NUL "A" NUL
+		       "time" NUL "12x" NUL,
+		SHOWQ_DEC_BAD),
+	    CASE(HELLO "queue_name" NUL "d" NUL "queue_id" NUL "A" NUL
+		       "time" NUL "" NUL,
+		SHOWQ_DEC_BAD),
+	    CASE(HELLO "queue_name" NUL "d" NUL "queue_id" NUL "A" NUL
+		       "time" NUL "99999999999999999999" NUL,
+		SHOWQ_DEC_BAD),
+	    CASE(HELLO "queue_name" NUL "d" NUL "queue_id" NUL "A" NUL
+		       "time" NUL "1" NUL "size" NUL "1" NUL "forced_expire" NUL
+		       "4294967296" NUL,
+		SHOWQ_DEC_BAD),
+	    /* bytes after the end */
+	    CASE(HELLO NUL "queue_name", SHOWQ_DEC_END),
+	};
+	struct vbuf got = VBUF_INIT;
+	struct showq_dec *d;
+	char *big;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		vbuf_reset(&got);
+		d = showq_dec_create();
+		assert_int_equal(showq_dec_feed(d, cases[i].data, cases[i].len,
+				     flatten, &got, 0),
+		    cases[i].status);
+		if (cases[i].status == SHOWQ_DEC_BAD) {
+			assert_int_equal(got.len, 0);
+			/* it stays refused */
+			assert_int_equal(showq_dec_feed(d, HELLO, 3, flatten,
+					     &got, 0),
+			    SHOWQ_DEC_BAD);
+		}
+		if (cases[i].status == SHOWQ_DEC_END)
+			/* anything after the end is refused */
+			assert_int_equal(showq_dec_feed(d, "x", 1, flatten,
+					     &got, 0),
+			    SHOWQ_DEC_BAD);
+		showq_dec_free(d);
+	}
+
+	/* an endless name is refused at the limit, not buffered */
+	big = mem_alloc(SHOWQ_PROTO_TOKEN_MAX + 2);
+	memset(big, 'x', SHOWQ_PROTO_TOKEN_MAX + 2);
+	d = showq_dec_create();
+	assert_int_equal(showq_dec_feed(d, HELLO, sizeof(HELLO) - 1, flatten,
+			     &got, 0),
+	    SHOWQ_DEC_MORE);
+	assert_int_equal(showq_dec_feed(d, big, SHOWQ_PROTO_TOKEN_MAX, flatten,
+			     &got, 0),
+	    SHOWQ_DEC_MORE);
+	assert_int_equal(showq_dec_feed(d, big, 2, flatten, &got, 0),
+	    SHOWQ_DEC_BAD);
+	showq_dec_free(d);
+	mem_free(big);
+
+	/* values are made printable */
+	vbuf_reset(&got);
+	d = showq_dec_create();
+	assert_int_equal(showq_dec_feed(d, unprintable, sizeof(unprintable) - 1,
+			     flatten, &got, 0),
+	    SHOWQ_DEC_END);
+	assert_string_equal(vbuf_str(&got), "d|A|1|2|1|a?b?\n");
+	showq_dec_free(d);
+	vbuf_free(&got);
+}
+
+/*
  * Fixture: a queue in a temporary directory, configured through main.cf.
  */
 static int
@@ -1116,6 +1396,10 @@ main(void)
 	    cmocka_unit_test(test_json_escape),
 	    cmocka_unit_test(test_totals_and_long_ids),
 	    cmocka_unit_test(test_callback_stops_walk),
+	    cmocka_unit_test(test_proto_postfix_bytes),
+	    cmocka_unit_test(test_proto_round_trip),
+	    cmocka_unit_test(test_proto_fixture_listing),
+	    cmocka_unit_test(test_proto_damaged),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
