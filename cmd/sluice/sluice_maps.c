@@ -17,12 +17,16 @@
 #include "param.h"
 #include "vbuf.h"
 
-/* The table parameters the daemons read (util/resolve). */
+/* The table parameters the daemons read: util/resolve, cleanup, smtp. */
 static const char *const sluice_maps_params[] = {
     "transport_maps",
     "sender_dependent_relayhost_maps",
     "sender_dependent_default_transport_maps",
     "relay_recipient_maps",
+    "canonical_maps",
+    "sender_canonical_maps",
+    "recipient_canonical_maps",
+    "smtp_generic_maps",
     NULL,
 };
 
