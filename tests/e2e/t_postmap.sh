@@ -500,36 +500,15 @@ fi
 
 # ---- interoperation with Postfix's postmap -------------------------------
 # Debian's packages, fetched once into build/ext and unpacked there.
-ext=$SLUICE_ROOT/build/ext/postfix-debian
-pf_fetch() {
-  local p
-  [ -x "$ext/root/usr/sbin/postmap" ] && [ -e "$ext/root/usr/lib/postfix/postfix-lmdb.so" ] &&
-    [ -e "$ext/root/usr/lib/postfix/postfix-cdb.so" ] && return 0
-  command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null || return 1
-  mkdir -p "$ext/debs" && rm -rf "$ext/root" || return 1
-  ( cd "$ext/debs" && apt-get download postfix postfix-lmdb postfix-cdb ) >"$ext/fetch.log" 2>&1 || return 1
-  for p in "$ext"/debs/*.deb; do dpkg-deb -x "$p" "$ext/root" || return 1; done
-  [ -x "$ext/root/usr/sbin/postmap" ]
-}
-if ! pf_fetch; then
-  echo "SKIPPED: interoperation with Postfix: could not fetch Debian's postfix packages (apt-get download; $ext/fetch.log)"
+if ! ext=$(fetch_debs postfix-debian postfix postfix-lmdb postfix-cdb); then
+  echo "SKIPPED: interoperation with Postfix: could not fetch Debian's postfix packages (apt-get download)"
   exit 0
 fi
 # Postfix's configuration: its dynamic maps from the unpacked packages, a
 # mail_owner that exists and is not root.
 PC="$WORK/pfconf"
-mkdir -p "$PC"
-owner=sluice; group=postdrop
-[ "$(id -u)" = 0 ] || { owner=$(id -un); group=$(id -gn); }
-cat > "$PC/main.cf" <<CF
-compatibility_level = 3.6
-mail_owner = $owner
-setgid_group = $group
-meta_directory = $PC
-shlib_directory = $ext/root/usr/lib/postfix
-CF
-printf 'cdb\tpostfix-cdb.so\tdict_cdb_open\tmkmap_cdb_open\nlmdb\tpostfix-lmdb.so\tdict_lmdb_open\tmkmap_lmdb_open\n' > "$PC/dynamicmaps.cf"
-pfpm() { LD_LIBRARY_PATH=$ext/root/usr/lib/postfix "$ext/root/usr/sbin/postmap" -c "$PC" "$@"; }
+postfix_conf "$PC" "$ext"
+pfpm() { LD_LIBRARY_PATH=$ext/usr/lib/postfix "$ext/usr/sbin/postmap" -c "$PC" "$@"; }
 if ! pfpm -q x 'inline:{x=y}' >/dev/null 2>"$WORK/pf.err"; then
   echo "SKIPPED: interoperation with Postfix: its postmap does not run here: $(cat "$WORK/pf.err")"
   exit 0
