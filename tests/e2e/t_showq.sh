@@ -201,7 +201,7 @@ as_user "$U" "$UB/postqueue" -c "$C" -p >"$WORK/big" 2>"$WORK/big.err" || fail "
 tail -1 "$WORK/big" | grep -q ' in 6004 Requests\.$' || fail "large listing: $(tail -1 "$WORK/big")"
 wait "$stuck"
 grep -q '^cut ' "$WORK/stuck.out" || fail "the stuck client got: $(cat "$WORK/stuck.out")"
-wait_for 5 grep -q 'sluice/showq\[[0-9]*\]: warning: timeout sending the queue listing to a client' \
+wait_for 5 grep -q 'postfix/showq\[[0-9]*\]: warning: timeout sending the queue listing to a client' \
   "$C/log/maillog" || fail "no timeout warning in the log"
 as_user "$U" "$UB/postqueue" -c "$C" -p | tail -1 | grep -q ' in 6004 Requests\.$' ||
   fail "showq after the timeout"
