@@ -2,14 +2,18 @@
  * fuzz.h - helpers shared by the libFuzzer targets in tests/fuzz/
  * (header-only).
  *
+ *	void fuzz_msg_init(const char *prog);
  *	const char *fuzz_tmpdir(const char *prefix);
  *	void fuzz_write(const char *path, const uint8_t *data, size_t size);
  *	FILE *fuzz_memfile(const uint8_t *data, size_t size);
  *	char *fuzz_string(const uint8_t *data, size_t size);
  *
- * fuzz_tmpdir() makes "/tmp/<prefix>.XXXXXX" once per process and removes
- * it with everything below it when the process exits; every file a target
- * writes goes there. fuzz_write() replaces path with the bytes (fatal on
+ * fuzz_msg_init() names the program for msg(3), which logs nothing (no
+ * log is opened), and makes msg_fatal() and msg_panic() print their text
+ * on standard error and abort: libFuzzer reports a crash, the replay
+ * fails. fuzz_tmpdir() makes "/tmp/<prefix>.XXXXXX" once per process and
+ *removes it with everything below it when the process exits; every file a
+ *target writes goes there. fuzz_write() replaces path with the bytes (fatal on
  * failure). fuzz_memfile() returns a read-write stream positioned at 0
  * that holds the bytes: an anonymous memory file (memfd), so seeks and
  * reads behave as on a queue file and nothing is written to disk; the
@@ -49,6 +53,20 @@ fuzz_rm_dir(void)
 {
 	if (fuzz_dir[0])
 		(void)nftw(fuzz_dir, fuzz_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void
+fuzz_fatal(const char *text)
+{
+	fprintf(stderr, "%s: fatal: %s\n", msg_prog(), text);
+	abort();
+}
+
+static inline void
+fuzz_msg_init(const char *prog)
+{
+	msg_init(prog, 0);
+	msg_fatal_hook(fuzz_fatal);
 }
 
 static inline const char *

@@ -19,11 +19,16 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static int init;
 	struct addr_list list = {0};
 	struct addr_list again = {0};
 	struct vbuf out = VBUF_INIT;
 	char *text;
 
+	if (!init) {
+		fuzz_msg_init("fuzz_addr");
+		init = 1;
+	}
 	(void)addr_parse((const char *)data, size, &list);
 	(void)addr_is_header((const char *)data, size);
 	for (size_t i = 0; i < list.n; i++) {

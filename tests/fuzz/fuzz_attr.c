@@ -41,10 +41,15 @@ reencode(const struct attr_list *list)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static int init;
 	struct attr_list list = {0};
 	const char *buf = (const char *)data;
 	long n;
 
+	if (!init) {
+		fuzz_msg_init("fuzz_attr");
+		init = 1;
+	}
 	while (size > 0 && (n = attr_parse(buf, size, &list)) > 0) {
 		if ((size_t)n > size)
 			msg_panic("fuzz_attr: consumed %ld of %zu bytes", n,

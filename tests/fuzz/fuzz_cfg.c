@@ -44,7 +44,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cfg *c;
 
 	if (path.len == 0) {
-		msg_init("fuzz_cfg", 0);
+		fuzz_msg_init("fuzz_cfg");
 		vbuf_printf(&path, "%s/main.cf", fuzz_tmpdir("fuzz_cfg"));
 	}
 	logical_lines(data, size);

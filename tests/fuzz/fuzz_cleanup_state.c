@@ -8,7 +8,8 @@
  * which is an anonymous memory file.
  *
  * Invariant checked: a message cleanup accepts makes a queue file that
- * the queue-file reader reads back to its 'E' record.
+ * the queue-file reader reads back to its 'E' record, and that holds no
+ * record of an unknown type.
  */
 #include <stdint.h>
 #include <string.h>
@@ -49,7 +50,11 @@ check_file(FILE *fp)
 	rewind(fp);
 	while ((type = rec_get_why(fp, &rec, 0, REC_READER, &why)) >= 0 &&
 	    type != REC_TYPE_END)
-		/* void */;
+		if (type == 0 ||
+		    strcmp(rec_type_name(type), rec_type_name(0)) == 0)
+			msg_panic("fuzz_cleanup_state: accepted message makes "
+				  "a queue file with record type %d",
+			    type);
 	if (type != REC_TYPE_END)
 		msg_panic("fuzz_cleanup_state: accepted message makes a bad "
 			  "queue file: %s",
@@ -61,14 +66,18 @@ check_file(FILE *fp)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	FILE *fp = fuzz_memfile(NULL, 0);
+	static int init;
 	struct cleanup_state *st;
 	size_t off, len;
 	int type, status = 0;
 	long n;
+	FILE *fp;
 
-	if (msg_prog() == NULL || strcmp(msg_prog(), "cleanup") != 0)
-		msg_init("cleanup", 0);
+	if (!init) {
+		fuzz_msg_init("cleanup");
+		init = 1;
+	}
+	fp = fuzz_memfile(NULL, 0);
 	st = cleanup_state_create(fp, "3D4DDA76052", (time_t)1700000000, &cfg);
 	while (status == 0 && !cleanup_state_done(st) && size > 0 &&
 	    (n = rec_parse(data, size, 0, &type, &off, &len)) > 0) {

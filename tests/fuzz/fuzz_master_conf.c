@@ -33,7 +33,7 @@ configure(void)
 	struct vbuf buf = VBUF_INIT;
 	const char *progs[] = {"smtpd", "qmgr"};
 
-	msg_init("fuzz_master_conf", 0);
+	fuzz_msg_init("fuzz_master_conf");
 	vbuf_printf(&buf,
 	    "daemon_directory = %s\n"
 	    "inet_interfaces = 127.0.0.1, [::1]\n"

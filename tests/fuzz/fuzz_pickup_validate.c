@@ -4,6 +4,9 @@
  * with pickup_validate() as a fresh file and as a requeued one; a file
  * that passes is streamed with pickup_send() as pickup sends it to
  * cleanup (here into /dev/null).
+ *
+ * Invariant checked: an accepted file has a sender, a recipient and no
+ * record of type 0.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -12,6 +15,7 @@
 #include "enqueue.h"
 #include "fuzz.h"
 #include "msg.h"
+#include "qfile.h"
 #include "vbuf.h"
 #include "../../pickup/pickup.h"
 
@@ -23,13 +27,19 @@ validate(FILE *fp, int requeued)
 	struct pickup_info info;
 	struct vbuf why = VBUF_INIT;
 	struct enqueue eq;
-	int fd;
+	int fd, type;
 
 	memset(&info, 0, sizeof(info));
 	if (pickup_validate(fp, requeued, FUZZ_MAXLEN, &info, &why) == 0) {
 		if (info.sender == NULL || info.rcpt_count < 1)
 			msg_panic("fuzz_pickup_validate: accepted a file "
 				  "without sender or recipient");
+		rewind(fp);
+		while ((type = rec_get(fp, &why, 0, REC_FOLLOW_PTR)) > 0)
+			/* void */;
+		if (type == 0)
+			msg_panic("fuzz_pickup_validate: accepted a file "
+				  "with record type 0");
 		if ((fd = open("/dev/null", O_WRONLY)) < 0)
 			msg_fatal("open /dev/null: %m");
 		enqueue_fdopen(&eq, fd, 10);
@@ -47,8 +57,14 @@ validate(FILE *fp, int requeued)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	FILE *fp = fuzz_memfile(data, size);
+	static int init;
+	FILE *fp;
 
+	if (!init) {
+		fuzz_msg_init("fuzz_pickup_validate");
+		init = 1;
+	}
+	fp = fuzz_memfile(data, size);
 	validate(fp, 0);
 	validate(fp, 1);
 	fclose(fp);

@@ -88,10 +88,16 @@ parse_memory(const uint8_t *buf, size_t size)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static int init;
 	struct vbuf rec = VBUF_INIT;
 	struct vbuf why = VBUF_INIT;
-	FILE *fp = fuzz_memfile(data, size);
+	FILE *fp;
 
+	if (!init) {
+		fuzz_msg_init("fuzz_qfile");
+		init = 1;
+	}
+	fp = fuzz_memfile(data, size);
 	read_file(fp, REC_READER, &rec, &why);
 	read_file(fp, REC_RAW, &rec, &why);
 	fclose(fp);

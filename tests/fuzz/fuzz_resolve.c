@@ -42,7 +42,7 @@ configure(void)
 	struct vbuf path = VBUF_INIT;
 	const char *dir = fuzz_tmpdir("fuzz_resolve");
 
-	msg_init("fuzz_resolve", 0);
+	fuzz_msg_init("fuzz_resolve");
 	vbuf_printf(&path, "%s/main.cf", dir);
 	fuzz_write(vbuf_str(&path), (const uint8_t *)main_cf,
 	    sizeof(main_cf) - 1);

@@ -110,7 +110,7 @@ configure(void)
 	struct vbuf buf = VBUF_INIT;
 	struct sockaddr_un sun;
 
-	msg_init("smtpd", 0);
+	fuzz_msg_init("smtpd");
 	vbuf_printf(&buf, "queue_directory = %s\n%s", dir, main_cf);
 	if (chdir(dir) < 0 || mkdir("public", 0700) < 0)
 		msg_fatal("%s: %m", dir);
