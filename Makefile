@@ -142,7 +142,7 @@ $(foreach t,$(UNIT_SRC:tests/unit/%.c=%),$(eval $(call unit_rule,$(t))))
 # of its corpus. smtpd's target also plays cleanup with cleanup's state
 # machine.
 FUZZ_SECS ?= $(or $(SECS),60)
-FUZZ_EXTRA_smtpd_cmd := $(BUILD)/cleanup/cleanup_state.o
+FUZZ_EXTRA_smtpd_cmd := $(BUILD)/cleanup/cleanup_state.o $(BUILD)/cleanup/cleanup_rewrite.o
 define fuzz_rule
 $(BUILD)/tests/fuzz_$(1): $(BUILD)/tests/fuzz/fuzz_$(1).o $(if $(FUZZ),,$(BUILD)/tests/fuzz/replay.o) $(call prog_objs,fuzz_$(1)) $(FUZZ_EXTRA_$(1)) $(UTIL_LIB)
 	@mkdir -p $$(dir $$@)
