@@ -34,6 +34,11 @@ ifdef SAN
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
+# `make fuzz` builds everything again with clang and libFuzzer in build/fuzz.
+ifdef FUZZ
+CFLAGS  += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=fuzzer,address,undefined
+endif
 LDLIBS   = $(PKG_LIBS) -ldb -lm
 
 DAEMONS  := master pickup cleanup qmgr smtp smtpd flush showq bounce
@@ -50,8 +55,13 @@ UTIL_LIB := $(BUILD)/libsluice.a
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
+# Fuzz targets: tests/fuzz/fuzz_<name>.c, corpus in tests/fuzz/corpus/<name>/.
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
+FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/%)
+
 all: $(UTIL_LIB)
-.PHONY: bin deps-build deps-test all deps check check-style check-format format unit e2e run install clean bench man
+.PHONY: bin deps-build deps-test all deps check check-style check-format format unit e2e run install clean bench fuzz fuzz-build fuzz-replay man
 MAILQ := $(if $(filter sendmail,$(PROGS_C)),$(BUILD)/bin/mailq)
 all: deps-build $(BINS) $(MAILQ) bin
 
@@ -114,8 +124,9 @@ $(BUILD)/bin/mailq: $(BUILD)/bin/sendmail
 	ln -sf sendmail $@
 
 # Unit tests: tests/unit/test_<mod>.c links util; test_<prog>_<topic>.c also
-# links the program's objects except its main file <prog>/<prog>.c.
-prog_of = $(firstword $(subst _, ,$(patsubst test_%,%,$(1))))
+# links the program's objects except its main file <prog>/<prog>.c. The
+# same goes for the fuzz targets tests/fuzz/fuzz_<prog>_<topic>.c.
+prog_of = $(firstword $(subst _, ,$(patsubst fuzz_%,%,$(patsubst test_%,%,$(1)))))
 prog_objs = $(if $(filter $(call prog_of,$(1)),$(DAEMONS)),$(patsubst %.c,$(BUILD)/%.o,$(filter-out $(call prog_of,$(1))/$(call prog_of,$(1)).c,$(wildcard $(call prog_of,$(1))/*.c))))
 define unit_rule
 $(BUILD)/tests/$(1): $(BUILD)/tests/unit/$(1).o $(call prog_objs,$(1)) $(UTIL_LIB)
@@ -124,8 +135,33 @@ $(BUILD)/tests/$(1): $(BUILD)/tests/unit/$(1).o $(call prog_objs,$(1)) $(UTIL_LI
 endef
 $(foreach t,$(UNIT_SRC:tests/unit/%.c=%),$(eval $(call unit_rule,$(t))))
 
-check: deps-test check-style all man $(UNIT_BIN)
-	@SLUICE_BIN=$(abspath $(BUILD)/bin) sh tests/run-all $(UNIT_BIN)
+# Fuzz targets. With $(CC) and the normal flags (SAN=1: ASan/UBSan) each is
+# linked with tests/fuzz/replay.c, which `make check` runs over the target's
+# committed corpus (tests/run-all). `make fuzz` builds them with clang and
+# libFuzzer in build/fuzz and runs each for SECS seconds on a scratch copy
+# of its corpus. smtpd's target also plays cleanup with cleanup's state
+# machine.
+FUZZ_SECS ?= $(or $(SECS),60)
+FUZZ_EXTRA_smtpd_cmd := $(BUILD)/cleanup/cleanup_state.o $(BUILD)/cleanup/cleanup_rewrite.o
+define fuzz_rule
+$(BUILD)/tests/fuzz_$(1): $(BUILD)/tests/fuzz/fuzz_$(1).o $(if $(FUZZ),,$(BUILD)/tests/fuzz/replay.o) $(call prog_objs,fuzz_$(1)) $(FUZZ_EXTRA_$(1)) $(UTIL_LIB)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach t,$(FUZZ_NAMES),$(eval $(call fuzz_rule,$(t))))
+
+fuzz-replay: all $(FUZZ_REPLAY)
+	@for t in $(FUZZ_REPLAY); do $$t || exit 1; done
+
+fuzz-build: deps-build
+	@sh scripts/deps.sh fuzz
+	$(MAKE) BUILD=build/fuzz CC=clang FUZZ=1 $(FUZZ_NAMES:%=build/fuzz/tests/fuzz_%)
+
+fuzz: fuzz-build
+	@sh tests/fuzz/run $(FUZZ_SECS) $(FUZZ_NAMES)
+
+check: deps-test check-style all man $(UNIT_BIN) $(FUZZ_REPLAY)
+	@SLUICE_BIN=$(abspath $(BUILD)/bin) sh tests/run-all $(UNIT_BIN) $(FUZZ_REPLAY)
 
 deps-test:
 	@{ pkg-config --exists $(PKGS) cmocka && command -v swaks >/dev/null && \

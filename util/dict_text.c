@@ -10,8 +10,10 @@
  * the value.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dict_impl.h"
 #include "mem.h"
@@ -158,6 +160,11 @@ texthash_open(struct dict *d, const char *name, struct vbuf *why)
 	d->impl = tc.p = mem_calloc(1, sizeof(struct dict_pairs));
 	tc.d = d;
 	tc.path = name;
+	/* Postfix's words for a table file that is not there. */
+	if (access(name, R_OK) < 0) {
+		vbuf_printf(why, "open database %s: %s", name, strerror(errno));
+		return (-1);
+	}
 	if (dict_read_text(d, name, texthash_line, &tc, why) < 0)
 		return (-1);
 	pairs_sort(tc.p);
@@ -240,7 +247,9 @@ inline_open(struct dict *d, const char *name, struct vbuf *why)
 	while (isspace((unsigned char)*body))
 		body++;
 	if (*body != '{' || end == body || end[-1] != '}') {
-		vbuf_printf(why, "inline:%s: need \"inline:{name=value...}\"",
+		vbuf_printf(why,
+		    "bad syntax: \"inline:%s\"; need "
+		    "\"inline:{name=value...}\"",
 		    name);
 		mem_free(copy);
 		return (-1);

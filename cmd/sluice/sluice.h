@@ -35,6 +35,11 @@
  *	it through descriptors, skipping links and files with several
  *	links (sluice_perms.c).
  *
+ *	sluice_check_maps() opens the table of every *_maps parameter the
+ *	daemons read; a table that fails (unknown type, missing or
+ *	unreadable file, bad pattern, overlong line) is a warning naming the
+ *	parameter and the table, then fatal (sluice_maps.c).
+ *
  *	sluice_master_pid() tells whether a master holds the lock on
  *	queue_directory/pid/master.pid: 1 and *pid (0 while the master is
  *	still starting), or 0. sluice_start(), sluice_stop() etc. implement
@@ -58,6 +63,7 @@ extern const struct param_var sluice_params[];
 int sluice_init(const char *dir, const char *port, const char *owner);
 int sluice_logrotate(void);
 void sluice_check(void);
+int sluice_check_maps(void);
 
 struct sluice_ids {
 	int root;	   /* running as root */

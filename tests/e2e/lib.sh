@@ -137,3 +137,32 @@ trust_config_dir() {
   fi
   echo "alternate_config_directories = $*" > "$TRUSTED_MAIN_CF"
 }
+
+# ---- Debian packages for interoperation tests ------------------------------
+# fetch_debs NAME PKG...: Debian's packages PKG..., fetched with "apt-get
+# download" and unpacked with dpkg-deb into $SLUICE_ROOT/build/ext/NAME/root
+# once (later runs reuse it); prints that root. Returns 1 when they cannot
+# be fetched (no apt-get, no repository): the caller skips that part.
+fetch_debs() {
+  local name=$1 dir p; shift
+  dir=$SLUICE_ROOT/build/ext/$name
+  if [ -f "$dir/.done" ]; then echo "$dir/root"; return 0; fi
+  command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null || return 1
+  rm -rf "$dir" && mkdir -p "$dir/debs" || return 1
+  ( cd "$dir/debs" && timeout 180 apt-get download "$@" ) >"$dir/fetch.log" 2>&1 || return 1
+  for p in "$dir"/debs/*.deb; do dpkg-deb -x "$p" "$dir/root" || return 1; done
+  touch "$dir/.done"
+  echo "$dir/root"
+}
+
+# postfix_conf DIR ROOT: a main.cf in DIR for Postfix's own tools unpacked in
+# ROOT (mail_owner that exists, lmdb and cdb from postfix-lmdb/-cdb).
+postfix_conf() {
+  local owner=sluice group=postdrop
+  [ "$(id -u)" = 0 ] || { owner=$(id -un); group=$(id -gn); }
+  mkdir -p "$1"
+  printf 'compatibility_level = 3.6\nmail_owner = %s\nsetgid_group = %s\nmeta_directory = %s\nshlib_directory = %s\n' \
+    "$owner" "$group" "$1" "$2/usr/lib/postfix" > "$1/main.cf"
+  printf 'cdb\tpostfix-cdb.so\tdict_cdb_open\tmkmap_cdb_open\nlmdb\tpostfix-lmdb.so\tdict_lmdb_open\tmkmap_lmdb_open\n' \
+    > "$1/dynamicmaps.cf"
+}

@@ -46,3 +46,24 @@ make -C "$SLUICE_ROOT" -s install BUILD="$WORK/build" PREFIX="$P" DESTDIR="$D" \
   LOGROTATEDIR=/etc/logrotate.d >make2.out 2>&1 || { tail -30 make2.out; fail "second make install"; }
 assert_eq "$sum" "$(md5sum < "$D$P/etc/sluice/main.cf")" "main.cf after a second install"
 ok "a second install keeps the configuration"
+
+# The installed programs run an instance and relay a message (the daemon
+# directory is under DESTDIR here, so the instance names it).
+sp=$(free_port)
+start_sink "$sp" "$WORK/sink"
+I=$WORK/inst
+"$D$P/sbin/sluice" init "$I" "$(free_port)" >/dev/null || fail "installed sluice init"
+"$D$P/sbin/postconf" -c "$I" -e "daemon_directory = $D$P/libexec/sluice" \
+  "command_directory = $D$P/sbin" "relayhost = [127.0.0.1]:$sp" >/dev/null || fail "postconf"
+"$D$P/sbin/sluice" -c "$I" start >/dev/null || { tail "$I/log/maillog"; fail "installed sluice start"; }
+INSTANCES="${INSTANCES:-} $I"
+printf 'Subject: installed\n\nx\n' | "$D$P/sbin/sendmail" -C "$I" -f a@example.org -i b@example.net ||
+  fail "installed sendmail"
+wait_for 30 sh -c "ls '$WORK/sink' | grep -q '\.env\$'" || { tail -20 "$I/log/maillog"; fail "not relayed"; }
+grep -q "libexec/sluice/smtp\|postfix/smtp\[" "$I/log/maillog" || fail "no smtp log line"
+if command -v man >/dev/null; then
+  for page in "$D$P"/share/man/man1/postsuper.1 "$D$P"/share/man/man8/smtpd.8 "$D$P"/share/man/man5/postconf.5; do
+    MANWIDTH=80 man -l "$page" 2>/dev/null | grep -q 'SYNOPSIS' || fail "man -l $page"
+  done
+fi
+ok "the installed tree starts an instance and relays a message"

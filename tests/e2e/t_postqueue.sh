@@ -164,7 +164,7 @@ long=$(printf 'a%.0s' $(seq 1 120)).example
 fatal69 "Cannot flush mail queue - invalid destination: \"$(printf %.100s "$long")...\"" -c "$C" -s "$long"
 "$PQ" -c "$C" -s notlisted.example >"$WORK/out" 2>&1; echo "exit=$?" >>"$WORK/out"
 cmp -s "$F/postqueue-s-notlisted.txt" "$WORK/out" || fail "-s notlisted: $(cat "$WORK/out")"
-grep -q 'sluice/postqueue\[[0-9]*\]: fatal: Flush service is not configured for destination "notlisted.example"$' "$log" ||
+grep -q 'postfix/postqueue\[[0-9]*\]: fatal: Flush service is not configured for destination "notlisted.example"$' "$log" ||
   fail "fatal not logged"
 
 # ---- flushing with the mail system down ---------------------------------------
