@@ -40,12 +40,32 @@
 #include "qdir.h"
 #include "qmgr.h"
 #include "resolve.h"
-#include "resolve.h"
 
 static double
 qmgr_defer_tv(const struct timeval *tv)
 {
 	return (tv->tv_sec + tv->tv_usec / 1e6);
+}
+
+/* qmgr_defer_fill - a recipient's log fields, and times up to now */
+
+static void
+qmgr_defer_fill(const struct qmgr_message *msg, const struct qmgr_rcpt *rcpt,
+    struct deliv_rcpt *r, struct deliv_times *t)
+{
+	struct timeval now;
+
+	gettimeofday(&now, 0);
+	r->offset = rcpt->offset;
+	r->address = rcpt->address;
+	r->orig_rcpt = rcpt->orig_rcpt;
+	r->dsn_orig_rcpt = rcpt->dsn_orig_rcpt;
+	r->notify_flags = rcpt->notify_flags;
+	t->arrival = msg->env.arrival_sec + msg->env.arrival_usec / 1e6;
+	t->active = qmgr_defer_tv(&msg->active_time);
+	t->agent = qmgr_defer_tv(&now);
+	t->conn_done = 0;
+	t->done = t->agent;
 }
 
 void
@@ -54,19 +74,8 @@ qmgr_defer_rcpt(struct qmgr_message *msg, const struct qmgr_rcpt *rcpt,
 {
 	struct deliv_rcpt r;
 	struct deliv_times t;
-	struct timeval now;
 
-	gettimeofday(&now, 0);
-	r.offset = rcpt->offset;
-	r.address = rcpt->address;
-	r.orig_rcpt = rcpt->orig_rcpt;
-	r.dsn_orig_rcpt = rcpt->dsn_orig_rcpt;
-	r.notify_flags = rcpt->notify_flags;
-	t.arrival = msg->env.arrival_sec + msg->env.arrival_usec / 1e6;
-	t.active = qmgr_defer_tv(&msg->active_time);
-	t.agent = qmgr_defer_tv(&now);
-	t.conn_done = 0;
-	t.done = t.agent;
+	qmgr_defer_fill(msg, rcpt, &r, &t);
 	msg->flags |= QMGR_MSG_DEFER;
 	(void)deliv_result(msg->queue_id, &r, -1, "none", &t, 0, "deferred",
 	    dsn ? dsn : "4.0.0", reason ? reason : "(description unavailable)",
@@ -81,7 +90,6 @@ qmgr_defer_final(struct qmgr_message *msg, const struct qmgr_rcpt *rcpt,
 	struct vbuf path = VBUF_INIT;
 	struct deliv_rcpt r;
 	struct deliv_times t;
-	struct timeval now;
 	int fd;
 
 	qdir_path(&path, QDIR_ACTIVE, msg->queue_id);
@@ -92,17 +100,7 @@ qmgr_defer_final(struct qmgr_message *msg, const struct qmgr_rcpt *rcpt,
 		return;
 	}
 	vbuf_free(&path);
-	gettimeofday(&now, 0);
-	r.offset = rcpt->offset;
-	r.address = rcpt->address;
-	r.orig_rcpt = rcpt->orig_rcpt;
-	r.dsn_orig_rcpt = rcpt->dsn_orig_rcpt;
-	r.notify_flags = rcpt->notify_flags;
-	t.arrival = msg->env.arrival_sec + msg->env.arrival_usec / 1e6;
-	t.active = qmgr_defer_tv(&msg->active_time);
-	t.agent = qmgr_defer_tv(&now);
-	t.conn_done = 0;
-	t.done = t.agent;
+	qmgr_defer_fill(msg, rcpt, &r, &t);
 	if (deliv_result(msg->queue_id, &r, fd, "none", &t, 0, status, dsn,
 		text, 0, 0) != 0)
 		msg->flags |= QMGR_MSG_DEFER;

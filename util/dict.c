@@ -386,3 +386,38 @@ dict_expand(struct vbuf *out, const char *tmpl, const char *subject,
 	}
 	vbuf_str(out);
 }
+
+char *
+dict_list_item(char **bp, struct vbuf *why, int *err)
+{
+	char *cp = *bp, *start;
+	int level = 0;
+
+	*err = 0;
+	while (*cp && (isspace((unsigned char)*cp) || *cp == ','))
+		cp++;
+	if (*cp == 0) {
+		*bp = cp;
+		return (NULL);
+	}
+	for (start = cp; *cp; cp++) {
+		if (*cp == '{')
+			level++;
+		else if (*cp == '}' && level > 0)
+			level--;
+		else if (level == 0 &&
+		    (isspace((unsigned char)*cp) || *cp == ','))
+			break;
+	}
+	if (level > 0) {
+		if (why != NULL)
+			vbuf_printf(why, "missing '}' in \"%s\"", start);
+		*err = 1;
+		*bp = cp;
+		return (why != NULL ? NULL : start);
+	}
+	if (*cp)
+		*cp++ = 0;
+	*bp = cp;
+	return (start);
+}

@@ -72,6 +72,11 @@
  *	dict_parse_line() splits a logical line of a postmap-style text
  *	file into key and value in place (white space between them); -1
  *	when there is no white space after the key.
+ *	dict_list_item() returns the next item of a list separated by
+ *	white space or commas in which braces group ("inline:{ a=b, c }"
+ *	is one item), cut in place, advancing *bp; NULL at the end. An
+ *	unbalanced "{" sets *err: with why, the result is NULL and why says
+ *	so; without, the rest of the text is the item.
  *
  *	The write side (postmap's) builds the indexed types hash, btree,
  *	lmdb and cdb with their libraries. dict_create() opens a writer on
@@ -151,6 +156,7 @@ void dict_close(struct dict *d);
 int dict_type_known(const char *type);
 int dict_split(const char *spec, char **type, char **name);
 int dict_parse_line(char *line, char **key, char **value);
+char *dict_list_item(char **bp, struct vbuf *why, int *err);
 
 struct dict *dict_create(const char *spec, int flags, struct vbuf *why);
 int dict_put(struct dict *d, const char *key, const char *value);

@@ -39,6 +39,21 @@ dict_db_value(struct dict *d, const void *data, size_t len)
 	return (vbuf_str(&d->result));
 }
 
+/* dict_db_pair - a pair read sequentially, trailing NULs dropped */
+
+static int
+dict_db_pair(struct dict *d, const void *kdata, size_t klen, const void *vdata,
+    size_t vlen, const char **key, const char **value)
+{
+	if (klen > 0 && ((const char *)kdata)[klen - 1] == 0)
+		klen--;
+	vbuf_reset(&d->key);
+	vbuf_append(&d->key, kdata, klen);
+	*key = vbuf_str(&d->key);
+	*value = dict_db_value(d, vdata, vlen);
+	return (DICT_FOUND);
+}
+
 /* ---- Berkeley DB ---------------------------------------------------- */
 
 struct dict_bdb {
@@ -138,13 +153,8 @@ bdb_seq(struct dict *d, int first, const char **key, const char **value)
 	if (err != 0)
 		return (dict_error(d, "%s: read error: %s", d->spec,
 		    db_strerror(err)));
-	vbuf_reset(&d->key);
-	vbuf_append(&d->key, dk.data,
-	    dk.size > 0 && ((char *)dk.data)[dk.size - 1] == 0 ? dk.size - 1
-							       : dk.size);
-	*key = vbuf_str(&d->key);
-	*value = dict_db_value(d, dv.data, dv.size);
-	return (DICT_FOUND);
+	return (
+	    dict_db_pair(d, dk.data, dk.size, dv.data, dv.size, key, value));
 }
 
 static void
@@ -247,14 +257,8 @@ lmdb_seq(struct dict *d, int first, const char **key, const char **value)
 	if (err != 0)
 		return (dict_error(d, "%s: read error: %s", d->spec,
 		    mdb_strerror(err)));
-	vbuf_reset(&d->key);
-	vbuf_append(&d->key, mk.mv_data,
-	    mk.mv_size > 0 && ((char *)mk.mv_data)[mk.mv_size - 1] == 0
-		? mk.mv_size - 1
-		: mk.mv_size);
-	*key = vbuf_str(&d->key);
-	*value = dict_db_value(d, mv.mv_data, mv.mv_size);
-	return (DICT_FOUND);
+	return (dict_db_pair(d, mk.mv_data, mk.mv_size, mv.mv_data, mv.mv_size,
+	    key, value));
 }
 
 static void

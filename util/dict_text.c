@@ -176,41 +176,6 @@ const struct dict_ops dict_texthash_ops = {"texthash", 0, "", texthash_open,
 
 /* ---- inline --------------------------------------------------------- */
 
-/* inline_item - next item of an inline list; NULL at the end */
-
-static char *
-inline_item(char **bp, struct vbuf *why, int *err)
-{
-	char *cp = *bp, *start;
-	int level = 0;
-
-	*err = 0;
-	while (*cp && (isspace((unsigned char)*cp) || *cp == ','))
-		cp++;
-	if (*cp == 0) {
-		*bp = cp;
-		return (NULL);
-	}
-	for (start = cp; *cp; cp++) {
-		if (*cp == '{')
-			level++;
-		else if (*cp == '}' && level > 0)
-			level--;
-		else if (level == 0 &&
-		    (isspace((unsigned char)*cp) || *cp == ','))
-			break;
-	}
-	if (level > 0) {
-		vbuf_printf(why, "missing '}' in \"%s\"", start);
-		*err = 1;
-		return (NULL);
-	}
-	if (*cp)
-		*cp++ = 0;
-	*bp = cp;
-	return (start);
-}
-
 /* inline_strip - remove outer braces and the white space inside them */
 
 static char *
@@ -256,7 +221,7 @@ inline_open(struct dict *d, const char *name, struct vbuf *why)
 	}
 	end[-1] = 0;
 	bp = body + 1;
-	while ((item = inline_item(&bp, why, &err)) != NULL) {
+	while ((item = dict_list_item(&bp, why, &err)) != NULL) {
 		item = inline_strip(item);
 		if ((eq = strchr(item, '=')) == NULL || eq == item) {
 			vbuf_printf(why,

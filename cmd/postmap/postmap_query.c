@@ -29,6 +29,17 @@ postmap_open(const struct postmap_opts *o, const char *arg)
 	return (d);
 }
 
+/* postmap_warn_empty - Postfix's warnings for an empty value */
+
+static void
+postmap_warn_empty(struct dict *d, const char *key)
+{
+	msg_warn("table %s: key %s: empty string result is not allowed",
+	    dict_name(d), key);
+	msg_warn("table %s should return NO RESULT in case of NOT FOUND",
+	    dict_name(d));
+}
+
 /* postmap_get - one lookup; fatal on a table error */
 
 static const char *
@@ -38,14 +49,8 @@ postmap_get(struct dict *d, const char *key)
 
 	switch (dict_get(d, key, &value)) {
 	case DICT_FOUND:
-		if (*value == 0) {
-			msg_warn("table %s: key %s: empty string result is "
-				 "not allowed",
-			    dict_name(d), key);
-			msg_warn("table %s should return NO RESULT in case "
-				 "of NOT FOUND",
-			    dict_name(d));
-		}
+		if (*value == 0)
+			postmap_warn_empty(d, key);
 		return (value);
 	case DICT_NOTFOUND:
 		return (NULL);
@@ -163,12 +168,7 @@ postmap_seq(const struct postmap_opts *o, const char *arg)
 				 "allowed",
 			    dict_name(d));
 		} else if (*value == 0) {
-			msg_warn("table %s: key %s: empty string result is "
-				 "not allowed",
-			    dict_name(d), key);
-			msg_warn("table %s should return NO RESULT in case "
-				 "of NOT FOUND",
-			    dict_name(d));
+			postmap_warn_empty(d, key);
 		}
 		printf("%s\t%s\n", key, value);
 	}
