@@ -41,7 +41,7 @@ LDFLAGS += -fsanitize=fuzzer,address,undefined
 endif
 LDLIBS   = $(PKG_LIBS) -ldb -lm
 
-DAEMONS  := master pickup cleanup qmgr smtp smtpd flush showq bounce
+DAEMONS  := master pickup cleanup qmgr smtp smtpd flush showq bounce metrics
 COMMANDS := $(notdir $(wildcard cmd/*))
 # A program exists once its <dir>/<name>.c exists.
 PROGS_D  := $(foreach d,$(DAEMONS),$(if $(wildcard $(d)/$(d).c),$(d)))
