@@ -162,11 +162,11 @@ conn_read(struct bufferevent *bev, void *ctx)
 	p = evbuffer_search(in, "\r\n\r\n", 4, NULL);
 	if (p.pos < 0)
 		p = evbuffer_search(in, "\n\n", 2, NULL);
-	if (p.pos >= 0) {
+	if (p.pos >= 0 && (size_t)p.pos <= METRICS_REQ_MAX) {
 		size_t n = (size_t)p.pos;
 		answer(c, (const char *)evbuffer_pullup(in, (ssize_t)n), n);
 		evbuffer_drain(in, len);
-	} else if (len > METRICS_REQ_MAX) {
+	} else if (p.pos >= 0 || len > METRICS_REQ_MAX) {
 		answer(c, NULL, 0);
 		evbuffer_drain(in, len);
 	}
