@@ -41,7 +41,7 @@ LDFLAGS += -fsanitize=fuzzer,address,undefined
 endif
 LDLIBS   = $(PKG_LIBS) -ldb -lm
 
-DAEMONS  := master pickup cleanup qmgr smtp smtpd flush showq bounce
+DAEMONS  := master pickup cleanup qmgr smtp smtpd flush showq bounce metrics
 COMMANDS := $(notdir $(wildcard cmd/*))
 # A program exists once its <dir>/<name>.c exists.
 PROGS_D  := $(foreach d,$(DAEMONS),$(if $(wildcard $(d)/$(d).c),$(d)))
@@ -166,6 +166,7 @@ check: deps-test check-style all man $(UNIT_BIN) $(FUZZ_REPLAY)
 deps-test:
 	@{ pkg-config --exists $(PKGS) cmocka && command -v swaks >/dev/null && \
 	   command -v openssl >/dev/null && command -v clang-format >/dev/null && command -v groff >/dev/null && perl -MNet::SSLeay -e1 2>/dev/null && \
+	   test -d /usr/lib/python3/dist-packages/prometheus_client && \
 	   { command -v dnsmasq >/dev/null || test -x /usr/sbin/dnsmasq; }; } || sh scripts/deps.sh test
 
 # One code style (.clang-format, OpenBSD KNF): `make format` applies it,

@@ -168,4 +168,7 @@ const char sluice_master_cf[] =
     "flush     unix  n       -       n       1000?   0       flush\n"
     "smtp      unix  -       -       n       -       -       smtp\n"
     "relay     unix  -       -       n       -       -       smtp\n"
-    "showq     unix  n       -       n       -       -       showq\n";
+    "showq     unix  n       -       n       -       -       showq\n"
+    "# Optional: Prometheus/OpenMetrics counters and queue gauges over HTTP\n"
+    "# (GET /metrics; loopback clients only). docs/metrics.md, metrics(8).\n"
+    "#127.0.0.1:9154 inet n  -       n       -       1       metrics\n";

@@ -15,7 +15,7 @@ for c in sluice sendmail postdrop postqueue postsuper postcat postconf; do
   [ -x "$D$P/sbin/$c" ] || fail "sbin/$c not installed"
 done
 [ -L "$D$P/sbin/mailq" ] || fail "sbin/mailq is not a link to sendmail"
-for d in master pickup cleanup qmgr smtp smtpd flush bounce showq; do
+for d in master pickup cleanup qmgr smtp smtpd flush bounce showq metrics; do
   [ -x "$D$P/libexec/sluice/$d" ] || fail "libexec/sluice/$d not installed"
 done
 assert_eq "$P/etc/sluice" "$("$D$P/sbin/postconf" -d -h config_directory)" "compiled-in config_directory"
