@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "pcheck.h"
 #include "cfg.h"
@@ -479,13 +480,13 @@ pcheck_config(int flags)
 	for (i = 0; i < PCHECK_NRULES; i++) {
 		vbuf_reset(&why);
 		if (pcheck_param(pcheck_rules[i].name, flags, &why) < 0) {
-			msg_warn("%s", vbuf_str(&why));
+			msg_error("%s", vbuf_str(&why));
 			bad++;
 		}
 	}
 	vbuf_reset(&why);
 	if (pcheck_relay_guard(&why) < 0) {
-		msg_warn("%s", vbuf_str(&why));
+		msg_error("%s: %s", param_main_cf_path(), vbuf_str(&why));
 		bad++;
 	}
 	vbuf_free(&why);
@@ -685,4 +686,183 @@ pcheck_classify(const char *master_cf, struct pcheck_names *user,
 		qsort(unused->v, unused->n, sizeof(char *), pcheck_strcmp);
 	pcheck_names_free(&refs);
 	pcheck_names_free(&services);
+}
+
+/* ---- master.cf ------------------------------------------------------ */
+
+int
+pcheck_disabled(const char *name, const char *type, const char *list)
+{
+	char *copy, *item, *save = NULL;
+	const char *slash;
+	int hit = 0;
+
+	if (list == NULL || *list == 0)
+		return (0);
+	copy = mem_strdup(list);
+	for (item = strtok_r(copy, ", \t\r\n", &save); item && !hit;
+	     item = strtok_r(NULL, ", \t\r\n", &save)) {
+		if ((slash = strrchr(item, '/')) == NULL) {
+			hit = strcasecmp(item, type) == 0;
+		} else {
+			hit = (size_t)(slash - item) == strlen(name) &&
+			    strncmp(item, name, strlen(name)) == 0 &&
+			    strcasecmp(slash + 1, type) == 0;
+		}
+	}
+	mem_free(copy);
+	return (hit);
+}
+
+/* pcheck_override - one "-o name=value" of a service; 1 if bad */
+
+static int
+pcheck_override(const char *where, const char *arg, int flags,
+    const struct pcheck_names *refs)
+{
+	struct vbuf name = VBUF_INIT, val = VBUF_INIT, why = VBUF_INIT;
+	const char *eq = strchr(arg, '='), *hint, *value;
+	size_t n;
+	int bad = 0;
+
+	if (eq == NULL || eq == arg) {
+		msg_error("%s: bad parameter override: \"%s\"", where, arg);
+		return (1);
+	}
+	n = (size_t)(eq - arg);
+	while (n > 0 && isspace((unsigned char)arg[n - 1]))
+		n--;
+	vbuf_append(&name, arg, n);
+	for (value = eq + 1; isspace((unsigned char)*value); value++)
+		;
+	if (param_find(vbuf_str(&name)) == NULL) {
+		if (!pcheck_names_has(refs, vbuf_str(&name))) {
+			hint = pcheck_suggest(vbuf_str(&name), NULL);
+			msg_warn("%s: unknown parameter \"%s\"%s%s%s", where,
+			    vbuf_str(&name), hint ? " (did you mean \"" : "",
+			    hint ? hint : "", hint ? "\"?)" : "");
+		}
+	} else if (param_expand(&val, value, &why) < 0 ||
+	    param_type_check(vbuf_str(&name), vbuf_str(&val), &why) < 0) {
+		msg_error("%s: %s", where, vbuf_str(&why));
+		bad = 1;
+	} else if (pcheck_value(vbuf_str(&name), vbuf_str(&val), flags, &why) <
+	    0) {
+		msg_error("%s: parameter %s: %s", where, vbuf_str(&name),
+		    vbuf_str(&why));
+		bad = 1;
+	}
+	vbuf_free(&name);
+	vbuf_free(&val);
+	vbuf_free(&why);
+	return (bad);
+}
+
+/* pcheck_command - the entry's program: an executable file there */
+
+static int
+pcheck_command(const char *where, const char *cmd)
+{
+	struct vbuf path = VBUF_INIT;
+	struct stat st;
+	int bad = 0;
+
+	vbuf_printf(&path, "%s/%s", param_str("daemon_directory"), cmd);
+	if (strchr(cmd, '/') != NULL) {
+		msg_error("%s: bad command name: \"%s\" (a program in "
+			  "daemon_directory)",
+		    where, cmd);
+		bad = 1;
+	} else if (stat(vbuf_str(&path), &st) < 0) {
+		msg_error("%s: command \"%s\": %s: %m (no such program in "
+			  "daemon_directory)",
+		    where, cmd, vbuf_str(&path));
+		bad = 1;
+	} else if (!S_ISREG(st.st_mode) || access(vbuf_str(&path), X_OK) < 0) {
+		msg_error("%s: command \"%s\": %s is not an executable file",
+		    where, cmd, vbuf_str(&path));
+		bad = 1;
+	}
+	vbuf_free(&path);
+	return (bad);
+}
+
+/* pcheck_entry - one enabled master.cf entry; the number of errors */
+
+static int
+pcheck_entry(const char *path, const struct master_ent *e, int flags,
+    const struct pcheck_names *refs)
+{
+	struct vbuf where = VBUF_INIT;
+	int bad = 0, j;
+
+	vbuf_printf(&where, "%s, line %d: service \"%s\"", path, e->line,
+	    e->service);
+	if (e->type == MASTER_UNIX_DGRAM || e->type == MASTER_PASS) {
+		msg_error("%s: type %s is not supported (sluice has no "
+			  "daemon that uses it; remove or comment out the "
+			  "entry, or list it in master_service_disable)",
+		    vbuf_str(&where), e->type_name);
+		bad++;
+	}
+	if (e->chroot) {
+		msg_error("%s: chroot is not supported (sluice does not "
+			  "chroot its daemons; set the chroot field to n)",
+		    vbuf_str(&where));
+		bad++;
+	}
+	bad += pcheck_command(vbuf_str(&where), e->argv[0]);
+	for (j = 1; j < e->argc; j++) {
+		if (strcmp(e->argv[j], "-o") == 0 && j + 1 < e->argc)
+			bad += pcheck_override(vbuf_str(&where), e->argv[++j],
+			    flags, refs);
+		else if (strncmp(e->argv[j], "-o", 2) == 0 && e->argv[j][2])
+			bad += pcheck_override(vbuf_str(&where), e->argv[j] + 2,
+			    flags, refs);
+	}
+	vbuf_free(&where);
+	return (bad);
+}
+
+int
+pcheck_master_cf(const char *path, int flags)
+{
+	struct pcheck_names refs = {0};
+	struct master_ent *ents;
+	struct vbuf why = VBUF_INIT;
+	size_t count, i;
+	int bad = 0;
+
+	if (master_cf_load(path, &ents, &count, &why) < 0) {
+		msg_error("%s", vbuf_str(&why));
+		vbuf_free(&why);
+		return (1);
+	}
+	pcheck_refs(path, &refs);
+	for (i = 0; i < count; i++)
+		if (!pcheck_disabled(ents[i].service, ents[i].type_name,
+			param_str("master_service_disable")))
+			bad += pcheck_entry(path, &ents[i], flags, &refs);
+	master_cf_free(ents, count);
+	pcheck_names_free(&refs);
+	vbuf_free(&why);
+	return (bad);
+}
+
+void
+pcheck_unknown(const char *master_cf)
+{
+	struct pcheck_names unused = {0};
+	const char *hint;
+	size_t i;
+
+	pcheck_classify(master_cf, NULL, &unused);
+	for (i = 0; i < unused.n; i++) {
+		hint = pcheck_suggest(unused.v[i], NULL);
+		msg_warn("%s, line %d: unknown parameter \"%s\"%s%s%s",
+		    param_main_cf_path(), cfg_line(param_cfg(), unused.v[i]),
+		    unused.v[i], hint ? " (did you mean \"" : "",
+		    hint ? hint : "", hint ? "\"?)" : "");
+	}
+	pcheck_names_free(&unused);
 }

@@ -12,6 +12,15 @@
  *	int  pcheck_param(const char *name, int flags, struct vbuf *why);
  *	int  pcheck_config(int flags);
  *	void pcheck_bound(const char *name);
+
+int pcheck_master_cf(const char *path, int flags);
+int pcheck_disabled(const char *name, const char *type, const char *list);
+void pcheck_unknown(const char *master_cf);
+ *
+ *	int  pcheck_master_cf(const char *path, int flags);
+ *	int  pcheck_disabled(const char *name, const char *type,
+ *			const char *list);
+ *	void pcheck_unknown(const char *master_cf);
  *
  *	const struct pcheck_restr *pcheck_restriction(const char *name);
  *	int  pcheck_relay_guard(struct vbuf *why);
@@ -52,7 +61,23 @@
  *	prefixes why with where it comes from: "PATH, line N: parameter
  *	NAME: ". pcheck_config() checks every parameter of the table and
  *	the relay guard below (PCHECK_FILES as above), logs each problem
- *	as a warning and returns how many there were.
+ *	with msg_error() and returns how many there were.
+ *
+ *	pcheck_master_cf() checks master.cf at path the same way, each
+ *	entry that master_service_disable does not name (pcheck_disabled():
+ *	Postfix's "type" and "service/type" items): a type sluice has no
+ *	daemon for (unix-dgram, pass), chroot y (sluice never chroots), a
+ *	command that is not an executable file in daemon_directory, and
+ *	every "-o name=value": a known name's value as main.cf's (type,
+ *	then the rules), an unknown one that nothing references warned
+ *	with a hint. Errors are logged with msg_error() as "PATH, line N:
+ *	service \"NAME\": REASON"; it returns their number (an unreadable or
+ *	unparsable master.cf counts one).
+ *
+ *	pcheck_unknown() warns about every main.cf name that no parameter
+ *	knows and nothing references (pcheck_classify()): "PATH, line N:
+ *	unknown parameter \"relyhost\" (did you mean \"relayhost\"?)". Postfix
+ *	takes such names as user-defined macros, so this is no error.
  *
  *	pcheck_bound() is called by param_bind() for every parameter a
  *	program binds: a value that fails the text checks is fatal with
@@ -115,6 +140,10 @@ int pcheck_value(const char *name, const char *value, int flags,
 int pcheck_param(const char *name, int flags, struct vbuf *why);
 int pcheck_config(int flags);
 void pcheck_bound(const char *name);
+
+int pcheck_master_cf(const char *path, int flags);
+int pcheck_disabled(const char *name, const char *type, const char *list);
+void pcheck_unknown(const char *master_cf);
 
 const struct pcheck_restr *pcheck_restriction(const char *name);
 int pcheck_relay_guard(struct vbuf *why);

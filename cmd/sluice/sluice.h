@@ -35,10 +35,11 @@
  *	it through descriptors, skipping links and files with several
  *	links (sluice_perms.c).
  *
- *	sluice_check_maps() opens the table of every *_maps parameter the
- *	daemons read; a table that fails (unknown type, missing or
- *	unreadable file, bad pattern, overlong line) is a warning naming the
- *	parameter and the table, then fatal (sluice_maps.c).
+ *	sluice_check_config() validates every main.cf and master.cf value
+ *	as the daemons will (util/pcheck: enumerations, restriction lists,
+ *	tables, readable files, master.cf entries and -o overrides), warns
+ *	about unknown parameter names with a hint, and is fatal after
+ *	reporting every error (sluice_config.c).
  *
  *	sluice_master_pid() tells whether a master holds the lock on
  *	queue_directory/pid/master.pid: 1 and *pid (0 while the master is
@@ -63,7 +64,7 @@ extern const struct param_var sluice_params[];
 int sluice_init(const char *dir, const char *port, const char *owner);
 int sluice_logrotate(void);
 void sluice_check(void);
-int sluice_check_maps(void);
+int sluice_check_config(void);
 
 struct sluice_ids {
 	int root;	   /* running as root */
