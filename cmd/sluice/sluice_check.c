@@ -385,13 +385,19 @@ sluice_queue(const struct sluice_ids *ids, int set_perms)
 void
 sluice_check(void)
 {
+	sluice_check_config();
+	sluice_check_queue();
+}
+
+void
+sluice_check_queue(void)
+{
 	const char *qdir = var_queue_directory;
 	struct sluice_ids ids;
 	struct vbuf path = VBUF_INIT;
 	const char *log;
 	char *slash;
 
-	sluice_check_config();
 	if (*qdir != '/')
 		msg_fatal("queue_directory must be an absolute path: \"%s\"",
 		    qdir);
