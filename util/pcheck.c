@@ -8,7 +8,9 @@
  * warning, their argument included). Enumerations compare without case,
  * as the daemons do. A restriction list is split as param_list() splits
  * it (param_split()), so "check_sender_access hash:/x" is a name and its
- * argument. The misspelling hint is the optimal string alignment
+ * argument; the table of a restriction smtpd ignores is not opened,
+ * since smtpd never reads it (its type:name form is still checked). The
+ * misspelling hint is the optimal string alignment
  * distance (adjacent transpositions count once), computed against every
  * candidate; the nearest within the limit wins, the first on a tie.
  */
@@ -382,7 +384,7 @@ pcheck_restrictions(const char *value, int flags, struct vbuf *why)
 				    "lookup table (expected type:name)",
 				    r->name, arg);
 				bad = 1;
-			} else if ((flags & PCHECK_FILES) &&
+			} else if ((flags & PCHECK_FILES) && r->supported &&
 			    maps_check(r->name, arg, why) < 0) {
 				bad = 1;
 			}

@@ -53,7 +53,8 @@ void pcheck_unknown(const char *master_cf);
  *	(expected none, may or encrypt)", "unknown restriction
  *	\"permit_mynetwork\" (did you mean \"permit_mynetworks\"?)",
  *	"restriction \"check_sender_access\" needs an argument". Tables
- *	and files are only looked at with flags PCHECK_FILES (a table that
+ *	and files are only looked at with flags PCHECK_FILES (the table of a
+ *	restriction smtpd implements, not of one it ignores; a table that
  *	does not open: maps_check()'s text; an unreadable file: "cannot
  *	read \"FILE\": REASON"); without it only the text is checked.
  *
