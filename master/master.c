@@ -33,7 +33,8 @@
  *	maxproc is an upper bound that the master does not need to reach.
  *	The unpriv column is not used: when started as root, the master
  *	stays root and every child drops to mail_owner itself. chroot is
- *	not supported (a warning is logged when it is requested).
+ *	not supported: sluice check (and so start and reload) refuses it;
+ *	a master started otherwise logs a warning and runs without it.
  *
  *	A child that exits is restarted at once. If a restarted child exits
  *	again within 10 seconds of its start, the service is throttled: it
@@ -44,7 +45,9 @@
  *	writes the trigger "W" to the service's endpoint.
  * SIGNALS
  *	SIGHUP	reload: the new main.cf and master.cf are first checked in a
- *		child process; if they load, services whose endpoint is
+ *		child process, with the checks of sluice check (util/pcheck:
+ *		every value, chroot, missing programs, unsupported types;
+ *		each problem logged); if they pass, services whose endpoint is
  *		unchanged keep it and their children are restarted with the
  *		new settings, removed services are stopped, new ones
  *		started. A bad configuration is logged and ignored.

@@ -33,6 +33,7 @@
 #include "mem.h"
 #include "msg.h"
 #include "param.h"
+#include "pcheck.h"
 
 #define MASTER_NAME_MAX 100 /* UNIX socket names: sun_path is 108 */
 
@@ -80,30 +81,13 @@ master_mail_name(void)
 	return (*var_mail_name ? var_mail_name : "sluice");
 }
 
-/* master_disabled - does master_service_disable name this entry? */
+/* master_disabled - does master_service_disable name this entry? (the
+ * rule sluice check applies too: util/pcheck) */
 
 int
 master_disabled(const char *name, const char *type, const char *list)
 {
-	char *copy, *item, *save = NULL;
-	const char *slash;
-	int hit = 0;
-
-	if (list == NULL || *list == 0)
-		return (0);
-	copy = mem_strdup(list);
-	for (item = strtok_r(copy, ", \t\r\n", &save); item && !hit;
-	     item = strtok_r(NULL, ", \t\r\n", &save)) {
-		if ((slash = strrchr(item, '/')) == NULL) {
-			hit = strcasecmp(item, type) == 0;
-		} else {
-			hit = (size_t)(slash - item) == strlen(name) &&
-			    strncmp(item, name, strlen(name)) == 0 &&
-			    strcasecmp(slash + 1, type) == 0;
-		}
-	}
-	mem_free(copy);
-	return (hit);
+	return (pcheck_disabled(name, type, list));
 }
 
 /* master_addr_text - "1.2.3.4:25" or "[::1]:25" */

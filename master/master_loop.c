@@ -31,6 +31,7 @@
 #include "mem.h"
 #include "msg.h"
 #include "param.h"
+#include "pcheck.h"
 #include "qdir.h"
 
 #define MASTER_REAP_WAIT 3 /* seconds to collect SIGKILLed children */
@@ -170,6 +171,12 @@ master_conf_ok(void)
 		if ((list = master_conf_build(path, &why)) == NULL &&
 		    why.len > 0)
 			msg_fatal("%s", vbuf_str(&why));
+		/* The check sluice reload and sluice check run (util/pcheck),
+		 * so a SIGHUP from elsewhere is refused the same way. */
+		if (pcheck_config(PCHECK_FILES) +
+			pcheck_master_cf(path, PCHECK_FILES) >
+		    0)
+			_exit(1);
 		_exit(0);
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);

@@ -29,6 +29,7 @@
 #include "mem.h"
 #include "msg.h"
 #include "param.h"
+#include "pcheck.h"
 #include "resolve.h"
 
 const struct param_var smtpd_check_params[] = {
@@ -60,7 +61,7 @@ struct smtpd_net {
  * leaves both empty: sluice is never an open relay by default. */
 static char *safe_default[] = {"permit_mynetworks", "permit_sasl_authenticated",
     "defer_unauth_destination", NULL};
-static int use_safe_default;
+static int use_safe_default; /* pcheck_relay_guard() said 1 */
 
 /* The bound value of a list parameter of smtpd_check_params. */
 static char **
@@ -157,6 +158,8 @@ netlist_get(const char *param)
 void
 smtpd_check_init(void)
 {
+	struct vbuf why = VBUF_INIT;
+
 	for (size_t i = 0; i < sizeof(netlists) / sizeof(netlists[0]); i++) {
 		mem_free(netlists[i].nets);
 		memset(netlists + i, 0, sizeof(netlists[i]));
@@ -165,37 +168,16 @@ smtpd_check_init(void)
 	(void)netlist_get("mynetworks");
 	resolve_init();
 
-	/* The Postfix start-up sanity check: some list must refuse relaying. */
-	static const char *const stoppers[] = {"reject_unauth_destination",
-	    "defer_unauth_destination", "reject", "defer", "defer_if_permit",
-	    "check_relay_domains", NULL};
-	int found = 0;
-	char **lists[] = {var_smtpd_relay_restrictions,
-	    var_smtpd_recipient_restrictions};
-	for (int l = 0; l < 2 && !found; l++) {
-		char **r = lists[l];
-		for (size_t i = 0; r[i] && !found; i++)
-			for (size_t s = 0; stoppers[s]; s++)
-				if (strcasecmp(r[i], stoppers[s]) == 0)
-					found = 1;
-	}
-	use_safe_default = 0;
-	if (!found && !param_is_set("smtpd_relay_restrictions") &&
-	    !param_is_set("smtpd_recipient_restrictions")) {
+	/* The Postfix start-up sanity check: some list must refuse relaying
+	 * (util/pcheck, as sluice check). */
+	use_safe_default = pcheck_relay_guard(&why);
+	if (use_safe_default < 0)
+		msg_fatal("%s", vbuf_str(&why));
+	if (use_safe_default)
 		msg_warn("using the safe default smtpd_relay_restrictions = "
 			 "permit_mynetworks, permit_sasl_authenticated, "
 			 "defer_unauth_destination");
-		use_safe_default = 1;
-		found = 1;
-	}
-	if (!found)
-		msg_fatal("in parameter smtpd_relay_restrictions or "
-			  "smtpd_recipient_restrictions, "
-			  "specify at least one working instance of: "
-			  "reject_unauth_destination, "
-			  "defer_unauth_destination, reject, defer, "
-			  "defer_if_permit or "
-			  "check_relay_domains");
+	vbuf_free(&why);
 }
 
 static int
@@ -264,28 +246,9 @@ enum stage { ST_CLIENT, ST_HELO, ST_SENDER, ST_RCPT };
 static const char *const stage_what[] = {"Client host", "Helo command",
     "Sender address", "Recipient address"};
 
-/* Entries we do not implement (DNS, maps, policy services): ignored with a
- * warning once per name; those in the second list take an argument. */
-static const char *const ignored0[] = {"reject_unauth_pipelining",
-    "reject_unknown_recipient_domain", "reject_unknown_sender_domain",
-    "reject_unknown_helo_hostname", "reject_unknown_client_hostname",
-    "reject_unknown_reverse_client_hostname", "reject_unverified_sender",
-    "reject_unverified_recipient", "reject_unlisted_sender",
-    "reject_sender_login_mismatch", "permit_tls_clientcerts",
-    "permit_tls_all_clientcerts", NULL};
-static const char *const ignored1[] = {"check_client_access",
-    "check_reverse_client_hostname_access", "check_helo_access",
-    "check_sender_access", "check_recipient_access", "check_client_mx_access",
-    "check_client_ns_access", "check_client_a_access", "check_helo_mx_access",
-    "check_helo_ns_access", "check_helo_a_access", "check_sender_mx_access",
-    "check_sender_ns_access", "check_sender_a_access",
-    "check_recipient_mx_access", "check_recipient_ns_access",
-    "check_recipient_a_access", "check_policy_service", "check_ccert_access",
-    "reject_rbl_client", "reject_rhsbl_client", "reject_rhsbl_sender",
-    "reject_rhsbl_helo", "reject_rhsbl_recipient",
-    "reject_rhsbl_reverse_client", "permit_dnswl_client", "permit_rhswl_client",
-    NULL};
-
+/* Entries we do not implement (DNS, maps, policy services) are ignored
+ * with a warning once per name, their argument too: util/pcheck's
+ * restriction table says which, and which take an argument. */
 static int
 in_list(const char *x, const char *const *list)
 {
@@ -493,6 +456,7 @@ eval_list(char **r, enum stage st, const struct smtpd_check_ctx *ctx,
 	    : st == ST_HELO		      ? ctx->helo
 	    : st == ST_SENDER		      ? ctx->sender
 					      : rcpt;
+	const struct pcheck_restr *known;
 	int code;
 
 	if (subject == NULL)
@@ -517,11 +481,10 @@ eval_list(char **r, enum stage st, const struct smtpd_check_ctx *ctx,
 		} else if ((code = eval_reject(x, ctx, rcpt, why)) >= 0) {
 			if (code != 0)
 				return code;
-		} else if (in_list(x, ignored0)) {
+		} else if ((known = pcheck_restriction(x)) != NULL &&
+		    !known->supported) {
 			warn_ignored(x);
-		} else if (in_list(x, ignored1)) {
-			warn_ignored(x);
-			if (r[i + 1])
+			if (known->arg != PCHECK_ARG_NONE && r[i + 1])
 				i++; /* its table or server */
 		} else if (strcasecmp(x, "permit") == 0) {
 			return 0;

@@ -14,6 +14,7 @@
 #include "smtpd.h"
 #include "smtpd_tls.h"
 #include "msg.h"
+#include "pcheck.h"
 
 static SSL_CTX *ctx;
 static int level = SMTPD_TLS_NONE;
@@ -39,6 +40,7 @@ static int
 level_parse(void)
 {
 	const char *l = var_smtpd_tls_security_level;
+	struct vbuf why = VBUF_INIT;
 
 	if (*l == 0) {
 		if (var_smtpd_enforce_tls)
@@ -51,7 +53,10 @@ level_parse(void)
 		return SMTPD_TLS_MAY;
 	if (strcasecmp(l, "encrypt") == 0)
 		return SMTPD_TLS_ENCRYPT;
-	msg_fatal("invalid smtpd_tls_security_level value: \"%s\"", l);
+	/* Not reached through param_bind(), which refuses the value first
+	 * with this text (util/pcheck, as sluice check). */
+	(void)pcheck_param("smtpd_tls_security_level", 0, &why);
+	msg_fatal("%s", vbuf_str(&why));
 }
 
 void

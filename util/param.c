@@ -56,6 +56,7 @@
 
 #include "param.h"
 #include "mem.h"
+#include "pcheck.h"
 #include "msg.h"
 #include "vbuf.h"
 
@@ -1386,7 +1387,7 @@ param_must_index(const char *name, const char *caller)
 
 /* param_where - "PATH, line N: " when main.cf supplies the value */
 
-static const char *
+const char *
 param_where(const char *name)
 {
 	static struct vbuf where = VBUF_INIT;
@@ -1563,33 +1564,83 @@ param_bind(const struct param_var *vars)
 						    : param_int(v->name);
 			break;
 		}
+		pcheck_bound(v->name);
 	}
 }
 
-/* param_check_min - Postfix's range diagnostics */
-
-static void
-param_check_min(const struct param_def *d, long v)
+/*
+ * param_conv - a number, time or size value of d: 0 and *out, or -1 with
+ * why in Postfix's words (without the location)
+ */
+static int
+param_conv(const struct param_def *d, const char *s, long *out,
+    struct vbuf *why)
 {
-	if (d->min != 0 && v < d->min) {
-		if (d->type == PARAM_TIME)
-			msg_fatal("%sinvalid %s: %ld (min %ld)",
-			    param_where(d->name), d->name, v, d->min);
-		msg_fatal("%sinvalid %s parameter value %ld < %ld",
-		    param_where(d->name), d->name, v, d->min);
+	if (d->type == PARAM_TIME) {
+		if (param_conv_time(s, d->unit ? d->unit : 's', out) < 0) {
+			vbuf_printf(why,
+			    "parameter %s: bad time value or unit: %s", d->name,
+			    s);
+			return (-1);
+		}
+	} else if (param_conv_long(s, out) < 0) {
+		vbuf_printf(why, "bad numerical configuration: %s = %s",
+		    d->name, s);
+		return (-1);
 	}
+	if (d->min != 0 && *out < d->min) {
+		if (d->type == PARAM_TIME)
+			vbuf_printf(why, "invalid %s: %ld (min %ld)", d->name,
+			    *out, d->min);
+		else
+			vbuf_printf(why, "invalid %s parameter value %ld < %ld",
+			    d->name, *out, d->min);
+		return (-1);
+	}
+	return (0);
+}
+
+int
+param_type_check(const char *name, const char *value, struct vbuf *why)
+{
+	const struct param_def *d =
+	    &param_defs[param_must_index(name, "param_type_check")];
+	long v;
+
+	switch (d->type) {
+	case PARAM_BOOL:
+		if (param_conv_bool(value) >= 0)
+			return (0);
+		vbuf_printf(why, "bad boolean configuration: %s = %s", name,
+		    value);
+		return (-1);
+	case PARAM_INT:
+	case PARAM_SIZE:
+	case PARAM_TIME:
+		return (param_conv(d, value, &v, why));
+	default:
+		return (0);
+	}
+}
+
+int
+param_expand(struct vbuf *out, const char *text, struct vbuf *why)
+{
+	param_ready();
+	return (cfg_expand(out, text, param_lookup, NULL, why));
 }
 
 long
 param_int(const char *name)
 {
-	const char *s = param_str(name);
+	const struct param_def *d =
+	    &param_defs[param_must_index(name, "param_int")];
+	struct vbuf why = VBUF_INIT;
 	long v;
 
-	if (param_conv_long(s, &v) < 0)
-		msg_fatal("%sbad numerical configuration: %s = %s",
-		    param_where(name), name, s);
-	param_check_min(param_find(name), v);
+	if (param_conv(d, param_str(name), &v, &why) < 0)
+		msg_fatal("%s%s", param_where(name), vbuf_str(&why));
+	vbuf_free(&why);
 	return (v);
 }
 
@@ -1602,17 +1653,7 @@ param_size(const char *name)
 long
 param_time(const char *name)
 {
-	const struct param_def *d =
-	    &param_defs[param_must_index(name, "param_time")];
-	const char *s = param_str(name);
-	long v;
-
-	if (param_conv_time(s, d->type == PARAM_TIME && d->unit ? d->unit : 's',
-		&v) < 0)
-		msg_fatal("%sparameter %s: bad time value or unit: %s",
-		    param_where(name), name, s);
-	param_check_min(d, v);
-	return (v);
+	return (param_int(name));
 }
 
 int
@@ -1622,16 +1663,11 @@ param_bool(const char *name)
 }
 
 char **
-param_list(const char *name)
+param_split(const char *s)
 {
-	int i = param_must_index(name, "param_list");
-	const char *s;
 	char **vec;
 	size_t n = 0, cap = 8;
 
-	if (param_lists[i] != NULL)
-		return (param_lists[i]);
-	s = param_str(name);
 	vec = mem_alloc(cap * sizeof(char *));
 	for (;;) {
 		const char *start;
@@ -1656,8 +1692,27 @@ param_list(const char *name)
 		vec[n++] = mem_strndup(start, (size_t)(s - start));
 	}
 	vec[n] = NULL;
-	param_lists[i] = vec;
 	return (vec);
+}
+
+void
+param_split_free(char **vec)
+{
+	char **cpp;
+
+	for (cpp = vec; cpp != NULL && *cpp; cpp++)
+		mem_free(*cpp);
+	mem_free(vec);
+}
+
+char **
+param_list(const char *name)
+{
+	int i = param_must_index(name, "param_list");
+
+	if (param_lists[i] == NULL)
+		param_lists[i] = param_split(param_str(name));
+	return (param_lists[i]);
 }
 
 /* param_validate - convert a typed value once, fatal if it is bad */
@@ -1665,22 +1720,11 @@ param_list(const char *name)
 static void
 param_validate(const struct param_def *d)
 {
-	switch (d->type) {
-	case PARAM_BOOL:
-		if (param_conv_bool(param_str(d->name)) < 0)
-			msg_fatal("%sbad boolean configuration: %s = %s",
-			    param_where(d->name), d->name, param_str(d->name));
-		break;
-	case PARAM_INT:
-	case PARAM_SIZE:
-		(void)param_int(d->name);
-		break;
-	case PARAM_TIME:
-		(void)param_time(d->name);
-		break;
-	default:
-		break;
-	}
+	struct vbuf why = VBUF_INIT;
+
+	if (param_type_check(d->name, param_str(d->name), &why) < 0)
+		msg_fatal("%s%s", param_where(d->name), vbuf_str(&why));
+	vbuf_free(&why);
 }
 
 /* ---- loading ----------------------------------------------------- */

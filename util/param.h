@@ -20,8 +20,15 @@
  *	long  param_size(const char *name);
  *	int   param_bool(const char *name);
  *	char **param_list(const char *name);
+ *	char **param_split(const char *text);
+ *	void  param_split_free(char **vec);
  *	const char *param_raw(const char *name);
  *	int   param_is_set(const char *name);
+ *	const char *param_where(const char *name);
+ *	int   param_type_check(const char *name, const char *value,
+ *			struct vbuf *why);
+ *	int   param_expand(struct vbuf *out, const char *text,
+ *			struct vbuf *why);
  *
  *	void param_bind(const struct param_var *vars);
  *
@@ -68,6 +75,15 @@
  *	vector, borrowed like param_str(). param_raw() is the unexpanded
  *	value (main.cf, override, else default); param_is_set() tells if
  *	main.cf or an override sets it. param_cfg() is the loaded main.cf.
+ *	param_split() splits text as param_list() does, into a vector the
+ *	caller releases with param_split_free().
+ *	param_where() is "PATH, line N: " when main.cf (not an override)
+ *	sets name, else "" (borrowed until the next call).
+ *	param_type_check() checks value (expanded) against name's type as
+ *	param_load() does: 0, or -1 with why = the text of the fatal error
+ *	without the location ("bad numerical configuration: NAME = VALUE").
+ *	param_expand() appends text with $name expanded over the loaded
+ *	configuration (cfg_expand()): 0, or -1 with why.
  *
  *	param_bind() is how a program reads its parameters: it declares them
  *	once, in a table of PARAM_VAR(name) rows (the variable var_name of
@@ -78,8 +94,10 @@
  *	const char * gets param_str(), an int param_bool(), a char **
  *	param_list(), a long param_time(), param_size() or param_int() by
  *	the parameter's type in the table. Strings and lists are borrowed as
- *	above. Defaults live only in the table; a name it does not know is a
- *	panic, so a misspelt row fails at start-up.
+ *	above. Every bound value is also validated by pcheck_bound()
+ *	(util/pcheck: enumerations, restriction lists), fatal or a warning
+ *	with the text "sluice check" prints. Defaults live only in the table; a
+ *name it does not know is a panic, so a misspelt row fails at start-up.
  * DIAGNOSTICS
  *	Fatal: unreadable main.cf, bad parameter value. Panic: unknown name.
  */
@@ -117,8 +135,13 @@ long param_time(const char *name);
 long param_size(const char *name);
 int param_bool(const char *name);
 char **param_list(const char *name);
+char **param_split(const char *text);
+void param_split_free(char **vec);
 const char *param_raw(const char *name);
 int param_is_set(const char *name);
+const char *param_where(const char *name);
+int param_type_check(const char *name, const char *value, struct vbuf *why);
+int param_expand(struct vbuf *out, const char *text, struct vbuf *why);
 
 /* What a bound variable is; PARAM_VAR() derives it from the C type. */
 enum param_kind {

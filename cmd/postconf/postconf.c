@@ -100,6 +100,7 @@
 #include "mem.h"
 #include "msg.h"
 #include "param.h"
+#include "pcheck.h"
 #include "postconf.h"
 #include "vbuf.h"
 
@@ -201,163 +202,20 @@ postconf_is_nondefault(const char *name)
 
 /* ---- unused parameter check ------------------------------------------ */
 
-static const char *postconf_service_suffixes[] = {
-    "_delivery_slot_cost",
-    "_delivery_slot_discount",
-    "_delivery_slot_loan",
-    "_destination_concurrency_failed_cohort_limit",
-    "_destination_concurrency_limit",
-    "_destination_concurrency_negative_feedback",
-    "_destination_concurrency_positive_feedback",
-    "_destination_rate_delay",
-    "_destination_recipient_limit",
-    "_extra_recipient_limit",
-    "_initial_destination_concurrency",
-    "_minimum_delivery_slots",
-    "_recipient_limit",
-    "_recipient_refill_delay",
-    "_recipient_refill_limit",
-    "_time_limit",
-    NULL,
-};
-
-struct postconf_names {
-	char **v;
-	size_t n, cap;
-};
-
-static void
-postconf_names_add(struct postconf_names *s, const char *name, size_t len)
-{
-	if (s->n == s->cap) {
-		s->cap = s->cap ? 2 * s->cap : 32;
-		s->v = mem_realloc(s->v, s->cap * sizeof(char *));
-	}
-	s->v[s->n++] = mem_strndup(name, len);
-}
-
-static int
-postconf_names_has(const struct postconf_names *s, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		if (strcmp(s->v[i], name) == 0)
-			return (1);
-	return (0);
-}
-
-static void
-postconf_names_free(struct postconf_names *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		mem_free(s->v[i]);
-	mem_free(s->v);
-	memset(s, 0, sizeof(*s));
-}
-
-/* postconf_scan_refs - remember every $name / ${name...} / $(name...) */
-
-static void
-postconf_scan_refs(struct postconf_names *refs, const char *text)
-{
-	const char *cp = text;
-
-	while ((cp = strchr(cp, '$')) != NULL) {
-		size_t len;
-
-		cp++;
-		if (*cp == '$') {
-			cp++;
-			continue;
-		}
-		if (*cp == '{' || *cp == '(')
-			cp++;
-		while (*cp == ' ' || *cp == '\t')
-			cp++;
-		for (len = 0; isalnum((unsigned char)cp[len]) || cp[len] == '_';
-		     len++)
-			;
-		if (len > 0)
-			postconf_names_add(refs, cp, len);
-		cp += len;
-	}
-}
-
-static int
-postconf_strcmp(const void *a, const void *b)
-{
-	return (strcmp(*(char *const *)a, *(char *const *)b));
-}
-
 /*
  * postconf_classify - split the main.cf names that the table does not know
- * into user-defined ones (referenced as $name in main.cf or master.cf,
- * named by a master.cf -o, or per-transport names of a master.cf service)
- * and unused ones. Both lists come out sorted.
+ * into user-defined ones and unused ones (util/pcheck, as sluice check).
  */
-static struct postconf_names postconf_user;   /* user-defined */
-static struct postconf_names postconf_unused; /* nothing uses them */
+static struct pcheck_names postconf_user;   /* user-defined */
+static struct pcheck_names postconf_unused; /* nothing uses them */
 
 static void
 postconf_classify(void)
 {
-	struct cfg *c = param_cfg();
-	struct postconf_names refs = {0}, services = {0};
-	struct master_ent *ents;
-	size_t count, i;
 	struct vbuf path = VBUF_INIT;
-	int j;
 
-	for (i = 0; i < cfg_count(c); i++)
-		postconf_scan_refs(&refs, cfg_get(c, cfg_name_at(c, i)));
 	vbuf_printf(&path, "%s/master.cf", postconf_dir);
-	if (access(vbuf_str(&path), F_OK) == 0 &&
-	    master_cf_load(path.data, &ents, &count, NULL) == 0) {
-		for (i = 0; i < count; i++) {
-			postconf_names_add(&services, ents[i].service,
-			    strlen(ents[i].service));
-			for (j = 1; j < ents[i].argc; j++) {
-				const char *arg = ents[i].argv[j];
-
-				postconf_scan_refs(&refs, arg);
-				if (strcmp(ents[i].argv[j - 1], "-o") == 0)
-					postconf_names_add(&refs, arg,
-					    strcspn(arg, "= \t"));
-			}
-		}
-		master_cf_free(ents, count);
-	}
-	for (i = 0; i < cfg_count(c); i++) {
-		const char *name = cfg_name_at(c, i);
-		int used = postconf_names_has(&refs, name);
-		size_t k;
-
-		if (param_find(name) != NULL)
-			continue;
-		for (k = 0; !used && k < services.n; k++) {
-			size_t sl = strlen(services.v[k]);
-			const char **sfx;
-
-			if (strncmp(name, services.v[k], sl) != 0)
-				continue;
-			for (sfx = postconf_service_suffixes; *sfx; sfx++)
-				if (strcmp(name + sl, *sfx) == 0)
-					used = 1;
-		}
-		postconf_names_add(used ? &postconf_user : &postconf_unused,
-		    name, strlen(name));
-	}
-	if (postconf_user.n > 1)
-		qsort(postconf_user.v, postconf_user.n, sizeof(char *),
-		    postconf_strcmp);
-	if (postconf_unused.n > 1)
-		qsort(postconf_unused.v, postconf_unused.n, sizeof(char *),
-		    postconf_strcmp);
-	postconf_names_free(&refs);
-	postconf_names_free(&services);
+	pcheck_classify(vbuf_str(&path), &postconf_user, &postconf_unused);
 	vbuf_free(&path);
 }
 
@@ -414,7 +272,7 @@ postconf_show(char **names, int flags)
 	for (; *names; names++) {
 		if (param_find(*names) == NULL &&
 		    ((flags & PC_DEFAULTS) ||
-			!postconf_names_has(&postconf_user, *names))) {
+			!pcheck_names_has(&postconf_user, *names))) {
 			msg_warn("%s: unknown parameter", *names);
 			continue;
 		}

@@ -22,8 +22,30 @@
  *		check). An existing main.cf or master.cf is never
  *		overwritten. With -c, the directory is config_dir and the
  *		only argument is the optional PORT.
- *	check	Validate main.cf (a bad value is fatal, naming file and
- *		line) and master.cf, create every missing queue directory
+ *	check	Validate the configuration as the daemons will read it, then
+ *		make the queue. main.cf: a value of the wrong type is fatal
+ *		at once, naming file and line; then every value is checked
+ *		the way the daemon that reads it checks it (util/pcheck):
+ *		enumerations such as smtpd_tls_security_level, restriction
+ *		lists (every name smtpd knows, with its argument; a
+ *		misspelling gets a hint), lookup tables (opened: type and
+ *		file), TLS certificate and key files (readable), Postfix's
+ *		rule that smtpd_relay_restrictions or
+ *		smtpd_recipient_restrictions refuse relaying. master.cf:
+ *		every entry not named in master_service_disable must have a
+ *		type sluice serves (not unix-dgram or pass), no chroot (sluice
+ *		does not chroot), an executable program in daemon_directory,
+ *		and -o overrides whose values pass the same checks. Each
+ *		problem is reported as "error: FILE, line N: parameter NAME:
+ *		REASON" (master.cf: "error: FILE, line N: service \"NAME\":
+ *		REASON"), then "fatal: N configuration errors in DIR; see
+ *		above; nothing was changed". A main.cf or -o name that no
+ *		parameter knows and nothing references ($name, per-transport
+ *		names of master.cf services) is only a warning, since Postfix
+ *		takes it for a user-defined macro: "warning: FILE, line N:
+ *		unknown parameter \"relyhost\" (did you mean
+ *		\"relayhost\"?)". Then check creates every missing queue
+ *		directory
  *		with Postfix's modes (maildrop 1730, public 0710, pid 0755,
  *		the others 0700) and fix the mode of one that has another,
  *		with a warning. As root, queue_directory must be owned by
@@ -57,7 +79,8 @@
  *		when its inode changes). Errors: "empty 'NAME' parameter
  *		value - logfile rotation failed", "not rotating '/dev/...'",
  *		"logfile 'FILE' rotation failed: WHY".
- *	start	check, then start the master in the background. Returns 0
+ *	start	check (a failing check is fatal: nothing is started),
+ *		then start the master in the background. Returns 0
  *		once the master runs, has created every endpoint and started
  *		its children; exit 1 with the reason otherwise, or when the
  *		mail system is already running.
@@ -67,8 +90,12 @@
  *	stop	Ask the master to stop (SIGTERM) and wait until it is gone
  *		(at most 30 seconds); exit 1 when it is not running.
  *	abort	Stop at once: the master kills every child with SIGKILL.
- *	reload	Check the configuration and ask the master to re-read it
- *		(SIGHUP).
+ *	reload	check, and only when it passes ask the master to re-read
+ *		the configuration (SIGHUP); a failing check exits 1 without
+ *		signalling anything, so the running daemons keep serving
+ *		with the old configuration. (The master checks again
+ *		before it reloads, the same way, and keeps the running
+ *		configuration when a SIGHUP from elsewhere finds errors.)
  *	status	Exit 0 and print "the sluice mail system is running: PID: N"
  *		when the master runs, else exit 1.
  *	flush	Ask qmgr to retry every deferred message now and pickup to

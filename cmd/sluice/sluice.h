@@ -21,13 +21,15 @@
  *	fatal with file and line on configuration errors, and as root on a
  *	queue_directory not owned by root or writable by others, or a queue
  *	directory that is a link, no directory, or someone else's
- *	(sluice_check.c). sluice_ids() fills struct sluice_ids (as root,
- *	mail_owner's and setgid_group's ids, fatal when missing; otherwise
- *	our own). sluice_qdir_open() opens and verifies queue_directory
- *	(set_perms: gives it to root, mode 0755).
- *	sluice_queue() checks or creates every queue directory through
- *	descriptors; with set_perms it also gives a foreign-owned one to its
- *	owner and walks the contents of the recursive ones.
+ *	(sluice_check.c): sluice_check_config(), then sluice_check_queue(),
+ *	the queue and log part alone (sluice_init() runs only that: a new
+ *	instance's daemon_directory may still have to be set). sluice_ids()
+ *fills struct sluice_ids (as root, mail_owner's and setgid_group's ids, fatal
+ *when missing; otherwise our own). sluice_qdir_open() opens and verifies
+ *queue_directory (set_perms: gives it to root, mode 0755). sluice_queue()
+ *checks or creates every queue directory through descriptors; with set_perms it
+ *also gives a foreign-owned one to its owner and walks the contents of the
+ *recursive ones.
  *
  *	sluice_set_permissions() implements set-permissions;
  *	sluice_perms_recursive() tells whether a queue's contents belong to
@@ -35,10 +37,11 @@
  *	it through descriptors, skipping links and files with several
  *	links (sluice_perms.c).
  *
- *	sluice_check_maps() opens the table of every *_maps parameter the
- *	daemons read; a table that fails (unknown type, missing or
- *	unreadable file, bad pattern, overlong line) is a warning naming the
- *	parameter and the table, then fatal (sluice_maps.c).
+ *	sluice_check_config() validates every main.cf and master.cf value
+ *	as the daemons will (util/pcheck: enumerations, restriction lists,
+ *	tables, readable files, master.cf entries and -o overrides), warns
+ *	about unknown parameter names with a hint, and is fatal after
+ *	reporting every error (sluice_config.c).
  *
  *	sluice_master_pid() tells whether a master holds the lock on
  *	queue_directory/pid/master.pid: 1 and *pid (0 while the master is
@@ -63,7 +66,8 @@ extern const struct param_var sluice_params[];
 int sluice_init(const char *dir, const char *port, const char *owner);
 int sluice_logrotate(void);
 void sluice_check(void);
-int sluice_check_maps(void);
+void sluice_check_queue(void);
+int sluice_check_config(void);
 
 struct sluice_ids {
 	int root;	   /* running as root */

@@ -1,10 +1,11 @@
 /*
  * sluice_check - configuration and queue directory check; see sluice.h.
  *
- * Implementation notes. main.cf was already validated by param_load()
- * (fatal with file and line). "check" tells, like postfix check, and
- * creates what is missing; "set-permissions" (sluice_perms.c) shares the
- * walk below with set_perms on.
+ * Implementation notes. main.cf types were already validated by
+ * param_load() (fatal with file and line); sluice_check_config() then
+ * validates every value and master.cf as the daemons will (util/pcheck).
+ * "check" tells, like postfix check, and creates what is missing;
+ * "set-permissions" (sluice_perms.c) shares the walk below with set_perms on.
  *
  * Privileges and paths. Run by root, every step here works on a
  * descriptor, never on a path an unprivileged account could redirect
@@ -159,23 +160,6 @@ sluice_reachable(const char *path, const struct sluice_ids *ids)
 			break;
 	}
 	mem_free(copy);
-}
-
-/* sluice_check_master_cf - parse master.cf, fatal with file and line */
-
-static void
-sluice_check_master_cf(void)
-{
-	struct master_ent *ents;
-	struct vbuf path = VBUF_INIT, why = VBUF_INIT;
-	size_t count;
-
-	vbuf_printf(&path, "%s/master.cf", param_config_dir());
-	if (master_cf_load(vbuf_str(&path), &ents, &count, &why) < 0)
-		msg_fatal("%s", vbuf_str(&why));
-	master_cf_free(ents, count);
-	vbuf_free(&path);
-	vbuf_free(&why);
 }
 
 /* sluice_check_log - as root, the log file must be writable by the daemons */
@@ -401,14 +385,19 @@ sluice_queue(const struct sluice_ids *ids, int set_perms)
 void
 sluice_check(void)
 {
+	sluice_check_config();
+	sluice_check_queue();
+}
+
+void
+sluice_check_queue(void)
+{
 	const char *qdir = var_queue_directory;
 	struct sluice_ids ids;
 	struct vbuf path = VBUF_INIT;
 	const char *log;
 	char *slash;
 
-	sluice_check_master_cf();
-	sluice_check_maps();
 	if (*qdir != '/')
 		msg_fatal("queue_directory must be an absolute path: \"%s\"",
 		    qdir);

@@ -250,7 +250,7 @@ sluice_init(const char *dir_arg, const char *port, const char *owner)
 	param_load(dir);
 	param_bind(sluice_params);
 	sluice_script_msgs();
-	sluice_check();
+	sluice_check_queue(); /* the values: sluice check, start */
 	printf("sluice: created an instance in %s (SMTP on 127.0.0.1:%s); "
 	       "start it with: %s/sluice -c %s start\n",
 	    dir, port, bindir, dir);
