@@ -165,7 +165,7 @@ check: deps-test check-style all man $(UNIT_BIN) $(FUZZ_REPLAY)
 
 deps-test:
 	@{ pkg-config --exists $(PKGS) cmocka && command -v swaks >/dev/null && \
-	   command -v openssl >/dev/null && command -v clang-format >/dev/null && command -v groff >/dev/null && perl -MNet::SSLeay -e1 2>/dev/null && \
+	   command -v openssl >/dev/null && command -v clang-format >/dev/null && command -v groff >/dev/null && command -v systemd-analyze >/dev/null && command -v man >/dev/null && perl -MNet::SSLeay -e1 2>/dev/null && \
 	   test -d /usr/lib/python3/dist-packages/prometheus_client && \
 	   { command -v dnsmasq >/dev/null || test -x /usr/sbin/dnsmasq; }; } || sh scripts/deps.sh test
 

@@ -3,7 +3,7 @@
 # As root it installs what is missing; otherwise it prints the exact command.
 set -e
 build="pkg-config libevent-dev libc-ares-dev libssl-dev libdb5.3-dev liblmdb-dev libcdb-dev libpcre2-dev"
-test="libcmocka-dev swaks dnsmasq-base openssl libnet-ssleay-perl clang-format groff-base python3-prometheus-client"
+test="libcmocka-dev swaks dnsmasq-base openssl libnet-ssleay-perl clang-format groff-base python3-prometheus-client systemd man-db"
 fuzz="clang libclang-rt-14-dev" # make fuzz: clang with libFuzzer
 case "${1:-test}" in
   build) want="$build" ;;
