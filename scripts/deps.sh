@@ -2,8 +2,8 @@
 # Install the Debian packages sluice needs.  Usage: deps.sh [build|test]
 # As root it installs what is missing; otherwise it prints the exact command.
 set -e
-build="pkg-config libevent-dev libc-ares-dev libssl-dev libdb5.3-dev liblmdb-dev libcdb-dev libpcre2-dev"
-test="libcmocka-dev swaks dnsmasq-base openssl libnet-ssleay-perl clang-format groff-base"
+build="pkg-config libevent-dev libc-ares-dev libssl-dev libdb5.3-dev liblmdb-dev libcdb-dev libpcre2-dev libsasl2-dev"
+test="libcmocka-dev swaks dnsmasq-base openssl libnet-ssleay-perl clang-format groff-base sasl2-bin libsasl2-modules"
 case "${1:-test}" in
   build) want="$build" ;;
   *)     want="$build $test" ;;

@@ -136,6 +136,8 @@ smtp_init(struct event_base *base)
 
 	smtp_params_init();
 	smtp_generic_init();
+	smtp_tls_init();
+	smtp_sasl_init();
 	if (dns_init(base, var_dns_servers, &why) < 0)
 		msg_fatal("%s", why.data);
 	vbuf_free(&why);
@@ -145,6 +147,7 @@ static void
 smtp_stop(void)
 {
 	smtp_request_stop_all();
+	smtp_cache_flush();
 	dns_shutdown();
 }
 
@@ -154,6 +157,7 @@ main(int argc, char **argv)
 	static const struct server_spec spec = {
 	    .name = "smtp",
 	    .mode = SERVER_MULTI,
+	    .pre_init = smtp_tls_pre_init,
 	    .init = smtp_init,
 	    .accept = smtp_request_accept,
 	    .stop = smtp_stop,

@@ -137,3 +137,36 @@ trust_config_dir() {
   fi
   echo "alternate_config_directories = $*" > "$TRUSTED_MAIN_CF"
 }
+
+# ---- TLS fixtures ----------------------------------------------------------
+# make_ca DIR [NAME]: a test CA in DIR (ca.pem, ca.key) and a server
+# certificate DIR/server.pem + DIR/server.key for NAME (default
+# localhost) with subjectAltName DNS:NAME, DNS:localhost, IP:127.0.0.1,
+# made with openssl (RSA 2048, valid 2 days).
+make_ca() {
+  local d=$1 name=${2:-localhost}
+  mkdir -p "$d"
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/ca.key" -out "$d/ca.pem" \
+    -days 2 -subj "/O=sluice test/CN=sluice test CA $(basename "$d")" >/dev/null 2>&1 || fail "openssl CA"
+  openssl req -newkey rsa:2048 -nodes -keyout "$d/server.key" -out "$d/server.csr" \
+    -subj "/CN=$name" >/dev/null 2>&1 || fail "openssl server key"
+  printf 'subjectAltName=DNS:%s,DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' "$name" > "$d/ext.cnf"
+  openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
+    -days 2 -extfile "$d/ext.cnf" -out "$d/server.pem" >/dev/null 2>&1 || fail "openssl server cert"
+  chmod 644 "$d"/*.pem "$d"/*.key
+}
+
+# fetch_postfix: Debian's postfix package (and any extra packages named as
+# arguments) unpacked under $SLUICE_ROOT/build/ext/pf/root, downloaded once
+# with "apt-get download" and reused afterwards. Prints the root; fails
+# (status 1) when the download is impossible, so the caller can skip.
+fetch_postfix() {
+  local ext=$SLUICE_ROOT/build/ext/pf dl
+  if [ -x "$ext/root/usr/lib/postfix/sbin/smtpd" ]; then echo "$ext/root"; return 0; fi
+  command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null || return 1
+  dl=$(mktemp -d "${WORK:-/tmp}/pfdl.XXXXXX") || return 1
+  ( cd "$dl" && timeout 120 apt-get download postfix "$@" ) >"$dl/apt.log" 2>&1 || return 1
+  mkdir -p "$ext" && rm -rf "$ext/root.new" && mkdir "$ext/root.new" || return 1
+  for d in "$dl"/*.deb; do dpkg-deb -x "$d" "$ext/root.new" || return 1; done
+  rm -rf "$ext/root" && mv "$ext/root.new" "$ext/root" && echo "$ext/root"
+}
