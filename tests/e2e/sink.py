@@ -80,7 +80,8 @@ BEHAVIOUR
     command line received ("C: ...") and reply sent ("S: ..."), not the
     message bodies (nor the AUTH exchange's lines after the command).
     Each accepted connection appends one line to OUTDIR/connections;
-    "S: <TLS TLSv1.3>" marks a finished handshake, and a message that came
+    "S: <TLS TLSv1.3>" marks a finished handshake ("S: <TLS TLSv1.3
+    resumed>" when the client resumed a session), and a message that came
     over TLS also gets OUTDIR/NNNNNN.tls (the protocol version).
 
     Input lines are limited to 65536 bytes (a longer line closes the
@@ -281,7 +282,8 @@ class Sink:
                 await writer.start_tls(self.tls)
                 obj = writer.get_extra_info("ssl_object")
                 tls = obj.version() if obj else "TLS"
-                self.log(b"S: ", b"<TLS %s>" % tls.encode())
+                resumed = b" resumed" if obj and obj.session_reused else b""
+                self.log(b"S: ", b"<TLS %s%s>" % (tls.encode(), resumed))
                 mail_from, rcpts, authed = None, [], False
             elif verb == b"AUTH" and self.users and \
                     (tls or not self.args.auth_tls_only) and not authed:
