@@ -55,35 +55,18 @@ static char *smtp_tls_broken; /* why the engine is unavailable */
 static struct maps *smtp_tls_policy_map;
 static int smtp_tls_app_index = -1;
 
-static const char *const smtp_tls_levels[] = {
-    "none",
-    "may",
-    "encrypt",
-    "fingerprint",
-    "verify",
-    "secure",
-};
-
 const char *
 smtp_tls_level_name(int level)
 {
-	if (level < 0 || level > SMTP_TLS_SECURE)
-		return "invalid";
-	return smtp_tls_levels[level];
+	return tls_level_name(level);
 }
 
-/* smtp_tls_level_parse - Postfix's level names; -1 when unknown */
+/* smtp_tls_level_parse - Postfix's level names (util/tls); -1 unknown */
 
 int
 smtp_tls_level_parse(const char *name)
 {
-	for (int i = 0; i <= SMTP_TLS_SECURE; i++)
-		if (strcasecmp(name, smtp_tls_levels[i]) == 0)
-			return i;
-	/* No DNSSEC resolver here: "dane" is opportunistic, as Postfix does. */
-	if (strcasecmp(name, "dane") == 0)
-		return SMTP_TLS_MAY;
-	return -1;
+	return tls_level_lookup(name);
 }
 
 /* smtp_tls_default_level - smtp_tls_security_level, else the old booleans */

@@ -275,3 +275,31 @@ tls_summary(SSL *ssl, struct vbuf *out)
 	}
 	X509_free(peer);
 }
+
+static const char *const tls_levels[] = {
+    "none",
+    "may",
+    "encrypt",
+    "fingerprint",
+    "verify",
+    "secure",
+};
+
+int
+tls_level_lookup(const char *name)
+{
+	for (int i = 0; i <= TLS_LEV_SECURE; i++)
+		if (strcasecmp(name, tls_levels[i]) == 0)
+			return i;
+	if (strcasecmp(name, "dane") == 0)
+		return TLS_LEV_MAY;
+	return -1;
+}
+
+const char *
+tls_level_name(int level)
+{
+	if (level < 0 || level > TLS_LEV_SECURE)
+		return "invalid";
+	return tls_levels[level];
+}

@@ -13,6 +13,17 @@
  *	int  tls_cipher_list(const char *grade, const char *exclude,
  *			struct vbuf *out, struct vbuf *why);
  *	void tls_summary(SSL *ssl, struct vbuf *out);
+
+#define TLS_LEV_NONE 0
+#define TLS_LEV_MAY 1
+#define TLS_LEV_ENCRYPT 2
+#define TLS_LEV_FPRINT 3
+#define TLS_LEV_VERIFY 4
+#define TLS_LEV_SECURE 5
+int tls_level_lookup(const char *name);
+const char *tls_level_name(int level);
+ *	int  tls_level_lookup(const char *name);
+ *	const char *tls_level_name(int level);
  * DESCRIPTION
  *	tls_errors() appends the OpenSSL error queue as one line (at most
  *	four entries, "; " between them, "no further detail" when empty) and
@@ -39,6 +50,12 @@
  *	" key-exchange X25519", " server-signature RSA-PSS (2048 bits)",
  *	" server-digest SHA256", and for a client certificate
  *	" client-signature ... client-digest ...". Works for either end.
+ *
+ *	tls_level_lookup() maps a Postfix TLS security level name to
+ *	TLS_LEV_NONE, _MAY, _ENCRYPT, _FPRINT, _VERIFY or _SECURE (in order
+ *	of strictness), or -1 for an unknown name; "dane" is TLS_LEV_MAY
+ *	(no DNSSEC-validating resolver here, as Postfix then does) and
+ *	"dane-only" is unknown. tls_level_name() is the reverse.
  * SEE ALSO
  *	docs/postfix/smtp-client.md, smtpd/smtpd_tls.h, smtp/smtp_tls.c.
  */
@@ -52,5 +69,14 @@ int tls_protocols(const char *spec, int *min, int *max, struct vbuf *why);
 int tls_cipher_list(const char *grade, const char *exclude, struct vbuf *out,
     struct vbuf *why);
 void tls_summary(SSL *ssl, struct vbuf *out);
+
+#define TLS_LEV_NONE 0
+#define TLS_LEV_MAY 1
+#define TLS_LEV_ENCRYPT 2
+#define TLS_LEV_FPRINT 3
+#define TLS_LEV_VERIFY 4
+#define TLS_LEV_SECURE 5
+int tls_level_lookup(const char *name);
+const char *tls_level_name(int level);
 
 #endif

@@ -55,6 +55,13 @@ extern const struct param_var sluice_params[];
 
 int sluice_init(const char *dir, const char *port, const char *owner);
 void sluice_check(void);
+/*
+ * sluice_smtp_check() (sluice_smtp.c) warns about each problem in the smtp
+ * client's TLS and SASL settings (level names, CA data, client
+ * certificate, protocol lists, cipher grades, policy and password
+ * tables) and returns how many it found; sluice_check() calls it.
+ */
+int sluice_smtp_check(void);
 
 struct sluice_ids {
 	int root;	   /* running as root */
