@@ -118,13 +118,7 @@ ext=$SLUICE_ROOT/build/ext
 fetch_ext() {
   [ -x "$ext/root/usr/bin/prometheus-postfix-exporter" ] && [ -f "$ext/root/usr/sbin/qshape" ] &&
     [ -x "$ext/root/usr/lib/postfix/sbin/showq" ] && return 0
-  command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null || return 1
-  local dl; dl=$(mktemp -d "$WORK/dl.XXXXXX") || return 1
-  ( cd "$dl" && timeout 120 apt-get download prometheus-postfix-exporter postfix ) >"$WORK/apt.log" 2>&1 ||
-    return 1
-  mkdir -p "$ext" && rm -rf "$ext/root.new" && mkdir "$ext/root.new" || return 1
-  for d in "$dl"/*.deb; do dpkg-deb -x "$d" "$ext/root.new" || return 1; done
-  rm -rf "$ext/root" && mv "$ext/root.new" "$ext/root"
+  fetch_debs prometheus-postfix-exporter postfix   # lib.sh: shared cache
 }
 if ! fetch_ext; then
   echo "SKIPPED (b)-(d): cannot fetch prometheus-postfix-exporter and postfix with apt-get download: $(tail -1 "$WORK/apt.log" 2>/dev/null)"

@@ -96,3 +96,69 @@ mail none1
 need_log ": to=<none1@example.net>, .*dsn=5\.7\.0, status=bounced \(host $LH said: 530 5\.7\.0 Authentication required \(in reply to MAIL FROM command\)\)" "no entry"
 grep -q '^C: AUTH' "$WORK/plain/transcript.log" && fail "AUTH without a password entry"
 ok "no password entry: no AUTH, the server's 530 bounces as in Postfix"
+
+# ---- 7. a real peer: Debian's Postfix smtpd as the smarthost ---------------
+# Its own configuration directory and queue, STARTTLS with the test CA's
+# certificate, Cyrus SASL with a sasldb made by saslpasswd2 (Debian's
+# Postfix reads $config_directory/sasl/smtpd.conf), relaying only for
+# authenticated clients and discarding what it accepts.
+stop_pf() { kill "$PF_PID" 2>/dev/null; wait "$PF_PID" 2>/dev/null; return 0; }
+if [ "$(id -u)" != 0 ]; then
+  echo "SKIPPED 7: running Postfix's master needs root"
+elif ! command -v saslpasswd2 >/dev/null; then
+  echo "SKIPPED 7: saslpasswd2 not installed (sasl2-bin)"
+elif ! PF=$(fetch_postfix); then
+  echo "SKIPPED 7: cannot fetch Debian's postfix with apt-get download: $(tail -1 "$WORK/apt.log" 2>/dev/null)"
+else
+  fp=$(free_port)
+  mkdir -p "$WORK/pf/etc/sasl"
+  echo s3cret | saslpasswd2 -p -c -f "$WORK/pf/sasldb2" -u smarthost.example alice || fail "saslpasswd2"
+  chown sluice "$WORK/pf/sasldb2" && chmod 640 "$WORK/pf/sasldb2"
+  printf 'pwcheck_method: auxprop\nauxprop_plugin: sasldb\nsasldb_path: %s\nmech_list: PLAIN LOGIN CRAM-MD5 DIGEST-MD5 SCRAM-SHA-1 SCRAM-SHA-256\n' \
+    "$WORK/pf/sasldb2" > "$WORK/pf/etc/sasl/smtpd.conf"
+  start_postfix "$PF" "$WORK/pf" "$fp" "smtpd_tls_cert_file = $WORK/ca/server.pem" \
+    "smtpd_tls_key_file = $WORK/ca/server.key" "smtpd_tls_security_level = may" \
+    "smtpd_tls_auth_only = yes" "smtpd_sasl_auth_enable = yes" \
+    "smtpd_relay_restrictions = permit_sasl_authenticated, reject"
+  printf '[localhost]:%s alice:s3cret\n' "$fp" > "$WORK/passwd"
+  conf "relayhost = [localhost]:$fp" "smtp_tls_security_level = secure" "smtp_tls_loglevel = 1" \
+    "smtp_sasl_mechanism_filter = cram-md5" "smtp_sasl_security_options = noanonymous"
+  mail pf1
+  need_log "Verified TLS connection established to $LH:$fp: TLSv1\.3 with cipher" "Postfix peer: Verified"
+  need_log ": to=<pf1@example.net>, relay=$LH:$fp, $DELAYS, dsn=2\.0\.0, status=sent \(250 2\.0\.0 Ok: queued as [0-9A-F]+\)" "Postfix peer: sent"
+  wait_for 10 grep -q 'client=localhost\[127\.0\.0\.1\], sasl_method=CRAM-MD5, sasl_username=alice' "$PF_LOG" ||
+    { tail "$PF_LOG"; fail "Postfix did not see CRAM-MD5 as alice"; }
+  ok "Postfix smarthost: secure TLS, CRAM-MD5 (Cyrus), delivered"
+
+  conf "smtp_sasl_mechanism_filter ="
+  mail pf2
+  need_log ": to=<pf2@example.net>, relay=$LH:$fp, .*status=sent" "Postfix peer: default mechanism"
+  m=$(grep -o 'sasl_method=[A-Z0-9-]*, sasl_username=alice' "$PF_LOG" | tail -1)
+  echo "Cyrus chose: $m"
+  ok "Postfix smarthost: the library's choice of mechanism ($m)"
+
+  printf '[localhost]:%s alice:wrong\n' "$fp" > "$WORK/passwd"
+  conf "smtp_sasl_mechanism_filter = plain"
+  mail pf3
+  need_log ": to=<pf3@example.net>, relay=$LH:$fp, $DELAYS, dsn=4\.7\.8, status=deferred \(SASL authentication failed; server $LH said: 535 5\.7\.8 Error: authentication failed: [^)]*\)" "Postfix peer: wrong password"
+  ok "Postfix smarthost: wrong password deferred with Postfix's 535"
+
+  # Reuse against the real peer: count Postfix's "connect from" lines.
+  printf '[localhost]:%s alice:s3cret\n' "$fp" > "$WORK/passwd"
+  conf "smtp_tls_connection_reuse = yes"
+  before=$(grep -c ' connect from ' "$PF_LOG")
+  pids=""
+  for i in $(seq 1 60); do
+    printf 'Subject: r%s\n\nx\n' "$i" | "$B/sendmail" -C "$C" -f sender@example.org "r$i@example.net" &
+    pids="$pids $!"
+  done
+  wait $pids
+  wait_for 60 sh -c "[ \$(grep -c 'to=<r[0-9]*@example.net>.*status=sent' '$C/log/maillog') -ge 60 ]" ||
+    fail "Postfix peer: not all 60 delivered"
+  n=$(( $(grep -c ' connect from ' "$PF_LOG") - before ))
+  echo "60 messages, $n connections to Postfix"
+  [ "$n" -lt 60 ] || fail "no connection reused with Postfix ($n connections)"
+  grep -Eq 'relay=localhost\[127\.0\.0\.1\]:[0-9]+, conn_use=[0-9]+, ' "$C/log/maillog" || fail "no conn_use"
+  ok "Postfix smarthost: 60 messages over $n connections (AUTH once per connection)"
+  stop_pf
+fi
