@@ -182,75 +182,14 @@ fetch_postfix() {
 }
 
 # start_postfix PFROOT DIR PORT [main.cf line]...: a private Postfix (from
-# fetch_postfix) in DIR (DIR/etc main.cf and master.cf, DIR/queue,
-# DIR/maillog) with smtpd on 127.0.0.1:PORT, mail_owner sluice, no
-# chroot, mail for any domain discarded after acceptance (default_transport
-# = discard), plus the given main.cf lines. Runs Postfix's own master in
-# the foreground (-d), remembered for the exit trap; sets PF_PID and PF_LOG.
+# fetch_postfix) set up by postfix_setup (tests/e2e/postfix.sh) in DIR,
+# smtpd on 127.0.0.1:PORT. Runs Postfix's own master in the foreground
+# (-d), remembered for the exit trap; sets PF_PID and PF_LOG.
+. "$SLUICE_ROOT/tests/e2e/postfix.sh"
 start_postfix() {
   local root=$1 d=$2 port=$3; shift 3
-  local sb=$root/usr/lib/postfix/sbin q
-  mkdir -p "$d/etc" "$d/queue" "$d/data" || fail "mkdir $d"
-  for q in active bounce corrupt defer deferred flush hold incoming private saved trace; do
-    mkdir -p "$d/queue/$q" && chmod 700 "$d/queue/$q"
-  done
-  mkdir -p "$d/queue/public" "$d/queue/maildrop" "$d/queue/pid"
-  chmod 755 "$d" "$d/queue"; chmod 710 "$d/queue/public"; chmod 730 "$d/queue/maildrop"
-  if [ "$(id -u)" = 0 ]; then
-    chown -R sluice "$d/queue" "$d/data" && chown root "$d/queue" "$d/queue/pid" &&
-      chgrp postdrop "$d/queue/public" "$d/queue/maildrop" || fail "chown $d"
-  fi
-  : > "$d/maillog"; chmod 644 "$d/maillog"
-  {
-    cat <<EOC
-compatibility_level = 3.6
-queue_directory = $d/queue
-data_directory = $d/data
-daemon_directory = $sb
-command_directory = $root/usr/sbin
-shlib_directory = $root/usr/lib/postfix
-meta_directory = $root/etc/postfix
-mail_owner = $( [ "$(id -u)" = 0 ] && echo sluice || id -un )
-setgid_group = $( [ "$(id -u)" = 0 ] && echo postdrop || id -gn )
-myhostname = smarthost.example
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mydestination =
-relay_domains =
-local_recipient_maps =
-alias_maps =
-alias_database =
-mynetworks = 127.0.0.0/8
-default_transport = discard
-biff = no
-maillog_file = $d/maillog
-maillog_file_prefixes = $d
-import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C LD_LIBRARY_PATH=$root/usr/lib/postfix
-EOC
-    for l in "$@"; do echo "$l"; done
-  } > "$d/etc/main.cf"
-  cat > "$d/etc/master.cf" <<EOC
-127.0.0.1:$port inet n - n - - smtpd
-cleanup unix n - n - 0 cleanup
-qmgr unix n - n 300 1 qmgr
-tlsmgr unix - - n 1000? 1 tlsmgr
-rewrite unix - - n - - trivial-rewrite
-bounce unix - - n - 0 bounce
-defer unix - - n - 0 bounce
-trace unix - - n - 0 bounce
-verify unix - - n - 1 verify
-flush unix n - n 1000? 0 flush
-proxymap unix - - n - - proxymap
-smtp unix - - n - - smtp
-showq unix n - n - - showq
-error unix - - n - - error
-retry unix - - n - - error
-discard unix - - n - - discard
-anvil unix - - n - 1 anvil
-scache unix - - n - 1 scache
-postlog unix-dgram n - n - 1 postlogd
-EOC
-  LD_LIBRARY_PATH=$root/usr/lib/postfix "$sb/master" -c "$d/etc" -d >"$d/master.out" 2>&1 &
+  postfix_setup "$root" "$d" "$port" "$@" || fail "postfix_setup $d"
+  LD_LIBRARY_PATH=$root/usr/lib/postfix "$root/usr/lib/postfix/sbin/master" -c "$d/etc" -d >"$d/master.out" 2>&1 &
   PF_PID=$!
   remember $PF_PID
   PF_LOG=$d/maillog
