@@ -343,6 +343,7 @@ smtp_finish(struct smtp_session *s)
 
 	smtp_conn_close(s);
 	smtp_resolve_cancel(s);
+	smtp_cache_undemand(s); /* no longer working on the destination */
 	for (size_t i = 0; i < s->nrcpt; i++) {
 		struct smtp_rcpt *rc = &s->rcpt[i];
 
@@ -900,7 +901,8 @@ smtp_tls_up(struct smtp_session *s)
  * smtp_tls_failed - the handshake failed or timed out: "Cannot start TLS:
  * handshake failure" (4.7.5). With "may" the same address is tried again
  * at once in plaintext, but only when the message has waited at least
- * minimal_backoff_time before this attempt (Postfix's rule).
+ * minimal_backoff_time before this attempt and no SASL credentials exist
+ * for the server (Postfix's rule).
  */
 static void
 smtp_tls_failed(struct smtp_session *s, int timeout)
@@ -914,9 +916,11 @@ smtp_tls_failed(struct smtp_session *s, int timeout)
 		if (nerr < sizeof(errs) / sizeof(errs[0]))
 			errs[nerr++] = e;
 	smtp_tls_connect_error(s, errs, nerr, timeout);
+	/* Postfix: no fallback when there are SASL credentials to protect. */
 	retry = s->tls.level == SMTP_TLS_MAY && s->times.active > 0 &&
 	    s->times.arrival > 0 &&
-	    s->times.active - s->times.arrival >= var_minimal_backoff_time;
+	    s->times.active - s->times.arrival >= var_minimal_backoff_time &&
+	    !(var_smtp_sasl_auth_enable && smtp_sasl_lookup(s) != 0);
 	smtp_fail_open(s, "4.7.5", "Cannot start TLS: handshake failure", NULL,
 	    1);
 	if (retry) {
@@ -1194,7 +1198,8 @@ smtp_read(struct bufferevent *bev, void *ctx)
 	unsigned gen = s->conn_gen;
 	char line[SMTP_REPLY_LINE_MAX];
 
-	while (gen == s->conn_gen && s->bev != NULL) {
+	/* Stop when a handler closed the connection or started TLS on it. */
+	while (gen == s->conn_gen && s->bev == bev) {
 		size_t eol_len = 0;
 		struct evbuffer_ptr p =
 		    evbuffer_search_eol(in, NULL, &eol_len, EVBUFFER_EOL_CRLF);
