@@ -48,6 +48,7 @@
 #include "attr.h"
 #include "ipc.h"
 #include "mem.h"
+#include "metrics.h"
 #include "msg.h"
 #include "param.h"
 #include "qdir.h"
@@ -299,6 +300,7 @@ conn_complete(struct cleanup_conn *c)
 	c->fp = 0;
 	c->st = cleanup_state_free(c->st);
 	conn_reply(c, 0, "");
+	metrics_inc(METRIC_RECEIVED);
 	cleanup_wake_qmgr();
 }
 

@@ -881,7 +881,8 @@ envelope(struct cleanup_state *st, int type, const char *buf, size_t len)
 			&data) < 0)
 			goto done;
 	}
-	if (strchr(REC_ENVELOPE_TYPES, mapped) == 0) {
+	/* strchr() finds the terminator: record type 0 is no valid type. */
+	if (mapped == 0 || strchr(REC_ENVELOPE_TYPES, mapped) == 0) {
 		fail(st, EX_DATAERR, "unexpected record type %d in envelope",
 		    type);
 		goto done;
@@ -1025,7 +1026,7 @@ extracted(struct cleanup_state *st, int type, const char *buf, size_t len)
 			goto done;
 		}
 	}
-	if (strchr(REC_EXTRACT_TYPES, mapped) == 0) {
+	if (mapped == 0 || strchr(REC_EXTRACT_TYPES, mapped) == 0) {
 		fail(st, EX_DATAERR,
 		    "unexpected record type %d in extracted envelope", type);
 		goto done;

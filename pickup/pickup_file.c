@@ -85,7 +85,8 @@ pickup_validate(FILE *fp, int requeued, size_t maxlen, struct pickup_info *info,
 			vbuf_set(why, "malformed or oversized record");
 			goto done;
 		}
-		if (strchr(allowed[seg], type) == 0) {
+		/* strchr() finds the terminator: type 0 is never allowed. */
+		if (type == 0 || strchr(allowed[seg], type) == 0) {
 			vbuf_reset(why);
 			vbuf_printf(why, "unexpected record type %d in %s",
 			    type,

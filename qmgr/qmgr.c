@@ -37,11 +37,20 @@
  *	"postqueue -f" and "sluice flush" send F, A, D and I. A deferred
  *	scan also starts every $queue_run_delay.
  * STRATEGIES
- *	Routing: every recipient goes to the smtp transport; the nexthop is
- *	$relayhost when set, else the recipient's domain. Recipients of a
- *	message for the same (transport, nexthop) destination are bundled
- *	into one delivery request of at most
- *	$smtp_destination_recipient_limit recipients.
+ *	Routing: util/resolve gives each recipient its transport and next
+ *	hop (transport_maps, sender_dependent_default_transport_maps,
+ *	relay_transport, default_transport, sender_dependent_relayhost_maps,
+ *	relayhost; docs/postfix/tables-routing.md); the tables are opened
+ *	before privileges are dropped and re-read when they change. A table
+ *	lookup error defers the recipient ("address resolver failure",
+ *	4.3.0), never a default route. The built-in transports error,
+ *	retry and discard are handled by qmgr itself (bounce, defer,
+ *	status=sent with relay=none); any other transport is the master.cf
+ *	service private/<transport>, and one that does not exist defers
+ *	with "mail transport unavailable". Recipients of a message for the
+ *	same (transport, nexthop) destination are bundled into one delivery
+ *	request of at most $<transport>_destination_recipient_limit
+ *	recipients.
  *
  *	Slow start: each destination may have $initial_destination_
  *	concurrency deliveries in flight at first; the window grows with
@@ -107,7 +116,9 @@
  *	qmgr_ipc_timeout (60s): time to send a delivery request
  *	default_process_limit (100): delivery requests in flight per
  *	  transport
- *	relayhost (empty), myhostname
+ *	relayhost (empty), myhostname, transport_maps, relay_transport
+ *	(relay), default_transport (smtp), sender_dependent_relayhost_maps,
+ *	sender_dependent_default_transport_maps, recipient_delimiter
  * SECURITY
  *	qmgr runs as mail_owner without privileges. It talks to local
  *	commands only through one-byte triggers (anything else is ignored)
@@ -121,6 +132,14 @@
  */
 #include "server.h"
 #include "qmgr.h"
+#include "resolve.h"
+
+/* As root: tables may be readable by root only (Postfix opens them first). */
+static void
+qmgr_pre_init(void)
+{
+	resolve_init();
+}
 
 static void
 qmgr_init(struct event_base *base)
@@ -135,6 +154,7 @@ qmgr_init(struct event_base *base)
 static const struct server_spec qmgr_spec = {
     .name = "qmgr",
     .mode = SERVER_TRIGGER,
+    .pre_init = qmgr_pre_init,
     .init = qmgr_init,
     .trigger = qmgr_trigger,
     .params = qmgr_params,

@@ -219,6 +219,8 @@ void qmgr_defer_rcpt(struct qmgr_message *msg, const struct qmgr_rcpt *rcpt,
     const char *dsn, const char *reason);
 void qmgr_defer_entry(struct qmgr_entry *e, const char *dsn, const char *reason,
     int check_done);
+int qmgr_defer_builtin(struct qmgr_message *msg, const struct qmgr_rcpt *rcpt,
+    const char *transport, const char *nexthop);
 
 /*
  * qmgr_active.c: moves through the queue directories.

@@ -175,7 +175,10 @@ qmgr_deliver_start(struct qmgr_entry *e)
 			qmgr_entry_transport_failure(e,
 			    "transport name too long");
 		} else {
-			qmgr_entry_transport_failure(e, why.data);
+			/* Postfix's qmgr_transport.c wording. */
+			msg_warn("connect to transport private/%s: %s", t->name,
+			    strerror(errno));
+			qmgr_entry_transport_failure(e, NULL);
 		}
 		mem_free(d);
 		vbuf_free(&why);

@@ -28,8 +28,13 @@
  *	recipients already in core, but at least
  *	qmgr_message_recipient_minimum.
  *
- *	qmgr_message_assign() resolves the slice's recipients and hands
- *	them to their queues (some may be deferred at once).
+ *	qmgr_message_assign() resolves the slice's recipients (util/resolve:
+ *	transport and next hop) and hands them to their (transport, next
+ *	hop) queues; a recipient whose resolution failed (table lookup
+ *	error) is deferred with Postfix's "address resolver failure"
+ *	(4.3.0), one for a built-in transport (error, retry, discard) is
+ *	finished at once (qmgr_defer_builtin()), one for a throttled
+ *	transport deferred.
  *	qmgr_message_entry_done() is called when one of the message's
  *	entries is finished; when the last one is, the slice is done.
  *	qmgr_message_slice_done() reads and assigns the next slice, and
@@ -150,6 +155,15 @@ qmgr_message_assign(struct qmgr_message *msg)
 	for (i = 0; i < msg->env.rcpt_count; i++) {
 		r = msg->env.rcpt + i;
 		resolve_addr(msg->env.sender, r->address, &reply);
+		if (reply.flags & RESOLVE_FLAG_FAIL) {
+			/* Postfix: redirected to retry, never a default. */
+			qmgr_defer_rcpt(msg, r, "4.3.0",
+			    "address resolver failure");
+			continue;
+		}
+		if (qmgr_defer_builtin(msg, r, vbuf_str(&reply.transport),
+			vbuf_str(&reply.nexthop)))
+			continue;
 		t = qmgr_transport_find(vbuf_str(&reply.transport));
 		if (t->throttle_reason) {
 			qmgr_defer_rcpt(msg, r, t->throttle_dsn,

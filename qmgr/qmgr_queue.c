@@ -44,8 +44,9 @@
  *	feedback; the destination may die, which defers its queued entries
  *	with "delivery temporarily suspended: HOP_STATUS" and arms a revival
  *	after minimal_backoff_time); no hop_status is positive feedback.
- *	qmgr_entry_transport_failure() defers the entry's recipients that
- *	are not yet marked done and throttles the transport.
+ *	qmgr_entry_transport_failure() logs why (unless NULL: the caller
+ *	did), defers the entry's recipients that are not yet marked done and
+ *	throttles the transport.
  *	qmgr_entry_requeue() puts a request that could not be sent back at
  *	the head of its queue and pauses the transport for a second.
  *	qmgr_queue_revive_all() forgets all dead destinations and
@@ -532,7 +533,9 @@ qmgr_entry_transport_failure(struct qmgr_entry *e, const char *why)
 	struct qmgr_queue *q = e->queue;
 	struct qmgr_transport *t = q->transport;
 
-	msg_warn("%s: delivery agent %s: %s", e->msg->queue_id, t->name, why);
+	if (why != NULL) /* NULL: the caller has logged the problem */
+		msg_warn("%s: delivery agent %s: %s", e->msg->queue_id, t->name,
+		    why);
 	qmgr_entry_unbusy(e);
 	qmgr_defer_entry(e, "4.3.0", QMGR_TRANSPORT_UNAVAIL, 1);
 	qmgr_entry_free(e);

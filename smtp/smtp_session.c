@@ -51,6 +51,7 @@
 #include "dlog.h"
 #include "dns.h"
 #include "mem.h"
+#include "metrics.h"
 #include "msg.h"
 #include "qid.h"
 #include "smtp.h"
@@ -686,6 +687,7 @@ static void
 smtp_helo_done(struct smtp_session *s)
 {
 	smtp_site_established(s);
+	metrics_inc(METRIC_SMTP_CONN);
 	s->conn_done = smtp_now();
 	if ((s->features & SMTP_FEAT_SIZE) && s->size_limit > 0 &&
 	    s->q.content_size > s->size_limit) {

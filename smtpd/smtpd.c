@@ -98,6 +98,7 @@
 
 #include "dns.h"
 #include "msg.h"
+#include "resolve.h"
 #include "server.h"
 #include "smtpd.h"
 #include "smtpd_tls.h"
@@ -107,6 +108,7 @@ static void
 smtpd_pre_init(void)
 {
 	smtpd_tls_init();
+	resolve_init(); /* tables: opened once, before the privilege drop */
 }
 
 static void

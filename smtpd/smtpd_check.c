@@ -6,9 +6,17 @@
  * entry (Postfix semantics; docs/postfix/smtpd-flush.md section 1).
  *
  * Where a recipient goes (mydestination, relay_domains, our own address
- * literals, routed addresses) is util/resolve's answer: the policy here
- * asks resolve_auth_destination() and resolve_fqdn() and resolves
- * nothing itself.
+ * literals, routed addresses, transport_maps, relay_recipient_maps) is
+ * util/resolve's answer: the policy here asks
+ * resolve_auth_destination_from(), resolve_addr(),
+ * resolve_relay_recipient() and resolve_fqdn() and resolves nothing
+ * itself. After the restriction lists, smtpd_reject_unlisted_recipient
+ * (default yes) refuses a recipient whose transport is error: (550 with
+ * the text of the table) and an unknown recipient of a relay domain when
+ * relay_recipient_maps is set (550 5.1.1 ... User unknown in relay
+ * recipient table); a table lookup error answers 451 4.3.0 Temporary
+ * lookup failure (Postfix smtpd_check.c: check_rcpt_maps(),
+ * reject_dict_retry()).
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -36,6 +44,9 @@ const struct param_var smtpd_check_params[] = {
     PARAM_VAR(invalid_hostname_reject_code),
     PARAM_VAR(reject_code),
     PARAM_VAR(defer_code),
+    PARAM_VAR(smtpd_reject_unlisted_recipient),
+    PARAM_VAR(unknown_relay_recipient_reject_code),
+    PARAM_VAR(show_user_unknown_table_name),
     PARAM_VAR_END,
 };
 
@@ -260,8 +271,8 @@ static const char *const ignored0[] = {"reject_unauth_pipelining",
     "reject_unknown_helo_hostname", "reject_unknown_client_hostname",
     "reject_unknown_reverse_client_hostname", "reject_unverified_sender",
     "reject_unverified_recipient", "reject_unlisted_sender",
-    "reject_unlisted_recipient", "reject_sender_login_mismatch",
-    "permit_tls_clientcerts", "permit_tls_all_clientcerts", NULL};
+    "reject_sender_login_mismatch", "permit_tls_clientcerts",
+    "permit_tls_all_clientcerts", NULL};
 static const char *const ignored1[] = {"check_client_access",
     "check_reverse_client_hostname_access", "check_helo_access",
     "check_sender_access", "check_recipient_access", "check_client_mx_access",
@@ -319,7 +330,16 @@ typedef const char *reject_test_fn(const struct smtpd_check_ctx *ctx,
 static const char *
 refuse_unauth_destination(const struct smtpd_check_ctx *ctx, const char *rcpt)
 {
-	return resolve_auth_destination(rcpt) ? NULL : rcpt;
+	return resolve_auth_destination_from(ctx->sender, rcpt) ? NULL : rcpt;
+}
+
+/* Postfix's reject_dict_retry(): a table lookup failed. */
+static int
+lookup_retry(const char *rcpt, struct vbuf *why)
+{
+	vbuf_reset(why);
+	vbuf_printf(why, "4.3.0 <%s>: Temporary lookup failure", rcpt);
+	return 451;
 }
 
 static const char *
@@ -394,6 +414,9 @@ eval_reject(const char *x, const struct smtpd_check_ctx *ctx, const char *rcpt,
 
 		if (!in_list(x, rr->names))
 			continue;
+		if (rr->refuses == refuse_unauth_destination &&
+		    resolve_auth_destination_from(ctx->sender, rcpt) < 0)
+			return lookup_retry(rcpt, why);
 		if ((subject = rr->refuses(ctx, rcpt)) == NULL)
 			return 0;
 		code = (int)*rr->code;
@@ -404,6 +427,60 @@ eval_reject(const char *x, const struct smtpd_check_ctx *ctx, const char *rcpt,
 		return code;
 	}
 	return -1;
+}
+
+/*
+ * Postfix's check_rcpt_maps() for a recipient (reject_unlisted_recipient,
+ * smtpd_reject_unlisted_recipient): a resolver failure is a temporary
+ * lookup failure; a recipient that resolves to the error (retry)
+ * transport is refused with 550 (450) and the DSN and text of its next
+ * hop; a recipient of a relay domain must be listed in
+ * relay_recipient_maps when that is set. Returns 0 or the SMTP code with
+ * the reply in why.
+ */
+static int
+check_rcpt_maps(const struct smtpd_check_ctx *ctx, const char *rcpt,
+    struct vbuf *why)
+{
+	struct resolve_reply reply = RESOLVE_REPLY_INIT;
+	const char *transport, *text;
+	char dsn[16];
+	int code = 0, r;
+
+	resolve_addr(ctx->sender, rcpt, &reply);
+	transport = vbuf_str(&reply.transport);
+	vbuf_reset(why);
+	if (reply.flags & RESOLVE_FLAG_FAIL) {
+		code = lookup_retry(rcpt, why);
+	} else if (strcmp(transport, "error") == 0 ||
+	    strcmp(transport, "retry") == 0) {
+		code = *transport == 'e' ? 550 : 450;
+		text = resolve_dsn_split(code == 550 ? "5.1.1" : "4.1.1",
+		    vbuf_str(&reply.nexthop), dsn);
+		dsn[0] = (char)('0' + code / 100); /* as the reply code */
+		if (strcmp(dsn + 1, ".1.7") == 0)  /* smtpd_dsn_fix() */
+			dsn[4] = '1';
+		else if (strcmp(dsn + 1, ".1.8") == 0)
+			dsn[4] = '2';
+		vbuf_printf(why, "%s <%s>: Recipient address rejected: %s", dsn,
+		    rcpt, text);
+	} else if ((reply.flags & RESOLVE_CLASS_MASK) == RESOLVE_CLASS_RELAY &&
+	    (r = resolve_relay_recipient(vbuf_str(&reply.recipient))) <= 0) {
+		if (r < 0) {
+			code = lookup_retry(rcpt, why);
+		} else {
+			code = (int)var_unknown_relay_recipient_reject_code;
+			vbuf_printf(why,
+			    "%d.1.1 <%s>: Recipient address rejected: User "
+			    "unknown%s",
+			    code / 100, rcpt,
+			    var_show_user_unknown_table_name
+				? " in relay recipient table"
+				: "");
+		}
+	}
+	resolve_reply_free(&reply);
+	return code;
 }
 
 /* Evaluate one restriction list: 0 = permit/dunno (continue), else a code. */
@@ -428,8 +505,15 @@ eval_list(char **r, enum stage st, const struct smtpd_check_ctx *ctx,
 		} else if (strcasecmp(x, "permit_sasl_authenticated") == 0) {
 			continue; /* no SASL: never authenticated */
 		} else if (strcasecmp(x, "permit_auth_destination") == 0) {
-			if (resolve_auth_destination(rcpt))
+			if ((code = resolve_auth_destination_from(ctx->sender,
+				 rcpt)) < 0)
+				return lookup_retry(rcpt, why);
+			if (code > 0)
 				return 0;
+		} else if (strcasecmp(x, "reject_unlisted_recipient") == 0 ||
+		    strcasecmp(x, "check_recipient_maps") == 0) {
+			if ((code = check_rcpt_maps(ctx, rcpt, why)) != 0)
+				return code;
 		} else if ((code = eval_reject(x, ctx, rcpt, why)) >= 0) {
 			if (code != 0)
 				return code;
@@ -482,5 +566,8 @@ smtpd_check_recipient(const struct smtpd_check_ctx *ctx, const char *rcpt,
 		if ((code = eval_list(lists[i].list, lists[i].st, ctx, rcpt,
 			 why)) != 0)
 			return code;
+	/* smtpd_check_rcpt(): the unlisted-recipient check comes last. */
+	if (var_smtpd_reject_unlisted_recipient)
+		return check_rcpt_maps(ctx, rcpt, why);
 	return 0;
 }

@@ -30,6 +30,7 @@
 #include "param.h"
 #include "qfile.h"
 #include "mem.h"
+#include "metrics.h"
 #include "qid.h"
 #include "vbuf.h"
 
@@ -173,6 +174,8 @@ cleanup_refusal(struct smtpd_session *s, int status, const char *why)
 {
 	msg_info("NOQUEUE: reject: cleanup from %s: %s", s->namaddr,
 	    why ? why : "(no reason)");
+	/* 451 below, else a 5xx refusal */
+	metrics_reject(status < 0 || status == 75 || why == NULL ? 451 : 550);
 	if (status < 0 || status == 75 || why == NULL)
 		smtpd_reply(s, "451 4.3.0 Error: queue file write error");
 	else if (strstr(why, "too big"))

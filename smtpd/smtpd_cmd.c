@@ -19,6 +19,7 @@
 #include "smtpd_tls.h"
 #include "dlog.h"
 #include "mem.h"
+#include "metrics.h"
 #include "msg.h"
 #include "qfile.h"
 #include "vbuf.h"
@@ -411,6 +412,7 @@ cmd_mail(struct smtpd_session *s, char *arg)
 			 "from=<%s> proto=%s helo=<%s>",
 		    s->namaddr, log_addr(s, 0, addr),
 		    s->esmtp ? "ESMTP" : "SMTP", s->helo ? s->helo : "");
+		metrics_reject(452);
 		smtpd_error_reply(s, "452 4.3.1 Insufficient system storage");
 		mem_free(mp.envid);
 		return;
@@ -518,6 +520,7 @@ rcpt_refused(struct smtpd_session *s, const char *cmd, const char *addr)
 			 "helo=<%s>",
 		    cmd, s->namaddr, code, text, log_addr(s, 1, addr),
 		    s->esmtp ? "ESMTP" : "SMTP", s->helo ? s->helo : "");
+	metrics_reject(code);
 	smtpd_error_reply(s, "%d %s", code, text);
 	mem_free(text);
 	return 1;

@@ -33,6 +33,7 @@
 #include "smtpd_tls.h"
 #include "dns.h"
 #include "mem.h"
+#include "metrics.h"
 #include "msg.h"
 #include "qfile.h"
 #include "vbuf.h"
@@ -209,6 +210,7 @@ smtpd_bare_lf_reject(struct smtpd_session *s, const char *where)
 		 "proto=%s helo=<%s>",
 	    where, s->namaddr, code, var_myhostname,
 	    s->esmtp ? "ESMTP" : "SMTP", s->helo ? s->helo : "");
+	metrics_reject((int)code);
 	if (smtpd_error_reply(s, "%ld %d.5.2 %s Error: bare <LF> received",
 		code, (int)(code / 100), var_myhostname) == 0 &&
 	    code == 521)
@@ -322,6 +324,7 @@ data_end(struct smtpd_session *s)
 		    s->qid[0] ? s->qid : "NOQUEUE", s->namaddr);
 		smtpd_transaction_reset(s);
 		smtpd_enter_state(s, SS_CMD);
+		metrics_reject(552);
 		smtpd_error_reply(s, "552 5.3.4 Error: message file too big");
 		return;
 	}
@@ -564,6 +567,7 @@ client_event(struct bufferevent *bev, short what, void *ctx)
 		    s->namaddr, vbuf_str(&d));
 		vbuf_free(&d);
 		s->tls_up = 1;
+		metrics_inc(METRIC_TLS_IN);
 		struct timeval tv = {var_smtpd_timeout, 0};
 		bufferevent_set_timeouts(s->bev, &tv, &tv);
 		return;
@@ -656,6 +660,7 @@ smtpd_session_free(struct smtpd_session *s)
 	vbuf_free(&s->logaddr[0]);
 	vbuf_free(&s->logaddr[1]);
 	ring_detach(&s->ring);
+	metrics_gauge_add(METRIC_GAUGE_SMTPD_SESSIONS, -1);
 	mem_free(s);
 }
 
@@ -780,6 +785,8 @@ smtpd_session_start(struct smtpd_session *s, int fd, struct bufferevent *bev)
 	struct timeval tv = {var_smtpd_timeout, 0};
 	bufferevent_set_timeouts(s->bev, &tv, &tv);
 	ring_prepend(&sessions, &s->ring);
+	metrics_inc(METRIC_SMTPD_CONN);
+	metrics_gauge_add(METRIC_GAUGE_SMTPD_SESSIONS, 1);
 	if (var_smtpd_peername_lookup &&
 	    (s->ss.ss_family == AF_INET || s->ss.ss_family == AF_INET6)) {
 		/* The client is not read until the banner is out. */

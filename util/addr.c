@@ -160,7 +160,10 @@ add_address(struct tok_list *tl, size_t from, size_t to, struct addr_list *list)
 	for (i = from; i < to; i++) {
 		if (i > from && is_word(tl->t + i) && is_word(tl->t + i - 1))
 			vbuf_putc(&out, ' ');
-		vbuf_append(&out, tl->text.data + tl->t[i].start, tl->t[i].len);
+		/* An empty quoted string may leave the text buffer unset. */
+		if (tl->t[i].len > 0)
+			vbuf_append(&out, tl->text.data + tl->t[i].start,
+			    tl->t[i].len);
 	}
 	if (list->n == list->cap) {
 		list->cap = list->cap ? 2 * list->cap : 8;

@@ -23,6 +23,7 @@
 #include "attr.h"
 #include "deliv.h"
 #include "dlog.h"
+#include "metrics.h"
 #include "msg.h"
 #include "param.h"
 #include "qdir.h"
@@ -176,6 +177,11 @@ deliv_log(const char *queue_id, const struct deliv_rcpt *r, const char *relay,
 	vbuf_putc(&b, ')');
 	msg_info("%s", vbuf_str(&b));
 	vbuf_free(&b);
+	metrics_delivery(status);
+	metrics_observe(METRIC_STAGE_BEFORE_QMGR, a);
+	metrics_observe(METRIC_STAGE_IN_QMGR, bb);
+	metrics_observe(METRIC_STAGE_CONN_SETUP, c);
+	metrics_observe(METRIC_STAGE_TRANSMISSION, d);
 }
 
 static int

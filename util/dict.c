@@ -112,7 +112,7 @@ dict_open(const char *spec, int flags, struct vbuf *why)
 		d->size = st.st_size;
 	}
 	if (ops->open(d, name, why) < 0) {
-		d->ops = NULL;
+		/* close() frees what open() got before it failed. */
 		dict_close(d);
 		return (NULL);
 	}
@@ -177,7 +177,9 @@ dict_close(struct dict *d)
 {
 	if (d == NULL)
 		return;
-	if (d->ops != NULL && d->ops->close != NULL)
+	if (d->wops != NULL)
+		dict_write_close(d);
+	else if (d->ops != NULL && d->ops->close != NULL)
 		d->ops->close(d);
 	mem_free(d->spec);
 	mem_free(d->name);
@@ -252,52 +254,68 @@ dict_read_text(struct dict *d, const char *path, dict_line_fn *fn, void *ctx,
     struct vbuf *why)
 {
 	FILE *fp;
-	struct vbuf phys = VBUF_INIT, logical = VBUF_INIT;
-	int lineno = 0, first = 0, r, ret = 0;
+	int ret;
 
 	(void)d;
 	if ((fp = fopen(path, "r")) == NULL) {
 		vbuf_printf(why, "open %s: %s", path, strerror(errno));
 		return (-1);
 	}
+	ret = dict_read_lines(fp, path, fn, ctx, why);
+	fclose(fp);
+	return (ret);
+}
+
+/* dict_join - add a continuation line to the logical line; -1 too long */
+
+static int
+dict_join(struct vbuf *logical, const struct vbuf *phys)
+{
+	if (logical->len + phys->len > DICT_LINE_MAX)
+		return (-1);
+	vbuf_append(logical, phys->data, phys->len);
+	return (0);
+}
+
+int
+dict_read_lines(FILE *fp, const char *path, dict_line_fn *fn, void *ctx,
+    struct vbuf *why)
+{
+	struct vbuf phys = VBUF_INIT, logical = VBUF_INIT;
+	int lineno = 0, first = 0, r, ret = 0;
+
 	for (;;) {
 		r = dict_read_line(fp, &phys);
-		if (r < 0) {
+		if (r > 0)
+			lineno++;
+		if (r < 0 ||
+		    (r > 0 && !dict_blank(phys.data) &&
+			isspace((unsigned char)phys.data[0]) &&
+			logical.len > 0 && dict_join(&logical, &phys) < 0)) {
 			vbuf_printf(why,
 			    "%s, line %d: line too long (more than %d bytes)",
-			    path, lineno + 1, DICT_LINE_MAX);
+			    path, lineno + (r < 0), DICT_LINE_MAX);
 			ret = -1;
 			break;
 		}
-		if (r > 0)
-			lineno++;
-		if (r > 0 && dict_blank(phys.data))
-			continue;
-		if (r > 0 && isspace((unsigned char)phys.data[0]) &&
-		    logical.len > 0) {
-			if (logical.len + phys.len > DICT_LINE_MAX) {
-				vbuf_printf(why,
-				    "%s, line %d: line too long (more than "
-				    "%d bytes)",
-				    path, lineno, DICT_LINE_MAX);
-				ret = -1;
-				break;
-			}
-			vbuf_append(&logical, phys.data, phys.len);
-			continue;
-		}
-		if (logical.len > 0 && fn(ctx, first, logical.data, why) < 0) {
+		if (r > 0 &&
+		    (dict_blank(phys.data) ||
+			(isspace((unsigned char)phys.data[0]) &&
+			    logical.len > 0)))
+			continue; /* skipped, or joined above */
+		if (logical.len > 0 &&
+		    (vbuf_str(&logical),
+			fn(ctx, first, logical.data, why) < 0)) {
 			ret = -1;
 			break;
 		}
 		vbuf_reset(&logical);
 		if (r == 0)
 			break;
-		if (isspace((unsigned char)phys.data[0])) {
-			/* A continuation with nothing to continue: as postmap.
-			 */
+		/* A continuation with nothing to continue is dropped, as
+		 * postmap. */
+		if (isspace((unsigned char)phys.data[0]))
 			continue;
-		}
 		first = lineno;
 		vbuf_append(&logical, phys.data, phys.len);
 		vbuf_str(&logical);
@@ -306,7 +324,6 @@ dict_read_text(struct dict *d, const char *path, dict_line_fn *fn, void *ctx,
 		vbuf_printf(why, "read %s: %s", path, strerror(errno));
 		ret = -1;
 	}
-	fclose(fp);
 	vbuf_free(&phys);
 	vbuf_free(&logical);
 	return (ret);
@@ -368,4 +385,39 @@ dict_expand(struct vbuf *out, const char *tmpl, const char *subject,
 			    ov[2 * num + 1] - ov[2 * num]);
 	}
 	vbuf_str(out);
+}
+
+char *
+dict_list_item(char **bp, struct vbuf *why, int *err)
+{
+	char *cp = *bp, *start;
+	int level = 0;
+
+	*err = 0;
+	while (*cp && (isspace((unsigned char)*cp) || *cp == ','))
+		cp++;
+	if (*cp == 0) {
+		*bp = cp;
+		return (NULL);
+	}
+	for (start = cp; *cp; cp++) {
+		if (*cp == '{')
+			level++;
+		else if (*cp == '}' && level > 0)
+			level--;
+		else if (level == 0 &&
+		    (isspace((unsigned char)*cp) || *cp == ','))
+			break;
+	}
+	if (level > 0) {
+		if (why != NULL)
+			vbuf_printf(why, "missing '}' in \"%s\"", start);
+		*err = 1;
+		*bp = cp;
+		return (why != NULL ? NULL : start);
+	}
+	if (*cp)
+		*cp++ = 0;
+	*bp = cp;
+	return (start);
 }

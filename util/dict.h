@@ -19,6 +19,18 @@
  *	int  dict_type_known(const char *type);
  *	int  dict_split(const char *spec, char **type, char **name);
  *	int  dict_parse_line(char *line, char **key, char **value);
+ *
+ *	struct dict *dict_create(const char *spec, int flags,
+ *			struct vbuf *why);
+ *	int  dict_put(struct dict *d, const char *key, const char *value);
+ *	int  dict_del(struct dict *d, const char *key);
+ *	int  dict_commit(struct dict *d);
+ *	int  dict_writable(const char *type);
+ *
+ *	typedef int dict_line_fn(void *ctx, int lineno, char *line,
+ *			struct vbuf *why);
+ *	int  dict_read_lines(FILE *fp, const char *path, dict_line_fn *fn,
+ *			void *ctx, struct vbuf *why);
  * DESCRIPTION
  *	A table answers a key with a value. The types and their sources
  *	(docs/postfix/tables-routing.md, "Tables"):
@@ -60,11 +72,59 @@
  *	dict_parse_line() splits a logical line of a postmap-style text
  *	file into key and value in place (white space between them); -1
  *	when there is no white space after the key.
+ *	dict_list_item() returns the next item of a list separated by
+ *	white space or commas in which braces group ("inline:{ a=b, c }"
+ *	is one item), cut in place, advancing *bp; NULL at the end. An
+ *	unbalanced "{" sets *err: with why, the result is NULL and why says
+ *	so; without, the rest of the text is the item.
+ *
+ *	The write side (postmap's) builds the indexed types hash, btree,
+ *	lmdb and cdb with their libraries. dict_create() opens a writer on
+ *	spec: a new empty table, or with DICT_FLAG_UPDATE a copy of the
+ *	existing one (none: empty, unless DICT_FLAG_EXISTING, then an
+ *	error as Postfix's "open database FILE.db: No such file or
+ *	directory"). The table is written to FILE.SUFFIX.tmp (locked with
+ *	flock(2), as Postfix's cdb writer locks it) and dict_commit() syncs
+ *	it and renames it over FILE.SUFFIX, so that a reader sees the old
+ *	table or the new one, never a part. The new file gets the mode of
+ *	the table it replaces, else 0644 less the umask, and the invoking
+ *	effective user and group as owner. dict_close() without a commit
+ *	removes the temporary file. dict_name() is "type:name".
+ *
+ *	Keys are folded to lower case unless DICT_FLAG_NOFOLD. Keys and
+ *	values are stored with a trailing NUL (DICT_FLAG_NUL, Postfix's
+ *	postmap -N) or without (DICT_FLAG_NONUL, -n); with neither, each
+ *	type as Postfix's postmap: with the NUL, except cdb. dict_put()
+ *	stores key and value and returns DICT_NOTFOUND; when the key is
+ *	already there it keeps the old value (DICT_FLAG_DUP_REPLACE:
+ *	replaces it) and returns DICT_FOUND, so that the caller can warn.
+ *	dict_del() removes key (with and without the NUL, as stored):
+ *	DICT_FOUND, DICT_NOTFOUND or DICT_ERROR. dict_put(), dict_del()
+ *	and dict_commit() return DICT_ERROR (-1) with dict_why() on a
+ *	write error; after one, only dict_close() is allowed.
+ *
+ *	dict_create() returns NULL with why in Postfix's words: an unknown
+ *	type ("unsupported dictionary type: T. Is the postfix-T package
+ *	installed?"), a type that has no writer ("unsupported dictionary
+ *	type: T does not support bulk-mode creation."; with
+ *	DICT_FLAG_EXISTING, as for postmap -d: "T:NAME map requires
+ *	O_RDONLY access mode", or for static "table static:V: delete
+ *	operation is not supported"), cdb with DICT_FLAG_UPDATE (Postfix's
+ *	cdb cannot be updated: "dict_cdb_open: inappropriate open flags for
+ *	cdb database - specify O_RDONLY or O_WRONLY|O_CREAT|O_TRUNC"), and
+ *	"open database FILE.SUFFIX: ERRNO TEXT" when the file cannot be
+ *	created. dict_writable() tells whether type has a writer.
+ *
+ *	dict_read_lines() reads table source text from fp as postmap does
+ *	(dict_read_text() in dict_impl.h, which opens a file by name), path
+ *	naming it in messages ("stdin" for postmap -i).
  * DIAGNOSTICS
  *	All input errors are returned; fatal only when out of memory.
  * SEE ALSO
  *	maps(3) for lists of tables and address lookups.
  */
+#include <stdio.h>
+
 #include "vbuf.h"
 
 #define DICT_FOUND 1
@@ -74,6 +134,11 @@
 #define DICT_FLAG_NOFOLD (1 << 0)  /* dict_open(): keep key case */
 #define DICT_FLAG_PATTERN (1 << 1) /* dict_flags(): cidr, regexp, pcre */
 #define DICT_FLAG_FILE (1 << 2)	   /* dict_flags(): backed by a file */
+#define DICT_FLAG_NUL (1 << 3)	   /* dict_create(): keys, values with NUL */
+#define DICT_FLAG_NONUL (1 << 4)   /* dict_create(): without NUL */
+#define DICT_FLAG_DUP_REPLACE (1 << 5) /* dict_put(): a later value wins */
+#define DICT_FLAG_UPDATE (1 << 6)      /* dict_create(): keep the contents */
+#define DICT_FLAG_EXISTING (1 << 7)    /* with UPDATE: the table must exist */
 
 #define DICT_LINE_MAX (1 << 20) /* longest text line of a table file */
 
@@ -91,5 +156,16 @@ void dict_close(struct dict *d);
 int dict_type_known(const char *type);
 int dict_split(const char *spec, char **type, char **name);
 int dict_parse_line(char *line, char **key, char **value);
+char *dict_list_item(char **bp, struct vbuf *why, int *err);
+
+struct dict *dict_create(const char *spec, int flags, struct vbuf *why);
+int dict_put(struct dict *d, const char *key, const char *value);
+int dict_del(struct dict *d, const char *key);
+int dict_commit(struct dict *d);
+int dict_writable(const char *type);
+
+typedef int dict_line_fn(void *ctx, int lineno, char *line, struct vbuf *why);
+int dict_read_lines(FILE *fp, const char *path, dict_line_fn *fn, void *ctx,
+    struct vbuf *why);
 
 #endif

@@ -20,6 +20,12 @@
  *		dict_static_ops, dict_hash_ops, dict_btree_ops,
  *		dict_lmdb_ops, dict_cdb_ops, dict_cidr_ops,
  *		dict_regexp_ops, dict_pcre_ops;
+ *
+ *	struct dict_wops { ops, nul, update, open, put, del, finish,
+ *		abort };
+ *	void dict_write_close(struct dict *d);
+ *	extern const struct dict_wops dict_hash_wops, dict_btree_wops,
+ *		dict_lmdb_wops, dict_cdb_wops;
  * DESCRIPTION
  *	Each table type is a struct dict_ops: its type name, DICT_FLAG_*
  *	bits it always has, the file suffix of its indexed file (".db",
@@ -42,6 +48,20 @@
  *	tmpl to out replacing $N / ${N} (N = 1..n-1) with the matched
  *	substring of subject whose offsets are ov[2N], ov[2N+1] (an unset
  *	group, marked by (size_t)-1, or N >= n gives ""), and $$ with $.
+ *
+ *	The write side: a type with a writer has a struct dict_wops. ops is
+ *	its read side (type name and suffix); nul tells whether its keys and
+ *	values get a trailing NUL by default; update whether an existing
+ *	table can be changed. open() opens the library on the temporary file
+ *	tmp (locked, open as fd; empty, or a byte copy of the table when
+ *	updating) and fills d->impl; put() stores klen bytes of key and vlen
+ *	of value (DICT_NOTFOUND; DICT_FOUND when the key was there, which it
+ *	then keeps unless replace; DICT_ERROR with dict_error()); del()
+ *	removes (DICT_FOUND, DICT_NOTFOUND, DICT_ERROR); finish() writes
+ *	everything out and closes the library (0, or -1 with dict_error());
+ *	abort() closes it without writing. dict_write.c owns the temporary
+ *	file, its lock and the rename; dict_write_close() is dict_close()
+ *	for a writer.
  */
 #include <stddef.h>
 #include <sys/types.h>
@@ -77,9 +97,25 @@ struct dict {
 	struct vbuf key;
 	struct vbuf result;
 	void *impl;
+	/* The write side (dict_create()); wops is NULL for a reader. */
+	const struct dict_wops *wops;
+	char *tmp;  /* the temporary file */
+	int tmp_fd; /* open and flock()ed */
+	int nul;    /* store keys and values with a NUL */
+	int broken; /* a write failed: only dict_close() */
 };
 
-typedef int dict_line_fn(void *ctx, int lineno, char *line, struct vbuf *why);
+struct dict_wops {
+	const struct dict_ops *ops;
+	int nul;
+	int update;
+	int (*open)(struct dict *d, const char *tmp, int fd, struct vbuf *why);
+	int (*put)(struct dict *d, const char *key, size_t klen,
+	    const char *value, size_t vlen, int replace);
+	int (*del)(struct dict *d, const char *key, size_t klen);
+	int (*finish)(struct dict *d);
+	void (*abort)(struct dict *d);
+};
 
 int dict_read_text(struct dict *d, const char *path, dict_line_fn *fn,
     void *ctx, struct vbuf *why);
@@ -92,5 +128,9 @@ void dict_expand(struct vbuf *out, const char *tmpl, const char *subject,
 extern const struct dict_ops dict_texthash_ops, dict_inline_ops,
     dict_static_ops, dict_hash_ops, dict_btree_ops, dict_lmdb_ops, dict_cdb_ops,
     dict_cidr_ops, dict_regexp_ops, dict_pcre_ops;
+
+void dict_write_close(struct dict *d);
+extern const struct dict_wops dict_hash_wops, dict_btree_wops, dict_lmdb_wops,
+    dict_cdb_wops;
 
 #endif

@@ -10,8 +10,10 @@
  * the value.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dict_impl.h"
 #include "mem.h"
@@ -160,6 +162,11 @@ texthash_open(struct dict *d, const char *name, struct vbuf *why)
 	d->impl = tc.p = mem_calloc(1, sizeof(struct dict_pairs));
 	tc.d = d;
 	tc.path = name;
+	/* Postfix's words for a table file that is not there. */
+	if (access(name, R_OK) < 0) {
+		vbuf_printf(why, "open database %s: %s", name, strerror(errno));
+		return (-1);
+	}
 	if (dict_read_text(d, name, texthash_line, &tc, why) < 0)
 		return (-1);
 	pairs_sort(tc.p);
@@ -170,41 +177,6 @@ const struct dict_ops dict_texthash_ops = {"texthash", 0, "", texthash_open,
     pairs_get, pairs_seq, pairs_close};
 
 /* ---- inline --------------------------------------------------------- */
-
-/* inline_item - next item of an inline list; NULL at the end */
-
-static char *
-inline_item(char **bp, struct vbuf *why, int *err)
-{
-	char *cp = *bp, *start;
-	int level = 0;
-
-	*err = 0;
-	while (*cp && (isspace((unsigned char)*cp) || *cp == ','))
-		cp++;
-	if (*cp == 0) {
-		*bp = cp;
-		return (NULL);
-	}
-	for (start = cp; *cp; cp++) {
-		if (*cp == '{')
-			level++;
-		else if (*cp == '}' && level > 0)
-			level--;
-		else if (level == 0 &&
-		    (isspace((unsigned char)*cp) || *cp == ','))
-			break;
-	}
-	if (level > 0) {
-		vbuf_printf(why, "missing '}' in \"%s\"", start);
-		*err = 1;
-		return (NULL);
-	}
-	if (*cp)
-		*cp++ = 0;
-	*bp = cp;
-	return (start);
-}
 
 /* inline_strip - remove outer braces and the white space inside them */
 
@@ -242,14 +214,16 @@ inline_open(struct dict *d, const char *name, struct vbuf *why)
 	while (isspace((unsigned char)*body))
 		body++;
 	if (*body != '{' || end == body || end[-1] != '}') {
-		vbuf_printf(why, "inline:%s: need \"inline:{name=value...}\"",
+		vbuf_printf(why,
+		    "bad syntax: \"inline:%s\"; need "
+		    "\"inline:{name=value...}\"",
 		    name);
 		mem_free(copy);
 		return (-1);
 	}
 	end[-1] = 0;
 	bp = body + 1;
-	while ((item = inline_item(&bp, why, &err)) != NULL) {
+	while ((item = dict_list_item(&bp, why, &err)) != NULL) {
 		item = inline_strip(item);
 		if ((eq = strchr(item, '=')) == NULL || eq == item) {
 			vbuf_printf(why,

@@ -36,28 +36,9 @@ struct maps {
 static char *
 maps_next_item(char **bp)
 {
-	char *cp = *bp, *start;
-	int level = 0;
+	int err;
 
-	while (*cp && (isspace((unsigned char)*cp) || *cp == ','))
-		cp++;
-	if (*cp == 0) {
-		*bp = cp;
-		return (NULL);
-	}
-	for (start = cp; *cp; cp++) {
-		if (*cp == '{')
-			level++;
-		else if (*cp == '}' && level > 0)
-			level--;
-		else if (level == 0 &&
-		    (isspace((unsigned char)*cp) || *cp == ','))
-			break;
-	}
-	if (*cp)
-		*cp++ = 0;
-	*bp = cp;
-	return (start);
+	return (dict_list_item(bp, NULL, &err));
 }
 
 /* maps_open_ent - (re)open one table; warn when it cannot be opened */

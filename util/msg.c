@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,6 +37,7 @@ static char msg_ident[128]; /* syslog_name/prog */
 static char msg_host[64];
 static char msg_path[1024];
 static int msg_fd = -1;
+static int msg_facility = LOG_MAIL;
 static dev_t msg_dev;
 static ino_t msg_ino;
 
@@ -79,22 +81,57 @@ msg_file_open(void)
 {
 	struct stat st;
 	int dev = strncmp(msg_path, "/dev/", 5) == 0;
+	int fd;
 
-	if (msg_fd >= 0)
-		close(msg_fd);
-	msg_fd = open(msg_path,
+	fd = open(msg_path,
 	    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
 		(dev ? 0 : O_NOFOLLOW | O_NONBLOCK | O_NOCTTY),
 	    0600);
-	if (msg_fd >= 0 && fstat(msg_fd, &st) == 0) {
-		if (!dev && (!S_ISREG(st.st_mode) || st.st_nlink != 1)) {
-			close(msg_fd);
-			msg_fd = -1;
-			return;
-		}
-		msg_dev = st.st_dev;
-		msg_ino = st.st_ino;
+	if (fd >= 0 &&
+	    (fstat(fd, &st) < 0 ||
+		(!dev && (!S_ISREG(st.st_mode) || st.st_nlink != 1)))) {
+		close(fd);
+		fd = -1;
 	}
+	/*
+	 * After a rotation by rename, a daemon running as mail_owner may not
+	 * be allowed to create the new file: until someone has, it keeps
+	 * writing to the file it has open (the renamed one), so no line is
+	 * lost.
+	 */
+	if (fd < 0)
+		return;
+	if (msg_fd >= 0)
+		close(msg_fd);
+	msg_fd = fd;
+	msg_dev = st.st_dev;
+	msg_ino = st.st_ino;
+}
+
+/* syslog facility names, as Postfix accepts them in syslog_facility */
+
+int
+msg_syslog_facility(const char *name)
+{
+	static const struct {
+		const char *name;
+		int code;
+	} map[] = {{"auth", LOG_AUTH}, {"authpriv", LOG_AUTHPRIV},
+	    {"cron", LOG_CRON}, {"daemon", LOG_DAEMON}, {"ftp", LOG_FTP},
+	    {"kern", LOG_KERN}, {"lpr", LOG_LPR}, {"mail", LOG_MAIL},
+	    {"news", LOG_NEWS}, {"syslog", LOG_SYSLOG}, {"user", LOG_USER},
+	    {"uucp", LOG_UUCP}, {"local0", LOG_LOCAL0}, {"local1", LOG_LOCAL1},
+	    {"local2", LOG_LOCAL2}, {"local3", LOG_LOCAL3},
+	    {"local4", LOG_LOCAL4}, {"local5", LOG_LOCAL5},
+	    {"local6", LOG_LOCAL6}, {"local7", LOG_LOCAL7}};
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcasecmp(name, map[i].name) == 0) {
+			msg_facility = map[i].code;
+			return (0);
+		}
+	return (-1);
 }
 
 void
@@ -113,7 +150,7 @@ msg_log_open(const char *syslog_name, const char *maillog_file,
 		msg_fd = -1;
 	}
 	if (maillog_file == NULL || *maillog_file == 0) {
-		openlog(msg_ident, LOG_NDELAY | LOG_PID, LOG_MAIL);
+		openlog(msg_ident, LOG_NDELAY | LOG_PID, msg_facility);
 		msg_dest = DEST_SYSLOG;
 	} else {
 		snprintf(msg_path, sizeof(msg_path), "%s", maillog_file);

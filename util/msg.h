@@ -8,7 +8,8 @@
  *
  *	extern int msg_verbose;
  *	void msg_init(const char *prog, int flags);
- *	void msg_log_open(const char *syslog_name, const char *maillog_file,
+ *	int msg_syslog_facility(const char *name);
+void msg_log_open(const char *syslog_name, const char *maillog_file,
  *			const char *myhostname);
  *	void msg_fatal_status(int status);
  *	void msg_cleanup(void (*fn)(void));
@@ -32,9 +33,14 @@
  *	to standard error (commands), MSG_NOLOG disables the log until
  *	msg_log_open(). Before msg_log_open() nothing goes to the log.
  *
+ *	msg_syslog_facility() sets the facility of later syslog logging
+ *	by name (auth, authpriv, cron, daemon, ftp, kern, lpr, mail, news,
+ *	syslog, user, uucp, local0..local7; default mail); -1 for an
+ *	unknown name.
+ *
  *	msg_log_open() selects the log: with an empty maillog_file, syslog
- *	(LOG_MAIL, LOG_PID) with ident "syslog_name/PROG"; otherwise every
- *	line is appended with one write(2) (O_APPEND) to maillog_file as
+ *	(the facility above, LOG_PID) with ident "syslog_name/PROG"; otherwise
+every *	line is appended with one write(2) (O_APPEND) to maillog_file as
  *	"Mmm dd hh:mm:ss HOST syslog_name/PROG[PID]: TEXT" where HOST is the
  *	first label of myhostname and the day is zero-padded (Postfix
  *	postlogd's format). "/dev/stdout" and "/dev/stderr" are allowed.
@@ -66,6 +72,7 @@
 extern int msg_verbose;
 
 void msg_init(const char *prog, int flags);
+int msg_syslog_facility(const char *name);
 void msg_log_open(const char *syslog_name, const char *maillog_file,
     const char *myhostname);
 void msg_fatal_status(int status);

@@ -1047,7 +1047,8 @@ static struct param_def param_defs[] = {
     {"sun_mailtool_compatibility", PARAM_BOOL, "no", 0, 0},
     {"swap_bangpath", PARAM_BOOL, "yes", 0, 0},
     {"syslog_facility", PARAM_STR, "mail", 0, 0},
-    {"syslog_name", PARAM_STR, "sluice", 0, 0},
+    {"syslog_name", PARAM_STR,
+	"${multi_instance_name?{$multi_instance_name}:{postfix}}", 0, 0},
     {"tcp_windowsize", PARAM_INT, "0", 0, 0},
     {"tls_append_default_CA", PARAM_BOOL, "no", 0, 0},
     {"tls_config_file", PARAM_STR, "default", 0, 0},
@@ -1803,6 +1804,10 @@ param_log_open(void)
 				  "in maillog_file_prefixes",
 			    file);
 	}
+	if (msg_syslog_facility(param_str("syslog_facility")) < 0)
+		msg_fatal("file %s: parameter syslog_facility: unrecognized "
+			  "value: %s",
+		    param_main_cf_path(), param_str("syslog_facility"));
 	msg_log_open(param_str("syslog_name"), file, param_str("myhostname"));
 }
 

@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <stdio.h>
 #include <ifaddrs.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -15,6 +16,7 @@
 #include "resolve.h"
 #include "addr.h"
 #include "dns.h"
+#include "maps.h"
 #include "mem.h"
 #include "msg.h"
 #include "param.h"
@@ -38,7 +40,37 @@ static const struct param_var resolve_params[] = {
     PARAM_VAR(allow_untrusted_routing),
     PARAM_VAR(empty_address_recipient),
     PARAM_VAR(relayhost),
+    PARAM_VAR(relay_transport),
+    PARAM_VAR(default_transport),
+    PARAM_VAR(recipient_delimiter),
+    PARAM_VAR(transport_maps),
+    PARAM_VAR(sender_dependent_relayhost_maps),
+    PARAM_VAR(sender_dependent_default_transport_maps),
+    PARAM_VAR(relay_recipient_maps),
+    PARAM_VAR(empty_address_relayhost_maps_lookup_key),
+    PARAM_VAR(empty_address_default_transport_maps_lookup_key),
     PARAM_VAR_END,
+};
+
+/*
+ * The tables step 3 reads, opened once per process by resolve_init() (a
+ * daemon calls it from pre_init, before privileges are dropped) and kept
+ * while the parameter keeps its value; resolve_addr() refreshes them.
+ */
+enum { RT_TRANSPORT, RT_SND_RELAY, RT_SND_XPORT, RT_RELAY_RCPT, RT_COUNT };
+
+static struct resolve_table {
+	const char *param;
+	const char **value;
+	char *spec; /* the value the tables were opened with */
+	struct maps *maps;
+} resolve_tables[RT_COUNT] = {
+    {"transport_maps", &var_transport_maps, NULL, NULL},
+    {"sender_dependent_relayhost_maps", &var_sender_dependent_relayhost_maps,
+	NULL, NULL},
+    {"sender_dependent_default_transport_maps",
+	&var_sender_dependent_default_transport_maps, NULL, NULL},
+    {"relay_recipient_maps", &var_relay_recipient_maps, NULL, NULL},
 };
 
 static int resolve_ready;
@@ -155,11 +187,29 @@ own_init(void)
 		own_add_entry("proxy_interfaces", list[i]);
 }
 
+static void
+resolve_tables_open(void)
+{
+	for (int i = 0; i < RT_COUNT; i++) {
+		struct resolve_table *t = &resolve_tables[i];
+		const char *spec = *t->value ? *t->value : "";
+
+		if (t->spec != NULL && strcmp(t->spec, spec) == 0)
+			continue;
+		t->maps = maps_free(t->maps);
+		mem_free(t->spec);
+		t->spec = mem_strdup(spec);
+		if (*spec)
+			t->maps = maps_create(t->param, spec, 0);
+	}
+}
+
 void
 resolve_init(void)
 {
 	param_bind(resolve_params);
 	own_init();
+	resolve_tables_open();
 	resolve_ready = 1;
 }
 
@@ -612,30 +662,306 @@ resolve_class(const char *resolved, int remote)
 }
 
 /*
- * Step 3: transport and next hop. Add transport_maps,
- * relay_recipient_maps and sender_dependent_relayhost_maps lookups HERE.
- * Today, as qmgr has always done: "smtp" whatever the class (no local
- * delivery agent), $relayhost, else the domain of the address as given
- * (not the resolved one) in lower case, else $myhostname.
+ * Step 3: transport and next hop, as trivial-rewrite's resolve.c and
+ * transport.c (docs/postfix/tables-routing.md, "Routing").
+ */
+
+/* Is param named in parent_domain_matches_subdomains (match_parent_style)? */
+static int
+parent_style(const char *param)
+{
+	const char *p = var_parent_domain_matches_subdomains;
+	size_t len = strlen(param), n;
+
+	while (*p) {
+		p += strspn(p, " \t\r\n,");
+		n = strcspn(p, " \t\r\n,");
+		if (n == len && strncmp(p, param, len) == 0)
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
+/*
+ * Postfix's strip_addr(): addr without its extension (from the first
+ * recipient_delimiter character of the local part on), or NULL when it
+ * has none. As split_addr(), postmaster and MAILER-DAEMON keep theirs, a
+ * delimiter at the start does not count, and with "-" owner-foo and
+ * foo-request are not split.
+ */
+static char *
+strip_extension(const char *addr)
+{
+	const char *delims = var_recipient_delimiter;
+	const char *at = strrchr(addr, '@');
+	size_t llen = at ? (size_t)(at - addr) : strlen(addr), n;
+	struct vbuf out = VBUF_INIT;
+	char *local;
+
+	if (*delims == 0)
+		return NULL;
+	local = mem_strndup(addr, llen);
+	n = strcspn(local, delims);
+	if (n == 0 || n == llen || strcasecmp(local, "postmaster") == 0 ||
+	    strcasecmp(local, "mailer-daemon") == 0 ||
+	    (strchr(delims, '-') != NULL &&
+		(strncasecmp(local, "owner-", 6) == 0 ||
+		    (llen > 8 &&
+			strcasecmp(local + llen - 8, "-request") == 0)))) {
+		mem_free(local);
+		return NULL;
+	}
+	vbuf_append(&out, addr, n);
+	if (at)
+		vbuf_puts(&out, at);
+	mem_free(local);
+	return vbuf_export(&out);
+}
+
+/*
+ * A transport table result "transport:nexthop" applied as Postfix's
+ * update_entry(): an empty transport keeps the transport (and the next
+ * hop unless one is given); a transport without next hop gets the
+ * recipient domain, or for "error" the text "Address is undeliverable".
  */
 static void
-resolve_route(const char *sender, const char *addr, struct resolve_reply *reply)
+transport_update(const char *value, const char *domain,
+    struct resolve_reply *reply)
+{
+	const char *colon = strchr(value, ':');
+	size_t tlen = colon ? (size_t)(colon - value) : strlen(value);
+	const char *hop = colon ? colon + 1 : "";
+
+	if (tlen == 0) {
+		if (*hop)
+			vbuf_set(&reply->nexthop, hop);
+		return;
+	}
+	vbuf_reset(&reply->transport);
+	vbuf_append(&reply->transport, value, tlen);
+	if (*hop)
+		vbuf_set(&reply->nexthop, hop);
+	else if (strcmp(vbuf_str(&reply->transport), "error") != 0)
+		vbuf_set(&reply->nexthop, domain);
+	else
+		vbuf_set(&reply->nexthop, "Address is undeliverable");
+}
+
+/* One transport_maps key: 1 found (reply updated), 0 not found, -1 error. */
+static int
+transport_find(struct maps *m, const char *key, int flags, const char *domain,
+    struct resolve_reply *reply)
+{
+	const char *value = maps_find(m, key, flags);
+
+	if (value == NULL)
+		return maps_error(m) ? -1 : 0;
+	transport_update(value, domain, reply);
+	return 1;
+}
+
+/*
+ * transport(5) lookup order (transport.c): the full address (every table),
+ * the address without extension, the domain, each parent domain as
+ * ".parent" (bare "parent" with parent_domain_matches_subdomains =
+ * transport_maps), all fixed-string tables only, then "*" (every table).
+ * Returns 1 found, 0 not found, -1 lookup error.
+ */
+static int
+transport_lookup(const char *rcpt, const char *domain,
+    struct resolve_reply *reply)
+{
+	struct maps *m = resolve_tables[RT_TRANSPORT].maps;
+	const char *at = strrchr(rcpt, '@');
+	const char *name, *next;
+	char *stripped;
+	int r, parent = parent_style("transport_maps");
+
+	if (m == NULL || at == NULL || at[1] == 0)
+		return 0;
+	if ((r = transport_find(m, rcpt, 0, domain, reply)) != 0)
+		return r;
+	if ((stripped = strip_extension(rcpt)) != NULL) {
+		r = transport_find(m, stripped, MAPS_FIXED, domain, reply);
+		mem_free(stripped);
+		if (r != 0)
+			return r;
+	}
+	for (name = at + 1; *name; name = next) {
+		if ((r = transport_find(m, name, MAPS_FIXED, domain, reply)) !=
+		    0)
+			return r;
+		if ((next = strchr(name + 1, '.')) == NULL)
+			break;
+		if (parent)
+			next++;
+	}
+	return transport_find(m, "*", 0, domain, reply);
+}
+
+/* Is the domain of addr one of ours (for sender table lookups)? */
+static int
+addr_local(const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+
+	return at == NULL || domain_local(at + 1);
+}
+
+/*
+ * A sender-dependent table (mail_addr_find): the sender, without its
+ * extension, its local part when its domain is ours, then @domain; the
+ * null sender as null_key. Returns the value, NULL when not found, or
+ * NULL with *err set on a lookup error. An empty value is DUNNO.
+ */
+static const char *
+sender_lookup(struct resolve_table *t, const char *sender, const char *null_key,
+    int *err)
+{
+	const char *key = *sender ? sender : null_key;
+	const char *v;
+
+	*err = 0;
+	v = maps_addr_find(t->maps, key, var_recipient_delimiter,
+	    addr_local(key) && *sender ? MAPS_LOCAL : 0);
+	if (v == NULL && maps_error(t->maps))
+		*err = 1;
+	if (v != NULL && *v == 0) {
+		msg_warn("%s: ignoring null lookup result for %s", t->param,
+		    key);
+		v = "DUNNO";
+	}
+	return v;
+}
+
+/* A lookup error: warn as trivial-rewrite does; the recipient is deferred. */
+static void
+route_fail(struct resolve_reply *reply, struct maps *m)
+{
+	if (*maps_why(m))
+		msg_warn("%s", maps_why(m));
+	msg_warn("%s lookup failure", maps_title(m));
+	reply->flags |= RESOLVE_FLAG_FAIL;
+}
+
+/*
+ * Off-host classes (relay, default): relay_transport, or for the default
+ * class sender_dependent_default_transport_maps, else default_transport;
+ * the next hop from sender_dependent_relayhost_maps, else $relayhost,
+ * else the recipient domain. Returns -1 after a lookup error.
+ */
+static int
+route_remote(const char *sender, const char *domain,
+    struct resolve_reply *reply)
+{
+	struct resolve_table *sx = &resolve_tables[RT_SND_XPORT];
+	struct resolve_table *sr = &resolve_tables[RT_SND_RELAY];
+	const char *v;
+	int err;
+
+	if ((reply->flags & RESOLVE_CLASS_MASK) == RESOLVE_CLASS_RELAY) {
+		vbuf_set(&reply->transport, var_relay_transport);
+	} else if (sx->maps != NULL &&
+	    (v = sender_lookup(sx, sender,
+		 var_empty_address_default_transport_maps_lookup_key, &err)) !=
+		NULL) {
+		vbuf_set(&reply->transport,
+		    strcasecmp(v, "DUNNO") == 0 ? var_default_transport : v);
+	} else if (sx->maps != NULL && err) {
+		route_fail(reply, sx->maps);
+		return -1;
+	} else {
+		vbuf_set(&reply->transport, var_default_transport);
+	}
+	if (sr->maps != NULL &&
+	    (v = sender_lookup(sr, sender,
+		 var_empty_address_relayhost_maps_lookup_key, &err)) != NULL) {
+		vbuf_set(&reply->nexthop,
+		    strcasecmp(v, "DUNNO") == 0 ? domain : v);
+	} else if (sr->maps != NULL && err) {
+		route_fail(reply, sr->maps);
+		return -1;
+	} else {
+		vbuf_set(&reply->nexthop,
+		    *var_relayhost ? var_relayhost : domain);
+	}
+	return 0;
+}
+
+/*
+ * Local, alias and virtual classes: sluice has no local or virtual
+ * delivery agent, so as before tables they go to "smtp", $relayhost, else
+ * the domain of addr AS GIVEN in lower case, else $myhostname.
+ */
+static void
+route_local(const char *addr, struct resolve_reply *reply)
 {
 	const char *at;
 
-	(void)sender;
 	vbuf_set(&reply->transport, "smtp");
 	vbuf_reset(&reply->nexthop);
 	if (*var_relayhost) {
 		vbuf_set(&reply->nexthop, var_relayhost);
-		return;
-	}
-	if ((at = strrchr(addr, '@')) != NULL && at[1] != 0) {
+	} else if ((at = strrchr(addr, '@')) != NULL && at[1] != 0) {
 		for (const char *p = at + 1; *p; p++)
 			vbuf_putc(&reply->nexthop, tolower((unsigned char)*p));
-		return;
+	} else {
+		vbuf_set(&reply->nexthop, var_myhostname);
 	}
-	vbuf_set(&reply->nexthop, var_myhostname);
+}
+
+/*
+ * The class default first (resolve.c), then "transport:nexthop" in that
+ * default overrides the next hop, then transport_maps overrides both
+ * (not for the alias class, as Postfix).
+ */
+static void
+resolve_route(const char *sender, const char *addr, struct resolve_reply *reply)
+{
+	const char *rcpt = vbuf_str(&reply->recipient);
+	int cls = reply->flags & RESOLVE_CLASS_MASK;
+	struct vbuf domain = VBUF_INIT;
+	char *colon;
+
+	for (const char *p = strrchr(rcpt, '@') + 1; *p; p++)
+		vbuf_putc(&domain, tolower((unsigned char)*p));
+	if (domain.len == 0) /* "user@": bad syntax, but a queue name */
+		vbuf_set(&domain, var_myhostname);
+	if (cls == RESOLVE_CLASS_RELAY || cls == RESOLVE_CLASS_DEFAULT) {
+		if (route_remote(sender ? sender : "", vbuf_str(&domain),
+			reply) < 0)
+			goto done;
+	} else {
+		route_local(addr, reply);
+	}
+	if ((colon = strchr(vbuf_str(&reply->transport), ':')) != NULL) {
+		if (colon[1])
+			vbuf_set(&reply->nexthop, colon + 1);
+		vbuf_truncate(&reply->transport,
+		    (size_t)(colon - reply->transport.data));
+	}
+	if (reply->transport.len == 0) {
+		msg_warn("file %s/main.cf: parameter %s: null transport is "
+			 "not allowed",
+		    param_config_dir(),
+		    cls == RESOLVE_CLASS_RELAY ? "relay_transport"
+					       : "default_transport");
+		reply->flags |= RESOLVE_FLAG_FAIL;
+		goto done;
+	}
+	if (cls != RESOLVE_CLASS_ALIAS &&
+	    transport_lookup(rcpt, vbuf_str(&domain), reply) < 0)
+		route_fail(reply, resolve_tables[RT_TRANSPORT].maps);
+done:
+	vbuf_free(&domain);
+}
+
+static void
+resolve_tables_refresh(void)
+{
+	for (int i = 0; i < RT_COUNT; i++)
+		maps_refresh(resolve_tables[i].maps);
 }
 
 void
@@ -644,9 +970,62 @@ resolve_addr(const char *sender, const char *addr, struct resolve_reply *reply)
 	int remote;
 
 	resolve_ready_check();
+	resolve_tables_refresh();
+	vbuf_reset(&reply->transport);
+	vbuf_reset(&reply->nexthop);
 	remote = resolve_rewrite(addr, &reply->recipient);
 	reply->flags = resolve_class(vbuf_str(&reply->recipient), remote);
 	resolve_route(sender, addr, reply);
+}
+
+const char *
+resolve_dsn_split(const char *def, const char *text, char dsn[16])
+{
+	const char *cp = text, *p;
+	size_t n;
+
+	while (isspace((unsigned char)*cp))
+		cp++;
+	p = cp;
+	if ((*p == '2' || *p == '4' || *p == '5') && p[1] == '.') {
+		p += 2;
+		for (n = 0; n < 3 && isdigit((unsigned char)*p); n++)
+			p++;
+		if (n > 0 && *p == '.') {
+			p++;
+			for (n = 0; n < 3 && isdigit((unsigned char)*p); n++)
+				p++;
+			if (n > 0 && (*p == 0 || isspace((unsigned char)*p))) {
+				memcpy(dsn, cp, (size_t)(p - cp));
+				dsn[p - cp] = 0;
+				cp = p;
+				while (isspace((unsigned char)*cp))
+					cp++;
+				return cp;
+			}
+		}
+	}
+	snprintf(dsn, 16, "%s", def);
+	return cp;
+}
+
+int
+resolve_relay_recipient(const char *recipient)
+{
+	struct maps *m;
+	const char *v;
+
+	resolve_ready_check();
+	if ((m = resolve_tables[RT_RELAY_RCPT].maps) == NULL)
+		return 1;
+	maps_refresh(m);
+	v = maps_addr_find(m, recipient, var_recipient_delimiter, 0);
+	if (v == NULL && maps_error(m)) {
+		if (*maps_why(m))
+			msg_warn("%s", maps_why(m));
+		return -1;
+	}
+	return v != NULL;
 }
 
 void
@@ -659,14 +1038,16 @@ resolve_reply_free(struct resolve_reply *reply)
 }
 
 int
-resolve_auth_destination(const char *addr)
+resolve_auth_destination_from(const char *sender, const char *addr)
 {
 	struct resolve_reply reply = RESOLVE_REPLY_INIT;
 	int flags;
 
-	resolve_addr(NULL, addr, &reply);
+	resolve_addr(sender, addr, &reply);
 	flags = reply.flags;
 	resolve_reply_free(&reply);
+	if (flags & RESOLVE_FLAG_FAIL)
+		return -1;
 	if (flags & RESOLVE_FLAG_ERROR)
 		return 0;
 	if ((flags & RESOLVE_FLAG_ROUTED) && !var_allow_untrusted_routing)
@@ -674,6 +1055,12 @@ resolve_auth_destination(const char *addr)
 	return (flags &
 		   (RESOLVE_CLASS_LOCAL | RESOLVE_CLASS_ALIAS |
 		       RESOLVE_CLASS_VIRTUAL | RESOLVE_CLASS_RELAY)) != 0;
+}
+
+int
+resolve_auth_destination(const char *addr)
+{
+	return resolve_auth_destination_from(NULL, addr) > 0;
 }
 
 int

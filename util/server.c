@@ -34,6 +34,7 @@
 #include <event2/event.h>
 
 #include "server.h"
+#include "metrics.h"
 #include "mem.h"
 #include "msg.h"
 #include "param.h"
@@ -377,6 +378,7 @@ server_main(int argc, char **argv, const struct server_spec *spec)
 	if (spec->pre_init)
 		spec->pre_init();
 	server_drop_privileges();
+	(void)metrics_attach(); /* counters for the metrics service */
 
 	/* Exit when the master goes away (also when it is already gone). */
 	if (!standalone) {

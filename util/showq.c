@@ -18,7 +18,9 @@
  * M record the reader jumps to data offset + content size, where the X
  * record must be; otherwise it goes back and reads through the content.
  * A typical queue file costs open, fstat, one read and close, plus the
- * defer log's open, two reads and close.
+ * defer log's open, two reads and close. The descriptor is closed only
+ * after the callback returns, so that the dev/ino it reports cannot be
+ * given to another file meanwhile (postsuper's selection relies on it).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -497,6 +499,8 @@ showq_report(const char *queue, const char *id, const struct stat *st,
 	msg.sender = sq.pool.data + sender;
 	msg.rcpt = sq.rcpt;
 	msg.rcpt_count = sq.slot_count;
+	msg.dev = st->st_dev;
+	msg.ino = st->st_ino;
 	return (fn(&msg, ctx));
 }
 
@@ -541,6 +545,7 @@ showq_read_at(const char *queue, const char *id, const char *path, showq_fn *fn,
 	off_t content;
 	size_t sender = 0;
 	int in_content = 0;
+	int ret = 0;
 
 	showq_init();
 	if ((fd = showq_open(queue, id, path, &st)) < 0)
@@ -612,11 +617,13 @@ done:
 		    rd.why ? rd.why : "read error");
 	else if (type == REC_EOF || in_content)
 		msg_warn("%s: premature end of queue file", sq.path.data);
-	(void)close(fd);
-	if (!sender_seen)
-		return (0);
 
-	return (showq_report(queue, id, &st, arrival, size, sender, fn, ctx));
+	/* The file stays open while fn runs: its inode cannot be reused. */
+	if (sender_seen)
+		ret = showq_report(queue, id, &st, arrival, size, sender, fn,
+		    ctx);
+	(void)close(fd);
+	return (ret);
 }
 
 /* showq_read - report one message */

@@ -8,7 +8,7 @@
  *
  *	struct showq_rcpt { const char *address; const char *reason; };
  *	struct showq_msg { queue, id, path, arrival, size, forced_expire,
- *			sender, rcpt, rcpt_count };
+ *			sender, rcpt, rcpt_count, dev, ino };
  *	typedef int showq_fn(const struct showq_msg *msg, void *ctx);
  *
  *	extern const char *const showq_queues[];
@@ -55,6 +55,14 @@
  *	call goes on with the next queue). showq_walk() is a loop over
  *	it. showq_scan_close() accepts NULL and returns NULL.
  *
+ *	dev and ino are those of the file that was read (0 from the showq
+ *	protocol decoder). The reader keeps that file open until fn
+ *	returns, so while fn runs no other file can get that inode: a path
+ *	whose lstat() shows the same dev and ino still names the very
+ *	message reported, even if it was renamed meanwhile, and a queue ID
+ *	(which holds the inode number) cannot be reused on that file
+ *	system meanwhile.
+ *
  *	showq_read() reports one message, queue/[hash/]ID: it returns fn's
  *	result, or 0 without calling fn when the file is missing, not ready
  *	or has no sender record (a damaged file gets a warning).
@@ -99,6 +107,7 @@
 #include <stdio.h>
 #include <stddef.h>
 #include <time.h>
+#include <sys/types.h>
 #include "vbuf.h"
 
 struct showq_rcpt {
@@ -116,6 +125,8 @@ struct showq_msg {
 	const char *sender;	       /* quoted, printable, never empty */
 	const struct showq_rcpt *rcpt; /* rcpt_count entries */
 	size_t rcpt_count;
+	dev_t dev; /* the file read (open while fn runs) */
+	ino_t ino;
 };
 
 typedef int showq_fn(const struct showq_msg *msg, void *ctx);

@@ -238,6 +238,8 @@ showq_dec_message(struct showq_dec *d, showq_fn *fn, void *ctx)
 	msg.sender = d->pool.data + d->sender;
 	msg.rcpt = d->rcpt;
 	msg.rcpt_count = d->slot_count;
+	msg.dev = 0;
+	msg.ino = 0;
 	(void)fn(&msg, ctx);
 	vbuf_reset(&d->pool);
 	d->slot_count = 0;

@@ -4,8 +4,8 @@
  * SYNOPSIS
  *	postqueue [-v] [-c config_dir] -f
  *	postqueue [-v] [-c config_dir] -i queue_id
- *	postqueue [-v] [-c config_dir] -j
- *	postqueue [-v] [-c config_dir] -p
+ *	postqueue [-v] [-c config_dir] -j [selection...]
+ *	postqueue [-v] [-c config_dir] -p [selection...]
  *	postqueue [-v] [-c config_dir] -s site
  * DESCRIPTION
  *	Exactly one of -f -i -j -p -s is required; anything else, and any
@@ -41,14 +41,45 @@
  *	per-site log names (those deferred for that site) to incoming and
  *	wakes qmgr.
  *
- *	When the flush service cannot be reached, -i and -s do the work
- *	themselves (-s: every deferred message with a pending recipient at
- *	the site) and then fail with "mail system is down" if qmgr cannot be
- *	woken either.
+ *	When the flush service cannot be reached, -i and -s fail with
+ *	"Cannot flush mail queue - mail system is down" (exit 69), as
+ *	Postfix's postqueue: they never move queue files themselves.
  *
  *	-c config_dir selects the instance; otherwise $MAIL_CONFIG, else
  *	the compiled-in default. -v is verbose logging (honoured only for
  *	the superuser, as in Postfix).
+ * QUEUE SELECTION
+ *	Beyond Postfix, -p and -j take long options that list only some
+ *	messages (util/qselect; postsuper(1) takes the same ones). Without
+ *	them the output is Postfix's, byte for byte.
+ *
+ *	--sender ADDR	the sender is ADDR ("" or "<>": the null sender,
+ *		listed as MAILER-DAEMON).
+ *	--recipient ADDR	a listed recipient is ADDR.
+ *	--domain DOMAIN	a listed recipient's domain is DOMAIN or a
+ *		subdomain of it (a leading "@" or "." is ignored).
+ *	--sender-domain DOMAIN	the same for the sender.
+ *	--older-than TIME	arrived more than TIME ago; TIME is a number
+ *		with an optional unit s (default), m, h, d or w.
+ *	--newer-than TIME	arrived less than TIME ago.
+ *	--larger-than SIZE	the size mailq shows is more than SIZE bytes
+ *		(a number with an optional k, m or g: times 1024).
+ *	--smaller-than SIZE	that size is less than SIZE bytes.
+ *	--queue NAME	in queue maildrop, incoming, active, deferred or
+ *		hold.
+ *
+ *	Each option is also written --name=VALUE. Addresses are compared
+ *	as the listing shows them, ignoring case, the double quotes of a
+ *	quoted local part and enclosing <>. The recipients are those the
+ *	listing shows (not yet delivered). A message is listed when it
+ *	meets every kind of option given; an option given several times
+ *	is met by any of its values: "--sender a@x --sender b@x --domain
+ *	example.com" lists mail from a@x or b@x with a recipient in
+ *	example.com. The messages are filtered as they arrive from the
+ *	showq service (or the direct read), printed by the same printers;
+ *	the -p trailer counts only the messages shown, and when none is
+ *	shown -p prints "Mail queue is empty" (-j prints nothing), as for
+ *	an empty queue. mailq and sendmail -bp take no such options.
  * DIAGNOSTICS
  *	Messages go to standard error as "postqueue: ..." and to the log.
  *	Every fatal error exits with status 69 (EX_UNAVAILABLE), as
@@ -63,8 +94,10 @@
  *	"Connect to the $mail_name showq service: Permission denied",
  *	"Queue report unavailable - mail system is down (Connect to the
  *	$mail_name showq service: REASON)", "malformed showq server
- *	response"; warning "Mail system is down -- accessing queue
- *	directly (Connect to the $mail_name showq service: REASON)".
+ *	response", "invalid --NAME value: \"VALUE\" (want ...)" (a bad
+ *	selection value), "queue selection options need -p or -j";
+ *	warning "Mail system is down -- accessing queue directly (Connect
+ *	to the $mail_name showq service: REASON)".
  * SECURITY
  *	postqueue is installed set-group-ID setgid_group (sluice
  *	set-permissions), the group that may enter public/: so any user
@@ -87,10 +120,11 @@
  *	showq_service_name (showq), ipc_timeout (3600s), mail_name,
  *	syslog_name, maillog_file.
  * SEE ALSO
- *	postsuper(1), showq(8), showq(3), showq_proto(3), setgid(3),
- *	docs/postfix/admin-tools.md.
+ *	postsuper(1), showq(8), showq(3), showq_proto(3), qselect(3),
+ *	setgid(3), docs/postfix/admin-tools.md.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +134,7 @@
 #include "msg.h"
 #include "param.h"
 #include "qdir.h"
+#include "qselect.h"
 #include "setgid.h"
 #include "showq.h"
 #include "vbuf.h"
@@ -177,6 +212,8 @@ main(int argc, char **argv)
 	enum pq_mode mode = PQ_NONE;
 	const char *config_dir = 0;
 	const char *arg = 0;
+	struct qselect *sel = qselect_create();
+	struct vbuf why = VBUF_INIT;
 	int verbose = 0;
 	int ch;
 
@@ -184,7 +221,8 @@ main(int argc, char **argv)
 	msg_init("postqueue", MSG_STDERR);
 	msg_fatal_status(PQ_EXIT_STATUS);
 
-	while ((ch = getopt(argc, argv, "c:fi:jps:v")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:fi:jps:v", qselect_options,
+		    0)) != -1) {
 		switch (ch) {
 		case 'c':
 			if (*optarg == 0)
@@ -210,11 +248,16 @@ main(int argc, char **argv)
 				verbose++;
 			break;
 		default:
-			pq_usage();
+			if (qselect_add(sel, ch, optarg, &why) < 0)
+				msg_fatal("%s", vbuf_str(&why));
+			if (ch < QSELECT_OPT_BASE)
+				pq_usage();
 		}
 	}
 	if (argc > optind || mode == PQ_NONE)
 		pq_usage();
+	if (qselect_any(sel) && mode != PQ_LIST && mode != PQ_JSON)
+		msg_fatal("queue selection options need -p or -j");
 
 	setgid_load(config_dir);
 	param_bind(pq_params);
@@ -226,12 +269,12 @@ main(int argc, char **argv)
 	case PQ_LIST:
 		pq_check_user("authorized_mailq_users",
 		    var_authorized_mailq_users, "view");
-		pq_list(SHOWQ_OUT_COMPAT);
+		pq_list(SHOWQ_OUT_COMPAT, sel);
 		break;
 	case PQ_JSON:
 		pq_check_user("authorized_mailq_users",
 		    var_authorized_mailq_users, "view");
-		pq_list(SHOWQ_OUT_JSON);
+		pq_list(SHOWQ_OUT_JSON, sel);
 		break;
 	case PQ_FLUSH:
 		pq_check_user("authorized_flush_users",
@@ -251,5 +294,7 @@ main(int argc, char **argv)
 	case PQ_NONE:
 		pq_usage();
 	}
+	qselect_free(sel);
+	vbuf_free(&why);
 	return (0);
 }

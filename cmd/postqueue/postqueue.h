@@ -5,13 +5,13 @@
  *	extern char **var_fast_flush_domains;
  *
  * postqueue_list.c: the listing modes.
- *	void pq_list(int flags);		-p (SHOWQ_OUT_COMPAT), -j
- *		(SHOWQ_OUT_JSON): from the showq service, or directly
- *		from the queue when it is down and the caller may.
+ *	void pq_list(int flags, const struct qselect *sel);
+ *		-p (SHOWQ_OUT_COMPAT), -j (SHOWQ_OUT_JSON): from the
+ *		showq service, or directly from the queue when it is down
+ *		and the caller may; only the messages sel selects.
  *
  * postqueue_flush.c: the flush modes.
- *	void pq_list(int flags);
-void pq_flush_all(void);		-f
+ *	void pq_flush_all(void);		-f
  *	void pq_flush_id(const char *id);	-i ID
  *	void pq_flush_site(const char *site);	-s SITE
  *	int  pq_site_ok(const char *site);	syntax check for -s
@@ -22,7 +22,8 @@ void pq_flush_all(void);		-f
 #ifndef SLUICE_POSTQUEUE_H
 #define SLUICE_POSTQUEUE_H
 
-void pq_list(int flags);
+struct qselect;
+void pq_list(int flags, const struct qselect *sel);
 void pq_flush_all(void);
 void pq_flush_id(const char *id);
 void pq_flush_site(const char *site);

@@ -11,16 +11,23 @@
  * unavailable - mail system is down". Beyond Postfix, mail_owner may
  * read the queue directly too: it owns the queue (an unprivileged
  * instance run by its own user).
+ *
+ * With selection options (qselect(3)) each decoded message goes through
+ * qselect_match() before the printer, so the showq service and its
+ * protocol are unchanged and the trailer counts what was printed; the
+ * direct read is filtered the same way.
  */
 #include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ipc.h"
 #include "msg.h"
 #include "param.h"
+#include "qselect.h"
 #include "showq.h"
 #include "showq_proto.h"
 #include "vbuf.h"
@@ -30,10 +37,29 @@
 
 static const char pq_bad[] = "malformed showq server response";
 
-/* pq_list_stream - decode the service's listing into out */
+/* What pq_select() needs: the selection, the time, the printer. */
+struct pq_filter {
+	const struct qselect *sel;
+	long now;
+	struct showq_out *out;
+};
+
+/* pq_select - print the message if the selection wants it */
+
+static int
+pq_select(const struct showq_msg *msg, void *ctx)
+{
+	struct pq_filter *f = ctx;
+
+	if (!qselect_match(f->sel, msg, f->now))
+		return (0);
+	return (showq_out_msg(msg, f->out));
+}
+
+/* pq_list_stream - decode the service's listing into fn */
 
 static void
-pq_list_stream(int fd, struct showq_out *out)
+pq_list_stream(int fd, showq_fn *fn, void *ctx)
 {
 	static char buf[PQ_READ_SIZE];
 	struct showq_dec *dec = showq_dec_create();
@@ -49,8 +75,7 @@ pq_list_stream(int fd, struct showq_out *out)
 				    n < 0 ? strerror(errno) : "end of file");
 			msg_fatal("%s", pq_bad);
 		}
-		status =
-		    showq_dec_feed(dec, buf, (size_t)n, showq_out_msg, out, 0);
+		status = showq_dec_feed(dec, buf, (size_t)n, fn, ctx, 0);
 	}
 	if (status == SHOWQ_DEC_BAD) {
 		if (msg_verbose)
@@ -73,21 +98,31 @@ pq_owner(void)
 /* pq_list - postqueue -p and -j */
 
 void
-pq_list(int flags)
+pq_list(int flags, const struct qselect *sel)
 {
 	static char obuf[64 * 1024];
 	struct showq_out *out;
+	struct pq_filter filter;
 	struct vbuf why = VBUF_INIT;
+	showq_fn *fn = showq_out_msg;
+	void *ctx;
 	int fd;
 	int err;
 
 	if (var_enable_long_queue_ids)
 		flags |= SHOWQ_OUT_LONG_IDS;
 	(void)setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
-	out = showq_out_create(stdout, flags);
+	ctx = out = showq_out_create(stdout, flags);
+	if (qselect_any(sel)) {
+		filter.sel = sel;
+		filter.now = (long)time((time_t *)0);
+		filter.out = out;
+		fn = pq_select;
+		ctx = &filter;
+	}
 	if ((fd = ipc_connect("public", var_showq_service_name, 0,
 		 (int)var_ipc_timeout, 0)) >= 0) {
-		pq_list_stream(fd, out);
+		pq_list_stream(fd, fn, ctx);
 		(void)close(fd);
 	} else if ((err = errno) == EACCES || err == EPERM) {
 		msg_fatal("Connect to the %s %s service: %s", var_mail_name,
@@ -96,7 +131,7 @@ pq_list(int flags)
 		msg_warn("Mail system is down -- accessing queue directly "
 			 "(Connect to the %s %s service: %s)",
 		    var_mail_name, var_showq_service_name, strerror(err));
-		if (showq_walk(NULL, showq_out_msg, out, &why) < 0)
+		if (showq_walk(NULL, fn, ctx, &why) < 0)
 			msg_fatal("Queue report unavailable - %s",
 			    vbuf_str(&why));
 	} else {

@@ -4,7 +4,7 @@
  * SYNOPSIS
  *	postsuper [-psSv] [-c config_dir] [-d queue_id] [-e queue_id]
  *		[-f queue_id] [-h queue_id] [-H queue_id] [-r queue_id]
- *		[queue...]
+ *		[selection...] [queue...]
  * DESCRIPTION
  *	postsuper changes the queue the way Postfix's postsuper does:
  *
@@ -35,6 +35,32 @@
  *	after the repairs; with no option at all postsuper runs -s -p.
  *	The optional queue names limit every operation (default: defer
  *	bounce maildrop incoming active deferred hold flush).
+ * QUEUE SELECTION
+ *	Beyond Postfix, long options limit the per-message operations
+ *	(-d -e -f -h -H -r) to the messages they select, what scripts
+ *	around "postqueue -p | awk | postsuper -d -" do by hand:
+ *	"postsuper -d ALL --sender spammer@example.com" deletes exactly
+ *	that sender's mail. They are postqueue(1)'s: --sender ADDR,
+ *	--recipient ADDR, --domain DOMAIN (a recipient's domain or a parent
+ *	of it), --sender-domain DOMAIN, --older-than TIME, --newer-than TIME
+ *	(s, m, h, d, w), --larger-than SIZE, --smaller-than SIZE (k, m, g)
+ *	and --queue NAME, with the same rules: every kind given must match,
+ *	any value of a kind given twice. They apply to ALL, to "-" and to
+ *	an explicit ID alike (the message must then also match) and to
+ *	every per-message option of the command; together with queue
+ *	names, a message must be in a named queue too. Without them
+ *	postsuper does exactly what Postfix's does.
+ *
+ *	Selection and action are one pass: each message is read (envelope
+ *	and defer log, as the listing shows it), matched and changed while
+ *	the file read is still open, and only if its queue path still names
+ *	that very file (same device and inode, which the open descriptor
+ *	keeps from being reused): a message that was delivered meanwhile
+ *	and a new one under the same queue ID is never hit. One that qmgr
+ *	moved to another queue meanwhile is followed there. Messages the
+ *	selection changes are each reported ("ID: removed", ...) also for
+ *	ALL, then the usual summary; -d also removes their defer, bounce
+ *	and trace logs, as "-d ID" does.
  * DIAGNOSTICS
  *	Standard error and the log get "postsuper: ID: removed" (placed on
  *	hold, released from hold, requeued, expired) per message and one
@@ -44,20 +70,24 @@
  *	structure fix that renamed files "Renamed to match inode number:
  *	N message(s)" ("message" only when N is 1). An invalid ID is a
  *	warning ("invalid mail queue id: ID"); a missing one is just not
- *	counted. Fatal errors exit 1.
+ *	counted. Fatal errors exit 1, among them "invalid --NAME value:
+ *	\"VALUE\" (want ...)" and "queue selection options need -d, -e,
+ *	-f, -h, -H or -r".
  * SECURITY
  *	Only the superuser may run postsuper, or, for an unprivileged
  *	instance, the user who owns queue_directory. The superuser works
  *	as the owner of the queue directories (mail_owner for a system
  *	instance), so that directories made here are usable by the
- *	daemons. postsuper never reads message content.
+ *	daemons. postsuper never reads message content (a selection reads
+ *	the envelope only).
  * PARAMETERS
  *	queue_directory, hash_queue_names, hash_queue_depth,
  *	enable_long_queue_ids, syslog_name, maillog_file.
  * SEE ALSO
- *	postqueue(1), qdir(3), docs/postfix/admin-tools.md.
+ *	postqueue(1), qdir(3), qselect(3), docs/postfix/admin-tools.md.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +100,7 @@
 #include "param.h"
 #include "qdir.h"
 #include "qid.h"
+#include "qselect.h"
 #include "showq.h"
 #include "vbuf.h"
 #include "postsuper.h"
@@ -190,6 +221,9 @@ ps_option(char opt)
 	return (po);
 }
 
+/* The selection options (qselect(3)), empty when none were given. */
+static struct qselect *ps_sel;
+
 /* ps_one_id - a per-message request for one ID */
 
 static void
@@ -204,8 +238,12 @@ ps_one_id(const struct ps_option *po, const char *id, char **queues)
 		vbuf_free(&shown);
 		return;
 	}
-	for (i = 0; i < po->nop; i++)
-		ps_op_id(po->op[i], id, queues);
+	for (i = 0; i < po->nop; i++) {
+		if (qselect_any(ps_sel))
+			ps_select_id(po->op[i], id, queues, ps_sel);
+		else
+			ps_op_id(po->op[i], id, queues);
+	}
 }
 
 /* ps_stdin_ids - IDs from standard input */
@@ -256,8 +294,12 @@ ps_request(const struct ps_request *req, char **queues)
 	int i;
 
 	if (strcmp(req->id, PS_ALL) == 0) {
-		for (i = 0; i < po->nop; i++)
-			ps_op_all(po->op[i], queues);
+		for (i = 0; i < po->nop; i++) {
+			if (qselect_any(ps_sel))
+				ps_select_all(po->op[i], queues, ps_sel);
+			else
+				ps_op_all(po->op[i], queues);
+		}
 	} else if (strcmp(req->id, PS_STDIN) == 0) {
 		ps_stdin_ids(po, queues);
 	} else {
@@ -339,11 +381,14 @@ main(int argc, char **argv)
 	int purge = 0;
 	int verbose = 0;
 	int renamed = 0;
+	struct vbuf why = VBUF_INIT;
 	int ch;
 
 	msg_init(*prog ? prog : "postsuper", MSG_STDERR);
 	reqs = mem_calloc((size_t)argc + 1, sizeof(*reqs));
-	while ((ch = getopt(argc, argv, "c:d:e:f:h:H:pr:sSv")) != -1) {
+	ps_sel = qselect_create();
+	while ((ch = getopt_long(argc, argv, "c:d:e:f:h:H:pr:sSv",
+		    qselect_options, 0)) != -1) {
 		switch (ch) {
 		case 'c':
 			if (*optarg != '/')
@@ -373,9 +418,15 @@ main(int argc, char **argv)
 			verbose++;
 			break;
 		default:
-			ps_usage();
+			if (qselect_add(ps_sel, ch, optarg, &why) < 0)
+				msg_fatal("%s", vbuf_str(&why));
+			if (ch < QSELECT_OPT_BASE)
+				ps_usage();
 		}
 	}
+	if (qselect_any(ps_sel) && nreq == 0)
+		msg_fatal("queue selection options need -d, -e, -f, -h, -H "
+			  "or -r");
 	if (nreq == 0 && !structure && !strict && !purge)
 		structure = purge = 1;
 
@@ -407,6 +458,8 @@ main(int argc, char **argv)
 		}
 	}
 	ps_requests(reqs, nreq, queues);
+	ps_sel = qselect_free(ps_sel);
+	vbuf_free(&why);
 	mem_free(reqs);
 	if (queues != (char **)ps_default_queues)
 		mem_free(queues);

@@ -101,7 +101,7 @@ ps_is_message_queue(const char *queue)
 
 /* ps_op_uses - does op look in this queue? */
 
-static int
+int
 ps_op_uses(enum ps_op op, const char *queue)
 {
 	const char *const *qp;
@@ -134,7 +134,7 @@ ps_remove_logs(const char *id)
  * ps_apply - do op on the ready file queue/id at path. Returns 1 when
  * done, 0 when the file went away (look elsewhere), -1 on other errors.
  */
-static int
+int
 ps_apply(enum ps_op op, const char *queue, const char *id, const char *path,
     const struct stat *st, int remove_logs)
 {
@@ -210,11 +210,18 @@ ps_op_id(enum ps_op op, const char *id, char **queues)
 			ret = ps_apply(op, *qp, id, path.data, &st, 1);
 		}
 	}
-	if (ret > 0) {
-		msg_info("%s: %s", id, ps_op_info[op].done);
-		ps_count[op]++;
-	}
+	if (ret > 0)
+		ps_done(op, id);
 	vbuf_free(&path);
+}
+
+/* ps_done - "ID: removed", and count it */
+
+void
+ps_done(enum ps_op op, const char *id)
+{
+	msg_info("%s: %s", id, ps_op_info[op].done);
+	ps_count[op]++;
 }
 
 /*

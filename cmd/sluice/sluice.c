@@ -48,6 +48,15 @@
  *		with a warning); in command_directory, postdrop and
  *		postqueue become group setgid_group, mode 2755 (owner root),
  *		a missing one is skipped with a warning.
+ *	logrotate
+ *		As Postfix 3.4's postfix logrotate: rename maillog_file to
+ *		maillog_file.SUFFIX (maillog_file_rotate_suffix, strftime
+ *		format, default %Y%m%d-%H%M%S), then compress it with
+ *		maillog_file_compressor (default gzip). Every process
+ *		continues in a new maillog_file at once (it reopens the file
+ *		when its inode changes). Errors: "empty 'NAME' parameter
+ *		value - logfile rotation failed", "not rotating '/dev/...'",
+ *		"logfile 'FILE' rotation failed: WHY".
  *	start	check, then start the master in the background. Returns 0
  *		once the master runs, has created every endpoint and started
  *		its children; exit 1 with the reason otherwise, or when the
@@ -103,7 +112,7 @@
 #define SLUICE_USAGE                                                           \
 	"usage: sluice [-v] [-c config_dir] "                                  \
 	"init|start|start-fg|stop|abort|reload|status|check|flush|"            \
-	"set-permissions; "                                                    \
+	"set-permissions|logrotate; "                                          \
 	"sluice init [--mail-owner USER] DIR [PORT]"
 
 /* sluice_init_args - init [--mail-owner USER] DIR [PORT], or -c DIR init */
@@ -161,7 +170,7 @@ main(int argc, char **argv)
 	    strcmp(cmd, "stop") && strcmp(cmd, "abort") &&
 	    strcmp(cmd, "reload") && strcmp(cmd, "status") &&
 	    strcmp(cmd, "check") && strcmp(cmd, "flush") &&
-	    strcmp(cmd, "set-permissions"))
+	    strcmp(cmd, "set-permissions") && strcmp(cmd, "logrotate"))
 		msg_fatal("unknown command: '%s'. %s", cmd, SLUICE_USAGE);
 
 	/* The master and its children chdir() to the queue: no relative -c. */
@@ -179,6 +188,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "set-permissions") == 0)
 		return (sluice_set_permissions());
+	if (strcmp(cmd, "logrotate") == 0)
+		return (sluice_logrotate());
 	if (strcmp(cmd, "start") == 0)
 		return (sluice_start(0));
 	if (strcmp(cmd, "start-fg") == 0)

@@ -35,10 +35,17 @@
  *	it through descriptors, skipping links and files with several
  *	links (sluice_perms.c).
  *
+ *	sluice_check_maps() opens the table of every *_maps parameter the
+ *	daemons read; a table that fails (unknown type, missing or
+ *	unreadable file, bad pattern, overlong line) is a warning naming the
+ *	parameter and the table, then fatal (sluice_maps.c).
+ *
  *	sluice_master_pid() tells whether a master holds the lock on
  *	queue_directory/pid/master.pid: 1 and *pid (0 while the master is
  *	still starting), or 0. sluice_start(), sluice_stop() etc. implement
  *	the commands; they return the exit status (sluice_ctl.c).
+ *
+ *	sluice_logrotate() implements logrotate (sluice_logrotate.c).
  *
  *	sluice_main_cf and sluice_master_cf are conf/main.cf and
  *	conf/master.cf (sluice_conf.c).
@@ -54,6 +61,7 @@ const char *sluice_mail_name(void);
 extern const struct param_var sluice_params[];
 
 int sluice_init(const char *dir, const char *port, const char *owner);
+int sluice_logrotate(void);
 void sluice_check(void);
 /*
  * sluice_smtp_check() (sluice_smtp.c) warns about each problem in the smtp
@@ -62,6 +70,7 @@ void sluice_check(void);
  * tables) and returns how many it found; sluice_check() calls it.
  */
 int sluice_smtp_check(void);
+int sluice_check_maps(void);
 
 struct sluice_ids {
 	int root;	   /* running as root */

@@ -408,6 +408,7 @@ sluice_check(void)
 	char *slash;
 
 	sluice_check_master_cf();
+	sluice_check_maps();
 	if (*qdir != '/')
 		msg_fatal("queue_directory must be an absolute path: \"%s\"",
 		    qdir);

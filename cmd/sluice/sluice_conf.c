@@ -107,12 +107,17 @@ const char sluice_main_cf[] =
     "\n"
     "# LOGGING\n"
     "#\n"
-    "# Empty maillog_file logs to syslog (facility mail) as "
-    "syslog_name/PROGRAM;\n"
-    "# otherwise lines in the same format are appended to that file, whose "
-    "name\n"
-    "# must start with one of maillog_file_prefixes.\n"
-    "#syslog_name = sluice\n"
+    "# Empty maillog_file logs to syslog (syslog_facility, default mail) as\n"
+    "# syslog_name/PROGRAM; otherwise lines in the same format are appended "
+    "to\n"
+    "# that file, whose name must start with one of maillog_file_prefixes.\n"
+    "# syslog_name is \"postfix\" by default, as in Postfix, so that log "
+    "tools\n"
+    "# (pflogsumm, logwatch, fail2ban, exporters) read sluice's log with "
+    "their\n"
+    "# default settings; mail_name (sluice) is what the banner shows.\n"
+    "#syslog_name = postfix\n"
+    "#syslog_facility = mail\n"
     "#maillog_file =\n"
     "#maillog_file_prefixes = /var, /dev/stdout\n";
 
@@ -163,4 +168,7 @@ const char sluice_master_cf[] =
     "flush     unix  n       -       n       1000?   0       flush\n"
     "smtp      unix  -       -       n       -       -       smtp\n"
     "relay     unix  -       -       n       -       -       smtp\n"
-    "showq     unix  n       -       n       -       -       showq\n";
+    "showq     unix  n       -       n       -       -       showq\n"
+    "# Optional: Prometheus/OpenMetrics counters and queue gauges over HTTP\n"
+    "# (GET /metrics; loopback clients only). docs/metrics.md, metrics(8).\n"
+    "#127.0.0.1:9154 inet n  -       n       -       1       metrics\n";

@@ -138,6 +138,35 @@ trust_config_dir() {
   echo "alternate_config_directories = $*" > "$TRUSTED_MAIN_CF"
 }
 
+# ---- Debian packages for interoperation tests ------------------------------
+# fetch_debs NAME PKG...: Debian's packages PKG..., fetched with "apt-get
+# download" and unpacked with dpkg-deb into $SLUICE_ROOT/build/ext/NAME/root
+# once (later runs reuse it); prints that root. Returns 1 when they cannot
+# be fetched (no apt-get, no repository): the caller skips that part.
+fetch_debs() {
+  local name=$1 dir p; shift
+  dir=$SLUICE_ROOT/build/ext/$name
+  if [ -f "$dir/.done" ]; then echo "$dir/root"; return 0; fi
+  command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null || return 1
+  rm -rf "$dir" && mkdir -p "$dir/debs" || return 1
+  ( cd "$dir/debs" && timeout 180 apt-get download "$@" ) >"$dir/fetch.log" 2>&1 || return 1
+  for p in "$dir"/debs/*.deb; do dpkg-deb -x "$p" "$dir/root" || return 1; done
+  touch "$dir/.done"
+  echo "$dir/root"
+}
+
+# postfix_conf DIR ROOT: a main.cf in DIR for Postfix's own tools unpacked in
+# ROOT (mail_owner that exists, lmdb and cdb from postfix-lmdb/-cdb).
+postfix_conf() {
+  local owner=sluice group=postdrop
+  [ "$(id -u)" = 0 ] || { owner=$(id -un); group=$(id -gn); }
+  mkdir -p "$1"
+  printf 'compatibility_level = 3.6\nmail_owner = %s\nsetgid_group = %s\nmeta_directory = %s\nshlib_directory = %s\n' \
+    "$owner" "$group" "$1" "$2/usr/lib/postfix" > "$1/main.cf"
+  printf 'cdb\tpostfix-cdb.so\tdict_cdb_open\tmkmap_cdb_open\nlmdb\tpostfix-lmdb.so\tdict_lmdb_open\tmkmap_lmdb_open\n' \
+    > "$1/dynamicmaps.cf"
+}
+
 # ---- TLS fixtures ----------------------------------------------------------
 # make_ca DIR [NAME]: a test CA in DIR (ca.pem, ca.key) and a server
 # certificate DIR/server.pem + DIR/server.key for NAME (default
@@ -156,29 +185,11 @@ make_ca() {
   chmod 644 "$d"/*.pem "$d"/*.key
 }
 
-# fetch_debs PKG...: Debian packages unpacked (dpkg-deb -x) into the
-# shared cache $SLUICE_ROOT/build/ext/root, each downloaded once with
-# "apt-get download" (build/ext/have/PKG marks it) and reused by every
-# later test and run. Status 1 when a download is impossible (the caller
-# skips that part, quoting $WORK/apt.log).
-EXT=$SLUICE_ROOT/build/ext
-fetch_debs() {
-  local p want="" dl d
-  for p in "$@"; do [ -f "$EXT/have/$p" ] || want="$want $p"; done
-  [ -z "$want" ] && return 0
-  command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null || return 1
-  dl=$(mktemp -d "$WORK/dl.XXXXXX") || return 1
-  # shellcheck disable=SC2086
-  ( cd "$dl" && timeout 120 apt-get download $want ) >"$WORK/apt.log" 2>&1 || return 1
-  mkdir -p "$EXT/root" "$EXT/have" || return 1
-  for d in "$dl"/*.deb; do dpkg-deb -x "$d" "$EXT/root" || return 1; done
-  for p in $want; do : > "$EXT/have/$p"; done
-}
-
-# fetch_postfix: Debian's postfix in the cache; prints its root.
+# fetch_postfix: Debian's postfix (with postfix-lmdb and postfix-cdb, the
+# cache t_postmap and t_transport_tables share) through fetch_debs; prints
+# its root.
 fetch_postfix() {
-  fetch_debs postfix || return 1
-  echo "$EXT/root"
+  fetch_debs postfix-debian postfix postfix-lmdb postfix-cdb
 }
 
 # start_postfix PFROOT DIR PORT [main.cf line]...: a private Postfix (from

@@ -9,7 +9,7 @@ n=0
 for prog in "$B"/*; do
   p=$(basename "$prog")
   case $p in
-    master|pickup|cleanup|qmgr|smtp|smtpd|flush|bounce|showq) page=$M/man8/$p.8 ;;
+    master|pickup|cleanup|qmgr|smtp|smtpd|flush|bounce|showq|metrics) page=$M/man8/$p.8 ;;
     *) page=$M/man1/$p.1 ;;
   esac
   [ -f "$page" ] || fail "no manual page for $p ($page)"

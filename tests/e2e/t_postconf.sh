@@ -14,7 +14,7 @@ mkdir -p "$C"
 exceptions='config_directory daemon_directory command_directory data_directory
 queue_directory sendmail_path mailq_path newaliases_path manpage_directory
 html_directory readme_directory sample_directory meta_directory shlib_directory
-mail_owner syslog_name mail_name mail_version myhostname mydomain mynetworks
+mail_owner mail_name mail_version myhostname mydomain mynetworks
 process_id'
 "$P" -d > d.out 2> d.err || fail "postconf -d exit $?"
 [ -s d.err ] && { cat d.err; fail "postconf -d wrote to stderr"; }
@@ -44,7 +44,7 @@ for name in exc:
     assert name in got, "exception %s not printed" % name
 names = [l.split(" ")[0] for l in open(sys.argv[2])]
 assert names == sorted(names), "not sorted"
-assert got["dns_servers"] == "" and got["mail_owner"] == "sluice" and got["syslog_name"] == "sluice"
+assert got["dns_servers"] == "" and got["mail_owner"] == "sluice" and got["syslog_name"] == "${multi_instance_name?{$multi_instance_name}:{postfix}}"
 assert got["mail_version"] == "0.1" and got["queue_directory"] == "/var/spool/sluice"
 sys.exit(1 if bad else 0)
 PY

@@ -164,32 +164,26 @@ long=$(printf 'a%.0s' $(seq 1 120)).example
 fatal69 "Cannot flush mail queue - invalid destination: \"$(printf %.100s "$long")...\"" -c "$C" -s "$long"
 "$PQ" -c "$C" -s notlisted.example >"$WORK/out" 2>&1; echo "exit=$?" >>"$WORK/out"
 cmp -s "$F/postqueue-s-notlisted.txt" "$WORK/out" || fail "-s notlisted: $(cat "$WORK/out")"
-grep -q 'sluice/postqueue\[[0-9]*\]: fatal: Flush service is not configured for destination "notlisted.example"$' "$log" ||
+grep -q 'postfix/postqueue\[[0-9]*\]: fatal: Flush service is not configured for destination "notlisted.example"$' "$log" ||
   fail "fatal not logged"
 
 # ---- flushing with the mail system down ---------------------------------------
 D="Cannot flush mail queue - mail system is down"
 fatal69 "$D" -c "$C" -f
 install_fixtures
-before=$(date +%s)
-"$PQ" -c "$C" -i NOSUCHID >"$WORK/out" 2>&1 || fail "-i of a missing ID must succeed: $(cat "$WORK/out")"
-[ ! -s "$WORK/out" ] || fail "-i missing ID prints: $(cat "$WORK/out")"
+# -i and -s ask the flush service; when it is down they say so (exit 69)
+# and never move queue files themselves, as Postfix's postqueue.
+fatal69 "$D" -c "$C" -i NOSUCHID
 fatal69 "$D" -c "$C" -i D5CA1A75992
-assert_eq incoming "$(where D5CA1A75992)" "-i moved the message to incoming"
-[ "$(stat -c %Y "$q/incoming/D5CA1A75992")" -ge "$before" ] || fail "-i: mtime not now"
-[ $(( $(stat -c 0%a "$q/incoming/D5CA1A75992") & 040 )) = 32 ] || fail "-i: no g+r (unthrottle) bit"
+assert_eq deferred "$(where D5CA1A75992)" "-i with the system down moved nothing"
 fatal69 "$D" -c "$C" -s flush.example.net
-assert_eq incoming "$(where 4EE5EA75951)" "-s moved the flush.example.net message"
-assert_eq deferred "$(where C21D3A75972)" "-s left other sites alone"
-assert_eq deferred "$(where 45A9EA757A3)" "-s left other sites alone"
+assert_eq deferred "$(where 4EE5EA75951)" "-s with the system down moved nothing"
 # a listed parent domain covers subdomains; ".domain" only subdomains
-install_fixtures
 "$B/postconf" -c "$C" -e "fast_flush_domains = example.net, !client.example, .ora.com" >/dev/null 2>&1
 fatal69 "$D" -c "$C" -s FLUSH.example.net
-assert_eq incoming "$(where 4EE5EA75951)" "-s via parent domain"
 fatal69 'Flush service is not configured for destination "client.example"' -c "$C" -s client.example
 fatal69 'Flush service is not configured for destination "ora.com"' -c "$C" -s ora.com
-"$PQ" -c "$C" -s sub.ora.com >/dev/null 2>&1; assert_eq 0 "$?" "-s .domain pattern, nothing queued there"
+fatal69 "$D" -c "$C" -s sub.ora.com
 "$B/postconf" -c "$C" -e "fast_flush_domains = flush.example.net" >/dev/null 2>&1
 
 # ---- flushing with the mail system up -------------------------------------------

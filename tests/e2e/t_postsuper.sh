@@ -95,8 +95,8 @@ same_listing "$F/postqueue-p.txt"
 run_ps "$F/postsuper-h.txt" -h D5CA1A75992
 assert_eq hold "$(where D5CA1A75992)" "-h moves into hold"
 same_listing "$F/postqueue-p-hold.txt" "" "D5CA1A75992!"
-grep -q "sluice/postsuper\[[0-9]*\]: D5CA1A75992: placed on hold$" "$log" || fail "-h not logged"
-grep -q "sluice/postsuper\[[0-9]*\]: Placed on hold: 1 message$" "$log" || fail "-h summary not logged"
+grep -q "postfix/postsuper\[[0-9]*\]: D5CA1A75992: placed on hold$" "$log" || fail "-h not logged"
+grep -q "postfix/postsuper\[[0-9]*\]: Placed on hold: 1 message$" "$log" || fail "-h summary not logged"
 
 run_ps "$F/postsuper-H.txt" -H D5CA1A75992
 assert_eq deferred "$(where D5CA1A75992)" "-H moves back to deferred"

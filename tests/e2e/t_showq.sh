@@ -114,16 +114,9 @@ EOF
 }
 
 # ---- (b)-(d) Debian's exporter, qshape and Postfix's showq -------------------
-ext=$SLUICE_ROOT/build/ext
-fetch_ext() {
-  [ -x "$ext/root/usr/bin/prometheus-postfix-exporter" ] && [ -f "$ext/root/usr/sbin/qshape" ] &&
-    [ -x "$ext/root/usr/lib/postfix/sbin/showq" ] && return 0
-  fetch_debs prometheus-postfix-exporter postfix   # lib.sh: shared cache
-}
-if ! fetch_ext; then
-  echo "SKIPPED (b)-(d): cannot fetch prometheus-postfix-exporter and postfix with apt-get download: $(tail -1 "$WORK/apt.log" 2>/dev/null)"
+if ! X=$(fetch_debs exporter prometheus-postfix-exporter postfix); then
+  echo "SKIPPED (b)-(d): cannot fetch prometheus-postfix-exporter and postfix with apt-get download"
 else
-  X=$ext/root
   # (b) the exporter's queue metrics count what is queued
   mport=$(free_port)
   "$X/usr/bin/prometheus-postfix-exporter" --web.listen-address="127.0.0.1:$mport" \
@@ -208,7 +201,7 @@ as_user "$U" "$UB/postqueue" -c "$C" -p >"$WORK/big" 2>"$WORK/big.err" || fail "
 tail -1 "$WORK/big" | grep -q ' in 6004 Requests\.$' || fail "large listing: $(tail -1 "$WORK/big")"
 wait "$stuck"
 grep -q '^cut ' "$WORK/stuck.out" || fail "the stuck client got: $(cat "$WORK/stuck.out")"
-wait_for 5 grep -q 'sluice/showq\[[0-9]*\]: warning: timeout sending the queue listing to a client' \
+wait_for 5 grep -q 'postfix/showq\[[0-9]*\]: warning: timeout sending the queue listing to a client' \
   "$C/log/maillog" || fail "no timeout warning in the log"
 as_user "$U" "$UB/postqueue" -c "$C" -p | tail -1 | grep -q ' in 6004 Requests\.$' ||
   fail "showq after the timeout"

@@ -459,6 +459,39 @@ test_rejects(void **unused)
 	}
 }
 
+/* Record type 0 is no record type (strchr() of a type list finds its
+ * terminator): refused in the envelope and in the extracted envelope. */
+static void
+test_type_zero(void **unused)
+{
+	static const char *const where[] = {"envelope", "extracted envelope"};
+
+	for (int i = 0; i < 2; i++) {
+		struct input in = {0};
+		struct vbuf got = VBUF_INIT, why = VBUF_INIT;
+		char want[64];
+
+		in_str(&in, REC_TYPE_TIME, "1 1");
+		in_str(&in, REC_TYPE_FROM, "a@x");
+		if (i == 0)
+			in_add(&in, 0, "x", 1);
+		in_str(&in, REC_TYPE_RCPT, "b@x");
+		in_str(&in, REC_TYPE_MESG, "");
+		in_str(&in, REC_TYPE_XTRA, "");
+		if (i == 1)
+			in_add(&in, 0, "x", 1);
+		in_str(&in, REC_TYPE_END, "");
+		assert_int_equal(run(&in, "ABC12345", 1795460121, &cfg, &got,
+				     &why),
+		    EX_DATAERR);
+		snprintf(want, sizeof(want), "unexpected record type 0 in %s",
+		    where[i]);
+		assert_string_equal(vbuf_str(&why), want);
+		in_free(&in);
+		vbuf_free(&got), vbuf_free(&why);
+	}
+}
+
 static void
 test_header_limit(void **unused)
 {
@@ -503,6 +536,7 @@ main(void)
 	    cmocka_unit_test(test_rewrite_dedup),
 	    cmocka_unit_test(test_headers),
 	    cmocka_unit_test(test_rejects),
+	    cmocka_unit_test(test_type_zero),
 	    cmocka_unit_test(test_header_limit),
 	};
 

@@ -201,7 +201,7 @@ test_open_errors(void **state)
 
 	(void)state;
 	open_fails("nosuch:foo", "unsupported dictionary type: nosuch");
-	open_fails("texthash:/nonexistent/x", "open /nonexistent/x");
+	open_fails("texthash:/nonexistent/x", "open database /nonexistent/x");
 	open_fails("hash:/nonexistent/x", "open database /nonexistent/x.db");
 	open_fails("lmdb:/nonexistent/x", "open database /nonexistent/x.lmdb");
 	open_fails("cdb:/nonexistent/x", "open database /nonexistent/x.cdb");
@@ -324,6 +324,195 @@ test_indexed(void **state)
 	dict_close(d);
 }
 
+/* ---- the write side (postmap's) ------------------------------------- */
+
+static struct dict *
+create_ok(const char *spec, int flags)
+{
+	struct vbuf why = VBUF_INIT;
+	struct dict *d = dict_create(spec, flags, &why);
+
+	if (d == NULL)
+		fail_msg("create %s: %s", spec, vbuf_str(&why));
+	vbuf_free(&why);
+	return (d);
+}
+
+static void
+create_fails(const char *spec, int flags, const char *text)
+{
+	struct vbuf why = VBUF_INIT;
+	struct dict *d = dict_create(spec, flags, &why);
+
+	if (d != NULL)
+		fail_msg("%s created", spec);
+	assert_string_equal(vbuf_str(&why), text);
+	vbuf_free(&why);
+}
+
+/* cdb_raw - is key stored in the cdb file with exactly klen bytes? */
+
+static int
+cdb_raw(const char *path, const char *key, unsigned klen)
+{
+	int fd = open(path, O_RDONLY), r;
+
+	assert_true(fd >= 0);
+	r = cdb_seek(fd, key, klen, NULL);
+	close(fd);
+	return (r > 0);
+}
+
+static void
+test_write_types(void **state)
+{
+	const char *types[] = {"hash", "btree", "lmdb", "cdb"};
+	const char *sfx[] = {".db", ".db", ".lmdb", ".cdb"};
+	char spec[64], path[64];
+	struct dict *d;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		snprintf(spec, sizeof(spec), "%s:w%zu", types[i], i);
+		snprintf(path, sizeof(path), "w%zu%s", i, sfx[i]);
+		d = create_ok(spec, 0);
+		assert_int_equal(dict_put(d, "Example.COM", "smtp:[a]"),
+		    DICT_NOTFOUND);
+		assert_int_equal(dict_put(d, "example.com", "second"),
+		    DICT_FOUND);
+		assert_int_equal(dict_put(d, "b", "two words"), DICT_NOTFOUND);
+		/* Nothing is visible before the commit. */
+		assert_int_equal(access(path, F_OK), -1);
+		assert_int_equal(dict_commit(d), 0);
+		dict_close(d);
+		assert_int_equal(access(path, F_OK), 0);
+		snprintf(path, sizeof(path), "w%zu%s.tmp", i, sfx[i]);
+		assert_int_equal(access(path, F_OK), -1);
+		d = open_ok(spec);
+		assert_string_equal(get(d, "EXAMPLE.com"), "smtp:[a]");
+		assert_string_equal(get(d, "b"), "two words");
+		assert_null(get(d, "c"));
+		dict_close(d);
+		/* -r: the later value wins. */
+		d = create_ok(spec, DICT_FLAG_DUP_REPLACE);
+		dict_put(d, "k", "first");
+		dict_put(d, "K", "later");
+		assert_int_equal(dict_commit(d), 0);
+		dict_close(d);
+		d = open_ok(spec);
+		assert_string_equal(get(d, "k"), "later");
+		assert_null(get(d, "example.com")); /* a new table */
+		dict_close(d);
+	}
+	/* cdb: no NUL by default (as Postfix), with -N; -f keeps case. */
+	assert_true(cdb_raw("w3.cdb", "k", 1));
+	d = create_ok("cdb:w3", DICT_FLAG_NUL | DICT_FLAG_NOFOLD);
+	dict_put(d, "Key", "v");
+	assert_int_equal(dict_commit(d), 0);
+	dict_close(d);
+	assert_true(cdb_raw("w3.cdb", "Key", 4));
+	assert_false(cdb_raw("w3.cdb", "key", 4));
+}
+
+static void
+test_write_update(void **state)
+{
+	struct dict *d;
+
+	(void)state;
+	d = create_ok("lmdb:u1", DICT_FLAG_UPDATE); /* -i: created */
+	dict_put(d, "a", "1");
+	dict_put(d, "b", "2");
+	assert_int_equal(dict_commit(d), 0);
+	dict_close(d);
+	d = create_ok("lmdb:u1", DICT_FLAG_UPDATE);
+	assert_int_equal(dict_put(d, "a", "changed"), DICT_FOUND);
+	dict_put(d, "c", "3");
+	assert_int_equal(dict_del(d, "B"), DICT_FOUND);
+	assert_int_equal(dict_del(d, "b"), DICT_NOTFOUND);
+	assert_int_equal(dict_commit(d), 0);
+	dict_close(d);
+	d = open_ok("lmdb:u1");
+	assert_string_equal(get(d, "a"), "1");
+	assert_string_equal(get(d, "c"), "3");
+	assert_null(get(d, "b"));
+	dict_close(d);
+	/* Closed without a commit: the table stays as it was. */
+	d = create_ok("lmdb:u1", DICT_FLAG_UPDATE | DICT_FLAG_EXISTING);
+	assert_int_equal(dict_del(d, "a"), DICT_FOUND);
+	dict_close(d);
+	assert_int_equal(access("u1.lmdb.tmp", F_OK), -1);
+	d = open_ok("lmdb:u1");
+	assert_string_equal(get(d, "a"), "1");
+	dict_close(d);
+	/* A table written by hand as Postfix's postmap -n would: no NUL. */
+	make_db("u2.db", DB_HASH, 0);
+	d = create_ok("hash:u2", DICT_FLAG_UPDATE | DICT_FLAG_EXISTING);
+	assert_int_equal(dict_del(d, "example.com"), DICT_FOUND);
+	assert_int_equal(dict_commit(d), 0);
+	dict_close(d);
+	d = open_ok("hash:u2");
+	assert_null(get(d, "example.com"));
+	assert_string_equal(get(d, ".sub.org"), "relay:b");
+	dict_close(d);
+}
+
+static void
+test_write_refused(void **state)
+{
+	(void)state;
+	create_fails("hash:/nonexistent/x", 0,
+	    "open database /nonexistent/x.db: No such file or directory");
+	create_fails("btree:nothere", DICT_FLAG_UPDATE | DICT_FLAG_EXISTING,
+	    "open database nothere.db: No such file or directory");
+	create_fails("nosuch:x", 0,
+	    "unsupported dictionary type: nosuch. Is the postfix-nosuch "
+	    "package installed?");
+	create_fails("nosuch:x", DICT_FLAG_UPDATE | DICT_FLAG_EXISTING,
+	    "unsupported dictionary type: nosuch");
+	create_fails("texthash:t", 0,
+	    "unsupported dictionary type: texthash does not support "
+	    "bulk-mode creation.");
+	create_fails("regexp:r", DICT_FLAG_UPDATE | DICT_FLAG_EXISTING,
+	    "regexp:r map requires O_RDONLY access mode");
+	create_fails("static:v", DICT_FLAG_UPDATE | DICT_FLAG_EXISTING,
+	    "table static:v: delete operation is not supported");
+	create_fails("cdb:c", DICT_FLAG_UPDATE,
+	    "dict_cdb_open: inappropriate open flags for cdb database - "
+	    "specify O_RDONLY or O_WRONLY|O_CREAT|O_TRUNC");
+	assert_true(dict_writable("lmdb"));
+	assert_false(dict_writable("cidr"));
+}
+
+/* An LMDB table larger than the first map: the map grows. */
+
+static void
+test_write_lmdb_grows(void **state)
+{
+	struct dict *d;
+	char key[32], value[96];
+	int i;
+
+	(void)state;
+	d = create_ok("lmdb:big", 0);
+	for (i = 0; i < 200000; i++) {
+		snprintf(key, sizeof(key), "key%d", i);
+		snprintf(value, sizeof(value),
+		    "%d-0123456789012345678901234567890123456789012345678901234"
+		    "56789",
+		    i);
+		assert_int_equal(dict_put(d, key, value), DICT_NOTFOUND);
+	}
+	assert_int_equal(dict_commit(d), 0);
+	dict_close(d);
+	d = open_ok("lmdb:big");
+	assert_non_null(get(d, "key0"));
+	assert_non_null(get(d, "key199999"));
+	assert_int_equal(strncmp(get(d, "key123456"), "123456-", 7), 0);
+	dict_close(d);
+}
+
 /* ---- maps ----------------------------------------------------------- */
 
 static void
@@ -424,6 +613,10 @@ main(void)
 	    cmocka_unit_test(test_regexp_pcre),
 	    cmocka_unit_test(test_open_errors),
 	    cmocka_unit_test(test_indexed),
+	    cmocka_unit_test(test_write_types),
+	    cmocka_unit_test(test_write_update),
+	    cmocka_unit_test(test_write_refused),
+	    cmocka_unit_test(test_write_lmdb_grows),
 	    cmocka_unit_test(test_maps_addr),
 	    cmocka_unit_test(test_maps_domain),
 	    cmocka_unit_test(test_maps_errors),

@@ -172,10 +172,23 @@ test_log_line_is_printable(void **state)
 	msg_fatal_hook(NULL);
 }
 
+static void
+test_syslog_facility(void **state)
+{
+	(void)state;
+	assert_int_equal(msg_syslog_facility("mail"), 0);
+	assert_int_equal(msg_syslog_facility("LOCAL3"), 0);
+	assert_int_equal(msg_syslog_facility("authpriv"), 0);
+	assert_int_equal(msg_syslog_facility("bogus"), -1);
+	assert_int_equal(msg_syslog_facility(""), -1);
+	assert_int_equal(msg_syslog_facility("mail"), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_syslog_facility),
 	    cmocka_unit_test(test_line_format),
 	    cmocka_unit_test(test_errno_kept_and_percent_m),
 	    cmocka_unit_test(test_fatal_goes_through_hook_with_prefix_in_log),

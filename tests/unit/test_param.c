@@ -168,7 +168,8 @@ test_table_sorted_and_complete(void **state)
 	    "${{$compatibility_level} <level {2} ? {$mydestination} : {}}");
 	assert_string_equal(param_find("compatibility_level")->def, "0");
 	assert_string_equal(param_find("mail_owner")->def, "sluice");
-	assert_string_equal(param_find("syslog_name")->def, "sluice");
+	assert_string_equal(param_find("syslog_name")->def,
+	    "${multi_instance_name?{$multi_instance_name}:{postfix}}");
 	assert_string_equal(param_find("queue_directory")->def,
 	    "/var/spool/sluice");
 	assert_string_equal(param_find("config_directory")->def,
@@ -201,7 +202,7 @@ test_load_expand_and_raw(void **state)
 	assert_string_equal(param_raw("myorigin"), "$myhostname");
 	assert_true(param_is_set("relayhost"));
 	assert_false(param_is_set("myorigin"));
-	assert_string_equal(param_str("syslog_name"), "sluice");
+	assert_string_equal(param_str("syslog_name"), "postfix");
 	assert_string_equal(param_str("relay_domains"),
 	    "mail.example.com,    localhost");
 	assert_string_equal(param_str("smtpd_relay_restrictions"), "");
@@ -584,7 +585,7 @@ test_log_open_checks_prefixes(void **state)
 		assert_non_null(fgets(buf, sizeof(buf), fp));
 		fclose(fp);
 		unlink(path);
-		assert_non_null(strstr(buf, " sluice/test_param["));
+		assert_non_null(strstr(buf, " postfix/test_param["));
 		assert_non_null(strstr(buf, "]: hello from test_param\n"));
 	}
 	snprintf(text, sizeof(text), "maillog_file = %s/log\n", dir);

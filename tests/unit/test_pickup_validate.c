@@ -109,6 +109,33 @@ test_validate(void **unused)
 	}
 }
 
+/* Record type 0 is in no segment's list of allowed types. */
+static void
+test_type_zero(void **unused)
+{
+	for (int requeued = 0; requeued < 2; requeued++) {
+		struct pickup_info info;
+		struct vbuf why = VBUF_INIT;
+		FILE *fp = make_file("T:1 2|S:a@x|R:b@x");
+
+		fseek(fp, 0, SEEK_END);
+		rec_put(fp, 0, "x", 1);
+		rec_put(fp, REC_TYPE_MESG, "", 0);
+		rec_put(fp, REC_TYPE_XTRA, "", 0);
+		rec_put(fp, REC_TYPE_END, "", 0);
+		fflush(fp);
+		memset(&info, 0, sizeof(info));
+		assert_int_equal(pickup_validate(fp, requeued, 4096, &info,
+				     &why),
+		    -1);
+		assert_string_equal(vbuf_str(&why),
+		    "unexpected record type 0 in envelope");
+		pickup_info_free(&info);
+		vbuf_free(&why);
+		fclose(fp);
+	}
+}
+
 static void
 test_oversized(void **unused)
 {
@@ -231,6 +258,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_validate),
+	    cmocka_unit_test(test_type_zero),
 	    cmocka_unit_test(test_oversized),
 	    cmocka_unit_test(test_send),
 	    cmocka_unit_test(test_send_untrusted),

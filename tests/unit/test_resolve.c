@@ -405,11 +405,13 @@ test_postfix37(void **state)
 }
 
 /*
- * Transport and next hop, as qmgr has always chosen them: "smtp";
- * $relayhost as written when set; else the domain of the address as
- * given (not the resolved one) in lower case, also for a local domain,
- * as sluice has no local delivery agent; else $myhostname. Addresses are
- * in internal form, as in queue files.
+ * Transport and next hop without tables (Postfix resolve.c): relay
+ * domains go to $relay_transport ("relay"), other remote domains to
+ * $default_transport ("smtp"), both to $relayhost as written when set,
+ * else to the domain of the resolved address in lower case. Local
+ * domains (sluice has no local delivery agent) go to "smtp", $relayhost,
+ * else the domain of the address as given, else $myhostname. Addresses
+ * are in internal form, as in queue files.
  */
 struct route_case {
 	const char *name;
@@ -424,7 +426,7 @@ static const struct route_case route_cases[] = {
 	RESOLVE_CLASS_DEFAULT},
     {"upper-case domain", "USER@Remote.TEST", NULL, "remote.test",
 	RESOLVE_CLASS_DEFAULT},
-    {"trailing dot kept", "user@Remote.Test.", NULL, "remote.test.",
+    {"trailing dot stripped", "user@Remote.Test.", NULL, "remote.test",
 	RESOLVE_CLASS_DEFAULT},
     {"relay domain", "user@relay.example", NULL, "relay.example",
 	RESOLVE_CLASS_RELAY},
@@ -446,15 +448,15 @@ static const struct route_case route_cases[] = {
     {"local domain", "user@LocalHost", NULL, "localhost", RESOLVE_CLASS_LOCAL},
     {"own address literal", "user@[127.0.0.1]", NULL, "[127.0.0.1]",
 	RESOLVE_CLASS_LOCAL},
-    /* The resolved address goes elsewhere; the next hop does not. */
+    /* Remote classes go to the domain of the resolved address. */
     {"percent hack via local domain", "user%remote.test@localhost", NULL,
-	"localhost", RESOLVE_CLASS_DEFAULT},
+	"remote.test", RESOLVE_CLASS_DEFAULT},
     {"bang path via local domain", "remote.test!user@localhost", NULL,
-	"localhost", RESOLVE_CLASS_DEFAULT},
-    {"unqualified percent hack", "user%remote.test", NULL, "mx.example.net",
+	"remote.test", RESOLVE_CLASS_DEFAULT},
+    {"unqualified percent hack", "user%remote.test", NULL, "remote.test",
 	RESOLVE_CLASS_DEFAULT},
     {"quoted at in the local part", "user@remote.test@localhost", NULL,
-	"localhost", RESOLVE_CLASS_DEFAULT},
+	"remote.test", RESOLVE_CLASS_DEFAULT},
     {"quoted at at a relay domain", "user@remote.test@Relay.Example", NULL,
 	"relay.example", RESOLVE_CLASS_RELAY},
     {"source route in the internal form", "@a.test:user@relay.example", NULL,
@@ -473,20 +475,274 @@ test_route(void **state)
 
 		configure(c->settings);
 		resolve_addr("sender@example.org", c->addr, &reply);
-		if (strcmp(vbuf_str(&reply.transport), "smtp") != 0 ||
+		const char *tr =
+		    c->class == RESOLVE_CLASS_RELAY ? "relay" : "smtp";
+
+		if (strcmp(vbuf_str(&reply.transport), tr) != 0 ||
 		    strcmp(vbuf_str(&reply.nexthop), c->nexthop) != 0 ||
 		    (reply.flags & RESOLVE_CLASS_MASK) != c->class) {
 			print_error("case \"%s\" <%s>: %s:%s class %#x; "
-				    "expected smtp:%s class %#x\n",
+				    "expected %s:%s class %#x\n",
 			    c->name, c->addr, vbuf_str(&reply.transport),
 			    vbuf_str(&reply.nexthop),
-			    reply.flags & RESOLVE_CLASS_MASK, c->nexthop,
+			    reply.flags & RESOLVE_CLASS_MASK, tr, c->nexthop,
 			    c->class);
 			failures++;
 		}
 	}
 	resolve_reply_free(&reply);
 	assert_int_equal(failures, 0);
+}
+
+/*
+ * Tables (Postfix transport(5), trivial-rewrite resolve.c): every lookup
+ * form of transport_maps, the sender-dependent tables and the class
+ * defaults. "@D" in settings is the test directory, where
+ * write_tables() put the table files.
+ */
+struct table_case {
+	const char *name;
+	const char *settings;
+	const char *sender;
+	const char *addr;
+	const char *transport; /* NULL: RESOLVE_FLAG_FAIL expected */
+	const char *nexthop;
+};
+
+#define TM "transport_maps=texthash:@D/transport"
+#define RH "relayhost=[smart.example]:2626"
+
+static const struct table_case table_cases[] = {
+    {"full address", TM, "s@x.test", "full@example.com", "smtp", "[full.hop]"},
+    {"address without extension", TM ";recipient_delimiter=+", "s@x.test",
+	"user+foo@ext.example", "smtp", "[noext.hop]"},
+    {"several delimiters: the first one found", TM ";recipient_delimiter=-+",
+	"s@x.test", "user-a+b@ext.example", "smtp", "[noext.hop]"},
+    {"no recipient_delimiter: no stripping", TM, "s@x.test",
+	"user+foo@ext.example", "smtp", "ext.example"},
+    {"owner- is never split", TM ";recipient_delimiter=-", "s@x.test",
+	"owner-list@ext.example", "smtp", "ext.example"},
+    {"domain", TM, "s@x.test", "x@Dom.Example", "smtp", "[dom.hop]"},
+    {"subdomain by .parent", TM, "s@x.test", "x@a.b.parent.example", "smtp",
+	"[parent.hop]"},
+    {".parent does not match the parent itself", TM, "s@x.test",
+	"x@parent.example", "smtp", "parent.example"},
+    {"bare parent: not without the parent style", TM, "s@x.test",
+	"x@sub.dom.example", "smtp", "sub.dom.example"},
+    {"bare parent with parent_domain_matches_subdomains",
+	TM ";parent_domain_matches_subdomains=relay_domains transport_maps",
+	"s@x.test", "x@sub.dom.example", "smtp", "[dom.hop]"},
+    {"transport without next hop: the recipient domain, not relayhost",
+	TM ";" RH, "s@x.test", "x@nohop.example", "smtp", "nohop.example"},
+    {"no entry: relayhost", TM ";" RH, "s@x.test", "x@other.test", "smtp",
+	"[smart.example]:2626"},
+    {"empty transport keeps relay_transport, sets the next hop",
+	TM ";relay_domains=colon.example", "s@x.test", "x@colon.example",
+	"relay", "[colon.hop]:26"},
+    {"error with text", TM, "s@x.test", "x@err.example", "error",
+	"5.1.2 closed"},
+    {"error without text", TM, "s@x.test", "x@errbare.example", "error",
+	"Address is undeliverable"},
+    {"discard", TM, "s@x.test", "x@disc.example", "discard", "disc.example"},
+    {"local domain entry", TM, "s@x.test", "x@localhost", "smtp",
+	"[local.hop]"},
+    {"wildcard", "transport_maps=texthash:@D/wild", "s@x.test", "x@other.test",
+	"smtp", "[wild.hop]"},
+    {"a domain entry beats the wildcard", "transport_maps=texthash:@D/wild",
+	"s@x.test", "x@dom.example", "smtp", "[dom.hop]"},
+    {"regexp sees the full address", "transport_maps=regexp:@D/re", "s@x.test",
+	"special@any.test", "smtp", "[re.hop]"},
+    {"regexp never sees the bare domain", "transport_maps=regexp:@D/re",
+	"s@x.test", "x@dom.example", "smtp", "dom.example"},
+    {"inline table", "transport_maps=inline:{ inl.example=smtp:[inl.hop] }",
+	"s@x.test", "x@inl.example", "smtp", "[inl.hop]"},
+    {"each key in every table before the next (* comes last)",
+	"transport_maps=texthash:@D/wild, texthash:@D/transport", "s@x.test",
+	"full@example.com", "smtp", "[full.hop]"},
+    {"missing file: failure, no default", "transport_maps=texthash:@D/none",
+	"s@x.test", "x@dom.example", NULL, NULL},
+    {"unknown type: failure", "transport_maps=bogus:@D/transport", "s@x.test",
+	"x@dom.example", NULL, NULL},
+    {"bad regexp: failure", "transport_maps=regexp:@D/bad.re", "s@x.test",
+	"x@dom.example", NULL, NULL},
+    {"relay_transport", NULL, "s@x.test", "x@relay.example", "relay",
+	"relay.example"},
+    {"relay_transport with relayhost", RH, "s@x.test", "x@relay.example",
+	"relay", "[smart.example]:2626"},
+    {"default_transport transport:nexthop", "default_transport=smtp:[dt.hop]",
+	"s@x.test", "x@remote.test", "smtp", "[dt.hop]"},
+    {"null default_transport: failure", "default_transport=", "s@x.test",
+	"x@remote.test", NULL, NULL},
+    {"sender-dependent relayhost by @domain",
+	RH ";sender_dependent_relayhost_maps=texthash:@D/sdr", "a@special.test",
+	"x@remote.test", "smtp", "[sdr.hop]"},
+    {"sender-dependent relayhost by address",
+	RH ";sender_dependent_relayhost_maps=texthash:@D/sdr",
+	"boss@other.test", "x@remote.test", "smtp", "[boss.hop]"},
+    {"sender-dependent relayhost: null sender key",
+	RH ";sender_dependent_relayhost_maps=texthash:@D/sdr", "",
+	"x@remote.test", "smtp", "[null.hop]"},
+    {"sender-dependent relayhost: not listed, relayhost",
+	RH ";sender_dependent_relayhost_maps=texthash:@D/sdr", "b@x.test",
+	"x@remote.test", "smtp", "[smart.example]:2626"},
+    {"sender-dependent relayhost: DUNNO is the recipient domain",
+	RH ";sender_dependent_relayhost_maps=texthash:@D/sdr", "d@dunno.test",
+	"x@remote.test", "smtp", "remote.test"},
+    {"transport_maps next hop beats the sender-dependent relayhost",
+	TM ";sender_dependent_relayhost_maps=texthash:@D/sdr", "a@special.test",
+	"x@dom.example", "smtp", "[dom.hop]"},
+    {"sender-dependent relayhost: lookup failure",
+	"sender_dependent_relayhost_maps=texthash:@D/none", "a@special.test",
+	"x@remote.test", NULL, NULL},
+    {"sender-dependent default transport",
+	"sender_dependent_default_transport_maps=texthash:@D/sdt",
+	"a@special.test", "x@remote.test", "relay", "[sdt.hop]"},
+    {"sender-dependent default transport: not for relay domains",
+	"sender_dependent_default_transport_maps=texthash:@D/sdt",
+	"a@special.test", "x@relay.example", "relay", "relay.example"},
+    {"sender-dependent default transport: DUNNO",
+	"sender_dependent_default_transport_maps=texthash:@D/sdt",
+	"d@dunno.test", "x@remote.test", "smtp", "remote.test"},
+    {"transport_maps beats the sender-dependent default transport",
+	TM ";sender_dependent_default_transport_maps=texthash:@D/sdt",
+	"a@special.test", "x@err.example", "error", "5.1.2 closed"},
+};
+
+static void
+write_file(const char *name, const char *text)
+{
+	char path[256];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", relayconf_dir, name);
+	assert_non_null(fp = fopen(path, "w"));
+	fputs(text, fp);
+	fclose(fp);
+}
+
+static void
+write_tables(void)
+{
+	write_file("transport",
+	    "# transport(5)\n"
+	    "full@example.com\tsmtp:[full.hop]\n"
+	    "user@ext.example\tsmtp:[noext.hop]\n"
+	    "owner@ext.example\tsmtp:[owner.hop]\n"
+	    "dom.example\tsmtp:[dom.hop]\n"
+	    ".parent.example\tsmtp:[parent.hop]\n"
+	    "nohop.example\tsmtp:\n"
+	    "colon.example\t:[colon.hop]:26\n"
+	    "err.example\terror:5.1.2 closed\n"
+	    "errbare.example\terror:\n"
+	    "disc.example\tdiscard:\n"
+	    "localhost\tsmtp:[local.hop]\n");
+	write_file("wild",
+	    "*\tsmtp:[wild.hop]\n"
+	    "dom.example\tsmtp:[dom.hop]\n");
+	write_file("re",
+	    "/^special@/\tsmtp:[re.hop]\n"
+	    "/^dom\\.example$/\tsmtp:[re.bad]\n");
+	write_file("bad.re", "/(unclosed/\tsmtp:[x]\n");
+	write_file("sdr",
+	    "@special.test\t[sdr.hop]\n"
+	    "boss@other.test\t[boss.hop]\n"
+	    "<>\t[null.hop]\n"
+	    "@dunno.test\tDUNNO\n");
+	write_file("sdt",
+	    "@special.test\trelay:[sdt.hop]\n"
+	    "@dunno.test\tDUNNO\n");
+	write_file("rr",
+	    "known@relay.example\tOK\n"
+	    "@open.example\tOK\n");
+}
+
+/* settings with "@D" replaced by the test directory. */
+static void
+configure_tables(const char *settings)
+{
+	struct vbuf s = VBUF_INIT;
+
+	for (const char *p = settings ? settings : ""; *p; p++) {
+		if (p[0] == '@' && p[1] == 'D') {
+			vbuf_puts(&s, relayconf_dir);
+			p++;
+		} else {
+			vbuf_putc(&s, *p);
+		}
+	}
+	configure(vbuf_str(&s));
+	vbuf_free(&s);
+}
+
+static void
+test_tables(void **state)
+{
+	struct resolve_reply reply = RESOLVE_REPLY_INIT;
+	int failures = 0;
+
+	write_tables();
+	for (size_t i = 0; i < sizeof(table_cases) / sizeof(table_cases[0]);
+	     i++) {
+		const struct table_case *c = table_cases + i;
+		int fail;
+
+		configure_tables(c->settings);
+		resolve_addr(c->sender, c->addr, &reply);
+		fail = (reply.flags & RESOLVE_FLAG_FAIL) != 0;
+		if (c->transport == NULL ? !fail
+					 : fail ||
+			    strcmp(vbuf_str(&reply.transport), c->transport) !=
+				0 ||
+			    strcmp(vbuf_str(&reply.nexthop), c->nexthop) != 0) {
+			print_error("case \"%s\" <%s>: %s:%s%s; expected "
+				    "%s:%s\n",
+			    c->name, c->addr, vbuf_str(&reply.transport),
+			    vbuf_str(&reply.nexthop), fail ? " (FAIL)" : "",
+			    c->transport ? c->transport : "FAIL",
+			    c->nexthop ? c->nexthop : "");
+			failures++;
+		}
+	}
+	resolve_reply_free(&reply);
+	configure(NULL);
+	assert_int_equal(failures, 0);
+}
+
+/* relay_recipient_maps as mail_addr_find(); DSN texts as dsn_split(). */
+static void
+test_relay_recipients(void **state)
+{
+	const char *text;
+	char dsn[16];
+
+	write_tables();
+	configure(NULL);
+	assert_int_equal(resolve_relay_recipient("anyone@relay.example"), 1);
+	configure_tables("relay_recipient_maps=texthash:@D/rr;"
+			 "recipient_delimiter=+");
+	assert_int_equal(resolve_relay_recipient("known@relay.example"), 1);
+	assert_int_equal(resolve_relay_recipient("known+x@relay.example"), 1);
+	assert_int_equal(resolve_relay_recipient("Known@Relay.Example"), 1);
+	assert_int_equal(resolve_relay_recipient("other@relay.example"), 0);
+	assert_int_equal(resolve_relay_recipient("who@open.example"), 1);
+	configure_tables("relay_recipient_maps=texthash:@D/none");
+	assert_int_equal(resolve_relay_recipient("known@relay.example"), -1);
+	configure(NULL);
+
+	text = resolve_dsn_split("5.0.0", "5.1.2 closed for good", dsn);
+	assert_string_equal(dsn, "5.1.2");
+	assert_string_equal(text, "closed for good");
+	text = resolve_dsn_split("5.0.0", "Address is undeliverable", dsn);
+	assert_string_equal(dsn, "5.0.0");
+	assert_string_equal(text, "Address is undeliverable");
+	text = resolve_dsn_split("4.0.0", "4.7.1", dsn);
+	assert_string_equal(dsn, "4.7.1");
+	assert_string_equal(text, "");
+	text = resolve_dsn_split("5.0.0", "5.1.2x not a status", dsn);
+	assert_string_equal(dsn, "5.0.0");
+	assert_string_equal(text, "5.1.2x not a status");
+	text = resolve_dsn_split("2.0.0", "3.1.1 bad class", dsn);
+	assert_string_equal(dsn, "2.0.0");
 }
 
 /* The address helpers smtpd uses besides the relay decision. */
@@ -523,6 +779,8 @@ main(void)
 	    cmocka_unit_test(test_postfix37),
 	    cmocka_unit_test(test_route),
 	    cmocka_unit_test(test_helpers),
+	    cmocka_unit_test(test_tables),
+	    cmocka_unit_test(test_relay_recipients),
 	};
 
 	msg_init("resolve", MSG_NOLOG);

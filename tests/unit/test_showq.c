@@ -1087,7 +1087,7 @@ static void
 test_proto_postfix_bytes(void **state)
 {
 	struct showq_msg msg = {"deferred", "AC0FAA78140", 0, 1796513354, 262,
-	    0, "me@example.org", pf_rcpt, 2};
+	    0, "me@example.org", pf_rcpt, 2, 0, 0};
 	struct vbuf out = VBUF_INIT;
 
 	showq_proto_hello(&out);
@@ -1146,9 +1146,11 @@ test_proto_round_trip(void **state)
 	static const struct showq_rcpt r2[] = {{"a@b", "why"}, {"c@d", 0},
 	    {"\"x y\"@e", ""}};
 	const struct showq_msg msgs[] = {
-	    {"maildrop", "ABC", 0, 0, 0, 0, "MAILER-DAEMON", 0, 0},
-	    {"active", "D5CA1A75992", 0, 1795460121, 332, 1, "s@x", r2, 3},
-	    {"hold", "4jYFGl5Yc7z1bgLW", 0, -5, 9999999999L, 0, "", pf_rcpt, 2},
+	    {"maildrop", "ABC", 0, 0, 0, 0, "MAILER-DAEMON", 0, 0, 0, 0},
+	    {"active", "D5CA1A75992", 0, 1795460121, 332, 1, "s@x", r2, 3, 0,
+		0},
+	    {"hold", "4jYFGl5Yc7z1bgLW", 0, -5, 9999999999L, 0, "", pf_rcpt, 2,
+		0, 0},
 	};
 	struct vbuf enc = VBUF_INIT;
 	struct vbuf want = VBUF_INIT;
