@@ -669,13 +669,40 @@ smtp_tls_fpt_equal(const char *a, const char *b)
 	}
 }
 
+/*
+ * smtp_tls_fpt_digest - smtp_tls_fingerprint_digest. Its default is
+ * Postfix's conditional "${{$compatibility_level} <level {3.6} ? {md5} :
+ * {sha256}}", which param(3) keeps unexpanded: decide it here.
+ */
+static const char *
+smtp_tls_fpt_digest(void)
+{
+	const char *name = var_smtp_tls_fingerprint_digest;
+	const char *compat;
+	long major, minor = 0;
+	char *end;
+
+	if (*name && *name != '$')
+		return name;
+	compat = param_str("compatibility_level");
+	major = strtol(compat, &end, 10);
+	if (*end == '.')
+		minor = strtol(end + 1, NULL, 10);
+	if (major > 3 || (major == 3 && minor >= 6))
+		return "sha256";
+	msg_info("using backwards-compatible default setting "
+		 "smtp_tls_fingerprint_digest=md5 to compute certificate "
+		 "fingerprints");
+	return "md5";
+}
+
 /* smtp_tls_fpt_match - fingerprint level: certificate or key digest */
 
 static int
 smtp_tls_fpt_match(const struct smtp_session *s, X509 *peer)
 {
-	const char *name = var_smtp_tls_fingerprint_digest;
-	const EVP_MD *md = EVP_get_digestbyname(*name ? name : "sha256");
+	const char *name = smtp_tls_fpt_digest();
+	const EVP_MD *md = EVP_get_digestbyname(name);
 	unsigned char buf[EVP_MAX_MD_SIZE];
 	unsigned len;
 	struct vbuf cert = VBUF_INIT, pkey = VBUF_INIT;
