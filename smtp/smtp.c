@@ -82,6 +82,42 @@
  *	goes out as is, also to servers without 8BITMIME (no MIME
  *	conversion).
  *
+ *	STARTTLS (RFC 3207) per smtp_tls_security_level or the
+ *	destination's entry in smtp_tls_policy_maps (looked up as the
+ *	nexthop is written, "[host]:port" or a domain and its parents):
+ *	none; may (STARTTLS when offered; a failed handshake defers
+ *	4.7.5 "Cannot start TLS: handshake failure" and falls back to
+ *	plaintext only once the message has waited minimal_backoff_time);
+ *	encrypt ("TLS is required, but was not offered by host H[A]",
+ *	4.7.4); fingerprint, verify and secure (certificate digest, or
+ *	chain from smtp_tls_CAfile/CApath plus the names of
+ *	smtp_tls_verify_cert_match or smtp_tls_secure_cert_match; else
+ *	"Server certificate not verified", 4.7.5). Nothing is sent in
+ *	plaintext when a level above may is not met, and a policy or
+ *	configuration problem defers ("client TLS configuration
+ *	problem"). With smtp_tls_loglevel >= 1 each handshake logs
+ *	Postfix's "Trusted|Verified|Untrusted TLS connection established
+ *	to H[A]:P: TLSv1.3 with cipher ..." line. TLS sessions are
+ *	resumed from an in-memory cache.
+ *
+ *	SASL (RFC 4954) with smtp_sasl_auth_enable through Cyrus SASL:
+ *	credentials "user:password" from smtp_sasl_password_maps (sender
+ *	with smtp_sender_dependent_authentication, then host name, then
+ *	nexthop), mechanisms from the server's AUTH list filtered by
+ *	smtp_sasl_mechanism_filter and limited by
+ *	smtp_sasl_security_options (plaintext) or
+ *	smtp_sasl_tls_security_options (TLS). A rejection defers with
+ *	"SASL authentication failed; server H[A] said: REPLY".
+ *
+ *	Connection reuse: with smtp_connection_cache_on_demand (another
+ *	delivery to the same destination in progress) or for
+ *	smtp_connection_cache_destinations, a connection is kept after
+ *	its transaction (RSET) for smtp_connection_cache_time_limit and
+ *	used by the next delivery to that destination, at most
+ *	smtp_connection_reuse_count_limit times and for
+ *	smtp_connection_reuse_time_limit; TLS connections only with
+ *	smtp_tls_connection_reuse. Such deliveries log "conn_use=N".
+ *
  *	Every phase has its Postfix timeout; a timeout or lost connection
  *	is "conversation with H[A] timed out while PHASE" or "lost
  *	connection with H[A] while PHASE" (4.4.2); a failed connect logs
@@ -113,10 +149,31 @@
  *	ignore_mx_lookup_error (no), smtp_defer_if_no_mx_address_found (no),
  *	smtp_address_preference (any), inet_interfaces, proxy_interfaces,
  *	soft_bounce (no, via deliv_result), dns_servers (sluice extension:
- *	resolver list instead of /etc/resolv.conf).
+ *	resolver list instead of /etc/resolv.conf). TLS:
+ *	smtp_tls_security_level, smtp_tls_policy_maps, smtp_tls_CAfile,
+ *	smtp_tls_CApath, smtp_tls_cert_file, smtp_tls_key_file,
+ *	smtp_tls_loglevel, smtp_tls_protocols,
+ *	smtp_tls_mandatory_protocols, smtp_tls_ciphers,
+ *	smtp_tls_mandatory_ciphers, smtp_tls_exclude_ciphers,
+ *	smtp_tls_mandatory_exclude_ciphers, smtp_tls_verify_cert_match,
+ *	smtp_tls_secure_cert_match, smtp_tls_fingerprint_cert_match,
+ *	smtp_tls_fingerprint_digest, smtp_tls_servername,
+ *	smtp_tls_session_cache_timeout, smtp_tls_connection_reuse,
+ *	smtp_starttls_timeout, smtp_use_tls, smtp_enforce_tls. SASL:
+ *	smtp_sasl_auth_enable, smtp_sasl_password_maps,
+ *	smtp_sasl_security_options, smtp_sasl_tls_security_options,
+ *	smtp_sasl_tls_verified_security_options,
+ *	smtp_sasl_mechanism_filter, smtp_sasl_auth_soft_bounce,
+ *	smtp_sender_dependent_authentication. Reuse:
+ *	smtp_connection_cache_on_demand,
+ *	smtp_connection_cache_destinations,
+ *	smtp_connection_cache_time_limit,
+ *	smtp_connection_reuse_time_limit,
+ *	smtp_connection_reuse_count_limit, smtp_rset_timeout.
  * STANDARDS
  *	RFC 5321 (SMTP), RFC 1870 (SIZE), RFC 2920 (PIPELINING), RFC 6152
- *	(8BITMIME), RFC 3463 (enhanced status codes).
+ *	(8BITMIME), RFC 3463 (enhanced status codes), RFC 3207 (STARTTLS),
+ *	RFC 4954 (AUTH).
  * SEE ALSO
  *	qmgr(8), util/deliv.h, util/dns.h, docs/postfix/smtp-client.md.
  */
@@ -136,6 +193,8 @@ smtp_init(struct event_base *base)
 
 	smtp_params_init();
 	smtp_generic_init();
+	smtp_tls_init();
+	smtp_sasl_init();
 	if (dns_init(base, var_dns_servers, &why) < 0)
 		msg_fatal("%s", why.data);
 	vbuf_free(&why);
@@ -145,6 +204,7 @@ static void
 smtp_stop(void)
 {
 	smtp_request_stop_all();
+	smtp_cache_flush();
 	dns_shutdown();
 }
 
@@ -154,6 +214,7 @@ main(int argc, char **argv)
 	static const struct server_spec spec = {
 	    .name = "smtp",
 	    .mode = SERVER_MULTI,
+	    .pre_init = smtp_tls_pre_init,
 	    .init = smtp_init,
 	    .accept = smtp_request_accept,
 	    .stop = smtp_stop,

@@ -131,8 +131,16 @@ int smtp_reply_feed(struct smtp_reply *r, const char *line, size_t len);
 #define SMTP_FEAT_PIPELINING (1 << 0)
 #define SMTP_FEAT_SIZE (1 << 1)
 #define SMTP_FEAT_8BITMIME (1 << 2)
+#define SMTP_FEAT_STARTTLS (1 << 3)
+#define SMTP_FEAT_AUTH (1 << 4)
 
 int smtp_ehlo_parse(const struct smtp_reply *r, long *size_limit);
+
+/*
+ * smtp_ehlo_auth() appends the mechanisms of the EHLO reply's AUTH (and
+ * old-style AUTH=) lines to out, separated by spaces, upper-cased.
+ */
+void smtp_ehlo_auth(const struct smtp_reply *r, struct vbuf *out);
 
 /*
  * smtp_text.c: message content to SMTP DATA. smtp_text_put() appends
@@ -217,13 +225,17 @@ enum smtp_state {
 	SMTP_ST_GREETING, /* waiting for 220 */
 	SMTP_ST_EHLO,
 	SMTP_ST_HELO,
-	SMTP_ST_MAIL, /* waiting for the MAIL FROM reply */
-	SMTP_ST_RCPT, /* waiting for RCPT TO replies */
-	SMTP_ST_DATA, /* waiting for 354 */
-	SMTP_ST_BODY, /* streaming the content */
-	SMTP_ST_DOT,  /* waiting for the end-of-data reply */
-	SMTP_ST_QUIT, /* flushing QUIT, then close */
-	SMTP_ST_DONE, /* results reported */
+	SMTP_ST_STARTTLS, /* waiting for the STARTTLS reply */
+	SMTP_ST_TLS,	  /* TLS handshake */
+	SMTP_ST_AUTH,	  /* SASL exchange */
+	SMTP_ST_MAIL,	  /* waiting for the MAIL FROM reply */
+	SMTP_ST_RCPT,	  /* waiting for RCPT TO replies */
+	SMTP_ST_DATA,	  /* waiting for 354 */
+	SMTP_ST_BODY,	  /* streaming the content */
+	SMTP_ST_DOT,	  /* waiting for the end-of-data reply */
+	SMTP_ST_QUIT,	  /* flushing QUIT, then close */
+	SMTP_ST_RSET,	  /* RSET before the connection is cached */
+	SMTP_ST_DONE,	  /* results reported */
 };
 
 struct event_base;
@@ -259,6 +271,31 @@ struct smtp_rcpt {
 	int final;	      /* result reported */
 	int accepted;	      /* RCPT 2xx in this connection */
 	struct smtp_why last; /* last soft failure */
+};
+
+/*
+ * smtp_tls.c: the TLS policy of a destination (smtp_tls_security_level,
+ * then smtp_tls_policy_maps), levels in Postfix's order of strictness.
+ */
+enum smtp_tls_level {
+	SMTP_TLS_INVALID = -1, /* configuration problem: defer */
+	SMTP_TLS_NONE,
+	SMTP_TLS_MAY,
+	SMTP_TLS_ENCRYPT,
+	SMTP_TLS_FPRINT,
+	SMTP_TLS_VERIFY,
+	SMTP_TLS_SECURE,
+};
+
+struct smtp_tls_policy {
+	int level;
+	char **match; /* names (verify, secure) or digests (fingerprint) */
+	size_t nmatch;
+	char *protocols; /* NULL: by level from main.cf */
+	char *ciphers;
+	char *exclude;
+	char *servername;
+	int conn_reuse; /* smtp_tls_connection_reuse or policy */
 };
 
 struct smtp_session {
@@ -325,6 +362,28 @@ struct smtp_session {
 	struct smtp_text text;
 	struct vbuf out;
 
+	/* TLS and SASL (smtp_tls.c, smtp_sasl.c) and reuse (smtp_cache.c). */
+	struct smtp_tls_policy tls; /* of the current site */
+	int tls_on;		    /* the connection is encrypted */
+	int tls_plain;		    /* may: this attempt without STARTTLS */
+	int tls_owns_fd;	    /* bev is the TLS one (closes fd) */
+	int tls_trusted;
+	int tls_matched;
+	int tls_err;		/* first certificate error, or 0 */
+	int tls_err_depth;	/* its depth in the chain */
+	char *tls_err_issuer;	/* issuer of the failing certificate */
+	const char *tls_kind;	/* Trusted, Verified, Untrusted, Anonymous */
+	char *tls_summary;	/* "TLSv1.3 with cipher ..." */
+	struct smtp_sasl *sasl; /* SASL exchange in progress */
+	char *sasl_user;	/* credentials for this server, or NULL */
+	char *sasl_pass;
+	int authed;		/* AUTH succeeded */
+	struct vbuf auth_mechs; /* EHLO AUTH list */
+	int conn_use;		/* 1 for a new connection, N on reuse */
+	double conn_start;	/* when the connection was made */
+	char *cache_key;	/* registered for on-demand caching */
+	int no_cache;		/* a cached connection failed: new ones only */
+
 	/* The last site-level failure of the last attempt (hop status). */
 	int site_failed;
 	char site_dsn[16];
@@ -367,6 +426,8 @@ void smtp_finish(struct smtp_session *s);
 void smtp_session_connected(struct smtp_session *s, int fd);
 void smtp_session_start_fd(struct smtp_session *s, const char *host,
     const char *addr, int port, int fd);
+/* smtp_session_adopt(): s->bev is a cached connection; send MAIL on it. */
+void smtp_session_adopt(struct smtp_session *s);
 
 /*
  * smtp_site.c: the destinations of a session and their addresses (see
@@ -393,7 +454,83 @@ int smtp_final_site(const struct smtp_session *s);
 const char *smtp_soften(struct smtp_session *s, const char *dsn, char buf[16]);
 void smtp_resolve_timeout(struct smtp_session *s);
 void smtp_resolve_cancel(struct smtp_session *s);
+/* smtp_site_restart(): the current site again, without cached connections. */
+void smtp_site_restart(struct smtp_session *s);
 void smtp_sites_free(struct smtp_session *s);
+
+/*
+ * smtp_tls.c: STARTTLS (see its notes). smtp_tls_pre_init() builds the
+ * process's SSL_CTX (CA data, client certificate) before privileges are
+ * dropped; smtp_tls_init() opens smtp_tls_policy_maps; smtp_tls_refresh()
+ * re-opens changed tables. smtp_tls_unavailable_why() is NULL when TLS
+ * can be used, else why not. smtp_tls_level_parse() maps a level name
+ * (-1: unknown); smtp_tls_default_level() is main.cf's level.
+ * smtp_tls_policy_find() sets the policy of a destination (-1 and
+ * SMTP_TLS_INVALID on a configuration problem or table error).
+ * smtp_tls_ssl() makes the SSL object for the session's connection
+ * (SNI, protocols, ciphers, names to verify, a cached session to resume).
+ * smtp_tls_check() judges the peer after the handshake and logs; -1
+ * with why when the policy is not met. smtp_tls_log() logs the summary
+ * line (again, as "reused", for a cached connection).
+ * smtp_tls_connect_error() logs a failed handshake as Postfix does.
+ */
+struct ssl_st;
+
+void smtp_tls_pre_init(void);
+void smtp_tls_init(void);
+void smtp_tls_refresh(void);
+const char *smtp_tls_unavailable_why(void);
+int smtp_tls_level_parse(const char *name);
+int smtp_tls_default_level(void);
+const char *smtp_tls_level_name(int level);
+int smtp_tls_policy_find(struct smtp_tls_policy *p, const char *site);
+void smtp_tls_policy_free(struct smtp_tls_policy *p);
+struct ssl_st *smtp_tls_ssl(struct smtp_session *s, struct vbuf *why);
+int smtp_tls_check(struct smtp_session *s, struct ssl_st *ssl,
+    struct vbuf *why);
+void smtp_tls_log(const struct smtp_session *s, int reused);
+void smtp_tls_connect_error(const struct smtp_session *s, unsigned long *errs,
+    size_t nerr, int timeout);
+
+/*
+ * smtp_sasl.c: the SASL client over Cyrus SASL (see its notes).
+ * smtp_sasl_init() initializes the library and opens
+ * smtp_sasl_password_maps. smtp_sasl_lookup() finds the credentials for
+ * the session's server (sender with smtp_sender_dependent_authentication,
+ * then the host name, then the destination): 1 found (s->sasl_user,
+ * s->sasl_pass set), 0 none, -1 table error. smtp_sasl_start() picks
+ * the mechanism and returns the AUTH command line in out (0), or -1 with
+ * why and dsn. smtp_sasl_step() answers a 334 challenge (0, out holds
+ * the response line) or fails (-1). smtp_sasl_done() releases the
+ * exchange.
+ */
+void smtp_sasl_init(void);
+void smtp_sasl_refresh(void);
+int smtp_sasl_lookup(struct smtp_session *s);
+int smtp_sasl_start(struct smtp_session *s, struct vbuf *out, struct vbuf *why,
+    char dsn[16]);
+int smtp_sasl_step(struct smtp_session *s, const char *challenge,
+    struct vbuf *out, struct vbuf *why);
+void smtp_sasl_done(struct smtp_session *s);
+
+/*
+ * smtp_cache.c: idle connections kept for reuse, per destination (see its
+ * notes). smtp_cache_key() is the session's key for its current site.
+ * smtp_cache_wanted() tells whether the session's connection may be
+ * kept after its transaction; smtp_cache_put() takes it over (the
+ * session no longer has a connection). smtp_cache_get() gives a live
+ * cached connection for the current site to the session (1) or finds
+ * none (0). smtp_cache_demand() / smtp_cache_undemand() count the
+ * sessions working on a destination (on-demand caching).
+ * smtp_cache_flush() closes every idle connection.
+ */
+void smtp_cache_key(const struct smtp_session *s, struct vbuf *key);
+int smtp_cache_wanted(struct smtp_session *s);
+void smtp_cache_put(struct smtp_session *s);
+int smtp_cache_get(struct smtp_session *s);
+void smtp_cache_demand(struct smtp_session *s);
+void smtp_cache_undemand(struct smtp_session *s);
+void smtp_cache_flush(void);
 
 /* smtp_request.c: the qmgr side. */
 void smtp_request_accept(int fd);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "deliv.h"
 #include "smtp.h"
@@ -102,6 +103,22 @@ smtp_reply_feed(struct smtp_reply *r, const char *line, size_t len)
 	return last;
 }
 
+/* smtp_word_in - is the word (len bytes) in the space-separated list? */
+
+static int
+smtp_word_in(const char *list, const char *word, size_t len)
+{
+	while (list && *list) {
+		size_t n = strcspn(list, " ");
+
+		if (n == len && strncasecmp(list, word, len) == 0)
+			return 1;
+		list += n;
+		list += strspn(list, " ");
+	}
+	return 0;
+}
+
 int
 smtp_ehlo_parse(const struct smtp_reply *r, long *size_limit)
 {
@@ -126,6 +143,10 @@ smtp_ehlo_parse(const struct smtp_reply *r, long *size_limit)
 		klen = strcspn(cp, " =\n");
 		if (klen == 10 && strncasecmp(cp, "PIPELINING", 10) == 0) {
 			feat |= SMTP_FEAT_PIPELINING;
+		} else if (klen == 8 && strncasecmp(cp, "STARTTLS", 8) == 0) {
+			feat |= SMTP_FEAT_STARTTLS;
+		} else if (klen == 4 && strncasecmp(cp, "AUTH", 4) == 0) {
+			feat |= SMTP_FEAT_AUTH;
 		} else if (klen == 8 && strncasecmp(cp, "8BITMIME", 8) == 0) {
 			feat |= SMTP_FEAT_8BITMIME;
 		} else if (klen == 4 && strncasecmp(cp, "SIZE", 4) == 0) {
@@ -145,4 +166,39 @@ smtp_ehlo_parse(const struct smtp_reply *r, long *size_limit)
 		}
 	}
 	return feat;
+}
+
+void
+smtp_ehlo_auth(const struct smtp_reply *r, struct vbuf *out)
+{
+	const char *cp, *end;
+	int first = 1;
+
+	if (r->lines.data == NULL)
+		return;
+	for (cp = r->lines.data; (end = strchr(cp, '\n')) != NULL;
+	     cp = end + 1) {
+		if (first || strncasecmp(cp, "AUTH", 4) != 0 ||
+		    (cp[4] != ' ' && cp[4] != '=')) {
+			first = 0;
+			continue;
+		}
+		for (cp += 5; cp < end;) {
+			size_t len;
+
+			cp += strspn(cp, " ");
+			len = strcspn(cp, " \n");
+			if (len == 0)
+				break;
+			/* Each mechanism once. */
+			if (!smtp_word_in(out->data, cp, len)) {
+				if (out->len)
+					vbuf_puts(out, " ");
+				for (size_t i = 0; i < len; i++)
+					vbuf_printf(out, "%c",
+					    toupper((unsigned char)cp[i]));
+			}
+			cp += len;
+		}
+	}
 }

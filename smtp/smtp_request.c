@@ -111,6 +111,8 @@ smtp_request_read(struct bufferevent *bev, void *ctx)
 	bufferevent_disable(bev, EV_READ);
 	bufferevent_set_timeouts(bev, NULL, NULL);
 	smtp_generic_refresh();
+	smtp_tls_refresh();
+	smtp_sasl_refresh();
 	r->session = smtp_session_create(server_base(), &list,
 	    smtp_request_done, r, &why);
 	attr_list_free(&list);

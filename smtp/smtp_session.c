@@ -42,7 +42,9 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
+#include <openssl/ssl.h>
 
 #include "attr.h"
 #include "deliv.h"
@@ -61,6 +63,12 @@
 
 static void smtp_conn_close(struct smtp_session *s);
 static void smtp_io_fail(struct smtp_session *s, int timeout);
+static void smtp_tls_failed(struct smtp_session *s, int timeout);
+static void smtp_tls_up(struct smtp_session *s);
+static void smtp_read(struct bufferevent *bev, void *ctx);
+static void smtp_written(struct bufferevent *bev, void *ctx);
+static void smtp_bev_event(struct bufferevent *bev, short what, void *ctx);
+static void smtp_after_ehlo(struct smtp_session *s);
 static void smtp_connect_fail(struct smtp_session *s, const char *err);
 
 /* smtp_state_name - for debug logs */
@@ -75,12 +83,16 @@ smtp_state_name(enum smtp_state state)
 	    "GREETING",
 	    "EHLO",
 	    "HELO",
+	    "STARTTLS",
+	    "TLS",
+	    "AUTH",
 	    "MAIL",
 	    "RCPT",
 	    "DATA",
 	    "BODY",
 	    "DOT",
 	    "QUIT",
+	    "RSET",
 	    "DONE",
 	};
 
@@ -101,6 +113,10 @@ smtp_phase(enum smtp_state state)
 		return "performing the EHLO handshake";
 	case SMTP_ST_HELO:
 		return "performing the HELO handshake";
+	case SMTP_ST_STARTTLS:
+		return "receiving the STARTTLS response";
+	case SMTP_ST_AUTH:
+		return "performing the EHLO handshake";
 	case SMTP_ST_MAIL:
 		return "sending MAIL FROM";
 	case SMTP_ST_RCPT:
@@ -114,6 +130,8 @@ smtp_phase(enum smtp_state state)
 		       "once";
 	case SMTP_ST_QUIT:
 		return "sending QUIT";
+	case SMTP_ST_RSET:
+		return "sending final RSET";
 	default:
 		return "talking to the server";
 	}
@@ -130,7 +148,13 @@ smtp_state_timeout(enum smtp_state state)
 	case SMTP_ST_GREETING:
 	case SMTP_ST_EHLO:
 	case SMTP_ST_HELO:
+	case SMTP_ST_AUTH:
 		return (int)var_smtp_helo_timeout;
+	case SMTP_ST_STARTTLS:
+	case SMTP_ST_TLS:
+		return (int)var_smtp_starttls_timeout;
+	case SMTP_ST_RSET:
+		return (int)var_smtp_rset_timeout;
 	case SMTP_ST_MAIL:
 		return (int)var_smtp_mail_timeout;
 	case SMTP_ST_RCPT:
@@ -223,8 +247,11 @@ smtp_report(struct smtp_session *s, struct smtp_rcpt *rc, const char *status,
 	t.done = 0;
 	rc->final = 1;
 	if (deliv_result(s->queue_id, &rc->r, s->queue_open ? s->q.rw_fd : -1,
-		relay ? relay : "none", &t, 1, status, dsn, reason, diag,
-		mta) != 0)
+		relay ? relay : "none", &t,
+		relay && s->bev && s->relay && strcmp(relay, s->relay) == 0
+		    ? s->conn_use
+		    : 1,
+		status, dsn, reason, diag, mta) != 0)
 		s->deferred = 1;
 	if (strcmp(status, "deferred") != 0)
 		s->marked = 1;
@@ -317,6 +344,7 @@ smtp_finish(struct smtp_session *s)
 
 	smtp_conn_close(s);
 	smtp_resolve_cancel(s);
+	smtp_cache_undemand(s); /* no longer working on the destination */
 	for (size_t i = 0; i < s->nrcpt; i++) {
 		struct smtp_rcpt *rc = &s->rcpt[i];
 
@@ -385,15 +413,31 @@ smtp_conn_close(struct smtp_session *s)
 		event_free(s->conn_ev);
 		s->conn_ev = NULL;
 	}
-	if (s->bev) {
+	if (s->bev && s->tls_owns_fd) {
+		SSL *ssl = bufferevent_openssl_get_ssl(s->bev);
+
+		/* Keep the TLS session resumable. */
+		if (ssl && s->tls_on)
+			SSL_set_shutdown(ssl,
+			    SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
 		bufferevent_free(s->bev); /* closes the socket */
-		s->bev = NULL;
 		s->fd = -1;
+	} else if (s->bev) {
+		bufferevent_free(s->bev);
 	}
+	s->bev = NULL;
 	if (s->fd >= 0) {
 		close(s->fd);
 		s->fd = -1;
 	}
+	s->tls_owns_fd = 0;
+	s->tls_on = 0;
+	s->authed = 0;
+	smtp_sasl_done(s);
+	s->sasl_user = mem_free(s->sasl_user);
+	s->sasl_pass = mem_free(s->sasl_pass);
+	s->tls_summary = mem_free(s->tls_summary);
+	s->tls_err_issuer = mem_free(s->tls_err_issuer);
 	s->todo = mem_free(s->todo);
 	s->ntodo = 0;
 	for (size_t i = 0; i < s->nrcpt; i++)
@@ -437,8 +481,22 @@ smtp_io_fail(struct smtp_session *s, int timeout)
 {
 	struct vbuf why = VBUF_INIT;
 
-	if (s->state == SMTP_ST_QUIT) { /* all said and done */
-		smtp_conn_end(s);
+	if (s->state == SMTP_ST_QUIT || s->state == SMTP_ST_RSET) {
+		smtp_conn_end(s); /* all said and done */
+		return;
+	}
+	if (s->state == SMTP_ST_TLS) {
+		smtp_tls_failed(s, timeout);
+		return;
+	}
+	if (s->conn_use > 1 &&
+	    (s->state == SMTP_ST_MAIL || s->state == SMTP_ST_RCPT)) {
+		/* A cached connection died under us: start afresh. */
+		if (msg_verbose)
+			msg_info("%s: cached connection to %s was lost",
+			    s->queue_id, s->relay);
+		smtp_conn_close(s);
+		smtp_site_restart(s);
 		return;
 	}
 	if (timeout)
@@ -682,6 +740,269 @@ smtp_send_line(struct smtp_session *s, const char *cmd, const char *arg)
 	vbuf_reset(&s->out);
 }
 
+/* smtp_tls_refuse - a TLS requirement is not met: fail, say QUIT */
+
+static void
+smtp_tls_refuse(struct smtp_session *s, const char *dsn, const char *why,
+    const char *diag)
+{
+	smtp_site_fail(s, dsn, why, diag);
+	smtp_quit(s);
+}
+
+/* smtp_auth_maybe - AUTH when enabled, offered and configured: 1 started */
+
+static int
+smtp_auth_maybe(struct smtp_session *s)
+{
+	struct vbuf out = VBUF_INIT, why = VBUF_INIT;
+	char dsn[16] = "4.7.0";
+	int rc;
+
+	if (!var_smtp_sasl_auth_enable || s->authed ||
+	    !(s->features & SMTP_FEAT_AUTH))
+		return 0;
+	if ((rc = smtp_sasl_lookup(s)) <= 0) {
+		if (rc == 0)
+			return 0;
+		smtp_fail_open(s, "4.3.0", "mail system configuration error",
+		    NULL, 0);
+		smtp_quit(s);
+		return 1;
+	}
+	if (smtp_sasl_start(s, &out, &why, dsn) < 0) {
+		smtp_site_fail(s, dsn, why.data, NULL);
+		smtp_quit(s);
+	} else {
+		smtp_write(s, out.data, out.len);
+		smtp_enter_state(s, SMTP_ST_AUTH);
+	}
+	vbuf_free(&out);
+	vbuf_free(&why);
+	return 1;
+}
+
+/* smtp_after_ehlo - STARTTLS, then AUTH, then the mail transaction */
+
+static void
+smtp_after_ehlo(struct smtp_session *s)
+{
+	int level = s->tls.level;
+	struct vbuf why = VBUF_INIT;
+
+	if (s->tls_on || s->tls_plain || level <= SMTP_TLS_NONE) {
+		/* no (more) TLS */
+	} else if (smtp_tls_unavailable_why() != NULL) {
+		if (level > SMTP_TLS_MAY) {
+			smtp_tls_refuse(s, "4.7.5",
+			    "TLS is required, but our TLS engine is "
+			    "unavailable",
+			    NULL);
+			return;
+		}
+	} else if (s->features & SMTP_FEAT_STARTTLS) {
+		smtp_write(s, "STARTTLS\r\n", 10);
+		smtp_enter_state(s, SMTP_ST_STARTTLS);
+		return;
+	} else if (level > SMTP_TLS_MAY) {
+		vbuf_printf(&why,
+		    "TLS is required, but was not offered by "
+		    "host %s",
+		    s->hostaddr);
+		smtp_tls_refuse(s, "4.7.4", why.data, NULL);
+		vbuf_free(&why);
+		return;
+	}
+	if (!smtp_auth_maybe(s))
+		smtp_helo_done(s);
+}
+
+/* smtp_tls_begin - "220 Ready to start TLS": the handshake */
+
+static void
+smtp_tls_begin(struct smtp_session *s)
+{
+	struct vbuf why = VBUF_INIT;
+	SSL *ssl = smtp_tls_ssl(s, &why);
+	struct bufferevent *tb = NULL;
+
+	if (ssl != NULL) {
+		/* Anything the server sent after its 220 is dropped. */
+		bufferevent_free(s->bev);
+		s->bev = NULL;
+		tb = bufferevent_openssl_socket_new(s->base, s->fd, ssl,
+		    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
+		if (tb == NULL)
+			SSL_free(ssl);
+	}
+	if (tb == NULL) {
+		msg_warn("%s: cannot start TLS with %s: %s", s->queue_id,
+		    s->relay, ssl ? "bufferevent" : vbuf_str(&why));
+		vbuf_free(&why);
+		smtp_fail_open(s, "4.7.5", "client TLS configuration problem",
+		    NULL, 1);
+		smtp_conn_end(s);
+		return;
+	}
+	vbuf_free(&why);
+	s->bev = tb;
+	s->tls_owns_fd = 1;
+	bufferevent_openssl_set_allow_dirty_shutdown(tb, 1);
+	bufferevent_setcb(tb, smtp_read, smtp_written, smtp_bev_event, s);
+	bufferevent_setwatermark(tb, EV_READ, 0, SMTP_INPUT_MAX);
+	bufferevent_enable(tb, EV_READ | EV_WRITE);
+	smtp_reply_reset(&s->reply);
+	smtp_enter_state(s, SMTP_ST_TLS);
+}
+
+/* smtp_on_starttls - 220 starts TLS; a refusal is fatal above "may" */
+
+static void
+smtp_on_starttls(struct smtp_session *s, int code)
+{
+	struct vbuf why = VBUF_INIT;
+
+	if (code / 100 == 2) {
+		smtp_tls_begin(s);
+		return;
+	}
+	if (s->tls.level <= SMTP_TLS_MAY) { /* go on in plaintext */
+		if (!smtp_auth_maybe(s))
+			smtp_helo_done(s);
+		return;
+	}
+	vbuf_printf(&why,
+	    "TLS is required, but host %s refused to start TLS: "
+	    "%s",
+	    s->hostaddr, vbuf_str(&s->reply.text));
+	smtp_tls_refuse(s, s->reply.dsn, why.data, vbuf_str(&s->reply.text));
+	vbuf_free(&why);
+}
+
+/* smtp_tls_up - the handshake is done: check, then EHLO again */
+
+static void
+smtp_tls_up(struct smtp_session *s)
+{
+	struct vbuf why = VBUF_INIT;
+
+	s->tls_on = 1;
+	if (smtp_tls_check(s, bufferevent_openssl_get_ssl(s->bev), &why) < 0) {
+		smtp_tls_refuse(s, "4.7.5", why.data, NULL);
+		vbuf_free(&why);
+		return;
+	}
+	vbuf_free(&why);
+	s->features = 0;
+	s->pipelining = 0;
+	smtp_send_line(s, "EHLO", var_smtp_helo_name);
+	smtp_enter_state(s, SMTP_ST_EHLO);
+}
+
+/*
+ * smtp_tls_failed - the handshake failed or timed out: "Cannot start TLS:
+ * handshake failure" (4.7.5). With "may" the same address is tried again
+ * at once in plaintext, but only when the message has waited at least
+ * minimal_backoff_time before this attempt and no SASL credentials exist
+ * for the server (Postfix's rule).
+ */
+static void
+smtp_tls_failed(struct smtp_session *s, int timeout)
+{
+	unsigned long errs[8];
+	size_t nerr = 0;
+	unsigned long e;
+	int retry;
+
+	while (s->bev && (e = bufferevent_get_openssl_error(s->bev)) != 0)
+		if (nerr < sizeof(errs) / sizeof(errs[0]))
+			errs[nerr++] = e;
+	smtp_tls_connect_error(s, errs, nerr, timeout);
+	/* Postfix: no fallback when there are SASL credentials to protect. */
+	retry = s->tls.level == SMTP_TLS_MAY && s->times.active > 0 &&
+	    s->times.arrival > 0 &&
+	    s->times.active - s->times.arrival >= var_minimal_backoff_time &&
+	    !(var_smtp_sasl_auth_enable && smtp_sasl_lookup(s) != 0);
+	smtp_fail_open(s, "4.7.5", "Cannot start TLS: handshake failure", NULL,
+	    1);
+	if (retry) {
+		smtp_conn_close(s);
+		s->tls_plain = 1;
+		smtp_connect(s);
+		return;
+	}
+	smtp_conn_end(s);
+}
+
+/* smtp_on_auth - 334 continues the exchange, 235 ends it */
+
+static void
+smtp_on_auth(struct smtp_session *s, int code)
+{
+	struct vbuf out = VBUF_INIT, why = VBUF_INIT;
+	const char *nl;
+	char *challenge;
+
+	if (code == 235) {
+		s->authed = 1;
+		smtp_sasl_done(s);
+		smtp_helo_done(s);
+	} else if (code == 334 && s->reply.lines.data != NULL) {
+		nl = strchr(s->reply.lines.data, '\n');
+		challenge = mem_strndup(s->reply.lines.data,
+		    nl ? (size_t)(nl - s->reply.lines.data)
+		       : s->reply.lines.len);
+		if (smtp_sasl_step(s, challenge, &out, &why) < 0) {
+			smtp_site_fail(s, "4.7.0", why.data, NULL);
+			smtp_quit(s);
+		} else {
+			smtp_write(s, out.data, out.len);
+			smtp_arm_timer(s);
+		}
+		mem_free(challenge);
+	} else {
+		char dsn[16];
+
+		snprintf(dsn, sizeof(dsn), "%s", s->reply.dsn);
+		if (dsn[0] == '5' && var_smtp_sasl_auth_soft_bounce)
+			dsn[0] = '4';
+		vbuf_printf(&why,
+		    "SASL authentication failed; server %s said: "
+		    "%s",
+		    s->hostaddr, vbuf_str(&s->reply.text));
+		smtp_site_fail(s, dsn, why.data, vbuf_str(&s->reply.text));
+		smtp_quit(s);
+	}
+	vbuf_free(&out);
+	vbuf_free(&why);
+}
+
+/* smtp_conn_done - the transaction is over: RSET and cache, or QUIT */
+
+static void
+smtp_conn_done(struct smtp_session *s)
+{
+	if (!smtp_cache_wanted(s)) {
+		smtp_quit(s);
+		return;
+	}
+	smtp_write(s, "RSET\r\n", 6);
+	smtp_enter_state(s, SMTP_ST_RSET);
+}
+
+/* smtp_on_rset - 250: the connection goes to the cache */
+
+static void
+smtp_on_rset(struct smtp_session *s, int code)
+{
+	if (code / 100 != 2) {
+		smtp_quit(s);
+		return;
+	}
+	smtp_cache_put(s); /* takes the connection */
+	smtp_conn_end(s);
+}
+
 /* smtp_on_greeting - 220 sends EHLO, anything else refuses */
 
 static void
@@ -703,7 +1024,9 @@ smtp_on_ehlo(struct smtp_session *s, int code)
 	if (code / 100 == 2) {
 		s->features = smtp_ehlo_parse(&s->reply, &s->size_limit);
 		s->pipelining = (s->features & SMTP_FEAT_PIPELINING) != 0;
-		smtp_helo_done(s);
+		vbuf_reset(&s->auth_mechs);
+		smtp_ehlo_auth(&s->reply, &s->auth_mechs);
+		smtp_after_ehlo(s);
 	} else if (code == 421) {
 		smtp_refused(s, code);
 	} else {
@@ -723,7 +1046,8 @@ smtp_on_helo(struct smtp_session *s, int code)
 	}
 	s->features = 0;
 	s->pipelining = 0;
-	smtp_helo_done(s);
+	vbuf_reset(&s->auth_mechs);
+	smtp_after_ehlo(s);
 }
 
 /* smtp_on_mail - MAIL FROM refused: every recipient of it fails */
@@ -835,7 +1159,7 @@ smtp_on_dot(struct smtp_session *s, int code)
 	} else {
 		smtp_accepted_fail(s, "end of DATA");
 	}
-	smtp_quit(s);
+	smtp_conn_done(s);
 }
 
 /* smtp_on_reply - one complete reply in the current state */
@@ -847,6 +1171,9 @@ smtp_on_reply(struct smtp_session *s)
 	    [SMTP_ST_GREETING] = smtp_on_greeting,
 	    [SMTP_ST_EHLO] = smtp_on_ehlo,
 	    [SMTP_ST_HELO] = smtp_on_helo,
+	    [SMTP_ST_STARTTLS] = smtp_on_starttls,
+	    [SMTP_ST_AUTH] = smtp_on_auth,
+	    [SMTP_ST_RSET] = smtp_on_rset,
 	    [SMTP_ST_MAIL] = smtp_on_mail,
 	    [SMTP_ST_RCPT] = smtp_on_rcpt,
 	    [SMTP_ST_DATA] = smtp_on_data,
@@ -873,7 +1200,8 @@ smtp_read(struct bufferevent *bev, void *ctx)
 	unsigned gen = s->conn_gen;
 	char line[SMTP_REPLY_LINE_MAX];
 
-	while (gen == s->conn_gen && s->bev != NULL) {
+	/* Stop when a handler closed the connection or started TLS on it. */
+	while (gen == s->conn_gen && s->bev == bev) {
 		size_t eol_len = 0;
 		struct evbuffer_ptr p =
 		    evbuffer_search_eol(in, NULL, &eol_len, EVBUFFER_EOL_CRLF);
@@ -905,7 +1233,8 @@ smtp_read(struct bufferevent *bev, void *ctx)
 			else
 				evbuffer_drain(in, eol_len);
 		}
-		if (s->state < SMTP_ST_GREETING || s->state > SMTP_ST_DOT) {
+		if (s->state < SMTP_ST_GREETING || s->state > SMTP_ST_RSET ||
+		    s->state == SMTP_ST_TLS || s->state == SMTP_ST_QUIT) {
 			/* Talking out of turn (e.g. while we QUIT): ignore. */
 			continue;
 		}
@@ -936,6 +1265,10 @@ smtp_bev_event(struct bufferevent *bev, short what, void *ctx)
 {
 	struct smtp_session *s = ctx;
 
+	if ((what & BEV_EVENT_CONNECTED) && s->state == SMTP_ST_TLS) {
+		smtp_tls_up(s);
+		return;
+	}
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
 		/* A reply may still sit in the input: deliver it first. */
 		unsigned gen = s->conn_gen;
@@ -952,7 +1285,8 @@ void
 smtp_session_connected(struct smtp_session *s, int fd)
 {
 	s->fd = fd;
-	s->bev = bufferevent_socket_new(s->base, s->fd, BEV_OPT_CLOSE_ON_FREE);
+	/* Not BEV_OPT_CLOSE_ON_FREE: STARTTLS replaces it on the same fd. */
+	s->bev = bufferevent_socket_new(s->base, s->fd, 0);
 	if (s->bev == NULL)
 		msg_fatal("%s: cannot create bufferevent", s->queue_id);
 	bufferevent_setcb(s->bev, smtp_read, smtp_written, smtp_bev_event, s);
@@ -960,6 +1294,22 @@ smtp_session_connected(struct smtp_session *s, int fd)
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
 	smtp_reply_reset(&s->reply);
 	smtp_enter_state(s, SMTP_ST_GREETING);
+}
+
+/* smtp_session_adopt - run the transaction on a cached connection */
+
+void
+smtp_session_adopt(struct smtp_session *s)
+{
+	bufferevent_setcb(s->bev, smtp_read, smtp_written, smtp_bev_event, s);
+	bufferevent_setwatermark(s->bev, EV_READ, 0, SMTP_INPUT_MAX);
+	bufferevent_setwatermark(s->bev, EV_WRITE, 0, 0);
+	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+	smtp_reply_reset(&s->reply);
+	s->conn_done = smtp_now();
+	if (s->tls_on)
+		smtp_tls_log(s, 1);
+	smtp_helo_done(s);
 }
 
 /* smtp_connect_fail - log and remember; try the next address */
@@ -1012,6 +1362,8 @@ smtp_conn_setup(struct smtp_session *s)
 	s->size_limit = 0;
 	s->pipelining = 0;
 	s->conn_done = 0;
+	s->conn_use = 1;
+	s->conn_start = smtp_now();
 }
 
 /* smtp_connect - non-blocking connect to s->addr */
@@ -1266,6 +1618,9 @@ smtp_session_free(struct smtp_session *s)
 		smtp_why_clear(&s->rcpt[i].last);
 	}
 	mem_free(s->rcpt);
+	smtp_cache_undemand(s);
+	smtp_tls_policy_free(&s->tls);
+	vbuf_free(&s->auth_mechs);
 	smtp_sites_free(s);
 	smtp_reply_free(&s->reply);
 	vbuf_free(&s->out);

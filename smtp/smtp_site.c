@@ -91,6 +91,7 @@ smtp_next_address(struct smtp_session *s)
 	s->addr = &s->addrs[s->addr_next++];
 	s->last_try = smtp_final_site(s) && s->addr_next >= limit;
 	s->site_failed = 0;
+	s->tls_plain = 0;
 	smtp_connect(s);
 }
 
@@ -365,6 +366,17 @@ smtp_site_start(struct smtp_session *s)
 		return;
 	}
 	vbuf_free(&why);
+	if (smtp_tls_policy_find(&s->tls, site) < 0) {
+		msg_warn("TLS policy lookup for %s/%s: client TLS "
+			 "configuration "
+			 "problem",
+		    site, s->nh.name);
+		smtp_dest_fail(s, "4.7.5", "client TLS configuration problem");
+		return;
+	}
+	smtp_cache_demand(s);
+	if (!s->no_cache && smtp_cache_get(s))
+		return;
 	if (s->nh.bracketed || !smtp_derived.mx_lookups ||
 	    dns_addr_literal(s->nh.host, DNS_INET_ALL, &lit)) {
 		smtp_host_lookup(s);
@@ -373,6 +385,15 @@ smtp_site_start(struct smtp_session *s)
 		s->mx_query = 1;
 		s->dns = dns_query_mx(s->nh.host, smtp_on_mx, s);
 	}
+}
+
+/* smtp_site_restart - a cached connection failed: the site afresh */
+
+void
+smtp_site_restart(struct smtp_session *s)
+{
+	s->no_cache = 1;
+	smtp_site_start(s);
 }
 
 /* smtp_sites_add - append a destination list to the sites */

@@ -1,6 +1,7 @@
 /*
  * smtpd_tls - STARTTLS for smtpd over OpenSSL and libevent's TLS filter.
- * The contract is in smtpd_tls.h.
+ * The contract is in smtpd_tls.h; the parts shared with the smtp client
+ * (error text, the Postfix summary of a session) are util/tls.
  */
 #include <string.h>
 #include <strings.h>
@@ -15,6 +16,7 @@
 #include "smtpd_tls.h"
 #include "msg.h"
 #include "pcheck.h"
+#include "tls.h"
 
 static SSL_CTX *ctx;
 static int level = SMTPD_TLS_NONE;
@@ -22,18 +24,7 @@ static int level = SMTPD_TLS_NONE;
 void
 smtpd_tls_errors(struct vbuf *out)
 {
-	unsigned long e;
-	char buf[256];
-	int n = 0;
-
-	while ((e = ERR_get_error()) != 0) {
-		if (n++ < 4) {
-			ERR_error_string_n(e, buf, sizeof(buf));
-			vbuf_printf(out, "%s%s", n > 1 ? "; " : "", buf);
-		}
-	}
-	if (n == 0)
-		vbuf_puts(out, "no further detail");
+	tls_errors(out);
 }
 
 static int
@@ -135,48 +126,11 @@ smtpd_tls_start(int fd)
 	return bev;
 }
 
-static const char *
-pkey_name(int nid)
-{
-	switch (nid) {
-	case EVP_PKEY_RSA:
-		return "RSA";
-	case EVP_PKEY_RSA_PSS:
-		return "RSA-PSS";
-	case EVP_PKEY_EC:
-		return "ECDSA";
-	case EVP_PKEY_ED25519:
-		return "ED25519";
-	case EVP_PKEY_ED448:
-		return "ED448";
-	case EVP_PKEY_DSA:
-		return "DSA";
-	}
-	return OBJ_nid2sn(nid);
-}
-
 void
 smtpd_tls_describe(struct bufferevent *bev, struct vbuf *out)
 {
 	SSL *ssl = bufferevent_openssl_get_ssl(bev);
-	const SSL_CIPHER *c;
-	int alg = 0, use, nid;
 
-	if (ssl == NULL || (c = SSL_get_current_cipher(ssl)) == NULL)
-		return;
-	use = SSL_CIPHER_get_bits(c, &alg);
-	vbuf_printf(out, "%s with cipher %s (%d/%d bits)", SSL_get_version(ssl),
-	    SSL_CIPHER_get_name(c), use, alg);
-	nid = SSL_get_negotiated_group(ssl);
-	if (nid > 0 && (nid & TLSEXT_nid_unknown) == 0 && OBJ_nid2sn(nid))
-		vbuf_printf(out, " key-exchange %s", OBJ_nid2sn(nid));
-	if (SSL_get_signature_type_nid(ssl, &nid) == 1) {
-		EVP_PKEY *k = SSL_get_privatekey(ssl);
-		const char *name = pkey_name(nid);
-		if (name && k)
-			vbuf_printf(out, " server-signature %s (%d bits)", name,
-			    EVP_PKEY_get_bits(k));
-		if (SSL_get_signature_nid(ssl, &nid) == 1 && OBJ_nid2sn(nid))
-			vbuf_printf(out, " server-digest %s", OBJ_nid2sn(nid));
-	}
+	if (ssl != NULL)
+		tls_summary(ssl, out);
 }

@@ -87,6 +87,8 @@ pairs_get(struct dict *d, const char *key, const char **value)
 	struct dict_pairs *p = d->impl;
 	const struct dict_pair *hit;
 
+	if (p->n == 0) /* an empty table: no bsearch() on a NULL vector */
+		return (DICT_NOTFOUND);
 	hit = bsearch(dict_fold(d, key), p->v, p->n, sizeof(*p->v),
 	    pairs_find_cmp);
 	if (hit == NULL)

@@ -68,6 +68,13 @@ int sluice_logrotate(void);
 void sluice_check(void);
 void sluice_check_queue(void);
 int sluice_check_config(void);
+/*
+ * sluice_smtp_check() (sluice_smtp.c) warns about each problem in the smtp
+ * client's TLS and SASL settings (level names, CA data, client
+ * certificate, protocol lists, cipher grades, policy and password
+ * tables) and returns how many it found; sluice_check() calls it.
+ */
+int sluice_smtp_check(void);
 
 struct sluice_ids {
 	int root;	   /* running as root */

@@ -421,5 +421,6 @@ sluice_check_queue(void)
 		    vbuf_str(&path), param_main_cf_path());
 	if (ids.root)
 		sluice_check_daemon_dir();
+	(void)sluice_smtp_check(); /* warnings: smtp defers, never downgrades */
 	vbuf_free(&path);
 }

@@ -166,3 +166,44 @@ postfix_conf() {
   printf 'cdb\tpostfix-cdb.so\tdict_cdb_open\tmkmap_cdb_open\nlmdb\tpostfix-lmdb.so\tdict_lmdb_open\tmkmap_lmdb_open\n' \
     > "$1/dynamicmaps.cf"
 }
+
+# ---- TLS fixtures ----------------------------------------------------------
+# make_ca DIR [NAME]: a test CA in DIR (ca.pem, ca.key) and a server
+# certificate DIR/server.pem + DIR/server.key for NAME (default
+# localhost) with subjectAltName DNS:NAME, DNS:localhost, IP:127.0.0.1,
+# made with openssl (RSA 2048, valid 2 days).
+make_ca() {
+  local d=$1 name=${2:-localhost}
+  mkdir -p "$d"
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/ca.key" -out "$d/ca.pem" \
+    -days 2 -subj "/O=sluice test/CN=sluice test CA $(basename "$d")" >/dev/null 2>&1 || fail "openssl CA"
+  openssl req -newkey rsa:2048 -nodes -keyout "$d/server.key" -out "$d/server.csr" \
+    -subj "/CN=$name" >/dev/null 2>&1 || fail "openssl server key"
+  printf 'subjectAltName=DNS:%s,DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' "$name" > "$d/ext.cnf"
+  openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
+    -days 2 -extfile "$d/ext.cnf" -out "$d/server.pem" >/dev/null 2>&1 || fail "openssl server cert"
+  chmod 644 "$d"/*.pem "$d"/*.key
+}
+
+# fetch_postfix: Debian's postfix (with postfix-lmdb and postfix-cdb, the
+# cache t_postmap and t_transport_tables share) through fetch_debs; prints
+# its root.
+fetch_postfix() {
+  fetch_debs postfix-debian postfix postfix-lmdb postfix-cdb
+}
+
+# start_postfix PFROOT DIR PORT [main.cf line]...: a private Postfix (from
+# fetch_postfix) set up by postfix_setup (tests/e2e/postfix.sh) in DIR,
+# smtpd on 127.0.0.1:PORT. Runs Postfix's own master in the foreground
+# (-d), remembered for the exit trap; sets PF_PID and PF_LOG.
+. "$SLUICE_ROOT/tests/e2e/postfix.sh"
+start_postfix() {
+  local root=$1 d=$2 port=$3; shift 3
+  postfix_setup "$root" "$d" "$port" "$@" || fail "postfix_setup $d"
+  LD_LIBRARY_PATH=$root/usr/lib/postfix "$root/usr/lib/postfix/sbin/master" -c "$d/etc" -d >"$d/master.out" 2>&1 &
+  PF_PID=$!
+  remember $PF_PID
+  PF_LOG=$d/maillog
+  wait_for 20 python3 -c "import socket; s=socket.create_connection(('127.0.0.1', $port), 1); assert s.recv(100).startswith(b'220')" ||
+    { cat "$d/master.out" "$d/maillog"; fail "Postfix smtpd on port $port did not start"; }
+}

@@ -6,6 +6,9 @@ USAGE
                     [--reply RCPT_ADDR=CODE_TEXT]... [--no-pipelining]
                     [--greeting CODE_TEXT] [--data-reply CODE_TEXT]
                     [--size N] [--close-at PHASE] [--hang-at PHASE]
+                    [--tls-cert F --tls-key F] [--auth USER:PASS]...
+                    [--auth-mechs LIST] [--auth-tls-only] [--auth-required]
+                    [--idle-timeout SECS]
 
     --port P          TCP port to listen on (required).
     --host H          address to listen on (default 127.0.0.1).
@@ -40,6 +43,24 @@ USAGE
                       connection open (input is read and discarded), so
                       the client runs into its timeout.
 
+    --tls-cert F, --tls-key F
+                      offer STARTTLS (PEM certificate chain and key); the
+                      EHLO after the handshake no longer offers it.
+    --auth USER:PASS  offer AUTH (RFC 4954) and accept these credentials
+                      (may be repeated); mechanisms PLAIN and LOGIN.
+                      Wrong credentials get "535 5.7.8 Error:
+                      authentication failed: authentication failure".
+    --auth-mechs LIST the AUTH line's mechanisms (default "PLAIN LOGIN");
+                      only PLAIN and LOGIN are implemented, others are
+                      advertised but refused with 504.
+    --auth-tls-only   offer AUTH only after STARTTLS (as smtpd with
+                      smtpd_tls_auth_only = yes).
+    --auth-required   MAIL before a successful AUTH gets "530 5.7.0
+                      Authentication required".
+    --idle-timeout S  close a connection with no input for S seconds
+                      (default 300; e.g. 0.5 to drop idle cached
+                      connections).
+
 BEHAVIOUR
     Greeting, then EHLO (250-sink, PIPELINING, SIZE N, 8BITMIME) or HELO,
     MAIL FROM, RCPT TO, DATA, RSET, NOOP, QUIT; anything else gets 502.
@@ -57,7 +78,11 @@ BEHAVIOUR
     The end-of-data reply is "250 2.0.0 Ok: queued as SINKn" with the same
     n as NNNNNN (without zero padding). OUTDIR/transcript.log gets every
     command line received ("C: ...") and reply sent ("S: ..."), not the
-    message bodies.
+    message bodies (nor the AUTH exchange's lines after the command).
+    Each accepted connection appends one line to OUTDIR/connections;
+    "S: <TLS TLSv1.3>" marks a finished handshake ("S: <TLS TLSv1.3
+    resumed>" when the client resumed a session), and a message that came
+    over TLS also gets OUTDIR/NNNNNN.tls (the protocol version).
 
     Input lines are limited to 65536 bytes (a longer line closes the
     connection with 500); a session with no input for 300 s is closed.
@@ -65,8 +90,10 @@ BEHAVIOUR
 """
 import argparse
 import asyncio
+import base64
 import os
 import signal
+import ssl
 import sys
 
 LINE_LIMIT = 65536
@@ -93,6 +120,18 @@ class Sink:
             self.replies[addr.strip().lower()] = text
         self.transcript = open(os.path.join(self.dir, "transcript.log"), "ab",
                                buffering=0)
+        self.connections = open(os.path.join(self.dir, "connections"), "ab",
+                                buffering=0)
+        self.tls = None
+        if args.tls_cert:
+            self.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.tls.load_cert_chain(args.tls_cert, args.tls_key or None)
+        self.users = {}
+        for spec in args.auth or []:
+            user, sep, pw = spec.partition(":")
+            if not sep:
+                sys.exit("sink.py: bad --auth %r (want USER:PASS)" % spec)
+            self.users[user] = pw
 
     def log(self, prefix, line):
         self.transcript.write(prefix + line.rstrip(b"\r\n") + b"\n")
@@ -117,10 +156,13 @@ class Sink:
         writer.write(data)
         await writer.drain()
 
-    def store(self, mail_from, rcpts, body):
+    def store(self, mail_from, rcpts, body, tls=None):
         self.count += 1
         n = self.count
         base = os.path.join(self.dir, "%06d" % n)
+        if tls:
+            with open(base + ".tls", "w") as f:
+                f.write(tls + "\n")
         with open(base + ".eml.tmp", "wb") as f:
             f.write(body)
         os.rename(base + ".eml.tmp", base + ".eml")
@@ -132,7 +174,40 @@ class Sink:
         return n
 
     async def readline(self, reader):
-        return await asyncio.wait_for(reader.readuntil(b"\n"), IDLE_TIMEOUT)
+        return await asyncio.wait_for(reader.readuntil(b"\n"),
+                                      self.args.idle_timeout)
+
+    async def auth(self, reader, writer, cmd):
+        """The AUTH exchange: True when the credentials are good."""
+        parts = cmd.split(b" ")
+        mech = parts[1].upper() if len(parts) > 1 else b""
+        if mech == b"PLAIN":
+            if len(parts) > 2:
+                resp = parts[2]
+            else:
+                await self.send(writer, "334 ")
+                resp = (await self.readline(reader)).strip()
+            try:
+                fields = base64.b64decode(resp, validate=True).split(b"\0")
+                user, pw = fields[1].decode(), fields[2].decode()
+            except (ValueError, IndexError, UnicodeDecodeError):
+                return False
+        elif mech == b"LOGIN":
+            try:
+                if len(parts) > 2:
+                    user = base64.b64decode(parts[2]).decode()
+                else:
+                    await self.send(writer, "334 VXNlcm5hbWU6")
+                    user = base64.b64decode(
+                        (await self.readline(reader)).strip()).decode()
+                await self.send(writer, "334 UGFzc3dvcmQ6")
+                pw = base64.b64decode(
+                    (await self.readline(reader)).strip()).decode()
+            except (ValueError, UnicodeDecodeError):
+                return False
+        else:
+            return None
+        return self.users.get(user) == pw
 
     async def misbehave(self, phase, reader):
         """Close (raise) or hang at PHASE if so configured."""
@@ -161,6 +236,9 @@ class Sink:
 
     async def dialogue(self, reader, writer):
         greeting = self.args.greeting or "220 sink ESMTP"
+        self.connections.write(b"connect\n")
+        tls = None
+        authed = False
         await self.misbehave("connect", reader)
         await self.send(writer, greeting)
         refused = greeting[:1] in ("4", "5")
@@ -186,6 +264,10 @@ class Sink:
                 if not self.args.no_pipelining:
                     lines.append("250-PIPELINING")
                 lines.append("250-SIZE %d" % self.args.size)
+                if self.tls and not tls:
+                    lines.append("250-STARTTLS")
+                if self.users and (tls or not self.args.auth_tls_only):
+                    lines.append("250-AUTH " + self.args.auth_mechs)
                 lines.append("250 8BITMIME")
                 text = "\r\n".join(lines) + "\r\n"
                 for l in lines:
@@ -195,6 +277,27 @@ class Sink:
             elif verb == b"HELO":
                 mail_from, rcpts = None, []
                 await self.send(writer, "250 sink")
+            elif verb == b"STARTTLS" and self.tls and not tls:
+                await self.send(writer, "220 2.0.0 Ready to start TLS")
+                await writer.start_tls(self.tls)
+                obj = writer.get_extra_info("ssl_object")
+                tls = obj.version() if obj else "TLS"
+                resumed = b" resumed" if obj and obj.session_reused else b""
+                self.log(b"S: ", b"<TLS %s%s>" % (tls.encode(), resumed))
+                mail_from, rcpts, authed = None, [], False
+            elif verb == b"AUTH" and self.users and \
+                    (tls or not self.args.auth_tls_only) and not authed:
+                ok = await self.auth(reader, writer, cmd)
+                if ok is None:
+                    await self.send(writer, "504 5.5.4 Unrecognized authentication type")
+                elif ok:
+                    authed = True
+                    await self.send(writer, "235 2.7.0 Authentication successful")
+                else:
+                    await self.send(writer, "535 5.7.8 Error: authentication failed: authentication failure")
+            elif upper.startswith(b"MAIL FROM:") and self.args.auth_required \
+                    and not authed:
+                await self.send(writer, "530 5.7.0 Authentication required")
             elif upper.startswith(b"MAIL FROM:"):
                 if mail_from is not None:
                     await self.send(writer, "503 5.5.1 Error: nested MAIL command")
@@ -247,7 +350,7 @@ class Sink:
                 if self.args.data_reply and self.args.data_reply[:1] != "2":
                     await self.send(writer, self.args.data_reply)
                 else:
-                    n = self.store(mail_from, rcpts, bytes(body))
+                    n = self.store(mail_from, rcpts, bytes(body), tls)
                     await self.send(writer, self.args.data_reply
                                     or "250 2.0.0 Ok: queued as SINK%d" % n)
                 mail_from, rcpts = None, []
@@ -273,6 +376,13 @@ async def main():
     ap.add_argument("--size", type=int, default=10240000)
     ap.add_argument("--close-at", choices=PHASES)
     ap.add_argument("--hang-at", choices=PHASES)
+    ap.add_argument("--tls-cert")
+    ap.add_argument("--tls-key")
+    ap.add_argument("--auth", action="append")
+    ap.add_argument("--auth-mechs", default="PLAIN LOGIN")
+    ap.add_argument("--auth-tls-only", action="store_true")
+    ap.add_argument("--auth-required", action="store_true")
+    ap.add_argument("--idle-timeout", type=float, default=IDLE_TIMEOUT)
     args = ap.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     sink = Sink(args)

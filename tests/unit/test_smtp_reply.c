@@ -166,8 +166,25 @@ static const struct ehlo_case ehlos[] = {
 	0},
     {"prefix is not a match", "250-mx\n250-PIPELININGX\n250 8BITMIMEY", 0, 0},
     {"single line", "250 mx.example", 0, 0},
-    {"other keywords", "250-mx\n250-STARTTLS\n250-AUTH PLAIN\n250 DSN", 0, 0},
+    {"STARTTLS and AUTH", "250-mx\n250-STARTTLS\n250-AUTH PLAIN\n250 DSN",
+	SMTP_FEAT_STARTTLS | SMTP_FEAT_AUTH, 0},
+    {"other keywords", "250-mx\n250-DSN\n250-ETRN\n250 AUTHX", 0, 0},
 };
+
+static void
+test_ehlo_auth(void **state)
+{
+	struct smtp_reply r = {0};
+	struct vbuf out = VBUF_INIT;
+
+	assert_true(feed_all(&r,
+			"250-mx\n250-AUTH plain LOGIN cram-md5\n"
+			"250-AUTH=LOGIN XOAUTH2\n250 8BITMIME") > 0);
+	smtp_ehlo_auth(&r, &out);
+	assert_string_equal(vbuf_str(&out), "PLAIN LOGIN CRAM-MD5 XOAUTH2");
+	vbuf_free(&out);
+	smtp_reply_free(&r);
+}
 
 static void
 test_ehlo(void **state)
@@ -193,6 +210,7 @@ main(void)
 	    cmocka_unit_test(test_empty_lines),
 	    cmocka_unit_test(test_bounded),
 	    cmocka_unit_test(test_ehlo),
+	    cmocka_unit_test(test_ehlo_auth),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
