@@ -44,6 +44,7 @@
 
 #include "maps.h"
 #include "mem.h"
+#include "metrics.h"
 #include "msg.h"
 #include "smtp.h"
 #include "tls.h"
@@ -769,6 +770,7 @@ smtp_tls_check(struct smtp_session *s, SSL *ssl, struct vbuf *why)
 	mem_free(s->tls_summary);
 	s->tls_summary = vbuf_export(&d);
 	smtp_tls_log(s, 0);
+	metrics_inc(METRIC_TLS_OUT);
 	X509_free(peer);
 	if (must_match && !s->tls_matched) {
 		vbuf_puts(why, "Server certificate not verified");
