@@ -1569,6 +1569,21 @@ param_bind(const struct param_var *vars)
 }
 
 /*
+ * param_fatal_why - fatal with "WHERE WHY". The text is copied to static
+ * storage and the buffer freed first: a test's fatal hook may jump out of
+ * msg_fatal(), and nothing must be left allocated then.
+ */
+static void __attribute__((noreturn))
+param_fatal_why(const char *name, struct vbuf *why)
+{
+	static char text[2048];
+
+	snprintf(text, sizeof(text), "%s%s", param_where(name), vbuf_str(why));
+	vbuf_free(why);
+	msg_fatal("%s", text);
+}
+
+/*
  * param_conv - a number, time or size value of d: 0 and *out, or -1 with
  * why in Postfix's words (without the location)
  */
@@ -1639,7 +1654,7 @@ param_int(const char *name)
 	long v;
 
 	if (param_conv(d, param_str(name), &v, &why) < 0)
-		msg_fatal("%s%s", param_where(name), vbuf_str(&why));
+		param_fatal_why(name, &why);
 	vbuf_free(&why);
 	return (v);
 }
@@ -1723,7 +1738,7 @@ param_validate(const struct param_def *d)
 	struct vbuf why = VBUF_INIT;
 
 	if (param_type_check(d->name, param_str(d->name), &why) < 0)
-		msg_fatal("%s%s", param_where(d->name), vbuf_str(&why));
+		param_fatal_why(d->name, &why);
 	vbuf_free(&why);
 }
 

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -504,10 +505,15 @@ pcheck_bound(const char *name)
 	if (r == NULL)
 		return;
 	if (pcheck_param(name, 0, &why) < 0) {
+		static char text[2048];
+
+		/* Copied and freed first: a test's fatal hook may jump. */
+		snprintf(text, sizeof(text), "%s", vbuf_str(&why));
+		vbuf_free(&why);
 		if (r->kind == PCHECK_RESTR)
-			msg_warn("%s", vbuf_str(&why));
+			msg_warn("%s", text);
 		else
-			msg_fatal("%s", vbuf_str(&why));
+			msg_fatal("%s", text);
 	}
 	vbuf_free(&why);
 }
