@@ -47,7 +47,8 @@ for i in 1 2 3; do
 done
 printf 'Subject: held\n\nhello\n' | "$B/sendmail" -C "$C" -f "me@example.org" "h@third.example" ||
   fail "sendmail held"
-wait_for 20 test "$(queue_count "$C" deferred)" = 4 || fail "mail was not deferred"
+four_deferred() { [ "$(queue_count "$C" deferred)" = 4 ]; }   # re-counted at each try
+wait_for 20 four_deferred || fail "mail was not deferred"
 held=$("$B/postqueue" -c "$C" -j | python3 -c '
 import json, sys
 for l in sys.stdin:
