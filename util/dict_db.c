@@ -72,6 +72,20 @@ bdb_errcall(const DB_ENV *env, const char *prefix, const char *text)
 	snprintf(bdb_errmsg, sizeof(bdb_errmsg), "%s", text);
 }
 
+/* bdb_open_result - 0, or -1 with Postfix's text and Berkeley DB's own */
+
+static int
+bdb_open_result(struct dict *d, int err, struct vbuf *why)
+{
+	if (err == 0)
+		return (0);
+	vbuf_printf(why, "open database %s: %s", d->path,
+	    err > 0 ? strerror(err) : db_strerror(err));
+	if (bdb_errmsg[0] != 0)
+		vbuf_printf(why, " (%s)", bdb_errmsg);
+	return (-1);
+}
+
 static int
 bdb_open(struct dict *d, const char *name, DBTYPE type, struct vbuf *why)
 {
@@ -87,14 +101,7 @@ bdb_open(struct dict *d, const char *name, DBTYPE type, struct vbuf *why)
 	b->db->set_errcall(b->db, bdb_errcall);
 	bdb_errmsg[0] = 0;
 	err = b->db->open(b->db, NULL, d->path, NULL, type, DB_RDONLY, 0);
-	if (err != 0) {
-		vbuf_printf(why, "open database %s: %s", d->path,
-		    err > 0 ? strerror(err) : db_strerror(err));
-		if (bdb_errmsg[0] != 0)
-			vbuf_printf(why, " (%s)", bdb_errmsg);
-		return (-1);
-	}
-	return (0);
+	return (bdb_open_result(d, err, why));
 }
 
 static int
@@ -408,14 +415,7 @@ bdb_wopen(struct dict *d, const char *tmp, int fd, DBTYPE type,
 	(void)b->db->set_cachesize(b->db, 0, DICT_DB_CREATE_CACHE, 0);
 	err = b->db->open(b->db, NULL, tmp, NULL, type,
 	    fstat(fd, &st) == 0 && st.st_size == 0 ? DB_CREATE : 0, 0644);
-	if (err != 0) {
-		vbuf_printf(why, "open database %s: %s", d->path,
-		    err > 0 ? strerror(err) : db_strerror(err));
-		if (bdb_errmsg[0] != 0)
-			vbuf_printf(why, " (%s)", bdb_errmsg);
-		return (-1);
-	}
-	return (0);
+	return (bdb_open_result(d, err, why));
 }
 
 static int
