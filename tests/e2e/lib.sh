@@ -101,13 +101,9 @@ add_user() {
 }
 
 # as_user NAME CMD...: run CMD with NAME's user and group IDs only.
-# (LeakSanitizer cannot work in a set-group-ID process, which postdrop and
-# postqueue then are: under "make check SAN=1" it is turned off there; ASan
-# and UBSan still run.)
 as_user() {
   local u=$1; shift
-  ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-    setpriv --reuid="$u" --regid="$u" --init-groups -- "$@"
+  setpriv --reuid="$u" --regid="$u" --init-groups -- "$@"
 }
 
 # user_bin DIR: copy the commands a local user runs into DIR (the build
