@@ -88,7 +88,7 @@ check_ready() { # every 0700 file in incoming/ is complete
   local f
   for f in $(find "$Q/incoming" -type f -perm 0700 2>/dev/null); do
     cp "$f" ready.copy 2>/dev/null || continue   # moved on by qmgr meanwhile
-    "$B/postcat" ready.copy >/dev/null 2>postcat.err && ! [ -s postcat.err ] ||
+    "$B/postcat" -c "$C" ready.copy >/dev/null 2>postcat.err && ! [ -s postcat.err ] ||
       { cat postcat.err; fail "incomplete ready file $f"; }
     checked=$((checked+1))
   done
