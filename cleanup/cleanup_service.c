@@ -27,9 +27,13 @@
  *	complete even when cleanup is killed before the fsync. Any failure,
  *	disconnect or timeout unlinks the partial file (a failed commit is
  *	unlinked by the worker), so nothing half-written is ever ready or
- *	acknowledged. The remaining file-system calls in the loop, the
- *	creation of incoming/ID and the buffered writes, are page-cache
- *	operations that do not wait for the disk.
+ *	acknowledged. A client lost during CONN_COMMIT (only a write error
+ *	of the early queue_id block can tell) cancels the callback: the
+ *	commit still completes, a failed file is removed, a durable one
+ *	stays for qmgr's next scan (its client got no status=0: at worst a
+ *	duplicate, never a loss). The remaining file-system calls in the loop,
+ *the creation of incoming/ID and the buffered writes, are page-cache operations
+ *that do not wait for the disk.
  *
  *	A draining cleanup counts the connections, which include those in
  *	CONN_COMMIT; on SIGTERM the pool is finished first (the in-flight
