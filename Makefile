@@ -40,6 +40,9 @@ CFLAGS  += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -
 LDFLAGS += -fsanitize=fuzzer,address,undefined
 endif
 LDLIBS   = $(PKG_LIBS) -ldb -lm
+# util/commit.c: cleanup's fsync worker threads.
+CFLAGS  += -pthread
+LDFLAGS += -pthread
 
 DAEMONS  := master pickup cleanup qmgr smtp smtpd flush showq bounce metrics
 COMMANDS := $(notdir $(wildcard cmd/*))

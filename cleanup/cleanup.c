@@ -28,8 +28,10 @@
  *
  *	As soon as the first record has created incoming/ID cleanup tells
  *	the client with the attribute block "queue_id=ID". When the file is
- *	complete cleanup rewrites the C record, flushes, sets mode 0700,
- *	fsyncs and closes it; only then it replies with the final block
+ *	complete cleanup rewrites the C record, flushes, and (in one of at
+ *	most 16 worker threads, so that other clients are served and other
+ *	fsyncs run meanwhile) sets mode 0700, fsyncs and closes it; only
+ *	then it replies with the final block
  *	"status=0 queue_id=ID" and wakes qmgr with "W" on
  *	public/qmgr (within 10 ms; the messages completed in that time share
  *	one wake-up). On any error the partial file is removed and the reply

@@ -11,14 +11,35 @@
  *	  CONN_SKIP	the message was rejected: records are read and
  *			dropped until 'E', so the client is not cut off
  *			while it writes (it reads the reply only after 'E').
+ *	  CONN_COMMIT	'E' was seen and the file is being made durable
+ *			by the commit pool; input is not read.
  *	  CONN_REPLY	the reply is being written; the connection is freed
  *			when the output buffer is empty.
  *
- *	After 'E' the file is completed in one blocking step (the accepted
- *	blocking point of the design): C rewritten, fflush, fchmod 0700,
- *	fsync, close; only then status=0 is sent and qmgr is woken. Any
- *	failure, disconnect or timeout unlinks the partial file, so nothing
- *	half-written is ever ready or acknowledged.
+ *	After 'E' the loop rewrites the C record and flushes the stream
+ *	(the writes reach the page cache; no disk wait), then hands the
+ *	stream to the commit pool (util/commit.h): a worker thread does
+ *	fchmod 0700, fsync and close, and only its completion, back in the
+ *	loop, sends status=0 and schedules the qmgr wake-up. So the loop
+ *	never waits for the disk, up to CLEANUP_COMMIT_THREADS fsyncs run
+ *	in parallel, and status=0 still follows the file's fsync. The file
+ *	turns 0700 only after every byte was written, so a ready file is
+ *	complete even when cleanup is killed before the fsync. Any failure,
+ *	disconnect or timeout unlinks the partial file (a failed commit is
+ *	unlinked by the worker), so nothing half-written is ever ready or
+ *	acknowledged. A client lost during CONN_COMMIT (only a write error
+ *	of the early queue_id block can tell) cancels the callback: the
+ *	commit still completes, a failed file is removed, a durable one
+ *	stays for qmgr's next scan (its client got no status=0: at worst a
+ *	duplicate, never a loss). The remaining file-system calls in the loop,
+ *the creation of incoming/ID and the buffered writes, are page-cache operations
+ *that do not wait for the disk.
+ *
+ *	A draining cleanup counts the connections, which include those in
+ *	CONN_COMMIT; on SIGTERM the pool is finished first (the in-flight
+ *	fsyncs are waited for and their replies are written if the socket
+ *	takes them), so no client ever gets status=0 for a file not yet
+ *	durable, and no commit is abandoned half-way.
  *
  *	qmgr is woken by a timer CLEANUP_WAKE_MS after the first message
  *	completed since the last wake-up: every durable message is followed
@@ -46,6 +67,7 @@
 #include <event2/event.h>
 
 #include "attr.h"
+#include "commit.h"
 #include "ipc.h"
 #include "mem.h"
 #include "metrics.h"
@@ -63,6 +85,7 @@
 enum cleanup_conn_state {
 	CONN_READ,
 	CONN_SKIP,
+	CONN_COMMIT,
 	CONN_REPLY,
 };
 
@@ -73,15 +96,18 @@ struct cleanup_conn {
 	struct vbuf id;
 	struct vbuf path;
 	struct cleanup_state *st;
-	int status; /* reply status once known */
+	struct commit_job *job; /* in CONN_COMMIT */
+	int status;		/* reply status once known */
 	struct vbuf reason;
 	struct ring ring; /* in cleanup_conns */
 };
 
-#define CLEANUP_WAKE_MS 10 /* qmgr wake-up delay, at most */
+#define CLEANUP_WAKE_MS 10	  /* qmgr wake-up delay, at most */
+#define CLEANUP_COMMIT_THREADS 16 /* parallel fsyncs, at most */
 
 static struct event_base *cleanup_base;
 static struct event *cleanup_wake_ev; /* pending qmgr wake-up */
+static struct commit_pool *cleanup_commits;
 static struct cleanup_config cleanup_cfg;
 static struct ring cleanup_conns = RING_INIT(cleanup_conns);
 static size_t cleanup_rec_max;
@@ -123,6 +149,7 @@ void
 cleanup_service_init(struct event_base *base)
 {
 	cleanup_base = base;
+	cleanup_commits = commit_pool_create(base, CLEANUP_COMMIT_THREADS);
 	cleanup_cfg.myhostname = var_myhostname;
 	cleanup_cfg.myorigin = var_myorigin;
 	cleanup_cfg.mail_name = var_mail_name;
@@ -168,6 +195,8 @@ conn_discard(struct cleanup_conn *c)
 static void
 conn_free(struct cleanup_conn *c)
 {
+	if (c->job != 0) /* still committed; removed if that fails */
+		commit_cancel(c->job);
 	conn_discard(c);
 	ring_detach(&c->ring);
 	bufferevent_free(c->bev);
@@ -269,39 +298,48 @@ cleanup_wake_qmgr(void)
 		cleanup_wake_send(-1, 0, 0);
 }
 
+/* conn_committed - the commit pool is done with the file */
+
+static void
+conn_committed(int err, void *ctx)
+{
+	struct cleanup_conn *c = ctx;
+
+	c->job = 0;
+	if (err != 0) { /* the pool removed the file */
+		msg_warn("%s: queue file write error: %s", c->id.data,
+		    strerror(err));
+		c->status = EX_TEMPFAIL;
+		vbuf_set(&c->reason, "queue file write error");
+		conn_reply(c, c->status, c->reason.data);
+		return;
+	}
+	conn_reply(c, 0, "");
+	metrics_inc(METRIC_RECEIVED);
+	cleanup_wake_qmgr();
+}
+
 /* conn_complete - 'E' seen: make the file durable, then acknowledge */
 
 static void
 conn_complete(struct cleanup_conn *c)
 {
+	FILE *fp;
 	int status;
-	int fd;
 
 	if ((status = cleanup_state_finish(c->st)) != 0) {
 		conn_reject(c, status, cleanup_state_reason(c->st));
 		conn_reply(c, c->status, c->reason.data);
 		return;
 	}
-	fd = fileno(c->fp);
-	if (fchmod(fd, 0700) < 0 || fsync(fd) < 0) {
-		msg_warn("%s: queue file write error: %m", c->id.data);
-		conn_reject(c, EX_TEMPFAIL, "queue file write error");
-		conn_reply(c, c->status, c->reason.data);
-		return;
-	}
-	if (fclose(c->fp) != 0) {
-		c->fp = 0;
-		msg_warn("%s: queue file write error: %m", c->id.data);
-		(void)unlink(c->path.data);
-		conn_reject(c, EX_TEMPFAIL, "queue file write error");
-		conn_reply(c, c->status, c->reason.data);
-		return;
-	}
-	c->fp = 0;
+	/* Flushed: the pool owns the stream from here. */
 	c->st = cleanup_state_free(c->st);
-	conn_reply(c, 0, "");
-	metrics_inc(METRIC_RECEIVED);
-	cleanup_wake_qmgr();
+	fp = c->fp;
+	c->fp = 0;
+	c->state = CONN_COMMIT;
+	bufferevent_disable(c->bev, EV_READ);
+	c->job = commit_file(cleanup_commits, fp, 0700, c->path.data,
+	    conn_committed, c);
 }
 
 /* conn_early_id - tell the client the queue ID as soon as the file exists */
@@ -367,10 +405,11 @@ conn_read(struct bufferevent *bev, void *ctx)
 	long n;
 	int type;
 
-	if (avail == 0 || c->state == CONN_REPLY)
+	if (avail == 0 || c->state == CONN_REPLY || c->state == CONN_COMMIT)
 		return;
 	buf = evbuffer_pullup(in, -1);
-	while (pos < avail && c->state != CONN_REPLY) {
+	while (
+	    pos < avail && c->state != CONN_REPLY && c->state != CONN_COMMIT) {
 		n = rec_parse(buf + pos, avail - pos, cleanup_rec_max, &type,
 		    &off, &len);
 		if (n == 0)
@@ -456,7 +495,7 @@ cleanup_service_accept(int fd)
 int
 cleanup_service_active(void)
 {
-	return (ring_count(&cleanup_conns));
+	return (ring_count(&cleanup_conns) + commit_pending(cleanup_commits));
 }
 
 /* cleanup_service_stop - remove partial files on the way out */
@@ -464,8 +503,20 @@ cleanup_service_active(void)
 void
 cleanup_service_stop(void)
 {
+	struct cleanup_conn *c;
 	struct ring *r;
 
+	/* Durable first: wait for the fsyncs in flight; their replies go out
+	 * now if the sockets take them (a reply lost here leaves a durable
+	 * message its client was not told about: at worst a duplicate). */
+	commit_pool_finish(cleanup_commits);
+	RING_FOREACH(r, &cleanup_conns)
+	{
+		c = RING_ENTRY(r, struct cleanup_conn, ring);
+		if (c->state == CONN_REPLY)
+			(void)evbuffer_write(bufferevent_get_output(c->bev),
+			    bufferevent_getfd(c->bev));
+	}
 	while ((r = ring_first(&cleanup_conns)) != 0)
 		conn_free(RING_ENTRY(r, struct cleanup_conn, ring));
 	if (cleanup_wake_ev != 0 && evtimer_pending(cleanup_wake_ev, 0)) {
