@@ -60,6 +60,7 @@ struct master_serv;
 #define MASTER_KILL_DELAY 5  /* seconds between SIGTERM and SIGKILL */
 #define MASTER_MAX_ADDR 16   /* listening addresses per inet service */
 #define MASTER_VERSION "0.1" /* when main.cf has no mail_version */
+#define MASTER_MAX_PROC 16   /* processes per endpoint */
 
 struct master_slot {
 	struct master_serv *serv; /* owner */
@@ -87,6 +88,7 @@ struct master_serv {
 	int private_;
 	int wakeup; /* seconds, 0 = never */
 	int maxproc;
+	int nproc;	/* processes per endpoint (master_nproc()) */
 	int line;	/* master.cf line */
 	char *command;	/* argv[0] of the entry */
 	char *path;	/* daemon_directory/command */
@@ -122,6 +124,8 @@ int master_inet_parse(const char *service, const char *interfaces,
     struct vbuf *why);
 int master_disabled(const char *name, const char *type,
     const char *disable_list);
+int master_nproc(const char *command, int type, int maxproc, long default_limit,
+    long ncpu);
 void master_param_init(void);
 const char *master_version(void);
 const char *master_mail_name(void);
@@ -129,6 +133,7 @@ const char *master_mail_name(void);
 /* master_listen.c */
 int master_listen_open(struct master_serv *serv, struct vbuf *why);
 void master_listen_close(struct master_serv *serv);
+int master_listen_copies(struct master_serv *serv, int from, struct vbuf *why);
 int master_as_owner(struct vbuf *why);
 
 /* master_spawn.c */

@@ -334,7 +334,7 @@ master_exited(struct master_slot *slot, pid_t pid, int status)
 {
 	struct master_serv *serv = slot->serv;
 	double lived = master_now() - slot->started;
-	int asked = slot->stopping;
+	int asked = slot->stopping, i;
 
 	slot->pid = 0;
 	slot->stopping = 0;
@@ -353,7 +353,13 @@ master_exited(struct master_slot *slot, pid_t pid, int status)
 		slot->restarted = 0;
 		master_spawn(slot);
 	} else if (slot->restarted && lived < MASTER_QUICK_EXIT) {
-		msg_warn("%s: bad command startup -- throttling", serv->path);
+		/* Once per service, not once per copy. */
+		for (i = 0; i < serv->nslot; i++)
+			if (serv->slots[i].throttled)
+				break;
+		if (i == serv->nslot)
+			msg_warn("%s: bad command startup -- throttling",
+			    serv->path);
 		master_throttle(slot);
 	} else {
 		slot->restarted = 1;
