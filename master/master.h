@@ -89,6 +89,7 @@ struct master_serv {
 	int wakeup; /* seconds, 0 = never */
 	int maxproc;
 	int nproc;	/* processes per endpoint (master_nproc()) */
+	int grown;	/* copies beyond the first started (status pipe) */
 	int line;	/* master.cf line */
 	char *command;	/* argv[0] of the entry */
 	char *path;	/* daemon_directory/command */
@@ -146,6 +147,12 @@ int master_slot_drain(struct master_slot *slot);
 void master_slot_cancel(struct master_slot *slot);
 void master_throttle(struct master_slot *slot);
 void master_child_signals(void);
+struct master_slot *master_slot_of(pid_t pid);
+void master_serv_grow(struct master_serv *serv);
+
+/* master_status.c */
+extern int master_status_wfd; /* write end, given to children on fd 4 */
+void master_status_init(void);
 
 /* master_wakeup.c */
 void master_wakeup_start(struct master_serv *serv);

@@ -722,6 +722,7 @@ master_adopt(struct master_serv *old, struct master_serv *new)
 	int i;
 
 	master_wakeup_stop(old);
+	new->grown = old->grown &&new->nproc > 1;
 	for (i = 0; i < old->nslot; i++)
 		master_slot_cancel(&old->slots[i]);
 	if (new->nproc == old->nproc) {
@@ -790,8 +791,10 @@ master_conf_apply(struct master_serv *list, int starting)
 	}
 	master_services = list;
 	for (s = list; s; s = s->next) {
+		/* One process per endpoint; its copies once it is busy. */
 		for (i = 0; i < s->nslot; i++)
-			if (s->slots[i].pid == 0) {
+			if (s->slots[i].pid == 0 &&
+			    (s->grown || i % s->nproc == 0)) {
 				s->slots[i].restarted = 0;
 				master_spawn(&s->slots[i]);
 			}

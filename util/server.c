@@ -15,6 +15,11 @@
  * spinning. Trigger connections get a private buffer of at most
  * SERVER_TRIGGER_MAX bytes and one 10 s timeout; whatever arrived by EOF,
  * by the limit or by the timeout is handed to spec->trigger().
+ *
+ * The status pipe is used only by a daemon the master started (fd 3 is a
+ * listening socket) and only once: one write of our pid, atomic on a
+ * pipe, non-blocking (the master made it so), then the descriptor is
+ * closed. Until then spec->active() is asked after every accept.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +34,7 @@
 #include <unistd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 
 #include <event2/event.h>
@@ -50,6 +56,7 @@ static char *server_service;
 static struct event *server_listen_ev;
 static struct event *server_pause_ev;
 static struct event *server_sig_ev[3];
+static int server_status_fd = -1; /* master's status pipe, until used */
 
 struct server_trigger {
 	int fd;
@@ -132,6 +139,22 @@ server_pause_done(evutil_socket_t fd, short what, void *ctx)
 	event_add(server_listen_ev, NULL);
 }
 
+/* server_report_busy - a second client at once: tell the master, once */
+
+static void
+server_report_busy(void)
+{
+	int pid = (int)getpid();
+
+	if (server_spec->active() < 2)
+		return;
+	if (write(server_status_fd, &pid, sizeof(pid)) != sizeof(pid) &&
+	    msg_verbose)
+		msg_info("status pipe: %m");
+	(void)close(server_status_fd);
+	server_status_fd = -1;
+}
+
 static void
 server_accept(evutil_socket_t lfd, short what, void *ctx)
 {
@@ -155,6 +178,8 @@ server_accept(evutil_socket_t lfd, short what, void *ctx)
 		}
 		if (server_spec->mode == SERVER_MULTI) {
 			server_spec->accept(fd);
+			if (server_status_fd >= 0)
+				server_report_busy();
 		} else {
 			struct server_trigger *t = mem_calloc(1, sizeof(*t));
 			struct timeval tv = {SERVER_TRIGGER_TIMEOUT, 0};
@@ -412,7 +437,13 @@ server_main(int argc, char **argv, const struct server_spec *spec)
 		spec->init(server_evbase);
 
 	if (!standalone && server_listening(SERVER_LISTEN_FD)) {
+		struct stat st;
 		int fl = fcntl(SERVER_LISTEN_FD, F_GETFL);
+
+		if (spec->mode == SERVER_MULTI && spec->active != NULL &&
+		    fstat(SERVER_STATUS_FD, &st) == 0 && S_ISFIFO(st.st_mode) &&
+		    fcntl(SERVER_STATUS_FD, F_SETFD, FD_CLOEXEC) == 0)
+			server_status_fd = SERVER_STATUS_FD;
 		if (fl < 0 ||
 		    fcntl(SERVER_LISTEN_FD, F_SETFL, fl | O_NONBLOCK) < 0 ||
 		    fcntl(SERVER_LISTEN_FD, F_SETFD, FD_CLOEXEC) < 0)
