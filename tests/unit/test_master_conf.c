@@ -360,7 +360,8 @@ test_nproc(void **state)
 		    c->limit, c->ncpu);
 
 		if (got != c->want)
-			fail_msg("%s maxproc %d limit %ld cpus %ld: %d, want %d",
+			fail_msg("%s maxproc %d limit %ld cpus %ld: %d, want "
+				 "%d",
 			    c->command, c->maxproc, c->limit, c->ncpu, got,
 			    c->want);
 	}
