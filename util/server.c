@@ -139,6 +139,28 @@ server_pause_done(evutil_socket_t fd, short what, void *ctx)
 	event_add(server_listen_ev, NULL);
 }
 
+/* server_status_open - the master's status pipe on fd 4, if there */
+
+static void
+server_status_open(void)
+{
+	struct stat st;
+
+	if (fstat(SERVER_STATUS_FD, &st) == 0 && S_ISFIFO(st.st_mode) &&
+	    fcntl(SERVER_STATUS_FD, F_SETFD, FD_CLOEXEC) == 0)
+		server_status_fd = SERVER_STATUS_FD;
+}
+
+/* server_status_close - not needed, or used */
+
+static void
+server_status_close(void)
+{
+	if (server_status_fd >= 0)
+		(void)close(server_status_fd);
+	server_status_fd = -1;
+}
+
 /* server_report_busy - a second client at once: tell the master, once */
 
 static void
@@ -151,8 +173,7 @@ server_report_busy(void)
 	if (write(server_status_fd, &pid, sizeof(pid)) != sizeof(pid) &&
 	    msg_verbose)
 		msg_info("status pipe: %m");
-	(void)close(server_status_fd);
-	server_status_fd = -1;
+	server_status_close();
 }
 
 static void
@@ -389,6 +410,9 @@ server_main(int argc, char **argv, const struct server_spec *spec)
 	overrides = mem_calloc((size_t)argc + 1, sizeof(*overrides));
 	config_dir = server_options(argc, argv, overrides);
 	standalone = server_alone;
+	/* Before anything else can be opened at its number. */
+	if (!standalone)
+		server_status_open();
 
 	/* Configuration, log, queue directory, privileges. */
 	param_load(config_dir);
@@ -437,13 +461,10 @@ server_main(int argc, char **argv, const struct server_spec *spec)
 		spec->init(server_evbase);
 
 	if (!standalone && server_listening(SERVER_LISTEN_FD)) {
-		struct stat st;
 		int fl = fcntl(SERVER_LISTEN_FD, F_GETFL);
 
-		if (spec->mode == SERVER_MULTI && spec->active != NULL &&
-		    fstat(SERVER_STATUS_FD, &st) == 0 && S_ISFIFO(st.st_mode) &&
-		    fcntl(SERVER_STATUS_FD, F_SETFD, FD_CLOEXEC) == 0)
-			server_status_fd = SERVER_STATUS_FD;
+		if (spec->mode != SERVER_MULTI || spec->active == NULL)
+			server_status_close();
 		if (fl < 0 ||
 		    fcntl(SERVER_LISTEN_FD, F_SETFL, fl | O_NONBLOCK) < 0 ||
 		    fcntl(SERVER_LISTEN_FD, F_SETFD, FD_CLOEXEC) < 0)
@@ -455,9 +476,12 @@ server_main(int argc, char **argv, const struct server_spec *spec)
 		if (server_listen_ev == NULL || server_pause_ev == NULL ||
 		    event_add(server_listen_ev, NULL) < 0)
 			msg_fatal("cannot register the listening socket");
-	} else if (msg_verbose) {
-		msg_info("no listening socket on fd %d: stand-alone mode",
-		    SERVER_LISTEN_FD);
+	} else {
+		server_status_close();
+		if (msg_verbose)
+			msg_info("no listening socket on fd %d: stand-alone "
+				 "mode",
+			    SERVER_LISTEN_FD);
 	}
 
 	if (event_base_dispatch(server_evbase) < 0)
