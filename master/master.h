@@ -7,10 +7,15 @@
  *	#include "master.h"
  * DESCRIPTION
  *	A struct master_serv is one enabled master.cf entry whose program
- *	exists. It owns its listening endpoints: one struct master_slot per
- *	listening socket (an inet service bound to two addresses has two),
- *	and each slot runs at most one child process, which gets that
- *	socket on fd 3. The list of services is master_services.
+ *	exists. It owns its listening endpoints and nproc struct master_slot
+ *	per listening socket (an inet service bound to two addresses has
+ *	two endpoints), endpoint-major: slot e * nproc + k is copy k of
+ *	endpoint e, with its own descriptor of the same socket. Each slot
+ *	runs at most one child process, which gets that socket on fd 3.
+ *	nproc is master_nproc(): 1, or for smtpd, smtp and cleanup
+ *	min(maxproc, online CPUs, MASTER_MAX_PROC). Copy 0 runs from the
+ *	start, the others once the service has "grown" (master_status.c).
+ *	The list of services is master_services.
  *
  *	master_conf.c: master_conf_build() turns master.cf into a list of
  *	services without endpoints; master_conf_apply() makes that list the
@@ -19,7 +24,8 @@
  *	tested.
  *
  *	master_listen.c: master_listen_open() creates a service's endpoints
- *	and slots (returns -1 with why on failure); master_listen_close()
+ *	and slots (returns -1 with why on failure); master_listen_copies()
+ *	gives copies from k = from on a descriptor of their endpoint; master_listen_close()
  *	closes them and removes UNIX socket and FIFO files. Both work
  *	relative to a verified public/ or private/ descriptor under
  *	mail_owner's file-system identity (util/fsafe). master_as_owner()
@@ -31,6 +37,11 @@
  *	as needed; master_signal_children() signals every child;
  *	master_children() counts them; master_slot_stop() asks one child to
  *	leave and arms a SIGKILL deadline.
+ *
+ *	master_status.c: master_status_init() makes the status pipe whose
+ *	write end children of services with nproc > 1 get on fd 4; a pid
+ *	read from it grows that child's service (master_serv_grow(): start
+ *	every copy).
  *
  *	master_wakeup.c: master_wakeup_start()/stop() arm and disarm a
  *	service's periodic "W" trigger.
