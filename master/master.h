@@ -25,12 +25,11 @@
  *
  *	master_listen.c: master_listen_open() creates a service's endpoints
  *	and slots (returns -1 with why on failure); master_listen_copies()
- *	gives copies from k = from on a descriptor of their endpoint; master_listen_close()
- *	closes them and removes UNIX socket and FIFO files. Both work
- *	relative to a verified public/ or private/ descriptor under
- *	mail_owner's file-system identity (util/fsafe). master_as_owner()
- *	enters that identity when the master is root (0, or -1 with why;
- *	fsafe_restore() leaves it).
+ *	gives copies from k = from on a descriptor of their endpoint;
+ *master_listen_close() closes them and removes UNIX socket and FIFO files. Both
+ *work relative to a verified public/ or private/ descriptor under mail_owner's
+ *file-system identity (util/fsafe). master_as_owner() enters that identity when
+ *the master is root (0, or -1 with why; fsafe_restore() leaves it).
  *
  *	master_spawn.c: master_spawn() forks and execs a slot's child;
  *	master_reap() collects every exited child and restarts or throttles
