@@ -46,8 +46,8 @@
  *
  *	A child that exits is restarted at once. If a restarted child exits
  *	again within 10 seconds of its start, it is throttled: started
- *	again after service_throttle_time (logged once per service). An exit
- *with a non-zero status or by a signal is always logged.
+ *	again after service_throttle_time (logged once per service). An
+ *	exit with a non-zero status or by a signal is always logged.
  *
  *	Every wakeup seconds (the "N" and "N?" forms alike) the master
  *	writes the trigger "W" to the service's endpoint.
@@ -109,8 +109,9 @@
  * PARAMETERS
  *	daemon_directory, queue_directory, inet_interfaces (all),
  *	inet_protocols (all), master_service_disable (empty),
- *	service_throttle_time (60s), default_process_limit (100), mail_owner
- *(for endpoint ownership), mail_name, mail_version, syslog_name, maillog_file.
+ *	service_throttle_time (60s), default_process_limit (100),
+ *	mail_owner (for endpoint ownership), mail_name, mail_version,
+ *	syslog_name, maillog_file.
  * SEE ALSO
  *	sluice(1), server(3) (the children's side), Postfix master(8).
  */

@@ -385,6 +385,27 @@ server_options(int argc, char **argv, char **overrides)
 	return (config_dir);
 }
 
+/* server_listen_setup - accept on fd 3; keep the status pipe only where
+ * it can be used */
+
+static void
+server_listen_setup(void)
+{
+	int fl = fcntl(SERVER_LISTEN_FD, F_GETFL);
+
+	if (server_spec->mode != SERVER_MULTI || server_spec->active == NULL)
+		server_status_close();
+	if (fl < 0 || fcntl(SERVER_LISTEN_FD, F_SETFL, fl | O_NONBLOCK) < 0 ||
+	    fcntl(SERVER_LISTEN_FD, F_SETFD, FD_CLOEXEC) < 0)
+		msg_fatal("set listening socket options: %m");
+	server_listen_ev = event_new(server_evbase, SERVER_LISTEN_FD,
+	    EV_READ | EV_PERSIST, server_accept, NULL);
+	server_pause_ev = evtimer_new(server_evbase, server_pause_done, NULL);
+	if (server_listen_ev == NULL || server_pause_ev == NULL ||
+	    event_add(server_listen_ev, NULL) < 0)
+		msg_fatal("cannot register the listening socket");
+}
+
 int
 server_main(int argc, char **argv, const struct server_spec *spec)
 {
@@ -460,29 +481,13 @@ server_main(int argc, char **argv, const struct server_spec *spec)
 	if (spec->init)
 		spec->init(server_evbase);
 
-	if (!standalone && server_listening(SERVER_LISTEN_FD)) {
-		int fl = fcntl(SERVER_LISTEN_FD, F_GETFL);
-
-		if (spec->mode != SERVER_MULTI || spec->active == NULL)
-			server_status_close();
-		if (fl < 0 ||
-		    fcntl(SERVER_LISTEN_FD, F_SETFL, fl | O_NONBLOCK) < 0 ||
-		    fcntl(SERVER_LISTEN_FD, F_SETFD, FD_CLOEXEC) < 0)
-			msg_fatal("set listening socket options: %m");
-		server_listen_ev = event_new(server_evbase, SERVER_LISTEN_FD,
-		    EV_READ | EV_PERSIST, server_accept, NULL);
-		server_pause_ev =
-		    evtimer_new(server_evbase, server_pause_done, NULL);
-		if (server_listen_ev == NULL || server_pause_ev == NULL ||
-		    event_add(server_listen_ev, NULL) < 0)
-			msg_fatal("cannot register the listening socket");
-	} else {
+	if (!standalone && server_listening(SERVER_LISTEN_FD))
+		server_listen_setup();
+	else if (msg_verbose)
+		msg_info("no listening socket on fd %d: stand-alone mode",
+		    SERVER_LISTEN_FD);
+	if (server_listen_ev == NULL)
 		server_status_close();
-		if (msg_verbose)
-			msg_info("no listening socket on fd %d: stand-alone "
-				 "mode",
-			    SERVER_LISTEN_FD);
-	}
 
 	if (event_base_dispatch(server_evbase) < 0)
 		msg_fatal("event loop failed");
