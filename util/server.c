@@ -58,6 +58,8 @@ static struct event *server_pause_ev;
 static struct event *server_sig_ev[3];
 static int server_status_fd = -1; /* master's status pipe, until used */
 
+static int server_listening(int fd);
+
 struct server_trigger {
 	int fd;
 	struct event *ev;
@@ -139,25 +141,25 @@ server_pause_done(evutil_socket_t fd, short what, void *ctx)
 	event_add(server_listen_ev, NULL);
 }
 
-/* server_status_open - the master's status pipe on fd 4, if there */
+/* server_status_open - the master's status pipe on fd 4: only where fd 3
+ * is a listening socket (started by the master) */
 
 static void
 server_status_open(void)
 {
 	struct stat st;
 
-	if (fstat(SERVER_STATUS_FD, &st) == 0 && S_ISFIFO(st.st_mode) &&
+	if (server_listening(SERVER_LISTEN_FD) &&
+	    fstat(SERVER_STATUS_FD, &st) == 0 && S_ISFIFO(st.st_mode) &&
 	    fcntl(SERVER_STATUS_FD, F_SETFD, FD_CLOEXEC) == 0)
 		server_status_fd = SERVER_STATUS_FD;
 }
 
-/* server_status_close - not needed, or used */
+/* server_status_forget - not for us after all: leave fd 4 alone */
 
 static void
-server_status_close(void)
+server_status_forget(void)
 {
-	if (server_status_fd >= 0)
-		(void)close(server_status_fd);
 	server_status_fd = -1;
 }
 
@@ -173,7 +175,8 @@ server_report_busy(void)
 	if (write(server_status_fd, &pid, sizeof(pid)) != sizeof(pid) &&
 	    msg_verbose)
 		msg_info("status pipe: %m");
-	server_status_close();
+	(void)close(server_status_fd);
+	server_status_fd = -1;
 }
 
 static void
@@ -394,7 +397,7 @@ server_listen_setup(void)
 	int fl = fcntl(SERVER_LISTEN_FD, F_GETFL);
 
 	if (server_spec->mode != SERVER_MULTI || server_spec->active == NULL)
-		server_status_close();
+		server_status_forget();
 	if (fl < 0 || fcntl(SERVER_LISTEN_FD, F_SETFL, fl | O_NONBLOCK) < 0 ||
 	    fcntl(SERVER_LISTEN_FD, F_SETFD, FD_CLOEXEC) < 0)
 		msg_fatal("set listening socket options: %m");
@@ -487,7 +490,7 @@ server_main(int argc, char **argv, const struct server_spec *spec)
 		msg_info("no listening socket on fd %d: stand-alone mode",
 		    SERVER_LISTEN_FD);
 	if (server_listen_ev == NULL)
-		server_status_close();
+		server_status_forget();
 
 	if (event_base_dispatch(server_evbase) < 0)
 		msg_fatal("event loop failed");
