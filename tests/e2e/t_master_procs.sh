@@ -82,6 +82,15 @@ sleep 1.5
 assert_eq 1 "$(count_of cleanup)" "cleanup processes with maxproc 1 and 3 clients"
 ok "maxproc 1 keeps one process"
 
+# Back to maxproc 0: the copies come back once cleanup is busy again.
+wait
+sed -i 's/^cleanup\( *unix *n *- *n *- *\)1 /cleanup\10 /' "$C/master.cf"
+"$S" -c "$C" reload 2>/dev/null || fail "reload"
+wait_for 10 settled_one || fail "cleanup: $(count_of cleanup) processes after maxproc 0"
+hold "$qd/public/cleanup" 3 4
+wait_for 10 has_n cleanup "$ncpu" || fail "cleanup: $(count_of cleanup) processes after maxproc 0 and 3 clients, want $ncpu"
+ok "a reload that raises maxproc lets the service grow again"
+
 # stop: no child left, the copies included.
 kids=$(ps -o pid= --ppid "$m" | tr -d ' ')
 "$S" -c "$C" stop 2>/dev/null || fail "sluice stop"
