@@ -29,17 +29,25 @@
  *	    COMMAND -c CONFIG_DIR -n SERVICE -t TYPE [entry arguments]
  *	(entry arguments are the rest of the master.cf line, e.g.
  *	"-o name=value"). sluice's daemons are event driven and serve many
- *	clients at once, so the master starts one process per endpoint;
- *	maxproc is an upper bound that the master does not need to reach.
+ *	clients at once, so one process per endpoint is the rule. smtpd,
+ *	smtp and cleanup may run several (their state is per connection and
+ *	every queue file they create has a name no other process can have):
+ *	up to min(maxproc, online CPUs, 16) processes share the endpoint,
+ *	maxproc "-" meaning default_process_limit and 0 no limit. Only the
+ *	first runs from the start; the others are started when a process of
+ *	the service reports, on the status pipe (fd 4), that it serves two
+ *	clients at once, so an unused service (relay, say) costs one process.
+ *	Every other daemon (qmgr and pickup keep the queue in memory) runs
+ *	one process whatever maxproc says.
  *	The unpriv column is not used: when started as root, the master
  *	stays root and every child drops to mail_owner itself. chroot is
  *	not supported: sluice check (and so start and reload) refuses it;
  *	a master started otherwise logs a warning and runs without it.
  *
  *	A child that exits is restarted at once. If a restarted child exits
- *	again within 10 seconds of its start, the service is throttled: it
- *	is started again after service_throttle_time. An exit with a
- *	non-zero status or by a signal is always logged.
+ *	again within 10 seconds of its start, it is throttled: started
+ *	again after service_throttle_time (logged once per service). An
+ *	exit with a non-zero status or by a signal is always logged.
  *
  *	Every wakeup seconds (the "N" and "N?" forms alike) the master
  *	writes the trigger "W" to the service's endpoint.
@@ -49,7 +57,10 @@
  *		every value, chroot, missing programs, unsupported types;
  *		each problem logged); if they pass, services whose endpoint is
  *		unchanged keep it and their children are restarted with the
- *		new settings, removed services are stopped, new ones
+ *		new settings (those of a service that may run several
+ *		processes get a successor at once and finish their clients
+ *		first; a service whose number of processes shrank drains the
+ *		surplus ones), removed services are stopped, new ones
  *		started. A bad configuration is logged and ignored.
  *	SIGTERM, SIGINT
  *		stop: every child gets SIGTERM, those still alive 5 seconds
@@ -83,7 +94,10 @@
  *	The master runs with the privileges it was started with (root for
  *	a system instance) because it binds ports and creates the public
  *	and private endpoints; it reads only main.cf and master.cf, talks
- *	to no client, and hands each endpoint to exactly one child. As
+ *	to no client, and hands each endpoint only to the children of its
+ *	service; from them it reads nothing but pids on the status pipe
+ *	(an unknown pid is ignored, a known one can only start the
+ *	processes master.cf allows anyway). As
  *	root it never follows a link an unprivileged account could plant:
  *	queue_directory and pid/ must be root's and writable by nobody
  *	else, public/ and private/ mail_owner's; the pid file is opened
@@ -95,8 +109,9 @@
  * PARAMETERS
  *	daemon_directory, queue_directory, inet_interfaces (all),
  *	inet_protocols (all), master_service_disable (empty),
- *	service_throttle_time (60s), mail_owner (for endpoint ownership),
- *	mail_name, mail_version, syslog_name, maillog_file.
+ *	service_throttle_time (60s), default_process_limit (100),
+ *	mail_owner (for endpoint ownership), mail_name, mail_version,
+ *	syslog_name, maillog_file.
  * SEE ALSO
  *	sluice(1), server(3) (the children's side), Postfix master(8).
  */

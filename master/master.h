@@ -7,10 +7,15 @@
  *	#include "master.h"
  * DESCRIPTION
  *	A struct master_serv is one enabled master.cf entry whose program
- *	exists. It owns its listening endpoints: one struct master_slot per
- *	listening socket (an inet service bound to two addresses has two),
- *	and each slot runs at most one child process, which gets that
- *	socket on fd 3. The list of services is master_services.
+ *	exists. It owns its listening endpoints and nproc struct master_slot
+ *	per listening socket (an inet service bound to two addresses has
+ *	two endpoints), endpoint-major: slot e * nproc + k is copy k of
+ *	endpoint e, with its own descriptor of the same socket. Each slot
+ *	runs at most one child process, which gets that socket on fd 3.
+ *	nproc is master_nproc(): 1, or for smtpd, smtp and cleanup
+ *	min(maxproc, online CPUs, MASTER_MAX_PROC). Copy 0 runs from the
+ *	start, the others once the service has "grown" (master_status.c).
+ *	The list of services is master_services.
  *
  *	master_conf.c: master_conf_build() turns master.cf into a list of
  *	services without endpoints; master_conf_apply() makes that list the
@@ -19,18 +24,23 @@
  *	tested.
  *
  *	master_listen.c: master_listen_open() creates a service's endpoints
- *	and slots (returns -1 with why on failure); master_listen_close()
- *	closes them and removes UNIX socket and FIFO files. Both work
- *	relative to a verified public/ or private/ descriptor under
- *	mail_owner's file-system identity (util/fsafe). master_as_owner()
- *	enters that identity when the master is root (0, or -1 with why;
- *	fsafe_restore() leaves it).
+ *	and slots (returns -1 with why on failure); master_listen_copies()
+ *	gives copies from k = from on a descriptor of their endpoint;
+ *master_listen_close() closes them and removes UNIX socket and FIFO files. Both
+ *work relative to a verified public/ or private/ descriptor under mail_owner's
+ *file-system identity (util/fsafe). master_as_owner() enters that identity when
+ *the master is root (0, or -1 with why; fsafe_restore() leaves it).
  *
  *	master_spawn.c: master_spawn() forks and execs a slot's child;
  *	master_reap() collects every exited child and restarts or throttles
  *	as needed; master_signal_children() signals every child;
  *	master_children() counts them; master_slot_stop() asks one child to
  *	leave and arms a SIGKILL deadline.
+ *
+ *	master_status.c: master_status_init() makes the status pipe whose
+ *	write end children of services with nproc > 1 get on fd 4; a pid
+ *	read from it grows that child's service (master_serv_grow(): start
+ *	every copy).
  *
  *	master_wakeup.c: master_wakeup_start()/stop() arm and disarm a
  *	service's periodic "W" trigger.
@@ -60,6 +70,7 @@ struct master_serv;
 #define MASTER_KILL_DELAY 5  /* seconds between SIGTERM and SIGKILL */
 #define MASTER_MAX_ADDR 16   /* listening addresses per inet service */
 #define MASTER_VERSION "0.1" /* when main.cf has no mail_version */
+#define MASTER_MAX_PROC 16   /* processes per endpoint */
 
 struct master_slot {
 	struct master_serv *serv; /* owner */
@@ -87,6 +98,8 @@ struct master_serv {
 	int private_;
 	int wakeup; /* seconds, 0 = never */
 	int maxproc;
+	int nproc;	/* processes per endpoint (master_nproc()) */
+	int grown;	/* copies beyond the first started (status pipe) */
 	int line;	/* master.cf line */
 	char *command;	/* argv[0] of the entry */
 	char *path;	/* daemon_directory/command */
@@ -122,6 +135,8 @@ int master_inet_parse(const char *service, const char *interfaces,
     struct vbuf *why);
 int master_disabled(const char *name, const char *type,
     const char *disable_list);
+int master_nproc(const char *command, int type, int maxproc, long default_limit,
+    long ncpu);
 void master_param_init(void);
 const char *master_version(void);
 const char *master_mail_name(void);
@@ -129,6 +144,7 @@ const char *master_mail_name(void);
 /* master_listen.c */
 int master_listen_open(struct master_serv *serv, struct vbuf *why);
 void master_listen_close(struct master_serv *serv);
+int master_listen_copies(struct master_serv *serv, int from, struct vbuf *why);
 int master_as_owner(struct vbuf *why);
 
 /* master_spawn.c */
@@ -141,6 +157,12 @@ int master_slot_drain(struct master_slot *slot);
 void master_slot_cancel(struct master_slot *slot);
 void master_throttle(struct master_slot *slot);
 void master_child_signals(void);
+struct master_slot *master_slot_of(pid_t pid);
+void master_serv_grow(struct master_serv *serv);
+
+/* master_status.c */
+extern int master_status_wfd; /* write end, given to children on fd 4 */
+void master_status_init(void);
 
 /* master_wakeup.c */
 void master_wakeup_start(struct master_serv *serv);

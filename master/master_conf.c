@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <netdb.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,7 @@ int master_conf_quiet;
  */
 static const struct param_var master_params[] = {
     PARAM_VAR(daemon_directory),
+    PARAM_VAR(default_process_limit),
     PARAM_VAR(inet_interfaces),
     PARAM_VAR(inet_protocols),
     PARAM_VAR(mail_name),
@@ -88,6 +90,50 @@ int
 master_disabled(const char *name, const char *type, const char *list)
 {
 	return (pcheck_disabled(name, type, list));
+}
+
+/*
+ * The programs that may run as several processes sharing one endpoint.
+ * Each keeps its state per connection, and what they share lives in
+ * the queue, where every file is created under a name nobody else can
+ * have (util/qdir: O_EXCL, then rename without replacing), so two
+ * copies never work on the same thing. Their work is CPU-bound per
+ * message, so a second copy on a second CPU adds throughput. Not here:
+ * qmgr and pickup keep the queue's state in memory and must be alone;
+ * bounce, flush, showq and metrics would be safe (bounce is stateless
+ * per request, flush locks its logs with flock()) but do little per
+ * message, so a second copy would only cost memory.
+ */
+static const char *const master_multi_commands[] = {
+    "smtpd",
+    "smtp",
+    "cleanup",
+    NULL,
+};
+
+/* master_nproc - how many processes to run per endpoint: one, or for the
+ * programs above min(maxproc, online CPUs, MASTER_MAX_PROC), where
+ * maxproc -1 ("-") is default_limit and 0 is no limit */
+
+int
+master_nproc(const char *command, int type, int maxproc, long default_limit,
+    long ncpu)
+{
+	long n = ncpu, limit = maxproc < 0 ? default_limit : maxproc;
+	int i;
+
+	if (type == MASTER_FIFO)
+		return (1);
+	for (i = 0; master_multi_commands[i]; i++)
+		if (strcmp(command, master_multi_commands[i]) == 0)
+			break;
+	if (master_multi_commands[i] == NULL)
+		return (1);
+	if (limit > 0 && limit < n)
+		n = limit;
+	if (n > MASTER_MAX_PROC)
+		n = MASTER_MAX_PROC;
+	return (n < 1 ? 1 : (int)n);
 }
 
 /* master_addr_text - "1.2.3.4:25" or "[::1]:25" */
@@ -490,6 +536,8 @@ master_conf_entry(const char *master_cf, const struct master_ent *e,
 	serv->private_ = e->private_;
 	serv->wakeup = e->wakeup;
 	serv->maxproc = e->maxproc;
+	serv->nproc = master_nproc(e->argv[0], e->type, e->maxproc,
+	    var_default_process_limit, sysconf(_SC_NPROCESSORS_ONLN));
 	serv->line = e->line;
 	serv->command = mem_strdup(e->argv[0]);
 	vbuf_printf(&buf, "%s/%s", daemon_dir, e->argv[0]);
@@ -514,7 +562,8 @@ master_conf_entry(const char *master_cf, const struct master_ent *e,
 		serv->argv[n++] = mem_strdup(e->argv[i]);
 	serv->argv[n] = NULL;
 
-	vbuf_printf(&buf, "%s|%d|%s", serv->key, serv->wakeup, serv->path);
+	vbuf_printf(&buf, "%s|%d|%d|%s", serv->key, serv->wakeup, serv->nproc,
+	    serv->path);
 	for (i = 0; serv->argv[i]; i++)
 		vbuf_printf(&buf, "|%s", serv->argv[i]);
 	serv->conf = vbuf_export(&buf);
@@ -610,23 +659,84 @@ master_retire(struct master_serv *serv)
 	master_retired = serv;
 }
 
+/* master_surplus - a copy that reload no longer wants: its child drains
+ * (or is stopped) without a slot, its descriptor and timer go */
+
+static void
+master_surplus(struct master_slot *slot)
+{
+	if (slot->pid != 0 && master_slot_drain(slot) < 0) {
+		(void)kill(slot->pid, SIGTERM);
+		slot->pid = 0;
+	}
+	if (slot->fd >= 0)
+		(void)close(slot->fd);
+	if (slot->timer)
+		event_free(slot->timer);
+}
+
+/* master_regroup - old's slots for new's number of processes per
+ * endpoint: copy k of endpoint e keeps its child and descriptor while
+ * k < new->nproc; new copies get a descriptor from master_adopt() */
+
+static void
+master_regroup(struct master_serv *old, struct master_serv *new)
+{
+	int nend = old->nslot / old->nproc, e, k;
+	struct master_slot *from, *to;
+
+	new->nslot = nend *new->nproc;
+	new->slots = mem_calloc((size_t) new->nslot, sizeof(*new->slots));
+	for (e = 0; e < nend; e++) {
+		for (k = 0; k < old->nproc || k < new->nproc; k++) {
+			from = k < old->nproc ? &old->slots[e * old->nproc + k]
+					      : NULL;
+			to = k < new->nproc ? &new->slots[e * new->nproc + k]
+					    : NULL;
+			if (to == NULL) {
+				master_surplus(from);
+				continue;
+			}
+			if (from == NULL) {
+				to->fd = -1;
+				continue;
+			}
+			*to = *from;
+			/* The timer (idle) names the old slot: make a new one
+			 * when needed. */
+			if (from->timer)
+				event_free(from->timer);
+			to->timer = NULL;
+		}
+	}
+	old->slots = mem_free(old->slots);
+	old->nslot = 0;
+}
+
 /* master_adopt - give old's endpoints and children to its successor */
 
 static void
 master_adopt(struct master_serv *old, struct master_serv *new)
 {
+	struct vbuf why = VBUF_INIT;
 	int i;
 
 	master_wakeup_stop(old);
-	new->slots = old->slots;
-	new->nslot = old->nslot;
-	old->slots = NULL;
-	old->nslot = 0;
+	new->grown = old->grown &&new->nproc > 1;
+	for (i = 0; i < old->nslot; i++)
+		master_slot_cancel(&old->slots[i]);
+	if (new->nproc == old->nproc) {
+		new->slots = old->slots;
+		new->nslot = old->nslot;
+		old->slots = NULL;
+		old->nslot = 0;
+	} else {
+		master_regroup(old, new);
+	}
 	for (i = 0; i < new->nslot; i++) {
 		struct master_slot *slot = &new->slots[i];
 
 		slot->serv = new;
-		master_slot_cancel(slot);
 		/* A service that may run several processes gets a successor at
 		 * once while the old child finishes its clients; one limited to
 		 * a single process (qmgr, pickup) is restarted when it exits.
@@ -635,6 +745,11 @@ master_adopt(struct master_serv *old, struct master_serv *new)
 		    (new->maxproc == 1 || master_slot_drain(slot) < 0))
 			master_slot_stop(slot);
 	}
+	/* Copies without a descriptor yet (more processes than before). A
+	 * copy that gets none is not started (master_spawn()). */
+	if (master_listen_copies(new, 1, &why) < 0)
+		msg_warn("%s", vbuf_str(&why));
+	vbuf_free(&why);
 }
 
 /* master_conf_apply - make list the running configuration */
@@ -676,8 +791,10 @@ master_conf_apply(struct master_serv *list, int starting)
 	}
 	master_services = list;
 	for (s = list; s; s = s->next) {
+		/* One process per endpoint; its copies once it is busy. */
 		for (i = 0; i < s->nslot; i++)
-			if (s->slots[i].pid == 0) {
+			if (s->slots[i].pid == 0 &&
+			    (s->grown || i % s->nproc == 0)) {
 				s->slots[i].restarted = 0;
 				master_spawn(&s->slots[i]);
 			}

@@ -42,6 +42,7 @@
 #include "fsafe.h"
 #include "mem.h"
 #include "msg.h"
+#include "server.h"
 #include "var.h"
 
 #define MASTER_BACKLOG SOMAXCONN
@@ -239,7 +240,36 @@ master_inet_listen(const struct master_addr *a, struct vbuf *why)
 	return (fd);
 }
 
-/* master_listen_open - create a service's endpoints and slots */
+/* master_listen_copies - give every copy of an endpoint its own descriptor
+ * of the same socket: slot e * nproc + k (k > 0) gets a dup of slot
+ * e * nproc; -1 with why when out of descriptors */
+
+int
+master_listen_copies(struct master_serv *serv, int from, struct vbuf *why)
+{
+	int e, k, fd, nend = serv->nslot / serv->nproc;
+
+	for (e = 0; e < nend; e++)
+		for (k = from; k < serv->nproc; k++) {
+			struct master_slot *slot =
+			    &serv->slots[e * serv->nproc + k];
+
+			if (slot->fd >= 0)
+				continue;
+			fd = fcntl(serv->slots[e * serv->nproc].fd,
+			    F_DUPFD_CLOEXEC, SERVER_LISTEN_FD + 1);
+			if (fd < 0) {
+				vbuf_printf(why, "%s: dup endpoint: %s",
+				    serv->name, strerror(errno));
+				return (-1);
+			}
+			slot->fd = fd;
+		}
+	return (0);
+}
+
+/* master_listen_open - create a service's endpoints and slots: nproc
+ * slots per endpoint, endpoint-major */
 
 int
 master_listen_open(struct master_serv *serv, struct vbuf *why)
@@ -247,9 +277,11 @@ master_listen_open(struct master_serv *serv, struct vbuf *why)
 	int n = serv->type == MASTER_INET ? serv->naddr : 1;
 	int i, fd;
 
-	serv->slots = mem_calloc((size_t)n, sizeof(*serv->slots));
-	serv->nslot = n;
-	for (i = 0; i < n; i++) {
+	if (serv->nproc < 1)
+		serv->nproc = 1;
+	serv->nslot = n * serv->nproc;
+	serv->slots = mem_calloc((size_t)serv->nslot, sizeof(*serv->slots));
+	for (i = 0; i < serv->nslot; i++) {
 		serv->slots[i].serv = serv;
 		serv->slots[i].fd = -1;
 	}
@@ -265,7 +297,11 @@ master_listen_open(struct master_serv *serv, struct vbuf *why)
 			master_listen_close(serv);
 			return (-1);
 		}
-		serv->slots[i].fd = fd;
+		serv->slots[i * serv->nproc].fd = fd;
+	}
+	if (master_listen_copies(serv, 1, why) < 0) {
+		master_listen_close(serv);
+		return (-1);
 	}
 	return (0);
 }

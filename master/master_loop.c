@@ -278,6 +278,7 @@ master_run(int ready_fd)
 	if ((master_base = event_base_new()) == NULL)
 		msg_fatal("cannot create the event loop");
 	master_sig_init();
+	master_status_init();
 	path = master_cf_path();
 	if ((list = master_conf_build(path, &why)) == NULL && why.len > 0)
 		msg_fatal("%s", vbuf_str(&why));

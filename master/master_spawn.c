@@ -93,15 +93,22 @@ master_child_exec(struct master_slot *slot, pid_t master_pid)
 		msg_warn("dup2 %s endpoint: %m", serv->name);
 		_exit(1);
 	}
+	/* Only a service that may grow gets the status pipe. */
+	if (serv->nproc > 1 && master_status_wfd >= 0 &&
+	    dup2(master_status_wfd, SERVER_STATUS_FD) < 0) {
+		msg_warn("dup2 status pipe: %m");
+		_exit(1);
+	}
 	if (!master_foreground && (null = open("/dev/null", O_RDWR)) >= 0) {
 		(void)dup2(null, 0);
 		(void)dup2(null, 1);
 		(void)dup2(null, 2);
-		if (null > SERVER_LISTEN_FD)
+		if (null > SERVER_STATUS_FD)
 			close(null);
 	}
-	/* Belt and braces: nothing but 0-3 survives exec. */
-	(void)syscall(SYS_close_range, SERVER_LISTEN_FD + 1, ~0U,
+	/* Belt and braces: nothing but 0-3 (4) survives exec. */
+	(void)syscall(SYS_close_range,
+	    serv->nproc > 1 ? SERVER_STATUS_FD + 1 : SERVER_LISTEN_FD + 1, ~0U,
 	    CLOSE_RANGE_CLOEXEC);
 	execv(serv->path, serv->argv);
 	msg_warn("cannot execute %s: %m", serv->path);
@@ -136,6 +143,28 @@ master_spawn(struct master_slot *slot)
 	if (msg_verbose)
 		msg_info("%s: started %s pid %ld", slot->serv->name,
 		    slot->serv->path, (long)pid);
+}
+
+/* master_serv_grow - start the copies of a service that may run several
+ * processes per endpoint (the first child of each endpoint runs from the
+ * start; the others once a child asked for them: master_status.c) */
+
+void
+master_serv_grow(struct master_serv *serv)
+{
+	int i;
+
+	if (serv->grown || serv->nproc < 2 || serv->retired)
+		return;
+	serv->grown = 1;
+	if (msg_verbose)
+		msg_info("%s: starting up to %d processes per endpoint",
+		    serv->name, serv->nproc);
+	for (i = 0; i < serv->nslot; i++)
+		if (serv->slots[i].pid == 0 && !serv->slots[i].throttled) {
+			serv->slots[i].restarted = 0;
+			master_spawn(&serv->slots[i]);
+		}
 }
 
 /* master_slot_timer - throttle delay over, or SIGKILL deadline reached */
@@ -296,10 +325,11 @@ master_find_child(pid_t pid, struct master_slot *slot, void *ctx)
 		find->slot = slot;
 }
 
-/* master_find - the slot of a child pid, in running or retired services */
+/* master_slot_of - the slot of a child pid, in running or retired
+ * services; NULL for a draining child or an unknown pid */
 
-static struct master_slot *
-master_find(pid_t pid)
+struct master_slot *
+master_slot_of(pid_t pid)
 {
 	struct master_find find = {pid, NULL};
 
@@ -334,7 +364,7 @@ master_exited(struct master_slot *slot, pid_t pid, int status)
 {
 	struct master_serv *serv = slot->serv;
 	double lived = master_now() - slot->started;
-	int asked = slot->stopping;
+	int asked = slot->stopping, i;
 
 	slot->pid = 0;
 	slot->stopping = 0;
@@ -353,7 +383,13 @@ master_exited(struct master_slot *slot, pid_t pid, int status)
 		slot->restarted = 0;
 		master_spawn(slot);
 	} else if (slot->restarted && lived < MASTER_QUICK_EXIT) {
-		msg_warn("%s: bad command startup -- throttling", serv->path);
+		/* Once per service, not once per copy. */
+		for (i = 0; i < serv->nslot; i++)
+			if (serv->slots[i].throttled)
+				break;
+		if (i == serv->nslot)
+			msg_warn("%s: bad command startup -- throttling",
+			    serv->path);
 		master_throttle(slot);
 	} else {
 		slot->restarted = 1;
@@ -376,7 +412,7 @@ master_reap(void)
 			continue;
 		if (pid <= 0)
 			break;
-		if ((slot = master_find(pid)) != NULL)
+		if ((slot = master_slot_of(pid)) != NULL)
 			master_exited(slot, pid, status);
 		else if (master_drainer_gone(pid) && WIFSIGNALED(status))
 			msg_warn("draining process pid %ld killed by signal %d",

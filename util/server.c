@@ -15,6 +15,11 @@
  * spinning. Trigger connections get a private buffer of at most
  * SERVER_TRIGGER_MAX bytes and one 10 s timeout; whatever arrived by EOF,
  * by the limit or by the timeout is handed to spec->trigger().
+ *
+ * The status pipe is used only by a daemon the master started (fd 3 is a
+ * listening socket) and only once: one write of our pid, atomic on a
+ * pipe, non-blocking (the master made it so), then the descriptor is
+ * closed. Until then spec->active() is asked after every accept.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +34,7 @@
 #include <unistd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 
 #include <event2/event.h>
@@ -50,6 +56,9 @@ static char *server_service;
 static struct event *server_listen_ev;
 static struct event *server_pause_ev;
 static struct event *server_sig_ev[3];
+static int server_status_fd = -1; /* master's status pipe, until used */
+
+static int server_listening(int fd);
 
 struct server_trigger {
 	int fd;
@@ -132,6 +141,44 @@ server_pause_done(evutil_socket_t fd, short what, void *ctx)
 	event_add(server_listen_ev, NULL);
 }
 
+/* server_status_open - the master's status pipe on fd 4: only where fd 3
+ * is a listening socket (started by the master) */
+
+static void
+server_status_open(void)
+{
+	struct stat st;
+
+	if (server_listening(SERVER_LISTEN_FD) &&
+	    fstat(SERVER_STATUS_FD, &st) == 0 && S_ISFIFO(st.st_mode) &&
+	    fcntl(SERVER_STATUS_FD, F_SETFD, FD_CLOEXEC) == 0)
+		server_status_fd = SERVER_STATUS_FD;
+}
+
+/* server_status_forget - not for us after all: leave fd 4 alone */
+
+static void
+server_status_forget(void)
+{
+	server_status_fd = -1;
+}
+
+/* server_report_busy - a second client at once: tell the master, once */
+
+static void
+server_report_busy(void)
+{
+	int pid = (int)getpid();
+
+	if (server_spec->active() < 2)
+		return;
+	if (write(server_status_fd, &pid, sizeof(pid)) != sizeof(pid) &&
+	    msg_verbose)
+		msg_info("status pipe: %m");
+	(void)close(server_status_fd);
+	server_status_fd = -1;
+}
+
 static void
 server_accept(evutil_socket_t lfd, short what, void *ctx)
 {
@@ -155,6 +202,8 @@ server_accept(evutil_socket_t lfd, short what, void *ctx)
 		}
 		if (server_spec->mode == SERVER_MULTI) {
 			server_spec->accept(fd);
+			if (server_status_fd >= 0)
+				server_report_busy();
 		} else {
 			struct server_trigger *t = mem_calloc(1, sizeof(*t));
 			struct timeval tv = {SERVER_TRIGGER_TIMEOUT, 0};
@@ -339,6 +388,27 @@ server_options(int argc, char **argv, char **overrides)
 	return (config_dir);
 }
 
+/* server_listen_setup - accept on fd 3; keep the status pipe only where
+ * it can be used */
+
+static void
+server_listen_setup(void)
+{
+	int fl = fcntl(SERVER_LISTEN_FD, F_GETFL);
+
+	if (server_spec->mode != SERVER_MULTI || server_spec->active == NULL)
+		server_status_forget();
+	if (fl < 0 || fcntl(SERVER_LISTEN_FD, F_SETFL, fl | O_NONBLOCK) < 0 ||
+	    fcntl(SERVER_LISTEN_FD, F_SETFD, FD_CLOEXEC) < 0)
+		msg_fatal("set listening socket options: %m");
+	server_listen_ev = event_new(server_evbase, SERVER_LISTEN_FD,
+	    EV_READ | EV_PERSIST, server_accept, NULL);
+	server_pause_ev = evtimer_new(server_evbase, server_pause_done, NULL);
+	if (server_listen_ev == NULL || server_pause_ev == NULL ||
+	    event_add(server_listen_ev, NULL) < 0)
+		msg_fatal("cannot register the listening socket");
+}
+
 int
 server_main(int argc, char **argv, const struct server_spec *spec)
 {
@@ -364,6 +434,9 @@ server_main(int argc, char **argv, const struct server_spec *spec)
 	overrides = mem_calloc((size_t)argc + 1, sizeof(*overrides));
 	config_dir = server_options(argc, argv, overrides);
 	standalone = server_alone;
+	/* Before anything else can be opened at its number. */
+	if (!standalone)
+		server_status_open();
 
 	/* Configuration, log, queue directory, privileges. */
 	param_load(config_dir);
@@ -411,23 +484,13 @@ server_main(int argc, char **argv, const struct server_spec *spec)
 	if (spec->init)
 		spec->init(server_evbase);
 
-	if (!standalone && server_listening(SERVER_LISTEN_FD)) {
-		int fl = fcntl(SERVER_LISTEN_FD, F_GETFL);
-		if (fl < 0 ||
-		    fcntl(SERVER_LISTEN_FD, F_SETFL, fl | O_NONBLOCK) < 0 ||
-		    fcntl(SERVER_LISTEN_FD, F_SETFD, FD_CLOEXEC) < 0)
-			msg_fatal("set listening socket options: %m");
-		server_listen_ev = event_new(server_evbase, SERVER_LISTEN_FD,
-		    EV_READ | EV_PERSIST, server_accept, NULL);
-		server_pause_ev =
-		    evtimer_new(server_evbase, server_pause_done, NULL);
-		if (server_listen_ev == NULL || server_pause_ev == NULL ||
-		    event_add(server_listen_ev, NULL) < 0)
-			msg_fatal("cannot register the listening socket");
-	} else if (msg_verbose) {
+	if (!standalone && server_listening(SERVER_LISTEN_FD))
+		server_listen_setup();
+	else if (msg_verbose)
 		msg_info("no listening socket on fd %d: stand-alone mode",
 		    SERVER_LISTEN_FD);
-	}
+	if (server_listen_ev == NULL)
+		server_status_forget();
 
 	if (event_base_dispatch(server_evbase) < 0)
 		msg_fatal("event loop failed");

@@ -32,6 +32,11 @@
  *	  SERVER_TRIGGER: each accepted connection is read to EOF (at most
  *	    1024 bytes, 10 s) and the bytes are given to spec->trigger();
  *	    the master's periodic wake-up arrives the same way as "W".
+ *	A SERVER_MULTI daemon with spec->active that the master started with
+ *	a pipe on fd SERVER_STATUS_FD (4) writes its pid (an int) there
+ *	once, the first time spec->active() reaches 2 right after an
+ *	accept, and closes the pipe: the master then starts the other
+ *	copies of the service (master.h). Without that pipe nothing changes.
  *	SIGTERM and SIGINT call spec->stop (if any) and leave the loop.
  *	SIGHUP asks a SERVER_MULTI daemon that has spec->active to drain:
  *	it closes its listening socket (its successor, started by master,
@@ -52,6 +57,7 @@
 #include "vbuf.h"
 
 #define SERVER_LISTEN_FD 3
+#define SERVER_STATUS_FD 4
 
 struct event_base;
 struct param_var;

@@ -19,7 +19,7 @@ port, qd = int(sys.argv[1]), sys.argv[2]
 master = open(qd + "/pid/master.pid").read().strip()
 kids = subprocess.run(["pgrep", "-P", master], capture_output=True, text=True).stdout.split()
 cl = [int(k) for k in kids if os.readlink("/proc/%s/exe" % k).endswith("/cleanup")]
-assert len(cl) == 1, cl
+assert len(cl) >= 1, cl      # one per CPU: stop them all
 s = socket.create_connection(("127.0.0.1", port), 10)
 f = s.makefile("rb")
 def reply():
@@ -30,7 +30,8 @@ def reply():
 reply()
 for cmd in (b"EHLO t.example", b"MAIL FROM:<s@client.example>", b"RCPT TO:<big@remote.example>", b"DATA"):
     s.sendall(cmd + b"\r\n"); reply()
-os.kill(cl[0], signal.SIGSTOP)
+for c in cl:
+    os.kill(c, signal.SIGSTOP)
 line = b"x" * 998 + b"\r\n"
 s.setblocking(False)
 sent, deadline = 0, time.time() + 20
@@ -40,7 +41,8 @@ while time.time() < deadline and sent < 8_000_000:
     except BlockingIOError:
         break                       # smtpd stopped reading: backlog reached
 s.setblocking(True); s.settimeout(20)
-os.kill(cl[0], signal.SIGKILL)
+for c in cl:
+    os.kill(c, signal.SIGKILL)
 time.sleep(0.5)
 s.sendall(line * 10 + b".\r\n")
 r = reply()

@@ -322,6 +322,51 @@ test_build_errors(void **state)
 	vbuf_free(&why);
 }
 
+/* master_nproc: several copies only for the programs that may run so,
+ * bounded by maxproc ("-" = default_process_limit, 0 = none), the CPUs and
+ * MASTER_MAX_PROC; never for a FIFO */
+static const struct nproc_case {
+	const char *command;
+	int type, maxproc;
+	long limit, ncpu;
+	int want;
+} nproc_cases[] = {
+    {"smtpd", MASTER_INET, -1, 100, 2, 2},
+    {"smtpd", MASTER_INET, 0, 100, 4, 4},
+    {"cleanup", MASTER_UNIX, 0, 100, 2, 2},
+    {"smtp", MASTER_UNIX, -1, 1, 8, 1},
+    {"smtp", MASTER_UNIX, 3, 100, 8, 3},
+    {"smtp", MASTER_UNIX, 1, 100, 8, 1},
+    {"smtpd", MASTER_INET, 0, 100, 1, 1},
+    {"smtpd", MASTER_INET, 0, 100, 0, 1},
+    {"smtpd", MASTER_INET, 0, 100, 64, MASTER_MAX_PROC},
+    {"cleanup", MASTER_FIFO, 0, 100, 4, 1},
+    {"qmgr", MASTER_UNIX, 0, 100, 4, 1},
+    {"pickup", MASTER_UNIX, -1, 100, 4, 1},
+    {"bounce", MASTER_UNIX, 0, 100, 4, 1},
+    {"flush", MASTER_UNIX, 0, 100, 4, 1},
+    {"showq", MASTER_UNIX, -1, 100, 4, 1},
+    {"smtpdx", MASTER_INET, 0, 100, 4, 1},
+};
+
+static void
+test_nproc(void **state)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(nproc_cases) / sizeof(nproc_cases[0]); i++) {
+		const struct nproc_case *c = nproc_cases + i;
+		int got = master_nproc(c->command, c->type, c->maxproc,
+		    c->limit, c->ncpu);
+
+		if (got != c->want)
+			fail_msg("%s maxproc %d limit %ld cpus %ld: %d, want "
+				 "%d",
+			    c->command, c->maxproc, c->limit, c->ncpu, got,
+			    c->want);
+	}
+}
+
 int
 main(void)
 {
@@ -331,6 +376,7 @@ main(void)
 	    cmocka_unit_test(test_disabled),
 	    cmocka_unit_test(test_build),
 	    cmocka_unit_test(test_build_errors),
+	    cmocka_unit_test(test_nproc),
 	};
 
 	msg_init("test_master_conf", MSG_NOLOG);
