@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <pthread.h>
 
 #include "msg.h"
 #include "printable.h"
@@ -40,6 +41,32 @@ static int msg_fd = -1;
 static int msg_facility = LOG_MAIL;
 static dev_t msg_dev;
 static ino_t msg_ino;
+static time_t msg_checked; /* when the log file was last stat()ed */
+static pid_t msg_cached_pid;
+
+/* msg_forked - a child process logs its own process ID */
+
+static void
+msg_forked(void)
+{
+	msg_cached_pid = 0;
+	msg_checked = 0;
+}
+
+/* msg_pid - getpid() once per process */
+
+static pid_t
+msg_pid(void)
+{
+	static int registered;
+
+	if (msg_cached_pid == 0) {
+		if (!registered && pthread_atfork(0, 0, msg_forked) == 0)
+			registered = 1;
+		msg_cached_pid = getpid();
+	}
+	return (msg_cached_pid);
+}
 
 void
 msg_init(const char *prog, int flags)
@@ -169,7 +196,10 @@ msg_to_file(const char *prefix, const char *text)
 	time_t now = time(NULL);
 	struct tm tm;
 
-	if (msg_path[0] != '/' || strncmp(msg_path, "/dev/", 5) != 0) {
+	/* A rotated file is noticed within a second (one stat a second). */
+	if ((msg_path[0] != '/' || strncmp(msg_path, "/dev/", 5) != 0) &&
+	    now != msg_checked) {
+		msg_checked = now;
 		if (stat(msg_path, &st) != 0 || st.st_ino != msg_ino ||
 		    st.st_dev != msg_dev)
 			msg_file_open();
@@ -179,7 +209,7 @@ msg_to_file(const char *prefix, const char *text)
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%b %d %H:%M:%S", &tm);
 	int n = snprintf(line, sizeof(line), "%s %s %s[%ld]: %s%s\n", stamp,
-	    msg_host, msg_ident, (long)getpid(), prefix, text);
+	    msg_host, msg_ident, (long)msg_pid(), prefix, text);
 	if (n < 0)
 		return;
 	if ((size_t)n >= sizeof(line)) {
