@@ -207,7 +207,8 @@ void smtp_queue_close(struct smtp_queue *q);
  * last result. smtp_session_create() validates the request attributes
  * (NULL with why when malformed) and makes the session's events in
  * base; smtp_session_start() runs it in that event loop; when every recipient
- * has its result and the queue file is synced, done() is called from the event
+ * has its result (marks written, not synced: qmgr syncs a file that stays
+ * queued), done() is called from the event
  * loop with status 0 (all final) or 1 (some deferred) and, for a site-level
  * failure, hop_status and hop_dsn (else NULL). done() may free the session with
  * smtp_session_free(), which also abandons a delivery in progress.
@@ -317,7 +318,6 @@ struct smtp_session {
 	struct smtp_queue q;
 	int queue_open;
 	int lock_tries;
-	int marked;   /* a recipient was marked done */
 	int deferred; /* some recipient stays pending */
 
 	/* Where to: the sites (nexthop list, then fallback relays). */

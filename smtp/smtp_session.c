@@ -253,8 +253,6 @@ smtp_report(struct smtp_session *s, struct smtp_rcpt *rc, const char *status,
 		    : 1,
 		status, dsn, reason, diag, mta) != 0)
 		s->deferred = 1;
-	if (strcmp(status, "deferred") != 0)
-		s->marked = 1;
 }
 
 /* smtp_rcpt_fail - a recipient's failure from a reply or the site */
@@ -334,7 +332,12 @@ smtp_done_event(evutil_socket_t fd, short what, void *ctx)
 	    s->site_failed ? s->site_dsn : NULL, s->done_ctx);
 }
 
-/* smtp_finish - report the leftovers, sync, and complete */
+/*
+ * smtp_finish - report the leftovers and complete. The D marks are not
+ * synced here: when every recipient is final qmgr removes the file, and
+ * when some stay queued qmgr syncs the file before it leaves active/
+ * (a crash before then can only repeat a delivery, never lose one).
+ */
 
 void
 smtp_finish(struct smtp_session *s)
@@ -362,10 +365,6 @@ smtp_finish(struct smtp_session *s)
 	/* Only a site failure that is the final word throttles the site. */
 	if (!leftovers)
 		s->site_failed = 0;
-	if (s->marked && s->queue_open && deliv_sync(s->q.rw_fd) < 0) {
-		msg_warn("%s: fsync queue file: %m", s->queue_id);
-		s->deferred = 1;
-	}
 	if (s->queue_open) {
 		smtp_queue_close(&s->q);
 		s->queue_open = 0;
@@ -1602,11 +1601,8 @@ smtp_session_free(struct smtp_session *s)
 	if (s == NULL)
 		return NULL;
 	smtp_conn_close(s);
-	if (s->queue_open) {
-		if (s->marked)
-			(void)deliv_sync(s->q.rw_fd);
+	if (s->queue_open)
 		smtp_queue_close(&s->q);
-	}
 	if (s->done_ev)
 		event_free(s->done_ev);
 	if (s->timer)
