@@ -177,11 +177,14 @@ void smtp_text_end(struct smtp_text *t, struct vbuf *out);
  */
 #define SMTP_QUEUE_LOCKED (-2)
 #define SMTP_QUEUE_REC_MAX (1024 * 1024) /* one record, sanity limit */
+#define SMTP_QUEUE_BUF_MIN 4096		 /* stdio buffer for the file... */
+#define SMTP_QUEUE_BUF_MAX (64 * 1024)	 /* ...the file's size, at most */
 
 struct smtp_queue {
-	int fd;	   /* read-only, shared lock; -1 */
-	int rw_fd; /* for deliv_mark_done(); -1 */
-	void *fp;  /* FILE * over fd */
+	int fd;	     /* read-only, shared lock; -1 */
+	int rw_fd;   /* for deliv_mark_done(); -1 */
+	void *fp;    /* FILE * over fd */
+	char *iobuf; /* its buffer */
 	char *sender;
 	double arrival;	   /* T record */
 	long content_size; /* C field 1 */
