@@ -284,7 +284,12 @@ qmgr_active_defer_msg(struct qmgr_message *msg)
 	qmgr_message_free(msg);
 }
 
-/* Remove a finished message and its logs. */
+/*
+ * Remove a finished message and its logs: those that may exist, that is
+ * (a defer log only after a deferral in this pass or when the one of
+ * the previous attempt could not be removed; a bounce log only when
+ * qmgr_active_done() did not find it absent or remove it).
+ */
 static void
 qmgr_active_remove(struct qmgr_message *msg)
 {
@@ -297,9 +302,12 @@ qmgr_active_remove(struct qmgr_message *msg)
 	} else {
 		msg_info("%s: removed", msg->queue_id);
 	}
-	if (dlog_remove(QDIR_DEFER, msg->queue_id) < 0)
+	if (((msg->flags & QMGR_MSG_NO_DEFER_LOG) == 0 ||
+		(msg->flags & QMGR_MSG_DEFER)) &&
+	    dlog_remove(QDIR_DEFER, msg->queue_id) < 0)
 		msg_warn("%s: remove defer log: %m", msg->queue_id);
-	if (dlog_remove(QDIR_BOUNCE, msg->queue_id) < 0)
+	if ((msg->flags & QMGR_MSG_NO_BOUNCE_LOG) == 0 &&
+	    dlog_remove(QDIR_BOUNCE, msg->queue_id) < 0)
 		msg_warn("%s: remove bounce log: %m", msg->queue_id);
 	vbuf_free(&path);
 	qmgr_message_free(msg);
@@ -349,6 +357,8 @@ qmgr_active_bounced(struct qmgr_message *msg, int result)
 	case QMGR_BOUNCE_OK:
 		if (dlog_remove(QDIR_BOUNCE, msg->queue_id) < 0)
 			msg_warn("%s: remove bounce log: %m", msg->queue_id);
+		else
+			msg->flags |= QMGR_MSG_NO_BOUNCE_LOG;
 		break;
 	case QMGR_BOUNCE_NONE:
 		msg_warn("%s: sender non-delivery notification not sent:"
@@ -430,9 +440,13 @@ qmgr_active_done(struct qmgr_message *msg)
 	struct stat st;
 
 	qdir_path(&path, QDIR_BOUNCE, msg->queue_id);
-	if (stat(path.data, &st) == 0) {
+	if (stat(path.data, &st) < 0) {
+		if (errno == ENOENT)
+			msg->flags |= QMGR_MSG_NO_BOUNCE_LOG;
+	} else {
 		if (st.st_size == 0) {
-			(void)dlog_remove(QDIR_BOUNCE, msg->queue_id);
+			if (dlog_remove(QDIR_BOUNCE, msg->queue_id) == 0)
+				msg->flags |= QMGR_MSG_NO_BOUNCE_LOG;
 		} else {
 			vbuf_free(&path);
 			qmgr_bounce_request(msg, "flush", QDIR_BOUNCE,
