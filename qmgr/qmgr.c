@@ -70,8 +70,10 @@
  *	with "mail transport unavailable" (4.3.0) and the transport is
  *	throttled for $transport_retry_time.
  *
- *	Backoff: a message with deferred recipients goes to the deferred
- *	queue and is tried again after its age, clamped to
+ *	Backoff: a message with deferred recipients is fsync'ed (the
+ *	agents do not sync their D marks; a message whose recipients are
+ *	all final is removed without a sync) and goes to the deferred
+ *	queue; it is tried again after its age, clamped to
  *	[$minimal_backoff_time, $maximal_backoff_time]; it expires after
  *	$maximal_queue_lifetime ($bounce_queue_lifetime for the null
  *	sender): "status=expired, returned to sender", and its remaining

@@ -113,6 +113,9 @@ int qmgr_expired(long now, long create_time, const char *sender,
 #define QMGR_MSG_FORCE_EXPIRE (1 << 1) /* g+x on the file */
 #define QMGR_MSG_UNTHROTTLE (1 << 2)   /* g+r on the file */
 #define QMGR_MSG_READ_ERROR (1 << 3)   /* a later slice could not be read */
+/* No defer log since activation (unless DEFER), no bounce log at the end. */
+#define QMGR_MSG_NO_DEFER_LOG (1 << 4)
+#define QMGR_MSG_NO_BOUNCE_LOG (1 << 5)
 
 struct qmgr_message {
 	char *queue_id;

@@ -33,9 +33,12 @@
  *	non-delivery notice, then the remaining recipients are marked done
  *	and the message removed), or, when its W record time has come, a
  *	delay notice is sent from the defer log and W is rewritten to -1 in
- *	place; then it goes to deferred/ with mtime = now + its age clamped
- *	to [minimal_backoff_time, maximal_backoff_time]. 3. Without
- *	recipients left the file is removed ("removed"). When the bounce
+ *	place; then it is fsync'ed (the one sync of the agents' D marks
+ *	and the W update) and goes to deferred/ with mtime = now + its age
+ *	clamped to [minimal_backoff_time, maximal_backoff_time]. 3. Without
+ *	recipients left the file is removed ("removed"), without a sync of
+ *	its marks (a crash before the removal is durable can only repeat
+ *	a delivery). When the bounce
  *	service fails, nothing is lost: the message goes to deferred/ with
  *	its logs and the notice is asked for again at its next attempt.
  *	Without a bounce service at all (no private/bounce) the notice is
@@ -233,8 +236,7 @@ qmgr_active_mark_all_done(struct qmgr_message *msg)
 			break;
 		}
 	}
-	if (deliv_sync(fd) < 0)
-		msg_warn("%s: fsync: %m", msg->queue_id);
+	/* Not synced: the file is removed next (a crash repeats the bounce). */
 out:
 	if (fp)
 		fclose(fp);
@@ -243,23 +245,51 @@ out:
 	vbuf_free(&why);
 }
 
-/* Move a message with recipients left to deferred/, due after its backoff. */
+/*
+ * Move a message with recipients left to deferred/, due after its
+ * backoff. The file stays queued, so the in-place updates since it was
+ * activated (the agents' D marks, a cleared W record) are made durable
+ * first: this is the one fsync they get (a message whose recipients are
+ * all final is removed without it). A failed fsync keeps the move: the
+ * worst outcome is a repeated delivery.
+ */
 static void
 qmgr_active_defer_msg(struct qmgr_message *msg)
 {
+	struct vbuf path = VBUF_INIT;
+	struct timespec ts[2];
 	time_t now = time(0);
 	long delay;
+	int fd;
 
 	delay = qmgr_backoff_delay(now, msg->env.create_time,
 	    var_minimal_backoff_time, var_maximal_backoff_time);
-	(void)qmgr_active_utime(QDIR_ACTIVE, msg->queue_id, now + delay);
+	qdir_path(&path, QDIR_ACTIVE, msg->queue_id);
+	if ((fd = open(path.data, O_RDWR | O_CLOEXEC)) < 0) {
+		if (errno != ENOENT)
+			msg_warn("%s: open %s: %m", msg->queue_id, path.data);
+	} else {
+		if (deliv_sync(fd) < 0)
+			msg_warn("%s: fsync %s: %m", msg->queue_id, path.data);
+		ts[0].tv_sec = ts[1].tv_sec = now + delay;
+		ts[0].tv_nsec = ts[1].tv_nsec = 0;
+		if (futimens(fd, ts) < 0)
+			msg_warn("%s: utime %s: %m", msg->queue_id, path.data);
+		close(fd);
+	}
+	vbuf_free(&path);
 	if (qdir_move(msg->queue_id, QDIR_ACTIVE, QDIR_DEFERRED) < 0)
 		msg_warn("%s: move from %s to %s: %m", msg->queue_id,
 		    QDIR_ACTIVE, QDIR_DEFERRED);
 	qmgr_message_free(msg);
 }
 
-/* Remove a finished message and its logs. */
+/*
+ * Remove a finished message and its logs: those that may exist, that is
+ * (a defer log only after a deferral in this pass or when the one of
+ * the previous attempt could not be removed; a bounce log only when
+ * qmgr_active_done() did not find it absent or remove it).
+ */
 static void
 qmgr_active_remove(struct qmgr_message *msg)
 {
@@ -272,9 +302,12 @@ qmgr_active_remove(struct qmgr_message *msg)
 	} else {
 		msg_info("%s: removed", msg->queue_id);
 	}
-	if (dlog_remove(QDIR_DEFER, msg->queue_id) < 0)
+	if (((msg->flags & QMGR_MSG_NO_DEFER_LOG) == 0 ||
+		(msg->flags & QMGR_MSG_DEFER)) &&
+	    dlog_remove(QDIR_DEFER, msg->queue_id) < 0)
 		msg_warn("%s: remove defer log: %m", msg->queue_id);
-	if (dlog_remove(QDIR_BOUNCE, msg->queue_id) < 0)
+	if ((msg->flags & QMGR_MSG_NO_BOUNCE_LOG) == 0 &&
+	    dlog_remove(QDIR_BOUNCE, msg->queue_id) < 0)
 		msg_warn("%s: remove bounce log: %m", msg->queue_id);
 	vbuf_free(&path);
 	qmgr_message_free(msg);
@@ -304,7 +337,8 @@ qmgr_active_warn_clear(struct qmgr_message *msg)
 		    msg->queue_id);
 	} else {
 		snprintf(data, sizeof(data), "%15ld", -1L);
-		if (pwrite(fd, data, 15, off + 2) != 15 || fsync(fd) < 0)
+		/* Synced by qmgr_active_defer_msg(), which comes next. */
+		if (pwrite(fd, data, 15, off + 2) != 15)
 			msg_warn("%s: update the delay warning time record: %m",
 			    msg->queue_id);
 	}
@@ -323,6 +357,8 @@ qmgr_active_bounced(struct qmgr_message *msg, int result)
 	case QMGR_BOUNCE_OK:
 		if (dlog_remove(QDIR_BOUNCE, msg->queue_id) < 0)
 			msg_warn("%s: remove bounce log: %m", msg->queue_id);
+		else
+			msg->flags |= QMGR_MSG_NO_BOUNCE_LOG;
 		break;
 	case QMGR_BOUNCE_NONE:
 		msg_warn("%s: sender non-delivery notification not sent:"
@@ -404,9 +440,13 @@ qmgr_active_done(struct qmgr_message *msg)
 	struct stat st;
 
 	qdir_path(&path, QDIR_BOUNCE, msg->queue_id);
-	if (stat(path.data, &st) == 0) {
+	if (stat(path.data, &st) < 0) {
+		if (errno == ENOENT)
+			msg->flags |= QMGR_MSG_NO_BOUNCE_LOG;
+	} else {
 		if (st.st_size == 0) {
-			(void)dlog_remove(QDIR_BOUNCE, msg->queue_id);
+			if (dlog_remove(QDIR_BOUNCE, msg->queue_id) == 0)
+				msg->flags |= QMGR_MSG_NO_BOUNCE_LOG;
 		} else {
 			vbuf_free(&path);
 			qmgr_bounce_request(msg, "flush", QDIR_BOUNCE,

@@ -104,8 +104,7 @@ qmgr_defer_final(struct qmgr_message *msg, const struct qmgr_rcpt *rcpt,
 	if (deliv_result(msg->queue_id, &r, fd, "none", &t, 0, status, dsn,
 		text, 0, 0) != 0)
 		msg->flags |= QMGR_MSG_DEFER;
-	if (fsync(fd) < 0)
-		msg_warn("%s: fsync: %m", msg->queue_id);
+	/* Not synced: see qmgr_active_defer_msg(). */
 	close(fd);
 }
 

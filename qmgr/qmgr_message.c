@@ -129,6 +129,8 @@ qmgr_message_alloc(const char *queue_id, int mode, struct timeval active_time,
 	 */
 	if (dlog_remove(QDIR_DEFER, queue_id) < 0)
 		msg_warn("%s: remove defer log: %m", queue_id);
+	else
+		msg->flags |= QMGR_MSG_NO_DEFER_LOG;
 	if (mode & S_IXGRP)
 		msg->flags |= QMGR_MSG_FORCE_EXPIRE;
 	if (mode & S_IRGRP) {

@@ -18,8 +18,11 @@
  *	recipient exactly once with deliv_result(): the Postfix status line
  *	("QID: to=<...>, relay=..., delay=..., delays=..., dsn=...,
  *	status=sent|deferred|bounced (...)"), the R record marked done for
- *	sent and bounced recipients, bounce/ID or defer/ID entries. Only
- *	after the queue file is fsync'ed does it reply "status=0" (all
+ *	sent and bounced recipients, bounce/ID or defer/ID entries (those
+ *	logs are fsync'ed; the D marks are not: qmgr removes the file when
+ *	every recipient is final and fsyncs it before a file with deferred
+ *	recipients leaves active/, so a system crash can at worst repeat
+ *	a delivery, as with Postfix). It replies "status=0" (all
  *	final) or "status=1" (some deferred), plus "hop_status" and
  *	"hop_dsn" when a site-level failure (DNS, connect, greeting, HELO,
  *	lost connection, timeout) was the last word, so that qmgr throttles

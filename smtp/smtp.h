@@ -177,11 +177,14 @@ void smtp_text_end(struct smtp_text *t, struct vbuf *out);
  */
 #define SMTP_QUEUE_LOCKED (-2)
 #define SMTP_QUEUE_REC_MAX (1024 * 1024) /* one record, sanity limit */
+#define SMTP_QUEUE_BUF_MIN 4096		 /* stdio buffer for the file... */
+#define SMTP_QUEUE_BUF_MAX (64 * 1024)	 /* ...the file's size, at most */
 
 struct smtp_queue {
-	int fd;	   /* read-only, shared lock; -1 */
-	int rw_fd; /* for deliv_mark_done(); -1 */
-	void *fp;  /* FILE * over fd */
+	int fd;	     /* read-only, shared lock; -1 */
+	int rw_fd;   /* for deliv_mark_done(); -1 */
+	void *fp;    /* FILE * over fd */
+	char *iobuf; /* its buffer */
 	char *sender;
 	double arrival;	   /* T record */
 	long content_size; /* C field 1 */
@@ -207,7 +210,8 @@ void smtp_queue_close(struct smtp_queue *q);
  * last result. smtp_session_create() validates the request attributes
  * (NULL with why when malformed) and makes the session's events in
  * base; smtp_session_start() runs it in that event loop; when every recipient
- * has its result and the queue file is synced, done() is called from the event
+ * has its result (marks written, not synced: qmgr syncs a file that stays
+ * queued), done() is called from the event
  * loop with status 0 (all final) or 1 (some deferred) and, for a site-level
  * failure, hop_status and hop_dsn (else NULL). done() may free the session with
  * smtp_session_free(), which also abandons a delivery in progress.
@@ -317,7 +321,6 @@ struct smtp_session {
 	struct smtp_queue q;
 	int queue_open;
 	int lock_tries;
-	int marked;   /* a recipient was marked done */
 	int deferred; /* some recipient stays pending */
 
 	/* Where to: the sites (nexthop list, then fallback relays). */

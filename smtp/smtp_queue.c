@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 
 #include "mem.h"
 #include "msg.h"
@@ -115,10 +116,32 @@ smtp_queue_envelope(struct smtp_queue *q, struct vbuf *why)
 	return 0;
 }
 
+/*
+ * smtp_queue_buffer - read the file in few system calls: a buffer that
+ * holds the whole file up to SMTP_QUEUE_BUF_MAX (stdio's default is
+ * 4 KB), and a first fseek() so that stdio knows its file position:
+ * without it glibc's ftell(), which rec_get() calls for every record,
+ * is an lseek() each time, and every fseek() discards the buffer.
+ */
+static void
+smtp_queue_buffer(struct smtp_queue *q, off_t size)
+{
+	size_t len = SMTP_QUEUE_BUF_MAX;
+
+	if (size >= 0 && (size_t)size < len)
+		len = (size_t)size + 1; /* EOF shows without a second read */
+	if (len < SMTP_QUEUE_BUF_MIN)
+		len = SMTP_QUEUE_BUF_MIN;
+	q->iobuf = mem_alloc(len);
+	(void)setvbuf((FILE *)q->fp, q->iobuf, _IOFBF, len);
+	(void)fseek((FILE *)q->fp, 0L, SEEK_SET);
+}
+
 int
 smtp_queue_open(struct smtp_queue *q, const char *queue_id, struct vbuf *why)
 {
 	struct vbuf path = VBUF_INIT;
+	struct stat st;
 	FILE *fp;
 
 	memset(q, 0, sizeof(*q));
@@ -146,12 +169,18 @@ smtp_queue_open(struct smtp_queue *q, const char *queue_id, struct vbuf *why)
 		return -1;
 	}
 	vbuf_free(&path);
+	if (fstat(q->fd, &st) < 0) {
+		vbuf_printf(why, "fstat: %m");
+		smtp_queue_close(q);
+		return -1;
+	}
 	if ((fp = fdopen(q->fd, "r")) == NULL) {
 		vbuf_printf(why, "fdopen: %m");
 		smtp_queue_close(q);
 		return -1;
 	}
 	q->fp = fp;
+	smtp_queue_buffer(q, st.st_size);
 	if (smtp_queue_envelope(q, why) < 0) {
 		smtp_queue_close(q);
 		return -1;
@@ -262,6 +291,7 @@ smtp_queue_close(struct smtp_queue *q)
 		close(q->rw_fd);
 		q->rw_fd = -1;
 	}
+	q->iobuf = mem_free(q->iobuf); /* after fclose(): stdio's buffer */
 	q->sender = mem_free(q->sender);
 	vbuf_free(&q->rec);
 	vbuf_free(&q->line);

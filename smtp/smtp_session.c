@@ -38,6 +38,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <event2/buffer.h>
@@ -253,8 +254,6 @@ smtp_report(struct smtp_session *s, struct smtp_rcpt *rc, const char *status,
 		    : 1,
 		status, dsn, reason, diag, mta) != 0)
 		s->deferred = 1;
-	if (strcmp(status, "deferred") != 0)
-		s->marked = 1;
 }
 
 /* smtp_rcpt_fail - a recipient's failure from a reply or the site */
@@ -334,7 +333,12 @@ smtp_done_event(evutil_socket_t fd, short what, void *ctx)
 	    s->site_failed ? s->site_dsn : NULL, s->done_ctx);
 }
 
-/* smtp_finish - report the leftovers, sync, and complete */
+/*
+ * smtp_finish - report the leftovers and complete. The D marks are not
+ * synced here: when every recipient is final qmgr removes the file, and
+ * when some stay queued qmgr syncs the file before it leaves active/
+ * (a crash before then can only repeat a delivery, never lose one).
+ */
 
 void
 smtp_finish(struct smtp_session *s)
@@ -362,10 +366,6 @@ smtp_finish(struct smtp_session *s)
 	/* Only a site failure that is the final word throttles the site. */
 	if (!leftovers)
 		s->site_failed = 0;
-	if (s->marked && s->queue_open && deliv_sync(s->q.rw_fd) < 0) {
-		msg_warn("%s: fsync queue file: %m", s->queue_id);
-		s->deferred = 1;
-	}
 	if (s->queue_open) {
 		smtp_queue_close(&s->q);
 		s->queue_open = 0;
@@ -1284,11 +1284,22 @@ smtp_bev_event(struct bufferevent *bev, short what, void *ctx)
 void
 smtp_session_connected(struct smtp_session *s, int fd)
 {
+	int on = 1;
+
 	s->fd = fd;
+	/*
+	 * Every write is a whole batch (pipelined commands, a body chunk,
+	 * the end of the content): Nagle's algorithm would only hold the
+	 * last piece of the body until the server's delayed ACK (up to
+	 * 40 ms per message). Not a TCP socket: nothing to do.
+	 */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	/* Not BEV_OPT_CLOSE_ON_FREE: STARTTLS replaces it on the same fd. */
 	s->bev = bufferevent_socket_new(s->base, s->fd, 0);
 	if (s->bev == NULL)
 		msg_fatal("%s: cannot create bufferevent", s->queue_id);
+	/* The whole buffered body in one write, not libevent's 16 KB. */
+	(void)bufferevent_set_max_single_write(s->bev, SMTP_BODY_CHUNK * 2);
 	bufferevent_setcb(s->bev, smtp_read, smtp_written, smtp_bev_event, s);
 	bufferevent_setwatermark(s->bev, EV_READ, 0, SMTP_INPUT_MAX);
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
@@ -1602,11 +1613,8 @@ smtp_session_free(struct smtp_session *s)
 	if (s == NULL)
 		return NULL;
 	smtp_conn_close(s);
-	if (s->queue_open) {
-		if (s->marked)
-			(void)deliv_sync(s->q.rw_fd);
+	if (s->queue_open)
 		smtp_queue_close(&s->q);
-	}
 	if (s->done_ev)
 		event_free(s->done_ev);
 	if (s->timer)

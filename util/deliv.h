@@ -75,9 +75,11 @@
  *	file open read/write on fd as done: its type byte 'R' becomes 'D'
  *	(pwrite; an already 'D' byte is left alone). Any other byte, or an
  *	offset <= 0, is refused (EINVAL) so that a bad offset cannot corrupt
- *	the file. Returns 0 or -1 with errno. The write is not synced:
- *	deliv_sync() (fsync) the file once after the last recipient of the
- *	request and before replying to qmgr.
+ *	the file. Returns 0 or -1 with errno. The write is not synced
+ *	(Postfix's rule): when every recipient of the message is final the
+ *	queue manager removes the file, and a file that stays queued is
+ *	made durable with deliv_sync() (fsync) by the queue manager before
+ *	it leaves active/; a crash in between repeats a delivery at worst.
  *
  *	deliv_result() does the whole per-recipient job; status is "sent",
  *	"deferred" or "bounced", dsn the X.Y.Z code, reason the text shown in
