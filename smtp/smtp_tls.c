@@ -192,6 +192,10 @@ smtp_tls_pre_init(void)
 {
 	if (smtp_tls_ctx || smtp_tls_broken)
 		return;
+	/* No destination can ask for TLS: OpenSSL stays unloaded (memory). */
+	if (smtp_tls_default_level() == SMTP_TLS_NONE &&
+	    *var_smtp_tls_policy_maps == 0)
+		return;
 	if (smtp_tls_app_index < 0)
 		smtp_tls_app_index = SSL_get_ex_new_index(0, NULL, NULL, NULL,
 		    smtp_tls_free_key);
