@@ -431,6 +431,16 @@ qdir_scan_path(struct qdir_scan *s)
 	return (s ? s->path.data : "");
 }
 
+/* qdir_scan_dirfd - descriptor of the current file's directory */
+
+int
+qdir_scan_dirfd(struct qdir_scan *s)
+{
+	if (s == 0 || s->depth < 0 || s->dirs[s->depth] == 0)
+		return (-1);
+	return (dirfd(s->dirs[s->depth]));
+}
+
 /* qdir_scan_close - stop listing */
 
 struct qdir_scan *

@@ -18,6 +18,8 @@
  *
  *	struct qdir_scan *qdir_scan_open(const char *queue);
  *	const char *qdir_scan_next(struct qdir_scan *s);
+ *	const char *qdir_scan_path(struct qdir_scan *s);
+ *	int  qdir_scan_dirfd(struct qdir_scan *s);
  *	struct qdir_scan *qdir_scan_close(struct qdir_scan *s);
  *
  *	extern const char *const qdir_all_queues[];
@@ -55,10 +57,12 @@
  *	one-character directory names, readdir order); qdir_scan_next()
  *	returns the next file name that passes qid_ok() (borrowed until the
  *	next call) or NULL at the end; the current file's relative path is
- *	qdir_scan_path(). Memory use does not depend on the queue's size.
- *	qdir_scan_open() returns NULL (errno set) when the queue directory
- *	cannot be opened; qdir_scan_next() and qdir_scan_close() accept
- *	NULL. Scans descend at most 16 levels.
+ *	qdir_scan_path(), and qdir_scan_dirfd() is a descriptor of its
+ *	directory (owned by the scan, valid until the next call; -1 when
+ *	there is none), for openat() of the name without a path walk. Memory use
+ *does not depend on the queue's size. qdir_scan_open() returns NULL (errno set)
+ *when the queue directory cannot be opened; qdir_scan_next() and
+ *qdir_scan_close() accept NULL. Scans descend at most 16 levels.
  *
  *	qdir_mkdirs() treats the last path component as a file name (as
  *	Postfix's mail_queue_mkdirs()): "deferred/3/ID" creates "deferred"
@@ -99,6 +103,7 @@ struct qdir_scan;
 struct qdir_scan *qdir_scan_open(const char *queue);
 const char *qdir_scan_next(struct qdir_scan *s);
 const char *qdir_scan_path(struct qdir_scan *s);
+int qdir_scan_dirfd(struct qdir_scan *s);
 struct qdir_scan *qdir_scan_close(struct qdir_scan *s);
 
 #endif

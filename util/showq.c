@@ -77,8 +77,13 @@ static struct showq_state {
 	size_t *dup;	/* slot index + 1; 0 = empty */
 	size_t dup_cap; /* power of 2 */
 	size_t dup_used;
-	struct vbuf fbuf; /* queue file bytes */
-} sq;
+	struct vbuf fbuf;	 /* queue file bytes */
+	int noatime;		 /* O_NOATIME, until it fails with EPERM */
+	struct dlog_reader *log; /* reused from message to message */
+	struct vbuf logpath;	 /* defer/H/ID */
+	struct vbuf logdir;	 /* defer/H of log_dfd */
+	int log_dfd;		 /* -1: none cached */
+} sq = {.log_dfd = -1};
 
 /* The parameters the reader uses, bound once by showq_init(). */
 
@@ -95,6 +100,9 @@ showq_init(void)
 	if (sq.init)
 		return;
 	sq.init = 1;
+#ifdef O_NOATIME
+	sq.noatime = O_NOATIME;
+#endif
 	param_bind(showq_params);
 	sq.dup_limit = var_duplicate_filter_limit;
 	if (sq.dup_limit < 0)
@@ -255,20 +263,81 @@ showq_dup_enter(size_t slot)
 	showq_dup_put(slot);
 }
 
+/*
+ * showq_openat - open name for reading, relative to dfd, without
+ * updating its access time where the kernel lets us (O_NOATIME needs
+ * the file's owner or root: mail_owner or the superuser here).
+ */
+static int
+showq_openat(int dfd, const char *name, int flags)
+{
+	int fd;
+
+	flags |= O_RDONLY | O_CLOEXEC;
+	if ((fd = openat(dfd, name, flags | sq.noatime)) < 0 &&
+	    errno == EPERM && sq.noatime) {
+		sq.noatime = 0;
+		fd = openat(dfd, name, flags);
+	}
+	return (fd);
+}
+
+/* showq_logdir_reset - forget the cached defer log directory */
+
+static void
+showq_logdir_reset(void)
+{
+	if (sq.log_dfd >= 0)
+		(void)close(sq.log_dfd);
+	sq.log_dfd = -1;
+	vbuf_reset(&sq.logdir);
+}
+
+/*
+ * showq_open_log - open defer/[hash/]ID. In a walk (walk set) the
+ * directory is opened once and each log relative to it; the cache is
+ * dropped when a walk starts (showq_scan_open()).
+ */
+static int
+showq_open_log(const char *id, int walk)
+{
+	const char *slash;
+	size_t dlen;
+
+	qdir_path(&sq.logpath, QDIR_DEFER, id);
+	if (!walk)
+		return (showq_openat(AT_FDCWD, sq.logpath.data, 0));
+	slash = strrchr(sq.logpath.data, '/');
+	dlen = (size_t)(slash - sq.logpath.data);
+	if (sq.logdir.len != dlen ||
+	    memcmp(sq.logdir.data, sq.logpath.data, dlen) != 0) {
+		showq_logdir_reset();
+		vbuf_append(&sq.logdir, sq.logpath.data, dlen);
+		sq.log_dfd =
+		    showq_openat(AT_FDCWD, sq.logdir.data, O_DIRECTORY);
+	}
+	if (sq.log_dfd < 0) {
+		errno = ENOENT;
+		return (-1);
+	}
+	return (showq_openat(sq.log_dfd, slash + 1, 0));
+}
+
 /* showq_read_log - the defer log entries come first */
 
 static void
-showq_read_log(const char *id)
+showq_read_log(const char *id, int walk)
 {
-	struct dlog_reader *r;
 	struct dlog_entry e;
+	int fd;
 
-	if ((r = dlog_open(QDIR_DEFER, id)) == 0) {
+	if ((fd = showq_open_log(id, walk)) < 0) {
 		if (errno != ENOENT)
 			msg_warn("open %s log for %s: %m", QDIR_DEFER, id);
 		return;
 	}
-	while (dlog_next(r, &e) > 0) {
+	sq.log = dlog_fdopen(sq.log, fd, QDIR_DEFER, sq.logpath.data);
+	while (dlog_next(sq.log, &e) > 0) {
 		size_t addr =
 		    showq_pool_addr(e.recipient ? e.recipient : "", 0);
 		size_t reason = showq_pool_text(e.reason ? e.reason : "");
@@ -276,7 +345,6 @@ showq_read_log(const char *id)
 		showq_slot_add(addr, reason);
 		showq_dup_enter(sq.slot_count - 1);
 	}
-	(void)dlog_close(r);
 }
 
 /* showq_rcpt_record - an R record, unless the log listed it */
@@ -504,10 +572,13 @@ showq_report(const char *queue, const char *id, const struct stat *st,
 	return (fn(&msg, ctx));
 }
 
-/* showq_open - open a ready queue file at path (NULL: the hashed path) */
-
+/*
+ * showq_open - open a ready queue file: name relative to dfd (a walk),
+ * else path, else the hashed path.
+ */
 static int
-showq_open(const char *queue, const char *id, const char *path, struct stat *st)
+showq_open(const char *queue, const char *id, const char *path, int dfd,
+    struct stat *st)
 {
 	int fd;
 
@@ -515,8 +586,8 @@ showq_open(const char *queue, const char *id, const char *path, struct stat *st)
 		vbuf_set(&sq.path, path);
 	else
 		qdir_path(&sq.path, queue, id);
-	if ((fd = open(sq.path.data,
-		 O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+	if ((fd = showq_openat(dfd >= 0 ? dfd : AT_FDCWD,
+		 dfd >= 0 ? id : sq.path.data, O_NONBLOCK | O_NOFOLLOW)) < 0) {
 		if (errno != ENOENT && errno != ELOOP)
 			msg_warn("open %s: %m", sq.path.data);
 		return (-1);
@@ -531,8 +602,8 @@ showq_open(const char *queue, const char *id, const char *path, struct stat *st)
 /* showq_read_at - report one message at path (NULL: the hashed path) */
 
 static int
-showq_read_at(const char *queue, const char *id, const char *path, showq_fn *fn,
-    void *ctx)
+showq_read_at(const char *queue, const char *id, const char *path, int dfd,
+    showq_fn *fn, void *ctx)
 {
 	struct showq_rd rd;
 	struct stat st;
@@ -548,7 +619,7 @@ showq_read_at(const char *queue, const char *id, const char *path, showq_fn *fn,
 	int ret = 0;
 
 	showq_init();
-	if ((fd = showq_open(queue, id, path, &st)) < 0)
+	if ((fd = showq_open(queue, id, path, dfd, &st)) < 0)
 		return (0);
 	memset(&rd, 0, sizeof(rd));
 	rd.fd = fd;
@@ -561,7 +632,7 @@ showq_read_at(const char *queue, const char *id, const char *path, showq_fn *fn,
 	vbuf_reset(&sq.pool);
 	sq.slot_count = 0;
 	showq_dup_reset(16);
-	showq_read_log(id);
+	showq_read_log(id, dfd >= 0);
 
 	while ((type = showq_rd_next(&rd, 1)) > 0) {
 		switch (type) {
@@ -631,7 +702,7 @@ done:
 int
 showq_read(const char *queue, const char *id, showq_fn *fn, void *ctx)
 {
-	return (showq_read_at(queue, id, (const char *)0, fn, ctx));
+	return (showq_read_at(queue, id, (const char *)0, -1, fn, ctx));
 }
 
 /*
@@ -650,6 +721,7 @@ showq_scan_open(const char *const *queues)
 {
 	struct showq_scan *s = mem_calloc(1, sizeof(*s));
 
+	showq_logdir_reset();
 	s->queues = queues ? queues : showq_queues;
 	return (s);
 }
@@ -678,8 +750,9 @@ showq_scan_next(struct showq_scan *s, showq_fn *fn, void *ctx, int *fn_ret,
 			}
 		}
 		if ((id = qdir_scan_next(s->dir)) != 0) {
-			*fn_ret = showq_read_at(s->queue, id,
-			    qdir_scan_path(s->dir), fn, ctx);
+			*fn_ret =
+			    showq_read_at(s->queue, id, qdir_scan_path(s->dir),
+				qdir_scan_dirfd(s->dir), fn, ctx);
 			return (SHOWQ_SCAN_MORE);
 		}
 		s->dir = qdir_scan_close(s->dir);
