@@ -710,8 +710,10 @@ showq_read(const char *queue, const char *id, showq_fn *fn, void *ctx)
  */
 struct showq_scan {
 	const char *const *queues; /* the next queue to open */
-	struct qdir_scan *dir;	   /* the open queue, or NULL */
-	const char *queue;	   /* its name */
+	unsigned part;		   /* qdir_scan_open_part() */
+	unsigned nparts;
+	struct qdir_scan *dir; /* the open queue, or NULL */
+	const char *queue;     /* its name */
 };
 
 /* showq_scan_open - start a walk */
@@ -719,10 +721,20 @@ struct showq_scan {
 struct showq_scan *
 showq_scan_open(const char *const *queues)
 {
+	return (showq_scan_open_part(queues, 0, 1));
+}
+
+/* showq_scan_open_part - start a walk over one part of the queues */
+
+struct showq_scan *
+showq_scan_open_part(const char *const *queues, unsigned part, unsigned nparts)
+{
 	struct showq_scan *s = mem_calloc(1, sizeof(*s));
 
 	showq_logdir_reset();
 	s->queues = queues ? queues : showq_queues;
+	s->part = part;
+	s->nparts = nparts;
 	return (s);
 }
 
@@ -740,7 +752,8 @@ showq_scan_next(struct showq_scan *s, showq_fn *fn, void *ctx, int *fn_ret,
 			if (*s->queues == 0)
 				return (SHOWQ_SCAN_END);
 			s->queue = *s->queues++;
-			if ((s->dir = qdir_scan_open(s->queue)) == 0) {
+			if ((s->dir = qdir_scan_open_part(s->queue, s->part,
+				 s->nparts)) == 0) {
 				if (errno == ENOENT)
 					continue;
 				vbuf_reset(why);
@@ -789,13 +802,18 @@ showq_walk(const char *const *queues, showq_fn *fn, void *ctx, struct vbuf *why)
 }
 
 /*
- * Output: Postfix's showq_compat (mailq) and showq_json formats.
+ * Output: Postfix's showq_compat (mailq) and showq_json formats. Each
+ * message is formatted into a buffer (showq_fmt_msg()); in the mailq
+ * format it is followed by the blank line that Postfix prints before the
+ * next message or the trailer, so that messages are independent pieces
+ * that several workers can format (showq_par(3)).
  */
 struct showq_out {
 	FILE *fp;
 	int flags;
 	unsigned long count;
 	unsigned long long bytes;
+	struct vbuf buf;
 };
 
 /* showq_out_create - new printer */
@@ -807,6 +825,7 @@ showq_out_create(FILE *fp, int flags)
 
 	out->fp = fp;
 	out->flags = flags;
+	vbuf_init(&out->buf);
 	tzset();
 	return (out);
 }
@@ -816,69 +835,76 @@ showq_out_create(FILE *fp, int flags)
 struct showq_out *
 showq_out_free(struct showq_out *out)
 {
-	mem_free(out);
+	if (out != 0) {
+		vbuf_free(&out->buf);
+		mem_free(out);
+	}
 	return (0);
 }
 
-/* showq_json_str - print a JSON string */
+/* showq_json_str - append a JSON string */
 
 static void
-showq_json_str(FILE *fp, const char *s)
+showq_json_str(struct vbuf *out, const char *s)
 {
 	static const char from[] = "\"\\\b\f\n\r\t"; /* these, escaped */
 	static const char to[] = "\"\\bfnrt";	     /* as these */
 	const unsigned char *cp;
+	const unsigned char *start;
 	const char *esc;
 
-	putc('"', fp);
-	for (cp = (const unsigned char *)s; *cp; cp++) {
-		if ((esc = strchr(from, *cp)) != NULL)
-			fprintf(fp, "\\%c", to[esc - from]);
-		else if (*cp < 0x20 || *cp == 0x7f)
-			fprintf(fp, "\\u%04X", *cp);
-		else
-			putc(*cp, fp);
+	vbuf_putc(out, '"');
+	for (start = cp = (const unsigned char *)s; *cp; cp++) {
+		if ((esc = strchr(from, *cp)) != NULL && *cp) {
+			vbuf_append(out, start, (size_t)(cp - start));
+			vbuf_putc(out, '\\');
+			vbuf_putc(out, to[esc - from]);
+			start = cp + 1;
+		} else if (*cp < 0x20 || *cp == 0x7f) {
+			vbuf_append(out, start, (size_t)(cp - start));
+			vbuf_printf(out, "\\u%04X", *cp);
+			start = cp + 1;
+		}
 	}
-	putc('"', fp);
+	vbuf_append(out, start, (size_t)(cp - start));
+	vbuf_putc(out, '"');
 }
 
-/* showq_out_json - one message as one JSON line */
+/* showq_fmt_json - one message as one JSON line */
 
 static void
-showq_out_json(struct showq_out *out, const struct showq_msg *msg)
+showq_fmt_json(struct vbuf *out, const struct showq_msg *msg)
 {
-	FILE *fp = out->fp;
 	size_t i;
 
-	fputs("{\"queue_name\": ", fp);
-	showq_json_str(fp, msg->queue);
-	fputs(", \"queue_id\": ", fp);
-	showq_json_str(fp, msg->id);
-	fprintf(fp,
+	vbuf_puts(out, "{\"queue_name\": ");
+	showq_json_str(out, msg->queue);
+	vbuf_puts(out, ", \"queue_id\": ");
+	showq_json_str(out, msg->id);
+	vbuf_printf(out,
 	    ", \"arrival_time\": %ld, \"message_size\": %ld, "
 	    "\"forced_expire\": %s, \"sender\": ",
 	    msg->arrival, msg->size, msg->forced_expire ? "true" : "false");
-	showq_json_str(fp, msg->sender);
-	fputs(", \"recipients\": [", fp);
+	showq_json_str(out, msg->sender);
+	vbuf_puts(out, ", \"recipients\": [");
 	for (i = 0; i < msg->rcpt_count; i++) {
-		fputs(i ? ", {\"address\": " : "{\"address\": ", fp);
-		showq_json_str(fp, msg->rcpt[i].address);
+		vbuf_puts(out, i ? ", {\"address\": " : "{\"address\": ");
+		showq_json_str(out, msg->rcpt[i].address);
 		if (msg->rcpt[i].reason && *msg->rcpt[i].reason) {
-			fputs(", \"delay_reason\": ", fp);
-			showq_json_str(fp, msg->rcpt[i].reason);
+			vbuf_puts(out, ", \"delay_reason\": ");
+			showq_json_str(out, msg->rcpt[i].reason);
 		}
-		putc('}', fp);
+		vbuf_putc(out, '}');
 	}
-	fputs("]}\n", fp);
+	vbuf_puts(out, "]}\n");
 }
 
-/* showq_out_compat - one message in mailq format */
+/* showq_fmt_compat - one message in mailq format, and its blank line */
 
 static void
-showq_out_compat(struct showq_out *out, const struct showq_msg *msg)
+showq_fmt_compat(struct vbuf *out, int flags, const struct showq_msg *msg)
 {
-	FILE *fp = out->fp;
-	int long_ids = (out->flags & SHOWQ_OUT_LONG_IDS) != 0;
+	int long_ids = (flags & SHOWQ_OUT_LONG_IDS) != 0;
 	char id[QID_SIZE + 300];
 	char when[32];
 	const char *prev = "";
@@ -890,18 +916,6 @@ showq_out_compat(struct showq_out *out, const struct showq_msg *msg)
 	size_t i;
 	int pad;
 
-	if (out->count == 0) {
-		if (long_ids)
-			fprintf(fp, "%-17s %8s %-19s %s\n", "----Queue ID-----",
-			    "--Size--", "---Arrival Time----",
-			    "--Sender/Recipient------");
-		else
-			fprintf(fp, "%-11s %7s %-20s %s\n", "-Queue ID-",
-			    "--Size--", "----Arrival Time----",
-			    "-Sender/Recipient-------");
-	} else {
-		putc('\n', fp);
-	}
 	snprintf(id, sizeof(id), "%s%s%s", msg->id,
 	    strcmp(msg->queue, QDIR_ACTIVE) == 0     ? "*"
 		: strcmp(msg->queue, QDIR_HOLD) == 0 ? "!"
@@ -912,26 +926,68 @@ showq_out_compat(struct showq_out *out, const struct showq_msg *msg)
 	    strftime(when, sizeof(when), "%a %b %e %H:%M:%S %Y\n", tm) == 0)
 		snprintf(when, sizeof(when), "%-24s\n", "?");
 	if (long_ids)
-		fprintf(fp, "%-17s %8ld %19.19s %s\n", id, msg->size, when,
+		vbuf_printf(out, "%-17s %8ld %19.19s %s\n", id, msg->size, when,
 		    msg->sender);
 	else
-		fprintf(fp, "%-11s %7ld %20.20s %s\n", id, msg->size, when,
+		vbuf_printf(out, "%-11s %7ld %20.20s %s\n", id, msg->size, when,
 		    msg->sender);
 	for (i = 0; i < msg->rcpt_count; i++) {
 		reason = msg->rcpt[i].reason ? msg->rcpt[i].reason : "";
 		if (strcmp(reason, prev) != 0) {
 			text = *reason ? reason : "reason unavailable";
 			pad = 76 - (int)strlen(text);
-			fprintf(fp, "%*s(%s)\n", pad > 0 ? pad : 0, "", text);
+			vbuf_printf(out, "%*s(%s)\n", pad > 0 ? pad : 0, "",
+			    text);
 			prev = reason;
 		}
-		if (long_ids)
-			fprintf(fp, "%-17s %8s %-19s %s\n", "", "", "",
-			    msg->rcpt[i].address);
-		else
-			fprintf(fp, "%-11s %7s %-20s %s\n", "", "", "",
-			    msg->rcpt[i].address);
+		/* the empty columns: 11+1+7+1+20+1 or 17+1+8+1+19+1 blanks */
+		vbuf_printf(out, "%*s%s\n", long_ids ? 47 : 41, "",
+		    msg->rcpt[i].address);
 	}
+	vbuf_putc(out, '\n');
+}
+
+/* showq_fmt_head - the mailq column header (nothing for JSON) */
+
+void
+showq_fmt_head(struct vbuf *out, int flags)
+{
+	if (flags & SHOWQ_OUT_JSON)
+		return;
+	if (flags & SHOWQ_OUT_LONG_IDS)
+		vbuf_printf(out, "%-17s %8s %-19s %s\n", "----Queue ID-----",
+		    "--Size--", "---Arrival Time----",
+		    "--Sender/Recipient------");
+	else
+		vbuf_printf(out, "%-11s %7s %-20s %s\n", "-Queue ID-",
+		    "--Size--", "----Arrival Time----",
+		    "-Sender/Recipient-------");
+}
+
+/* showq_fmt_msg - one message */
+
+void
+showq_fmt_msg(struct vbuf *out, int flags, const struct showq_msg *msg)
+{
+	if (flags & SHOWQ_OUT_JSON)
+		showq_fmt_json(out, msg);
+	else
+		showq_fmt_compat(out, flags, msg);
+}
+
+/* showq_fmt_tail - the mailq trailer (nothing for JSON) */
+
+void
+showq_fmt_tail(struct vbuf *out, int flags, unsigned long count,
+    unsigned long long bytes)
+{
+	if (flags & SHOWQ_OUT_JSON)
+		return;
+	if (count == 0)
+		vbuf_puts(out, "Mail queue is empty\n");
+	else
+		vbuf_printf(out, "-- %llu Kbytes in %lu Request%s.\n",
+		    bytes / 1024, count, count == 1 ? "" : "s");
 }
 
 /* showq_out_msg - print one message */
@@ -941,10 +997,11 @@ showq_out_msg(const struct showq_msg *msg, void *ctx)
 {
 	struct showq_out *out = ctx;
 
-	if (out->flags & SHOWQ_OUT_JSON)
-		showq_out_json(out, msg);
-	else
-		showq_out_compat(out, msg);
+	vbuf_reset(&out->buf);
+	if (out->count == 0)
+		showq_fmt_head(&out->buf, out->flags);
+	showq_fmt_msg(&out->buf, out->flags, msg);
+	(void)fwrite(out->buf.data, 1, out->buf.len, out->fp);
 	out->count++;
 	if (msg->size > 0)
 		out->bytes += (unsigned long long)msg->size;
@@ -956,14 +1013,9 @@ showq_out_msg(const struct showq_msg *msg, void *ctx)
 int
 showq_out_end(struct showq_out *out)
 {
-	if ((out->flags & SHOWQ_OUT_JSON) == 0) {
-		if (out->count == 0)
-			fputs("Mail queue is empty\n", out->fp);
-		else
-			fprintf(out->fp, "\n-- %llu Kbytes in %lu Request%s.\n",
-			    out->bytes / 1024, out->count,
-			    out->count == 1 ? "" : "s");
-	}
+	vbuf_reset(&out->buf);
+	showq_fmt_tail(&out->buf, out->flags, out->count, out->bytes);
+	(void)fwrite(out->buf.data, 1, out->buf.len, out->fp);
 	if (fflush(out->fp) != 0 || ferror(out->fp))
 		return (-1);
 	return (0);
