@@ -355,10 +355,10 @@ qdir_scan_open(const char *queue)
 	return (qdir_scan_open_part(queue, 0, 1));
 }
 
-/* qdir_part_of - which part a name of the queue directory belongs to */
+/* qdir_name_part - which part a name of the queue directory belongs to */
 
-static unsigned
-qdir_part_of(const char *name, unsigned nparts)
+unsigned
+qdir_name_part(const char *name, unsigned nparts)
 {
 	uint32_t h = 2166136261U; /* FNV-1a, then a final mix */
 
@@ -419,7 +419,7 @@ qdir_scan_next(struct qdir_scan *s)
 			continue;
 		/* A part takes its share of the queue's own names. */
 		if (s->depth == 0 && s->nparts > 1 &&
-		    qdir_part_of(dp->d_name, s->nparts) != s->part)
+		    qdir_name_part(dp->d_name, s->nparts) != s->part)
 			continue;
 		vbuf_putc(&s->path, '/');
 		vbuf_puts(&s->path, dp->d_name);

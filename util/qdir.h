@@ -22,6 +22,7 @@
  *	const char *qdir_scan_next(struct qdir_scan *s);
  *	const char *qdir_scan_path(struct qdir_scan *s);
  *	int  qdir_scan_dirfd(struct qdir_scan *s);
+ *	unsigned qdir_name_part(const char *name, unsigned nparts);
  *	struct qdir_scan *qdir_scan_close(struct qdir_scan *s);
  *
  *	extern const char *const qdir_all_queues[];
@@ -115,6 +116,7 @@ struct qdir_scan *qdir_scan_open_part(const char *queue, unsigned part,
 const char *qdir_scan_next(struct qdir_scan *s);
 const char *qdir_scan_path(struct qdir_scan *s);
 int qdir_scan_dirfd(struct qdir_scan *s);
+unsigned qdir_name_part(const char *name, unsigned nparts);
 struct qdir_scan *qdir_scan_close(struct qdir_scan *s);
 
 #endif
