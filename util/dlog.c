@@ -277,6 +277,7 @@ struct dlog_reader {
 	size_t pos;	/* next unread byte in buf */
 	size_t len;	/* bytes in buf */
 	int eof;
+	int snapshot; /* a short read is the end (dlog_fdopen) */
 	struct vbuf line;
 	/* Fields of the entry being read. */
 	struct vbuf recipient;
@@ -311,6 +312,24 @@ dlog_open(const char *queue, const char *id)
 	r->fd = fd;
 	r->path = vbuf_export(&path);
 	r->bounce = strcmp(queue, QDIR_DEFER) != 0;
+	return r;
+}
+
+struct dlog_reader *
+dlog_fdopen(struct dlog_reader *r, int fd, const char *queue, const char *path)
+{
+	if (r == NULL) {
+		r = mem_calloc(1, sizeof(*r));
+	} else {
+		close(r->fd);
+		mem_free(r->path);
+	}
+	r->fd = fd;
+	r->path = mem_strdup(path);
+	r->bounce = strcmp(queue, QDIR_DEFER) != 0;
+	r->pos = r->len = 0;
+	r->eof = 0;
+	r->snapshot = 1;
 	return r;
 }
 
@@ -365,6 +384,8 @@ dlog_getline(struct dlog_reader *r)
 			}
 			r->pos = 0;
 			r->len = (size_t)n;
+			if (r->snapshot && r->len < sizeof(r->buf))
+				r->eof = 1;
 		}
 		got = 1;
 		char *start = r->buf + r->pos;

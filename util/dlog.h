@@ -9,6 +9,8 @@
  *	int  dlog_append(const char *queue, const char *id,
  *			const struct dlog_entry *e);
  *	struct dlog_reader *dlog_open(const char *queue, const char *id);
+ *	struct dlog_reader *dlog_fdopen(struct dlog_reader *r, int fd,
+ *			const char *queue, const char *path);
  *	int  dlog_next(struct dlog_reader *r, struct dlog_entry *e);
  *	struct dlog_reader *dlog_close(struct dlog_reader *r);
  *	int  dlog_remove(const char *queue, const char *id);
@@ -31,6 +33,15 @@
  *	"(description unavailable)") and returns 1, or 0 at the end. Lines
  *	are read with a bounded length. dlog_remove() unlinks the log (0 if
  *	it did not exist).
+ *
+ *	dlog_fdopen() reads the log of queue already open on fd (path is
+ *	for messages only) and owns fd from then on; r is NULL, or an
+ *	earlier reader, whose descriptor is closed and whose memory is
+ *	reused (a reader per listing instead of one per message). It reads
+ *	a snapshot: a read that returns less than its buffer is taken as
+ *	the end of the file, which saves the read that would return 0
+ *	(an entry appended meanwhile is not seen, as if the log had been
+ *	read a moment earlier).
  *
  *	Details. Addresses are written in their quoted form (dlog_quote_rcpt())
  *	and control bytes in any value become '?'; an empty recipient is
@@ -64,6 +75,8 @@ struct dlog_entry {
 int dlog_append(const char *queue, const char *id, const struct dlog_entry *e);
 struct dlog_reader;
 struct dlog_reader *dlog_open(const char *queue, const char *id);
+struct dlog_reader *dlog_fdopen(struct dlog_reader *r, int fd,
+    const char *queue, const char *path);
 int dlog_next(struct dlog_reader *r, struct dlog_entry *e);
 struct dlog_reader *dlog_close(struct dlog_reader *r);
 int dlog_remove(const char *queue, const char *id);

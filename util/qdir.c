@@ -24,6 +24,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -342,12 +343,37 @@ struct qdir_scan {
 	int depth;			     /* index of innermost open level */
 	struct vbuf path;		     /* current directory or file */
 	size_t name_off;		     /* current file name in path */
+	unsigned part;			     /* this part of nparts */
+	unsigned nparts;		     /* 1: the whole queue */
 };
 
 /* qdir_scan_open - start listing a queue */
 
 struct qdir_scan *
 qdir_scan_open(const char *queue)
+{
+	return (qdir_scan_open_part(queue, 0, 1));
+}
+
+/* qdir_name_part - which part a name of the queue directory belongs to */
+
+unsigned
+qdir_name_part(const char *name, unsigned nparts)
+{
+	uint32_t h = 2166136261U; /* FNV-1a, then a final mix */
+
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * 16777619U;
+	h ^= h >> 15;
+	h *= 0x2c1b3c6dU;
+	h ^= h >> 12;
+	return (h % nparts);
+}
+
+/* qdir_scan_open_part - start listing one part of a queue */
+
+struct qdir_scan *
+qdir_scan_open_part(const char *queue, unsigned part, unsigned nparts)
 {
 	struct qdir_scan *s;
 	DIR *dir;
@@ -363,6 +389,8 @@ qdir_scan_open(const char *queue)
 	s->dirs[0] = dir;
 	s->dir_len[0] = s->path.len;
 	s->depth = 0;
+	s->nparts = nparts ? nparts : 1;
+	s->part = part % s->nparts;
 	return (s);
 }
 
@@ -388,6 +416,10 @@ qdir_scan_next(struct qdir_scan *s)
 		}
 		if (strcmp(dp->d_name, ".") == 0 ||
 		    strcmp(dp->d_name, "..") == 0)
+			continue;
+		/* A part takes its share of the queue's own names. */
+		if (s->depth == 0 && s->nparts > 1 &&
+		    qdir_name_part(dp->d_name, s->nparts) != s->part)
 			continue;
 		vbuf_putc(&s->path, '/');
 		vbuf_puts(&s->path, dp->d_name);
@@ -429,6 +461,16 @@ const char *
 qdir_scan_path(struct qdir_scan *s)
 {
 	return (s ? s->path.data : "");
+}
+
+/* qdir_scan_dirfd - descriptor of the current file's directory */
+
+int
+qdir_scan_dirfd(struct qdir_scan *s)
+{
+	if (s == 0 || s->depth < 0 || s->dirs[s->depth] == 0)
+		return (-1);
+	return (dirfd(s->dirs[s->depth]));
 }
 
 /* qdir_scan_close - stop listing */

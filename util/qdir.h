@@ -17,7 +17,12 @@
  *			struct vbuf *path);
  *
  *	struct qdir_scan *qdir_scan_open(const char *queue);
+ *	struct qdir_scan *qdir_scan_open_part(const char *queue,
+ *			unsigned part, unsigned nparts);
  *	const char *qdir_scan_next(struct qdir_scan *s);
+ *	const char *qdir_scan_path(struct qdir_scan *s);
+ *	int  qdir_scan_dirfd(struct qdir_scan *s);
+ *	unsigned qdir_name_part(const char *name, unsigned nparts);
  *	struct qdir_scan *qdir_scan_close(struct qdir_scan *s);
  *
  *	extern const char *const qdir_all_queues[];
@@ -55,10 +60,19 @@
  *	one-character directory names, readdir order); qdir_scan_next()
  *	returns the next file name that passes qid_ok() (borrowed until the
  *	next call) or NULL at the end; the current file's relative path is
- *	qdir_scan_path(). Memory use does not depend on the queue's size.
- *	qdir_scan_open() returns NULL (errno set) when the queue directory
- *	cannot be opened; qdir_scan_next() and qdir_scan_close() accept
- *	NULL. Scans descend at most 16 levels.
+ *	qdir_scan_path(), and qdir_scan_dirfd() is a descriptor of its
+ *	directory (owned by the scan, valid until the next call; -1 when
+ *	there is none), for openat() of the name without a path walk.
+ *
+ *	qdir_scan_open_part() lists part (0 to nparts - 1) of the queue:
+ *	the names directly in the queue directory (files and hash
+ *	directories alike) are split into nparts fixed shares by a hash of
+ *	the name, so nparts scans, one per part, together list every file
+ *	exactly once and can run at the same time. qdir_scan_open() is
+ *	part 0 of 1. Memory use
+ *does not depend on the queue's size. qdir_scan_open() returns NULL (errno set)
+ *when the queue directory cannot be opened; qdir_scan_next() and
+ *qdir_scan_close() accept NULL. Scans descend at most 16 levels.
  *
  *	qdir_mkdirs() treats the last path component as a file name (as
  *	Postfix's mail_queue_mkdirs()): "deferred/3/ID" creates "deferred"
@@ -97,8 +111,12 @@ const char *qdir_find(const char *id, const char *const *queues,
 
 struct qdir_scan;
 struct qdir_scan *qdir_scan_open(const char *queue);
+struct qdir_scan *qdir_scan_open_part(const char *queue, unsigned part,
+    unsigned nparts);
 const char *qdir_scan_next(struct qdir_scan *s);
 const char *qdir_scan_path(struct qdir_scan *s);
+int qdir_scan_dirfd(struct qdir_scan *s);
+unsigned qdir_name_part(const char *name, unsigned nparts);
 struct qdir_scan *qdir_scan_close(struct qdir_scan *s);
 
 #endif

@@ -77,8 +77,13 @@ static struct showq_state {
 	size_t *dup;	/* slot index + 1; 0 = empty */
 	size_t dup_cap; /* power of 2 */
 	size_t dup_used;
-	struct vbuf fbuf; /* queue file bytes */
-} sq;
+	struct vbuf fbuf;	 /* queue file bytes */
+	int noatime;		 /* O_NOATIME, until it fails with EPERM */
+	struct dlog_reader *log; /* reused from message to message */
+	struct vbuf logpath;	 /* defer/H/ID */
+	struct vbuf logdir;	 /* defer/H of log_dfd */
+	int log_dfd;		 /* -1: none cached */
+} sq = {.log_dfd = -1};
 
 /* The parameters the reader uses, bound once by showq_init(). */
 
@@ -95,6 +100,9 @@ showq_init(void)
 	if (sq.init)
 		return;
 	sq.init = 1;
+#ifdef O_NOATIME
+	sq.noatime = O_NOATIME;
+#endif
 	param_bind(showq_params);
 	sq.dup_limit = var_duplicate_filter_limit;
 	if (sq.dup_limit < 0)
@@ -255,20 +263,81 @@ showq_dup_enter(size_t slot)
 	showq_dup_put(slot);
 }
 
+/*
+ * showq_openat - open name for reading, relative to dfd, without
+ * updating its access time where the kernel lets us (O_NOATIME needs
+ * the file's owner or root: mail_owner or the superuser here).
+ */
+static int
+showq_openat(int dfd, const char *name, int flags)
+{
+	int fd;
+
+	flags |= O_RDONLY | O_CLOEXEC;
+	if ((fd = openat(dfd, name, flags | sq.noatime)) < 0 &&
+	    errno == EPERM && sq.noatime) {
+		sq.noatime = 0;
+		fd = openat(dfd, name, flags);
+	}
+	return (fd);
+}
+
+/* showq_logdir_reset - forget the cached defer log directory */
+
+static void
+showq_logdir_reset(void)
+{
+	if (sq.log_dfd >= 0)
+		(void)close(sq.log_dfd);
+	sq.log_dfd = -1;
+	vbuf_reset(&sq.logdir);
+}
+
+/*
+ * showq_open_log - open defer/[hash/]ID. In a walk (walk set) the
+ * directory is opened once and each log relative to it; the cache is
+ * dropped when a walk starts (showq_scan_open()).
+ */
+static int
+showq_open_log(const char *id, int walk)
+{
+	const char *slash;
+	size_t dlen;
+
+	qdir_path(&sq.logpath, QDIR_DEFER, id);
+	if (!walk)
+		return (showq_openat(AT_FDCWD, sq.logpath.data, 0));
+	slash = strrchr(sq.logpath.data, '/');
+	dlen = (size_t)(slash - sq.logpath.data);
+	if (sq.logdir.len != dlen ||
+	    memcmp(sq.logdir.data, sq.logpath.data, dlen) != 0) {
+		showq_logdir_reset();
+		vbuf_append(&sq.logdir, sq.logpath.data, dlen);
+		sq.log_dfd =
+		    showq_openat(AT_FDCWD, sq.logdir.data, O_DIRECTORY);
+	}
+	if (sq.log_dfd < 0) {
+		errno = ENOENT;
+		return (-1);
+	}
+	return (showq_openat(sq.log_dfd, slash + 1, 0));
+}
+
 /* showq_read_log - the defer log entries come first */
 
 static void
-showq_read_log(const char *id)
+showq_read_log(const char *id, int walk)
 {
-	struct dlog_reader *r;
 	struct dlog_entry e;
+	int fd;
 
-	if ((r = dlog_open(QDIR_DEFER, id)) == 0) {
+	if ((fd = showq_open_log(id, walk)) < 0) {
 		if (errno != ENOENT)
 			msg_warn("open %s log for %s: %m", QDIR_DEFER, id);
 		return;
 	}
-	while (dlog_next(r, &e) > 0) {
+	sq.log = dlog_fdopen(sq.log, fd, QDIR_DEFER, sq.logpath.data);
+	while (dlog_next(sq.log, &e) > 0) {
 		size_t addr =
 		    showq_pool_addr(e.recipient ? e.recipient : "", 0);
 		size_t reason = showq_pool_text(e.reason ? e.reason : "");
@@ -276,7 +345,6 @@ showq_read_log(const char *id)
 		showq_slot_add(addr, reason);
 		showq_dup_enter(sq.slot_count - 1);
 	}
-	(void)dlog_close(r);
 }
 
 /* showq_rcpt_record - an R record, unless the log listed it */
@@ -504,10 +572,13 @@ showq_report(const char *queue, const char *id, const struct stat *st,
 	return (fn(&msg, ctx));
 }
 
-/* showq_open - open a ready queue file at path (NULL: the hashed path) */
-
+/*
+ * showq_open - open a ready queue file: name relative to dfd (a walk),
+ * else path, else the hashed path.
+ */
 static int
-showq_open(const char *queue, const char *id, const char *path, struct stat *st)
+showq_open(const char *queue, const char *id, const char *path, int dfd,
+    struct stat *st)
 {
 	int fd;
 
@@ -515,8 +586,8 @@ showq_open(const char *queue, const char *id, const char *path, struct stat *st)
 		vbuf_set(&sq.path, path);
 	else
 		qdir_path(&sq.path, queue, id);
-	if ((fd = open(sq.path.data,
-		 O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+	if ((fd = showq_openat(dfd >= 0 ? dfd : AT_FDCWD,
+		 dfd >= 0 ? id : sq.path.data, O_NONBLOCK | O_NOFOLLOW)) < 0) {
 		if (errno != ENOENT && errno != ELOOP)
 			msg_warn("open %s: %m", sq.path.data);
 		return (-1);
@@ -531,8 +602,8 @@ showq_open(const char *queue, const char *id, const char *path, struct stat *st)
 /* showq_read_at - report one message at path (NULL: the hashed path) */
 
 static int
-showq_read_at(const char *queue, const char *id, const char *path, showq_fn *fn,
-    void *ctx)
+showq_read_at(const char *queue, const char *id, const char *path, int dfd,
+    showq_fn *fn, void *ctx)
 {
 	struct showq_rd rd;
 	struct stat st;
@@ -548,7 +619,7 @@ showq_read_at(const char *queue, const char *id, const char *path, showq_fn *fn,
 	int ret = 0;
 
 	showq_init();
-	if ((fd = showq_open(queue, id, path, &st)) < 0)
+	if ((fd = showq_open(queue, id, path, dfd, &st)) < 0)
 		return (0);
 	memset(&rd, 0, sizeof(rd));
 	rd.fd = fd;
@@ -561,7 +632,7 @@ showq_read_at(const char *queue, const char *id, const char *path, showq_fn *fn,
 	vbuf_reset(&sq.pool);
 	sq.slot_count = 0;
 	showq_dup_reset(16);
-	showq_read_log(id);
+	showq_read_log(id, dfd >= 0);
 
 	while ((type = showq_rd_next(&rd, 1)) > 0) {
 		switch (type) {
@@ -631,7 +702,7 @@ done:
 int
 showq_read(const char *queue, const char *id, showq_fn *fn, void *ctx)
 {
-	return (showq_read_at(queue, id, (const char *)0, fn, ctx));
+	return (showq_read_at(queue, id, (const char *)0, -1, fn, ctx));
 }
 
 /*
@@ -639,8 +710,10 @@ showq_read(const char *queue, const char *id, showq_fn *fn, void *ctx)
  */
 struct showq_scan {
 	const char *const *queues; /* the next queue to open */
-	struct qdir_scan *dir;	   /* the open queue, or NULL */
-	const char *queue;	   /* its name */
+	unsigned part;		   /* qdir_scan_open_part() */
+	unsigned nparts;
+	struct qdir_scan *dir; /* the open queue, or NULL */
+	const char *queue;     /* its name */
 };
 
 /* showq_scan_open - start a walk */
@@ -648,9 +721,20 @@ struct showq_scan {
 struct showq_scan *
 showq_scan_open(const char *const *queues)
 {
+	return (showq_scan_open_part(queues, 0, 1));
+}
+
+/* showq_scan_open_part - start a walk over one part of the queues */
+
+struct showq_scan *
+showq_scan_open_part(const char *const *queues, unsigned part, unsigned nparts)
+{
 	struct showq_scan *s = mem_calloc(1, sizeof(*s));
 
+	showq_logdir_reset();
 	s->queues = queues ? queues : showq_queues;
+	s->part = part;
+	s->nparts = nparts;
 	return (s);
 }
 
@@ -668,7 +752,8 @@ showq_scan_next(struct showq_scan *s, showq_fn *fn, void *ctx, int *fn_ret,
 			if (*s->queues == 0)
 				return (SHOWQ_SCAN_END);
 			s->queue = *s->queues++;
-			if ((s->dir = qdir_scan_open(s->queue)) == 0) {
+			if ((s->dir = qdir_scan_open_part(s->queue, s->part,
+				 s->nparts)) == 0) {
 				if (errno == ENOENT)
 					continue;
 				vbuf_reset(why);
@@ -678,8 +763,9 @@ showq_scan_next(struct showq_scan *s, showq_fn *fn, void *ctx, int *fn_ret,
 			}
 		}
 		if ((id = qdir_scan_next(s->dir)) != 0) {
-			*fn_ret = showq_read_at(s->queue, id,
-			    qdir_scan_path(s->dir), fn, ctx);
+			*fn_ret =
+			    showq_read_at(s->queue, id, qdir_scan_path(s->dir),
+				qdir_scan_dirfd(s->dir), fn, ctx);
 			return (SHOWQ_SCAN_MORE);
 		}
 		s->dir = qdir_scan_close(s->dir);
@@ -716,13 +802,18 @@ showq_walk(const char *const *queues, showq_fn *fn, void *ctx, struct vbuf *why)
 }
 
 /*
- * Output: Postfix's showq_compat (mailq) and showq_json formats.
+ * Output: Postfix's showq_compat (mailq) and showq_json formats. Each
+ * message is formatted into a buffer (showq_fmt_msg()); in the mailq
+ * format it is followed by the blank line that Postfix prints before the
+ * next message or the trailer, so that messages are independent pieces
+ * that several workers can format (showq_par(3)).
  */
 struct showq_out {
 	FILE *fp;
 	int flags;
 	unsigned long count;
 	unsigned long long bytes;
+	struct vbuf buf;
 };
 
 /* showq_out_create - new printer */
@@ -734,6 +825,7 @@ showq_out_create(FILE *fp, int flags)
 
 	out->fp = fp;
 	out->flags = flags;
+	vbuf_init(&out->buf);
 	tzset();
 	return (out);
 }
@@ -743,69 +835,76 @@ showq_out_create(FILE *fp, int flags)
 struct showq_out *
 showq_out_free(struct showq_out *out)
 {
-	mem_free(out);
+	if (out != 0) {
+		vbuf_free(&out->buf);
+		mem_free(out);
+	}
 	return (0);
 }
 
-/* showq_json_str - print a JSON string */
+/* showq_json_str - append a JSON string */
 
 static void
-showq_json_str(FILE *fp, const char *s)
+showq_json_str(struct vbuf *out, const char *s)
 {
 	static const char from[] = "\"\\\b\f\n\r\t"; /* these, escaped */
 	static const char to[] = "\"\\bfnrt";	     /* as these */
 	const unsigned char *cp;
+	const unsigned char *start;
 	const char *esc;
 
-	putc('"', fp);
-	for (cp = (const unsigned char *)s; *cp; cp++) {
-		if ((esc = strchr(from, *cp)) != NULL)
-			fprintf(fp, "\\%c", to[esc - from]);
-		else if (*cp < 0x20 || *cp == 0x7f)
-			fprintf(fp, "\\u%04X", *cp);
-		else
-			putc(*cp, fp);
+	vbuf_putc(out, '"');
+	for (start = cp = (const unsigned char *)s; *cp; cp++) {
+		if ((esc = strchr(from, *cp)) != NULL && *cp) {
+			vbuf_append(out, start, (size_t)(cp - start));
+			vbuf_putc(out, '\\');
+			vbuf_putc(out, to[esc - from]);
+			start = cp + 1;
+		} else if (*cp < 0x20 || *cp == 0x7f) {
+			vbuf_append(out, start, (size_t)(cp - start));
+			vbuf_printf(out, "\\u%04X", *cp);
+			start = cp + 1;
+		}
 	}
-	putc('"', fp);
+	vbuf_append(out, start, (size_t)(cp - start));
+	vbuf_putc(out, '"');
 }
 
-/* showq_out_json - one message as one JSON line */
+/* showq_fmt_json - one message as one JSON line */
 
 static void
-showq_out_json(struct showq_out *out, const struct showq_msg *msg)
+showq_fmt_json(struct vbuf *out, const struct showq_msg *msg)
 {
-	FILE *fp = out->fp;
 	size_t i;
 
-	fputs("{\"queue_name\": ", fp);
-	showq_json_str(fp, msg->queue);
-	fputs(", \"queue_id\": ", fp);
-	showq_json_str(fp, msg->id);
-	fprintf(fp,
+	vbuf_puts(out, "{\"queue_name\": ");
+	showq_json_str(out, msg->queue);
+	vbuf_puts(out, ", \"queue_id\": ");
+	showq_json_str(out, msg->id);
+	vbuf_printf(out,
 	    ", \"arrival_time\": %ld, \"message_size\": %ld, "
 	    "\"forced_expire\": %s, \"sender\": ",
 	    msg->arrival, msg->size, msg->forced_expire ? "true" : "false");
-	showq_json_str(fp, msg->sender);
-	fputs(", \"recipients\": [", fp);
+	showq_json_str(out, msg->sender);
+	vbuf_puts(out, ", \"recipients\": [");
 	for (i = 0; i < msg->rcpt_count; i++) {
-		fputs(i ? ", {\"address\": " : "{\"address\": ", fp);
-		showq_json_str(fp, msg->rcpt[i].address);
+		vbuf_puts(out, i ? ", {\"address\": " : "{\"address\": ");
+		showq_json_str(out, msg->rcpt[i].address);
 		if (msg->rcpt[i].reason && *msg->rcpt[i].reason) {
-			fputs(", \"delay_reason\": ", fp);
-			showq_json_str(fp, msg->rcpt[i].reason);
+			vbuf_puts(out, ", \"delay_reason\": ");
+			showq_json_str(out, msg->rcpt[i].reason);
 		}
-		putc('}', fp);
+		vbuf_putc(out, '}');
 	}
-	fputs("]}\n", fp);
+	vbuf_puts(out, "]}\n");
 }
 
-/* showq_out_compat - one message in mailq format */
+/* showq_fmt_compat - one message in mailq format, and its blank line */
 
 static void
-showq_out_compat(struct showq_out *out, const struct showq_msg *msg)
+showq_fmt_compat(struct vbuf *out, int flags, const struct showq_msg *msg)
 {
-	FILE *fp = out->fp;
-	int long_ids = (out->flags & SHOWQ_OUT_LONG_IDS) != 0;
+	int long_ids = (flags & SHOWQ_OUT_LONG_IDS) != 0;
 	char id[QID_SIZE + 300];
 	char when[32];
 	const char *prev = "";
@@ -817,18 +916,6 @@ showq_out_compat(struct showq_out *out, const struct showq_msg *msg)
 	size_t i;
 	int pad;
 
-	if (out->count == 0) {
-		if (long_ids)
-			fprintf(fp, "%-17s %8s %-19s %s\n", "----Queue ID-----",
-			    "--Size--", "---Arrival Time----",
-			    "--Sender/Recipient------");
-		else
-			fprintf(fp, "%-11s %7s %-20s %s\n", "-Queue ID-",
-			    "--Size--", "----Arrival Time----",
-			    "-Sender/Recipient-------");
-	} else {
-		putc('\n', fp);
-	}
 	snprintf(id, sizeof(id), "%s%s%s", msg->id,
 	    strcmp(msg->queue, QDIR_ACTIVE) == 0     ? "*"
 		: strcmp(msg->queue, QDIR_HOLD) == 0 ? "!"
@@ -839,26 +926,68 @@ showq_out_compat(struct showq_out *out, const struct showq_msg *msg)
 	    strftime(when, sizeof(when), "%a %b %e %H:%M:%S %Y\n", tm) == 0)
 		snprintf(when, sizeof(when), "%-24s\n", "?");
 	if (long_ids)
-		fprintf(fp, "%-17s %8ld %19.19s %s\n", id, msg->size, when,
+		vbuf_printf(out, "%-17s %8ld %19.19s %s\n", id, msg->size, when,
 		    msg->sender);
 	else
-		fprintf(fp, "%-11s %7ld %20.20s %s\n", id, msg->size, when,
+		vbuf_printf(out, "%-11s %7ld %20.20s %s\n", id, msg->size, when,
 		    msg->sender);
 	for (i = 0; i < msg->rcpt_count; i++) {
 		reason = msg->rcpt[i].reason ? msg->rcpt[i].reason : "";
 		if (strcmp(reason, prev) != 0) {
 			text = *reason ? reason : "reason unavailable";
 			pad = 76 - (int)strlen(text);
-			fprintf(fp, "%*s(%s)\n", pad > 0 ? pad : 0, "", text);
+			vbuf_printf(out, "%*s(%s)\n", pad > 0 ? pad : 0, "",
+			    text);
 			prev = reason;
 		}
-		if (long_ids)
-			fprintf(fp, "%-17s %8s %-19s %s\n", "", "", "",
-			    msg->rcpt[i].address);
-		else
-			fprintf(fp, "%-11s %7s %-20s %s\n", "", "", "",
-			    msg->rcpt[i].address);
+		/* the empty columns: 11+1+7+1+20+1 or 17+1+8+1+19+1 blanks */
+		vbuf_printf(out, "%*s%s\n", long_ids ? 47 : 41, "",
+		    msg->rcpt[i].address);
 	}
+	vbuf_putc(out, '\n');
+}
+
+/* showq_fmt_head - the mailq column header (nothing for JSON) */
+
+void
+showq_fmt_head(struct vbuf *out, int flags)
+{
+	if (flags & SHOWQ_OUT_JSON)
+		return;
+	if (flags & SHOWQ_OUT_LONG_IDS)
+		vbuf_printf(out, "%-17s %8s %-19s %s\n", "----Queue ID-----",
+		    "--Size--", "---Arrival Time----",
+		    "--Sender/Recipient------");
+	else
+		vbuf_printf(out, "%-11s %7s %-20s %s\n", "-Queue ID-",
+		    "--Size--", "----Arrival Time----",
+		    "-Sender/Recipient-------");
+}
+
+/* showq_fmt_msg - one message */
+
+void
+showq_fmt_msg(struct vbuf *out, int flags, const struct showq_msg *msg)
+{
+	if (flags & SHOWQ_OUT_JSON)
+		showq_fmt_json(out, msg);
+	else
+		showq_fmt_compat(out, flags, msg);
+}
+
+/* showq_fmt_tail - the mailq trailer (nothing for JSON) */
+
+void
+showq_fmt_tail(struct vbuf *out, int flags, unsigned long count,
+    unsigned long long bytes)
+{
+	if (flags & SHOWQ_OUT_JSON)
+		return;
+	if (count == 0)
+		vbuf_puts(out, "Mail queue is empty\n");
+	else
+		vbuf_printf(out, "-- %llu Kbytes in %lu Request%s.\n",
+		    bytes / 1024, count, count == 1 ? "" : "s");
 }
 
 /* showq_out_msg - print one message */
@@ -868,10 +997,11 @@ showq_out_msg(const struct showq_msg *msg, void *ctx)
 {
 	struct showq_out *out = ctx;
 
-	if (out->flags & SHOWQ_OUT_JSON)
-		showq_out_json(out, msg);
-	else
-		showq_out_compat(out, msg);
+	vbuf_reset(&out->buf);
+	if (out->count == 0)
+		showq_fmt_head(&out->buf, out->flags);
+	showq_fmt_msg(&out->buf, out->flags, msg);
+	(void)fwrite(out->buf.data, 1, out->buf.len, out->fp);
 	out->count++;
 	if (msg->size > 0)
 		out->bytes += (unsigned long long)msg->size;
@@ -883,14 +1013,9 @@ showq_out_msg(const struct showq_msg *msg, void *ctx)
 int
 showq_out_end(struct showq_out *out)
 {
-	if ((out->flags & SHOWQ_OUT_JSON) == 0) {
-		if (out->count == 0)
-			fputs("Mail queue is empty\n", out->fp);
-		else
-			fprintf(out->fp, "\n-- %llu Kbytes in %lu Request%s.\n",
-			    out->bytes / 1024, out->count,
-			    out->count == 1 ? "" : "s");
-	}
+	vbuf_reset(&out->buf);
+	showq_fmt_tail(&out->buf, out->flags, out->count, out->bytes);
+	(void)fwrite(out->buf.data, 1, out->buf.len, out->fp);
 	if (fflush(out->fp) != 0 || ferror(out->fp))
 		return (-1);
 	return (0);

@@ -18,6 +18,8 @@
  *			void *ctx);
  *
  *	struct showq_scan *showq_scan_open(const char *const *queues);
+ *	struct showq_scan *showq_scan_open_part(const char *const *queues,
+ *			unsigned part, unsigned nparts);
  *	int  showq_scan_next(struct showq_scan *s, showq_fn *fn, void *ctx,
  *			int *fn_ret, struct vbuf *why);
  *	struct showq_scan *showq_scan_close(struct showq_scan *s);
@@ -26,6 +28,12 @@
  *	int  showq_out_msg(const struct showq_msg *msg, void *ctx);
  *	int  showq_out_end(struct showq_out *out);
  *	struct showq_out *showq_out_free(struct showq_out *out);
+ *
+ *	void showq_fmt_head(struct vbuf *out, int flags);
+ *	void showq_fmt_msg(struct vbuf *out, int flags,
+ *			const struct showq_msg *msg);
+ *	void showq_fmt_tail(struct vbuf *out, int flags,
+ *			unsigned long count, unsigned long long bytes);
  *
  *	void showq_printable(struct vbuf *out, const char *s);
  * DESCRIPTION
@@ -54,6 +62,9 @@
  *	why when a queue directory exists but cannot be read (a further
  *	call goes on with the next queue). showq_walk() is a loop over
  *	it. showq_scan_close() accepts NULL and returns NULL.
+ *	showq_scan_open_part() walks only part (0 to nparts - 1) of each
+ *	queue (qdir_scan_open_part()): nparts such walks, in any order or
+ *	at the same time in separate processes, report every message once.
  *
  *	dev and ino are those of the file that was read (0 from the showq
  *	protocol decoder). The reader keeps that file open until fn
@@ -95,6 +106,14 @@
  *	("-- N Kbytes in N Requests.") or "Mail queue is empty", flushes,
  *	and returns 0, or -1 when a write to fp failed. showq_out_free()
  *	releases the printer (not fp) and returns NULL.
+ *
+ *	The printer's pieces, for a caller that assembles the listing
+ *	itself (showq_par(3)): showq_fmt_head() appends the -p column
+ *	header, showq_fmt_msg() one message (in the -p format followed by
+ *	the blank line that separates it from what comes next), and
+ *	showq_fmt_tail() the -p trailer for count messages of bytes in all
+ *	(JSON has neither header nor trailer). Head, the messages in any
+ *	order, then tail: the same bytes as the printer's.
  *
  *	showq_printable() appends s with every byte outside printable
  *	ASCII (0x20-0x7e) replaced by '?'.
@@ -143,6 +162,8 @@ int showq_read(const char *queue, const char *id, showq_fn *fn, void *ctx);
 
 struct showq_scan;
 struct showq_scan *showq_scan_open(const char *const *queues);
+struct showq_scan *showq_scan_open_part(const char *const *queues,
+    unsigned part, unsigned nparts);
 int showq_scan_next(struct showq_scan *s, showq_fn *fn, void *ctx, int *fn_ret,
     struct vbuf *why);
 struct showq_scan *showq_scan_close(struct showq_scan *s);
@@ -156,6 +177,10 @@ struct showq_out *showq_out_create(FILE *fp, int flags);
 int showq_out_msg(const struct showq_msg *msg, void *ctx);
 int showq_out_end(struct showq_out *out);
 struct showq_out *showq_out_free(struct showq_out *out);
+void showq_fmt_head(struct vbuf *out, int flags);
+void showq_fmt_msg(struct vbuf *out, int flags, const struct showq_msg *msg);
+void showq_fmt_tail(struct vbuf *out, int flags, unsigned long count,
+    unsigned long long bytes);
 
 void showq_printable(struct vbuf *out, const char *s);
 

@@ -21,7 +21,10 @@
  *	messages, "!" held ones and "#" messages that are forced to expire
  *	(postsuper -e / -f). When the service cannot be reached (the mail
  *	system is down), the superuser and mail_owner get a warning and
- *	the same listing read directly from the queue (util/showq);
+ *	the same listing read directly from the queue (util/showq) by
+ *	one worker process per processor (util/showq_par): the same
+ *	queues in the same order, but within a queue the messages of the
+ *	workers interleave (Postfix promises no order there either);
  *	anyone else gets "Queue report unavailable".
  *
  *	-f asks qmgr to forget dead destinations, ignore retry times and

@@ -29,6 +29,7 @@
 #include "param.h"
 #include "qselect.h"
 #include "showq.h"
+#include "showq_par.h"
 #include "showq_proto.h"
 #include "vbuf.h"
 #include "postqueue.h"
@@ -54,6 +55,72 @@ pq_select(const struct showq_msg *msg, void *ctx)
 	if (!qselect_match(f->sel, msg, f->now))
 		return (0);
 	return (showq_out_msg(msg, f->out));
+}
+
+/* What the direct reading's workers need. */
+struct pq_direct {
+	const struct qselect *sel;
+	long now;
+	int flags;
+	int started; /* header written */
+};
+
+/* pq_fmt - showq_par_fmt: format the message if the selection wants it */
+
+static int
+pq_fmt(struct vbuf *out, const struct showq_msg *msg, void *ctx)
+{
+	struct pq_direct *d = ctx;
+
+	if (!qselect_match(d->sel, msg, d->now))
+		return (0);
+	showq_fmt_msg(out, d->flags, msg);
+	return (1);
+}
+
+/* pq_emit - showq_par_emit: the header before the first message */
+
+static int
+pq_emit(const char *data, size_t len, void *ctx)
+{
+	struct pq_direct *d = ctx;
+	struct vbuf head = VBUF_INIT;
+
+	if (!d->started) {
+		d->started = 1;
+		showq_fmt_head(&head, d->flags);
+		(void)fwrite(head.data, 1, head.len, stdout);
+		vbuf_free(&head);
+	}
+	if (fwrite(data, 1, len, stdout) != len)
+		return (-1);
+	return (0);
+}
+
+/*
+ * pq_list_direct - read the queue here, with one worker process per
+ * processor (showq_par(3)); the order within a queue is theirs.
+ */
+static void
+pq_list_direct(int flags, const struct qselect *sel)
+{
+	struct pq_direct d;
+	struct showq_par_total total;
+	struct vbuf why = VBUF_INIT;
+
+	d.sel = sel;
+	d.now = (long)time((time_t *)0);
+	d.flags = flags;
+	d.started = 0;
+	if (showq_par_walk(NULL, showq_par_workers(), pq_fmt, &d, pq_emit, &d,
+		&total, &why) < 0)
+		msg_fatal("Queue report unavailable - %s", vbuf_str(&why));
+	vbuf_reset(&why);
+	showq_fmt_tail(&why, flags, total.count, total.bytes);
+	(void)fwrite(why.data, 1, why.len, stdout);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		msg_fatal("write error on standard output: %m");
+	vbuf_free(&why);
 }
 
 /* pq_list_stream - decode the service's listing into fn */
@@ -131,9 +198,9 @@ pq_list(int flags, const struct qselect *sel)
 		msg_warn("Mail system is down -- accessing queue directly "
 			 "(Connect to the %s %s service: %s)",
 		    var_mail_name, var_showq_service_name, strerror(err));
-		if (showq_walk(NULL, fn, ctx, &why) < 0)
-			msg_fatal("Queue report unavailable - %s",
-			    vbuf_str(&why));
+		showq_out_free(out);
+		pq_list_direct(flags, sel);
+		return;
 	} else {
 		msg_fatal("Queue report unavailable - mail system is down "
 			  "(Connect to the %s %s service: %s)",

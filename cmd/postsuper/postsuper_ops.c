@@ -22,7 +22,11 @@
  * background after postsuper has printed its summary (ps(1) shows these
  * children as "postsuper-close"). If such a child dies, the kernel closes
  * the descriptors all the same: nothing is ever left behind. Small
- * batches, and any failure to fork, are closed in-line.
+ * batches, and any failure to fork, are closed in-line. The removal
+ * itself is shared by one process per processor: each takes a fixed
+ * share of the names directly in each queue directory (its hash
+ * directories, or its files; qdir_name_part()) and reports its count
+ * through a pipe, so that the summary counts every message once.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -234,11 +238,14 @@ ps_done(enum ps_op op, const char *id)
 #define PS_REAP_NOFILE 65536	       /* raise the soft limit up to this */
 #define PS_SCAN_DEPTH 16	       /* levels below a queue, as qdir_scan */
 #define PS_REAP_NAME "postsuper-close" /* the children, for ps(1) */
+#define PS_DELETE_PROCS 8	       /* removal processes at most */
 
 struct ps_reap {
 	int *fds; /* open, already unlinked */
 	size_t len;
-	int kids; /* closing children not waited for */
+	int kids;      /* closing children not waited for */
+	unsigned part; /* the share of each queue this process removes */
+	unsigned nparts;
 };
 
 /* ps_reap_close - close the batch here */
@@ -388,6 +395,9 @@ ps_delete_dir(struct ps_reap *r, int dfd, struct vbuf *path, int depth,
 		if (strcmp(dp->d_name, ".") == 0 ||
 		    strcmp(dp->d_name, "..") == 0)
 			continue;
+		if (depth == 0 && r->nparts > 1 &&
+		    qdir_name_part(dp->d_name, r->nparts) != r->part)
+			continue;
 		/* one-character names are hash subdirectories, as in qdir_scan
 		 */
 		if (dp->d_name[1] == 0
@@ -423,16 +433,85 @@ ps_delete_dir(struct ps_reap *r, int dfd, struct vbuf *path, int depth,
 	(void)closedir(dir);
 }
 
-/* ps_delete_all - -d ALL: ready messages, and every file of log queues */
+/* ps_delete_part - -d ALL of this process's share of each queue */
 
+static void
+ps_delete_part(struct ps_reap *reap, char **queues)
+{
+	struct vbuf path = VBUF_INIT;
+	char **qp;
+	int dfd;
+
+	for (qp = queues; *qp; qp++) {
+		if ((dfd = ps_reap_openat(reap, AT_FDCWD, *qp,
+			 O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+			if (errno != ENOENT)
+				msg_warn("open directory %s: %m", *qp);
+			continue;
+		}
+		vbuf_set(&path, *qp);
+		ps_delete_dir(reap, dfd, &path, 0, ps_is_message_queue(*qp));
+	}
+	ps_reap_flush(reap);
+	vbuf_free(&path);
+}
+
+/*
+ * ps_delete_workers - fork the workers for shares 1 to nparts - 1; each
+ * removes its share and writes its count to its pipe. Returns how many
+ * started (their read ends and pids in fds and pids).
+ */
+static unsigned
+ps_delete_workers(struct ps_reap *reap, char **queues, int *fds, pid_t *pids)
+{
+	unsigned long count;
+	unsigned n = 0;
+	unsigned i;
+	int pfd[2];
+
+	(void)fflush(stdout);
+	(void)fflush(stderr);
+	for (i = 1; i < reap->nparts; i++) {
+		if (pipe(pfd) < 0)
+			break;
+		if ((pids[n] = fork()) < 0) {
+			(void)close(pfd[0]);
+			(void)close(pfd[1]);
+			break;
+		}
+		if (pids[n] == 0) {
+			(void)close(pfd[0]);
+			reap->part = i;
+			reap->kids = 0;
+			ps_count[PS_DELETE] = 0;
+			ps_delete_part(reap, queues);
+			count = ps_count[PS_DELETE];
+			(void)write(pfd[1], &count, sizeof(count));
+			_exit(0);
+		}
+		(void)close(pfd[1]);
+		fds[n++] = pfd[0];
+	}
+	return (n);
+}
+
+/*
+ * ps_delete_all - -d ALL: ready messages, and every file of log queues.
+ * One process per processor (at most PS_DELETE_PROCS), each removing a
+ * fixed share of every queue (qdir_name_part()); a share whose worker
+ * could not be started is removed here.
+ */
 static void
 ps_delete_all(char **queues)
 {
-	struct vbuf path = VBUF_INIT;
 	struct ps_reap reap;
 	struct rlimit rl;
-	char **qp;
-	int dfd;
+	int fds[PS_DELETE_PROCS];
+	pid_t pids[PS_DELETE_PROCS];
+	unsigned long count;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned started;
+	unsigned i;
 
 	/* room for a full batch of descriptors, where the hard limit allows */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
@@ -444,19 +523,27 @@ ps_delete_all(char **queues)
 	reap.fds = mem_alloc(PS_REAP_BATCH * sizeof(*reap.fds));
 	reap.len = 0;
 	reap.kids = 0;
-	for (qp = queues; *qp; qp++) {
-		if ((dfd = ps_reap_openat(&reap, AT_FDCWD, *qp,
-			 O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-			if (errno != ENOENT)
-				msg_warn("open directory %s: %m", *qp);
+	reap.nparts = ncpu < 1	     ? 1
+	    : ncpu > PS_DELETE_PROCS ? PS_DELETE_PROCS
+				     : (unsigned)ncpu;
+	started = ps_delete_workers(&reap, queues, fds, pids);
+	for (i = 0; i < reap.nparts; i++) {
+		if (i > 0 && i <= started)
 			continue;
-		}
-		vbuf_set(&path, *qp);
-		ps_delete_dir(&reap, dfd, &path, 0, ps_is_message_queue(*qp));
+		reap.part = i;
+		ps_delete_part(&reap, queues);
 	}
-	ps_reap_flush(&reap);
+	for (i = 0; i < started; i++) {
+		if (read(fds[i], &count, sizeof(count)) == sizeof(count))
+			ps_count[PS_DELETE] += count;
+		else
+			msg_warn("a removal worker ended early: "
+				 "its messages are not counted");
+		(void)close(fds[i]);
+		while (waitpid(pids[i], 0, 0) < 0 && errno == EINTR)
+			/* void */;
+	}
 	mem_free(reap.fds);
-	vbuf_free(&path);
 }
 
 /* ps_op_all - one operation on every ready message of the queues */
