@@ -14,9 +14,27 @@
  * written the connection is closed. A queue directory that cannot be
  * read ends the connection without the end marker, so the client reports
  * a broken listing instead of showing an incomplete one.
+ *
+ * A big queue is read faster on every processor: each client is first
+ * offered to a listing process of its own (up to SHOWQ_CHILD_MAX at a
+ * time), forked from the daemon, which walks the queues with
+ * showq_par_walk(3) (one worker per processor, each a share of every
+ * queue) and writes the same stream to the client with blocking writes
+ * bounded by a send timeout of ipc_timeout seconds, then exits; the
+ * daemon closes its copy of the connection at once and reaps the
+ * process on SIGCHLD. Messages of one queue then come in no particular
+ * order (Postfix's showq promises none either: directory order). When
+ * the limit is reached, or fork() fails, the client is served by the
+ * event-driven walk above.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -27,6 +45,7 @@
 #include "msg.h"
 #include "param.h"
 #include "ring.h"
+#include "showq_par.h"
 #include "showq_proto.h" /* and util/showq.h, the queue reader */
 #include "vbuf.h"
 #include "showq.h" /* this directory's: the daemon's own interface */
@@ -44,7 +63,11 @@ struct showq_conn {
 	int done; /* end marker queued */
 };
 
+#define SHOWQ_CHILD_MAX 4 /* listing processes at a time */
+
 static struct event_base *showq_base;
+static struct event *showq_chld_ev;
+static int showq_children; /* listing processes not yet reaped */
 static struct ring showq_conns = RING_INIT(showq_conns);
 static struct vbuf showq_enc; /* one message, encoded */
 
@@ -139,6 +162,114 @@ conn_event(struct bufferevent *bev, short what, void *ctx)
 	conn_free(c);
 }
 
+/* child_emit - showq_par_emit: all of a piece to the client, or -1 */
+
+static int
+child_emit(const char *data, size_t len, void *ctx)
+{
+	int fd = *(int *)ctx;
+	int ms = var_ipc_timeout > 0 && var_ipc_timeout < INT_MAX / 1000
+	    ? (int)var_ipc_timeout * 1000
+	    : 3600 * 1000;
+	struct pollfd pfd = {fd, POLLOUT, 0};
+	ssize_t n;
+	int ready;
+
+	/* ipc_timeout without progress ends the listing (as the loop's). */
+	while (len > 0) {
+		if ((ready = poll(&pfd, 1, ms)) < 0 && errno == EINTR)
+			continue;
+		if (ready == 0) {
+			msg_warn("timeout sending the queue listing to a "
+				 "client");
+			return (-1);
+		}
+		if (ready < 0)
+			return (-1);
+		if ((n = write(fd, data, len)) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return (-1);
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	return (0);
+}
+
+/* child_fmt - showq_par_fmt: one message in the showq protocol */
+
+static int
+child_fmt(struct vbuf *out, const struct showq_msg *msg, void *ctx)
+{
+	(void)ctx;
+	showq_proto_msg(out, msg);
+	return (1);
+}
+
+/* child_list - the listing process: the whole stream, then exit */
+
+static void
+child_list(int fd)
+{
+	struct showq_par_total total;
+	struct vbuf buf = VBUF_INIT;
+	struct vbuf why = VBUF_INIT;
+	int status = 1;
+
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
+		msg_warn("fcntl O_NONBLOCK: %m");
+	showq_proto_hello(&buf);
+	if (child_emit(buf.data, buf.len, &fd) < 0)
+		goto out;
+	if (showq_par_walk(NULL, showq_par_workers(), child_fmt, 0, child_emit,
+		&fd, &total, &why) < 0) {
+		/* A client that left or timed out is not worth more. */
+		if (strcmp(vbuf_str(&why),
+			"cannot pass on the queue listing") != 0)
+			msg_warn("%s", vbuf_str(&why));
+		goto out;
+	}
+	vbuf_reset(&buf);
+	showq_proto_end(&buf);
+	if (child_emit(buf.data, buf.len, &fd) == 0)
+		status = 0;
+out:
+	_exit(status);
+}
+
+/* child_reap - SIGCHLD: collect finished listing processes */
+
+static void
+child_reap(evutil_socket_t sig, short what, void *ctx)
+{
+	(void)sig, (void)what, (void)ctx;
+	while (showq_children > 0 && waitpid(-1, 0, WNOHANG) > 0)
+		showq_children--;
+}
+
+/* child_start - hand the client to a listing process; 0 when done */
+
+static int
+child_start(int fd)
+{
+	pid_t pid;
+
+	if (showq_chld_ev == 0 || showq_children >= SHOWQ_CHILD_MAX)
+		return (-1);
+	if ((pid = fork()) < 0) {
+		msg_warn("fork: %m");
+		return (-1);
+	}
+	if (pid == 0)
+		child_list(fd);
+	showq_children++;
+	(void)close(fd);
+	return (0);
+}
+
 /* showq_service_accept - one client */
 
 void
@@ -148,6 +279,10 @@ showq_service_accept(int fd)
 	struct ipc_events how = {conn_read, conn_write, conn_event, 0,
 	    (int)var_ipc_timeout};
 
+	if (child_start(fd) == 0) {
+		mem_free(c);
+		return;
+	}
 	if ((c->bev = ipc_bufferevent(showq_base, fd, &how, c)) == 0) {
 		msg_warn("cannot create bufferevent for client");
 		mem_free(c);
@@ -173,6 +308,11 @@ void
 showq_service_init(struct event_base *base)
 {
 	showq_base = base;
+	showq_chld_ev = evsignal_new(base, SIGCHLD, child_reap, 0);
+	if (showq_chld_ev != 0 && event_add(showq_chld_ev, 0) < 0) {
+		event_free(showq_chld_ev);
+		showq_chld_ev = 0;
+	}
 }
 
 /* showq_service_stop - drop every client */
@@ -192,5 +332,6 @@ showq_service_stop(void)
 int
 showq_service_active(void)
 {
-	return (ring_count(&showq_conns));
+	child_reap(SIGCHLD, 0, 0);
+	return (ring_count(&showq_conns) + showq_children);
 }

@@ -211,7 +211,15 @@ while True:
     b = s.recv(65536)
     if not b: break
     data += b
-print("cut" if not data.endswith(b"\0\0") else "complete", len(data))
+# the whole stream, read at once, for comparison (the queue is unchanged)
+f = socket.socket(socket.AF_UNIX)
+f.connect(sys.argv[1])
+full = b""
+while True:
+    b = f.recv(65536)
+    if not b: break
+    full += b
+print("cut" if len(data) < len(full) else "complete", len(data), len(full))
 EOF
 stuck=$!
 remember $stuck
