@@ -207,3 +207,22 @@ start_postfix() {
   wait_for 20 python3 -c "import socket; s=socket.create_connection(('127.0.0.1', $port), 1); assert s.recv(100).startswith(b'220')" ||
     { cat "$d/master.out" "$d/maillog"; fail "Postfix smtpd on port $port did not start"; }
 }
+
+# listings_match A B: two postqueue -p (or -j) listings hold the same
+# messages: same header and trailer, the same message blocks (-j: lines)
+# in any order (within a queue the order is directory order, not fixed).
+listings_match() {
+  python3 - "$1" "$2" <<'PYEOF'
+import sys
+def parse(t):
+    if t.startswith("{") or not t:
+        return "", sorted(t.splitlines(True)), ""
+    if "\n" not in t.rstrip("\n"):
+        return t, [], ""
+    head, rest = t.split("\n", 1)
+    body, trailer = rest.rsplit("\n\n", 1)
+    return head, sorted(body.split("\n\n")), trailer
+a, b = (parse(open(f).read()) for f in sys.argv[1:3])
+sys.exit(0 if a == b else 1)
+PYEOF
+}

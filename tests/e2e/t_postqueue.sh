@@ -8,25 +8,6 @@
 # and reads the queue directly, printing the same.
 . "$(dirname "$0")/lib.sh"
 
-# same_listing A B: two postqueue -p (or -j) listings hold the same
-# messages: same header and trailer, the same message blocks (-j: lines)
-# in any order (within a queue the order is directory order, not fixed).
-same_listing() {
-  python3 - "$1" "$2" <<'PYEOF'
-import sys
-def parse(t):
-    if t.startswith("{") or not t:
-        return "", sorted(t.splitlines(True)), ""
-    if "\n" not in t.rstrip("\n"):
-        return t, [], ""
-    head, rest = t.split("\n", 1)
-    body, trailer = rest.rsplit("\n\n", 1)
-    return head, sorted(body.split("\n\n")), trailer
-a, b = (parse(open(f).read()) for f in sys.argv[1:3])
-sys.exit(0 if a == b else 1)
-PYEOF
-}
-
 PQ=$B/postqueue
 for p in sluice postqueue postconf; do
   [ -x "$B/$p" ] || skip "no $B/$p"
@@ -166,7 +147,7 @@ install_fixtures
 "$B/sluice" -c "$C" stop >/dev/null 2>&1
 cp "$WORK/master.cf.full" "$C/master.cf"
 "$PQ" -c "$C" -p >"$WORK/down" 2>"$WORK/down.err" || fail "postqueue -p, system down: $(cat "$WORK/down.err")"
-same_listing "$WORK/up" "$WORK/down" || fail "direct listing differs from showq's"
+listings_match "$WORK/up" "$WORK/down" || fail "direct listing differs from showq's"
 grep -Eqx 'postqueue: warning: Mail system is down -- accessing queue directly \(Connect to the sluice showq service: (Connection refused|No such file or directory)\)' \
   "$WORK/down.err" || fail "system down warning: $(cat "$WORK/down.err")"
 

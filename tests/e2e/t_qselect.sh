@@ -13,25 +13,6 @@
 # postqueue/postsuper output unchanged by the new code.
 . "$(dirname "$0")/lib.sh"
 
-# same_listing A B: two postqueue -p (or -j) listings hold the same
-# messages: same header and trailer, the same message blocks (-j: lines)
-# in any order (within a queue the order is directory order, not fixed).
-same_listing() {
-  python3 - "$1" "$2" <<'PYEOF'
-import sys
-def parse(t):
-    if t.startswith("{") or not t:
-        return "", sorted(t.splitlines(True)), ""
-    if "\n" not in t.rstrip("\n"):
-        return t, [], ""
-    head, rest = t.split("\n", 1)
-    body, trailer = rest.rsplit("\n\n", 1)
-    return head, sorted(body.split("\n\n")), trailer
-a, b = (parse(open(f).read()) for f in sys.argv[1:3])
-sys.exit(0 if a == b else 1)
-PYEOF
-}
-
 PS=$B/postsuper
 PQ=$B/postqueue
 for p in sluice postsuper postqueue postconf postcat; do
@@ -108,8 +89,8 @@ INSTANCES="${INSTANCES:-} $C"
 wait_for 10 test -S "$q/public/showq" || fail "no public/showq"
 "$PQ" -c "$C" -p --domain d5.example >"$WORK/showq" 2>"$WORK/showq.err" || fail "-p --domain via showq"
 [ ! -s "$WORK/showq.err" ] || fail "-p via showq: stderr: $(cat "$WORK/showq.err")"
-same_listing "$WORK/direct" "$WORK/showq" || fail "showq listing differs from the direct read"
-"$PQ" -c "$C" -p --domain=@D5.Example. >"$WORK/showq2" && same_listing "$WORK/direct" "$WORK/showq2" || fail "--domain=@D5.Example."
+listings_match "$WORK/direct" "$WORK/showq" || fail "showq listing differs from the direct read"
+"$PQ" -c "$C" -p --domain=@D5.Example. >"$WORK/showq2" && listings_match "$WORK/direct" "$WORK/showq2" || fail "--domain=@D5.Example."
 "$PQ" -c "$C" -p >"$WORK/all" || fail "postqueue -p"
 grep -q " in 1000 Requests\.$" "$WORK/all" || fail "plain listing: $(tail -1 "$WORK/all")"
 
