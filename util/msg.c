@@ -41,7 +41,6 @@ static int msg_fd = -1;
 static int msg_facility = LOG_MAIL;
 static dev_t msg_dev;
 static ino_t msg_ino;
-static time_t msg_checked; /* when the log file was last stat()ed */
 static pid_t msg_cached_pid;
 
 /* msg_forked - a child process logs its own process ID */
@@ -50,7 +49,6 @@ static void
 msg_forked(void)
 {
 	msg_cached_pid = 0;
-	msg_checked = 0;
 }
 
 /* msg_pid - getpid() once per process */
@@ -196,10 +194,7 @@ msg_to_file(const char *prefix, const char *text)
 	time_t now = time(NULL);
 	struct tm tm;
 
-	/* A rotated file is noticed within a second (one stat a second). */
-	if ((msg_path[0] != '/' || strncmp(msg_path, "/dev/", 5) != 0) &&
-	    now != msg_checked) {
-		msg_checked = now;
+	if (msg_path[0] != '/' || strncmp(msg_path, "/dev/", 5) != 0) {
 		if (stat(msg_path, &st) != 0 || st.st_ino != msg_ino ||
 		    st.st_dev != msg_dev)
 			msg_file_open();
