@@ -5,11 +5,11 @@
  *	master [-c config_dir] [-d] [-w] [-v]
  * DESCRIPTION
  *	The master reads main.cf and master.cf, creates the endpoint of
- *	every service, starts one child process per endpoint, restarts
- *	children that exit, sends periodic wake-up triggers, and stops
- *	everything on request. It is normally started and stopped by the
- *	sluice(1) command (`sluice start`, `stop`, `reload`, ...), never by
- *	hand.
+ *	every service, starts one child process per endpoint (at once or
+ *	on demand: below), restarts children that exit, sends periodic
+ *	wake-up triggers, and stops everything on request. It is
+ *	normally started and stopped by the sluice(1) command (`sluice
+ *	start`, `stop`, `reload`, ...), never by hand.
  *
  *	Each master.cf entry (Postfix's eight columns) that is not named in
  *	master_service_disable and whose program exists in daemon_directory
@@ -29,14 +29,28 @@
  *	    COMMAND -c CONFIG_DIR -n SERVICE -t TYPE [entry arguments]
  *	(entry arguments are the rest of the master.cf line, e.g.
  *	"-o name=value"). sluice's daemons are event driven and serve many
- *	clients at once, so one process per endpoint is the rule. smtpd,
- *	smtp and cleanup may run several (their state is per connection and
- *	every queue file they create has a name no other process can have):
- *	up to min(maxproc, online CPUs, 16) processes share the endpoint,
- *	maxproc "-" meaning default_process_limit and 0 no limit. Only the
- *	first runs from the start; the others are started when a process of
- *	the service reports, on the status pipe (fd 4), that it serves two
- *	clients at once, so an unused service (relay, say) costs one process.
+ *	clients at once, so one process per endpoint is the rule.
+ *
+ *	On demand. As with Postfix's master, a service whose wakeup column
+ *	is a plain "N" (qmgr and pickup, which must scan the queue and the
+ *	maildrop at start; Postfix's master wakes such a service at start)
+ *	gets its process at once. Every other service (smtpd, cleanup,
+ *	smtp, relay, bounce, showq, flush with its "1000?"...) gets none
+ *	until its endpoint becomes readable: a client connects, or a
+ *	trigger arrives. The master watches the endpoint (never accepting
+ *	or reading there itself), forks the process when it is readable,
+ *	and stops watching while the endpoint has a process; the process
+ *	then accepts or reads as usual. Once the endpoint has no process
+ *	again (a crash, a reload), the master watches it again. So an
+ *	unused service costs no process.
+ *
+ *	smtpd, smtp and cleanup may run several (their state is per
+ *	connection and every queue file they create has a name no other
+ *	process can have): up to min(maxproc, online CPUs, 16) processes
+ *	share the endpoint, maxproc "-" meaning default_process_limit and
+ *	0 no limit. The first runs as above; the others are started when
+ *	a process of the service reports, on the status pipe (fd 4), that
+ *	it serves two clients at once.
  *	Every other daemon (qmgr and pickup keep the queue in memory) runs
  *	one process whatever maxproc says.
  *	The unpriv column is not used: when started as root, the master
@@ -44,13 +58,17 @@
  *	not supported: sluice check (and so start and reload) refuses it;
  *	a master started otherwise logs a warning and runs without it.
  *
- *	A child that exits is restarted at once. If a restarted child exits
- *	again within 10 seconds of its start, it is throttled: started
- *	again after service_throttle_time (logged once per service). An
+ *	A child that exits is restarted at once (a service started at
+ *	once, or a copy beside other running processes of its endpoint),
+ *	else when its endpoint is next readable (a client already waiting
+ *	starts it at once). If a restarted child exits again within 10
+ *	seconds of its start, it is throttled: started (or watched) again
+ *	after service_throttle_time (logged once per service). An
  *	exit with a non-zero status or by a signal is always logged.
  *
- *	Every wakeup seconds (the "N" and "N?" forms alike) the master
- *	writes the trigger "W" to the service's endpoint.
+ *	Every wakeup seconds the master writes the trigger "W" to the
+ *	service's endpoint; for the "N?" form only from the service's
+ *	first process on (else a wake-up would start an unused service).
  * SIGNALS
  *	SIGHUP	reload: the new main.cf and master.cf are first checked in a
  *		child process, with the checks of sluice check (util/pcheck:
@@ -58,10 +76,11 @@
  *		each problem logged); if they pass, services whose endpoint is
  *		unchanged keep it and their children are restarted with the
  *		new settings (those of a service that may run several
- *		processes get a successor at once and finish their clients
- *		first; a service whose number of processes shrank drains the
- *		surplus ones), removed services are stopped, new ones
- *		started. A bad configuration is logged and ignored.
+ *		processes get a successor, at once or on demand, and finish
+ *		their clients first; a service whose number of processes
+ *		shrank drains the surplus ones), removed services are
+ *		stopped, new ones started. A bad configuration is logged
+ *		and ignored.
  *	SIGTERM, SIGINT
  *		stop: every child gets SIGTERM, those still alive 5 seconds
  *		later SIGKILL; then the pid file is removed and the master
@@ -74,9 +93,10 @@
  *	-d	Stay in the foreground: keep the terminal and standard
  *		input/output (`sluice start-fg`).
  *	-w	Start in the background and wait: the command returns 0 only
- *		once the master has created every endpoint, started its
- *		children and written its pid file, 1 if it failed or took
- *		more than 10 seconds (`sluice start`).
+ *		once the master has created every endpoint, started the
+ *		children that start at once and written its pid file, 1
+ *		if it failed or took more than 10 seconds (`sluice
+ *		start`).
  *	-v	Verbose logging.
  * FILES
  *	queue_directory/pid/master.pid: the pid, right-aligned in a field of

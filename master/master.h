@@ -14,7 +14,10 @@
  *	runs at most one child process, which gets that socket on fd 3.
  *	nproc is master_nproc(): 1, or for smtpd, smtp and cleanup
  *	min(maxproc, online CPUs, MASTER_MAX_PROC). Copy 0 runs from the
- *	start, the others once the service has "grown" (master_status.c).
+ *	start (a service whose wakeup column is a plain "N") or from the
+ *	moment its endpoint first becomes readable (every other service:
+ *	ondemand), the others once the service has "grown"
+ *	(master_status.c).
  *	The list of services is master_services.
  *
  *	master_conf.c: master_conf_build() turns master.cf into a list of
@@ -35,7 +38,10 @@
  *	master_reap() collects every exited child and restarts or throttles
  *	as needed; master_signal_children() signals every child;
  *	master_children() counts them; master_slot_stop() asks one child to
- *	leave and arms a SIGKILL deadline.
+ *	leave and arms a SIGKILL deadline. master_slot_idle() is what a slot
+ *	without a process does next: start one at once, or (ondemand) watch
+ *	its endpoint and start one when it is readable;
+ *	master_slot_unwatch() stops watching.
  *
  *	master_status.c: master_status_init() makes the status pipe whose
  *	write end children of services with nproc > 1 get on fd 4; a pid
@@ -81,6 +87,7 @@ struct master_slot {
 	int stopping;		  /* we asked it to leave */
 	int throttled;		  /* waiting for service_throttle_time */
 	struct event *timer;	  /* throttle delay or SIGKILL deadline */
+	struct event *watch;	  /* on demand: endpoint readable */
 };
 
 struct master_addr {
@@ -96,7 +103,10 @@ struct master_serv {
 	char *type_name; /* field 2 as written */
 	enum master_type type;
 	int private_;
-	int wakeup; /* seconds, 0 = never */
+	int wakeup;	    /* seconds, 0 = never */
+	int wakeup_if_used; /* "N?": wake-ups only once it has run */
+	int ondemand;	    /* first process when the endpoint is readable */
+	int used;	    /* a process of it has run */
 	int maxproc;
 	int nproc;	/* processes per endpoint (master_nproc()) */
 	int grown;	/* copies beyond the first started (status pipe) */
@@ -159,6 +169,8 @@ void master_throttle(struct master_slot *slot);
 void master_child_signals(void);
 struct master_slot *master_slot_of(pid_t pid);
 void master_serv_grow(struct master_serv *serv);
+void master_slot_idle(struct master_slot *slot);
+void master_slot_unwatch(struct master_slot *slot);
 
 /* master_status.c */
 extern int master_status_wfd; /* write end, given to children on fd 4 */

@@ -412,9 +412,12 @@ master_serv_free(struct master_serv *serv)
 
 	if (serv == NULL)
 		return (NULL);
-	for (i = 0; i < serv->nslot; i++)
+	for (i = 0; i < serv->nslot; i++) {
 		if (serv->slots[i].timer)
 			event_free(serv->slots[i].timer);
+		if (serv->slots[i].watch)
+			event_free(serv->slots[i].watch);
+	}
 	mem_free(serv->slots);
 	if (serv->wakeup_ev)
 		event_free(serv->wakeup_ev);
@@ -535,6 +538,11 @@ master_conf_entry(const char *master_cf, const struct master_ent *e,
 	serv->type = e->type;
 	serv->private_ = e->private_;
 	serv->wakeup = e->wakeup;
+	serv->wakeup_if_used = e->wakeup_if_used;
+	/* A plain wakeup column (qmgr, pickup) starts at once, as Postfix's
+	 * master wakes such a service up at start; all others on demand. */
+	serv->ondemand =
+	    !(e->wakeup > 0 && !e->wakeup_if_used && e->type != MASTER_INET);
 	serv->maxproc = e->maxproc;
 	serv->nproc = master_nproc(e->argv[0], e->type, e->maxproc,
 	    var_default_process_limit, sysconf(_SC_NPROCESSORS_ONLN));
@@ -562,8 +570,8 @@ master_conf_entry(const char *master_cf, const struct master_ent *e,
 		serv->argv[n++] = mem_strdup(e->argv[i]);
 	serv->argv[n] = NULL;
 
-	vbuf_printf(&buf, "%s|%d|%d|%s", serv->key, serv->wakeup, serv->nproc,
-	    serv->path);
+	vbuf_printf(&buf, "%s|%d%s|%d|%s", serv->key, serv->wakeup,
+	    serv->wakeup_if_used ? "?" : "", serv->nproc, serv->path);
 	for (i = 0; serv->argv[i]; i++)
 		vbuf_printf(&buf, "|%s", serv->argv[i]);
 	serv->conf = vbuf_export(&buf);
@@ -673,6 +681,8 @@ master_surplus(struct master_slot *slot)
 		(void)close(slot->fd);
 	if (slot->timer)
 		event_free(slot->timer);
+	if (slot->watch)
+		event_free(slot->watch);
 }
 
 /* master_regroup - old's slots for new's number of processes per
@@ -706,7 +716,10 @@ master_regroup(struct master_serv *old, struct master_serv *new)
 			 * when needed. */
 			if (from->timer)
 				event_free(from->timer);
+			if (from->watch)
+				event_free(from->watch);
 			to->timer = NULL;
+			to->watch = NULL;
 		}
 	}
 	old->slots = mem_free(old->slots);
@@ -723,6 +736,7 @@ master_adopt(struct master_serv *old, struct master_serv *new)
 
 	master_wakeup_stop(old);
 	new->grown = old->grown &&new->nproc > 1;
+	new->used = old->used;
 	for (i = 0; i < old->nslot; i++)
 		master_slot_cancel(&old->slots[i]);
 	if (new->nproc == old->nproc) {
@@ -791,12 +805,13 @@ master_conf_apply(struct master_serv *list, int starting)
 	}
 	master_services = list;
 	for (s = list; s; s = s->next) {
-		/* One process per endpoint; its copies once it is busy. */
+		/* One process per endpoint (at once or on demand); its
+		 * copies once it is busy. */
 		for (i = 0; i < s->nslot; i++)
 			if (s->slots[i].pid == 0 &&
 			    (s->grown || i % s->nproc == 0)) {
 				s->slots[i].restarted = 0;
-				master_spawn(&s->slots[i]);
+				master_slot_idle(&s->slots[i]);
 			}
 		master_wakeup_start(s);
 	}

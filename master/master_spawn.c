@@ -10,14 +10,23 @@
  * stops the children in order), and SIGTERM if the master dies first.
  * Every other descriptor is close-on-exec.
  *
- * Restart policy. A child that exits on its own is restarted at once,
- * unless it was itself a restart and lived less than MASTER_QUICK_EXIT
- * seconds: then the service is throttled for service_throttle_time, so
- * a daemon that cannot start does not spin. Abnormal exits are logged
- * as Postfix does ("process PATH pid N exit status S", "... killed by
- * signal S"). A child that the master asked to leave (reload) is
- * restarted at once with the new settings; after a SIGTERM it gets
- * MASTER_KILL_DELAY seconds before SIGKILL.
+ * Restart policy. A slot without a process goes through
+ * master_slot_idle(): a service started at once gets a process at once;
+ * an ondemand one (serv->ondemand: no plain wakeup column) gets a
+ * one-shot EV_READ event on its endpoint, and the process is forked when
+ * that fires. The master never accepts or reads there, and the event is
+ * gone once it fired, so a readable endpoint costs one wake-up of the
+ * loop and one fork, never a busy loop while the child starts. A child
+ * that exits on its own goes back through master_slot_idle() (restarted
+ * at once, or when its endpoint is readable again), unless it was itself
+ * a restart and lived less than MASTER_QUICK_EXIT seconds: then the slot
+ * is throttled for service_throttle_time, so a daemon that cannot start
+ * does not spin, and only then goes back through master_slot_idle().
+ * Abnormal exits are logged as Postfix does ("process PATH pid N exit
+ * status S", "... killed by signal S"). A child that the master asked to
+ * leave (reload) is followed by master_slot_idle() with the new
+ * settings; after a SIGTERM it gets MASTER_KILL_DELAY seconds before
+ * SIGKILL.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -125,6 +134,7 @@ master_spawn(struct master_slot *slot)
 
 	if (slot->pid != 0 || slot->fd < 0 || master_terminating)
 		return;
+	master_slot_unwatch(slot);
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
 	pid = fork();
@@ -143,6 +153,85 @@ master_spawn(struct master_slot *slot)
 	if (msg_verbose)
 		msg_info("%s: started %s pid %ld", slot->serv->name,
 		    slot->serv->path, (long)pid);
+	/* "N?" wake-ups begin with the first process. */
+	if (!slot->serv->used) {
+		slot->serv->used = 1;
+		master_wakeup_start(slot->serv);
+	}
+}
+
+/* master_watch_event - an ondemand endpoint is readable: start its process
+ * (which accepts or reads; the master never does). The event is not
+ * persistent, so the master stops watching as it forks. */
+
+static void
+master_watch_event(evutil_socket_t fd, short what, void *ctx)
+{
+	struct master_slot *slot = ctx, *sib;
+	struct master_serv *serv = slot->serv;
+	int first, k;
+
+	if (msg_verbose)
+		msg_info("%s: endpoint readable: starting a process",
+		    serv->name);
+	master_spawn(slot);
+	/* A grown service gets its copies back at the same time. */
+	first = (int)(slot - serv->slots) / serv->nproc * serv->nproc;
+	for (k = 0; serv->grown && k < serv->nproc; k++) {
+		sib = &serv->slots[first + k];
+		if (sib->pid == 0 && !sib->throttled)
+			master_spawn(sib);
+	}
+}
+
+/* master_endpoint_busy - does another copy of the slot's endpoint run? */
+
+static int
+master_endpoint_busy(const struct master_slot *slot)
+{
+	const struct master_serv *serv = slot->serv;
+	int first = (int)(slot - serv->slots) / serv->nproc * serv->nproc, k;
+
+	for (k = 0; k < serv->nproc; k++)
+		if (serv->slots[first + k].pid != 0)
+			return (1);
+	return (0);
+}
+
+/* master_slot_unwatch - stop watching the slot's endpoint */
+
+void
+master_slot_unwatch(struct master_slot *slot)
+{
+	master_timer_stop(slot->watch);
+}
+
+/* master_slot_idle - the slot has no process (start, reload, exit, end of
+ * throttling): start one now, or, for an ondemand service none of whose
+ * processes serves this endpoint, watch the endpoint (level-triggered,
+ * once) and start one when it is readable */
+
+void
+master_slot_idle(struct master_slot *slot)
+{
+	struct master_serv *serv = slot->serv;
+
+	if (slot->pid != 0 || slot->throttled || slot->fd < 0 ||
+	    master_terminating || serv->retired)
+		return;
+	/* A copy beside a running process is demand enough. */
+	if (!serv->ondemand || master_endpoint_busy(slot)) {
+		master_spawn(slot);
+		return;
+	}
+	if (slot->watch == NULL)
+		slot->watch = event_new(master_base, slot->fd, EV_READ,
+		    master_watch_event, slot);
+	if (slot->watch == NULL || event_add(slot->watch, NULL) < 0) {
+		msg_warn("%s: cannot watch the endpoint; starting a process",
+		    serv->name);
+		master_spawn(slot);
+	}
 }
 
 /* master_serv_grow - start the copies of a service that may run several
@@ -182,7 +271,7 @@ master_slot_timer(evutil_socket_t fd, short what, void *ctx)
 	} else if (slot->pid == 0 && slot->throttled) {
 		slot->throttled = 0;
 		slot->restarted = 1;
-		master_spawn(slot);
+		master_slot_idle(slot);
 	}
 }
 
@@ -200,6 +289,7 @@ void
 master_slot_cancel(struct master_slot *slot)
 {
 	master_timer_stop(slot->timer);
+	master_slot_unwatch(slot);
 	slot->throttled = 0;
 }
 
@@ -381,7 +471,7 @@ master_exited(struct master_slot *slot, pid_t pid, int status)
 		return;
 	if (asked) {
 		slot->restarted = 0;
-		master_spawn(slot);
+		master_slot_idle(slot);
 	} else if (slot->restarted && lived < MASTER_QUICK_EXIT) {
 		/* Once per service, not once per copy. */
 		for (i = 0; i < serv->nslot; i++)
@@ -393,7 +483,7 @@ master_exited(struct master_slot *slot, pid_t pid, int status)
 		master_throttle(slot);
 	} else {
 		slot->restarted = 1;
-		master_spawn(slot);
+		master_slot_idle(slot);
 	}
 }
 

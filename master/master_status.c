@@ -6,7 +6,8 @@
  * endpoint (master_nproc() > 1) starts with one; the others are started
  * when a child reports that it serves two clients at once (util/server:
  * one write of its pid on fd SERVER_STATUS_FD, then it closes the pipe).
- * So an unused service (relay next to smtp, say) costs one process, and
+ * So an unused service (relay next to smtp, say) costs no process (its
+ * first one starts on demand: master_spawn.c), and
  * a loaded one gets a process per CPU within one round trip. Copies
  * stay until stop or reload (reload keeps the service's "grown" state).
  *

@@ -9,8 +9,9 @@
  * leads nowhere mail_owner could not write itself; for a FIFO, a
  * non-blocking write to the master's own read-write descriptor of it
  * (no path at all). The "N?" form ("only once the service was used")
- * is treated as N: sluice's daemons always run, so "used" is moot and
- * the wake-up is harmless. A lost wake-up only delays work until the
+ * arms the timer when the service's first process starts (master_spawn()),
+ * so the wake-up of an unused ondemand service (flush) starts no
+ * process. A lost wake-up only delays work until the
  * next one, so failures are logged only in verbose mode.
  */
 #include <errno.h>
@@ -54,7 +55,8 @@ master_wakeup_event(evutil_socket_t unused, short what, void *ctx)
 void
 master_wakeup_start(struct master_serv *serv)
 {
-	if (serv->wakeup <= 0 || serv->type == MASTER_INET)
+	if (serv->wakeup <= 0 || serv->type == MASTER_INET ||
+	    (serv->wakeup_if_used && !serv->used))
 		return;
 	master_timer_arm(&serv->wakeup_ev, EV_PERSIST, master_wakeup_event,
 	    serv, serv->wakeup);

@@ -1,5 +1,5 @@
 # master: several processes per endpoint. smtpd and cleanup start with one
-# process; once one of them serves two clients at once the master starts
+# process, when their first client comes (on demand); once one of them serves two clients at once the master starts
 # the others, up to min(maxproc, online CPUs). A killed copy is restarted,
 # maxproc 1 keeps a service at one process, reload shrinks a grown service
 # and stop leaves no process behind. Needs two CPUs (the count is per CPU).
@@ -26,13 +26,18 @@ pids_of() { ps -o pid=,args= --ppid "$m" 2>/dev/null | awk -v p="$1" '$2 == p { 
 count_of() { set -- $(pids_of "$1"); echo $#; }
 has_n() { [ "$(count_of "$1")" = "$2" ]; }
 
-wait_for 10 has_n smtpd 1 || fail "no smtpd"
-wait_for 10 has_n cleanup 1 || fail "no cleanup"
+# smtpd and cleanup start on demand: none until a client comes, then one.
+wait_for 10 has_n qmgr 1 || fail "no qmgr"
+sleep 0.5
+assert_eq 0 "$(count_of smtpd)" "smtpd processes before any client"
+assert_eq 0 "$(count_of cleanup)" "cleanup processes before any client"
+banner() { python3 -c "import socket,sys; s=socket.create_connection(('127.0.0.1', $port), 5); s.settimeout(10); sys.stdout.write(s.recv(100).decode())"; }
+banner | grep -q '^220 ' || fail "no banner from an on-demand smtpd"
+wait_for 10 has_n smtpd 1 || fail "no smtpd after a client"
 sleep 0.5
 assert_eq 1 "$(count_of smtpd)" "smtpd processes while idle"
-assert_eq 1 "$(count_of cleanup)" "cleanup processes while idle"
 assert_eq 1 "$(count_of qmgr)" "qmgr processes"
-ok "idle: one smtpd, one cleanup, one qmgr"
+ok "idle: no smtpd, no cleanup until a client; then one smtpd"
 
 # hold N CONNECTIONS to smtpd (inet port) or cleanup (public/cleanup) open
 # for SECONDS, in the background; prints nothing.
@@ -75,7 +80,9 @@ wait
 sed -i 's/^cleanup\( *unix *n *- *n *- *\)0 /cleanup\11 /' "$C/master.cf"
 grep -q '^cleanup *unix *n *- *n *- *1 ' "$C/master.cf" || fail "master.cf edit"
 "$S" -c "$C" reload 2>/dev/null || fail "reload"
-settled_one() { has_n cleanup 1 && sleep 1 && has_n cleanup 1; }
+# (after a reload cleanup starts again on demand: none or one process)
+at_most_one() { [ "$(count_of cleanup)" -le 1 ]; }
+settled_one() { at_most_one && sleep 1 && at_most_one; }
 wait_for 10 settled_one || fail "cleanup: $(count_of cleanup) processes after maxproc 1"
 hold "$qd/public/cleanup" 3 2
 sleep 1.5

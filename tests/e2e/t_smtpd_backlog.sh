@@ -17,9 +17,6 @@ python3 - "$port" "$qd" <<'PY' || fail "paused client after a cleanup failure"
 import os, signal, socket, subprocess, sys, time
 port, qd = int(sys.argv[1]), sys.argv[2]
 master = open(qd + "/pid/master.pid").read().strip()
-kids = subprocess.run(["pgrep", "-P", master], capture_output=True, text=True).stdout.split()
-cl = [int(k) for k in kids if os.readlink("/proc/%s/exe" % k).endswith("/cleanup")]
-assert len(cl) >= 1, cl      # one per CPU: stop them all
 s = socket.create_connection(("127.0.0.1", port), 10)
 f = s.makefile("rb")
 def reply():
@@ -30,6 +27,10 @@ def reply():
 reply()
 for cmd in (b"EHLO t.example", b"MAIL FROM:<s@client.example>", b"RCPT TO:<big@remote.example>", b"DATA"):
     s.sendall(cmd + b"\r\n"); reply()
+# cleanup starts on demand (smtpd connected to it at RCPT): find it now.
+kids = subprocess.run(["pgrep", "-P", master], capture_output=True, text=True).stdout.split()
+cl = [int(k) for k in kids if os.readlink("/proc/%s/exe" % k).endswith("/cleanup")]
+assert len(cl) >= 1, cl      # one per CPU: stop them all
 for c in cl:
     os.kill(c, signal.SIGSTOP)
 line = b"x" * 998 + b"\r\n"
