@@ -24,7 +24,11 @@
  *
  *	The listing is streamed: a client costs one message and a 64 KB
  *	output window however long the queue is, and many clients are
- *	served at once. A client that stops reading is dropped after
+ *	served at once. Up to 4 clients at a time are each listed by a
+ *	process of their own that reads the queues with one worker per
+ *	processor (messages of one queue then come in no fixed order; in
+ *	Postfix it is directory order). A client that stops reading is
+ *	dropped after
  *	ipc_timeout without progress. A queue directory that cannot be
  *	read ends the connection without the end marker (postqueue then
  *	says "malformed showq server response"), as Postfix's showq does
