@@ -275,14 +275,13 @@ child_start(int fd)
 void
 showq_service_accept(int fd)
 {
-	struct showq_conn *c = mem_calloc(1, sizeof(*c));
+	struct showq_conn *c;
 	struct ipc_events how = {conn_read, conn_write, conn_event, 0,
 	    (int)var_ipc_timeout};
 
-	if (child_start(fd) == 0) {
-		mem_free(c);
+	if (child_start(fd) == 0)
 		return;
-	}
+	c = mem_calloc(1, sizeof(*c));
 	if ((c->bev = ipc_bufferevent(showq_base, fd, &how, c)) == 0) {
 		msg_warn("cannot create bufferevent for client");
 		mem_free(c);
