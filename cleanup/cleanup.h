@@ -15,6 +15,7 @@
  *			const char *data, size_t len);
  *	int  cleanup_state_done(const struct cleanup_state *st);
  *	int  cleanup_state_in_content(const struct cleanup_state *st);
+ *	void cleanup_state_reused(struct cleanup_state *st);
  *	int  cleanup_state_finish(struct cleanup_state *st);
  *	int  cleanup_state_status(const struct cleanup_state *st);
  *	const char *cleanup_state_reason(const struct cleanup_state *st);
@@ -50,9 +51,12 @@
  *	of the first error (later records are then ignored). After the 'E'
  *	record cleanup_state_done() is true and cleanup_state_finish()
  *	rewrites the C record and flushes the stream (not fsync, not chmod);
- *	it returns the final status. cleanup_state_in_content() is true once
- *	the 'M' record (start of content) was processed.
- *	cleanup_state_reason() is the error text (borrowed),
+ *	it returns the final status. cleanup_state_reused() says that fp
+ *	is a reused queue file (qdir_create_reuse()) that may hold older
+ *	bytes past what is written: cleanup_state_finish() then also
+ *	truncates it at the end of the new queue file.
+ *cleanup_state_in_content() is true once the 'M' record (start of content) was
+ *processed. cleanup_state_reason() is the error text (borrowed),
  *cleanup_state_sender() the rewritten sender (NULL before 'S').
  *cleanup_state_free() releases the state, not fp.
  *
@@ -144,6 +148,7 @@ int cleanup_state_record(struct cleanup_state *st, int type, const char *data,
     size_t len);
 int cleanup_state_done(const struct cleanup_state *st);
 int cleanup_state_in_content(const struct cleanup_state *st);
+void cleanup_state_reused(struct cleanup_state *st);
 int cleanup_state_finish(struct cleanup_state *st);
 int cleanup_state_status(const struct cleanup_state *st);
 const char *cleanup_state_reason(const struct cleanup_state *st);

@@ -248,9 +248,11 @@ static int
 conn_open(struct cleanup_conn *c)
 {
 	struct vbuf why = VBUF_INIT;
+	int reused;
 	int fd;
 
-	if ((fd = qdir_create(QDIR_INCOMING, &c->id, &why)) < 0) {
+	if ((fd = qdir_create_reuse(QDIR_INCOMING, &c->id, &reused, &why)) <
+	    0) {
 		msg_warn("queue file create error: %s", vbuf_str(&why));
 		vbuf_printf(&c->reason, "queue file create error: %s",
 		    vbuf_str(&why));
@@ -269,6 +271,8 @@ conn_open(struct cleanup_conn *c)
 	}
 	c->st = cleanup_state_create(c->fp, c->id.data, time((time_t *)0),
 	    &cleanup_cfg);
+	if (reused)
+		cleanup_state_reused(c->st);
 	return (0);
 }
 

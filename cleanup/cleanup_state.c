@@ -34,6 +34,7 @@
 #include <strings.h>
 #include <sysexits.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "mem.h"
 #include "msg.h"
@@ -69,6 +70,7 @@ struct cleanup_state {
 	int status; /* first error, sysexits */
 	struct vbuf reason;
 	long offset; /* bytes written so far */
+	int reused;  /* the file may hold older bytes past ours */
 
 	/* Envelope. */
 	int have_time;
@@ -1132,6 +1134,7 @@ cleanup_state_finish(struct cleanup_state *st)
 {
 	long fields[6];
 	char size[96];
+	off_t end = 0;
 
 	if (st->status != 0)
 		return (st->status);
@@ -1146,12 +1149,22 @@ cleanup_state_finish(struct cleanup_state *st)
 	fields[4] = fields[0];
 	fields[5] = 0;
 	rec_size_format(size, fields);
-	if (fflush(st->fp) != 0 || fseek(st->fp, 0L, SEEK_SET) != 0 ||
+	if (fflush(st->fp) != 0 || (end = ftello(st->fp)) < 0 ||
+	    fseek(st->fp, 0L, SEEK_SET) != 0 ||
 	    rec_put(st->fp, REC_TYPE_SIZE, size, REC_SIZE_LEN) == REC_ERR ||
-	    fflush(st->fp) != 0)
+	    fflush(st->fp) != 0 ||
+	    (st->reused && ftruncate(fileno(st->fp), end) < 0))
 		fail(st, EX_TEMPFAIL, "queue file write error: %s",
 		    strerror(errno));
 	return (st->status);
+}
+
+/* cleanup_state_reused - the file is a reused one: cut it at our end */
+
+void
+cleanup_state_reused(struct cleanup_state *st)
+{
+	st->reused = 1;
 }
 
 /* cleanup_state_status - first error or 0 */

@@ -296,7 +296,7 @@ qmgr_active_remove(struct qmgr_message *msg)
 	struct vbuf path = VBUF_INIT;
 
 	qdir_path(&path, QDIR_ACTIVE, msg->queue_id);
-	if (unlink(path.data) < 0) {
+	if (qdir_recycle(QDIR_ACTIVE, msg->queue_id, msg->env.data_size) < 0) {
 		if (errno != ENOENT)
 			msg_warn("%s: remove %s: %m", msg->queue_id, path.data);
 	} else {

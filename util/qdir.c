@@ -31,6 +31,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -49,6 +50,8 @@
 #define QDIR_CREATE_TRIES 1000 /* as in mail_queue_enter() */
 #define QDIR_SCAN_DEPTH 16     /* levels below the queue itself */
 
+static void qdir_pool_reset(void);
+
 const char *const qdir_all_queues[] = {
     QDIR_MAILDROP,
     QDIR_INCOMING,
@@ -61,6 +64,7 @@ const char *const qdir_all_queues[] = {
     QDIR_BOUNCE,
     QDIR_TRACE,
     QDIR_FLUSH,
+    QDIR_RECYCLE,
     "public",
     "private",
     "pid",
@@ -112,6 +116,7 @@ qdir_chdir(void)
 	qdir_param_init();
 	if (chdir(var_queue_directory) < 0)
 		msg_fatal("chdir %s: %m", var_queue_directory);
+	qdir_pool_reset();
 }
 
 /* qdir_hashed - is this queue hashed? */
@@ -203,6 +208,43 @@ qdir_rename_new(const char *from, const char *to)
 	return (rename(from, to));
 }
 
+/*
+ * qdir_name - rename the file at from (relative to queue_directory) to its
+ * queue ID in queue, made from the clock now and ino; the ID goes to buf.
+ * Returns 0, or -1 with errno (ENOENT: from is gone).
+ */
+static int
+qdir_name(const char *from, const char *queue, ino_t ino, char *buf,
+    struct vbuf *path)
+{
+	struct timeval tv;
+	struct stat st;
+	int count;
+
+	for (count = 0; /* void */; count++) {
+		gettimeofday(&tv, (struct timezone *)0);
+		if (var_enable_long_queue_ids)
+			qid_long(buf, (long)tv.tv_sec, (long)tv.tv_usec,
+			    (unsigned long)ino);
+		else
+			qid_short(buf, (long)tv.tv_usec, (unsigned long)ino);
+		qdir_path(path, queue, buf);
+		if (qdir_rename_new(from, path->data) == 0)
+			return (0);
+		if (count >= QDIR_CREATE_TRIES)
+			return (-1);
+		if (errno == EEXIST || errno == EPERM || errno == EISDIR ||
+		    errno == ENOTEMPTY)
+			continue;
+		if (errno != ENOENT)
+			return (-1);
+		if (lstat(from, &st) < 0 || qdir_mkdirs(path->data) < 0) {
+			errno = ENOENT;
+			return (-1);
+		}
+	}
+}
+
 /* qdir_create - make a new queue file, Postfix style */
 
 int
@@ -216,13 +258,11 @@ qdir_create(const char *queue, struct vbuf *id, struct vbuf *why)
 	long pid = (long)getpid();
 	int fd = -1;
 	int count;
-	int long_ids;
 
 	if (!qdir_name_ok(queue))
 		msg_panic("qdir_create: invalid queue name: %s",
 		    queue ? queue : "(null)");
 	qdir_param_init();
-	long_ids = var_enable_long_queue_ids;
 
 	/*
 	 * Create a file under a name that no reader looks at.
@@ -250,24 +290,7 @@ qdir_create(const char *queue, struct vbuf *id, struct vbuf *why)
 	/*
 	 * Give it its name from the clock now and the inode number.
 	 */
-	for (count = 0; /* void */; count++) {
-		gettimeofday(&tv, (struct timezone *)0);
-		if (long_ids)
-			qid_long(buf, (long)tv.tv_sec, (long)tv.tv_usec,
-			    (unsigned long)st.st_ino);
-		else
-			qid_short(buf, (long)tv.tv_usec,
-			    (unsigned long)st.st_ino);
-		qdir_path(&path, queue, buf);
-		if (qdir_rename_new(temp.data, path.data) == 0)
-			break;
-		if (count < QDIR_CREATE_TRIES) {
-			if (errno == EEXIST || errno == EPERM ||
-			    errno == EISDIR || errno == ENOTEMPTY)
-				continue;
-			if (errno == ENOENT && qdir_mkdirs(path.data) == 0)
-				continue;
-		}
+	if (qdir_name(temp.data, queue, st.st_ino, buf, &path) < 0) {
 		vbuf_reset(why);
 		vbuf_printf(why, "rename %s to %s: %m", temp.data, path.data);
 		goto fail;
@@ -285,6 +308,174 @@ fail:
 	vbuf_free(&temp);
 	vbuf_free(&path);
 	return (-1);
+}
+
+/*
+ * The pool of finished files, as one process sees it: the directory
+ * stream it takes names from, and when it last found the pool empty
+ * (taking side) or counted it (giving side).
+ */
+static DIR *qdir_pool_dir;
+static time_t qdir_pool_empty;
+static time_t qdir_pool_counted;
+static int qdir_pool_count;
+
+/* qdir_pool_reset - forget what this process knew of the pool */
+
+static void
+qdir_pool_reset(void)
+{
+	if (qdir_pool_dir != 0)
+		(void)closedir(qdir_pool_dir);
+	qdir_pool_dir = 0;
+	qdir_pool_empty = qdir_pool_counted = 0;
+	qdir_pool_count = 0;
+}
+
+/* qdir_pool_next - next name in the pool, or NULL after one full pass */
+
+static const char *
+qdir_pool_next(int *rewound)
+{
+	struct dirent *dp;
+
+	if (qdir_pool_dir == 0 && (qdir_pool_dir = opendir(QDIR_RECYCLE)) == 0)
+		return (0);
+	for (;;) {
+		while ((dp = readdir(qdir_pool_dir)) != 0)
+			if (qid_ok(dp->d_name))
+				return (dp->d_name);
+		if (*rewound)
+			return (0);
+		rewinddir(qdir_pool_dir);
+		*rewound = 1;
+	}
+}
+
+/* qdir_pool_take - claim the pooled file name for queue, or -1 */
+
+static int
+qdir_pool_take(const char *name, const char *queue, struct vbuf *id)
+{
+	struct vbuf from = VBUF_INIT;
+	struct vbuf path = VBUF_INIT;
+	struct stat st;
+	char buf[QID_SIZE];
+	int fd;
+
+	vbuf_printf(&from, "%s/%s", QDIR_RECYCLE, name);
+	fd = open(from.data,
+	    O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd >= 0 &&
+	    (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
+		(st.st_mode & 07777) != (S_IRUSR | S_IWUSR) ||
+		st.st_uid != geteuid())) {
+		(void)close(fd);
+		fd = -1;
+		if (unlink(from.data) == 0)
+			msg_warn("%s: removed, not a reusable queue file",
+			    from.data);
+	}
+
+	/*
+	 * The rename is the claim; nothing is written before it.
+	 */
+	if (fd >= 0 && qdir_name(from.data, queue, st.st_ino, buf, &path) < 0) {
+		if (errno != ENOENT) /* ENOENT: another process took it */
+			msg_warn("rename %s to %s: %m", from.data, path.data);
+		(void)close(fd);
+		fd = -1;
+	}
+	if (fd >= 0) {
+		if (futimens(fd, (const struct timespec *)0) < 0)
+			msg_warn("utime %s: %m", path.data);
+		vbuf_set(id, buf);
+	}
+	vbuf_free(&from);
+	vbuf_free(&path);
+	return (fd);
+}
+
+/* qdir_create_reuse - a queue file from the pool, else a new one */
+
+int
+qdir_create_reuse(const char *queue, struct vbuf *id, int *reused,
+    struct vbuf *why)
+{
+	const char *name;
+	time_t now = time((time_t *)0);
+	int rewound = 0;
+	int tries;
+	int fd;
+
+	if (!qdir_name_ok(queue))
+		msg_panic("qdir_create_reuse: invalid queue name: %s",
+		    queue ? queue : "(null)");
+	qdir_param_init();
+	*reused = 0;
+	if (qdir_pool_empty != now) {
+		for (tries = 0; tries < QDIR_RECYCLE_MAX; tries++) {
+			if ((name = qdir_pool_next(&rewound)) == 0)
+				break;
+			if ((fd = qdir_pool_take(name, queue, id)) >= 0) {
+				*reused = 1;
+				return (fd);
+			}
+		}
+		qdir_pool_empty = now;
+	}
+	return (qdir_create(queue, id, why));
+}
+
+/* qdir_pool_full - does the pool hold QDIR_RECYCLE_MAX files (about)? */
+
+static int
+qdir_pool_full(void)
+{
+	time_t now = time((time_t *)0);
+	struct dirent *dp;
+	DIR *dir;
+
+	if (qdir_pool_counted != now) {
+		qdir_pool_counted = now;
+		qdir_pool_count = 0;
+		if ((dir = opendir(QDIR_RECYCLE)) != 0) {
+			while ((dp = readdir(dir)) != 0 &&
+			    qdir_pool_count < QDIR_RECYCLE_MAX)
+				if (qid_ok(dp->d_name))
+					qdir_pool_count++;
+			(void)closedir(dir);
+		}
+	}
+	return (qdir_pool_count >= QDIR_RECYCLE_MAX);
+}
+
+/* qdir_recycle - remove a finished queue file, keeping it for reuse */
+
+int
+qdir_recycle(const char *queue, const char *id, long size)
+{
+	struct vbuf path = VBUF_INIT;
+	struct vbuf to = VBUF_INIT;
+	int ret = -1;
+	int saved;
+
+	qdir_path(&path, queue, id);
+	if (size >= 0 && size <= QDIR_RECYCLE_FILE_MAX && qid_ok(id) &&
+	    !qdir_pool_full()) {
+		vbuf_printf(&to, "%s/%s", QDIR_RECYCLE, id);
+		if (chmod(path.data, S_IRUSR | S_IWUSR) == 0) {
+			if ((ret = qdir_rename_new(path.data, to.data)) == 0)
+				qdir_pool_count++;
+		}
+	}
+	if (ret < 0)
+		ret = unlink(path.data);
+	saved = errno;
+	vbuf_free(&path);
+	vbuf_free(&to);
+	errno = saved;
+	return (ret);
 }
 
 /* qdir_move - move a queue file to another queue */

@@ -8,8 +8,13 @@
  *
  *	void qdir_chdir(void);
  *	int  qdir_hashed(const char *queue);
- *	const char *qdir_path(struct vbuf *out, const char *queue, const char
- **id); int  qdir_create(const char *queue, struct vbuf *id, struct vbuf *why);
+ *	const char *qdir_path(struct vbuf *out, const char *queue,
+ *			const char *id);
+ *	int  qdir_create(const char *queue, struct vbuf *id,
+ *			struct vbuf *why);
+ *	int  qdir_create_reuse(const char *queue, struct vbuf *id,
+ *			int *reused, struct vbuf *why);
+ *	int  qdir_recycle(const char *queue, const char *id, long size);
  *	int  qdir_move(const char *id, const char *from, const char *to);
  *	int  qdir_ready(const struct stat *st);
  *	int  qdir_mkdirs(const char *path);
@@ -31,7 +36,8 @@
  *	the queue first calls qdir_chdir(), which chdir()s there (fatal on
  *	failure). Queue names: QDIR_MAILDROP "maildrop", "incoming", "active",
  *	"deferred", "hold", "corrupt", "saved", and the logs "defer",
- *	"bounce", "trace", "flush".
+ *	"bounce", "trace", "flush"; QDIR_RECYCLE "recycle" is not a queue
+ *	(see below).
  *
  *	qdir_hashed() tells whether queue is in hash_queue_names (case
  *	insensitive; maildrop never). qdir_path() writes "queue/ID" or, for
@@ -45,6 +51,39 @@
  *	directories on ENOENT). It returns a read/write descriptor positioned
  *	at 0 and sets id; -1 with why on failure. The file stays 0600 (not
  *	ready) until the caller fchmod()s it 0700.
+ *
+ *	Reuse of finished queue files. Creating a file costs the file
+ *	system an inode allocation and removing it an inode and block
+ *	release; ext4 without a journal also scans past every inode freed
+ *	in the last minutes on each allocation, which made inode allocation
+ *	the largest single cost of accepting a message. So the queue
+ *	manager hands a message it has finished with to qdir_recycle()
+ *	instead of unlink(): the file is set to mode 0600 (never ready
+ *	again) and renamed to QDIR_RECYCLE/ID, a directory no reader of the
+ *	queue looks at (sluice check makes it with the queues; without it
+ *	files are simply removed and created). It is removed
+ *	instead when it is larger than QDIR_RECYCLE_FILE_MAX bytes (size is
+ *	the caller's idea of it; < 0 means unknown: removed), when
+ *	QDIR_RECYCLE already holds about QDIR_RECYCLE_MAX files (counted at
+ *	most once a second), or when the rename fails. qdir_recycle()
+ *	returns 0 when queue/ID is gone, -1 with errno as unlink().
+ *	qdir_create_reuse() is qdir_create() that first tries to take a
+ *	file from QDIR_RECYCLE: one that is a regular file, mode 0600, one
+ *	link, owned by the effective user (anything else found there is
+ *	removed). The file is claimed by renaming it to its new queue ID,
+ *	made from the clock and its inode as in qdir_create(); the claim is
+ *	the rename, so two processes cannot both take one file, and nothing
+ *	is written before it. Its times are set to now. *reused is then 1:
+ *	the file still holds its old bytes, and the caller must ftruncate()
+ *	it to the length it wrote before making it ready. Otherwise (no
+ *	usable file; after finding none the pool is not looked at again for
+ *	a second) it is qdir_create() and *reused is 0. What a process knows
+ *	of the pool (an open directory stream, the time it was found empty,
+ *	the count) is forgotten by qdir_chdir(). A system crash can
+ *	at worst leave in QDIR_RECYCLE a file that is still linked
+ *	elsewhere (then it has two links and is removed, not reused) or a
+ *	delivered message that was not yet renamed away (it is 0600: not
+ *	ready, and is removed as a stale temporary file by postsuper -p).
  *
  *	qdir_move() renames queue/ID from one queue to another (paths per
  *	each queue's hashing), creating missing hash directories (0700) on
@@ -95,6 +134,10 @@
 #define QDIR_BOUNCE "bounce"
 #define QDIR_TRACE "trace"
 #define QDIR_FLUSH "flush"
+#define QDIR_RECYCLE "recycle" /* finished files kept for reuse */
+
+#define QDIR_RECYCLE_MAX 64		   /* files kept, about */
+#define QDIR_RECYCLE_FILE_MAX (512 * 1024) /* bytes, largest file kept */
 
 /* Every directory sluice check creates under queue_directory. */
 extern const char *const qdir_all_queues[];
@@ -103,6 +146,9 @@ void qdir_chdir(void);
 int qdir_hashed(const char *queue);
 const char *qdir_path(struct vbuf *out, const char *queue, const char *id);
 int qdir_create(const char *queue, struct vbuf *id, struct vbuf *why);
+int qdir_create_reuse(const char *queue, struct vbuf *id, int *reused,
+    struct vbuf *why);
+int qdir_recycle(const char *queue, const char *id, long size);
 int qdir_move(const char *id, const char *from, const char *to);
 int qdir_ready(const struct stat *st);
 int qdir_mkdirs(const char *path);

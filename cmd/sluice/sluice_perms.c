@@ -52,6 +52,7 @@ static const char *const sluice_recursive[] = {
     QDIR_FLUSH,
     QDIR_HOLD,
     QDIR_INCOMING,
+    QDIR_RECYCLE,
     QDIR_SAVED,
     QDIR_TRACE,
     0,

@@ -1,8 +1,8 @@
 /*
  * test_qdir - the queue directory in a throwaway queue_directory: paths and
  * hashing (depth 1 and 2, short and long IDs), Postfix-style creation,
- * moves that create hash directories, the ready test, lookups, and the
- * recursive scan.
+ * reuse of finished files through the recycle pool, moves that create hash
+ * directories, the ready test, lookups, and the recursive scan.
  *
  * Each test writes main.cf into a temporary config directory and loads it
  * with param_load(), as the programs do.
@@ -235,6 +235,144 @@ test_create(void **state)
 	vbuf_free(&why);
 }
 
+/* recycle_one - a ready queue file of len bytes in active; its inode */
+
+static ino_t
+recycle_one(struct vbuf *id, size_t len)
+{
+	struct vbuf why = VBUF_INIT;
+	struct stat st;
+	char *buf = mem_alloc(len);
+	int fd;
+
+	memset(buf, 'A', len);
+	fd = qdir_create("incoming", id, &why);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, buf, len), (ssize_t)len);
+	assert_int_equal(fchmod(fd, 0700), 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	close(fd);
+	assert_int_equal(qdir_move(id->data, "incoming", "active"), 0);
+	mem_free(buf);
+	vbuf_free(&why);
+	return (st.st_ino);
+}
+
+static int
+count_files(const char *dir)
+{
+	struct dirent *dp;
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	assert_non_null(d);
+	while ((dp = readdir(d)) != 0)
+		if (dp->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return (n);
+}
+
+static void
+test_recycle(void **state)
+{
+	struct vbuf id = VBUF_INIT;
+	struct vbuf id2 = VBUF_INIT;
+	struct vbuf why = VBUF_INIT;
+	struct vbuf path = VBUF_INIT;
+	struct stat st;
+	ino_t ino;
+	int reused;
+	int fd;
+	int i;
+
+	configure("");
+	assert_int_equal(mkdir(QDIR_RECYCLE, 0700), 0);
+	qdir_chdir();
+
+	/* A finished file goes to the pool, not ready any more. */
+	ino = recycle_one(&id, 1000);
+	assert_int_equal(qdir_recycle("active", id.data, 1000), 0);
+	qdir_path(&path, "active", id.data);
+	assert_int_equal(lstat(path.data, &st), -1);
+	vbuf_reset(&path);
+	vbuf_printf(&path, "recycle/%s", id.data);
+	assert_int_equal(lstat(path.data, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(st.st_ino, ino);
+
+	/* The next queue file is that one, under a new ID, still 0600. */
+	fd = qdir_create_reuse("incoming", &id2, &reused, &why);
+	assert_true(fd >= 0);
+	assert_int_equal(reused, 1);
+	assert_string_not_equal(id.data, id2.data);
+	assert_true(qid_ok(id2.data));
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_ino, ino);
+	assert_int_equal(st.st_size, 1000); /* the caller truncates */
+	assert_false(qdir_ready(&st));
+	close(fd);
+	qdir_path(&path, "incoming", id2.data);
+	assert_int_equal(stat(path.data, &st), 0);
+	assert_int_equal(st.st_ino, ino);
+	assert_int_equal(count_files(QDIR_RECYCLE), 0);
+
+	/* An empty pool: a new file. */
+	fd = qdir_create_reuse("incoming", &id2, &reused, &why);
+	assert_true(fd >= 0);
+	assert_int_equal(reused, 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_true(st.st_ino != ino);
+	close(fd);
+
+	/* Too big or unknown size: removed. */
+	recycle_one(&id, 10);
+	assert_int_equal(qdir_recycle("active", id.data,
+			     QDIR_RECYCLE_FILE_MAX + 1),
+	    0);
+	recycle_one(&id, 10);
+	assert_int_equal(qdir_recycle("active", id.data, -1), 0);
+	assert_int_equal(count_files(QDIR_RECYCLE), 0);
+	assert_int_equal(count_files("active"), 0);
+	assert_int_equal(qdir_recycle("active", id.data, 10), -1);
+	assert_int_equal(errno, ENOENT);
+
+	/* What is not a pooled file is removed, never reused: a ready
+	 * file, a file with a second link (the other name survives). */
+	qdir_chdir();
+	recycle_one(&id, 10);
+	vbuf_reset(&path);
+	vbuf_printf(&path, "recycle/%s", id.data);
+	qdir_path(&why, "active", id.data);
+	assert_int_equal(rename(why.data, path.data), 0); /* still 0700 */
+	recycle_one(&id, 10);
+	vbuf_reset(&path);
+	vbuf_printf(&path, "recycle/%s", id.data);
+	qdir_path(&why, "active", id.data);
+	assert_int_equal(chmod(why.data, 0600), 0);
+	assert_int_equal(link(why.data, path.data), 0);
+	fd = qdir_create_reuse("incoming", &id2, &reused, &why);
+	assert_true(fd >= 0);
+	assert_int_equal(reused, 0);
+	close(fd);
+	assert_int_equal(count_files(QDIR_RECYCLE), 0);
+	assert_int_equal(count_files("active"), 1);
+
+	/* The pool keeps about QDIR_RECYCLE_MAX files; the rest go. */
+	qdir_chdir();
+	for (i = 0; i < QDIR_RECYCLE_MAX + 5; i++) {
+		recycle_one(&id, 10);
+		assert_int_equal(qdir_recycle("active", id.data, 10), 0);
+	}
+	assert_int_equal(count_files(QDIR_RECYCLE), QDIR_RECYCLE_MAX);
+	assert_int_equal(count_files("active"), 1);
+
+	vbuf_free(&id);
+	vbuf_free(&id2);
+	vbuf_free(&why);
+	vbuf_free(&path);
+}
+
 static void
 test_create_fails(void **state)
 {
@@ -437,7 +575,7 @@ test_all_queues(void **state)
 {
 	static const char *want[] = {"maildrop", "incoming", "active",
 	    "deferred", "hold", "corrupt", "saved", "defer", "bounce", "trace",
-	    "flush", "public", "private", "pid"};
+	    "flush", "recycle", "public", "private", "pid"};
 	size_t i;
 
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
@@ -457,6 +595,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_path_panics, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_create, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_create_fails, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_recycle, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_move, setup, teardown),
 	    cmocka_unit_test(test_ready),
 	    cmocka_unit_test_setup_teardown(test_mkdirs, setup, teardown),
