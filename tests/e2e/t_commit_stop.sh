@@ -34,6 +34,7 @@ wait_for 10 python3 -c "import socket; socket.create_connection(('127.0.0.1', $p
 # other reply than the expected one), "refused - -" (no connection).
 cat > load.py <<'PY'
 import os, socket, sys, threading, time
+from smtpclient import last_reply
 port, sessions = int(sys.argv[1]), int(sys.argv[2])
 end = time.time() + 90
 lock = threading.Lock()
@@ -44,13 +45,10 @@ def note(*words):
     with lock:
         log.write(" ".join(words) + "\n")
 def reply(f):
-    for _ in range(100):
-        line = f.readline()
-        if not line:
-            raise EOFError("closed")
-        if line[3:4] != b"-":
-            return line.decode("latin-1").rstrip("\r\n")
-    raise EOFError("reply too long")
+    r = last_reply(f)
+    if not r:
+        raise EOFError("closed")
+    return r
 def expect(s, f, tok, stage, cmd, want):
     if cmd:
         s.sendall(cmd.encode() + b"\r\n")
@@ -114,7 +112,7 @@ wait_acks() {
   [ "$(acked)" -ge $want ] || fail "no progress: $(acked) acknowledged, wanted $want"
 }
 : > load.log
-python3 load.py "$port" "$SESSIONS" & lp=$!
+PYTHONPATH="$SLUICE_ROOT/tests/e2e" python3 load.py "$port" "$SESSIONS" & lp=$!
 remember $lp
 wait_acks 30
 for r in 1 2 3; do
