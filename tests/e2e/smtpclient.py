@@ -1,5 +1,5 @@
 """smtpclient: a raw SMTP client module for Python dialogues in the e2e tests
-(t_smtpd, t_smtpd_limits, t_smtpd_tls: export PYTHONPATH=$SLUICE_ROOT/tests/e2e,
+(t_smtpd, t_smtpd_limits, t_smtpd_tls and others: export PYTHONPATH=$SLUICE_ROOT/tests/e2e,
 then "from smtpclient import Client, fail"). For fixed request/reply
 scripts use smtpchat.py instead.
 
@@ -10,7 +10,12 @@ cmd(line) sends a command and returns last(); expect(line, prefix) fails
 unless that reply starts with prefix; closed(secs) is true when the server
 closes within secs; starttls() wraps the socket in TLS (no certificate
 checks). Every read is bounded by the timeout given to Client(). fail(why)
-prints the reason and exits 1."""
+prints the reason and exits 1.
+
+For a test with its own socket: last_reply(f) reads one (multi-line) reply
+from f = sock.makefile("rb") and returns its last line without the line
+ending, or "" when the connection closes first (reads are bounded by the
+socket's timeout, the reply by LAST_REPLY_LINES lines)."""
 import socket, ssl, sys, time
 
 
@@ -78,6 +83,17 @@ class Client:
 
     def close(self):
         self.s.close()
+
+
+LAST_REPLY_LINES = 1000
+
+
+def last_reply(f):
+    for _ in range(LAST_REPLY_LINES):
+        line = f.readline().decode("latin-1").rstrip("\r\n")
+        if len(line) < 4 or line[3] != "-":
+            return line
+    raise ValueError("reply of more than %d lines" % LAST_REPLY_LINES)
 
 
 def fail(why):

@@ -39,21 +39,17 @@ done
 ok "after start only qmgr and pickup run"
 
 # A client: banner from a fresh smtpd, mail through cleanup and smtp.
-python3 - "$port" <<'PY' || fail "SMTP transaction"
+PYTHONPATH="$SLUICE_ROOT/tests/e2e" python3 - "$port" <<'PY' || fail "SMTP transaction"
 import socket, sys
+from smtpclient import last_reply
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5); s.settimeout(30)
 f = s.makefile("rb")
-def reply():
-    while True:
-        line = f.readline().decode()
-        if len(line) < 4 or line[3] != "-":
-            return line
-assert reply().startswith("220")
+assert last_reply(f).startswith("220")
 for cmd, code in ((b"EHLO t.example", "250"), (b"MAIL FROM:<a@example.com>", "250"),
                   (b"RCPT TO:<od@example.net>", "250"), (b"DATA", "354"),
                   (b"Subject: on demand\r\n\r\nhello\r\n.", "250"), (b"QUIT", "221")):
     s.sendall(cmd + b"\r\n")
-    r = reply()
+    r = last_reply(f)
     assert r.startswith(code), (cmd, r)
 PY
 wait_for 30 sh -c "[ \$(ls '$WORK/sink' | grep -c '\.env\$') -ge 1 ]" ||

@@ -148,21 +148,17 @@ ok "junk commands end the session"
 
 # cleanup dies in the middle of DATA: the rest of the content must never be
 # read as commands, and the client gets a temporary error at the end.
-python3 - "$port" "$C" "$B" <<'PY' || fail "cleanup failure during DATA"
+PYTHONPATH="$SLUICE_ROOT/tests/e2e" python3 - "$port" "$C" "$B" <<'PY' || fail "cleanup failure during DATA"
 import os, socket, subprocess, sys, time
+from smtpclient import last_reply
 port, conf, b = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 qd = subprocess.check_output([b + "/postconf", "-c", conf, "-h", "queue_directory"]).decode().strip()
 master = int(open(qd + "/pid/master.pid").read().strip())
 s = socket.create_connection(("127.0.0.1", port), 10); s.settimeout(20)
 f = s.makefile("rb")
-def reply():
-    while True:
-        line = f.readline().decode()
-        if len(line) < 4 or line[3] != "-":
-            return line
-reply()
+last_reply(f)
 for cmd in (b"EHLO t.example", b"MAIL FROM:<s@client.example>", b"RCPT TO:<victim2@remote.example>", b"DATA"):
-    s.sendall(cmd + b"\r\n"); reply()
+    s.sendall(cmd + b"\r\n"); last_reply(f)
 s.sendall(b"Subject: cut\r\n\r\nbefore\r\n")
 time.sleep(0.5)
 kids = subprocess.check_output(["pgrep", "-P", str(master)]).split()
@@ -173,7 +169,7 @@ for k in kids:
 assert killed >= 1, "cleanup not found"   # one per CPU if it grew
 time.sleep(0.5)
 s.sendall(b"MAIL FROM:<evil@x>\r\nRCPT TO:<injected@remote.example>\r\nDATA\r\nevil\r\n.\r\nQUIT\r\n")
-r = reply()
+r = last_reply(f)
 assert r.startswith("451"), r
 s.close()
 PY

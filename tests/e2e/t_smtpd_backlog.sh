@@ -13,20 +13,16 @@ C=$WORK/inst
 INSTANCES="$C"
 wait_for 10 python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" || fail "smtpd not listening"
 qd=$("$B/postconf" -c "$C" -h queue_directory)
-python3 - "$port" "$qd" <<'PY' || fail "paused client after a cleanup failure"
+PYTHONPATH="$SLUICE_ROOT/tests/e2e" python3 - "$port" "$qd" <<'PY' || fail "paused client after a cleanup failure"
 import os, signal, socket, subprocess, sys, time
+from smtpclient import last_reply
 port, qd = int(sys.argv[1]), sys.argv[2]
 master = open(qd + "/pid/master.pid").read().strip()
 s = socket.create_connection(("127.0.0.1", port), 10)
 f = s.makefile("rb")
-def reply():
-    while True:
-        line = f.readline().decode()
-        if len(line) < 4 or line[3] != "-":
-            return line
-reply()
+last_reply(f)
 for cmd in (b"EHLO t.example", b"MAIL FROM:<s@client.example>", b"RCPT TO:<big@remote.example>", b"DATA"):
-    s.sendall(cmd + b"\r\n"); reply()
+    s.sendall(cmd + b"\r\n"); last_reply(f)
 # cleanup starts on demand (smtpd connected to it at RCPT): find it now.
 kids = subprocess.run(["pgrep", "-P", master], capture_output=True, text=True).stdout.split()
 cl = [int(k) for k in kids if os.readlink("/proc/%s/exe" % k).endswith("/cleanup")]
@@ -46,10 +42,10 @@ for c in cl:
     os.kill(c, signal.SIGKILL)
 time.sleep(0.5)
 s.sendall(line * 10 + b".\r\n")
-r = reply()
+r = last_reply(f)
 assert r.startswith("451"), r
 s.sendall(b"QUIT\r\n")
-assert reply().startswith("221")
+assert last_reply(f).startswith("221")
 s.close()
 PY
 ok "a client paused for cleanup's backlog gets 451 when cleanup dies"
