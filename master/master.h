@@ -171,6 +171,7 @@ struct master_slot *master_slot_of(pid_t pid);
 void master_serv_grow(struct master_serv *serv);
 void master_slot_idle(struct master_slot *slot);
 void master_slot_unwatch(struct master_slot *slot);
+void master_slot_retire(pid_t pid);
 
 /* master_status.c */
 extern int master_status_wfd; /* write end, given to children on fd 4 */

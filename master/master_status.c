@@ -22,6 +22,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -53,7 +54,10 @@ master_status_event(evutil_socket_t fd, short what, void *ctx)
 		if (n <= 0)
 			return;
 		for (i = 0; i < (int)(n / (ssize_t)sizeof(int)); i++)
-			if ((slot = master_slot_of((pid_t)pids[i])) != NULL)
+			if (pids[i] < 0 && pids[i] != INT_MIN)
+				master_slot_retire((pid_t)-pids[i]);
+			else if ((slot = master_slot_of((pid_t)pids[i])) !=
+			    NULL)
 				master_serv_grow(slot->serv);
 	}
 }

@@ -159,6 +159,7 @@ static const struct server_spec qmgr_spec = {
     .pre_init = qmgr_pre_init,
     .init = qmgr_init,
     .trigger = qmgr_trigger,
+    .long_lived = 1, /* max_idle and max_use do not apply, as in Postfix */
     .params = qmgr_params,
 };
 

@@ -56,7 +56,15 @@ static char *server_service;
 static struct event *server_listen_ev;
 static struct event *server_pause_ev;
 static struct event *server_sig_ev[3];
-static int server_status_fd = -1; /* master's status pipe, until used */
+static int server_status_fd = -1;     /* master's status pipe */
+static int server_busy_told;	      /* our pid went up the pipe once */
+static struct event *server_drain_ev; /* 1 s tick while draining */
+static struct event *server_life_ev;  /* max_idle timer or 1 s busy poll */
+static int server_lifetime;	      /* max_idle and max_use apply */
+static int server_life_idle;	      /* server_life_ev runs max_idle */
+static int server_retiring;	      /* max_use reached, no notice sent */
+static long server_uses;	      /* connections (triggers) served */
+static int server_triggers;	      /* trigger connections being read */
 
 static int server_listening(int fd);
 
@@ -95,6 +103,125 @@ server_stop(void)
 		event_base_loopbreak(server_evbase);
 }
 
+static void server_used(void);
+static void server_drain_begin(void);
+static void server_life_arm(int idle);
+
+/* server_work - clients (trigger connections) in progress */
+
+static int
+server_work(void)
+{
+	int n = server_triggers;
+
+	if (server_spec->active != NULL)
+		n += server_spec->active();
+	return (n);
+}
+
+/* server_leave - spec->stop, then leave the loop (exit status 0) */
+
+static void
+server_leave(void)
+{
+	static int left;
+
+	if (left++)
+		return;
+	if (server_spec->stop)
+		server_spec->stop();
+	event_base_loopbreak(server_evbase);
+}
+
+/* server_status_send - one int up the master's status pipe; 0 or -1 */
+
+static int
+server_status_send(int value)
+{
+	if (server_status_fd < 0)
+		return (-1);
+	if (write(server_status_fd, &value, sizeof(value)) != sizeof(value)) {
+		if (msg_verbose)
+			msg_info("status pipe: %m");
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * server_retire - max_idle or max_use: tell the master that our slot is
+ * free (-pid on the status pipe), then leave at once when nothing is in
+ * progress, or stop accepting and leave once our clients are done. When
+ * the master cannot be told, keep accepting (it would not start a
+ * successor while we hold the slot) and leave at the first idle moment.
+ */
+static void
+server_retire(void)
+{
+	if (server_drain_ev != NULL)
+		return;
+	if (server_status_send(-(int)getpid()) < 0 && server_work() > 0) {
+		server_retiring = 1;
+		server_life_arm(0);
+		return;
+	}
+	if (server_work() == 0)
+		server_leave();
+	else
+		server_drain_begin();
+}
+
+/* server_life_arm - the next look at our work: in 1 s (busy) or after
+ * max_idle (idle) */
+
+static void
+server_life_arm(int idle)
+{
+	struct timeval tv = {idle ? var_max_idle : 1, 0};
+
+	server_life_idle = idle;
+	evtimer_add(server_life_ev, &tv);
+}
+
+/* server_life_event - busy poll or idle timer: retire when idle long
+ * enough, or when max_use was reached and the work is done */
+
+static void
+server_life_event(evutil_socket_t fd, short what, void *ctx)
+{
+	if (server_drain_ev != NULL)
+		return;
+	if (server_work() > 0) {
+		server_life_arm(0);
+	} else if (server_retiring) {
+		server_retire();
+	} else if (!server_life_idle && var_max_idle > 0) {
+		server_life_arm(1);
+	} else if (var_max_idle > 0) {
+		if (msg_verbose)
+			msg_info("idle timeout -- exiting");
+		server_retire();
+	}
+}
+
+/* server_used - one more connection (trigger) served; max_use */
+
+static void
+server_used(void)
+{
+	if (!server_lifetime)
+		return;
+	server_uses++;
+	if (var_max_use > 0 && server_uses >= var_max_use) {
+		if (msg_verbose && !server_retiring)
+			msg_info("use limit %ld reached -- exiting when done",
+			    var_max_use);
+		server_retire();
+	} else if (server_life_idle || !evtimer_pending(server_life_ev, NULL)) {
+		server_life_arm(0);
+	}
+}
+
 /* server_trigger_done - hand over what arrived, release the connection */
 
 static void
@@ -102,9 +229,11 @@ server_trigger_done(struct server_trigger *t)
 {
 	event_free(t->ev);
 	close(t->fd);
+	server_triggers--;
 	if (t->len > 0)
 		server_spec->trigger(t->buf, t->len);
 	mem_free(t);
+	server_used();
 }
 
 static void
@@ -168,15 +297,11 @@ server_status_forget(void)
 static void
 server_report_busy(void)
 {
-	int pid = (int)getpid();
-
-	if (server_spec->active() < 2)
+	if (server_busy_told || server_spec->mode != SERVER_MULTI ||
+	    server_spec->active == NULL || server_spec->active() < 2)
 		return;
-	if (write(server_status_fd, &pid, sizeof(pid)) != sizeof(pid) &&
-	    msg_verbose)
-		msg_info("status pipe: %m");
-	(void)close(server_status_fd);
-	server_status_fd = -1;
+	server_busy_told = 1;
+	(void)server_status_send((int)getpid());
 }
 
 static void
@@ -202,13 +327,16 @@ server_accept(evutil_socket_t lfd, short what, void *ctx)
 		}
 		if (server_spec->mode == SERVER_MULTI) {
 			server_spec->accept(fd);
-			if (server_status_fd >= 0)
-				server_report_busy();
+			server_report_busy();
+			server_used();
+			if (server_drain_ev != NULL)
+				return; /* retired: the listener is closed */
 		} else {
 			struct server_trigger *t = mem_calloc(1, sizeof(*t));
 			struct timeval tv = {SERVER_TRIGGER_TIMEOUT, 0};
 
 			t->fd = fd;
+			server_triggers++;
 			t->ev = event_new(server_evbase, fd,
 			    EV_READ | EV_PERSIST, server_trigger_read, t);
 			if (t->ev == NULL || event_add(t->ev, &tv) < 0)
@@ -224,11 +352,28 @@ server_drain_check(evutil_socket_t fd, short what, void *ctx)
 {
 	static int waited;
 
-	if (server_spec->active() > 0 && ++waited < SERVER_DRAIN_LIMIT)
+	if (server_work() > 0 && ++waited < SERVER_DRAIN_LIMIT)
 		return;
-	if (server_spec->stop)
-		server_spec->stop();
-	event_base_loopbreak(server_evbase);
+	server_leave();
+}
+
+/* server_drain_begin - close the listener, exit when the work is done */
+
+static void
+server_drain_begin(void)
+{
+	struct timeval tv = {1, 0};
+
+	event_del(server_listen_ev);
+	evtimer_del(server_pause_ev);
+	if (server_life_ev != NULL)
+		evtimer_del(server_life_ev);
+	(void)close(SERVER_LISTEN_FD);
+	server_drain_ev =
+	    event_new(server_evbase, -1, EV_PERSIST, server_drain_check, NULL);
+	if (server_drain_ev == NULL || event_add(server_drain_ev, &tv) < 0)
+		msg_fatal("cannot register the drain timer");
+	server_drain_check(-1, 0, NULL);
 }
 
 /* server_drain - SIGHUP: leave new clients to the successor, finish ours */
@@ -236,26 +381,13 @@ server_drain_check(evutil_socket_t fd, short what, void *ctx)
 static void
 server_drain(evutil_socket_t sig, short what, void *ctx)
 {
-	static struct event *tick;
-
 	if (server_spec->mode != SERVER_MULTI || server_spec->active == NULL ||
 	    server_listen_ev == NULL) {
-		if (server_spec->stop)
-			server_spec->stop();
-		event_base_loopbreak(server_evbase);
+		server_leave();
 		return;
 	}
-	if (tick != NULL)
-		return; /* already draining */
-	event_del(server_listen_ev);
-	evtimer_del(server_pause_ev);
-	(void)close(SERVER_LISTEN_FD);
-	struct timeval tv = {1, 0};
-	tick =
-	    event_new(server_evbase, -1, EV_PERSIST, server_drain_check, NULL);
-	if (tick == NULL || event_add(tick, &tv) < 0)
-		msg_fatal("cannot register the drain timer");
-	server_drain_check(-1, 0, NULL);
+	if (server_drain_ev == NULL)
+		server_drain_begin();
 }
 
 static void
@@ -263,15 +395,15 @@ server_signal(evutil_socket_t sig, short what, void *ctx)
 {
 	if (msg_verbose)
 		msg_info("received signal %d, exiting", (int)sig);
-	if (server_spec->stop)
-		server_spec->stop();
-	event_base_loopbreak(server_evbase);
+	server_leave();
 }
 
 /* The skeleton's own parameters, bound before the program's. */
 
 static const struct param_var server_params[] = {
     PARAM_VAR(mail_owner),
+    PARAM_VAR(max_idle),
+    PARAM_VAR(max_use),
     PARAM_VAR_END,
 };
 
@@ -395,8 +527,13 @@ static void
 server_listen_setup(void)
 {
 	int fl = fcntl(SERVER_LISTEN_FD, F_GETFL);
+	int multi = server_spec->mode == SERVER_MULTI;
 
-	if (server_spec->mode != SERVER_MULTI || server_spec->active == NULL)
+	/* Lifetimes need to see the work in progress: trigger connections,
+	 * or what spec->active counts. */
+	server_lifetime =
+	    !server_spec->long_lived && (!multi || server_spec->active != NULL);
+	if (!server_lifetime && !(multi && server_spec->active != NULL))
 		server_status_forget();
 	if (fl < 0 || fcntl(SERVER_LISTEN_FD, F_SETFL, fl | O_NONBLOCK) < 0 ||
 	    fcntl(SERVER_LISTEN_FD, F_SETFD, FD_CLOEXEC) < 0)
@@ -407,6 +544,13 @@ server_listen_setup(void)
 	if (server_listen_ev == NULL || server_pause_ev == NULL ||
 	    event_add(server_listen_ev, NULL) < 0)
 		msg_fatal("cannot register the listening socket");
+	if (server_lifetime) {
+		server_life_ev =
+		    evtimer_new(server_evbase, server_life_event, NULL);
+		if (server_life_ev == NULL)
+			msg_fatal("cannot register the idle timer");
+		server_life_arm(0);
+	}
 }
 
 int

@@ -74,6 +74,7 @@ struct server_spec {
 	void (*trigger)(const char *buf, size_t len); /* SERVER_TRIGGER */
 	void (*stop)(void);  /* on SIGTERM, before exit */
 	int (*active)(void); /* SERVER_MULTI: work in progress */
+	int long_lived;	     /* ignore max_idle and max_use (qmgr) */
 	/* The parameters the program reads (param_bind()), or NULL. */
 	const struct param_var *params;
 };
