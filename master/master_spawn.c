@@ -540,6 +540,7 @@ master_reap(void)
 	pid_t pid;
 	int status, n;
 
+	master_status_poll(); /* retirement notices before the exits */
 	for (n = 0; n < 10000; n++) {
 		pid = waitpid(-1, &status, WNOHANG);
 		if (pid < 0 && errno == EINTR)
