@@ -22,6 +22,12 @@
  * a restart and lived less than MASTER_QUICK_EXIT seconds: then the slot
  * is throttled for service_throttle_time, so a daemon that cannot start
  * does not spin, and only then goes back through master_slot_idle().
+ * An exit with status 0 is normal (a daemon that retired: max_idle,
+ * max_use), silent and never throttled, as in Postfix; a child that
+ * announced its retirement on the status pipe (master_slot_retire()) has
+ * left its slot already, which then watches the endpoint whatever the
+ * wakeup column says (Postfix's master starts processes only on demand;
+ * pickup's wake-up timer or a trigger restarts it).
  * Abnormal exits are logged as Postfix does ("process PATH pid N exit
  * status S", "... killed by signal S"). A child that the master asked to
  * leave (reload) is followed by master_slot_idle() with the new

@@ -43,7 +43,8 @@
  * CONFIGURATION PARAMETERS
  *	queue_directory, cleanup_service_name (cleanup), ipc_timeout
  *	(3600s; pickup waits at most min(ipc_timeout, 100s) for cleanup at
- *	each step).
+ *	each step), max_idle (100s), max_use (100 triggers) (util/server.h,
+ *	"Lifetimes"; the wake-up timer or postdrop's trigger restarts it).
  * SEE ALSO
  *	sendmail(1), postdrop(1), cleanup(8), postsuper(1)
  */

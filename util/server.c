@@ -17,9 +17,24 @@
  * by the limit or by the timeout is handed to spec->trigger().
  *
  * The status pipe is used only by a daemon the master started (fd 3 is a
- * listening socket) and only once: one write of our pid, atomic on a
- * pipe, non-blocking (the master made it so), then the descriptor is
- * closed. Until then spec->active() is asked after every accept.
+ * listening socket): writes of one int, atomic on a pipe, non-blocking
+ * (the master made it so). Our pid once, when spec->active() first
+ * reaches 2 right after an accept (asked after every accept until then);
+ * -pid when we retire.
+ *
+ * Lifetimes. One timer, server_life_ev, either polls the work in progress
+ * every second (after an accept, while busy) or runs max_idle once the
+ * work is 0; it fires with the work still 0 and we retire. So an idle
+ * daemon wakes up once per max_idle, a busy one once a second, and the
+ * exit comes max_idle to max_idle + 1 s after the last client left. The
+ * race with a client that connects as the timer fires is harmless: the
+ * connection waits in the backlog of the socket, which the master keeps
+ * open, and the master, told by -pid (or by our exit), watches the
+ * endpoint and starts the successor when it is readable. A retiring
+ * daemon with clients closes fd 3 only after the notice is written;
+ * without it the master would not start a successor while the slot is
+ * ours, so we keep accepting instead and retry at the next accept or
+ * poll.
  */
 #include <errno.h>
 #include <fcntl.h>

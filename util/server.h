@@ -35,8 +35,27 @@
  *	A SERVER_MULTI daemon with spec->active that the master started with
  *	a pipe on fd SERVER_STATUS_FD (4) writes its pid (an int) there
  *	once, the first time spec->active() reaches 2 right after an
- *	accept, and closes the pipe: the master then starts the other
- *	copies of the service (master.h). Without that pipe nothing changes.
+ *	accept: the master then starts the other copies of the service
+ *	(master.h). Without that pipe nothing changes.
+ *
+ *	Lifetimes (Postfix's max_idle and max_use, main.cf or -o): a daemon
+ *	with a listening socket whose work the skeleton can see (a
+ *	SERVER_TRIGGER daemon: its trigger connections; a SERVER_MULTI one
+ *	with spec->active) retires when it has had no work for max_idle
+ *	seconds (checked every second while busy), or once it has served
+ *	max_use connections (SERVER_MULTI, counted at accept) or triggers
+ *	(counted when handed over). Retiring, it writes -pid on the status
+ *	pipe (the master frees its slot and starts a successor on the next
+ *	client), then leaves at once when nothing is in progress, or
+ *	closes its listener and leaves when spec->active() reaches 0 (as
+ *	the SIGHUP drain below). If the notice cannot be written it keeps
+ *	accepting and leaves at its first idle moment, so a client queued
+ *	on the shared socket never waits for it. Either way it calls
+ *	spec->stop and returns 0, which the master takes as a normal exit
+ *	(silent, never throttled). spec->long_lived (qmgr) and a
+ *	SERVER_MULTI daemon without spec->active (bounce, flush) ignore
+ *	both, as does a stand-alone one. With -v: "idle timeout --
+ *	exiting" (Postfix's text).
  *	SIGTERM and SIGINT call spec->stop (if any) and leave the loop.
  *	SIGHUP asks a SERVER_MULTI daemon that has spec->active to drain:
  *	it closes its listening socket (its successor, started by master,
