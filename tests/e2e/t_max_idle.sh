@@ -2,9 +2,11 @@
 # max_idle = 2s an smtpd started by a client exits a few seconds after the
 # session ends, silently (no "process ... exit status" warning, no
 # throttling), and the next client still gets a fresh smtpd and its mail
-# is delivered. With "-o max_use=3" on the smtpd line of master.cf, the
-# smtpd pid changes every few sessions and no session is refused or lost,
-# also with clients connecting in parallel while processes retire. qmgr
+# is delivered. With "-o max_use=3" (and maxproc 1) on the smtpd line of
+# master.cf, the smtpd pid changes every few sessions and no session is
+# refused or lost: a session left open across the limit ends normally on
+# the retiring process while a successor serves the next client, and
+# clients connecting in parallel while processes retire are all served. qmgr
 # ignores both (it keeps its pid). pickup, a trigger server, retires too
 # and a later sendmail still gets its mail delivered.
 . "$(dirname "$0")/lib.sh"
@@ -23,8 +25,10 @@ new_instance "$C"
 port=$(sed -n 's/^\([0-9.:]*\) *inet .*smtpd$/\1/p' "$C/master.cf" | head -1)
 port=${port##*:}
 [ -n "$port" ] || fail "no smtpd port in master.cf"
-sed -i "s/^\(127\.0\.0\.1:$port .*smtpd\)\$/\1 -o max_use=3/" "$C/master.cf"
-grep -q -- "-o max_use=3" "$C/master.cf" || fail "could not set -o max_use=3"
+# One smtpd process at most (maxproc 1), so that only a successor can
+# serve a client while a retiring process finishes an open session.
+sed -i "s/^\(127\.0\.0\.1:$port *inet *[-ny] *[-ny] *[-ny] *[-0-9?]*\) *- *smtpd\$/\1 1 smtpd -o max_use=3/" "$C/master.cf"
+grep -q -- " 1 smtpd -o max_use=3" "$C/master.cf" || fail "could not set maxproc 1, -o max_use=3"
 "$B/sluice" -c "$C" start || fail "sluice start"
 INSTANCES="$C"
 LOG="$C/log/maillog"
@@ -107,10 +111,56 @@ distinct=$(echo $pids | tr ' ' '\n' | sort -u | grep -c .)
 wait_for 30 delivered 9 || { tail -20 "$LOG"; fail "not all sequential messages delivered"; }
 ok "7 sessions with max_use=3: all served, smtpd pids$pids"
 
+# A session stays open while its process reaches max_use: the process
+# stops accepting, the master starts a successor for the next client at
+# once, and the open session still ends with its message accepted.
+wait_for 15 gone smtpd || fail "smtpd did not exit after max_idle"
+python3 - "$port" "$WORK/held.go" > held.out 2>&1 <<'PY' &
+import os, socket, sys, time
+port, flag = int(sys.argv[1]), sys.argv[2]
+s = socket.create_connection(("127.0.0.1", port), 10); s.settimeout(60)
+f = s.makefile("rb")
+def reply():
+    while True:
+        line = f.readline().decode()
+        if len(line) < 4 or line[3] != "-":
+            return line
+assert reply().startswith("220")
+s.sendall(b"EHLO held.example\r\n"); assert reply().startswith("250")
+print("ready", flush=True)
+for i in range(600):
+    if os.path.exists(flag):
+        break
+    time.sleep(0.1)
+for cmd, code in ((b"MAIL FROM:<a@example.com>", "250"), (b"RCPT TO:<held@example.net>", "250"),
+                  (b"DATA", "354"), (b"Subject: held\r\n\r\nhello\r\n.", "250"), (b"QUIT", "221")):
+    s.sendall(cmd + b"\r\n")
+    r = reply()
+    assert r.startswith(code), (cmd, r)
+print("held session done", flush=True)
+PY
+held=$!
+remember $held
+wait_for 10 grep -q ready held.out || { cat held.out; fail "held session did not start"; }
+old=$(prog smtpd)
+n=$(smtp_sessions 2 1 beside)
+assert_eq 2 "$n" "sessions 2 and 3 beside the held one"
+n=$(smtp_sessions 1 1 successor)
+assert_eq 1 "$n" "session 4, after max_use, while session 1 is still open"
+new=$(prog smtpd | grep -vw "$old")
+[ -n "$new" ] || fail "no successor beside the retiring smtpd $old"
+ps -o pid= -p "$old" >/dev/null || fail "retiring smtpd $old left its open session"
+touch "$WORK/held.go"
+wait "$held" || { cat held.out; fail "the held session failed"; }
+grep -q "held session done" held.out || { cat held.out; fail "the held session failed"; }
+wait_for 15 sh -c "! ps -o pid= -p $old >/dev/null" || fail "retired smtpd $old did not exit after its session"
+wait_for 30 delivered 13 || { tail -20 "$LOG"; fail "held-session messages not all delivered"; }
+ok "smtpd $old finished its open session after max_use while successor $new served new clients"
+
 # Parallel clients while processes retire: none refused, none lost.
 n=$(smtp_sessions 60 6 par)
 assert_eq 60 "$n" "parallel sessions served with max_use=3"
-wait_for 60 delivered 69 || { tail -20 "$LOG"; fail "parallel messages not all delivered ($(sink_count "$WORK/sink")/69)"; }
+wait_for 60 delivered 73 || { tail -20 "$LOG"; fail "parallel messages not all delivered ($(sink_count "$WORK/sink")/73)"; }
 ok "60 sessions, 6 at a time, with max_use=3: all served and delivered"
 
 # ---- pickup (a trigger server) retires too; sendmail still works ----------------
@@ -120,7 +170,7 @@ if [ -n "$p1" ]; then
 fi
 printf 'Subject: via sendmail\n\nhello\n' |
   "$B/sendmail" -C "$C" -f a@example.com pickup@example.net || fail "sendmail exit $?"
-wait_for 30 delivered 70 || { tail -20 "$LOG"; fail "sendmail message not delivered after pickup retired"; }
+wait_for 30 delivered 74 || { tail -20 "$LOG"; fail "sendmail message not delivered after pickup retired"; }
 ok "pickup retired when idle; a later sendmail message was delivered"
 
 # ---- qmgr ignores max_idle; nothing was logged as a crash -------------------------
