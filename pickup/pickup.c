@@ -154,6 +154,15 @@ pickup_init(struct event_base *base)
 	pickup_schedule();
 }
 
+/* pickup_active - a pass in progress or due (util/server: a retiring
+ * pickup finishes it first) */
+
+static int
+pickup_active(void)
+{
+	return (pickup_scan != 0 || evtimer_pending(pickup_ev, NULL));
+}
+
 /* pickup_stop - leave the pass */
 
 static void
@@ -171,6 +180,7 @@ main(int argc, char **argv)
 	    .init = pickup_init,
 	    .trigger = pickup_trigger,
 	    .stop = pickup_stop,
+	    .active = pickup_active,
 	    .params = pickup_params,
 	};
 

@@ -175,6 +175,13 @@ server_retire(void)
 {
 	if (server_drain_ev != NULL)
 		return;
+	/* A trigger server keeps its state in memory (pickup's pass over
+	 * maildrop): no successor beside it, so it retires only when idle. */
+	if (server_spec->mode == SERVER_TRIGGER && server_work() > 0) {
+		server_retiring = 1;
+		server_life_arm(0);
+		return;
+	}
 	if (server_status_send(-(int)getpid()) < 0 && server_work() > 0) {
 		server_retiring = 1;
 		server_life_arm(0);

@@ -44,18 +44,23 @@
  *	with spec->active) retires when it has had no work for max_idle
  *	seconds (checked every second while busy), or once it has served
  *	max_use connections (SERVER_MULTI, counted at accept) or triggers
- *	(counted when handed over). Retiring, it writes -pid on the status
- *	pipe (the master frees its slot and starts a successor on the next
- *	client), then leaves at once when nothing is in progress, or
- *	closes its listener and leaves when spec->active() reaches 0 (as
- *	the SIGHUP drain below). If the notice cannot be written it keeps
- *	accepting and leaves at its first idle moment, so a client queued
- *	on the shared socket never waits for it. Either way it calls
- *	spec->stop and returns 0, which the master takes as a normal exit
- *	(silent, never throttled). spec->long_lived (qmgr) and a
- *	SERVER_MULTI daemon without spec->active (bounce, flush) ignore
- *	both, as does a stand-alone one. With -v: "idle timeout --
- *	exiting" (Postfix's text).
+ *	(counted when handed over). Work is what spec->active() counts
+ *	(for a trigger server, optional: what its triggers started) plus
+ *	trigger connections being read. Retiring, it writes -pid on the
+ *	status pipe (the master frees its slot and starts a successor on
+ *	the next client), then leaves at once when nothing is in progress,
+ *	or (SERVER_MULTI) closes its listener and leaves when its work
+ *	reaches 0 (as the SIGHUP drain below). A trigger server never runs
+ *	beside its successor: at max_use it goes on serving until its work
+ *	is 0, and only then writes -pid and leaves. If the notice cannot be
+ *	written a multi-client daemon likewise keeps accepting and leaves
+ *	at its first idle moment, so a client queued on the shared socket
+ *	never waits for it. Either way it calls spec->stop and returns 0,
+ *	which the master takes as a normal exit (silent, never throttled).
+ *	spec->long_lived (qmgr) and a SERVER_MULTI daemon without
+ *	spec->active (bounce, flush) ignore both, as does a stand-alone
+ *	one. With -v: "idle timeout -- exiting" (Postfix's text).
+ *
  *	SIGTERM and SIGINT call spec->stop (if any) and leave the loop.
  *	SIGHUP asks a SERVER_MULTI daemon that has spec->active to drain:
  *	it closes its listening socket (its successor, started by master,
@@ -92,7 +97,7 @@ struct server_spec {
 	void (*accept)(int fd);	      /* SERVER_MULTI */
 	void (*trigger)(const char *buf, size_t len); /* SERVER_TRIGGER */
 	void (*stop)(void);  /* on SIGTERM, before exit */
-	int (*active)(void); /* SERVER_MULTI: work in progress */
+	int (*active)(void); /* work in progress (SERVER_TRIGGER: optional) */
 	int long_lived;	     /* ignore max_idle and max_use (qmgr) */
 	/* The parameters the program reads (param_bind()), or NULL. */
 	const struct param_var *params;

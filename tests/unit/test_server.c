@@ -662,6 +662,74 @@ test_max_use_trigger(void **state)
 	lifetime_reset(srfd);
 }
 
+/* A trigger server whose trigger starts work (pickup's pass): busy for a
+ * second after each trigger. */
+static int t_busy;
+
+static void
+t_unbusy(evutil_socket_t fd, short what, void *ctx)
+{
+	t_busy = 0;
+	report("unbusy");
+	event_free(ctx);
+}
+
+static void
+t_trigger(const char *buf, size_t len)
+{
+	struct event *ev =
+	    evtimer_new(server_base(), t_unbusy, event_self_cbarg());
+	struct timeval tv = {1, 0};
+
+	t_busy = 1;
+	report("trigger %zu", len);
+	evtimer_add(ev, &tv);
+}
+
+static int
+t_active(void)
+{
+	return t_busy;
+}
+
+/* At max_use a trigger server first finishes what its triggers started,
+ * then tells the master and leaves: never beside its successor. */
+static void
+test_max_use_trigger_busy(void **state)
+{
+	static const struct server_spec spec = {
+	    .name = "pickup",
+	    .mode = SERVER_TRIGGER,
+	    .trigger = t_trigger,
+	    .stop = d_stop,
+	    .active = t_active,
+	};
+	char *argv[] = {"pickup", "-n", "pickup", NULL};
+	int lfd, rfd, srfd, status;
+	pid_t pid;
+
+	stub_max_use = 1;
+	stub_max_idle = 100;
+	status_pipe(&srfd);
+	lfd = sockdir_listen("public/pickup", 10);
+	pid = start_daemon(&spec, lfd, argv, &rfd);
+	close(lfd);
+	assert_int_equal(trigger_send("public/pickup", "W", 1), 0);
+	assert_string_equal(next_report(rfd), "trigger 1");
+	/* No notice while the work runs (it runs for a second). */
+	struct pollfd pf = {.fd = srfd, .events = POLLIN};
+	assert_int_equal(poll(&pf, 1, 300), 0);
+	assert_string_equal(next_report(rfd), "unbusy");
+	assert_string_equal(next_report(rfd), "stop");
+	assert_int_equal(status_next(srfd), -(int)pid);
+	status = reap(pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	close(rfd);
+	unlink("public/pickup");
+	lifetime_reset(srfd);
+}
+
 /* max_use for a multi-client daemon: at the limit it tells the master,
  * closes its listener, finishes its client and then exits 0; max_idle
  * counts only from the moment it has no client. */
@@ -762,6 +830,7 @@ main(void)
 	    cmocka_unit_test_teardown(test_main_bad_owner, kill_live),
 	    cmocka_unit_test_teardown(test_parent_death, kill_live),
 	    cmocka_unit_test_teardown(test_max_use_trigger, kill_live),
+	    cmocka_unit_test_teardown(test_max_use_trigger_busy, kill_live),
 	    cmocka_unit_test_teardown(test_max_use_multi, kill_live),
 	    cmocka_unit_test_teardown(test_max_idle, kill_live),
 	};
