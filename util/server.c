@@ -80,6 +80,7 @@ static int server_life_idle;	      /* server_life_ev runs max_idle */
 static int server_retiring;	      /* max_use reached, no notice sent */
 static long server_uses;	      /* connections (triggers) served */
 static int server_triggers;	      /* trigger connections being read */
+static int server_left;		      /* server_leave() was called */
 
 static int server_listening(int fd);
 
@@ -139,9 +140,7 @@ server_work(void)
 static void
 server_leave(void)
 {
-	static int left;
-
-	if (left++)
+	if (server_left++)
 		return;
 	if (server_spec->stop)
 		server_spec->stop();
@@ -351,8 +350,8 @@ server_accept(evutil_socket_t lfd, short what, void *ctx)
 			server_spec->accept(fd);
 			server_report_busy();
 			server_used();
-			if (server_drain_ev != NULL)
-				return; /* retired: the listener is closed */
+			if (server_drain_ev != NULL || server_left)
+				return; /* retired: accept no more */
 		} else {
 			struct server_trigger *t = mem_calloc(1, sizeof(*t));
 			struct timeval tv = {SERVER_TRIGGER_TIMEOUT, 0};
