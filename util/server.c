@@ -23,18 +23,17 @@
  * -pid when we retire.
  *
  * Lifetimes. One timer, server_life_ev, either polls the work in progress
- * every second (after an accept, while busy) or runs max_idle once the
- * work is 0; it fires with the work still 0 and we retire. So an idle
- * daemon wakes up once per max_idle, a busy one once a second, and the
- * exit comes max_idle to max_idle + 1 s after the last client left. The
- * race with a client that connects as the timer fires is harmless: the
- * connection waits in the backlog of the socket, which the master keeps
- * open, and the master, told by -pid (or by our exit), watches the
- * endpoint and starts the successor when it is readable. A retiring
- * daemon with clients closes fd 3 only after the notice is written;
- * without it the master would not start a successor while the slot is
- * ours, so we keep accepting instead and retry at the next accept or
- * poll.
+ * every second (after an accept, while busy; every SERVER_RETIRE_POLL_MS
+ * past max_use) or runs max_idle once the work is 0; it fires with the
+ * work still 0 and we retire. So an idle daemon wakes up once per
+ * max_idle, a busy one once a second, and the exit comes max_idle to
+ * max_idle + 1 s after the last client left. The race with a client that
+ * connects as we leave is harmless: the connection waits in the backlog
+ * of the socket, which the master keeps open, and the master, told by
+ * -pid (or by our exit), watches the endpoint and starts the successor
+ * when it is readable. Past max_use we keep accepting while we have
+ * clients, as Postfix's multi_server does: under steady load a daemon
+ * is not replaced every max_use connections.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -64,6 +63,7 @@
 #define SERVER_TRIGGER_MAX 1024	  /* bytes per trigger connection */
 #define SERVER_TRIGGER_TIMEOUT 10 /* seconds */
 #define SERVER_ACCEPT_BATCH 64	  /* accepts per readiness event */
+#define SERVER_RETIRE_POLL_MS 100 /* past max_use: look for no work */
 
 static struct event_base *server_evbase;
 static const struct server_spec *server_spec;
@@ -163,33 +163,29 @@ server_status_send(int value)
 }
 
 /*
- * server_retire - max_idle or max_use: tell the master that our slot is
- * free (-pid on the status pipe), then leave at once when nothing is in
- * progress, or stop accepting and leave once our clients are done. When
- * the master cannot be told, keep accepting (it would not start a
- * successor while we hold the slot) and leave at the first idle moment.
+ * server_retire - max_idle or max_use. Postfix's multi-server rule: a
+ * daemon past max_use goes on serving, new clients included, for as
+ * long as it has any, and leaves only when none is left (a trigger
+ * server likewise waits for its work: pickup's pass over maildrop).
+ * Leaving: -pid up the status pipe, so that the master frees our slot
+ * and starts a successor when the endpoint is next readable (a failed
+ * notice only delays that until our exit), then out of the loop.
  */
 static void
 server_retire(void)
 {
 	if (server_drain_ev != NULL)
 		return;
-	/* A trigger server keeps its state in memory (pickup's pass over
-	 * maildrop): no successor beside it, so it retires only when idle. */
-	if (server_spec->mode == SERVER_TRIGGER && server_work() > 0) {
-		server_retiring = 1;
-		server_life_arm(0);
+	if (server_work() > 0) {
+		if (!server_retiring ||
+		    !evtimer_pending(server_life_ev, NULL)) {
+			server_retiring = 1;
+			server_life_arm(0);
+		}
 		return;
 	}
-	if (server_status_send(-(int)getpid()) < 0 && server_work() > 0) {
-		server_retiring = 1;
-		server_life_arm(0);
-		return;
-	}
-	if (server_work() == 0)
-		server_leave();
-	else
-		server_drain_begin();
+	(void)server_status_send(-(int)getpid());
+	server_leave();
 }
 
 /* server_life_arm - the next look at our work: in 1 s (busy) or after
@@ -199,6 +195,11 @@ static void
 server_life_arm(int idle)
 {
 	struct timeval tv = {idle ? var_max_idle : 1, 0};
+
+	if (!idle && server_retiring) { /* past max_use: leave soon */
+		tv.tv_sec = 0;
+		tv.tv_usec = SERVER_RETIRE_POLL_MS * 1000;
+	}
 
 	server_life_idle = idle;
 	evtimer_add(server_life_ev, &tv);

@@ -46,16 +46,14 @@
  *	max_use connections (SERVER_MULTI, counted at accept) or triggers
  *	(counted when handed over). Work is what spec->active() counts
  *	(for a trigger server, optional: what its triggers started) plus
- *	trigger connections being read. Retiring, it writes -pid on the
- *	status pipe (the master frees its slot and starts a successor on
- *	the next client), then leaves at once when nothing is in progress,
- *	or (SERVER_MULTI) closes its listener and leaves when its work
- *	reaches 0 (as the SIGHUP drain below). A trigger server never runs
- *	beside its successor: at max_use it goes on serving until its work
- *	is 0, and only then writes -pid and leaves. If the notice cannot be
- *	written a multi-client daemon likewise keeps accepting and leaves
- *	at its first idle moment, so a client queued on the shared socket
- *	never waits for it. Either way it calls spec->stop and returns 0,
+ *	trigger connections being read. Past max_use a daemon follows
+ *	Postfix's multi-server rule: it goes on serving, new clients
+ *	included, as long as it has any work (looked at every
+ *	SERVER_RETIRE_POLL_MS), so a busy daemon is not replaced under
+ *	load. Retiring (no work left), it writes -pid on the status pipe
+ *	(the master frees its slot and starts a successor on the next
+ *	client; without the notice it does so at the exit) and leaves.
+ *	It calls spec->stop and returns 0,
  *	which the master takes as a normal exit (silent, never throttled).
  *	spec->long_lived (qmgr) and a SERVER_MULTI daemon without
  *	spec->active (bounce, flush) ignore both, as does a stand-alone
