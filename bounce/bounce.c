@@ -54,6 +54,7 @@
  *	double_bounce_sender (double-bounce), soft_bounce (no),
  *	notify_classes (resource, software), bounce_notice_recipient,
  *	2bounce_notice_recipient, delay_notice_recipient (postmaster).
+ *	max_idle and max_use are not applied yet (util/server.h).
  * STANDARDS
  *	RFC 3461 (DSN NOTIFY/RET), RFC 3462 (multipart/report), RFC 3464
  *	(message/delivery-status).

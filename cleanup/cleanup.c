@@ -58,7 +58,8 @@
  *	mail_name (sluice), enable_long_queue_ids (no), message_size_limit
  *	(10240000), header_size_limit (102400), line_length_limit (2048),
  *	hopcount_limit (50), delay_warning_time (0h), duplicate_filter_limit
- *	(1000), queue_file_attribute_count_limit (100), ipc_timeout (3600s).
+ *	(1000), queue_file_attribute_count_limit (100), ipc_timeout (3600s),
+ *	max_idle (100s), max_use (100) (util/server.h, "Lifetimes").
  * STANDARDS
  *	RFC 822, RFC 5322 (message headers), RFC 3461 (DSN attributes).
  * SEE ALSO

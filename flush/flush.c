@@ -48,6 +48,7 @@
  *	fast_flush_domains ($relay_domains), fast_flush_refresh_time (12h),
  *	fast_flush_purge_time (7d), parent_domain_matches_subdomains,
  *	hash_queue_names, hash_queue_depth, flush_service_name (flush).
+ *	max_idle and max_use are not applied yet (util/server.h).
  * SEE ALSO
  *	qmgr(8), smtpd(8), postqueue(1), docs/postfix/smtpd-flush.md
  */

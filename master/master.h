@@ -44,9 +44,12 @@
  *	master_slot_unwatch() stops watching.
  *
  *	master_status.c: master_status_init() makes the status pipe whose
- *	write end children of services with nproc > 1 get on fd 4; a pid
+ *	write end every child gets on fd 4; a pid
  *	read from it grows that child's service (master_serv_grow(): start
- *	every copy).
+ *	every copy); a negative one, -pid, says that child retires
+ *	(max_idle, max_use: master_slot_retire() frees its slot and watches
+ *	the endpoint). master_status_poll() reads the pipe at once
+ *	(master_reap() does, so a notice is seen before the exit).
  *
  *	master_wakeup.c: master_wakeup_start()/stop() arm and disarm a
  *	service's periodic "W" trigger.
@@ -171,10 +174,12 @@ struct master_slot *master_slot_of(pid_t pid);
 void master_serv_grow(struct master_serv *serv);
 void master_slot_idle(struct master_slot *slot);
 void master_slot_unwatch(struct master_slot *slot);
+void master_slot_retire(pid_t pid);
 
 /* master_status.c */
 extern int master_status_wfd; /* write end, given to children on fd 4 */
 void master_status_init(void);
+void master_status_poll(void);
 
 /* master_wakeup.c */
 void master_wakeup_start(struct master_serv *serv);

@@ -22,6 +22,12 @@
  * a restart and lived less than MASTER_QUICK_EXIT seconds: then the slot
  * is throttled for service_throttle_time, so a daemon that cannot start
  * does not spin, and only then goes back through master_slot_idle().
+ * An exit with status 0 is normal (a daemon that retired: max_idle,
+ * max_use), silent and never throttled, as in Postfix; a child that
+ * announced its retirement on the status pipe (master_slot_retire()) has
+ * left its slot already, which then watches the endpoint whatever the
+ * wakeup column says (Postfix's master starts processes only on demand;
+ * pickup's wake-up timer or a trigger restarts it).
  * Abnormal exits are logged as Postfix does ("process PATH pid N exit
  * status S", "... killed by signal S"). A child that the master asked to
  * leave (reload) is followed by master_slot_idle() with the new
@@ -102,8 +108,8 @@ master_child_exec(struct master_slot *slot, pid_t master_pid)
 		msg_warn("dup2 %s endpoint: %m", serv->name);
 		_exit(1);
 	}
-	/* Only a service that may grow gets the status pipe. */
-	if (serv->nproc > 1 && master_status_wfd >= 0 &&
+	/* The status pipe: "grow" and "retiring" (master_status.c). */
+	if (master_status_wfd >= 0 &&
 	    dup2(master_status_wfd, SERVER_STATUS_FD) < 0) {
 		msg_warn("dup2 status pipe: %m");
 		_exit(1);
@@ -115,9 +121,8 @@ master_child_exec(struct master_slot *slot, pid_t master_pid)
 		if (null > SERVER_STATUS_FD)
 			close(null);
 	}
-	/* Belt and braces: nothing but 0-3 (4) survives exec. */
-	(void)syscall(SYS_close_range,
-	    serv->nproc > 1 ? SERVER_STATUS_FD + 1 : SERVER_LISTEN_FD + 1, ~0U,
+	/* Belt and braces: nothing but 0-4 survives exec. */
+	(void)syscall(SYS_close_range, SERVER_STATUS_FD + 1, ~0U,
 	    CLOSE_RANGE_CLOEXEC);
 	execv(serv->path, serv->argv);
 	msg_warn("cannot execute %s: %m", serv->path);
@@ -198,6 +203,8 @@ master_endpoint_busy(const struct master_slot *slot)
 	return (0);
 }
 
+static void master_slot_watch(struct master_slot *slot);
+
 /* master_slot_unwatch - stop watching the slot's endpoint */
 
 void
@@ -224,6 +231,20 @@ master_slot_idle(struct master_slot *slot)
 		master_spawn(slot);
 		return;
 	}
+	master_slot_watch(slot);
+}
+
+/* master_slot_watch - start the slot's process when its endpoint is
+ * readable (a client or trigger waits in the shared backlog) */
+
+static void
+master_slot_watch(struct master_slot *slot)
+{
+	struct master_serv *serv = slot->serv;
+
+	if (slot->pid != 0 || slot->throttled || slot->fd < 0 ||
+	    master_terminating || serv->retired)
+		return;
 	if (slot->watch == NULL)
 		slot->watch = event_new(master_base, slot->fd, EV_READ,
 		    master_watch_event, slot);
@@ -348,6 +369,32 @@ master_slot_drain(struct master_slot *slot)
 	return (0);
 }
 
+/* master_slot_retire - a child closed its listener on its own (max_idle,
+ * max_use: util/server) and exits once its clients are done: free its
+ * slot, and start the successor when the endpoint is next readable */
+
+void
+master_slot_retire(pid_t pid)
+{
+	struct master_slot *slot = master_slot_of(pid);
+	int i;
+
+	if (slot == NULL || slot->stopping)
+		return;
+	for (i = 0; i < MASTER_DRAIN_MAX; i++)
+		if (master_drainers[i] == 0)
+			break;
+	if (i == MASTER_DRAIN_MAX)
+		return; /* the slot is freed when the child exits */
+	if (msg_verbose)
+		msg_info("%s: pid %ld retires", slot->serv->name, (long)pid);
+	master_drainers[i] = slot->pid;
+	slot->pid = 0;
+	slot->restarted = 0;
+	master_timer_stop(slot->timer);
+	master_slot_watch(slot);
+}
+
 /* master_drainer_gone - forget a drained child; 1 if pid was one */
 
 static int
@@ -454,11 +501,14 @@ master_exited(struct master_slot *slot, pid_t pid, int status)
 {
 	struct master_serv *serv = slot->serv;
 	double lived = master_now() - slot->started;
-	int asked = slot->stopping, i;
+	int asked = slot->stopping, normal, i;
 
 	slot->pid = 0;
 	slot->stopping = 0;
 	master_timer_stop(slot->timer);
+	/* Status 0 is a normal exit (max_idle, max_use): silent, and never
+	 * throttled, as with Postfix. */
+	normal = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 	if (!asked && !master_terminating) {
 		if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
 			msg_warn("process %s pid %ld exit status %d",
@@ -469,7 +519,7 @@ master_exited(struct master_slot *slot, pid_t pid, int status)
 	}
 	if (master_terminating || serv->retired)
 		return;
-	if (asked) {
+	if (asked || normal) {
 		slot->restarted = 0;
 		master_slot_idle(slot);
 	} else if (slot->restarted && lived < MASTER_QUICK_EXIT) {
@@ -496,6 +546,7 @@ master_reap(void)
 	pid_t pid;
 	int status, n;
 
+	master_status_poll(); /* retirement notices before the exits */
 	for (n = 0; n < 10000; n++) {
 		pid = waitpid(-1, &status, WNOHANG);
 		if (pid < 0 && errno == EINTR)

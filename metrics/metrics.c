@@ -41,7 +41,8 @@
  *	read.
  * CONFIGURATION PARAMETERS
  *	queue_directory, hash_queue_names, hash_queue_depth,
- *	duplicate_filter_limit.
+ *	duplicate_filter_limit, max_idle (100s), max_use (100)
+ *	(util/server.h, "Lifetimes").
  * SEE ALSO
  *	master(5), metrics(3), showq(8), docs/metrics.md
  */

@@ -43,7 +43,8 @@
  * CONFIGURATION PARAMETERS
  *	queue_directory, cleanup_service_name (cleanup), ipc_timeout
  *	(3600s; pickup waits at most min(ipc_timeout, 100s) for cleanup at
- *	each step).
+ *	each step), max_idle (100s), max_use (100 triggers) (util/server.h,
+ *	"Lifetimes"; the wake-up timer or postdrop's trigger restarts it).
  * SEE ALSO
  *	sendmail(1), postdrop(1), cleanup(8), postsuper(1)
  */
@@ -153,6 +154,15 @@ pickup_init(struct event_base *base)
 	pickup_schedule();
 }
 
+/* pickup_active - a pass in progress or due (util/server: a retiring
+ * pickup finishes it first) */
+
+static int
+pickup_active(void)
+{
+	return (pickup_scan != 0 || evtimer_pending(pickup_ev, NULL));
+}
+
 /* pickup_stop - leave the pass */
 
 static void
@@ -170,6 +180,7 @@ main(int argc, char **argv)
 	    .init = pickup_init,
 	    .trigger = pickup_trigger,
 	    .stop = pickup_stop,
+	    .active = pickup_active,
 	    .params = pickup_params,
 	};
 

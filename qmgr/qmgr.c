@@ -121,6 +121,7 @@
  *	relayhost (empty), myhostname, transport_maps, relay_transport
  *	(relay), default_transport (smtp), sender_dependent_relayhost_maps,
  *	sender_dependent_default_transport_maps, recipient_delimiter
+ *	max_idle and max_use do not apply (long-lived, as in Postfix)
  * SECURITY
  *	qmgr runs as mail_owner without privileges. It talks to local
  *	commands only through one-byte triggers (anything else is ignored)
@@ -159,6 +160,7 @@ static const struct server_spec qmgr_spec = {
     .pre_init = qmgr_pre_init,
     .init = qmgr_init,
     .trigger = qmgr_trigger,
+    .long_lived = 1, /* max_idle and max_use do not apply, as in Postfix */
     .params = qmgr_params,
 };
 

@@ -41,7 +41,8 @@
  * CONFIGURATION PARAMETERS
  *	ipc_timeout (3600s), duplicate_filter_limit (1000),
  *	queue_directory, hash_queue_names, hash_queue_depth,
- *	showq_service_name (the name postqueue connects to).
+ *	showq_service_name (the name postqueue connects to), max_idle
+ *	(100s), max_use (100) (util/server.h, "Lifetimes").
  * SEE ALSO
  *	postqueue(1), showq(3), showq_proto(3), docs/postfix/admin-tools.md
  */

@@ -172,7 +172,8 @@
  *	smtp_connection_cache_destinations,
  *	smtp_connection_cache_time_limit,
  *	smtp_connection_reuse_time_limit,
- *	smtp_connection_reuse_count_limit, smtp_rset_timeout.
+ *	smtp_connection_reuse_count_limit, smtp_rset_timeout. Process:
+ *	max_idle (100s), max_use (100) (util/server.h, "Lifetimes").
  * STANDARDS
  *	RFC 5321 (SMTP), RFC 1870 (SIZE), RFC 2920 (PIPELINING), RFC 6152
  *	(8BITMIME), RFC 3463 (enhanced status codes), RFC 3207 (STARTTLS),

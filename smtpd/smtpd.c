@@ -89,6 +89,7 @@
  *	smtpd_recipient_restrictions, smtpd_forbid_bare_newline,
  *	smtpd_forbid_bare_newline_exclusions ($mynetworks),
  *	smtpd_forbid_bare_newline_reject_code (550), smtpd_tls_*.
+ *	max_idle (100s), max_use (100): util/server.h, "Lifetimes".
  * STANDARDS
  *	RFC 5321 (SMTP), RFC 1870 (SIZE), RFC 2920 (PIPELINING), RFC 6152
  *	(8BITMIME), RFC 2034 (ENHANCEDSTATUSCODES), RFC 3207 (STARTTLS),

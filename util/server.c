@@ -17,9 +17,23 @@
  * by the limit or by the timeout is handed to spec->trigger().
  *
  * The status pipe is used only by a daemon the master started (fd 3 is a
- * listening socket) and only once: one write of our pid, atomic on a
- * pipe, non-blocking (the master made it so), then the descriptor is
- * closed. Until then spec->active() is asked after every accept.
+ * listening socket): writes of one int, atomic on a pipe, non-blocking
+ * (the master made it so). Our pid once, when spec->active() first
+ * reaches 2 right after an accept (asked after every accept until then);
+ * -pid when we retire.
+ *
+ * Lifetimes. One timer, server_life_ev, either polls the work in progress
+ * every second (after an accept, while busy; every SERVER_RETIRE_POLL_MS
+ * past max_use) or runs max_idle once the work is 0; it fires with the
+ * work still 0 and we retire. So an idle daemon wakes up once per
+ * max_idle, a busy one once a second, and the exit comes max_idle to
+ * max_idle + 1 s after the last client left. The race with a client that
+ * connects as we leave is harmless: the connection waits in the backlog
+ * of the socket, which the master keeps open, and the master, told by
+ * -pid (or by our exit), watches the endpoint and starts the successor
+ * when it is readable. Past max_use we keep accepting while we have
+ * clients, as Postfix's multi_server does: under steady load a daemon
+ * is not replaced every max_use connections.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -49,6 +63,7 @@
 #define SERVER_TRIGGER_MAX 1024	  /* bytes per trigger connection */
 #define SERVER_TRIGGER_TIMEOUT 10 /* seconds */
 #define SERVER_ACCEPT_BATCH 64	  /* accepts per readiness event */
+#define SERVER_RETIRE_POLL_MS 100 /* past max_use: look for no work */
 
 static struct event_base *server_evbase;
 static const struct server_spec *server_spec;
@@ -56,7 +71,16 @@ static char *server_service;
 static struct event *server_listen_ev;
 static struct event *server_pause_ev;
 static struct event *server_sig_ev[3];
-static int server_status_fd = -1; /* master's status pipe, until used */
+static int server_status_fd = -1;     /* master's status pipe */
+static int server_busy_told;	      /* our pid went up the pipe once */
+static struct event *server_drain_ev; /* 1 s tick while draining */
+static struct event *server_life_ev;  /* max_idle timer or 1 s busy poll */
+static int server_lifetime;	      /* max_idle and max_use apply */
+static int server_life_idle;	      /* server_life_ev runs max_idle */
+static int server_retiring;	      /* max_use reached, no notice sent */
+static long server_uses;	      /* connections (triggers) served */
+static int server_triggers;	      /* trigger connections being read */
+static int server_left;		      /* server_leave() was called */
 
 static int server_listening(int fd);
 
@@ -95,6 +119,131 @@ server_stop(void)
 		event_base_loopbreak(server_evbase);
 }
 
+static void server_used(void);
+static void server_drain_begin(void);
+static void server_life_arm(int idle);
+
+/* server_work - clients (trigger connections) in progress */
+
+static int
+server_work(void)
+{
+	int n = server_triggers;
+
+	if (server_spec->active != NULL)
+		n += server_spec->active();
+	return (n);
+}
+
+/* server_leave - spec->stop, then leave the loop (exit status 0) */
+
+static void
+server_leave(void)
+{
+	if (server_left++)
+		return;
+	if (server_spec->stop)
+		server_spec->stop();
+	event_base_loopbreak(server_evbase);
+}
+
+/* server_status_send - one int up the master's status pipe; 0 or -1 */
+
+static int
+server_status_send(int value)
+{
+	if (server_status_fd < 0)
+		return (-1);
+	if (write(server_status_fd, &value, sizeof(value)) != sizeof(value)) {
+		if (msg_verbose)
+			msg_info("status pipe: %m");
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * server_retire - max_idle or max_use. Postfix's multi-server rule: a
+ * daemon past max_use goes on serving, new clients included, for as
+ * long as it has any, and leaves only when none is left (a trigger
+ * server likewise waits for its work: pickup's pass over maildrop).
+ * Leaving: -pid up the status pipe, so that the master frees our slot
+ * and starts a successor when the endpoint is next readable (a failed
+ * notice only delays that until our exit), then out of the loop.
+ */
+static void
+server_retire(void)
+{
+	if (server_drain_ev != NULL)
+		return;
+	if (server_work() > 0) {
+		if (!server_retiring ||
+		    !evtimer_pending(server_life_ev, NULL)) {
+			server_retiring = 1;
+			server_life_arm(0);
+		}
+		return;
+	}
+	(void)server_status_send(-(int)getpid());
+	server_leave();
+}
+
+/* server_life_arm - the next look at our work: in 1 s (busy) or after
+ * max_idle (idle) */
+
+static void
+server_life_arm(int idle)
+{
+	struct timeval tv = {idle ? var_max_idle : 1, 0};
+
+	if (!idle && server_retiring) { /* past max_use: leave soon */
+		tv.tv_sec = 0;
+		tv.tv_usec = SERVER_RETIRE_POLL_MS * 1000;
+	}
+
+	server_life_idle = idle;
+	evtimer_add(server_life_ev, &tv);
+}
+
+/* server_life_event - busy poll or idle timer: retire when idle long
+ * enough, or when max_use was reached and the work is done */
+
+static void
+server_life_event(evutil_socket_t fd, short what, void *ctx)
+{
+	if (server_drain_ev != NULL)
+		return;
+	if (server_work() > 0) {
+		server_life_arm(0);
+	} else if (server_retiring) {
+		server_retire();
+	} else if (!server_life_idle && var_max_idle > 0) {
+		server_life_arm(1);
+	} else if (var_max_idle > 0) {
+		if (msg_verbose)
+			msg_info("idle timeout -- exiting");
+		server_retire();
+	}
+}
+
+/* server_used - one more connection (trigger) served; max_use */
+
+static void
+server_used(void)
+{
+	if (!server_lifetime)
+		return;
+	server_uses++;
+	if (var_max_use > 0 && server_uses >= var_max_use) {
+		if (msg_verbose && !server_retiring)
+			msg_info("use limit %ld reached -- exiting when done",
+			    var_max_use);
+		server_retire();
+	} else if (server_life_idle || !evtimer_pending(server_life_ev, NULL)) {
+		server_life_arm(0);
+	}
+}
+
 /* server_trigger_done - hand over what arrived, release the connection */
 
 static void
@@ -102,9 +251,11 @@ server_trigger_done(struct server_trigger *t)
 {
 	event_free(t->ev);
 	close(t->fd);
+	server_triggers--;
 	if (t->len > 0)
 		server_spec->trigger(t->buf, t->len);
 	mem_free(t);
+	server_used();
 }
 
 static void
@@ -168,15 +319,11 @@ server_status_forget(void)
 static void
 server_report_busy(void)
 {
-	int pid = (int)getpid();
-
-	if (server_spec->active() < 2)
+	if (server_busy_told || server_spec->mode != SERVER_MULTI ||
+	    server_spec->active == NULL || server_spec->active() < 2)
 		return;
-	if (write(server_status_fd, &pid, sizeof(pid)) != sizeof(pid) &&
-	    msg_verbose)
-		msg_info("status pipe: %m");
-	(void)close(server_status_fd);
-	server_status_fd = -1;
+	server_busy_told = 1;
+	(void)server_status_send((int)getpid());
 }
 
 static void
@@ -202,13 +349,16 @@ server_accept(evutil_socket_t lfd, short what, void *ctx)
 		}
 		if (server_spec->mode == SERVER_MULTI) {
 			server_spec->accept(fd);
-			if (server_status_fd >= 0)
-				server_report_busy();
+			server_report_busy();
+			server_used();
+			if (server_drain_ev != NULL || server_left)
+				return; /* retired: accept no more */
 		} else {
 			struct server_trigger *t = mem_calloc(1, sizeof(*t));
 			struct timeval tv = {SERVER_TRIGGER_TIMEOUT, 0};
 
 			t->fd = fd;
+			server_triggers++;
 			t->ev = event_new(server_evbase, fd,
 			    EV_READ | EV_PERSIST, server_trigger_read, t);
 			if (t->ev == NULL || event_add(t->ev, &tv) < 0)
@@ -224,11 +374,28 @@ server_drain_check(evutil_socket_t fd, short what, void *ctx)
 {
 	static int waited;
 
-	if (server_spec->active() > 0 && ++waited < SERVER_DRAIN_LIMIT)
+	if (server_work() > 0 && ++waited < SERVER_DRAIN_LIMIT)
 		return;
-	if (server_spec->stop)
-		server_spec->stop();
-	event_base_loopbreak(server_evbase);
+	server_leave();
+}
+
+/* server_drain_begin - close the listener, exit when the work is done */
+
+static void
+server_drain_begin(void)
+{
+	struct timeval tv = {1, 0};
+
+	event_del(server_listen_ev);
+	evtimer_del(server_pause_ev);
+	if (server_life_ev != NULL)
+		evtimer_del(server_life_ev);
+	(void)close(SERVER_LISTEN_FD);
+	server_drain_ev =
+	    event_new(server_evbase, -1, EV_PERSIST, server_drain_check, NULL);
+	if (server_drain_ev == NULL || event_add(server_drain_ev, &tv) < 0)
+		msg_fatal("cannot register the drain timer");
+	server_drain_check(-1, 0, NULL);
 }
 
 /* server_drain - SIGHUP: leave new clients to the successor, finish ours */
@@ -236,26 +403,13 @@ server_drain_check(evutil_socket_t fd, short what, void *ctx)
 static void
 server_drain(evutil_socket_t sig, short what, void *ctx)
 {
-	static struct event *tick;
-
 	if (server_spec->mode != SERVER_MULTI || server_spec->active == NULL ||
 	    server_listen_ev == NULL) {
-		if (server_spec->stop)
-			server_spec->stop();
-		event_base_loopbreak(server_evbase);
+		server_leave();
 		return;
 	}
-	if (tick != NULL)
-		return; /* already draining */
-	event_del(server_listen_ev);
-	evtimer_del(server_pause_ev);
-	(void)close(SERVER_LISTEN_FD);
-	struct timeval tv = {1, 0};
-	tick =
-	    event_new(server_evbase, -1, EV_PERSIST, server_drain_check, NULL);
-	if (tick == NULL || event_add(tick, &tv) < 0)
-		msg_fatal("cannot register the drain timer");
-	server_drain_check(-1, 0, NULL);
+	if (server_drain_ev == NULL)
+		server_drain_begin();
 }
 
 static void
@@ -263,15 +417,15 @@ server_signal(evutil_socket_t sig, short what, void *ctx)
 {
 	if (msg_verbose)
 		msg_info("received signal %d, exiting", (int)sig);
-	if (server_spec->stop)
-		server_spec->stop();
-	event_base_loopbreak(server_evbase);
+	server_leave();
 }
 
 /* The skeleton's own parameters, bound before the program's. */
 
 static const struct param_var server_params[] = {
     PARAM_VAR(mail_owner),
+    PARAM_VAR(max_idle),
+    PARAM_VAR(max_use),
     PARAM_VAR_END,
 };
 
@@ -395,8 +549,13 @@ static void
 server_listen_setup(void)
 {
 	int fl = fcntl(SERVER_LISTEN_FD, F_GETFL);
+	int multi = server_spec->mode == SERVER_MULTI;
 
-	if (server_spec->mode != SERVER_MULTI || server_spec->active == NULL)
+	/* Lifetimes need to see the work in progress: trigger connections,
+	 * or what spec->active counts. */
+	server_lifetime =
+	    !server_spec->long_lived && (!multi || server_spec->active != NULL);
+	if (!server_lifetime && !(multi && server_spec->active != NULL))
 		server_status_forget();
 	if (fl < 0 || fcntl(SERVER_LISTEN_FD, F_SETFL, fl | O_NONBLOCK) < 0 ||
 	    fcntl(SERVER_LISTEN_FD, F_SETFD, FD_CLOEXEC) < 0)
@@ -407,6 +566,13 @@ server_listen_setup(void)
 	if (server_listen_ev == NULL || server_pause_ev == NULL ||
 	    event_add(server_listen_ev, NULL) < 0)
 		msg_fatal("cannot register the listening socket");
+	if (server_lifetime) {
+		server_life_ev =
+		    evtimer_new(server_evbase, server_life_event, NULL);
+		if (server_life_ev == NULL)
+			msg_fatal("cannot register the idle timer");
+		server_life_arm(0);
+	}
 }
 
 int

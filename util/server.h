@@ -35,8 +35,30 @@
  *	A SERVER_MULTI daemon with spec->active that the master started with
  *	a pipe on fd SERVER_STATUS_FD (4) writes its pid (an int) there
  *	once, the first time spec->active() reaches 2 right after an
- *	accept, and closes the pipe: the master then starts the other
- *	copies of the service (master.h). Without that pipe nothing changes.
+ *	accept: the master then starts the other copies of the service
+ *	(master.h). Without that pipe nothing changes.
+ *
+ *	Lifetimes (Postfix's max_idle and max_use, main.cf or -o): a daemon
+ *	with a listening socket whose work the skeleton can see (a
+ *	SERVER_TRIGGER daemon: its trigger connections; a SERVER_MULTI one
+ *	with spec->active) retires when it has had no work for max_idle
+ *	seconds (checked every second while busy), or once it has served
+ *	max_use connections (SERVER_MULTI, counted at accept) or triggers
+ *	(counted when handed over). Work is what spec->active() counts
+ *	(for a trigger server, optional: what its triggers started) plus
+ *	trigger connections being read. Past max_use a daemon follows
+ *	Postfix's multi-server rule: it goes on serving, new clients
+ *	included, as long as it has any work (looked at every
+ *	SERVER_RETIRE_POLL_MS), so a busy daemon is not replaced under
+ *	load. Retiring (no work left), it writes -pid on the status pipe
+ *	(the master frees its slot and starts a successor on the next
+ *	client; without the notice it does so at the exit) and leaves.
+ *	It calls spec->stop and returns 0,
+ *	which the master takes as a normal exit (silent, never throttled).
+ *	spec->long_lived (qmgr) and a SERVER_MULTI daemon without
+ *	spec->active (bounce, flush) ignore both, as does a stand-alone
+ *	one. With -v: "idle timeout -- exiting" (Postfix's text).
+ *
  *	SIGTERM and SIGINT call spec->stop (if any) and leave the loop.
  *	SIGHUP asks a SERVER_MULTI daemon that has spec->active to drain:
  *	it closes its listening socket (its successor, started by master,
@@ -73,7 +95,8 @@ struct server_spec {
 	void (*accept)(int fd);	      /* SERVER_MULTI */
 	void (*trigger)(const char *buf, size_t len); /* SERVER_TRIGGER */
 	void (*stop)(void);  /* on SIGTERM, before exit */
-	int (*active)(void); /* SERVER_MULTI: work in progress */
+	int (*active)(void); /* work in progress (SERVER_TRIGGER: optional) */
+	int long_lived;	     /* ignore max_idle and max_use (qmgr) */
 	/* The parameters the program reads (param_bind()), or NULL. */
 	const struct param_var *params;
 };

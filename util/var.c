@@ -124,6 +124,8 @@ long var_hopcount_limit;
 long var_invalid_hostname_reject_code;
 long var_ipc_timeout;
 long var_line_length_limit;
+long var_max_idle;
+long var_max_use;
 long var_maximal_backoff_time;
 long var_maximal_queue_lifetime;
 long var_message_size_limit;

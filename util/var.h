@@ -139,6 +139,8 @@ extern long var_hopcount_limit;
 extern long var_invalid_hostname_reject_code;
 extern long var_ipc_timeout;
 extern long var_line_length_limit;
+extern long var_max_idle;
+extern long var_max_use;
 extern long var_maximal_backoff_time;
 extern long var_maximal_queue_lifetime;
 extern long var_message_size_limit;

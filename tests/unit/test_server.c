@@ -29,6 +29,8 @@
 #include <sys/wait.h>
 #include <pwd.h>
 
+#include <event2/event.h>
+
 #include "attr.h"
 #include "mem.h"
 #include "msg.h"
@@ -74,6 +76,8 @@ param_str(const char *name)
 	return strcmp(name, "mail_owner") == 0 ? stub_owner : "";
 }
 
+static long stub_max_idle, stub_max_use; /* 0: the rows stay 0 */
+
 void
 param_bind(const struct param_var *vars)
 {
@@ -81,6 +85,10 @@ param_bind(const struct param_var *vars)
 	for (; vars != NULL && vars->name != NULL; vars++)
 		if (vars->kind == PARAM_KIND_STR)
 			*(const char **)vars->var = param_str(vars->name);
+		else if (strcmp(vars->name, "max_idle") == 0)
+			*(long *)vars->var = stub_max_idle;
+		else if (strcmp(vars->name, "max_use") == 0)
+			*(long *)vars->var = stub_max_use;
 }
 
 void
@@ -92,7 +100,8 @@ qdir_chdir(void)
 /* Daemon side: the callbacks report to the test through a pipe. */
 
 static int report_fd = -1;
-static pid_t live_pid; /* daemon to kill if a test fails early */
+static int status_wfd = -1; /* given to the daemon on fd 4 when set */
+static pid_t live_pid;	    /* daemon to kill if a test fails early */
 static int live_is_child;
 
 static int
@@ -198,7 +207,8 @@ start_daemon(const struct server_spec *spec, int lfd, char **argv, int *rfd)
 	assert_int_equal(pipe(p), 0);
 	if ((pid = fork()) == 0) {
 		close(p[0]);
-		report_fd = p[1];
+		report_fd = fcntl(p[1], F_DUPFD, 10);
+		close(p[1]);
 		if (lfd >= 0) {
 			if (lfd != SERVER_LISTEN_FD) {
 				dup2(lfd, SERVER_LISTEN_FD);
@@ -207,6 +217,10 @@ start_daemon(const struct server_spec *spec, int lfd, char **argv, int *rfd)
 		} else {
 			close(SERVER_LISTEN_FD);
 		}
+		/* status_wfd lives above 10 (status_pipe()) */
+		if (status_wfd >= 0 &&
+		    dup2(status_wfd, SERVER_STATUS_FD) != SERVER_STATUS_FD)
+			_exit(97);
 		_exit(server_main(argc, argv, spec));
 	}
 	assert_true(pid > 0);
@@ -515,6 +529,295 @@ test_parent_death(void **state)
 	close(p[0]);
 }
 
+/* ---- max_idle and max_use ---------------------------------------------- */
+
+/* A status pipe like the master's: both ends above fd 10; *rfd is the
+ * non-blocking read end, status_wfd the end the daemon gets on fd 4. */
+static void
+status_pipe(int *rfd)
+{
+	int p[2];
+
+	assert_int_equal(pipe(p), 0);
+	*rfd = fcntl(p[0], F_DUPFD_CLOEXEC, 10);
+	status_wfd = fcntl(p[1], F_DUPFD_CLOEXEC, 10);
+	close(p[0]);
+	close(p[1]);
+	assert_true(*rfd >= 10 && status_wfd >= 10);
+	fcntl(*rfd, F_SETFL, O_NONBLOCK);
+}
+
+/* The next int on the status pipe, waiting up to 10 s; 0 if none. */
+static int
+status_next(int rfd)
+{
+	struct pollfd p = {.fd = rfd, .events = POLLIN};
+	int v;
+
+	if (poll(&p, 1, 10000) != 1 || read(rfd, &v, sizeof(v)) != sizeof(v))
+		return 0;
+	return v;
+}
+
+static void
+lifetime_reset(int srfd)
+{
+	if (srfd >= 0)
+		close(srfd);
+	if (status_wfd >= 0)
+		close(status_wfd);
+	status_wfd = -1;
+	stub_max_idle = stub_max_use = 0;
+}
+
+/* Held clients: a SERVER_MULTI daemon with an active() count. */
+static int held;
+
+static void
+h_read(evutil_socket_t fd, short what, void *ctx)
+{
+	char buf[64];
+
+	if (read(fd, buf, sizeof(buf)) > 0)
+		return;
+	event_free(ctx);
+	close(fd);
+	held--;
+	report("closed");
+}
+
+static void
+h_accept(int fd)
+{
+	struct event *ev = event_new(server_base(), fd, EV_READ | EV_PERSIST,
+	    h_read, event_self_cbarg());
+
+	if (ev == NULL || event_add(ev, NULL) < 0)
+		_exit(96);
+	held++;
+	report("accept");
+}
+
+static int
+h_active(void)
+{
+	return held;
+}
+
+/* max_use for a trigger server: after the limit the daemon tells the
+ * master (-pid on fd 4) and exits 0; a long-lived one (qmgr) goes on. */
+static void
+test_max_use_trigger(void **state)
+{
+	static const struct server_spec spec = {
+	    .name = "pickup",
+	    .mode = SERVER_TRIGGER,
+	    .trigger = d_trigger,
+	    .stop = d_stop,
+	};
+	static const struct server_spec qspec = {
+	    .name = "qmgr",
+	    .mode = SERVER_TRIGGER,
+	    .trigger = d_trigger,
+	    .stop = d_stop,
+	    .long_lived = 1,
+	};
+	char *argv[] = {"pickup", "-n", "pickup", NULL};
+	int lfd, rfd, srfd, status;
+	pid_t pid;
+
+	stub_max_use = 2;
+	stub_max_idle = 100;
+	status_pipe(&srfd);
+	lfd = sockdir_listen("public/pickup", 10);
+	pid = start_daemon(&spec, lfd, argv, &rfd);
+	close(lfd);
+	assert_int_equal(trigger_send("public/pickup", "W", 1), 0);
+	assert_string_equal(next_report(rfd), "trigger 1 W");
+	assert_int_equal(trigger_send("public/pickup", "X", 1), 0);
+	assert_string_equal(next_report(rfd), "trigger 1 X");
+	assert_string_equal(next_report(rfd), "stop");
+	assert_int_equal(status_next(srfd), -(int)pid);
+	status = reap(pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	close(rfd);
+	unlink("public/pickup");
+
+	/* The same limits do not apply to a long-lived daemon. */
+	lfd = sockdir_listen("public/qmgr", 10);
+	pid = start_daemon(&qspec, lfd, argv, &rfd);
+	close(lfd);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(trigger_send("public/qmgr", "I", 1), 0);
+		assert_string_equal(next_report(rfd), "trigger 1 I");
+	}
+	assert_int_equal(waitpid(pid, &status, WNOHANG), 0);
+	kill(pid, SIGTERM);
+	assert_string_equal(next_report(rfd), "stop");
+	status = reap(pid);
+	assert_true(WIFEXITED(status));
+	close(rfd);
+	unlink("public/qmgr");
+	lifetime_reset(srfd);
+}
+
+/* A trigger server whose trigger starts work (pickup's pass): busy for a
+ * second after each trigger. */
+static int t_busy;
+
+static void
+t_unbusy(evutil_socket_t fd, short what, void *ctx)
+{
+	t_busy = 0;
+	report("unbusy");
+	event_free(ctx);
+}
+
+static void
+t_trigger(const char *buf, size_t len)
+{
+	struct event *ev =
+	    evtimer_new(server_base(), t_unbusy, event_self_cbarg());
+	struct timeval tv = {1, 0};
+
+	t_busy = 1;
+	report("trigger %zu", len);
+	evtimer_add(ev, &tv);
+}
+
+static int
+t_active(void)
+{
+	return t_busy;
+}
+
+/* At max_use a trigger server first finishes what its triggers started,
+ * then tells the master and leaves: never beside its successor. */
+static void
+test_max_use_trigger_busy(void **state)
+{
+	static const struct server_spec spec = {
+	    .name = "pickup",
+	    .mode = SERVER_TRIGGER,
+	    .trigger = t_trigger,
+	    .stop = d_stop,
+	    .active = t_active,
+	};
+	char *argv[] = {"pickup", "-n", "pickup", NULL};
+	int lfd, rfd, srfd, status;
+	pid_t pid;
+
+	stub_max_use = 1;
+	stub_max_idle = 100;
+	status_pipe(&srfd);
+	lfd = sockdir_listen("public/pickup", 10);
+	pid = start_daemon(&spec, lfd, argv, &rfd);
+	close(lfd);
+	assert_int_equal(trigger_send("public/pickup", "W", 1), 0);
+	assert_string_equal(next_report(rfd), "trigger 1");
+	/* No notice while the work runs (it runs for a second). */
+	struct pollfd pf = {.fd = srfd, .events = POLLIN};
+	assert_int_equal(poll(&pf, 1, 300), 0);
+	assert_string_equal(next_report(rfd), "unbusy");
+	assert_string_equal(next_report(rfd), "stop");
+	assert_int_equal(status_next(srfd), -(int)pid);
+	status = reap(pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	close(rfd);
+	unlink("public/pickup");
+	lifetime_reset(srfd);
+}
+
+/* max_use for a multi-client daemon, Postfix's multi-server rule: past
+ * the limit it goes on serving, new clients included, while it has any,
+ * and retires (-pid, exit 0) once the last one is gone. */
+static void
+test_max_use_multi(void **state)
+{
+	static const struct server_spec spec = {
+	    .name = "smtpd",
+	    .mode = SERVER_MULTI,
+	    .accept = h_accept,
+	    .stop = d_stop,
+	    .active = h_active,
+	};
+	char *argv[] = {"smtpd", "-n", "smtp", NULL};
+	struct vbuf why = VBUF_INIT;
+	int lfd, rfd, srfd, c1, c2, status;
+	pid_t pid;
+
+	stub_max_use = 1;
+	stub_max_idle = 100;
+	status_pipe(&srfd);
+	lfd = sockdir_listen("private/smtpd", 10);
+	pid = start_daemon(&spec, lfd, argv, &rfd);
+	close(lfd);
+	c1 = ipc_connect("private", "smtpd", 0, 5, &why);
+	assert_true(c1 >= 0);
+	assert_string_equal(next_report(rfd), "accept");
+	/* Past max_use, still busy: the next client is served too. */
+	c2 = ipc_connect("private", "smtpd", 0, 5, &why);
+	assert_true(c2 >= 0);
+	assert_string_equal(next_report(rfd), "accept");
+	assert_int_equal(status_next(srfd), (int)pid); /* two clients */
+	close(c1);
+	assert_string_equal(next_report(rfd), "closed");
+	usleep(300000); /* a few retirement polls with one client left */
+	assert_int_equal(waitpid(pid, &status, WNOHANG), 0);
+	close(c2);
+	assert_string_equal(next_report(rfd), "closed");
+	assert_int_equal(status_next(srfd), -(int)pid);
+	assert_string_equal(next_report(rfd), "stop");
+	status = reap(pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	close(rfd);
+	unlink("private/smtpd");
+	lifetime_reset(srfd);
+	vbuf_free(&why);
+}
+
+/* max_idle: a daemon whose client is gone exits 0 after max_idle, and
+ * tells the master first. */
+static void
+test_max_idle(void **state)
+{
+	static const struct server_spec spec = {
+	    .name = "smtpd",
+	    .mode = SERVER_MULTI,
+	    .accept = h_accept,
+	    .stop = d_stop,
+	    .active = h_active,
+	};
+	char *argv[] = {"smtpd", "-n", "smtp", NULL};
+	struct vbuf why = VBUF_INIT;
+	int lfd, rfd, srfd, c1, status;
+	pid_t pid;
+
+	stub_max_use = 100;
+	stub_max_idle = 1;
+	status_pipe(&srfd);
+	lfd = sockdir_listen("private/smtpd", 10);
+	pid = start_daemon(&spec, lfd, argv, &rfd);
+	close(lfd);
+	c1 = ipc_connect("private", "smtpd", 0, 5, &why);
+	assert_true(c1 >= 0);
+	assert_string_equal(next_report(rfd), "accept");
+	close(c1);
+	assert_string_equal(next_report(rfd), "closed");
+	assert_string_equal(next_report(rfd), "stop");
+	assert_int_equal(status_next(srfd), -(int)pid);
+	status = reap(pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	close(rfd);
+	unlink("private/smtpd");
+	lifetime_reset(srfd);
+	vbuf_free(&why);
+}
+
 int
 main(void)
 {
@@ -525,6 +828,10 @@ main(void)
 	    cmocka_unit_test_teardown(test_main_bad_options, kill_live),
 	    cmocka_unit_test_teardown(test_main_bad_owner, kill_live),
 	    cmocka_unit_test_teardown(test_parent_death, kill_live),
+	    cmocka_unit_test_teardown(test_max_use_trigger, kill_live),
+	    cmocka_unit_test_teardown(test_max_use_trigger_busy, kill_live),
+	    cmocka_unit_test_teardown(test_max_use_multi, kill_live),
+	    cmocka_unit_test_teardown(test_max_idle, kill_live),
 	};
 
 	msg_init("test_server", MSG_NOLOG);
