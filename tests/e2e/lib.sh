@@ -66,6 +66,21 @@ relay_instance() {
   INSTANCES="${INSTANCES:-} $C"
 }
 
+# sluice_reload DIR: reload instance DIR and wait (at most 20 s each) until
+# every smtpd that ran before the reload has exited, so that the next
+# client meets a process with the new settings (on a busy machine the
+# old one can take more than a second to hand over).
+sluice_reload() {
+  local c=$1 qd m old p
+  qd=$("$B/postconf" -c "$c" -h queue_directory)
+  m=$(tr -d ' ' < "$qd/pid/master.pid")
+  old=$(pgrep -P "$m" -x smtpd | tr '\n' ' ')
+  "$B/sluice" -c "$c" reload >/dev/null 2>&1 || return 1
+  for p in $old; do
+    wait_for 20 sh -c "! kill -0 $p 2>/dev/null" || return 1
+  done
+}
+
 # start_sink PORT DIR [sink options...]: run tests/e2e/sink.py, remember its pid.
 start_sink() {
   local port=$1 dir=$2; shift 2

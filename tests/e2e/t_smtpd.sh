@@ -56,7 +56,7 @@ ok "no SMTP smuggling"
 
 # Relay control: a client outside mynetworks may not relay.
 "$B/postconf" -c "$C" -e "mynetworks = 127.0.0.2/32" >/dev/null
-"$B/sluice" -c "$C" reload >/dev/null 2>&1; sleep 1
+sluice_reload "$C" || fail "reload"
 cat > relay.chat <<'CHAT'
 < 220
 > HELO t.example
@@ -74,7 +74,7 @@ python3 "$SLUICE_ROOT/tests/e2e/smtpchat.py" "$port" relay.chat || fail "relay d
 grep -q "NOQUEUE: reject: RCPT from $CN\[127.0.0.1\]: 454 4.7.1 <victim@elsewhere.test>: Relay access denied; from=<x@example.org> to=<victim@elsewhere.test> proto=SMTP helo=<t.example>" "$C/log/maillog" ||
   fail "reject log line"
 "$B/postconf" -c "$C" -e "mynetworks = 127.0.0.0/8" >/dev/null
-"$B/sluice" -c "$C" reload >/dev/null 2>&1; sleep 1
+sluice_reload "$C" || fail "reload"
 ok "relay denied outside mynetworks"
 
 # Bad input: NUL in a command, overlong line, oversize message, pipelining.
@@ -194,7 +194,7 @@ got=$(sed -n '/^250-relay.example.com/,/^250 DSN/p' ehlo.out | tr '\n' ' ')
 assert_eq "250-relay.example.com 250-PIPELINING 250-SIZE 20000 250-VRFY 250-ETRN 250-ENHANCEDSTATUSCODES 250-8BITMIME 250 DSN " "$got" "EHLO keywords"
 "$B/postconf" -c "$C" -e "disable_vrfy_command = yes" "smtpd_discard_ehlo_keywords = etrn, dsn" \
   "smtpd_helo_required = yes" >/dev/null
-"$B/sluice" -c "$C" reload >/dev/null 2>&1; sleep 1
+sluice_reload "$C" || fail "reload"
 cat > ehlo2.chat <<'CHAT'
 < 220
 > MAIL FROM:<s@client.example>
@@ -215,7 +215,7 @@ ok "EHLO keywords, discard list, VRFY, smtpd_helo_required"
 "$B/postsuper" -c "$C" -h ALL >/dev/null 2>&1
 "$B/postconf" -c "$C" -e "relayhost = [127.0.0.1]:1" "default_transport = retry" >/dev/null 2>&1
 "$B/postconf" -c "$C" -X default_transport >/dev/null 2>&1
-"$B/sluice" -c "$C" reload >/dev/null 2>&1; sleep 1
+sluice_reload "$C" || fail "reload"
 cat > dsn.chat <<'CHAT'
 < 220
 > EHLO t.example
@@ -317,7 +317,7 @@ grep -q '^named_attribute: dsn_orig_rcpt=rfc822;"john doe"@remote.example$' orcp
 grep -q '^named_attribute: encoding=8bit$' orcpt.cat || fail "BODY=8BITMIME not recorded as encoding=8bit"
 "$B/postsuper" -c "$C" -d ALL >/dev/null 2>&1
 "$B/postconf" -c "$C" -e "relayhost = [127.0.0.1]:$sp" >/dev/null
-"$B/sluice" -c "$C" reload >/dev/null 2>&1; sleep 1
+sluice_reload "$C" || fail "reload"
 ok "DSN parameters: recorded as Postfix does, hostile values refused"
 
 # Bare LF and bare CR (Postfix 3.9 normalize + cleanup_replace_stray_cr_lf):
@@ -374,7 +374,7 @@ ok "quoted local parts"
 
 # smtpd_forbid_bare_newline = note / reject, and its exclusions.
 "$B/postconf" -c "$C" -e "smtpd_forbid_bare_newline = note" "smtpd_forbid_bare_newline_exclusions =" >/dev/null
-"$B/sluice" -c "$C" reload >/dev/null 2>&1; sleep 1
+sluice_reload "$C" || fail "reload"
 cat > note.chat <<'CHAT'
 < 220
 > EHLO t.example
@@ -393,7 +393,7 @@ CHAT
 python3 "$SLUICE_ROOT/tests/e2e/smtpchat.py" "$port" note.chat >/dev/null || fail "note dialogue"
 wait_for 5 grep -q 'data=1 quit=1 commands=5 notes=bare_lf' "$C/log/maillog" || fail "no notes=bare_lf"
 "$B/postconf" -c "$C" -e "smtpd_forbid_bare_newline = reject" >/dev/null
-"$B/sluice" -c "$C" reload >/dev/null 2>&1; sleep 1
+sluice_reload "$C" || fail "reload"
 cat > reject.chat <<'CHAT'
 < 220
 >raw b"EHLO t.example\n"
@@ -417,7 +417,7 @@ grep -q "NOQUEUE: reject: DATA from $CN\[127.0.0.1\]: 550 5.5.2 relay.example.co
 # smtpd_forbid_bare_newline_reject_code: that reply code, then the session
 # ends, for a command and for content; the refused message is not queued.
 "$B/postconf" -c "$C" -e "smtpd_forbid_bare_newline_reject_code = 521" >/dev/null
-"$B/sluice" -c "$C" reload >/dev/null 2>&1; sleep 1
+sluice_reload "$C" || fail "reload"
 PYTHONPATH="$SLUICE_ROOT/tests/e2e" timeout 60 python3 - "$port" > r521.out 2>&1 <<'PY' ||
 import sys
 from smtpclient import Client, fail
@@ -444,7 +444,7 @@ grep -rq 'marker-barelf-521' "$("$B/postconf" -c "$C" -h queue_directory)" "$WOR
   fail "the refused bare-LF message was queued"
 "$B/postconf" -c "$C" -X smtpd_forbid_bare_newline_reject_code >/dev/null
 "$B/postconf" -c "$C" -e "smtpd_forbid_bare_newline_exclusions = 127.0.0.0/8" >/dev/null
-"$B/sluice" -c "$C" reload >/dev/null 2>&1; sleep 1
+sluice_reload "$C" || fail "reload"
 cat > excl.chat <<'CHAT'
 < 220
 >raw b"EHLO t.example\n"
@@ -490,7 +490,7 @@ ok "abandoned transactions leave no warning"
 # smtpd_helo_restrictions and smtpd_sender_restrictions, at RCPT time.
 "$B/postconf" -c "$C" -e "smtpd_helo_restrictions = reject_invalid_helo_hostname" \
   "smtpd_sender_restrictions = reject_non_fqdn_sender, check_sender_access hash:/nonexistent" >/dev/null
-"$B/sluice" -c "$C" reload >/dev/null 2>&1; sleep 1
+sluice_reload "$C" || fail "reload"
 cat > lists.chat <<'CHAT'
 < 220
 > HELO bad..name
@@ -527,7 +527,7 @@ ok "helo and sender restrictions"
 # soft_bounce = yes: smtpd turns every 5xx reply into 4xx, in the reply code
 # and in the enhanced status code.
 "$B/postconf" -c "$C" -e "soft_bounce = yes" "message_size_limit = 1000" >/dev/null
-"$B/sluice" -c "$C" reload >/dev/null 2>&1; sleep 1
+sluice_reload "$C" || fail "reload"
 cat > soft.chat <<'CHAT'
 < 220
 > EHLO t.example
