@@ -30,6 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <liburing.h>
 
 #include "showq.h"
@@ -84,7 +85,6 @@ static struct showq_state {
 	struct vbuf logpath;	 /* defer/H/ID */
 	struct vbuf logdir;	 /* defer/H of log_dfd */
 	int log_dfd;		 /* -1: none cached */
-	size_t first_read;	 /* first pread() of a file (0: buffer) */
 } sq = {.log_dfd = -1};
 
 /* The parameters the reader uses, bound once by showq_init(). */
@@ -106,8 +106,7 @@ showq_init(void)
 	sq.noatime = O_NOATIME;
 #endif
 	param_bind(showq_params);
-	if (getenv("SHOWQ_FIRST_READ"))
-		sq.first_read = (size_t)atoi(getenv("SHOWQ_FIRST_READ"));
+
 	sq.dup_limit = var_duplicate_filter_limit;
 	if (sq.dup_limit < 0)
 		sq.dup_limit = 0;
@@ -428,7 +427,6 @@ struct showq_rd {
 	size_t len;	 /* bytes in buf */
 	int jumps;	 /* pointer records followed */
 	const char *why; /* reason for SHOWQ_RD_ERR */
-	size_t first;	 /* size of the first pread() (0: the buffer) */
 	struct showq_ext ext[SHOWQ_EXT_MAX];
 	int next_count; /* preloaded pieces in ext */
 };
@@ -479,9 +477,6 @@ showq_rd_fill(struct showq_rd *rd)
 			return (n);
 		}
 	}
-	if (rd->first > 0 && room > rd->first)
-		room = rd->first;
-	rd->first = 0;
 	do {
 		n = pread(rd->fd, sq.fbuf.data + rd->len, room, at);
 	} while (n < 0 && errno == EINTR);
@@ -767,7 +762,6 @@ showq_read_at(const char *queue, const char *id, const char *path, int dfd,
 		return (0);
 	memset(&rd, 0, sizeof(rd));
 	rd.fd = fd;
-	rd.first = sq.first_read;
 
 	/* Logs first, then the file. */
 	showq_msg_start();
@@ -807,6 +801,7 @@ showq_read(const char *queue, const char *id, showq_fn *fn, void *ctx)
 #define SQ_OP_TAIL 3
 #define SQ_OP_LOG 4
 #define SQ_OP_CLOSE 5
+#define SQ_OP_STATX 6
 #define SQ_OP_BITS 3
 
 struct showq_bent {
@@ -819,7 +814,9 @@ struct showq_bent {
 	int lres;
 	int ready; /* fstat() passed qdir_ready() */
 	struct stat st;
-	int head_len; /* bytes read, or -errno */
+	struct statx stx; /* what the ring's statx() gave */
+	int stx_res;	  /* 0 or -errno */
+	int head_len;	  /* bytes read, or -errno */
 	int tail_len;
 	int log_len;
 	off_t tail_off;
@@ -907,6 +904,9 @@ showq_ring_done(struct showq_batch *b, uint64_t data, int res)
 		break;
 	case SQ_OP_LOG:
 		e->log_len = res;
+		break;
+	case SQ_OP_STATX:
+		e->stx_res = res;
 		break;
 	}
 }
@@ -1032,6 +1032,27 @@ showq_batch_open(struct showq_batch *b)
 	}
 }
 
+/* showq_batch_stat - e->st from the statx() result, else fstat() */
+
+static int
+showq_batch_stat(struct showq_bent *e)
+{
+	if (e->stx_res < 0 ||
+	    (e->stx.stx_mask & STATX_BASIC_STATS) != STATX_BASIC_STATS)
+		return (fstat(e->qfd, &e->st));
+	memset(&e->st, 0, sizeof(e->st));
+	e->st.st_dev = makedev(e->stx.stx_dev_major, e->stx.stx_dev_minor);
+	e->st.st_ino = (ino_t)e->stx.stx_ino;
+	e->st.st_mode = e->stx.stx_mode;
+	e->st.st_nlink = e->stx.stx_nlink;
+	e->st.st_uid = e->stx.stx_uid;
+	e->st.st_gid = e->stx.stx_gid;
+	e->st.st_size = (off_t)e->stx.stx_size;
+	e->st.st_mtim.tv_sec = e->stx.stx_mtime.tv_sec;
+	e->st.st_mtim.tv_nsec = e->stx.stx_mtime.tv_nsec;
+	return (0);
+}
+
 /*
  * showq_batch_read - the ready test, then one read of each ready file's
  * head, its tail when the file is larger, and its defer log's start.
@@ -1046,6 +1067,18 @@ showq_batch_read(struct showq_batch *b)
 
 	for (i = 0; i < b->count; i++) {
 		e = b->ent + i;
+		e->stx_res = -ENOENT;
+		if (e->qfd < 0)
+			continue;
+		io_uring_prep_statx(showq_sqe(i, SQ_OP_STATX), e->qfd, "",
+		    AT_EMPTY_PATH, STATX_BASIC_STATS, &e->stx);
+		n++;
+	}
+	if (n > 0)
+		showq_ring_run(b, n);
+	n = 0;
+	for (i = 0; i < b->count; i++) {
+		e = b->ent + i;
 		if (e->qfd < 0) {
 			if (e->qres != -ENOENT && e->qres != -ELOOP) {
 				errno = -e->qres;
@@ -1053,7 +1086,7 @@ showq_batch_read(struct showq_batch *b)
 			}
 			continue;
 		}
-		if (fstat(e->qfd, &e->st) < 0 || !qdir_ready(&e->st))
+		if (showq_batch_stat(e) < 0 || !qdir_ready(&e->st))
 			continue;
 		e->ready = 1;
 		size = e->st.st_size;
