@@ -18,7 +18,7 @@
  * the direct read prints, and damaged streams refused.
  *
  * Every test runs twice: with the batched reader (io_uring, where the
- * kernel offers it) and with SLUICE_SHOWQ_IO_URING=0, the reader used
+ * kernel offers it) and with SLUICE_IO_URING=0, the reader used
  * where io_uring is unavailable.
  */
 #include <stdarg.h>
@@ -1414,7 +1414,7 @@ main(void)
 	/* Both readers: batches through io_uring (where the kernel allows
 	 * it), then one file at a time, as without io_uring. */
 	failed = cmocka_run_group_tests(tests, setup, teardown);
-	setenv("SLUICE_SHOWQ_IO_URING", "0", 1);
+	setenv("SLUICE_IO_URING", "0", 1);
 	failed += cmocka_run_group_tests(tests, setup, teardown);
 	return (failed);
 }
