@@ -39,8 +39,12 @@
  * defer log reader gets its first piece through dlog_bufopen(). Files
  * stay open until their batch ends, so the dev/ino guarantee holds. The
  * ring is per process (one made before a fork() is replaced in the
- * child); the batch (entries and buffers, about 250 KB) belongs to its
- * scan, so memory still does not grow with the queue. Where the kernel
+ * child); the batch (entries and buffers, about 250 KB, and up to 65
+ * descriptors between steps) belongs to its scan, so memory still does
+ * not grow with the queue. At most SHOWQ_BATCH_SCANS walks of a process
+ * batch at once (the showq daemon may serve many clients with walks of
+ * their own); the others, and a file whose open found no descriptor
+ * left, are read one file at a time. Where the kernel
  * refuses a ring (io_uring_disabled, seccomp, old kernel), or with
  * SLUICE_IO_URING=0 in the environment (the tests use it), the walk reads
  * one file at a time as before. A ring that fails after its set-up is
@@ -821,6 +825,7 @@ showq_read(const char *queue, const char *id, showq_fn *fn, void *ctx)
 #define SHOWQ_PATH_MAX 320  /* queue + 16 hash levels + a 255-byte ID */
 #define SHOWQ_RING_SIZE 128 /* at least 3 * SHOWQ_BATCH */
 #define SHOWQ_URING_ENV "SLUICE_IO_URING" /* "0": never */
+#define SHOWQ_BATCH_SCANS 4 /* batched walks open at once in a process */
 
 /* What a completion was for: the low bits of user_data. */
 #define SQ_OP_QOPEN 0
@@ -867,6 +872,7 @@ static struct showq_ring {
 	int state; /* 0: not tried, 1: usable, -1: unavailable */
 	pid_t pid; /* the process that set it up */
 	struct io_uring ring;
+	int scans; /* batched walks open in this process */
 } sr;
 
 /* showq_ring_ok - the process's ring, set up at first use */
@@ -883,6 +889,7 @@ showq_ring_ok(void)
 		/* Forked: the mapping is the parent's ring; make our own. */
 		io_uring_queue_exit(&sr.ring);
 		sr.state = 0;
+		sr.scans = 0;
 	}
 	if (sr.state == 0) {
 		ret = io_uring_queue_init(SHOWQ_RING_SIZE, &sr.ring,
@@ -1108,6 +1115,8 @@ showq_batch_read(struct showq_batch *b)
 	for (i = 0; i < b->count; i++) {
 		e = b->ent + i;
 		if (e->qfd < 0) {
+			if (e->qres == -EMFILE || e->qres == -ENFILE)
+				continue; /* read alone (showq_batch_report) */
 			if (e->qres != -ENOENT && e->qres != -ELOOP) {
 				errno = -e->qres;
 				msg_warn("open %s: %m", e->path);
@@ -1155,6 +1164,8 @@ showq_batch_report(struct showq_batch *b, const char *queue, showq_fn *fn,
 	const char *id = e->path + e->id_off;
 	struct showq_rd rd;
 
+	if (e->qres == -EMFILE || e->qres == -ENFILE)
+		return (showq_read_at(queue, id, e->path, -1, fn, ctx));
 	if (!e->ready)
 		return (0);
 	vbuf_set(&sq.path, e->path);
@@ -1195,16 +1206,22 @@ showq_batch_end(struct showq_batch *b)
 	unsigned n = 0;
 	int i;
 
+	int mine = sr.state == 1 && sr.pid == getpid();
+
 	for (i = 0; i < b->count; i++) {
-		if (b->ent[i].qfd >= 0) {
+		if (b->ent[i].qfd >= 0 && mine) {
 			io_uring_prep_close(showq_sqe(i, SQ_OP_CLOSE),
 			    b->ent[i].qfd);
 			n++;
+		} else if (b->ent[i].qfd >= 0) {
+			(void)close(b->ent[i].qfd);
 		}
-		if (b->ent[i].lfd >= 0) {
+		if (b->ent[i].lfd >= 0 && mine) {
 			io_uring_prep_close(showq_sqe(i, SQ_OP_CLOSE),
 			    b->ent[i].lfd);
 			n++;
+		} else if (b->ent[i].lfd >= 0) {
+			(void)close(b->ent[i].lfd);
 		}
 		b->ent[i].qfd = b->ent[i].lfd = -1;
 	}
@@ -1273,7 +1290,8 @@ showq_scan_open_part(const char *const *queues, unsigned part, unsigned nparts)
 
 	showq_init();
 	showq_logdir_reset();
-	if (showq_ring_ok()) {
+	if (showq_ring_ok() && sr.scans < SHOWQ_BATCH_SCANS) {
+		sr.scans++;
 		s->b = mem_alloc(sizeof(*s->b));
 		s->b->count = s->b->next = s->b->look = 0;
 		s->b->dfd = -1;
@@ -1301,8 +1319,16 @@ showq_scan_next(struct showq_scan *s, showq_fn *fn, void *ctx, int *fn_ret,
 		if (s->b != 0 && s->b->count > 0)
 			showq_batch_end(s->b);
 		if (s->b != 0 && s->b->look) {
-			showq_batch_fill(s->b, s->dir, 0);
-			continue;
+			if (showq_ring_ok()) {
+				showq_batch_fill(s->b, s->dir, 0);
+				continue;
+			}
+			/* a scan carried over a fork() without a ring */
+			s->b->look = 0;
+			*fn_ret = showq_read_at(s->queue,
+			    s->b->look_path + s->b->look_off, s->b->look_path,
+			    -1, fn, ctx);
+			return (SHOWQ_SCAN_MORE);
 		}
 		if (s->dir == 0) {
 			if (*s->queues == 0)
@@ -1318,7 +1344,8 @@ showq_scan_next(struct showq_scan *s, showq_fn *fn, void *ctx, int *fn_ret,
 				return (SHOWQ_SCAN_ERR);
 			}
 		}
-		if ((id = qdir_scan_next(s->dir)) != 0 && s->b != 0) {
+		if ((id = qdir_scan_next(s->dir)) != 0 && s->b != 0 &&
+		    showq_ring_ok()) {
 			showq_batch_fill(s->b, s->dir, id);
 			continue;
 		}
@@ -1342,6 +1369,7 @@ showq_scan_close(struct showq_scan *s)
 			if (s->b->count > 0)
 				showq_batch_end(s->b);
 			mem_free(s->b);
+			sr.scans--;
 		}
 		(void)qdir_scan_close(s->dir);
 		mem_free(s);
