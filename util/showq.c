@@ -1607,7 +1607,8 @@ showq_out_end(struct showq_out *out)
 {
 	vbuf_reset(&out->buf);
 	showq_fmt_tail(&out->buf, out->flags, out->count, out->bytes);
-	(void)fwrite(out->buf.data, 1, out->buf.len, out->fp);
+	if (out->buf.len > 0) /* JSON has no trailer */
+		(void)fwrite(out->buf.data, 1, out->buf.len, out->fp);
 	if (fflush(out->fp) != 0 || ferror(out->fp))
 		return (-1);
 	return (0);

@@ -89,7 +89,8 @@ pq_emit(const char *data, size_t len, void *ctx)
 	if (!d->started) {
 		d->started = 1;
 		showq_fmt_head(&head, d->flags);
-		(void)fwrite(head.data, 1, head.len, stdout);
+		if (head.len > 0) /* JSON has no header */
+			(void)fwrite(head.data, 1, head.len, stdout);
 		vbuf_free(&head);
 	}
 	if (fwrite(data, 1, len, stdout) != len)
@@ -117,7 +118,8 @@ pq_list_direct(int flags, const struct qselect *sel)
 		msg_fatal("Queue report unavailable - %s", vbuf_str(&why));
 	vbuf_reset(&why);
 	showq_fmt_tail(&why, flags, total.count, total.bytes);
-	(void)fwrite(why.data, 1, why.len, stdout);
+	if (why.len > 0) /* JSON has no trailer */
+		(void)fwrite(why.data, 1, why.len, stdout);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		msg_fatal("write error on standard output: %m");
 	vbuf_free(&why);
