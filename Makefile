@@ -3,7 +3,7 @@
 # `make check SAN=1` does both with AddressSanitizer + UBSan.
 
 CC      ?= cc
-PKGS    := libevent libevent_openssl libcares openssl lmdb libcdb libpcre2-8 libsasl2
+PKGS    := libevent libevent_openssl libcares openssl lmdb libcdb libpcre2-8 libsasl2 liburing
 FLAVOUR := $(if $(SAN),san,std)
 BUILD   ?= build/$(FLAVOUR)
 PREFIX  ?= /usr/local

@@ -2,7 +2,7 @@
 # Install the Debian packages sluice needs.  Usage: deps.sh [build|test|fuzz]
 # As root it installs what is missing; otherwise it prints the exact command.
 set -e
-build="pkg-config libevent-dev libc-ares-dev libssl-dev libdb5.3-dev liblmdb-dev libcdb-dev libpcre2-dev libsasl2-dev"
+build="pkg-config libevent-dev libc-ares-dev libssl-dev libdb5.3-dev liblmdb-dev libcdb-dev libpcre2-dev libsasl2-dev liburing-dev"
 test="libcmocka-dev swaks dnsmasq-base openssl libnet-ssleay-perl clang-format groff-base python3-prometheus-client sasl2-bin libsasl2-modules systemd man-db"
 fuzz="clang libclang-rt-14-dev" # make fuzz: clang with libFuzzer
 case "${1:-test}" in

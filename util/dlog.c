@@ -278,6 +278,7 @@ struct dlog_reader {
 	size_t len;	/* bytes in buf */
 	int eof;
 	int snapshot; /* a short read is the end (dlog_fdopen) */
+	int own_fd;   /* close fd when done (not after dlog_bufopen) */
 	struct vbuf line;
 	/* Fields of the entry being read. */
 	struct vbuf recipient;
@@ -310,6 +311,7 @@ dlog_open(const char *queue, const char *id)
 	}
 	r = mem_calloc(1, sizeof(*r));
 	r->fd = fd;
+	r->own_fd = 1;
 	r->path = vbuf_export(&path);
 	r->bounce = strcmp(queue, QDIR_DEFER) != 0;
 	return r;
@@ -321,10 +323,12 @@ dlog_fdopen(struct dlog_reader *r, int fd, const char *queue, const char *path)
 	if (r == NULL) {
 		r = mem_calloc(1, sizeof(*r));
 	} else {
-		close(r->fd);
+		if (r->own_fd)
+			close(r->fd);
 		mem_free(r->path);
 	}
 	r->fd = fd;
+	r->own_fd = 1;
 	r->path = mem_strdup(path);
 	r->bounce = strcmp(queue, QDIR_DEFER) != 0;
 	r->pos = r->len = 0;
@@ -334,11 +338,26 @@ dlog_fdopen(struct dlog_reader *r, int fd, const char *queue, const char *path)
 }
 
 struct dlog_reader *
+dlog_bufopen(struct dlog_reader *r, int fd, const char *queue, const char *path,
+    const char *data, size_t len, int more)
+{
+	if (len > sizeof(r->buf))
+		msg_panic("dlog_bufopen: %zu bytes preloaded", len);
+	r = dlog_fdopen(r, fd, queue, path);
+	r->own_fd = 0;
+	memcpy(r->buf, data, len);
+	r->len = len;
+	r->eof = !more || fd < 0;
+	return r;
+}
+
+struct dlog_reader *
 dlog_close(struct dlog_reader *r)
 {
 	if (r == NULL)
 		return NULL;
-	close(r->fd);
+	if (r->own_fd)
+		close(r->fd);
 	mem_free(r->path);
 	vbuf_free(&r->line);
 	vbuf_free(&r->recipient);

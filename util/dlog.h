@@ -11,6 +11,9 @@
  *	struct dlog_reader *dlog_open(const char *queue, const char *id);
  *	struct dlog_reader *dlog_fdopen(struct dlog_reader *r, int fd,
  *			const char *queue, const char *path);
+ *	struct dlog_reader *dlog_bufopen(struct dlog_reader *r, int fd,
+ *			const char *queue, const char *path,
+ *			const char *data, size_t len, int more);
  *	int  dlog_next(struct dlog_reader *r, struct dlog_entry *e);
  *	struct dlog_reader *dlog_close(struct dlog_reader *r);
  *	int  dlog_remove(const char *queue, const char *id);
@@ -43,6 +46,13 @@
  *	(an entry appended meanwhile is not seen, as if the log had been
  *	read a moment earlier).
  *
+ *	dlog_bufopen() is dlog_fdopen() for a caller that has already read
+ *	the first len bytes (at most DLOG_PRELOAD_MAX) of the log into data
+ *	with one read from fd's file position: more is 0 when that read
+ *	returned less than it asked for (the end of the file, as above), and
+ *	reading then goes on from fd otherwise. fd stays the caller's (the
+ *	reader never closes it) and may be -1 when more is 0.
+ *
  *	Details. Addresses are written in their quoted form (dlog_quote_rcpt())
  *	and control bytes in any value become '?'; an empty recipient is
  *	written "<>" (old-style line "<>: reason"). dlog_next() returns the
@@ -56,6 +66,7 @@
 #include "vbuf.h"
 
 #define DLOG_LINE_MAX 8192
+#define DLOG_PRELOAD_MAX 8192 /* dlog_bufopen() */
 
 struct dlog_entry {
 	const char *recipient;
@@ -77,6 +88,9 @@ struct dlog_reader;
 struct dlog_reader *dlog_open(const char *queue, const char *id);
 struct dlog_reader *dlog_fdopen(struct dlog_reader *r, int fd,
     const char *queue, const char *path);
+struct dlog_reader *dlog_bufopen(struct dlog_reader *r, int fd,
+    const char *queue, const char *path, const char *data, size_t len,
+    int more);
 int dlog_next(struct dlog_reader *r, struct dlog_entry *e);
 struct dlog_reader *dlog_close(struct dlog_reader *r);
 int dlog_remove(const char *queue, const char *id);

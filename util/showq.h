@@ -74,6 +74,10 @@
  *	(which holds the inode number) cannot be reused on that file
  *	system meanwhile.
  *
+ *	A walk reads its files in batches through io_uring where the kernel
+ *	allows it (SLUICE_IO_URING=0 in the environment: never), one at a
+ *	time otherwise; what it reports is the same.
+ *
  *	showq_read() reports one message, queue/[hash/]ID: it returns fn's
  *	result, or 0 without calling fn when the file is missing, not ready
  *	or has no sender record (a damaged file gets a warning).

@@ -27,8 +27,19 @@
  * share of the names directly in each queue directory (its hash
  * directories, or its files; qdir_name_part()) and reports its count
  * through a pipe, so that the summary counts every message once.
+ *
+ * Each file costs an open, a stat (message queues), an unlink and the
+ * close, and on a paravirtualised machine the entry and exit of a system
+ * call cost about as much as its work. So the names of a directory go
+ * through io_uring in batches of PS_BATCH (ps_batch_flush()): one
+ * submission opens them all O_PATH and stats them by name, a second
+ * unlinks the ready ones; the descriptors then go to the closing children
+ * as before. Without a ring (the kernel refuses one, or SLUICE_IO_URING=0
+ * in the environment) each name goes through ps_delete_file().
  */
 #include <dirent.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -38,6 +49,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <liburing.h>
 
 #include "dlog.h"
 #include "mem.h"
@@ -375,6 +387,197 @@ ps_delete_file(struct ps_reap *r, int dfd, const char *dir, const char *name,
 	return (messages);
 }
 
+/*
+ * -d ALL in batches: the names of one directory, up to PS_BATCH at a
+ * time, go through io_uring: one submission opens them all (O_PATH) and,
+ * in a message queue, stats them by name; a second one unlinks those to
+ * be removed. Without a ring (SLUICE_IO_URING=0, or the kernel refuses
+ * one) each name goes through ps_delete_file().
+ */
+#define PS_BATCH 64
+#define PS_RING_SIZE 128 /* at least 2 * PS_BATCH */
+#define PS_OP_OPEN 0
+#define PS_OP_STAT 1
+#define PS_OP_UNLINK 2
+
+struct ps_batch {
+	char name[PS_BATCH][256]; /* d_name */
+	int fd[PS_BATCH];	  /* O_PATH descriptor, or -errno */
+	int stat_res[PS_BATCH];
+	int unlink_res[PS_BATCH];
+	struct statx stx[PS_BATCH];
+	int count;
+};
+
+static struct {
+	int state; /* 0: not tried, 1: usable, -1: unavailable */
+	pid_t pid; /* the process that set it up */
+	struct io_uring ring;
+} ps_ring;
+
+/* ps_ring_ok - this process's ring, set up at first use */
+
+static int
+ps_ring_ok(void)
+{
+	const char *env = getenv("SLUICE_IO_URING");
+
+	if (env != 0 && strcmp(env, "0") == 0)
+		return (0);
+	if (ps_ring.state == 1 && ps_ring.pid != getpid()) {
+		io_uring_queue_exit(&ps_ring.ring); /* the parent's */
+		ps_ring.state = 0;
+	}
+	if (ps_ring.state == 0) {
+		ps_ring.state =
+		    io_uring_queue_init(PS_RING_SIZE, &ps_ring.ring, 0) < 0 ? -1
+									    : 1;
+		ps_ring.pid = getpid();
+	}
+	return (ps_ring.state == 1);
+}
+
+/* ps_sqe - the next submission entry */
+
+static struct io_uring_sqe *
+ps_sqe(int idx, int op)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&ps_ring.ring);
+
+	if (sqe == 0)
+		msg_panic("postsuper: io_uring submission queue full");
+	io_uring_sqe_set_data64(sqe, ((uint64_t)idx << 2) | op);
+	return (sqe);
+}
+
+/* ps_ring_run - submit, wait for n completions and store them */
+
+static void
+ps_ring_run(struct ps_batch *b, unsigned n)
+{
+	struct io_uring_cqe *cqe;
+	unsigned got = 0;
+	int ret;
+	int i;
+
+	ret = io_uring_submit_and_wait(&ps_ring.ring, n);
+	for (;;) {
+		if (ret < 0 && ret != -EINTR) {
+			errno = -ret;
+			msg_fatal("io_uring: %m");
+		}
+		while (got < n && io_uring_peek_cqe(&ps_ring.ring, &cqe) == 0) {
+			i = (int)(cqe->user_data >> 2);
+			switch (cqe->user_data & 3) {
+			case PS_OP_OPEN:
+				b->fd[i] = cqe->res;
+				break;
+			case PS_OP_STAT:
+				b->stat_res[i] = cqe->res;
+				break;
+			case PS_OP_UNLINK:
+				b->unlink_res[i] = cqe->res;
+				break;
+			}
+			io_uring_cqe_seen(&ps_ring.ring, cqe);
+			got++;
+		}
+		if (got >= n)
+			return;
+		ret = io_uring_wait_cqe(&ps_ring.ring, &cqe);
+	}
+}
+
+/* ps_batch_ready - may name i be removed? (a warning when it cannot) */
+
+static int
+ps_batch_ready(struct ps_batch *b, int i, const char *dir, int messages)
+{
+	struct stat st;
+
+	if (!messages)
+		return (1);
+	if (b->stat_res[i] < 0) {
+		if (b->stat_res[i] != -ENOENT) {
+			errno = -b->stat_res[i];
+			msg_warn("%s/%s: %m", dir, b->name[i]);
+		}
+		return (0);
+	}
+	memset(&st, 0, sizeof(st));
+	st.st_mode = b->stx[i].stx_mode;
+	return (qdir_ready(&st));
+}
+
+/* ps_batch_flush - remove the names of the batch (see above) */
+
+static void
+ps_batch_flush(struct ps_reap *r, struct ps_batch *b, int dfd, const char *dir,
+    int messages)
+{
+	unsigned n = 0;
+	int i;
+
+	for (i = 0; i < b->count; i++) {
+		io_uring_prep_openat(ps_sqe(i, PS_OP_OPEN), dfd, b->name[i],
+		    O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
+		if (messages)
+			io_uring_prep_statx(ps_sqe(i, PS_OP_STAT), dfd,
+			    b->name[i], AT_SYMLINK_NOFOLLOW,
+			    STATX_TYPE | STATX_MODE, b->stx + i);
+		n += messages ? 2 : 1;
+	}
+	ps_ring_run(b, n);
+	for (n = 0, i = 0; i < b->count; i++) {
+		b->unlink_res[i] = -ENOENT;
+		if (!ps_batch_ready(b, i, dir, messages))
+			continue;
+		io_uring_prep_unlinkat(ps_sqe(i, PS_OP_UNLINK), dfd, b->name[i],
+		    0);
+		n++;
+	}
+	if (n > 0)
+		ps_ring_run(b, n);
+	for (i = 0; i < b->count; i++) {
+		if (b->unlink_res[i] < 0) {
+			if (b->unlink_res[i] != -ENOENT &&
+			    b->unlink_res[i] != -EISDIR) {
+				errno = -b->unlink_res[i];
+				msg_warn("%s/%s: remove: %m", dir, b->name[i]);
+			}
+			if (b->fd[i] >= 0)
+				(void)close(b->fd[i]);
+			continue;
+		}
+		if (messages)
+			ps_count[PS_DELETE]++;
+		if (b->fd[i] >= 0) {
+			r->fds[r->len++] = b->fd[i];
+			if (r->len >= PS_REAP_BATCH)
+				ps_reap_flush(r);
+		}
+	}
+	b->count = 0;
+}
+
+/* ps_delete_name - remove dir/name now or in a batch */
+
+static void
+ps_delete_name(struct ps_reap *r, struct ps_batch *b, int dfd, const char *dir,
+    const char *name, int messages)
+{
+	size_t len = strlen(name);
+
+	if (b == 0 || len >= sizeof(b->name[0])) {
+		if (ps_delete_file(r, dfd, dir, name, messages))
+			ps_count[PS_DELETE]++;
+		return;
+	}
+	memcpy(b->name[b->count++], name, len + 1);
+	if (b->count >= PS_BATCH)
+		ps_batch_flush(r, b, dfd, dir, messages);
+}
+
 /* ps_delete_dir - -d ALL in one queue directory and its hash levels */
 
 static void
@@ -382,6 +585,7 @@ ps_delete_dir(struct ps_reap *r, int dfd, struct vbuf *path, int depth,
     int messages)
 {
 	size_t len = path->len;
+	struct ps_batch *b;
 	struct dirent *dp;
 	DIR *dir;
 	int sub;
@@ -391,6 +595,9 @@ ps_delete_dir(struct ps_reap *r, int dfd, struct vbuf *path, int depth,
 		(void)close(dfd);
 		return;
 	}
+	b = ps_ring_ok() ? mem_alloc(sizeof(*b)) : 0;
+	if (b != 0)
+		b->count = 0;
 	while ((dp = readdir(dir)) != 0) {
 		if (strcmp(dp->d_name, ".") == 0 ||
 		    strcmp(dp->d_name, "..") == 0)
@@ -426,9 +633,13 @@ ps_delete_dir(struct ps_reap *r, int dfd, struct vbuf *path, int depth,
 		}
 		if (!qid_ok(dp->d_name))
 			continue;
-		if (ps_delete_file(r, dirfd(dir), path->data, dp->d_name,
-			messages))
-			ps_count[PS_DELETE]++;
+		ps_delete_name(r, b, dirfd(dir), path->data, dp->d_name,
+		    messages);
+	}
+	if (b != 0) {
+		if (b->count > 0)
+			ps_batch_flush(r, b, dirfd(dir), path->data, messages);
+		mem_free(b);
 	}
 	(void)closedir(dir);
 }

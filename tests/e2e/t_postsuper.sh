@@ -132,6 +132,25 @@ expect_err "postsuper: Deleted: 4 messages" -d ALL deferred
 assert_eq 0 "$(count deferred)" "-d ALL deferred"
 assert_eq 4 "$(count defer)" "-d ALL deferred keeps defer logs"
 
+# The same where the kernel gives no io_uring (SLUICE_IO_URING=0: one file
+# at a time): the listing, and -d ALL, which leaves a file not yet ready
+install_fixtures
+export SLUICE_IO_URING=0
+same_listing "$F/postqueue-p.txt"
+cp "$(fixture D5CA1A75992)" "$q/deferred/D/D5CA1A75993" && own "$q/deferred/D/D5CA1A75993"
+chmod 0600 "$q/deferred/D/D5CA1A75993"
+expect_err "postsuper: Deleted: 4 messages" -d ALL
+assert_eq 1 "$(count deferred)" "-d ALL (no io_uring) keeps the file being written"
+assert_eq 0 "$(count defer)" "-d ALL (no io_uring) removes the defer logs"
+unset SLUICE_IO_URING
+# ... and with it (where the kernel allows it)
+install_fixtures
+cp "$(fixture D5CA1A75992)" "$q/deferred/D/D5CA1A75993" && own "$q/deferred/D/D5CA1A75993"
+chmod 0600 "$q/deferred/D/D5CA1A75993"
+expect_err "postsuper: Deleted: 4 messages" -d ALL
+assert_eq 1 "$(count deferred)" "-d ALL keeps the file being written"
+assert_eq 0 "$(count defer)" "-d ALL removes the defer logs"
+
 # ---- expire, and the summary order -----------------------------------------
 install_fixtures
 expect_err "postsuper: 45A9EA757A3: expired

@@ -154,6 +154,48 @@ test_read_fixture(void **state)
 	mem_free(data);
 }
 
+/*
+ * dlog_bufopen(): the first bytes come from memory, the rest from the
+ * descriptor's position (more = 1), or nothing more (more = 0, a short
+ * read); the descriptor stays open.
+ */
+static void
+test_bufopen(void **state)
+{
+	char *data;
+	size_t len;
+	const char *id = install_fixture(fixtures[3], &data, &len);
+	struct vbuf path = VBUF_INIT;
+	struct dlog_reader *r;
+	struct dlog_entry e;
+	char head[100];
+	int fd;
+	int n;
+
+	qdir_path(&path, "defer", id);
+	fd = open(path.data, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_true(len > sizeof(head));
+	assert_int_equal(read(fd, head, sizeof(head)), (ssize_t)sizeof(head));
+	r = dlog_bufopen(NULL, fd, "defer", path.data, head, sizeof(head), 1);
+	for (n = 0; dlog_next(r, &e) > 0; n++)
+		assert_string_equal(e.status, "4.4.1");
+	assert_int_equal(n, 3);
+
+	/* the same bytes as a complete snapshot: only what they hold */
+	r = dlog_bufopen(r, -1, "defer", path.data, data, len, 0);
+	for (n = 0; dlog_next(r, &e) > 0; n++)
+		/* void */;
+	assert_int_equal(n, 3);
+	r = dlog_bufopen(r, fd, "defer", path.data, head, sizeof(head), 0);
+	assert_int_equal(dlog_next(r, &e), 0);
+	assert_null(dlog_close(r));
+	assert_true(fcntl(fd, F_GETFD) >= 0); /* still open */
+	assert_int_equal(close(fd), 0);
+	vbuf_free(&path);
+	mem_free(data);
+}
+
 /* Every fixture: read all entries, append them to a fresh log: same bytes. */
 static void
 test_reproduce_fixtures(void **state)
@@ -490,6 +532,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_read_fixture),
+	    cmocka_unit_test(test_bufopen),
 	    cmocka_unit_test(test_reproduce_fixtures),
 	    cmocka_unit_test(test_write_all_fields),
 	    cmocka_unit_test(test_write_hostile),

@@ -16,6 +16,10 @@
  * Postfix 3.7.11's showq sent, decode(encode(x)) == x for input cut at
  * every byte, the whole fixture queue through the protocol printing what
  * the direct read prints, and damaged streams refused.
+ *
+ * Every test runs twice: with the batched reader (io_uring, where the
+ * kernel offers it) and with SLUICE_IO_URING=0, the reader used
+ * where io_uring is unavailable.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -1348,6 +1352,7 @@ setup(void **state)
 
 	setenv("TZ", "UTC", 1);
 	tzset();
+	strcpy(tmpdir, "/tmp/test_showq.XXXXXX"); /* each run of the group */
 	if (getcwd(oldcwd, sizeof(oldcwd)) == NULL || mkdtemp(tmpdir) == NULL)
 		return -1;
 	snprintf(path, sizeof(path), "%s/main.cf", tmpdir);
@@ -1404,5 +1409,12 @@ main(void)
 	    cmocka_unit_test(test_proto_damaged),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	int failed;
+
+	/* Both readers: batches through io_uring (where the kernel allows
+	 * it), then one file at a time, as without io_uring. */
+	failed = cmocka_run_group_tests(tests, setup, teardown);
+	setenv("SLUICE_IO_URING", "0", 1);
+	failed += cmocka_run_group_tests(tests, setup, teardown);
+	return (failed);
 }
