@@ -46,9 +46,10 @@
 #define RENAME_NOREPLACE (1 << 0)
 #endif
 
-#define QDIR_NAME_MAX 100      /* Postfix's limit on queue names */
-#define QDIR_CREATE_TRIES 1000 /* as in mail_queue_enter() */
-#define QDIR_SCAN_DEPTH 16     /* levels below the queue itself */
+#define QDIR_NAME_MAX 100	/* Postfix's limit on queue names */
+#define QDIR_CREATE_TRIES 1000	/* as in mail_queue_enter() */
+#define QDIR_SCAN_DEPTH 16	/* levels below the queue itself */
+#define QDIR_RECYCLE_RECOUNT 16 /* gifts before a full pool is recounted */
 
 static void qdir_pool_reset(void);
 
@@ -319,6 +320,7 @@ static DIR *qdir_pool_dir;
 static time_t qdir_pool_empty;
 static time_t qdir_pool_counted;
 static int qdir_pool_count;
+static int qdir_pool_puts; /* files given since the last count */
 
 /* qdir_pool_reset - forget what this process knew of the pool */
 
@@ -329,7 +331,7 @@ qdir_pool_reset(void)
 		(void)closedir(qdir_pool_dir);
 	qdir_pool_dir = 0;
 	qdir_pool_empty = qdir_pool_counted = 0;
-	qdir_pool_count = 0;
+	qdir_pool_count = qdir_pool_puts = 0;
 }
 
 /* qdir_pool_next - next name in the pool, or NULL after one full pass */
@@ -427,8 +429,13 @@ qdir_create_reuse(const char *queue, struct vbuf *id, int *reused,
 	return (qdir_create(queue, id, why));
 }
 
-/* qdir_pool_full - does the pool hold QDIR_RECYCLE_MAX files (about)? */
-
+/*
+ * qdir_pool_full - does the pool hold QDIR_RECYCLE_MAX files (about)? The
+ * count is taken once a second and raised by our own gifts; the files
+ * other processes took meanwhile are not seen, so a count that looks
+ * full is taken again after QDIR_RECYCLE_RECOUNT more gifts (else a busy
+ * queue manager would remove most files for the rest of the second).
+ */
 static int
 qdir_pool_full(void)
 {
@@ -436,9 +443,11 @@ qdir_pool_full(void)
 	struct dirent *dp;
 	DIR *dir;
 
-	if (qdir_pool_counted != now) {
+	if (qdir_pool_counted != now ||
+	    (qdir_pool_count >= QDIR_RECYCLE_MAX &&
+		qdir_pool_puts >= QDIR_RECYCLE_RECOUNT)) {
 		qdir_pool_counted = now;
-		qdir_pool_count = 0;
+		qdir_pool_count = qdir_pool_puts = 0;
 		if ((dir = opendir(QDIR_RECYCLE)) != 0) {
 			while ((dp = readdir(dir)) != 0 &&
 			    qdir_pool_count < QDIR_RECYCLE_MAX)
@@ -465,8 +474,10 @@ qdir_recycle(const char *queue, const char *id, long size)
 	    !qdir_pool_full()) {
 		vbuf_printf(&to, "%s/%s", QDIR_RECYCLE, id);
 		if (chmod(path.data, S_IRUSR | S_IWUSR) == 0) {
-			if ((ret = qdir_rename_new(path.data, to.data)) == 0)
+			if ((ret = qdir_rename_new(path.data, to.data)) == 0) {
 				qdir_pool_count++;
+				qdir_pool_puts++;
+			}
 		}
 	}
 	if (ret < 0)

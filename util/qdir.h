@@ -64,8 +64,9 @@
  *	files are simply removed and created). It is removed
  *	instead when it is larger than QDIR_RECYCLE_FILE_MAX bytes (size is
  *	the caller's idea of it; < 0 means unknown: removed), when
- *	QDIR_RECYCLE already holds about QDIR_RECYCLE_MAX files (counted at
- *	most once a second), or when the rename fails. qdir_recycle()
+ *	QDIR_RECYCLE already holds about QDIR_RECYCLE_MAX files (counted
+ *	once a second, and again after 16 more files while it looks full),
+ *	or when the rename fails. qdir_recycle()
  *	returns 0 when queue/ID is gone, -1 with errno as unlink().
  *	qdir_create_reuse() is qdir_create() that first tries to take a
  *	file from QDIR_RECYCLE: one that is a regular file, mode 0600, one
