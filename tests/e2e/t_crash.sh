@@ -81,7 +81,7 @@ for t in ts: t.join()
 with open("acked2.txt", "w") as out:
     out.write("".join("%d\n" % x for x in sorted(acked)))
 PY
-N2=${CRASH_N2:-1000}
+N2=${CRASH_N2:-3000}   # enough load for several kills on a fast machine
 python3 load.py "$port" 10001 20 $((N2 / 20)) & lp=$!
 remember $lp
 check_ready() { # every 0700 file in incoming/ is complete
