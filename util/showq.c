@@ -38,8 +38,8 @@
  * content usually lands in the tail) and pread()s what else it needs; the
  * defer log reader gets its first piece through dlog_bufopen(). Files
  * stay open until their batch ends, so the dev/ino guarantee holds. The
- * ring is per process (one made before a fork() is replaced in the
- * child); the batch (entries and buffers, about 250 KB, and up to 65
+ * ring is the process's (uring.h; a child of fork() makes its own); the
+ * batch (entries and buffers, about 250 KB, and up to 65
  * descriptors between steps) belongs to its scan, so memory still does
  * not grow with the queue. At most SHOWQ_BATCH_SCANS walks of a process
  * batch at once (the showq daemon may serve many clients with walks of
@@ -63,7 +63,6 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <liburing.h>
 
 #include "showq.h"
 #include "dlog.h"
@@ -73,6 +72,7 @@
 #include "qdir.h"
 #include "qfile.h"
 #include "qid.h"
+#include "uring.h"
 
 #define SHOWQ_REC_MAX (1024 * 1024) /* bytes per record */
 #define SHOWQ_EMPTY_ADDR "MAILER-DAEMON"
@@ -822,9 +822,9 @@ showq_read(const char *queue, const char *id, showq_fn *fn, void *ctx)
 #define SHOWQ_TAIL 1024	    /* its last piece (the extracted segment) */
 #define SHOWQ_LOG_READ 2048 /* first piece of its defer log */
 #define SHOWQ_PATH_MAX 320  /* queue + 16 hash levels + a 255-byte ID */
-#define SHOWQ_RING_SIZE 128 /* at least 3 * SHOWQ_BATCH */
-#define SHOWQ_URING_ENV "SLUICE_IO_URING" /* "0": never */
 #define SHOWQ_BATCH_SCANS 4 /* batched walks open at once in a process */
+_Static_assert(3 * SHOWQ_BATCH <= URING_ENTRIES,
+    "a batch's reads fit the ring");
 
 /* What a completion was for: the low bits of user_data. */
 #define SQ_OP_QOPEN 0
@@ -867,58 +867,38 @@ struct showq_batch {
 	size_t look_off; /* its ID */
 };
 
-static struct showq_ring {
-	int state; /* 0: not tried, 1: usable, -1: unavailable */
-	pid_t pid; /* the process that set it up */
-	struct io_uring ring;
-	int scans; /* batched walks open in this process */
-} sr;
+/* Batched walks open in this process (a child of fork() starts at 0). */
+static struct {
+	pid_t pid;
+	int n;
+} sq_scans;
 
-/* showq_ring_ok - the process's ring, set up at first use */
+/* showq_scans - this process's count of batched walks */
 
-static int
-showq_ring_ok(void)
+static int *
+showq_scans(void)
 {
-	const char *env = getenv(SHOWQ_URING_ENV);
-	int ret;
-
-	if (env != 0 && strcmp(env, "0") == 0)
-		return (0);
-	if (sr.state == 1 && sr.pid != getpid()) {
-		/* Forked: the mapping is the parent's ring; make our own. */
-		io_uring_queue_exit(&sr.ring);
-		sr.state = 0;
-		sr.scans = 0;
+	if (sq_scans.pid != getpid()) {
+		sq_scans.pid = getpid();
+		sq_scans.n = 0;
 	}
-	if (sr.state == 0) {
-		ret = io_uring_queue_init(SHOWQ_RING_SIZE, &sr.ring,
-		    IORING_SETUP_COOP_TASKRUN);
-		if (ret == -EINVAL)
-			ret = io_uring_queue_init(SHOWQ_RING_SIZE, &sr.ring, 0);
-		sr.state = ret < 0 ? -1 : 1;
-		sr.pid = getpid();
-	}
-	return (sr.state == 1);
+	return (&sq_scans.n);
 }
 
-/* showq_sqe - the next submission entry */
+/* showq_sqe - the next submission entry, for entry idx */
 
 static struct io_uring_sqe *
 showq_sqe(int idx, int op)
 {
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&sr.ring);
-
-	if (sqe == 0)
-		msg_panic("showq: io_uring submission queue full");
-	io_uring_sqe_set_data64(sqe, ((uint64_t)idx << SQ_OP_BITS) | op);
-	return (sqe);
+	return (uring_sqe(((uint64_t)idx << SQ_OP_BITS) | op));
 }
 
 /* showq_ring_done - store one completion */
 
 static void
-showq_ring_done(struct showq_batch *b, uint64_t data, int res)
+showq_ring_done(void *ctx, uint64_t data, int res)
 {
+	struct showq_batch *b = ctx;
 	struct showq_bent *e = b->ent + (data >> SQ_OP_BITS);
 
 	switch (data & ((1 << SQ_OP_BITS) - 1)) {
@@ -942,32 +922,6 @@ showq_ring_done(struct showq_batch *b, uint64_t data, int res)
 	case SQ_OP_STATX:
 		e->stx_res = res;
 		break;
-	}
-}
-
-/* showq_ring_run - submit what is queued and wait for n completions */
-
-static void
-showq_ring_run(struct showq_batch *b, unsigned n)
-{
-	struct io_uring_cqe *cqe;
-	unsigned got = 0;
-	int ret;
-
-	ret = io_uring_submit_and_wait(&sr.ring, n);
-	for (;;) {
-		if (ret < 0 && ret != -EINTR) {
-			errno = -ret;
-			msg_fatal("showq: io_uring: %m");
-		}
-		while (got < n && io_uring_peek_cqe(&sr.ring, &cqe) == 0) {
-			showq_ring_done(b, cqe->user_data, cqe->res);
-			io_uring_cqe_seen(&sr.ring, cqe);
-			got++;
-		}
-		if (got >= n)
-			return;
-		ret = io_uring_wait_cqe(&sr.ring, &cqe);
 	}
 }
 
@@ -1048,7 +1002,7 @@ showq_batch_open(struct showq_batch *b)
 		}
 		n++;
 	}
-	showq_ring_run(b, n);
+	uring_run(n, showq_ring_done, b);
 
 	/* O_NOATIME refused (not the file's owner): as showq_openat() does */
 	for (i = 0; i < b->count && sq.noatime; i++) {
@@ -1109,7 +1063,7 @@ showq_batch_read(struct showq_batch *b)
 		n++;
 	}
 	if (n > 0)
-		showq_ring_run(b, n);
+		uring_run(n, showq_ring_done, b);
 	n = 0;
 	for (i = 0; i < b->count; i++) {
 		e = b->ent + i;
@@ -1149,7 +1103,7 @@ showq_batch_read(struct showq_batch *b)
 		}
 	}
 	if (n > 0)
-		showq_ring_run(b, n);
+		uring_run(n, showq_ring_done, b);
 }
 
 /* showq_batch_report - report the next entry of the batch */
@@ -1205,7 +1159,7 @@ showq_batch_end(struct showq_batch *b)
 	unsigned n = 0;
 	int i;
 
-	int mine = sr.state == 1 && sr.pid == getpid();
+	int mine = uring_live();
 
 	for (i = 0; i < b->count; i++) {
 		if (b->ent[i].qfd >= 0 && mine) {
@@ -1225,7 +1179,7 @@ showq_batch_end(struct showq_batch *b)
 		b->ent[i].qfd = b->ent[i].lfd = -1;
 	}
 	if (n > 0)
-		showq_ring_run(b, n);
+		uring_run(n, showq_ring_done, b);
 	if (b->dfd >= 0)
 		(void)close(b->dfd);
 	b->dfd = -1;
@@ -1289,8 +1243,8 @@ showq_scan_open_part(const char *const *queues, unsigned part, unsigned nparts)
 
 	showq_init();
 	showq_logdir_reset();
-	if (showq_ring_ok() && sr.scans < SHOWQ_BATCH_SCANS) {
-		sr.scans++;
+	if (uring_ok() && *showq_scans() < SHOWQ_BATCH_SCANS) {
+		++*showq_scans();
 		s->b = mem_alloc(sizeof(*s->b));
 		s->b->count = s->b->next = s->b->look = 0;
 		s->b->dfd = -1;
@@ -1318,7 +1272,7 @@ showq_scan_next(struct showq_scan *s, showq_fn *fn, void *ctx, int *fn_ret,
 		if (s->b != 0 && s->b->count > 0)
 			showq_batch_end(s->b);
 		if (s->b != 0 && s->b->look) {
-			if (showq_ring_ok()) {
+			if (uring_ok()) {
 				showq_batch_fill(s->b, s->dir, 0);
 				continue;
 			}
@@ -1344,7 +1298,7 @@ showq_scan_next(struct showq_scan *s, showq_fn *fn, void *ctx, int *fn_ret,
 			}
 		}
 		if ((id = qdir_scan_next(s->dir)) != 0 && s->b != 0 &&
-		    showq_ring_ok()) {
+		    uring_ok()) {
 			showq_batch_fill(s->b, s->dir, id);
 			continue;
 		}
@@ -1368,7 +1322,8 @@ showq_scan_close(struct showq_scan *s)
 			if (s->b->count > 0)
 				showq_batch_end(s->b);
 			mem_free(s->b);
-			sr.scans--;
+			if (*showq_scans() > 0)
+				--*showq_scans();
 		}
 		(void)qdir_scan_close(s->dir);
 		mem_free(s);

@@ -49,13 +49,13 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <liburing.h>
 
 #include "dlog.h"
 #include "mem.h"
 #include "msg.h"
 #include "qdir.h"
 #include "qid.h"
+#include "uring.h"
 #include "vbuf.h"
 #include "postsuper.h"
 
@@ -395,7 +395,6 @@ ps_delete_file(struct ps_reap *r, int dfd, const char *dir, const char *name,
  * one) each name goes through ps_delete_file().
  */
 #define PS_BATCH 64
-#define PS_RING_SIZE 128 /* at least 2 * PS_BATCH */
 #define PS_OP_OPEN 0
 #define PS_OP_STAT 1
 #define PS_OP_UNLINK 2
@@ -409,82 +408,34 @@ struct ps_batch {
 	int count;
 };
 
-static struct {
-	int state; /* 0: not tried, 1: usable, -1: unavailable */
-	pid_t pid; /* the process that set it up */
-	struct io_uring ring;
-} ps_ring;
+_Static_assert(2 * PS_BATCH <= URING_ENTRIES, "a batch fits the ring");
 
-/* ps_ring_ok - this process's ring, set up at first use */
-
-static int
-ps_ring_ok(void)
-{
-	const char *env = getenv("SLUICE_IO_URING");
-
-	if (env != 0 && strcmp(env, "0") == 0)
-		return (0);
-	if (ps_ring.state == 1 && ps_ring.pid != getpid()) {
-		io_uring_queue_exit(&ps_ring.ring); /* the parent's */
-		ps_ring.state = 0;
-	}
-	if (ps_ring.state == 0) {
-		ps_ring.state =
-		    io_uring_queue_init(PS_RING_SIZE, &ps_ring.ring, 0) < 0 ? -1
-									    : 1;
-		ps_ring.pid = getpid();
-	}
-	return (ps_ring.state == 1);
-}
-
-/* ps_sqe - the next submission entry */
+/* ps_sqe - the next submission entry, for name idx */
 
 static struct io_uring_sqe *
 ps_sqe(int idx, int op)
 {
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&ps_ring.ring);
-
-	if (sqe == 0)
-		msg_panic("postsuper: io_uring submission queue full");
-	io_uring_sqe_set_data64(sqe, ((uint64_t)idx << 2) | op);
-	return (sqe);
+	return (uring_sqe(((uint64_t)idx << 2) | op));
 }
 
-/* ps_ring_run - submit, wait for n completions and store them */
+/* ps_ring_done - store one completion */
 
 static void
-ps_ring_run(struct ps_batch *b, unsigned n)
+ps_ring_done(void *ctx, uint64_t data, int res)
 {
-	struct io_uring_cqe *cqe;
-	unsigned got = 0;
-	int ret;
-	int i;
+	struct ps_batch *b = ctx;
+	int i = (int)(data >> 2);
 
-	ret = io_uring_submit_and_wait(&ps_ring.ring, n);
-	for (;;) {
-		if (ret < 0 && ret != -EINTR) {
-			errno = -ret;
-			msg_fatal("io_uring: %m");
-		}
-		while (got < n && io_uring_peek_cqe(&ps_ring.ring, &cqe) == 0) {
-			i = (int)(cqe->user_data >> 2);
-			switch (cqe->user_data & 3) {
-			case PS_OP_OPEN:
-				b->fd[i] = cqe->res;
-				break;
-			case PS_OP_STAT:
-				b->stat_res[i] = cqe->res;
-				break;
-			case PS_OP_UNLINK:
-				b->unlink_res[i] = cqe->res;
-				break;
-			}
-			io_uring_cqe_seen(&ps_ring.ring, cqe);
-			got++;
-		}
-		if (got >= n)
-			return;
-		ret = io_uring_wait_cqe(&ps_ring.ring, &cqe);
+	switch (data & 3) {
+	case PS_OP_OPEN:
+		b->fd[i] = res;
+		break;
+	case PS_OP_STAT:
+		b->stat_res[i] = res;
+		break;
+	case PS_OP_UNLINK:
+		b->unlink_res[i] = res;
+		break;
 	}
 }
 
@@ -527,7 +478,7 @@ ps_batch_flush(struct ps_reap *r, struct ps_batch *b, int dfd, const char *dir,
 			    STATX_TYPE | STATX_MODE, b->stx + i);
 		n += messages ? 2 : 1;
 	}
-	ps_ring_run(b, n);
+	uring_run(n, ps_ring_done, b);
 	for (n = 0, i = 0; i < b->count; i++) {
 		b->unlink_res[i] = -ENOENT;
 		if (!ps_batch_ready(b, i, dir, messages))
@@ -537,7 +488,7 @@ ps_batch_flush(struct ps_reap *r, struct ps_batch *b, int dfd, const char *dir,
 		n++;
 	}
 	if (n > 0)
-		ps_ring_run(b, n);
+		uring_run(n, ps_ring_done, b);
 	for (i = 0; i < b->count; i++) {
 		if (b->unlink_res[i] < 0) {
 			if (b->unlink_res[i] != -ENOENT &&
@@ -595,7 +546,7 @@ ps_delete_dir(struct ps_reap *r, int dfd, struct vbuf *path, int depth,
 		(void)close(dfd);
 		return;
 	}
-	b = ps_ring_ok() ? mem_alloc(sizeof(*b)) : 0;
+	b = uring_ok() ? mem_alloc(sizeof(*b)) : 0;
 	if (b != 0)
 		b->count = 0;
 	while ((dp = readdir(dir)) != 0) {
