@@ -141,7 +141,8 @@ smtpd_cleanup_envelope(struct smtpd_session *s)
 static void
 cleanup_fail(struct smtpd_session *s, const char *why)
 {
-	msg_warn("NOQUEUE: cleanup service: %s (client %s)", why, s->namaddr);
+	msg_warn("%s: cleanup service: %s (client %s)",
+	    s->qid[0] ? s->qid : "NOQUEUE", why, s->namaddr);
 	smtpd_cleanup_close(s);
 	if (s->state == SS_WAIT_QID) {
 		/* As when cleanup cannot be reached at all: this recipient is
@@ -172,7 +173,8 @@ cleanup_fail(struct smtpd_session *s, const char *why)
 static void
 cleanup_refusal(struct smtpd_session *s, int status, const char *why)
 {
-	msg_info("NOQUEUE: reject: cleanup from %s: %s", s->namaddr,
+	msg_info("%s: reject: cleanup from %s: %s",
+	    s->qid[0] ? s->qid : "NOQUEUE", s->namaddr,
 	    why ? why : "(no reason)");
 	/* 451 below, else a 5xx refusal */
 	metrics_reject(status < 0 || status == 75 || why == NULL ? 451 : 550);
