@@ -54,7 +54,9 @@
  *	double_bounce_sender (double-bounce), soft_bounce (no),
  *	notify_classes (resource, software), bounce_notice_recipient,
  *	2bounce_notice_recipient, delay_notice_recipient (postmaster).
- *	max_idle and max_use are not applied yet (util/server.h).
+ *	max_idle (100s), max_use (100): a bounce process retires after
+ *	max_idle seconds without a client, or once it has served max_use
+ *	clients and has none left (util/server.h).
  * STANDARDS
  *	RFC 3461 (DSN NOTIFY/RET), RFC 3462 (multipart/report), RFC 3464
  *	(message/delivery-status).
@@ -75,6 +77,7 @@ main(int argc, char **argv)
 	    .init = bounce_service_init,
 	    .accept = bounce_service_accept,
 	    .stop = bounce_service_stop,
+	    .active = bounce_service_active,
 	    .params = bounce_params,
 	};
 

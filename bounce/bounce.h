@@ -21,6 +21,7 @@
  *	void bounce_service_init(struct event_base *base);
  *	void bounce_service_accept(int fd);
  *	void bounce_service_stop(void);
+ *	int  bounce_service_active(void);
  *	extern const struct param_var bounce_params[];
  * DESCRIPTION
  *	bounce_wrap() appends text to out as lines of at most width
@@ -57,6 +58,9 @@
  *	reported.
  *	Returns the number of recipients reported (0: nothing was appended),
  *	or -1 with why when the original cannot be read.
+ *
+ *	bounce_service_active() counts the clients being served: the work
+ *	the daemon skeleton looks at for max_idle, max_use and a drain.
  * DIAGNOSTICS
  *	Fatal: out of memory.
  */
@@ -134,6 +138,7 @@ struct event_base;
 void bounce_service_init(struct event_base *base);
 void bounce_service_accept(int fd);
 void bounce_service_stop(void);
+int bounce_service_active(void);
 
 extern const struct param_var bounce_params[]; /* what bounce reads */
 

@@ -481,11 +481,23 @@ out:
 	return (ret);
 }
 
+/* Open client connections: the work server.c sees (max_idle, max_use). */
+static int bounce_nconn;
+
+/* bounce_service_active - clients being served */
+
+int
+bounce_service_active(void)
+{
+	return (bounce_nconn);
+}
+
 /* bounce_conn_free - end a connection */
 
 static void
 bounce_conn_free(struct bounce_conn *c)
 {
+	bounce_nconn--;
 	if (c->ev)
 		event_free(c->ev);
 	(void)close(c->fd);
@@ -564,6 +576,7 @@ bounce_service_accept(int fd)
 	struct timeval tv = {BOUNCE_REQUEST_TIMEOUT, 0};
 
 	c->fd = fd;
+	bounce_nconn++;
 	c->ev = event_new(bounce_base, fd, EV_READ | EV_PERSIST,
 	    bounce_conn_read, c);
 	if (c->ev == 0 || event_add(c->ev, &tv) < 0) {

@@ -48,7 +48,9 @@
  *	fast_flush_domains ($relay_domains), fast_flush_refresh_time (12h),
  *	fast_flush_purge_time (7d), parent_domain_matches_subdomains,
  *	hash_queue_names, hash_queue_depth, flush_service_name (flush).
- *	max_idle and max_use are not applied yet (util/server.h).
+ *	max_idle (100s), max_use (100): a flush process retires after
+ *	max_idle seconds without a client, or once it has served max_use
+ *	clients and has none left (util/server.h).
  * SEE ALSO
  *	qmgr(8), smtpd(8), postqueue(1), docs/postfix/smtpd-flush.md
  */
@@ -66,6 +68,7 @@ main(int argc, char **argv)
 	    .init = flush_service_init,
 	    .accept = flush_service_accept,
 	    .stop = flush_service_stop,
+	    .active = flush_service_active,
 	    .params = flush_params,
 	};
 

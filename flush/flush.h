@@ -36,6 +36,8 @@
  *	void flush_service_init(struct event_base *base);
  *	void flush_service_accept(int fd);
  *	void flush_service_stop(void);
+ *	int  flush_service_active(void);
+ *		clients being served (server.h: max_idle, max_use, drain).
  *	int  flush_request(const struct attr_list *req);
  *		one decoded request -> status (checks and dispatch).
  *	void flush_trigger(const char *bytes, size_t len);
@@ -72,6 +74,7 @@ extern const struct param_var flush_params[];
 void flush_service_init(struct event_base *base);
 void flush_service_accept(int fd);
 void flush_service_stop(void);
+int flush_service_active(void);
 int flush_request(const struct attr_list *req);
 void flush_trigger(const char *bytes, size_t len);
 

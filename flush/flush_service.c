@@ -224,6 +224,14 @@ flush_service_accept(int fd)
 	bufferevent_enable(c->bev, EV_READ);
 }
 
+/* flush_service_active - clients being served */
+
+int
+flush_service_active(void)
+{
+	return (ring_count(&flush_conns));
+}
+
 /* flush_service_init - after privileges are dropped */
 
 void

@@ -56,8 +56,8 @@
  *	It calls spec->stop and returns 0,
  *	which the master takes as a normal exit (silent, never throttled).
  *	spec->long_lived (qmgr) and a SERVER_MULTI daemon without
- *	spec->active (bounce, flush) ignore both, as does a stand-alone
- *	one. With -v: "idle timeout -- exiting" (Postfix's text).
+ *	spec->active ignore both, as does a stand-alone one. With -v: "idle
+ *timeout -- exiting" (Postfix's text).
  *
  *	SIGTERM and SIGINT call spec->stop (if any) and leave the loop.
  *	SIGHUP asks a SERVER_MULTI daemon that has spec->active to drain:

@@ -8,14 +8,15 @@
 # the retiring process while a successor serves the next client, and
 # clients connecting in parallel while processes retire are all served. qmgr
 # ignores both (it keeps its pid). pickup, a trigger server, retires too
-# and a later sendmail still gets its mail delivered.
+# and a later sendmail still gets its mail delivered; so do bounce (after
+# sending a non-delivery notice) and flush (after postqueue -i).
 . "$(dirname "$0")/lib.sh"
 for p in sluice master smtpd cleanup qmgr pickup smtp sendmail postdrop; do
   [ -x "$B/$p" ] || skip "bin/$p not built yet"
 done
 chmod 755 "$WORK"	# as root the daemons run as mail_owner
 sp=$(free_port)
-start_sink "$sp" "$WORK/sink"
+start_sink "$sp" "$WORK/sink" --reply gone@example.net="550 5.1.1 User unknown"
 C="$WORK/inst"
 new_instance "$C"
 "$B/postconf" -c "$C" -e "relayhost = [127.0.0.1]:$sp" \
@@ -175,6 +176,21 @@ printf 'Subject: via sendmail\n\nhello\n' |
   "$B/sendmail" -C "$C" -f a@example.com pickup@example.net || fail "sendmail exit $?"
 wait_for 30 delivered 75 || { tail -20 "$LOG"; fail "sendmail message not delivered after pickup retired"; }
 ok "pickup retired when idle; a later sendmail message was delivered"
+
+# ---- bounce and flush (multi-client daemons) retire too -------------------------
+gone bounce || fail "bounce runs before any bounce"
+printf 'Subject: to bounce\n\nhello\n' |
+  "$B/sendmail" -C "$C" -f a@example.com gone@example.net || fail "sendmail exit $?"
+wait_for 30 delivered 76 || { tail -20 "$LOG"; fail "no non-delivery notice came back"; }
+b1=$(prog bounce)
+[ -n "$b1" ] || fail "no bounce process after a bounce"
+wait_for 15 gone bounce || fail "bounce $b1 still runs long after max_idle = 2s"
+ok "bounce $b1 sent the notice and retired after max_idle"
+"$B/postqueue" -c "$C" -i 4BCD1234567 >/dev/null 2>&1	# no such message: fine
+f1=$(prog flush)
+[ -n "$f1" ] || fail "postqueue -i started no flush process"
+wait_for 15 gone flush || fail "flush $f1 still runs long after max_idle = 2s"
+ok "flush $f1 retired after max_idle"
 
 # ---- qmgr ignores max_idle; nothing was logged as a crash -------------------------
 assert_eq "$q1" "$(prog qmgr)" "qmgr pid after more than max_idle of idleness"
