@@ -21,6 +21,7 @@
  *	grow with the number of files. Like Postfix's mail_scan_dir it
  *	descends into every one-character name that is a directory.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -46,10 +47,9 @@
 #define RENAME_NOREPLACE (1 << 0)
 #endif
 
-#define QDIR_NAME_MAX 100	/* Postfix's limit on queue names */
-#define QDIR_CREATE_TRIES 1000	/* as in mail_queue_enter() */
-#define QDIR_SCAN_DEPTH 16	/* levels below the queue itself */
-#define QDIR_RECYCLE_RECOUNT 16 /* gifts before a full pool is recounted */
+#define QDIR_NAME_MAX 100      /* Postfix's limit on queue names */
+#define QDIR_CREATE_TRIES 1000 /* as in mail_queue_enter() */
+#define QDIR_SCAN_DEPTH 16     /* levels below the queue itself */
 
 static void qdir_pool_reset(void);
 
@@ -312,60 +312,64 @@ fail:
 }
 
 /*
- * The pool of finished files, as one process sees it: the directory
- * stream it takes names from, and when it last found the pool empty
- * (taking side) or counted it (giving side).
+ * The pool of finished files: QDIR_RECYCLE_MAX fixed slots, recycle/pool.N.
+ * The giver (qmgr) puts a file into the first free slot at or after its
+ * cursor (rename without replacing: an occupied slot fails with EEXIST);
+ * a taker (cleanup) claims the first full slot at or after its own
+ * cursor, by renaming it to the new queue ID. So the slots work as a
+ * ring buffer shared by processes, with no count to keep: the pool never
+ * holds more than QDIR_RECYCLE_MAX files, and a taker that follows the
+ * giver finds a file at its first or second probe. A taker that finds
+ * nothing near its cursor reads the directory once to find the oldest
+ * file. Each process keeps only its cursor, and after finding the pool
+ * empty, how many creations (within that second) go without a look.
  */
-static DIR *qdir_pool_dir;
-static time_t qdir_pool_empty;
-static time_t qdir_pool_counted;
-static int qdir_pool_count;
-static int qdir_pool_puts; /* files given since the last count */
+#define QDIR_POOL_GIVE_TRIES 4	/* slots tried before a file is removed */
+#define QDIR_POOL_TAKE_TRIES 8	/* slots tried before a file is created */
+#define QDIR_POOL_EMPTY_SKIP 16 /* creations without a look, after a miss */
+
+static unsigned qdir_pool_give_at;
+static unsigned qdir_pool_take_at;
+static int qdir_pool_skip;     /* creations left before a look... */
+static time_t qdir_pool_empty; /* ...within the second it was empty */
 
 /* qdir_pool_reset - forget what this process knew of the pool */
 
 static void
 qdir_pool_reset(void)
 {
-	if (qdir_pool_dir != 0)
-		(void)closedir(qdir_pool_dir);
-	qdir_pool_dir = 0;
-	qdir_pool_empty = qdir_pool_counted = 0;
-	qdir_pool_count = qdir_pool_puts = 0;
+	qdir_pool_take_at = qdir_pool_give_at = 0;
+	qdir_pool_skip = 0;
+	qdir_pool_empty = 0;
 }
 
-/* qdir_pool_next - next name in the pool, or NULL after one full pass */
+/* qdir_pool_slot - the name of slot n */
 
-static const char *
-qdir_pool_next(int *rewound)
+static void
+qdir_pool_slot(struct vbuf *path, unsigned n)
 {
-	struct dirent *dp;
-
-	if (qdir_pool_dir == 0 && (qdir_pool_dir = opendir(QDIR_RECYCLE)) == 0)
-		return (0);
-	for (;;) {
-		while ((dp = readdir(qdir_pool_dir)) != 0)
-			if (qid_ok(dp->d_name))
-				return (dp->d_name);
-		if (*rewound)
-			return (0);
-		rewinddir(qdir_pool_dir);
-		*rewound = 1;
-	}
+	vbuf_reset(path);
+	vbuf_printf(path, "%s/pool.%u", QDIR_RECYCLE, n % QDIR_RECYCLE_MAX);
 }
 
-/* qdir_pool_take - claim the pooled file name for queue, or -1 */
-
+/*
+ * qdir_pool_take - claim the file in slot n for queue, or -1. The slot may
+ * change hands between the open() and the rename() (another taker claims
+ * it, the giver fills it again): the rename then moved a file other than
+ * the one opened, which the inode check finds; that file, unclaimed by
+ * anyone else, is removed.
+ */
 static int
-qdir_pool_take(const char *name, const char *queue, struct vbuf *id)
+qdir_pool_take(unsigned n, const char *queue, struct vbuf *id)
 {
 	struct vbuf from = VBUF_INIT;
 	struct vbuf path = VBUF_INIT;
 	struct stat st;
+	struct stat st2;
 	char buf[QID_SIZE];
 	int fd;
 
-	vbuf_printf(&from, "%s/%s", QDIR_RECYCLE, name);
+	qdir_pool_slot(&from, n);
 	fd = open(from.data,
 	    O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd >= 0 &&
@@ -388,6 +392,13 @@ qdir_pool_take(const char *name, const char *queue, struct vbuf *id)
 		(void)close(fd);
 		fd = -1;
 	}
+	if (fd >= 0 &&
+	    (lstat(path.data, &st2) < 0 || st2.st_ino != st.st_ino ||
+		st2.st_dev != st.st_dev)) {
+		(void)unlink(path.data);
+		(void)close(fd);
+		fd = -1;
+	}
 	if (fd >= 0) {
 		if (futimens(fd, (const struct timespec *)0) < 0)
 			msg_warn("utime %s: %m", path.data);
@@ -398,16 +409,55 @@ qdir_pool_take(const char *name, const char *queue, struct vbuf *id)
 	return (fd);
 }
 
+/*
+ * qdir_pool_find - where a taker should look: the oldest file of the ring
+ * (a full slot after an empty one), found by one reading of the
+ * directory; -1 when the pool is empty.
+ */
+static int
+qdir_pool_find(unsigned *at)
+{
+	unsigned char full[QDIR_RECYCLE_MAX] = {0};
+	struct dirent *dp;
+	unsigned n;
+	unsigned k;
+	int any = 0;
+	char *end;
+	DIR *dir;
+
+	if ((dir = opendir(QDIR_RECYCLE)) == 0)
+		return (-1);
+	while ((dp = readdir(dir)) != 0) {
+		if (strncmp(dp->d_name, "pool.", 5) != 0 ||
+		    !isdigit((unsigned char)dp->d_name[5]))
+			continue;
+		errno = 0;
+		n = (unsigned)strtoul(dp->d_name + 5, &end, 10);
+		if (*end == 0 && errno == 0 && n < QDIR_RECYCLE_MAX)
+			full[n] = any = 1;
+	}
+	(void)closedir(dir);
+	if (!any)
+		return (-1);
+	for (k = 0; k < QDIR_RECYCLE_MAX; k++) {
+		n = (*at + k) % QDIR_RECYCLE_MAX;
+		if (full[n] &&
+		    !full[(n + QDIR_RECYCLE_MAX - 1) % QDIR_RECYCLE_MAX]) {
+			*at = n;
+			break;
+		}
+	}
+	return (0);
+}
+
 /* qdir_create_reuse - a queue file from the pool, else a new one */
 
 int
 qdir_create_reuse(const char *queue, struct vbuf *id, int *reused,
     struct vbuf *why)
 {
-	const char *name;
-	time_t now = time((time_t *)0);
-	int rewound = 0;
-	int tries;
+	unsigned n;
+	int round;
 	int fd;
 
 	if (!qdir_name_ok(queue))
@@ -415,48 +465,26 @@ qdir_create_reuse(const char *queue, struct vbuf *id, int *reused,
 		    queue ? queue : "(null)");
 	qdir_param_init();
 	*reused = 0;
-	if (qdir_pool_empty != now) {
-		for (tries = 0; tries < QDIR_RECYCLE_MAX; tries++) {
-			if ((name = qdir_pool_next(&rewound)) == 0)
-				break;
-			if ((fd = qdir_pool_take(name, queue, id)) >= 0) {
+	if (qdir_pool_skip > 0 && qdir_pool_empty == time((time_t *)0)) {
+		qdir_pool_skip--;
+		return (qdir_create(queue, id, why));
+	}
+	for (round = 0; round < 2; round++) {
+		for (n = 0; n < QDIR_POOL_TAKE_TRIES; n++) {
+			if ((fd = qdir_pool_take(qdir_pool_take_at + n, queue,
+				 id)) >= 0) {
+				qdir_pool_take_at += n + 1;
 				*reused = 1;
 				return (fd);
 			}
 		}
-		qdir_pool_empty = now;
+		/* Nothing where we look: find where the files are. */
+		if (round > 0 || qdir_pool_find(&qdir_pool_take_at) < 0)
+			break;
 	}
+	qdir_pool_skip = QDIR_POOL_EMPTY_SKIP;
+	qdir_pool_empty = time((time_t *)0);
 	return (qdir_create(queue, id, why));
-}
-
-/*
- * qdir_pool_full - does the pool hold QDIR_RECYCLE_MAX files (about)? The
- * count is taken once a second and raised by our own gifts; the files
- * other processes took meanwhile are not seen, so a count that looks
- * full is taken again after QDIR_RECYCLE_RECOUNT more gifts (else a busy
- * queue manager would remove most files for the rest of the second).
- */
-static int
-qdir_pool_full(void)
-{
-	time_t now = time((time_t *)0);
-	struct dirent *dp;
-	DIR *dir;
-
-	if (qdir_pool_counted != now ||
-	    (qdir_pool_count >= QDIR_RECYCLE_MAX &&
-		qdir_pool_puts >= QDIR_RECYCLE_RECOUNT)) {
-		qdir_pool_counted = now;
-		qdir_pool_count = qdir_pool_puts = 0;
-		if ((dir = opendir(QDIR_RECYCLE)) != 0) {
-			while ((dp = readdir(dir)) != 0 &&
-			    qdir_pool_count < QDIR_RECYCLE_MAX)
-				if (qid_ok(dp->d_name))
-					qdir_pool_count++;
-			(void)closedir(dir);
-		}
-	}
-	return (qdir_pool_count >= QDIR_RECYCLE_MAX);
 }
 
 /* qdir_recycle - remove a finished queue file, keeping it for reuse */
@@ -468,16 +496,21 @@ qdir_recycle(const char *queue, const char *id, long size)
 	struct vbuf to = VBUF_INIT;
 	int ret = -1;
 	int saved;
+	int n;
 
 	qdir_path(&path, queue, id);
-	if (size >= 0 && size <= QDIR_RECYCLE_FILE_MAX && qid_ok(id) &&
-	    !qdir_pool_full()) {
-		vbuf_printf(&to, "%s/%s", QDIR_RECYCLE, id);
-		if (chmod(path.data, S_IRUSR | S_IWUSR) == 0) {
+	if (size >= 0 && size <= QDIR_RECYCLE_FILE_MAX &&
+	    chmod(path.data, S_IRUSR | S_IWUSR) == 0) {
+		/* The cursor moves only past a slot filled: a full ring
+		 * keeps it where the takers free the next slot. */
+		for (n = 0; n < QDIR_POOL_GIVE_TRIES; n++) {
+			qdir_pool_slot(&to, qdir_pool_give_at + n);
 			if ((ret = qdir_rename_new(path.data, to.data)) == 0) {
-				qdir_pool_count++;
-				qdir_pool_puts++;
+				qdir_pool_give_at += n + 1;
+				break;
 			}
+			if (errno != EEXIST)
+				break;
 		}
 	}
 	if (ret < 0)

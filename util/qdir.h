@@ -59,32 +59,36 @@
  *	the largest single cost of accepting a message. So the queue
  *	manager hands a message it has finished with to qdir_recycle()
  *	instead of unlink(): the file is set to mode 0600 (never ready
- *	again) and renamed to QDIR_RECYCLE/ID, a directory no reader of the
- *	queue looks at (sluice check makes it with the queues; without it
- *	files are simply removed and created). It is removed
- *	instead when it is larger than QDIR_RECYCLE_FILE_MAX bytes (size is
- *	the caller's idea of it; < 0 means unknown: removed), when
- *	QDIR_RECYCLE already holds about QDIR_RECYCLE_MAX files (counted
- *	once a second, and again after 16 more files while it looks full),
- *	or when the rename fails. qdir_recycle()
- *	returns 0 when queue/ID is gone, -1 with errno as unlink().
+ *	again) and renamed, without replacing anything, to one of the
+ *	QDIR_RECYCLE_MAX slots QDIR_RECYCLE/pool.N, in a directory no reader
+ *	of the queue looks at (sluice check makes it with the queues; without
+ *	it files are simply removed and created). The slots are a ring: the
+ *	giver tries the next few after its cursor, a taker the next few after
+ *	its own, so the pool never holds more than QDIR_RECYCLE_MAX files and
+ *	nothing counts them. The file is removed instead when it is larger
+ *	than QDIR_RECYCLE_FILE_MAX bytes (size is the caller's idea of it;
+ *	< 0 means unknown: removed), when the slots tried are all taken, or
+ *	when the rename fails. qdir_recycle() returns 0 when queue/ID is
+ *	gone, -1 with errno as unlink().
  *	qdir_create_reuse() is qdir_create() that first tries to take a
- *	file from QDIR_RECYCLE: one that is a regular file, mode 0600, one
- *	link, owned by the effective user (anything else found there is
- *	removed). The file is claimed by renaming it to its new queue ID,
- *	made from the clock and its inode as in qdir_create(); the claim is
- *	the rename, so two processes cannot both take one file, and nothing
- *	is written before it. Its times are set to now. *reused is then 1:
- *	the file still holds its old bytes, and the caller must ftruncate()
- *	it to the length it wrote before making it ready. Otherwise (no
- *	usable file; after finding none the pool is not looked at again for
- *	a second) it is qdir_create() and *reused is 0. What a process knows
- *	of the pool (an open directory stream, the time it was found empty,
- *	the count) is forgotten by qdir_chdir(). A system crash can
- *	at worst leave in QDIR_RECYCLE a file that is still linked
- *	elsewhere (then it has two links and is removed, not reused) or a
- *	delivered message that was not yet renamed away (it is 0600: not
- *	ready, and is removed as a stale temporary file by postsuper -p).
+ *	file from a slot: one that is a regular file, mode 0600, one link,
+ *	owned by the effective user (anything else found there is removed).
+ *	The file is claimed by renaming it to its new queue ID, made from the
+ *	clock and its inode as in qdir_create(); the claim is the rename, so
+ *	two processes cannot both take one file, and nothing is written
+ *	before it (a slot refilled between the open and the rename is found
+ *	by the inode check, and the file the rename moved is removed). Its
+ *	times are set to now. *reused is then 1: the file still holds its
+ *	old bytes, and the caller must ftruncate() it to the length it wrote
+ *	before making it ready. Otherwise (no file in the slots tried, nor
+ *	where one reading of the directory finds the oldest; the pool is
+ *	then left alone for the next few creations in that second) it is
+ *	qdir_create() and *reused is 0. What a process knows of the pool
+ *	(its cursors) is reset by qdir_chdir(). A system crash can at worst
+ *	leave in QDIR_RECYCLE a file that is still linked elsewhere (then it
+ *	has two links and is removed, not reused) or a delivered message
+ *	that was not yet renamed away (it is 0600: not ready, and is removed
+ *	as a stale temporary file by postsuper -p).
  *
  *	qdir_move() renames queue/ID from one queue to another (paths per
  *	each queue's hashing), creating missing hash directories (0700) on
@@ -137,7 +141,7 @@
 #define QDIR_FLUSH "flush"
 #define QDIR_RECYCLE "recycle" /* finished files kept for reuse */
 
-#define QDIR_RECYCLE_MAX 64		   /* files kept, about */
+#define QDIR_RECYCLE_MAX 128		   /* files kept: slots pool.0 ... */
 #define QDIR_RECYCLE_FILE_MAX (512 * 1024) /* bytes, largest file kept */
 
 /* Every directory sluice check creates under queue_directory. */

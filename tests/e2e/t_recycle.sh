@@ -28,11 +28,14 @@ wait_for 30 sh -c "[ \$(ls $WORK/sink | grep -c '\.env\$') = 1 ]" || fail "big m
 wait_for 10 sh -c "[ \$(ls $qd/recycle | wc -l) = 1 ]" ||
   { ls -la "$qd/recycle"; fail "the delivered file was not kept in recycle/"; }
 pooled=$(ls "$qd/recycle")
+assert_eq pool.0 "$pooled" "name of the first pool slot"
 ino=$(stat -c %i "$qd/recycle/$pooled")
 bigsize=$(stat -c %s "$qd/recycle/$pooled")
 assert_eq 600 "$(stat -c %a "$qd/recycle/$pooled")" "mode of a kept file"
-grep -q "$pooled: removed" "$C/log/maillog" || fail "no 'removed' log line for $pooled"
-ok "delivered file kept in recycle/ ($bigsize bytes, mode 0600)"
+[ "$bigsize" -gt 60000 ] || fail "the kept file is not the big message's ($bigsize bytes)"
+bigid=$(sed -n 's/.*: \([0-9A-Za-z]*\): removed$/\1/p' "$C/log/maillog" | head -1)
+[ -n "$bigid" ] || fail "no 'removed' log line for the big message"
+ok "delivered file $bigid kept in recycle/$pooled ($bigsize bytes, mode 0600)"
 
 # The sink goes away: the next message stays queued, in the reused file.
 # (cleanup looks at a pool it found empty again only a second later: it
@@ -45,7 +48,7 @@ wait_for 30 sh -c "[ \$(find $qd/deferred -type f | wc -l) = 1 ]" ||
   { "$B/mailq" -C "$C"; tail -20 "$C/log/maillog"; fail "small message not deferred"; }
 f=$(find "$qd/deferred" -type f)
 id=$(basename "$f")
-[ "$id" != "$pooled" ] || fail "reused file kept its old queue ID"
+[ "$id" != "$bigid" ] || fail "reused file kept its old queue ID"
 assert_eq "$ino" "$(stat -c %i "$f")" "inode of the small message's queue file (reuse)"
 assert_eq 0 "$(ls "$qd/recycle" | wc -l)" "files left in recycle/"
 size=$(stat -c %s "$f")

@@ -295,9 +295,7 @@ test_recycle(void **state)
 	assert_int_equal(qdir_recycle("active", id.data, 1000), 0);
 	qdir_path(&path, "active", id.data);
 	assert_int_equal(lstat(path.data, &st), -1);
-	vbuf_reset(&path);
-	vbuf_printf(&path, "recycle/%s", id.data);
-	assert_int_equal(lstat(path.data, &st), 0);
+	assert_int_equal(lstat("recycle/pool.0", &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0600);
 	assert_int_equal(st.st_ino, ino);
 
@@ -341,13 +339,11 @@ test_recycle(void **state)
 	 * file, a file with a second link (the other name survives). */
 	qdir_chdir();
 	recycle_one(&id, 10);
-	vbuf_reset(&path);
-	vbuf_printf(&path, "recycle/%s", id.data);
 	qdir_path(&why, "active", id.data);
-	assert_int_equal(rename(why.data, path.data), 0); /* still 0700 */
+	assert_int_equal(rename(why.data, "recycle/pool.0"), 0); /* 0700 */
 	recycle_one(&id, 10);
 	vbuf_reset(&path);
-	vbuf_printf(&path, "recycle/%s", id.data);
+	vbuf_set(&path, "recycle/pool.1");
 	qdir_path(&why, "active", id.data);
 	assert_int_equal(chmod(why.data, 0600), 0);
 	assert_int_equal(link(why.data, path.data), 0);
@@ -358,7 +354,7 @@ test_recycle(void **state)
 	assert_int_equal(count_files(QDIR_RECYCLE), 0);
 	assert_int_equal(count_files("active"), 1);
 
-	/* The pool keeps about QDIR_RECYCLE_MAX files; the rest go. */
+	/* The pool keeps QDIR_RECYCLE_MAX files; the rest go. */
 	qdir_chdir();
 	for (i = 0; i < QDIR_RECYCLE_MAX + 5; i++) {
 		recycle_one(&id, 10);
@@ -366,6 +362,42 @@ test_recycle(void **state)
 	}
 	assert_int_equal(count_files(QDIR_RECYCLE), QDIR_RECYCLE_MAX);
 	assert_int_equal(count_files("active"), 1);
+
+	/* Takers empty it, file after file, and the giver fills it again:
+	 * every file taken is one that was given. */
+	for (i = 0; i < QDIR_RECYCLE_MAX; i++) {
+		fd = qdir_create_reuse("incoming", &id2, &reused, &why);
+		assert_true(fd >= 0);
+		assert_int_equal(reused, 1);
+		close(fd);
+		qdir_path(&path, "incoming", id2.data);
+		assert_int_equal(unlink(path.data), 0);
+	}
+	assert_int_equal(count_files(QDIR_RECYCLE), 0);
+	for (i = 0; i < 3; i++) {
+		ino = recycle_one(&id, 10);
+		assert_int_equal(qdir_recycle("active", id.data, 10), 0);
+		fd = qdir_create_reuse("incoming", &id2, &reused, &why);
+		assert_int_equal(reused, 1);
+		assert_int_equal(fstat(fd, &st), 0);
+		assert_int_equal(st.st_ino, ino);
+		close(fd);
+		qdir_path(&path, "incoming", id2.data);
+		assert_int_equal(unlink(path.data), 0);
+	}
+
+	/* A taker whose cursor lies far from the files finds them. */
+	qdir_chdir();
+	ino = recycle_one(&id, 10);
+	qdir_path(&why, "active", id.data);
+	assert_int_equal(chmod(why.data, 0600), 0);
+	assert_int_equal(rename(why.data, "recycle/pool.50"), 0);
+	fd = qdir_create_reuse("incoming", &id2, &reused, &why);
+	assert_int_equal(reused, 1);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_ino, ino);
+	close(fd);
+	assert_int_equal(count_files(QDIR_RECYCLE), 0);
 
 	vbuf_free(&id);
 	vbuf_free(&id2);
