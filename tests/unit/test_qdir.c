@@ -284,7 +284,6 @@ test_recycle(void **state)
 	ino_t ino;
 	int reused;
 	int fd;
-	int i;
 
 	configure("");
 	assert_int_equal(mkdir(QDIR_RECYCLE, 0700), 0);
@@ -354,14 +353,37 @@ test_recycle(void **state)
 	assert_int_equal(count_files(QDIR_RECYCLE), 0);
 	assert_int_equal(count_files("active"), 1);
 
-	/* The pool keeps QDIR_RECYCLE_MAX files; the rest go. */
+	vbuf_free(&id);
+	vbuf_free(&id2);
+	vbuf_free(&why);
+	vbuf_free(&path);
+}
+
+/* The slots as a ring: bounded, emptied and refilled in order. */
+static void
+test_recycle_ring(void **state)
+{
+	struct vbuf id = VBUF_INIT;
+	struct vbuf id2 = VBUF_INIT;
+	struct vbuf why = VBUF_INIT;
+	struct vbuf path = VBUF_INIT;
+	struct stat st;
+	ino_t ino;
+	int reused;
+	int fd;
+	int i;
+
+	configure("");
+	assert_int_equal(mkdir(QDIR_RECYCLE, 0700), 0);
 	qdir_chdir();
+
+	/* The pool keeps QDIR_RECYCLE_MAX files; the rest go. */
 	for (i = 0; i < QDIR_RECYCLE_MAX + 5; i++) {
 		recycle_one(&id, 10);
 		assert_int_equal(qdir_recycle("active", id.data, 10), 0);
 	}
 	assert_int_equal(count_files(QDIR_RECYCLE), QDIR_RECYCLE_MAX);
-	assert_int_equal(count_files("active"), 1);
+	assert_int_equal(count_files("active"), 0);
 
 	/* Takers empty it, file after file, and the giver fills it again:
 	 * every file taken is one that was given. */
@@ -628,6 +650,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_create, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_create_fails, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_recycle, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_recycle_ring, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_move, setup, teardown),
 	    cmocka_unit_test(test_ready),
 	    cmocka_unit_test_setup_teardown(test_mkdirs, setup, teardown),
