@@ -412,7 +412,8 @@ qdir_pool_take(unsigned n, const char *queue, struct vbuf *id)
 /*
  * qdir_pool_find - where a taker should look: the oldest file of the ring
  * (a full slot after an empty one), found by one reading of the
- * directory; -1 when the pool is empty.
+ * directory; -1 when the pool is empty. Files an earlier version kept
+ * under their queue IDs are removed on the way.
  */
 static int
 qdir_pool_find(unsigned *at)
@@ -428,6 +429,10 @@ qdir_pool_find(unsigned *at)
 	if ((dir = opendir(QDIR_RECYCLE)) == 0)
 		return (-1);
 	while ((dp = readdir(dir)) != 0) {
+		/* A file kept under its queue ID by an earlier version. */
+		if (qid_ok(dp->d_name) &&
+		    unlinkat(dirfd(dir), dp->d_name, 0) == 0)
+			continue;
 		if (strncmp(dp->d_name, "pool.", 5) != 0 ||
 		    !isdigit((unsigned char)dp->d_name[5]))
 			continue;

@@ -72,7 +72,8 @@
  *	gone, -1 with errno as unlink().
  *	qdir_create_reuse() is qdir_create() that first tries to take a
  *	file from a slot: one that is a regular file, mode 0600, one link,
- *	owned by the effective user (anything else found there is removed).
+ *	owned by the effective user (anything else found there is removed,
+ *	as are files an earlier version kept under their queue IDs).
  *	The file is claimed by renaming it to its new queue ID, made from the
  *	clock and its inode as in qdir_create(); the claim is the rename, so
  *	two processes cannot both take one file, and nothing is written

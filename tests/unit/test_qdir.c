@@ -414,12 +414,18 @@ test_recycle_ring(void **state)
 	qdir_path(&why, "active", id.data);
 	assert_int_equal(chmod(why.data, 0600), 0);
 	assert_int_equal(rename(why.data, "recycle/pool.50"), 0);
+	recycle_one(&id, 10); /* kept under its ID by an earlier version */
+	qdir_path(&why, "active", id.data);
+	vbuf_reset(&path);
+	vbuf_printf(&path, "recycle/%s", id.data);
+	assert_int_equal(chmod(why.data, 0600), 0);
+	assert_int_equal(rename(why.data, path.data), 0);
 	fd = qdir_create_reuse("incoming", &id2, &reused, &why);
 	assert_int_equal(reused, 1);
 	assert_int_equal(fstat(fd, &st), 0);
 	assert_int_equal(st.st_ino, ino);
 	close(fd);
-	assert_int_equal(count_files(QDIR_RECYCLE), 0);
+	assert_int_equal(count_files(QDIR_RECYCLE), 0); /* both gone */
 
 	vbuf_free(&id);
 	vbuf_free(&id2);
