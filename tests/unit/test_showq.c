@@ -17,9 +17,10 @@
  * every byte, the whole fixture queue through the protocol printing what
  * the direct read prints, and damaged streams refused.
  *
- * Every test runs twice: with the batched reader (io_uring, where the
- * kernel offers it) and with SLUICE_IO_URING=0, the reader used
- * where io_uring is unavailable.
+ * Every test runs three times: with the batched reader (io_uring, where
+ * the kernel offers it), with SLUICE_IO_URING=0, and in a child whose
+ * seccomp filter refuses io_uring_setup() with EPERM, as container
+ * runtimes do: the reader must notice and read one file at a time.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -34,7 +35,13 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include "mem.h"
 #include "msg.h"
@@ -43,6 +50,7 @@
 #include "qfile.h"
 #include "showq.h"
 #include "showq_proto.h"
+#include "uring.h"
 #include "vbuf.h"
 
 /* Made by real Postfix (tests/fixtures/README.md); relative to the top of
@@ -1380,6 +1388,70 @@ teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
+#if defined(__x86_64__)
+#define TEST_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define TEST_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+/* refuse_io_uring - a seccomp filter: io_uring_setup() fails with EPERM */
+
+static int
+refuse_io_uring(void)
+{
+#ifdef TEST_AUDIT_ARCH
+	struct sock_filter f[] = {
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		offsetof(struct seccomp_data, arch)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TEST_AUDIT_ARCH, 1, 0),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		offsetof(struct seccomp_data, nr)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {sizeof(f) / sizeof(f[0]), f};
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+		return (-1);
+	return (0);
+#else
+	return (-1);
+#endif
+}
+
+/* run_refused - the tests in a child that may not have a ring */
+
+static int
+run_refused(const struct CMUnitTest *tests, size_t n)
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	if ((pid = fork()) < 0)
+		return (1);
+	if (pid == 0) {
+		unsetenv("SLUICE_IO_URING");
+		if (refuse_io_uring() < 0) {
+			printf("no seccomp filter here: refused-ring run "
+			       "skipped\n");
+			_exit(0);
+		}
+		if (uring_ok()) {
+			printf("io_uring still usable under the filter\n");
+			_exit(1);
+		}
+		_exit(_cmocka_run_group_tests("refused ring", tests, n, setup,
+			  teardown) != 0);
+	}
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
+		return (1);
+	return (WEXITSTATUS(status));
+}
+
 int
 main(void)
 {
@@ -1414,6 +1486,7 @@ main(void)
 	/* Both readers: batches through io_uring (where the kernel allows
 	 * it), then one file at a time, as without io_uring. */
 	failed = cmocka_run_group_tests(tests, setup, teardown);
+	failed += run_refused(tests, sizeof(tests) / sizeof(tests[0]));
 	setenv("SLUICE_IO_URING", "0", 1);
 	failed += cmocka_run_group_tests(tests, setup, teardown);
 	return (failed);
