@@ -184,6 +184,10 @@ void smtpd_process_input(struct smtpd_session *s);
 void smtpd_enter_state(struct smtpd_session *s, enum smtpd_state st);
 void smtpd_client_pause(struct smtpd_session *s);
 void smtpd_client_resume(struct smtpd_session *s);
+/* A state that waits for the replies to drain (client_write()) calls this
+ * after entering it: replies are written at once when the socket takes
+ * them, and then no write event would come. */
+void smtpd_output_drained(struct smtpd_session *s);
 void smtpd_transaction_reset(struct smtpd_session *s);
 /* A reply line (CRLF added; soft_bounce turns 5XX into 4XX); an error
  * reply also counts toward smtpd_hard_error_limit and returns -1 when that

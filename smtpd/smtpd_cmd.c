@@ -239,6 +239,7 @@ cmd_starttls(struct smtpd_session *s, char *arg)
 	s->esmtp = 0;
 	smtpd_client_pause(s);
 	smtpd_enter_state(s, SS_STARTTLS); /* client_write() goes on */
+	smtpd_output_drained(s);
 }
 
 /* With smtpd_tls_security_level = encrypt, no mail before STARTTLS. */

@@ -130,6 +130,42 @@ reply_buffer(struct smtpd_session *s)
 	return s->delayed;
 }
 
+/*
+ * reply_send - hand a reply to the kernel at once when nothing waits
+ * before it in the output buffer (a plain TCP session); returns the bytes
+ * the kernel took. Through the bufferevent, each reply would arm a write
+ * event, wait a loop turn for it and disarm it: two epoll_ctl() calls and
+ * an epoll_wait() per reply. What the kernel does not take goes to the
+ * output buffer, after which the bufferevent writes it as before. The
+ * states that wait for the output to drain see to an empty one
+ * themselves (smtpd_output_drained(), input_settle(), the timeout).
+ */
+static size_t
+reply_send(struct smtpd_session *s, struct evbuffer *out, const char *data,
+    size_t len)
+{
+	ssize_t n;
+
+	if (s->tls || s->stdio || s->fd < 0 ||
+	    out != bufferevent_get_output(s->bev) ||
+	    evbuffer_get_length(out) > 0)
+		return (0);
+	n = send(s->fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	return (n > 0 ? (size_t)n : 0);
+}
+
+/*
+ * smtpd_output_drained - for a state that waits for the replies to drain
+ * (SS_STARTTLS): when they already have, client_write() runs from the
+ * loop all the same.
+ */
+void
+smtpd_output_drained(struct smtpd_session *s)
+{
+	if (evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
+		bufferevent_trigger(s->bev, EV_WRITE, BEV_TRIG_DEFER_CALLBACKS);
+}
+
 static void
 vreply(struct smtpd_session *s, const char *fmt, va_list ap)
 {
@@ -145,7 +181,9 @@ vreply(struct smtpd_session *s, const char *fmt, va_list ap)
 			line.data[4] = '4';
 	}
 	vbuf_append(&line, "\r\n", 2);
-	evbuffer_add(out, line.data, line.len);
+	size_t sent = reply_send(s, out, line.data, line.len);
+	if (sent < line.len)
+		evbuffer_add(out, line.data + sent, line.len - sent);
 	vbuf_free(&line);
 }
 
@@ -598,6 +636,12 @@ client_event(struct bufferevent *bev, short what, void *ctx)
 			    var_myhostname);
 			smtpd_enter_state(s, SS_CLOSING);
 			bufferevent_disable(bev, EV_READ);
+			if (evbuffer_get_length(bufferevent_get_output(bev)) ==
+				0 &&
+			    !s->delay_pending) {
+				smtpd_session_free(s); /* the 421 is out */
+				return;
+			}
 			bufferevent_enable(bev, EV_WRITE);
 			struct timeval tv = {5, 0};
 			bufferevent_set_timeouts(bev, NULL, &tv);
