@@ -359,18 +359,47 @@ test_recycle(void **state)
 	vbuf_free(&path);
 }
 
+/* take_reused - the next queue file must come from the pool: its inode */
+static ino_t
+take_reused(void)
+{
+	struct vbuf id = VBUF_INIT;
+	struct vbuf why = VBUF_INIT;
+	struct stat st;
+	int reused;
+	int fd;
+
+	fd = qdir_create_reuse("incoming", &id, &reused, &why);
+	assert_true(fd >= 0);
+	assert_int_equal(reused, 1);
+	assert_int_equal(fstat(fd, &st), 0);
+	close(fd);
+	qdir_path(&why, "incoming", id.data);
+	assert_int_equal(unlink(why.data), 0);
+	vbuf_free(&id);
+	vbuf_free(&why);
+	return (st.st_ino);
+}
+
+/* pool_put - put the finished file id of active into pool slot name */
+static void
+pool_put(const struct vbuf *id, const char *name)
+{
+	struct vbuf from = VBUF_INIT;
+
+	qdir_path(&from, "active", id->data);
+	assert_int_equal(chmod(from.data, 0600), 0);
+	assert_int_equal(rename(from.data, name), 0);
+	vbuf_free(&from);
+}
+
 /* The slots as a ring: bounded, emptied and refilled in order. */
 static void
 test_recycle_ring(void **state)
 {
 	struct vbuf id = VBUF_INIT;
-	struct vbuf id2 = VBUF_INIT;
-	struct vbuf why = VBUF_INIT;
 	struct vbuf path = VBUF_INIT;
-	struct stat st;
 	ino_t ino;
-	int reused;
-	int fd;
 	int i;
 
 	configure("");
@@ -387,49 +416,27 @@ test_recycle_ring(void **state)
 
 	/* Takers empty it, file after file, and the giver fills it again:
 	 * every file taken is one that was given. */
-	for (i = 0; i < QDIR_RECYCLE_MAX; i++) {
-		fd = qdir_create_reuse("incoming", &id2, &reused, &why);
-		assert_true(fd >= 0);
-		assert_int_equal(reused, 1);
-		close(fd);
-		qdir_path(&path, "incoming", id2.data);
-		assert_int_equal(unlink(path.data), 0);
-	}
+	for (i = 0; i < QDIR_RECYCLE_MAX; i++)
+		(void)take_reused();
 	assert_int_equal(count_files(QDIR_RECYCLE), 0);
 	for (i = 0; i < 3; i++) {
 		ino = recycle_one(&id, 10);
 		assert_int_equal(qdir_recycle("active", id.data, 10), 0);
-		fd = qdir_create_reuse("incoming", &id2, &reused, &why);
-		assert_int_equal(reused, 1);
-		assert_int_equal(fstat(fd, &st), 0);
-		assert_int_equal(st.st_ino, ino);
-		close(fd);
-		qdir_path(&path, "incoming", id2.data);
-		assert_int_equal(unlink(path.data), 0);
+		assert_int_equal(take_reused(), ino);
 	}
 
-	/* A taker whose cursor lies far from the files finds them. */
+	/* A taker whose cursor lies far from the files finds them; a file
+	 * an earlier version kept under its ID is removed on the way. */
 	qdir_chdir();
 	ino = recycle_one(&id, 10);
-	qdir_path(&why, "active", id.data);
-	assert_int_equal(chmod(why.data, 0600), 0);
-	assert_int_equal(rename(why.data, "recycle/pool.50"), 0);
-	recycle_one(&id, 10); /* kept under its ID by an earlier version */
-	qdir_path(&why, "active", id.data);
-	vbuf_reset(&path);
+	pool_put(&id, "recycle/pool.50");
+	recycle_one(&id, 10);
 	vbuf_printf(&path, "recycle/%s", id.data);
-	assert_int_equal(chmod(why.data, 0600), 0);
-	assert_int_equal(rename(why.data, path.data), 0);
-	fd = qdir_create_reuse("incoming", &id2, &reused, &why);
-	assert_int_equal(reused, 1);
-	assert_int_equal(fstat(fd, &st), 0);
-	assert_int_equal(st.st_ino, ino);
-	close(fd);
-	assert_int_equal(count_files(QDIR_RECYCLE), 0); /* both gone */
+	pool_put(&id, path.data);
+	assert_int_equal(take_reused(), ino);
+	assert_int_equal(count_files(QDIR_RECYCLE), 0);
 
 	vbuf_free(&id);
-	vbuf_free(&id2);
-	vbuf_free(&why);
 	vbuf_free(&path);
 }
 
