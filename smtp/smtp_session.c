@@ -374,15 +374,34 @@ smtp_finish(struct smtp_session *s)
 	evtimer_add(s->done_ev, &zero);
 }
 
-/* smtp_write - queue bytes for the server */
-
+/*
+ * smtp_write - bytes for the server. On a plain connection with nothing
+ * waiting in the output buffer they go to the kernel at once: through the
+ * bufferevent each command batch would arm a write event, wait a loop
+ * turn and disarm it (two epoll_ctl() calls and an epoll_wait()). Then
+ * smtp_written() still runs from the loop, as after a buffered write.
+ * What the kernel does not take is buffered as before.
+ */
 static void
 smtp_write(struct smtp_session *s, const char *text, size_t len)
 {
+	struct evbuffer *out = bufferevent_get_output(s->bev);
+	ssize_t n = 0;
+
 	if (msg_verbose > 1)
 		msg_info("> %s[%s]: %.*s", s->addr->host, s->addr->a.text,
 		    (int)(len > 2 ? len - 2 : len), text);
-	bufferevent_write(s->bev, text, len);
+	if (evbuffer_get_length(out) == 0 &&
+	    bufferevent_openssl_get_ssl(s->bev) == NULL &&
+	    (n = send(bufferevent_getfd(s->bev), text, len,
+		 MSG_DONTWAIT | MSG_NOSIGNAL)) == (ssize_t)len) {
+		bufferevent_trigger(s->bev, EV_WRITE,
+		    BEV_TRIG_DEFER_CALLBACKS);
+		return;
+	}
+	if (n < 0)
+		n = 0;
+	bufferevent_write(s->bev, text + n, len - (size_t)n);
 }
 
 static void smtp_cmd(struct smtp_session *s, struct vbuf *buf, const char *fmt,
