@@ -395,8 +395,7 @@ smtp_write(struct smtp_session *s, const char *text, size_t len)
 	    bufferevent_openssl_get_ssl(s->bev) == NULL &&
 	    (n = send(bufferevent_getfd(s->bev), text, len,
 		 MSG_DONTWAIT | MSG_NOSIGNAL)) == (ssize_t)len) {
-		bufferevent_trigger(s->bev, EV_WRITE,
-		    BEV_TRIG_DEFER_CALLBACKS);
+		bufferevent_trigger(s->bev, EV_WRITE, BEV_TRIG_DEFER_CALLBACKS);
 		return;
 	}
 	if (n < 0)
