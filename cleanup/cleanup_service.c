@@ -222,7 +222,7 @@ conn_reply(struct cleanup_conn *c, int status, const char *reason)
 		attr_put(&buf, "reason", reason);
 	attr_end(&buf);
 	/* On failure the timeout frees the connection. */
-	if (bufferevent_write(c->bev, buf.data, buf.len) < 0)
+	if (ipc_write(c->bev, buf.data, buf.len) < 0)
 		msg_warn("%s: cannot queue reply to client",
 		    c->id.len ? c->id.data : "cleanup");
 	vbuf_free(&buf);
@@ -355,7 +355,7 @@ conn_early_id(struct cleanup_conn *c)
 
 	attr_put(&buf, "queue_id", c->id.data);
 	attr_end(&buf);
-	if (bufferevent_write(c->bev, buf.data, buf.len) < 0)
+	if (ipc_write(c->bev, buf.data, buf.len) < 0)
 		msg_warn("%s: cannot queue reply to client", c->id.data);
 	vbuf_free(&buf);
 }

@@ -151,8 +151,8 @@ qmgr_bounce_request(struct qmgr_message *msg, const char *request,
 		attr_put(&req, "log", log);
 	attr_put(&req, "sender", msg->env.sender);
 	attr_end(&req);
-	if (bufferevent_write(b->bev, req.data, req.len) < 0 ||
-	    bufferevent_enable(b->bev, EV_READ | EV_WRITE) < 0) {
+	if (bufferevent_enable(b->bev, EV_READ | EV_WRITE) < 0 ||
+	    ipc_write(b->bev, req.data, req.len) < 0) {
 		vbuf_free(&req);
 		qmgr_bounce_finish(b, QMGR_BOUNCE_FAIL,
 		    "cannot queue the request");

@@ -185,8 +185,10 @@ qmgr_deliver_start(struct qmgr_entry *e)
 		return;
 	}
 	qmgr_deliver_request(&req, e);
-	if (bufferevent_write(d->bev, req.data, req.len) < 0 ||
-	    bufferevent_enable(d->bev, EV_READ | EV_WRITE) < 0) {
+	/* Writing is enabled from the start: enabling it again would
+	 * arm a write event for nothing (two epoll_ctl() calls). */
+	if (bufferevent_enable(d->bev, EV_READ) < 0 ||
+	    ipc_write(d->bev, req.data, req.len) < 0) {
 		vbuf_free(&req);
 		qmgr_deliver_fail(d, "cannot queue the request");
 		return;

@@ -287,7 +287,7 @@ smtp_cache_put(struct smtp_session *s)
 	bufferevent_setcb(c->bev, smtp_cached_read, smtp_cached_written,
 	    smtp_cached_event, c);
 	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	bufferevent_enable(c->bev, EV_READ); /* writing: still on */
 	if ((c->timer = evtimer_new(s->base, smtp_cached_expire, c)) == NULL)
 		msg_fatal("cannot create timer");
 	evtimer_add(c->timer, &tv);

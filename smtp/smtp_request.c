@@ -65,9 +65,8 @@ smtp_request_reply(struct smtp_request *r, int status, const char *hop_status,
 	attr_end(&out);
 	r->replying = 1;
 	bufferevent_set_timeouts(r->bev, NULL, &tv);
-	bufferevent_disable(r->bev, EV_READ);
-	bufferevent_enable(r->bev, EV_WRITE);
-	bufferevent_write(r->bev, out.data, out.len);
+	bufferevent_disable(r->bev, EV_READ); /* writing stays enabled */
+	(void)ipc_write(r->bev, out.data, out.len);
 	vbuf_free(&out);
 }
 

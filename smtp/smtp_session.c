@@ -51,6 +51,7 @@
 #include "deliv.h"
 #include "dlog.h"
 #include "dns.h"
+#include "ipc.h"
 #include "mem.h"
 #include "metrics.h"
 #include "msg.h"
@@ -385,22 +386,13 @@ smtp_finish(struct smtp_session *s)
 static void
 smtp_write(struct smtp_session *s, const char *text, size_t len)
 {
-	struct evbuffer *out = bufferevent_get_output(s->bev);
-	ssize_t n = 0;
-
 	if (msg_verbose > 1)
 		msg_info("> %s[%s]: %.*s", s->addr->host, s->addr->a.text,
 		    (int)(len > 2 ? len - 2 : len), text);
-	if (evbuffer_get_length(out) == 0 &&
-	    bufferevent_openssl_get_ssl(s->bev) == NULL &&
-	    (n = send(bufferevent_getfd(s->bev), text, len,
-		 MSG_DONTWAIT | MSG_NOSIGNAL)) == (ssize_t)len) {
-		bufferevent_trigger(s->bev, EV_WRITE, BEV_TRIG_DEFER_CALLBACKS);
-		return;
-	}
-	if (n < 0)
-		n = 0;
-	bufferevent_write(s->bev, text + n, len - (size_t)n);
+	if (bufferevent_openssl_get_ssl(s->bev) == NULL)
+		(void)ipc_write(s->bev, text, len);
+	else
+		bufferevent_write(s->bev, text, len);
 }
 
 static void smtp_cmd(struct smtp_session *s, struct vbuf *buf, const char *fmt,
@@ -1320,7 +1312,7 @@ smtp_session_connected(struct smtp_session *s, int fd)
 	(void)bufferevent_set_max_single_write(s->bev, SMTP_BODY_CHUNK * 2);
 	bufferevent_setcb(s->bev, smtp_read, smtp_written, smtp_bev_event, s);
 	bufferevent_setwatermark(s->bev, EV_READ, 0, SMTP_INPUT_MAX);
-	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+	bufferevent_enable(s->bev, EV_READ); /* writing: on from the start */
 	smtp_reply_reset(&s->reply);
 	smtp_enter_state(s, SMTP_ST_GREETING);
 }
@@ -1333,7 +1325,7 @@ smtp_session_adopt(struct smtp_session *s)
 	bufferevent_setcb(s->bev, smtp_read, smtp_written, smtp_bev_event, s);
 	bufferevent_setwatermark(s->bev, EV_READ, 0, SMTP_INPUT_MAX);
 	bufferevent_setwatermark(s->bev, EV_WRITE, 0, 0);
-	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+	bufferevent_enable(s->bev, EV_READ); /* writing: on from the start */
 	smtp_reply_reset(&s->reply);
 	s->conn_done = smtp_now();
 	if (s->tls_on)

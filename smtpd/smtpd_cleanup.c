@@ -348,7 +348,7 @@ smtpd_cleanup_open(struct smtpd_session *s)
 	}
 	vbuf_free(&why);
 	bufferevent_setwatermark(s->cbev, EV_WRITE, CLEANUP_HIWAT / 4, 0);
-	bufferevent_enable(s->cbev, EV_READ | EV_WRITE);
+	bufferevent_enable(s->cbev, EV_READ); /* writing: on from the start */
 	return 0;
 }
 

@@ -91,9 +91,9 @@ etrn_open(struct smtpd_session *s)
 	attr_put(&req, "request", "send_site");
 	attr_put(&req, "site", s->etrn_site);
 	attr_end(&req);
-	bufferevent_write(s->fbev, req.data, req.len);
-	vbuf_free(&req);
 	bufferevent_enable(s->fbev, EV_READ | EV_WRITE);
+	(void)ipc_write(s->fbev, req.data, req.len);
+	vbuf_free(&req);
 	return 0;
 }
 

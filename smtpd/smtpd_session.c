@@ -32,6 +32,7 @@
 #include "smtpd.h"
 #include "smtpd_tls.h"
 #include "dns.h"
+#include "ipc.h"
 #include "mem.h"
 #include "metrics.h"
 #include "msg.h"
@@ -132,26 +133,18 @@ reply_buffer(struct smtpd_session *s)
 
 /*
  * reply_send - hand a reply to the kernel at once when nothing waits
- * before it in the output buffer (a plain TCP session); returns the bytes
- * the kernel took. Through the bufferevent, each reply would arm a write
- * event, wait a loop turn for it and disarm it: two epoll_ctl() calls and
- * an epoll_wait() per reply. What the kernel does not take goes to the
- * output buffer, after which the bufferevent writes it as before. The
- * states that wait for the output to drain see to an empty one
- * themselves (smtpd_output_drained(), input_settle(), the timeout).
+ * before it (ipc_send_now(); a plain TCP session only): returns the bytes
+ * the kernel took. There is no write callback for those: the states that
+ * wait for the output to drain see to an empty one themselves
+ * (smtpd_output_drained(), input_settle(), the timeout).
  */
 static size_t
 reply_send(struct smtpd_session *s, struct evbuffer *out, const char *data,
     size_t len)
 {
-	ssize_t n;
-
-	if (s->tls || s->stdio || s->fd < 0 ||
-	    out != bufferevent_get_output(s->bev) ||
-	    evbuffer_get_length(out) > 0)
+	if (s->tls || s->stdio || out != bufferevent_get_output(s->bev))
 		return (0);
-	n = send(s->fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-	return (n > 0 ? (size_t)n : 0);
+	return (ipc_send_now(s->bev, data, len));
 }
 
 /*
@@ -846,7 +839,7 @@ smtpd_session_greet(struct smtpd_session *s)
 {
 	snprintf(s->namaddr, sizeof(s->namaddr), "%s[%s]", s->name, s->addr);
 	smtpd_enter_state(s, SS_CMD);
-	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+	bufferevent_enable(s->bev, EV_READ); /* writing: on from the start */
 	msg_info("connect from %s", s->namaddr);
 	smtpd_reply(s, "220 %s", var_smtpd_banner);
 }

@@ -18,6 +18,7 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/event.h>
 
 #include "attr.h"
 
@@ -218,6 +219,36 @@ ipc_bufferevent(struct event_base *base, int fd, const struct ipc_events *how,
 	bufferevent_set_timeouts(bev, how->read_timeout > 0 ? &rtv : 0,
 	    how->write_timeout > 0 ? &wtv : 0);
 	return (bev);
+}
+
+/* ipc_send_now - what the kernel takes at once of bytes for a plain socket */
+
+size_t
+ipc_send_now(struct bufferevent *bev, const void *data, size_t len)
+{
+	ssize_t n;
+
+	if (!(bufferevent_get_enabled(bev) & EV_WRITE) ||
+	    evbuffer_get_length(bufferevent_get_output(bev)) > 0 ||
+	    bufferevent_getfd(bev) < 0)
+		return (0);
+	n = send(bufferevent_getfd(bev), data, len,
+	    MSG_DONTWAIT | MSG_NOSIGNAL);
+	return (n > 0 ? (size_t)n : 0);
+}
+
+/* ipc_write - bytes for the peer, at once when they can go */
+
+int
+ipc_write(struct bufferevent *bev, const void *data, size_t len)
+{
+	size_t sent = ipc_send_now(bev, data, len);
+
+	if (sent == len) {
+		bufferevent_trigger(bev, EV_WRITE, BEV_TRIG_DEFER_CALLBACKS);
+		return (0);
+	}
+	return (bufferevent_write(bev, (const char *)data + sent, len - sent));
 }
 
 struct bufferevent *

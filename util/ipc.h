@@ -11,11 +11,6 @@
  *	int ipc_connect_path(const char *endpoint, int flags, int timeout,
  *			struct vbuf *why);
  *	int trigger_send(const char *endpoint, const char *bytes, size_t len);
-struct bufferevent *ipc_bufferevent(struct event_base *base, int fd,
-    const struct ipc_events *how, void *ctx);
-struct bufferevent *ipc_bufferevent_connect(struct event_base *base,
-    const char *class, const char *service, const struct ipc_events *how,
-    void *ctx, struct vbuf *why);
  *
  *	Event-driven connections (libevent):
  *
@@ -27,6 +22,9 @@ struct bufferevent *ipc_bufferevent_connect(struct event_base *base,
  *			struct vbuf *why);
  *	int ipc_reply_parse(struct bufferevent *bev, size_t max,
  *			struct attr_list *list, const char **why);
+ *	int ipc_write(struct bufferevent *bev, const void *data, size_t len);
+ *	size_t ipc_send_now(struct bufferevent *bev, const void *data,
+ *			size_t len);
  * DESCRIPTION
  *	A service listens on the UNIX socket CLASS/SERVICE relative to
  *	queue_directory (the current directory of every daemon and command
@@ -69,6 +67,19 @@ struct bufferevent *ipc_bufferevent_connect(struct event_base *base,
  *	why is not NULL, the reason in why (ipc_connect()'s, or "cannot
  *	create a buffer event").
  *
+ *	ipc_write() is bufferevent_write() for a bufferevent on a plain
+ *	socket (not TLS, not a pair) that hands the bytes to the kernel at
+ *	once when nothing waits in the output buffer and writing is
+ *	enabled: through the bufferevent, each write would arm a write
+ *	event, wait a loop turn for it and disarm it again (two epoll_ctl()
+ *	calls and an epoll_wait()). The write callback then still runs,
+ *	from the loop (deferred), as after a buffered write that drained;
+ *	what the kernel does not take is buffered as before. It returns
+ *	bufferevent_write()'s result. ipc_send_now() is its first half: it
+ *	returns how many bytes the kernel took at once (0 when anything is
+ *	buffered or writing is disabled), and the caller buffers the rest
+ *	and sees to its own callbacks.
+ *
  *	ipc_reply_parse() looks for a service's one-block attribute reply
  *	in bev's input (which it leaves as it is): 1 with the block in list
  *	(the caller frees it), 0 while it is incomplete, or -1 with list
@@ -105,5 +116,7 @@ struct bufferevent *ipc_bufferevent_connect(struct event_base *base,
     void *ctx, struct vbuf *why);
 int ipc_reply_parse(struct bufferevent *bev, size_t max, struct attr_list *list,
     const char **why);
+int ipc_write(struct bufferevent *bev, const void *data, size_t len);
+size_t ipc_send_now(struct bufferevent *bev, const void *data, size_t len);
 
 #endif
