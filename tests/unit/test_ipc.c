@@ -24,6 +24,10 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
 #include "attr.h"
 #include "ipc.h"
 #include "vbuf.h"
@@ -210,6 +214,74 @@ test_ipc_connect_long_name(void **state)
 	vbuf_free(&why);
 }
 
+static int writes_done; /* write callbacks seen */
+
+static void
+count_write(struct bufferevent *bev, void *ctx)
+{
+	writes_done++;
+}
+
+/* peer_read - what the other end has received so far (never blocks) */
+static size_t
+peer_read(int fd, char *buf, size_t size)
+{
+	ssize_t n = recv(fd, buf, size - 1, MSG_DONTWAIT);
+
+	buf[n > 0 ? n : 0] = 0;
+	return (n > 0 ? (size_t)n : 0);
+}
+
+/*
+ * ipc_write: at once to the kernel when nothing waits, with the write
+ * callback still coming from the loop; buffered, in order, otherwise.
+ */
+static void
+test_ipc_write(void **state)
+{
+	struct ipc_events how = {0, count_write, 0, 0, 0};
+	struct event_base *base = event_base_new();
+	struct bufferevent *bev;
+	char buf[64];
+	int sv[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(fcntl(sv[0], F_SETFL, O_NONBLOCK), 0);
+	assert_non_null(bev = ipc_bufferevent(base, sv[0], &how, 0));
+
+	/* Nothing buffered: the peer has the bytes before the loop runs;
+	 * the callback comes from the loop, once. */
+	writes_done = 0;
+	assert_int_equal(ipc_write(bev, "one\n", 4), 0);
+	assert_int_equal(peer_read(sv[1], buf, sizeof(buf)), 4);
+	assert_string_equal(buf, "one\n");
+	assert_int_equal(evbuffer_get_length(bufferevent_get_output(bev)), 0);
+	assert_int_equal(writes_done, 0);
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	assert_int_equal(writes_done, 1);
+
+	/* Writing disabled: held in the buffer until it is enabled. */
+	bufferevent_disable(bev, EV_WRITE);
+	assert_int_equal(ipc_write(bev, "two\n", 4), 0);
+	assert_int_equal(peer_read(sv[1], buf, sizeof(buf)), 0);
+	/* Something buffered: the next bytes queue behind it. */
+	bufferevent_enable(bev, EV_WRITE);
+	assert_int_equal(ipc_write(bev, "three\n", 6), 0);
+	assert_int_equal(peer_read(sv[1], buf, sizeof(buf)), 0);
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	assert_int_equal(peer_read(sv[1], buf, sizeof(buf)), 10);
+	assert_string_equal(buf, "two\nthree\n");
+
+	/* ipc_send_now() reports what went; nothing when bytes wait. */
+	assert_int_equal(ipc_send_now(bev, "four", 4), 4);
+	bufferevent_write(bev, "x", 1);
+	assert_int_equal(ipc_send_now(bev, "five", 4), 0);
+
+	bufferevent_free(bev);
+	close(sv[1]);
+	event_base_free(base);
+}
+
 int
 main(void)
 {
@@ -221,6 +293,7 @@ main(void)
 	    cmocka_unit_test(test_ipc_connect_errors),
 	    cmocka_unit_test(test_ipc_connect_nonblock),
 	    cmocka_unit_test(test_ipc_connect_long_name),
+	    cmocka_unit_test(test_ipc_write),
 	};
 
 	return cmocka_run_group_tests(tests, sockdir_setup, sockdir_teardown);
