@@ -26,9 +26,6 @@
  *	int  master_cf_load(const char *path, struct master_ent **ents,
  *			size_t *count, struct vbuf *why);
  *	void master_cf_free(struct master_ent *ents, size_t count);
-int master_cf_parse(char *text, struct master_ent *e, const char *path,
-    int line, struct vbuf *why);
-void master_ent_clear(struct master_ent *e);
  *	int  master_cf_parse(char *text, struct master_ent *e,
  *			const char *path, int line, struct vbuf *why);
  *	void master_ent_clear(struct master_ent *e);

@@ -64,7 +64,7 @@ metrics_check(int fd)
 static void
 metrics_claim_stale(struct metrics_shm *m)
 {
-	int32_t me = (int32_t)getpid();
+	int32_t me = (int32_t)msg_pid();
 
 	for (int i = 0; i < METRICS_SLOTS; i++) {
 		if (__atomic_load_n(&m->slot[i].pid, __ATOMIC_RELAXED) != me)
@@ -189,7 +189,7 @@ static int
 metrics_slot(void)
 {
 	struct metrics_shm *m = metrics_map;
-	int32_t me = (int32_t)getpid();
+	int32_t me = (int32_t)msg_pid();
 
 	if (metrics_slot_idx >= 0 &&
 	    __atomic_load_n(&m->slot[metrics_slot_idx].pid, __ATOMIC_RELAXED) ==

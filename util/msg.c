@@ -53,7 +53,7 @@ msg_forked(void)
 
 /* msg_pid - getpid() once per process */
 
-static pid_t
+pid_t
 msg_pid(void)
 {
 	static int registered;

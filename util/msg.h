@@ -9,12 +9,13 @@
  *	extern int msg_verbose;
  *	void msg_init(const char *prog, int flags);
  *	int msg_syslog_facility(const char *name);
-void msg_log_open(const char *syslog_name, const char *maillog_file,
+ *	void msg_log_open(const char *syslog_name, const char *maillog_file,
  *			const char *myhostname);
  *	void msg_fatal_status(int status);
  *	void msg_cleanup(void (*fn)(void));
  *	void msg_fatal_hook(void (*fn)(const char *text));
  *	const char *msg_prog(void);
+ *	pid_t msg_pid(void);
  *
  *	void msg_info(const char *fmt, ...);
  *	void msg_warn(const char *fmt, ...);
@@ -40,7 +41,7 @@ void msg_log_open(const char *syslog_name, const char *maillog_file,
  *
  *	msg_log_open() selects the log: with an empty maillog_file, syslog
  *	(the facility above, LOG_PID) with ident "syslog_name/PROG"; otherwise
-every *	line is appended with one write(2) (O_APPEND) to maillog_file as
+ *	every line is appended with one write(2) (O_APPEND) to maillog_file as
  *	"Mmm dd hh:mm:ss HOST syslog_name/PROG[PID]: TEXT" where HOST is the
  *	first label of myhostname and the day is zero-padded (Postfix
  *	postlogd's format). "/dev/stdout" and "/dev/stderr" are allowed.
@@ -50,13 +51,16 @@ every *	line is appended with one write(2) (O_APPEND) to maillog_file as
  *	It may be called again to change destination (reload).
  *	Non-info text carries "warning: ", "error: ", "fatal: " or "panic: ".
  *	Text is cut at 2000 bytes.
-
-	After formatting (including %m) the text is made printable as
-	Postfix does (printable(3) with SMTPUTF8 on): every byte outside
-	printable ASCII 0x20-0x7e, tab and newline included, becomes '?',
-	except that well-formed UTF-8 multi-byte sequences are kept. So bytes
-	from a damaged queue file or a peer cannot put control characters or
-	invalid UTF-8 into the log, and a log line is always a single line.
+ *
+ *	After formatting (including %m) the text is made printable as
+ *	Postfix does (printable(3) with SMTPUTF8 on): every byte outside
+ *	printable ASCII 0x20-0x7e, tab and newline included, becomes '?',
+ *	except that well-formed UTF-8 multi-byte sequences are kept. So bytes
+ *	from a damaged queue file or a peer cannot put control characters or
+ *	invalid UTF-8 into the log, and a log line is always a single line.
+ *
+ *	msg_pid() is getpid() asked once per process (a child of fork()
+ *	asks again): the log's [PID] and other per-process bookkeeping.
  *
  *	msg_fatal_status() sets the exit status after a fatal error (default
  *	1; sendmail uses 75, postqueue 69). msg_cleanup() registers a
@@ -65,6 +69,7 @@ every *	line is appended with one write(2) (O_APPEND) to maillog_file as
  *	the formatted text without the severity prefix and must not return.
  */
 #include <stdarg.h>
+#include <sys/types.h>
 
 #define MSG_STDERR (1 << 0)
 #define MSG_NOLOG (1 << 1)
@@ -79,6 +84,7 @@ void msg_fatal_status(int status);
 void msg_cleanup(void (*fn)(void));
 void msg_fatal_hook(void (*fn)(const char *text));
 const char *msg_prog(void);
+pid_t msg_pid(void);
 
 void msg_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -12,10 +12,6 @@
  *	int  pcheck_param(const char *name, int flags, struct vbuf *why);
  *	int  pcheck_config(int flags);
  *	void pcheck_bound(const char *name);
-
-int pcheck_master_cf(const char *path, int flags);
-int pcheck_disabled(const char *name, const char *type, const char *list);
-void pcheck_unknown(const char *master_cf);
  *
  *	int  pcheck_master_cf(const char *path, int flags);
  *	int  pcheck_disabled(const char *name, const char *type,

@@ -9,16 +9,14 @@
  *	int  rec_put(FILE *fp, int type, const void *data, size_t len);
  *	int  rec_puts(FILE *fp, int type, const char *s);
  *	int  rec_printf(FILE *fp, int type, const char *fmt, ...);
- *	void rec_encode(struct vbuf *out, int type, const void *data, size_t
-len); *	int  rec_get(FILE *fp, struct vbuf *data, size_t maxlen, int flags);
+ *	void rec_encode(struct vbuf *out, int type, const void *data,
+ *			size_t len);
+ *	int  rec_get(FILE *fp, struct vbuf *data, size_t maxlen, int flags);
  *	long rec_parse(const void *buf, size_t avail, size_t maxlen,
  *			int *type, size_t *data_off, size_t *data_len);
  *	const char *rec_type_name(int type);
  *	int  rec_size_parse(const char *data, size_t len, long fields[6]);
  *	void rec_size_format(char out[96], const long fields[6]);
-int rec_get_why(FILE *fp, struct vbuf *data, size_t maxlen, int flags,
-		struct vbuf *why);
-int rec_goto(FILE *fp, const char *value, struct vbuf *why);
  *
  *	int  rec_get_why(FILE *fp, struct vbuf *data, size_t maxlen,
  *			int flags, struct vbuf *why);
@@ -48,7 +46,7 @@ int rec_goto(FILE *fp, const char *value, struct vbuf *why);
  *
  *	rec_type_name() gives postcat's label ("message_size", "sender",
  *	...; "unknown_record_type" for others, as Postfix). rec_size_parse()
-reads the 'C' record's
+ *	reads the 'C' record's
  *	numeric fields (missing ones 0), returning how many were present or
  *	-1 if it holds anything but digits, '-' and spaces.
  *	rec_size_format() prints six fields "%15ld" joined by single

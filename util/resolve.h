@@ -105,7 +105,7 @@
  *	   defers. The tables are refreshed (maps_refresh(), at most once a
  *	   second) at each call, so an edited table takes effect without a
  *	   restart.
-
+ *
  *	A struct resolve_reply starts as RESOLVE_REPLY_INIT (or zeroed),
  *	may be reused for any number of calls (each replaces its contents),
  *	and is released with resolve_reply_free().

@@ -13,15 +13,7 @@
  *	int  tls_cipher_list(const char *grade, const char *exclude,
  *			struct vbuf *out, struct vbuf *why);
  *	void tls_summary(SSL *ssl, struct vbuf *out);
-
-#define TLS_LEV_NONE 0
-#define TLS_LEV_MAY 1
-#define TLS_LEV_ENCRYPT 2
-#define TLS_LEV_FPRINT 3
-#define TLS_LEV_VERIFY 4
-#define TLS_LEV_SECURE 5
-int tls_level_lookup(const char *name);
-const char *tls_level_name(int level);
+ *
  *	int  tls_level_lookup(const char *name);
  *	const char *tls_level_name(int level);
  * DESCRIPTION

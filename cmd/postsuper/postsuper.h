@@ -3,16 +3,7 @@
  *
  * postsuper.c: options, privileges, the order of work, summaries.
  * postsuper_ops.c: per-message operations (-d -h -H -r -e -f).
- *	struct qselect;
-struct stat;
-void ps_op_id(enum ps_op op, const char *id, char **queues);
-int ps_op_uses(enum ps_op op, const char *queue);
-int ps_apply(enum ps_op op, const char *queue, const char *id,
-    const char *path, const struct stat *st, int remove_logs);
-void ps_done(enum ps_op op, const char *id);
-void ps_select_id(enum ps_op op, const char *id, char **queues,
-    const struct qselect *sel);
-void ps_select_all(enum ps_op op, char **queues, const struct qselect *sel);
+ *	void ps_op_id(enum ps_op op, const char *id, char **queues);
  *		one ID, searched in the queues of the list that the
  *		operation uses (two rounds); prints "ID: removed" etc.
  *	void ps_op_all(enum ps_op op, char **queues);
