@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -253,10 +254,14 @@ dns_res_options(int *timeout_ms, int *tries)
 
 /* dns_destroy - tear down the resolver; requests are dropped */
 
+static void dns_hosts_clear(void);
+
 static void
 dns_destroy(void)
 {
 	struct dns_sock *s;
+
+	dns_hosts_clear();
 
 	if (dns.have_channel) {
 		/* Callbacks run with ARES_EDESTRUCTION and free their requests.
@@ -740,6 +745,119 @@ dns_ares_done(void *arg, int status, int timeouts, unsigned char *abuf,
 	dns_maybe_done(req);
 }
 
+/*
+ * The hosts file's answers of the current second. c-ares reads the file
+ * afresh for every lookup (open, fstat, reads, close), and an smtpd asks
+ * it three times per client (the client's name, then that name's
+ * addresses of both families); under load the same few answers are asked
+ * for hundreds of times a second. So each answer, found or not, is kept
+ * until the clock's second changes (an edited hosts file shows within a
+ * second), in a few entries reused in turn.
+ */
+#define DNS_HOSTS_CACHE 8
+
+struct dns_hosts_entry {
+	int type;		/* ns_t_a, ns_t_aaaa, ns_t_ptr; 0: free */
+	char key[DNS_NAME_MAX]; /* the host name, or the address (PTR) */
+	char *name;		/* ns_t_ptr: the name found, or NULL */
+	struct dns_addr *addrs; /* ns_t_a, ns_t_aaaa: the addresses */
+	size_t naddr;		/* 0: not in the file */
+};
+
+static struct {
+	time_t second; /* when the entries were made */
+	int next;      /* the entry to reuse next */
+	struct dns_hosts_entry e[DNS_HOSTS_CACHE];
+} dns_hosts;
+
+/* dns_hosts_clear - forget every answer (also at dns_shutdown()) */
+
+static void
+dns_hosts_clear(void)
+{
+	dns_hosts.second = 0;
+	for (int i = 0; i < DNS_HOSTS_CACHE; i++) {
+		struct dns_hosts_entry *e = &dns_hosts.e[i];
+
+		e->name = mem_free(e->name);
+		e->addrs = mem_free(e->addrs);
+		e->naddr = 0;
+		e->type = 0;
+	}
+	dns_hosts.next = 0;
+}
+
+/* dns_hosts_find - this second's answer for type and key, or NULL */
+
+static struct dns_hosts_entry *
+dns_hosts_find(int type, const char *key)
+{
+	time_t now = time((time_t *)0);
+
+	if (dns_hosts.second != now) {
+		dns_hosts_clear();
+		dns_hosts.second = now;
+		return (NULL);
+	}
+	for (int i = 0; i < DNS_HOSTS_CACHE; i++)
+		if (dns_hosts.e[i].type == type &&
+		    strcmp(dns_hosts.e[i].key, key) == 0)
+			return (&dns_hosts.e[i]);
+	return (NULL);
+}
+
+/* dns_hosts_new - an entry for an answer (the key must fit) */
+
+static struct dns_hosts_entry *
+dns_hosts_new(int type, const char *key)
+{
+	struct dns_hosts_entry *e = &dns_hosts.e[dns_hosts.next];
+
+	if (strlen(key) >= sizeof(e->key))
+		return (NULL);
+	dns_hosts.next = (dns_hosts.next + 1) % DNS_HOSTS_CACHE;
+	e->name = mem_free(e->name);
+	e->addrs = mem_free(e->addrs);
+	e->naddr = 0;
+	e->type = type;
+	strcpy(e->key, key);
+	return (e);
+}
+
+/* dns_hosts_lookup - the addresses of host of family af in the file */
+
+static size_t
+dns_hosts_lookup(int type, const char *host, struct dns_addr **addrs)
+{
+	struct dns_hosts_entry *e;
+	int af = type == ns_t_aaaa ? AF_INET6 : AF_INET;
+	struct hostent *he = NULL;
+	size_t n = 0;
+
+	if ((e = dns_hosts_find(type, host)) == NULL) {
+		if (ares_gethostbyname_file(dns.channel, host, af, &he) ==
+			ARES_SUCCESS &&
+		    he != NULL && he->h_addrtype == af)
+			while (he->h_addr_list[n] && n < DNS_ADDR_MAX)
+				n++;
+		if ((e = dns_hosts_new(type, host)) != NULL && n > 0) {
+			e->addrs = mem_calloc(n, sizeof(*e->addrs));
+			for (size_t j = 0; j < n; j++)
+				dns_addr_fill(&e->addrs[j], af,
+				    he->h_addr_list[j]);
+			e->naddr = n;
+		}
+		if (he != NULL)
+			ares_free_hostent(he);
+		if (e == NULL)
+			return (0);
+	}
+	*addrs = e->naddr ? mem_calloc(e->naddr, sizeof(**addrs)) : NULL;
+	if (e->naddr)
+		memcpy(*addrs, e->addrs, e->naddr * sizeof(**addrs));
+	return (e->naddr);
+}
+
 /* dns_hosts_file - addresses from the hosts file; 1 if any */
 
 static int
@@ -749,24 +867,13 @@ dns_hosts_file(struct dns_req *req)
 
 	for (int i = 0; i < req->nsub; i++) {
 		struct dns_sub *sub = &req->sub[i];
-		int af = sub->type == ns_t_aaaa ? AF_INET6 : AF_INET;
-		struct hostent *he = NULL;
-		size_t n = 0;
+		size_t n = dns_hosts_lookup(sub->type, req->host, &sub->addrs);
 
-		if (ares_gethostbyname_file(dns.channel, req->host, af, &he) !=
-			ARES_SUCCESS ||
-		    he == NULL)
+		if (n == 0)
 			continue;
-		if (he->h_addrtype == af)
-			while (he->h_addr_list[n] && n < DNS_ADDR_MAX)
-				n++;
-		sub->addrs = n ? mem_calloc(n, sizeof(*sub->addrs)) : NULL;
-		for (size_t j = 0; j < n; j++)
-			dns_addr_fill(&sub->addrs[j], af, he->h_addr_list[j]);
 		sub->naddr = n;
-		sub->status = n ? DNS_OK : DNS_NOTFOUND;
+		sub->status = DNS_OK;
 		found += n;
-		ares_free_hostent(he);
 	}
 	return found > 0;
 }
@@ -895,22 +1002,16 @@ dns_ptr_qname(const struct dns_req *req)
 	return vbuf_export(&name);
 }
 
-/* dns_ptr_file_done - the hosts file step of a reverse lookup */
-
+/*
+ * dns_ptr_file_result - the hosts file step of a reverse lookup is done:
+ * name is what the file says, or NULL; then the DNS step.
+ */
 static void
-dns_ptr_file_done(void *arg, int status, int timeouts, struct hostent *he)
+dns_ptr_file_result(struct dns_sub *sub, const char *name)
 {
-	struct dns_sub *sub = arg;
 	struct dns_req *req = sub->req;
 
-	(void)timeouts;
-	if (status == ARES_EDESTRUCTION || status == ARES_ECANCELLED)
-		req->cb = NULL;
-	if (req->cb == NULL) {
-		sub->pending = 0;
-		dns_maybe_done(req);
-	} else if (status == ARES_SUCCESS && he != NULL && he->h_name != NULL &&
-	    dns_ptr_name(sub, he->h_name)) {
+	if (name != NULL && dns_ptr_name(sub, name)) {
 		sub->pending = 0;
 		sub->status = DNS_OK;
 		dns_maybe_done(req);
@@ -923,12 +1024,38 @@ dns_ptr_file_done(void *arg, int status, int timeouts, struct hostent *he)
 	}
 }
 
+/* dns_ptr_file_done - c-ares has read the hosts file for a reverse lookup */
+
+static void
+dns_ptr_file_done(void *arg, int status, int timeouts, struct hostent *he)
+{
+	struct dns_sub *sub = arg;
+	struct dns_req *req = sub->req;
+	struct dns_hosts_entry *e;
+	const char *name;
+
+	(void)timeouts;
+	if (status == ARES_EDESTRUCTION || status == ARES_ECANCELLED)
+		req->cb = NULL;
+	if (req->cb == NULL) {
+		sub->pending = 0;
+		dns_maybe_done(req);
+		return;
+	}
+	name = status == ARES_SUCCESS && he != NULL ? he->h_name : NULL;
+	if ((name != NULL || status == ARES_ENOTFOUND) &&
+	    (e = dns_hosts_new(ns_t_ptr, req->host)) != NULL && name != NULL)
+		e->name = mem_strdup(name);
+	dns_ptr_file_result(sub, name);
+}
+
 struct dns_req *
 dns_query_ptr(const struct sockaddr_storage *addr, dns_done_fn *cb, void *ctx)
 {
 	const struct sockaddr_in *sin = (const struct sockaddr_in *)addr;
 	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)addr;
 	char text[INET6_ADDRSTRLEN];
+	struct dns_hosts_entry *e;
 	struct dns_req *req;
 	struct dns_sub *sub;
 
@@ -966,10 +1093,13 @@ dns_query_ptr(const struct sockaddr_storage *addr, dns_done_fn *cb, void *ctx)
 	 */
 	req->starting = 1;
 	sub->pending = 1;
-	ares_gethostbyaddr(dns.channel, &req->ptr_addr,
-	    req->family == AF_INET ? (int)sizeof(req->ptr_addr.v4)
-				   : (int)sizeof(req->ptr_addr.v6),
-	    req->family, dns_ptr_file_done, sub);
+	if ((e = dns_hosts_find(ns_t_ptr, req->host)) != NULL)
+		dns_ptr_file_result(sub, e->name);
+	else
+		ares_gethostbyaddr(dns.channel, &req->ptr_addr,
+		    req->family == AF_INET ? (int)sizeof(req->ptr_addr.v4)
+					   : (int)sizeof(req->ptr_addr.v6),
+		    req->family, dns_ptr_file_done, sub);
 	req->starting = 0;
 	dns_timer_rearm();
 	return req;

@@ -62,7 +62,10 @@
  *	ares_gethostbyname_file(), a local file read) is consulted first
  *	for each family; only when it has no address of any wanted family
  *	are the DNS queries sent. getaddrinfo() is never used: it would
- *	block the event loop.
+ *	block the event loop. The hosts file's answers (forward and
+ *	reverse, found or not) are kept until the clock's second changes,
+ *	so an edit shows within a second and a busy smtpd does not read the
+ *	file three times per client.
  *
  *	dns_query_mx() looks up the MX records of name (same rules for
  *	names, callbacks and handles as dns_query_addr(); a numeric

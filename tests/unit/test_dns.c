@@ -22,6 +22,8 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -914,6 +916,104 @@ test_ptr_hosts_file(void **state)
 	vbuf_free(&why);
 }
 
+/* hosts_write - replace the content of the file at path, in place */
+static void
+hosts_write(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	fputs(text, fp);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/* hosts_ask - forward and reverse answers for one.test and 192.0.2.10 */
+static void
+hosts_ask(char *addrs, size_t asize, char *name, size_t nsize)
+{
+	struct sockaddr_storage ss = sockaddr_of("192.0.2.10");
+	struct ptr_result pres = {0};
+	struct result res = {0};
+
+	dns_query_addr("one.test", DNS_INET4 | DNS_HOSTS, on_done, &res);
+	dns_query_ptr(&ss, on_ptr, &pres);
+	run_until(&res.called, 5);
+	run_until(&pres.called, 5);
+	snprintf(addrs, asize, "%s", res.addrs);
+	snprintf(name, nsize, "%s", pres.status == DNS_OK ? pres.name : "");
+}
+
+/* hosts_cache_child - the checks, over a private /etc/hosts */
+static int
+hosts_cache_child(const char *path)
+{
+	struct vbuf why = VBUF_INIT;
+	char addrs[512];
+	char name[DNS_NAME_MAX];
+	time_t t;
+
+	if (event_reinit(base) < 0 ||
+	    dns_init(base, "127.0.0.1:9", &why) < 0) /* no DNS: the file */
+		return (2);
+	hosts_write(path, "192.0.2.10 one.test\n");
+	/* At the start of a second, so that the next steps share it. */
+	for (t = time(NULL); time(NULL) == t;)
+		usleep(1000);
+	hosts_ask(addrs, sizeof(addrs), name, sizeof(name));
+	if (strcmp(addrs, "192.0.2.10") != 0 || strcmp(name, "one.test") != 0)
+		return (3);
+	/* An edit: the answers of this second stand (the file is read
+	 * once a second at most)... */
+	hosts_write(path, "192.0.2.11 one.test\n192.0.2.10 two.test\n");
+	t = time(NULL);
+	hosts_ask(addrs, sizeof(addrs), name, sizeof(name));
+	if (time(NULL) == t &&
+	    (strcmp(addrs, "192.0.2.10") != 0 || strcmp(name, "one.test") != 0))
+		return (4);
+	/* ...and the next second has the new ones. */
+	while (time(NULL) < t + 1)
+		usleep(1000);
+	hosts_ask(addrs, sizeof(addrs), name, sizeof(name));
+	if (strcmp(addrs, "192.0.2.11") != 0 || strcmp(name, "two.test") != 0)
+		return (5);
+	dns_shutdown();
+	vbuf_free(&why);
+	return (0);
+}
+
+/*
+ * The hosts file's answers are kept for the rest of the second: checked
+ * in a child with its own mount namespace, where a temporary file is
+ * bound over /etc/hosts (as root; skipped elsewhere).
+ */
+static void
+test_hosts_cache(void **state)
+{
+	char path[] = "/tmp/test_dns_hosts.XXXXXX";
+	int status;
+	pid_t pid;
+	int fd;
+
+	if (geteuid() != 0)
+		skip();
+	assert_true((fd = mkstemp(path)) >= 0);
+	close(fd);
+	if ((pid = fork()) == 0) {
+		if (unshare(CLONE_NEWNS) < 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+		    mount(path, "/etc/hosts", NULL, MS_BIND, NULL) < 0)
+			_exit(77);
+		_exit(hosts_cache_child(path));
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	unlink(path);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77)
+		skip(); /* no mount namespace here */
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* Not an IP address: a hard error, still from the event loop. */
 static void
 test_ptr_bad_family(void **state)
@@ -961,6 +1061,7 @@ main(void)
 	    cmocka_unit_test(test_ptr_cancel),
 	    cmocka_unit_test(test_ptr_timeout),
 	    cmocka_unit_test(test_ptr_hosts_file),
+	    cmocka_unit_test(test_hosts_cache),
 	    cmocka_unit_test(test_ptr_bad_family),
 	};
 
