@@ -29,6 +29,8 @@
 
 #include <event2/event.h>
 
+#include "testdir.h"
+
 #include "dns.h"
 #include "mem.h"
 #include "msg.h"
@@ -916,17 +918,6 @@ test_ptr_hosts_file(void **state)
 	vbuf_free(&why);
 }
 
-/* hosts_write - replace the content of the file at path, in place */
-static void
-hosts_write(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "w");
-
-	assert_non_null(fp);
-	fputs(text, fp);
-	assert_int_equal(fclose(fp), 0);
-}
-
 /* hosts_ask - forward and reverse answers for one.test and 192.0.2.10 */
 static void
 hosts_ask(char *addrs, size_t asize, char *name, size_t nsize)
@@ -955,7 +946,7 @@ hosts_cache_child(const char *path)
 	if (event_reinit(base) < 0 ||
 	    dns_init(base, "127.0.0.1:9", &why) < 0) /* no DNS: the file */
 		return (2);
-	hosts_write(path, "192.0.2.10 one.test\n");
+	testdir_write(path, "192.0.2.10 one.test\n");
 	/* At the start of a second, so that the next steps share it. */
 	for (t = time(NULL); time(NULL) == t;)
 		usleep(1000);
@@ -964,7 +955,7 @@ hosts_cache_child(const char *path)
 		return (3);
 	/* An edit: the answers of this second stand (the file is read
 	 * once a second at most)... */
-	hosts_write(path, "192.0.2.11 one.test\n192.0.2.10 two.test\n");
+	testdir_write(path, "192.0.2.11 one.test\n192.0.2.10 two.test\n");
 	t = time(NULL);
 	hosts_ask(addrs, sizeof(addrs), name, sizeof(name));
 	if (time(NULL) == t &&

@@ -94,16 +94,6 @@ in(const char *queue, const char *id, time_t *mtime, mode_t *mode)
 	return found;
 }
 
-static void
-write_file(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "w");
-
-	assert_non_null(fp);
-	fputs(text, fp);
-	fclose(fp);
-}
-
 static long
 file_size(const char *path)
 {
@@ -251,10 +241,10 @@ test_refresh(void **state)
 	    "fast_flush_domains = a.example b.example c.example d.example\n");
 	put("deferred", "AAAA1111111", later);
 	put("deferred", "BBBB2222222", later);
-	write_file("flush/a_example", "");		/* empty, old */
-	write_file("flush/b_example", "");		/* empty, new */
-	write_file("flush/c_example", "AAAA1111111\n"); /* unread for long */
-	write_file("flush/d_example", "BBBB2222222\n"); /* read recently */
+	testdir_write("flush/a_example", "");		   /* empty, old */
+	testdir_write("flush/b_example", "");		   /* empty, new */
+	testdir_write("flush/c_example", "AAAA1111111\n"); /* unread for long */
+	testdir_write("flush/d_example", "BBBB2222222\n"); /* read recently */
 	ts[0].tv_sec = ts[1].tv_sec = old;
 	ts[0].tv_nsec = ts[1].tv_nsec = 0;
 	assert_int_equal(utimensat(AT_FDCWD, "flush/a_example", ts, 0), 0);

@@ -41,16 +41,6 @@ teardown(void **state)
 	return (testdir_remove(&td));
 }
 
-static void
-write_file(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "w");
-
-	assert_non_null(fp);
-	fputs(text, fp);
-	assert_int_equal(fclose(fp), 0);
-}
-
 /* get - look key up in spec; NULL when not found; fails on error */
 
 static const char *
@@ -83,7 +73,7 @@ test_texthash(void **state)
 	int n = 0, r;
 
 	(void)state;
-	write_file("t1",
+	testdir_write("t1",
 	    "# comment\n"
 	    "Example.COM   smtp:[10.0.0.1]:25\n"
 	    "\n"
@@ -102,7 +92,7 @@ test_texthash(void **state)
 	     r = dict_seq(d, 0, &k, &v))
 		n++;
 	assert_int_equal(n, 3);
-	write_file("t1", "x y\n");
+	testdir_write("t1", "x y\n");
 	assert_true(dict_changed(d));
 	dict_close(d);
 }
@@ -130,7 +120,7 @@ test_cidr(void **state)
 	struct dict *d;
 
 	(void)state;
-	write_file("c1",
+	testdir_write("c1",
 	    "192.168.1.0/24  lan\n"
 	    "!10.0.0.0/8     not-ten\n"
 	    "10.1.2.3        exact\n"
@@ -153,7 +143,7 @@ test_regexp_pcre(void **state)
 	int i;
 
 	(void)state;
-	write_file("r1",
+	testdir_write("r1",
 	    "if /example\\.com$/\n"
 	    "/^(.*)\\+(.*)@(.*)$/   ext:$1 $2 ${3} $$\n"
 	    "endif\n"
@@ -205,16 +195,16 @@ test_open_errors(void **state)
 	open_fails("hash:/nonexistent/x", "open database /nonexistent/x.db");
 	open_fails("lmdb:/nonexistent/x", "open database /nonexistent/x.lmdb");
 	open_fails("cdb:/nonexistent/x", "open database /nonexistent/x.cdb");
-	write_file("bad1", "/unclosed(/ x\n");
+	testdir_write("bad1", "/unclosed(/ x\n");
 	open_fails("regexp:bad1", "regexp map bad1, line 1:");
 	open_fails("pcre:bad1", "pcre map bad1, line 1: error in regex");
-	write_file("bad2", "/(a)/ $2\n");
+	testdir_write("bad2", "/(a)/ $2\n");
 	open_fails("regexp:bad2", "out of range replacement index");
-	write_file("bad3", "10.0.0.1/8 x\n");
+	testdir_write("bad3", "10.0.0.1/8 x\n");
 	open_fails("cidr:bad3", "non-null host address bits");
-	write_file("bad4", "if /a/\n/b/ c\n");
+	testdir_write("bad4", "if /a/\n/b/ c\n");
 	open_fails("regexp:bad4", "IF has no matching ENDIF");
-	write_file("bad5", "keyonly\n");
+	testdir_write("bad5", "keyonly\n");
 	open_fails("texthash:bad5", "bad5, line 1: expected format");
 	fp = fopen("long", "w");
 	assert_non_null(fp);
@@ -226,7 +216,7 @@ test_open_errors(void **state)
 	fputs("\n", fp);
 	assert_int_equal(fclose(fp), 0);
 	open_fails("texthash:long", "long, line 1: line too long");
-	write_file("junk.db", "this is not a Berkeley DB file at all\n");
+	testdir_write("junk.db", "this is not a Berkeley DB file at all\n");
 	open_fails("hash:junk", "open database junk.db");
 }
 
@@ -521,12 +511,12 @@ test_maps_addr(void **state)
 	struct maps *m;
 
 	(void)state;
-	write_file("a1",
+	testdir_write("a1",
 	    "joe@example.com      full\n"
 	    "@example.com         domain\n"
 	    "ann@example.com      ann-noext\n"
 	    "bob                  local-bob\n");
-	write_file("a2", "/^zed@/  pattern\n");
+	testdir_write("a2", "/^zed@/  pattern\n");
 	m = maps_create("canonical_maps", "texthash:a1, regexp:a2", 0);
 	assert_string_equal(maps_addr_find(m, "joe@example.com", "+", 0),
 	    "full");
@@ -553,7 +543,7 @@ test_maps_domain(void **state)
 	struct maps *m;
 
 	(void)state;
-	write_file("d1",
+	testdir_write("d1",
 	    "example.com   exact\n"
 	    ".example.com  dotted\n"
 	    "org           bare-org\n");
@@ -574,7 +564,7 @@ test_maps_errors(void **state)
 	struct vbuf why = VBUF_INIT;
 
 	(void)state;
-	write_file("e1", "example.com ok\n");
+	testdir_write("e1", "example.com ok\n");
 	/* A broken table is an error, also for keys the good one has. */
 	m = maps_create("transport_maps", "hash:/nonexistent/t texthash:e1", 0);
 	assert_null(maps_find(m, "example.com", 0));

@@ -8,6 +8,7 @@
  *			const char *queues);
  *	void testdir_config(struct testdir *td, int how, ...);
  *	int  testdir_remove(struct testdir *td);
+ *	void testdir_write(const char *path, const char *text);
  *
  * testdir_make() remembers the working directory in td->oldcwd and makes
  * td->top, "/tmp/<prefix>.XXXXXX" (mkdtemp). With queues NULL that one
@@ -26,6 +27,10 @@
  *
  * testdir_remove() goes back to td->oldcwd and removes td->top with all
  * below it. It returns 0, or -1 on failure, as a cmocka fixture.
+ *
+ * testdir_write() replaces the content of the file at path with text (in
+ * place when it exists: a bind mount or a watched file sees the change).
+ * A failure fails the test.
  */
 #ifndef SLUICE_TEST_TESTDIR_H
 #define SLUICE_TEST_TESTDIR_H
@@ -106,6 +111,18 @@ testdir_config(struct testdir *td, int how, ...)
 	param_load(td->confdir);
 	if (how == TESTDIR_CHDIR)
 		qdir_chdir();
+}
+
+/* testdir_write - a file's whole content */
+
+static inline void
+testdir_write(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	fputs(text, fp);
+	assert_int_equal(fclose(fp), 0);
 }
 
 /* testdir_remove - go back, remove the directory */
