@@ -22,7 +22,9 @@
  * background after postsuper has printed its summary (ps(1) shows these
  * children as "postsuper-close"). If such a child dies, the kernel closes
  * the descriptors all the same: nothing is ever left behind. Small
- * batches, and any failure to fork, are closed in-line. The removal
+ * batches, and any failure to fork, are closed in-line. How many children
+ * may be closing at a time follows the memory available
+ * (ps_reap_kids()): with too few, the removal waits for the disk. The removal
  * itself is shared by one process per processor: each takes a fixed
  * share of the names directly in each queue directory (its hash
  * directories, or its files; qdir_name_part()) and reports its count
@@ -244,11 +246,13 @@ ps_done(enum ps_op op, const char *id)
  * -d ALL: descriptors of unlinked files, closed by a child (see the notes
  * at the top).
  */
-#define PS_REAP_BATCH 4096	       /* descriptors per closing child */
-#define PS_REAP_INLINE 64	       /* fewer are closed in-line */
-#define PS_REAP_KIDS 8		       /* closing children at a time */
-#define PS_REAP_NOFILE 65536	       /* raise the soft limit up to this */
-#define PS_SCAN_DEPTH 16	       /* levels below a queue, as qdir_scan */
+#define PS_REAP_BATCH 4096   /* descriptors per closing child */
+#define PS_REAP_INLINE 64    /* fewer are closed in-line */
+#define PS_REAP_KIDS 8	     /* closing children at a time, at least */
+#define PS_REAP_KIDS_MAX 32  /* ... and at most */
+#define PS_REAP_INODE 1536   /* kernel memory held per open file */
+#define PS_REAP_NOFILE 65536 /* raise the soft limit up to this */
+#define PS_SCAN_DEPTH 16     /* levels below a queue, as qdir_scan */
 #define PS_REAP_NAME "postsuper-close" /* the children, for ps(1) */
 #define PS_DELETE_PROCS 8	       /* removal processes at most */
 
@@ -256,6 +260,7 @@ struct ps_reap {
 	int *fds; /* open, already unlinked */
 	size_t len;
 	int kids;      /* closing children not waited for */
+	int max_kids;  /* how many may be closing at a time */
 	unsigned part; /* the share of each queue this process removes */
 	unsigned nparts;
 };
@@ -287,7 +292,7 @@ ps_reap_flush(struct ps_reap *r)
 	}
 	while (r->kids > 0 && waitpid(-1, 0, WNOHANG) > 0)
 		r->kids--;
-	while (r->kids >= PS_REAP_KIDS) {
+	while (r->kids >= r->max_kids) {
 		if (waitpid(-1, 0, 0) > 0)
 			r->kids--;
 		else if (errno != EINTR)
@@ -658,6 +663,39 @@ ps_delete_workers(struct ps_reap *reap, char **queues, int *fds, pid_t *pids)
 }
 
 /*
+ * ps_reap_kids - how many closing children one removal process may keep.
+ * Each holds up to PS_REAP_BATCH unlinked files open, an inode, dentry
+ * and file structure each in kernel memory, and its closes wait for the
+ * disk (a discard per file where the file system has that option); while
+ * none may be started, the removal waits. So the bound is what an eighth
+ * of the memory available (MemAvailable) allows, shared by the nparts
+ * removal processes, within PS_REAP_KIDS..PS_REAP_KIDS_MAX: on a machine
+ * with gigabytes to spare a removal of 50,000 messages then never waits
+ * for the disk, and on a small one it behaves as with a fixed bound.
+ */
+static int
+ps_reap_kids(unsigned nparts)
+{
+	unsigned long long kb = 0;
+	unsigned long long kids;
+	char line[128];
+	FILE *fp;
+
+	if ((fp = fopen("/proc/meminfo", "r")) != 0) {
+		while (fgets(line, sizeof(line), fp) != 0)
+			if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
+				break;
+		(void)fclose(fp);
+	}
+	kids = kb * 1024 / 8 /
+	    ((unsigned long long)PS_REAP_BATCH * PS_REAP_INODE *
+		(nparts ? nparts : 1));
+	return (kids < PS_REAP_KIDS	  ? PS_REAP_KIDS
+		: kids > PS_REAP_KIDS_MAX ? PS_REAP_KIDS_MAX
+					  : (int)kids);
+}
+
+/*
  * ps_delete_all - -d ALL: ready messages, and every file of log queues.
  * One process per processor (at most PS_DELETE_PROCS), each removing a
  * fixed share of every queue (qdir_name_part()); a share whose worker
@@ -688,6 +726,7 @@ ps_delete_all(char **queues)
 	reap.nparts = ncpu < 1	     ? 1
 	    : ncpu > PS_DELETE_PROCS ? PS_DELETE_PROCS
 				     : (unsigned)ncpu;
+	reap.max_kids = ps_reap_kids(reap.nparts);
 	started = ps_delete_workers(&reap, queues, fds, pids);
 	for (i = 0; i < reap.nparts; i++) {
 		if (i > 0 && i <= started)
