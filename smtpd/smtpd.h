@@ -118,6 +118,8 @@ struct smtpd_session {
 	struct bufferevent *bev;  /* client */
 	int fd;			  /* client socket (closed by us) */
 	struct bufferevent *cbev; /* cleanup, during a transaction */
+	struct vbuf cpend;	  /* records not yet handed to cbev */
+	struct event *cflush;	  /* hands them on, later in this turn */
 	pid_t postdrop_pid;	  /* sendmail -bs: cbev's postdrop */
 	struct bufferevent *fbev; /* flush service, during ETRN */
 	char *etrn_site;

@@ -3,7 +3,11 @@
  * util/enqueue): opened at the first accepted RCPT, the envelope and
  * content go as queue-file records, and the Received: header as cleanup's
  * trace_header attribute. cleanup replies with the queue ID once the file
- * exists, then with the final status.
+ * exists, then with the final status. The records made during one turn
+ * of the event loop (the envelope and a recipient, the content of one
+ * read) go to cleanup together, from an event activated by the first of
+ * them: one write to the socket instead of a write event to arm, wait
+ * for and disarm (util/ipc's ipc_write()).
  *
  * "sendmail -bs" (smtpd -S) runs with the user's privileges and cannot
  * reach public/cleanup: as Postfix's stand-alone smtpd it submits through
@@ -36,12 +40,28 @@
 
 static void resume_later(struct smtpd_session *s);
 
-/* cleanup_write_scratch - pass the records encoded in s->scratch on */
+/* cleanup_flush - hand the records made this turn to the connection */
 
 static void
-cleanup_write_scratch(struct smtpd_session *s)
+cleanup_flush(evutil_socket_t fd, short what, void *ctx)
 {
-	bufferevent_write(s->cbev, s->scratch.data, s->scratch.len);
+	struct smtpd_session *s = ctx;
+
+	(void)fd;
+	(void)what;
+	if (s->cbev && s->cpend.len > 0)
+		(void)ipc_write(s->cbev, s->cpend.data, s->cpend.len);
+	vbuf_reset(&s->cpend);
+}
+
+/* cleanup_pending - where the next record goes (the flush is armed) */
+
+static struct vbuf *
+cleanup_pending(struct smtpd_session *s)
+{
+	if (s->cpend.len == 0)
+		event_active(s->cflush, EV_TIMEOUT, 0);
+	return (&s->cpend);
 }
 
 void
@@ -50,9 +70,7 @@ smtpd_cleanup_send(struct smtpd_session *s, int type, const void *data,
 {
 	if (s->cbev == NULL)
 		return;
-	vbuf_reset(&s->scratch);
-	enqueue_rec(&s->scratch, type, data, len);
-	cleanup_write_scratch(s);
+	enqueue_rec(cleanup_pending(s), type, data, len);
 }
 
 void
@@ -62,11 +80,9 @@ smtpd_cleanup_sendf(struct smtpd_session *s, int type, const char *fmt, ...)
 
 	if (s->cbev == NULL)
 		return;
-	vbuf_reset(&s->scratch);
 	va_start(ap, fmt);
-	enqueue_vrecf(&s->scratch, type, fmt, ap);
+	enqueue_vrecf(cleanup_pending(s), type, fmt, ap);
 	va_end(ap);
-	cleanup_write_scratch(s);
 }
 
 void
@@ -78,6 +94,11 @@ smtpd_cleanup_close(struct smtpd_session *s)
 		bufferevent_free(s->cbev);
 		s->cbev = NULL;
 	}
+	if (s->cflush) {
+		event_free(s->cflush);
+		s->cflush = NULL;
+	}
+	vbuf_reset(&s->cpend);
 	/* postdrop exits after its reply, or at once when we close early;
 	 * one not gone yet is reaped with the process. */
 	if (s->postdrop_pid > 0)
@@ -347,6 +368,12 @@ smtpd_cleanup_open(struct smtpd_session *s)
 		return -1;
 	}
 	vbuf_free(&why);
+	if ((s->cflush = event_new(smtpd_event_base(), -1, 0, cleanup_flush,
+		 s)) == NULL) {
+		msg_warn("cleanup service: cannot create an event");
+		smtpd_cleanup_close(s);
+		return -1;
+	}
 	bufferevent_setwatermark(s->cbev, EV_WRITE, CLEANUP_HIWAT / 4, 0);
 	bufferevent_enable(s->cbev, EV_READ); /* writing: on from the start */
 	return 0;
@@ -411,7 +438,8 @@ int
 smtpd_cleanup_congested(struct smtpd_session *s)
 {
 	return s->cbev &&
-	    evbuffer_get_length(bufferevent_get_output(s->cbev)) >
+	    s->cpend.len +
+		evbuffer_get_length(bufferevent_get_output(s->cbev)) >
 	    CLEANUP_HIWAT;
 }
 

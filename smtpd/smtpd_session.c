@@ -694,6 +694,7 @@ smtpd_session_free(struct smtpd_session *s)
 	if (s->stdio)
 		smtpd_stdio_gone();
 	vbuf_free(&s->scratch);
+	vbuf_free(&s->cpend);
 	vbuf_free(&s->logaddr[0]);
 	vbuf_free(&s->logaddr[1]);
 	ring_detach(&s->ring);

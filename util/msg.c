@@ -3,9 +3,13 @@
  * The maillog_file writer formats the whole line and appends it with a
  * single write(2) on an O_APPEND descriptor, so lines from several
  * processes never interleave. The file is reopened when its inode changes
- * (log rotation by rename). The text is made printable once, right after
- * formatting, so stderr, syslog, maillog_file and the fatal hook all see
- * the same safe line.
+ * (log rotation by rename); the name is looked at again only when the
+ * second has changed since the last look, so a busy daemon makes one
+ * stat(2) a second rather than one a line, and a line written after a
+ * rotation goes to the renamed file only within the second of the
+ * rotation ("sluice logrotate" waits a second before it compresses). The text
+ * is made printable once, right after formatting, so stderr, syslog,
+ * maillog_file and the fatal hook all see the same safe line.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,6 +45,7 @@ static int msg_fd = -1;
 static int msg_facility = LOG_MAIL;
 static dev_t msg_dev;
 static ino_t msg_ino;
+static time_t msg_looked; /* when msg_path was last compared */
 static pid_t msg_cached_pid;
 
 /* msg_forked - a child process logs its own process ID */
@@ -194,7 +199,9 @@ msg_to_file(const char *prefix, const char *text)
 	time_t now = time(NULL);
 	struct tm tm;
 
-	if (msg_path[0] != '/' || strncmp(msg_path, "/dev/", 5) != 0) {
+	if ((msg_path[0] != '/' || strncmp(msg_path, "/dev/", 5) != 0) &&
+	    (now != msg_looked || msg_fd < 0)) {
+		msg_looked = now;
 		if (stat(msg_path, &st) != 0 || st.st_ino != msg_ino ||
 		    st.st_dev != msg_dev)
 			msg_file_open();

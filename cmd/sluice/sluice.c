@@ -75,8 +75,9 @@
  *		maillog_file.SUFFIX (maillog_file_rotate_suffix, strftime
  *		format, default %Y%m%d-%H%M%S), then compress it with
  *		maillog_file_compressor (default gzip). Every process
- *		continues in a new maillog_file at once (it reopens the file
- *		when its inode changes). Errors: "empty 'NAME' parameter
+ *		continues in a new maillog_file from the next second on (it
+ *		looks at the name once a second and reopens the file when
+ *		its inode has changed). Errors: "empty 'NAME' parameter
  *		value - logfile rotation failed", "not rotating '/dev/...'",
  *		"logfile 'FILE' rotation failed: WHY".
  *	start	check (a failing check is fatal: nothing is started),

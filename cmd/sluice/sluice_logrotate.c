@@ -8,12 +8,14 @@
  * is compressed with maillog_file_compressor (run as "PROGRAM FILE").
  * Postfix then signals the master so that postlogd reopens the file; no
  * signal is needed here: every sluice process reopens maillog_file by
- * itself as soon as its inode changes (util/msg), so the next line goes
- * to a new file. The daemons, running as mail_owner, may not be allowed
- * to create that file, so the new file is made here first, with the old
- * one's owner and mode, and swapped in atomically (renameat2
- * RENAME_EXCHANGE): no line is written while maillog_file is missing.
- * Any failure is "logfile 'FILE' rotation failed: WHY".
+ * itself once its inode has changed (util/msg looks once a second), so
+ * lines go to the renamed file at most until the end of the second of
+ * the rename, before the compressor starts, and then to a new file. The
+ * daemons, running as mail_owner, may not be allowed to create that file, so
+ * the new file is made here first, with the old one's owner and mode, and
+ * swapped in atomically (renameat2 RENAME_EXCHANGE): no line is written while
+ * maillog_file is missing. Any failure is "logfile 'FILE' rotation failed:
+ * WHY".
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,6 @@
 /* Unit tests for util/msg: log line format in maillog_file, severities,
- * the fatal hook, errno preservation, printable text. */
+ * the fatal hook, errno preservation, printable text, and the reopening
+ * after a rotation by rename. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -36,6 +38,14 @@ slurp(const char *path)
 	if (fp)
 		fclose(fp);
 	return buf;
+}
+
+/* empty_log - start the log afresh (same file: its name is looked at
+ * again only once a second) */
+static void
+empty_log(void)
+{
+	assert_int_equal(truncate(logpath, 0), 0);
 }
 
 static int
@@ -109,7 +119,7 @@ test_long_text_is_cut(void **state)
 	char big[5000];
 	memset(big, 'q', sizeof(big) - 1);
 	big[sizeof(big) - 1] = 0;
-	unlink(logpath);
+	empty_log();
 	msg_info("%s", big);
 	char *text = slurp(logpath);
 	size_t qs = strspn(strstr(text, "]: ") + 3, "q");
@@ -159,7 +169,7 @@ test_printable_utf8(void **state)
 static void
 test_log_line_is_printable(void **state)
 {
-	unlink(logpath);
+	empty_log();
 	msg_warn("invalid size record: %s",
 	    "3312 \x1b\r\x7f\xff\xfe caf\xc3\xa9 \xe2\x82");
 	assert_non_null(strstr(slurp(logpath),
@@ -170,6 +180,47 @@ test_log_line_is_printable(void **state)
 		msg_fatal("bad\tline\n%s", "\x1b");
 	assert_string_equal(fatal_text, "bad?line??");
 	msg_fatal_hook(NULL);
+}
+
+/* wait_next_second - return in the second after the one it was called in */
+static void
+wait_next_second(void)
+{
+	time_t start = time(NULL);
+	int i;
+
+	for (i = 0; i < 300 && time(NULL) == start; i++)
+		usleep(10 * 1000);
+	assert_true(time(NULL) != start);
+}
+
+/*
+ * After a rotation by rename, lines go to the renamed file at most until
+ * the second changes, then to a new file under the name; nothing is lost.
+ */
+static void
+test_rotation_by_rename(void **state)
+{
+	char old[300];
+
+	(void)state;
+	snprintf(old, sizeof(old), "%s.old", logpath);
+	msg_info("before rotation");
+	wait_next_second();
+	msg_info("first of its second");
+	assert_int_equal(rename(logpath, old), 0);
+	msg_info("same second");
+	wait_next_second();
+	msg_info("next second");
+	char *text = slurp(old);
+	assert_non_null(strstr(text, "]: before rotation\n"));
+	assert_non_null(strstr(text, "]: first of its second\n"));
+	assert_non_null(strstr(text, "]: same second\n"));
+	assert_null(strstr(text, "next second"));
+	text = slurp(logpath);
+	assert_non_null(strstr(text, "]: next second\n"));
+	assert_null(strstr(text, "same second"));
+	unlink(old);
 }
 
 static void
@@ -196,6 +247,7 @@ main(void)
 	    cmocka_unit_test(test_printable_control_bytes),
 	    cmocka_unit_test(test_printable_utf8),
 	    cmocka_unit_test(test_log_line_is_printable),
+	    cmocka_unit_test(test_rotation_by_rename),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
