@@ -376,23 +376,31 @@ smtp_finish(struct smtp_session *s)
 }
 
 /*
- * smtp_write - bytes for the server. On a plain connection with nothing
+ * smtp_send - bytes for the server. On a plain connection with nothing
  * waiting in the output buffer they go to the kernel at once: through the
- * bufferevent each command batch would arm a write event, wait a loop
- * turn and disarm it (two epoll_ctl() calls and an epoll_wait()). Then
- * smtp_written() still runs from the loop, as after a buffered write.
- * What the kernel does not take is buffered as before.
+ * bufferevent each command batch or piece of content would arm a write
+ * event, wait a loop turn and disarm it (two epoll_ctl() calls and an
+ * epoll_wait()). Then smtp_written() still runs from the loop, as after a
+ * buffered write. What the kernel does not take is buffered as before.
  */
+static void
+smtp_send(struct smtp_session *s, const char *data, size_t len)
+{
+	if (bufferevent_openssl_get_ssl(s->bev) == NULL)
+		(void)ipc_write(s->bev, data, len);
+	else
+		bufferevent_write(s->bev, data, len);
+}
+
+/* smtp_write - commands for the server (logged when verbose) */
+
 static void
 smtp_write(struct smtp_session *s, const char *text, size_t len)
 {
 	if (msg_verbose > 1)
 		msg_info("> %s[%s]: %.*s", s->addr->host, s->addr->a.text,
 		    (int)(len > 2 ? len - 2 : len), text);
-	if (bufferevent_openssl_get_ssl(s->bev) == NULL)
-		(void)ipc_write(s->bev, text, len);
-	else
-		bufferevent_write(s->bev, text, len);
+	smtp_send(s, text, len);
 }
 
 static void smtp_cmd(struct smtp_session *s, struct vbuf *buf, const char *fmt,
@@ -661,7 +669,7 @@ smtp_body_fill(struct smtp_session *s)
 		    SMTP_BODY_CHUNK / 2);
 		if (rc < 0)
 			break;
-		bufferevent_write(s->bev, s->out.data, s->out.len);
+		smtp_send(s, s->out.data, s->out.len);
 	}
 	vbuf_reset(&s->out);
 	if (rc < 0) {

@@ -7,7 +7,9 @@
  * of the event loop (the envelope and a recipient, the content of one
  * read) go to cleanup together, from an event activated by the first of
  * them: one write to the socket instead of a write event to arm, wait
- * for and disarm (util/ipc's ipc_write()).
+ * for and disarm (util/ipc's ipc_write()). The start of the content (the
+ * Received: header and the 'M' record, made at DATA) waits for the first
+ * content, so cleanup is woken once less per message.
  *
  * "sendmail -bs" (smtpd -S) runs with the user's privileges and cannot
  * reach public/cleanup: as Postfix's stand-alone smtpd it submits through
@@ -49,18 +51,20 @@ cleanup_flush(evutil_socket_t fd, short what, void *ctx)
 
 	(void)fd;
 	(void)what;
+	if (s->state == SS_DATA && s->size == 0)
+		return; /* with the first content */
 	if (s->cbev && s->cpend.len > 0)
 		(void)ipc_write(s->cbev, s->cpend.data, s->cpend.len);
 	vbuf_reset(&s->cpend);
 }
 
-/* cleanup_pending - where the next record goes (the flush is armed) */
+/* cleanup_pending - where the next record goes (the flush is armed; an
+ * event already active stays as it is) */
 
 static struct vbuf *
 cleanup_pending(struct smtpd_session *s)
 {
-	if (s->cpend.len == 0)
-		event_active(s->cflush, EV_TIMEOUT, 0);
+	event_active(s->cflush, EV_TIMEOUT, 0);
 	return (&s->cpend);
 }
 
