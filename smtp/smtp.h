@@ -181,8 +181,7 @@ void smtp_text_end(struct smtp_text *t, struct vbuf *out);
 #define SMTP_QUEUE_BUF_MAX (64 * 1024)	 /* ...the file's size, at most */
 
 struct smtp_queue {
-	int fd;	     /* read-only, shared lock; -1 */
-	int rw_fd;   /* for deliv_mark_done(); -1 */
+	int fd;	     /* read-write, shared lock (and deliv_mark_done()); -1 */
 	void *fp;    /* FILE * over fd */
 	char *iobuf; /* its buffer */
 	char *sender;

@@ -145,9 +145,12 @@ smtp_queue_open(struct smtp_queue *q, const char *queue_id, struct vbuf *why)
 	FILE *fp;
 
 	memset(q, 0, sizeof(*q));
-	q->fd = q->rw_fd = -1;
+	q->fd = -1;
 	qdir_path(&path, QDIR_ACTIVE, queue_id);
-	if ((q->fd = open(path.data, O_RDONLY | O_CLOEXEC)) < 0) {
+	/* One descriptor: stdio reads through it, the done marks are
+	 * written at their offsets (pwrite(2)), as Postfix's smtp does with
+	 * its one read-write stream. */
+	if ((q->fd = open(path.data, O_RDWR | O_CLOEXEC)) < 0) {
 		vbuf_printf(why, "open %s: %m", path.data);
 		vbuf_free(&path);
 		return -1;
@@ -161,12 +164,6 @@ smtp_queue_open(struct smtp_queue *q, const char *queue_id, struct vbuf *why)
 		q->fd = -1;
 		vbuf_free(&path);
 		return locked ? SMTP_QUEUE_LOCKED : -1;
-	}
-	if ((q->rw_fd = open(path.data, O_RDWR | O_CLOEXEC)) < 0) {
-		vbuf_printf(why, "open %s for update: %m", path.data);
-		vbuf_free(&path);
-		smtp_queue_close(q);
-		return -1;
 	}
 	vbuf_free(&path);
 	if (fstat(q->fd, &st) < 0) {
@@ -286,10 +283,6 @@ smtp_queue_close(struct smtp_queue *q)
 	} else if (q->fd >= 0) {
 		close(q->fd);
 		q->fd = -1;
-	}
-	if (q->rw_fd >= 0) {
-		close(q->rw_fd);
-		q->rw_fd = -1;
 	}
 	q->iobuf = mem_free(q->iobuf); /* after fclose(): stdio's buffer */
 	q->sender = mem_free(q->sender);

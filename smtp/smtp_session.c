@@ -248,7 +248,7 @@ smtp_report(struct smtp_session *s, struct smtp_rcpt *rc, const char *status,
 	t.conn_done = conn_done;
 	t.done = 0;
 	rc->final = 1;
-	if (deliv_result(s->queue_id, &rc->r, s->queue_open ? s->q.rw_fd : -1,
+	if (deliv_result(s->queue_id, &rc->r, s->queue_open ? s->q.fd : -1,
 		relay ? relay : "none", &t,
 		relay && s->bev && s->relay && strcmp(relay, s->relay) == 0
 		    ? s->conn_use
@@ -1598,7 +1598,7 @@ smtp_session_create(struct event_base *base, const struct attr_list *req,
 	s->state = SMTP_ST_INIT;
 	s->base = base;
 	s->fd = -1;
-	s->q.fd = s->q.rw_fd = -1;
+	s->q.fd = -1;
 	s->done = done;
 	s->done_ctx = ctx;
 	s->queue_id = mem_strdup(queue_id);
