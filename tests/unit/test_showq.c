@@ -49,6 +49,7 @@
 #include "qdir.h"
 #include "qfile.h"
 #include "showq.h"
+#include "showq_par.h"
 #include "showq_proto.h"
 #include "uring.h"
 #include "vbuf.h"
@@ -1452,6 +1453,94 @@ run_refused(const struct CMUnitTest *tests, size_t n)
 	return (WEXITSTATUS(status));
 }
 
+/* par_fmt - showq_par_fmt: "queue id pid" (the worker's) a line */
+static int
+par_fmt(struct vbuf *out, const struct showq_msg *msg, void *ctx)
+{
+	(void)ctx;
+	vbuf_printf(out, "%s %s %ld\n", msg->queue, msg->id, (long)getpid());
+	return (1);
+}
+
+/* par_emit - showq_par_emit: collect the pieces */
+static int
+par_emit(const char *data, size_t len, void *ctx)
+{
+	vbuf_append((struct vbuf *)ctx, data, len);
+	return (0);
+}
+
+/*
+ * Several workers: every message once, the queues in showq_queues order
+ * (maildrop, active, incoming, deferred, hold), the totals right, and the
+ * workers started once for the whole walk (at most that many processes,
+ * none of them the caller).
+ */
+static void
+test_par_walk(void **state)
+{
+	struct showq_par_total total;
+	struct vbuf got = VBUF_INIT;
+	struct vbuf why = VBUF_INIT;
+	long pids[16];
+	int npids = 0;
+	int last;
+	char queue[32], id[32];
+	long pid;
+	int lines = 0;
+	int workers;
+
+	(void)state;
+	clear_queue();
+	install(0, "hold");
+	install(1, "active");
+	install(2, "deferred");
+	install(3, "deferred");
+	for (workers = 1; workers <= 3; workers++) {
+		vbuf_reset(&got);
+		npids = lines = last = 0;
+		assert_int_equal(showq_par_walk(NULL, workers, par_fmt, 0,
+				     par_emit, &got, &total, &why),
+		    0);
+		assert_int_equal(total.count, 4);
+		assert_true(total.bytes > 0);
+		for (const char *line = vbuf_str(&got); *line;
+		     line = strchr(line, '\n') + 1) {
+			int at = 0;
+
+			assert_int_equal(sscanf(line, "%31s %31s %ld", queue,
+					     id, &pid),
+			    3);
+			lines++;
+			/* the queues in showq_queues order, never back */
+			while (showq_queues[at] &&
+			    strcmp(showq_queues[at], queue) != 0)
+				at++;
+			assert_non_null(showq_queues[at]);
+			assert_true(at >= last);
+			last = at;
+			int seen = 0;
+			for (int i = 0; i < npids; i++)
+				seen |= pids[i] == pid;
+			if (!seen) {
+				assert_true(npids < 16);
+				pids[npids++] = pid;
+			}
+		}
+		assert_int_equal(lines, 4);
+		if (workers == 1) {
+			assert_int_equal(npids, 1);
+			assert_int_equal(pids[0], (long)getpid());
+		} else {
+			assert_true(npids <= workers);
+			for (int i = 0; i < npids; i++)
+				assert_true(pids[i] != (long)getpid());
+		}
+	}
+	vbuf_free(&got);
+	vbuf_free(&why);
+}
+
 int
 main(void)
 {
@@ -1479,6 +1568,7 @@ main(void)
 	    cmocka_unit_test(test_proto_round_trip),
 	    cmocka_unit_test(test_proto_fixture_listing),
 	    cmocka_unit_test(test_proto_damaged),
+	    cmocka_unit_test(test_par_walk),
 	};
 
 	int failed;
