@@ -226,14 +226,14 @@ ipc_bufferevent(struct event_base *base, int fd, const struct ipc_events *how,
 size_t
 ipc_send_now(struct bufferevent *bev, const void *data, size_t len)
 {
+	evutil_socket_t fd;
 	ssize_t n;
 
 	if (!(bufferevent_get_enabled(bev) & EV_WRITE) ||
 	    evbuffer_get_length(bufferevent_get_output(bev)) > 0 ||
-	    bufferevent_getfd(bev) < 0)
+	    (fd = bufferevent_getfd(bev)) < 0)
 		return (0);
-	n = send(bufferevent_getfd(bev), data, len,
-	    MSG_DONTWAIT | MSG_NOSIGNAL);
+	n = send(fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 	return (n > 0 ? (size_t)n : 0);
 }
 
