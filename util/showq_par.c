@@ -193,7 +193,7 @@ par_read(int fd, char *buf, size_t len)
 /* The caller's side of one queue. */
 struct par_kid {
 	pid_t pid;
-	int fd;	   /* -1 when stopped */
+	int fd;	   /* the pipe from it */
 	int ended; /* its 'E' for the current queue came */
 };
 
@@ -379,21 +379,15 @@ showq_par_walk(const char *const *queues, int workers, showq_par_fmt *fmt,
 	memset(total, 0, sizeof(*total));
 	if (workers > SHOWQ_PAR_MAX)
 		workers = SHOWQ_PAR_MAX;
+	if (workers < 1)
+		workers = 1;
 	if (queues == 0)
 		queues = showq_queues;
+	/* One worker: no process started, par_queue() reads it all here. */
 	if (workers > 1)
 		started = par_start(&w, queues, kids, workers);
-	for (qp = queues; status == 0 && *qp; qp++) {
-		if (workers <= 1) {
-			status = par_part(&w, *qp, 0, 1, why);
-			total->count += w.total.count;
-			total->bytes += w.total.bytes;
-			memset(&w.total, 0, sizeof(w.total));
-		} else {
-			status = par_queue(&w, *qp, kids, started, workers,
-			    total, why);
-		}
-	}
+	for (qp = queues; status == 0 && *qp; qp++)
+		status = par_queue(&w, *qp, kids, started, workers, total, why);
 	par_stop(kids, started, status == 0);
 	vbuf_free(&w.buf);
 	return (status);
