@@ -76,15 +76,6 @@ struct smtp_demand {
 static struct ring smtp_cached = RING_INIT(smtp_cached);
 static struct ring smtp_demands = RING_INIT(smtp_demands);
 
-static double
-smtp_cache_now(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return tv.tv_sec + tv.tv_usec / 1e6;
-}
-
 void
 smtp_cache_key(const struct smtp_session *s, struct vbuf *key)
 {
@@ -173,8 +164,7 @@ smtp_cache_wanted(struct smtp_session *s)
 	if (var_smtp_connection_reuse_count_limit > 0 &&
 	    s->conn_use >= var_smtp_connection_reuse_count_limit)
 		return 0;
-	if (smtp_cache_now() - s->conn_start >=
-	    var_smtp_connection_reuse_time_limit)
+	if (deliv_now() - s->conn_start >= var_smtp_connection_reuse_time_limit)
 		return 0;
 	if (smtp_cache_listed(s->sites[s->site]))
 		return 1;

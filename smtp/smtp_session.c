@@ -174,15 +174,6 @@ smtp_state_timeout(enum smtp_state state)
 	}
 }
 
-static double
-smtp_now(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return tv.tv_sec + tv.tv_usec / 1e6;
-}
-
 /* smtp_arm_timer - restart the phase timer */
 
 static void
@@ -706,7 +697,7 @@ smtp_helo_done(struct smtp_session *s)
 {
 	smtp_site_established(s);
 	metrics_inc(METRIC_SMTP_CONN);
-	s->conn_done = smtp_now();
+	s->conn_done = deliv_now();
 	if ((s->features & SMTP_FEAT_SIZE) && s->size_limit > 0 &&
 	    s->q.content_size > s->size_limit) {
 		struct vbuf why = VBUF_INIT;
@@ -1335,7 +1326,7 @@ smtp_session_adopt(struct smtp_session *s)
 	bufferevent_setwatermark(s->bev, EV_WRITE, 0, 0);
 	bufferevent_enable(s->bev, EV_READ); /* writing: on from the start */
 	smtp_reply_reset(&s->reply);
-	s->conn_done = smtp_now();
+	s->conn_done = deliv_now();
 	if (s->tls_on)
 		smtp_tls_log(s, 1);
 	smtp_helo_done(s);
@@ -1392,7 +1383,7 @@ smtp_conn_setup(struct smtp_session *s)
 	s->pipelining = 0;
 	s->conn_done = 0;
 	s->conn_use = 1;
-	s->conn_start = smtp_now();
+	s->conn_start = deliv_now();
 }
 
 /* smtp_connect - non-blocking connect to s->addr */
@@ -1605,7 +1596,7 @@ smtp_session_create(struct event_base *base, const struct attr_list *req,
 	s->nexthop = mem_strdup(nexthop);
 	s->times.arrival = smtp_time_parse(attr_get(req, "arrival_time"));
 	s->times.active = smtp_time_parse(attr_get(req, "active_time"));
-	s->times.agent = smtp_now();
+	s->times.agent = deliv_now();
 	s->rcpt = mem_calloc(nrcpt, sizeof(*s->rcpt));
 	for (size_t i = 0; i < req->n; i++) {
 		if (strcmp(req->a[i].name, "rcpt") != 0)

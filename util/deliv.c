@@ -113,7 +113,9 @@ deliv_addr(struct vbuf *out, const char *addr)
 	}
 }
 
-static double
+/* deliv_now - the time, in struct deliv_times' units */
+
+double
 deliv_now(void)
 {
 	struct timeval tv;

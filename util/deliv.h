@@ -11,6 +11,7 @@
  *		int notify_flags; };
  *	struct deliv_times { double arrival, active, agent, conn_done, done; };
  *
+ *	double deliv_now(void);
  *	void deliv_format_delay(struct vbuf *out, double seconds);
  *	void deliv_log(const char *queue_id, const struct deliv_rcpt *r,
  *			const char *relay, const struct deliv_times *t,
@@ -47,6 +48,8 @@
  *	(handed to the delivery agent), conn_done (connection set-up
  *	finished: DNS, connect, greeting, EHLO, TLS; 0 if no connection was
  *	made), done (delivery finished; 0 = now).
+ *
+ *	deliv_now() returns the time in those units (gettimeofday()).
  *
  *	deliv_format_delay() appends seconds formatted as Postfix's
  *	format_tv() does with 2 significant digits and 0.01 s resolution:
@@ -155,6 +158,7 @@ struct deliv_times {
 	double done;	  /* delivery finished; 0 = now */
 };
 
+double deliv_now(void);
 void deliv_format_delay(struct vbuf *out, double seconds);
 void deliv_log(const char *queue_id, const struct deliv_rcpt *r,
     const char *relay, const struct deliv_times *t, const char *dsn,

@@ -54,6 +54,30 @@ dict_db_pair(struct dict *d, const void *kdata, size_t klen, const void *vdata,
 	return (DICT_FOUND);
 }
 
+/*
+ * dict_db_probe_fn - one exact lookup of the len bytes at k in d: DICT_FOUND
+ * with *value set (dict_db_value()), DICT_NOTFOUND, or dict_error()'s
+ * DICT_ERROR
+ */
+typedef int dict_db_probe_fn(struct dict *d, const char *k, size_t len,
+    const char **value);
+
+/*
+ * dict_db_lookup - the folded key with its trailing NUL, then without: a
+ * table made by postmap may hold either form
+ */
+static int
+dict_db_lookup(struct dict *d, const char *key, const char **value,
+    dict_db_probe_fn *probe)
+{
+	const char *k = dict_fold(d, key);
+	int pass, ret = DICT_NOTFOUND;
+
+	for (pass = 0; pass < 2 && ret == DICT_NOTFOUND; pass++)
+		ret = probe(d, k, strlen(k) + (pass == 0), value);
+	return (ret);
+}
+
 /* ---- Berkeley DB ---------------------------------------------------- */
 
 struct dict_bdb {
@@ -117,28 +141,31 @@ btree_open(struct dict *d, const char *name, struct vbuf *why)
 }
 
 static int
-bdb_get(struct dict *d, const char *key, const char **value)
+bdb_probe(struct dict *d, const char *k, size_t len, const char **value)
 {
 	struct dict_bdb *b = d->impl;
-	const char *k = dict_fold(d, key);
 	DBT dk, dv;
-	int pass, err;
+	int err;
 
-	for (pass = 0; pass < 2; pass++) {
-		memset(&dk, 0, sizeof(dk));
-		memset(&dv, 0, sizeof(dv));
-		dk.data = (void *)k;
-		dk.size = (u_int32_t)(strlen(k) + (pass == 0));
-		err = b->db->get(b->db, NULL, &dk, &dv, 0);
-		if (err == 0) {
-			*value = dict_db_value(d, dv.data, dv.size);
-			return (DICT_FOUND);
-		}
-		if (err != DB_NOTFOUND)
-			return (dict_error(d, "%s: lookup error: %s", d->spec,
-			    db_strerror(err)));
+	memset(&dk, 0, sizeof(dk));
+	memset(&dv, 0, sizeof(dv));
+	dk.data = (void *)k;
+	dk.size = (u_int32_t)len;
+	err = b->db->get(b->db, NULL, &dk, &dv, 0);
+	if (err == 0) {
+		*value = dict_db_value(d, dv.data, dv.size);
+		return (DICT_FOUND);
 	}
+	if (err != DB_NOTFOUND)
+		return (dict_error(d, "%s: lookup error: %s", d->spec,
+		    db_strerror(err)));
 	return (DICT_NOTFOUND);
+}
+
+static int
+bdb_get(struct dict *d, const char *key, const char **value)
+{
+	return (dict_db_lookup(d, key, value, bdb_probe));
 }
 
 static int
@@ -215,28 +242,35 @@ lmdb_open(struct dict *d, const char *name, struct vbuf *why)
 }
 
 static int
+lmdb_probe(struct dict *d, const char *k, size_t len, const char **value)
+{
+	struct dict_lmdb *l = d->impl;
+	MDB_val mk, mv;
+	int err;
+
+	mk.mv_data = (void *)k;
+	mk.mv_size = len;
+	err = mdb_get(l->txn, l->dbi, &mk, &mv);
+	if (err == 0) {
+		*value = dict_db_value(d, mv.mv_data, mv.mv_size);
+		return (DICT_FOUND);
+	}
+	if (err != MDB_NOTFOUND)
+		return (dict_error(d, "%s: lookup error: %s", d->spec,
+		    mdb_strerror(err)));
+	return (DICT_NOTFOUND);
+}
+
+static int
 lmdb_get(struct dict *d, const char *key, const char **value)
 {
 	struct dict_lmdb *l = d->impl;
-	const char *k = dict_fold(d, key);
-	MDB_val mk, mv;
-	int pass, err, ret = DICT_NOTFOUND;
+	int err, ret;
 
 	if ((err = mdb_txn_renew(l->txn)) != 0)
 		return (dict_error(d, "%s: lookup error: %s", d->spec,
 		    mdb_strerror(err)));
-	for (pass = 0; pass < 2 && ret == DICT_NOTFOUND; pass++) {
-		mk.mv_data = (void *)k;
-		mk.mv_size = strlen(k) + (pass == 0);
-		err = mdb_get(l->txn, l->dbi, &mk, &mv);
-		if (err == 0) {
-			*value = dict_db_value(d, mv.mv_data, mv.mv_size);
-			ret = DICT_FOUND;
-		} else if (err != MDB_NOTFOUND) {
-			ret = dict_error(d, "%s: lookup error: %s", d->spec,
-			    mdb_strerror(err));
-		}
-	}
+	ret = dict_db_lookup(d, key, value, lmdb_probe);
 	mdb_txn_reset(l->txn);
 	return (ret);
 }
@@ -327,22 +361,24 @@ cdb_value(struct dict *d, struct dict_cdb *c, unsigned pos, unsigned len,
 }
 
 static int
-cdb_get_(struct dict *d, const char *key, const char **value)
+cdb_probe(struct dict *d, const char *k, size_t len, const char **value)
 {
 	struct dict_cdb *c = d->impl;
-	const char *k = dict_fold(d, key);
-	int pass, r;
+	int r = cdb_find(&c->cdb, k, (unsigned)len);
 
-	for (pass = 0; pass < 2; pass++) {
-		r = cdb_find(&c->cdb, k, (unsigned)(strlen(k) + (pass == 0)));
-		if (r > 0)
-			return (cdb_value(d, c, cdb_datapos(&c->cdb),
-			    cdb_datalen(&c->cdb), value));
-		if (r < 0)
-			return (dict_error(d, "%s: lookup error: %s", d->spec,
-			    strerror(errno)));
-	}
+	if (r > 0)
+		return (cdb_value(d, c, cdb_datapos(&c->cdb),
+		    cdb_datalen(&c->cdb), value));
+	if (r < 0)
+		return (dict_error(d, "%s: lookup error: %s", d->spec,
+		    strerror(errno)));
 	return (DICT_NOTFOUND);
+}
+
+static int
+cdb_get_(struct dict *d, const char *key, const char **value)
+{
+	return (dict_db_lookup(d, key, value, cdb_probe));
 }
 
 static int
