@@ -12,40 +12,13 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
+#include "fatal.h"
+
 #include "param.h"
 #include "msg.h"
 
 static char dir[256];
 static char main_cf[300];
-static jmp_buf fatal_jmp;
-static char fatal_text[2100];
-static int fatal_armed;
-
-static void
-hook(const char *text)
-{
-	snprintf(fatal_text, sizeof(fatal_text), "%s", text);
-	if (!fatal_armed)
-		abort();
-	fatal_armed = 0;
-	longjmp(fatal_jmp, 1);
-}
-
-/* EXPECT_FATAL(stmt, text): stmt must end in msg_fatal/msg_panic whose text
- * contains text. */
-#define EXPECT_FATAL(stmt, text)                                               \
-	do {                                                                   \
-		fatal_text[0] = 0;                                             \
-		fatal_armed = 1;                                               \
-		if (setjmp(fatal_jmp) == 0) {                                  \
-			stmt;                                                  \
-			fatal_armed = 0;                                       \
-			fail_msg("no fatal error from: %s", #stmt);            \
-		}                                                              \
-		if (strstr(fatal_text, (text)) == NULL)                        \
-			fail_msg("fatal text \"%s\" lacks \"%s\"", fatal_text, \
-			    (text));                                           \
-	} while (0)
 
 static void
 write_main(const char *text)
@@ -65,7 +38,7 @@ setup(void **state)
 	mkdir(dir, 0700);
 	snprintf(main_cf, sizeof(main_cf), "%s/main.cf", dir);
 	msg_init("test_param", 0);
-	msg_fatal_hook(hook);
+	fatal_catch();
 	return 0;
 }
 

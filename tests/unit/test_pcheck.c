@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
+#include "fatal.h"
+
 #include "msg.h"
 #include "param.h"
 #include "pcheck.h"
@@ -19,19 +21,6 @@
 
 static char dir[256];
 static char path[300];
-static jmp_buf fatal_jmp;
-static char fatal_text[2100];
-static int fatal_armed;
-
-static void
-hook(const char *text)
-{
-	snprintf(fatal_text, sizeof(fatal_text), "%s", text);
-	if (!fatal_armed)
-		abort();
-	fatal_armed = 0;
-	longjmp(fatal_jmp, 1);
-}
 
 static void
 write_file(const char *name, const char *text)
@@ -59,7 +48,7 @@ setup(void **state)
 	    (long)getpid());
 	mkdir(dir, 0700);
 	msg_init("test_pcheck", 0);
-	msg_fatal_hook(hook);
+	fatal_catch();
 	return 0;
 }
 
@@ -261,17 +250,9 @@ test_bound(void **state)
 	load("smtpd_tls_security_level = mandatory\n"
 	     "smtpd_relay_restrictions = permit_mynetwork, reject\n",
 	    "");
-	fatal_text[0] = 0;
-	fatal_armed = 1;
-	if (setjmp(fatal_jmp) == 0) {
-		param_bind(level);
-		fatal_armed = 0;
-		fail_msg("param_bind accepted smtpd_tls_security_level");
-	}
-	assert_non_null(strstr(fatal_text,
-	    "line 1: parameter "
-	    "smtpd_tls_security_level: invalid "
-	    "value: \"mandatory\""));
+	EXPECT_FATAL(param_bind(level),
+	    "line 1: parameter smtpd_tls_security_level: invalid value: "
+	    "\"mandatory\"");
 	param_bind(relay); /* a warning only */
 	assert_string_equal(var_test_relay[0], "permit_mynetwork");
 }
