@@ -81,6 +81,25 @@ sluice_reload() {
   done
 }
 
+# reconf DIR NAME=VALUE...: empty instance DIR's queue, change its main.cf
+# and reload it (the next message meets the new settings).
+reconf() {
+  local c=$1; shift
+  "$B/postsuper" -c "$c" -d ALL >/dev/null 2>&1
+  "$B/postconf" -c "$c" -e "$@" >/dev/null || fail "postconf $*"
+  "$B/sluice" -c "$c" reload >/dev/null || fail "reload"
+  sleep 0.5
+}
+
+# logline DIR REGEX: instance DIR's log has a line matching REGEX (ERE).
+logline() { grep -Eq "$2" "$1/log/maillog"; }
+
+# need_log DIR REGEX WHAT [SECONDS]: wait (default 40 s) for such a line;
+# fail showing the log's tail if it never comes.
+need_log() {
+  wait_for "${4:-40}" logline "$1" "$2" || { tail -30 "$1/log/maillog"; fail "$3: no log line matching: $2"; }
+}
+
 # start_sink PORT DIR [sink options...]: run tests/e2e/sink.py, remember its pid.
 start_sink() {
   local port=$1 dir=$2; shift 2

@@ -10,10 +10,6 @@ for p in sluice sendmail postconf master pickup cleanup qmgr smtp smtpd bounce; 
   [ -x "$B/$p" ] || skip "bin/$p not built yet"
 done
 
-logline() { grep -Eq "$2" "$1/log/maillog"; }
-need_log() {
-  wait_for 30 logline "$1" "$2" || { tail -30 "$1/log/maillog"; fail "$3: no log line matching: $2"; }
-}
 # find_notice DIR SUBJECT: the sink's .eml of the (one) notice with that subject.
 find_notice() { grep -l "^Subject: $2" "$1"/*.eml 2>/dev/null | head -1; }
 

@@ -17,10 +17,6 @@ python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.2", 0)); s.close(
 ID='[0-9A-Za-z]+'
 DELAYS='delay=[0-9.]+, delays=[0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+'
 
-logline() { grep -Eq "$2" "$1/log/maillog"; }
-need_log() { # C REGEX WHAT [SECONDS]
-  wait_for "${4:-30}" logline "$1" "$2" || { tail -30 "$1/log/maillog"; fail "$3: no log line matching: $2"; }
-}
 send() { # C RCPT
   printf 'Subject: to %s\n\nbody for %s\n' "$2" "$2" |
     "$B/sendmail" -C "$1" -i -f sender@example.org "$2" || fail "sendmail to $2: exit $?"

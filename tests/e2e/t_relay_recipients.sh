@@ -11,10 +11,6 @@ for p in sluice postconf master cleanup qmgr smtp smtpd; do
 done
 command -v swaks >/dev/null || skip "swaks not installed"
 
-logline() { grep -Eq "$2" "$1/log/maillog"; }
-need_log() {
-  wait_for 30 logline "$1" "$2" || { tail -30 "$1/log/maillog"; fail "$3: no log line matching: $2"; }
-}
 rcpt_in() { grep -qF "RCPT TO:<$2>" "$1"/*.env 2>/dev/null; }
 
 sp=$(free_port); port=$(free_port)

@@ -12,14 +12,6 @@ H='127\.0\.0\.1\[127\.0\.0\.1\]'
 ID='[0-9A-Za-z]+'
 DELAYS='delay=[0-9.]+, delays=[0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+'
 
-# logline C REGEX: the instance's log has a line matching REGEX (ERE).
-logline() {
-  grep -Eq "$2" "$1/log/maillog"
-}
-# need_log C REGEX WHAT: wait up to 30 s for the line, else fail showing the log.
-need_log() {
-  wait_for 30 logline "$1" "$2" || { tail -30 "$1/log/maillog"; fail "$3: no log line matching: $2"; }
-}
 
 # ---- 1. three recipients: sent, bounced (550), deferred (451) -------------
 sp=$(free_port)

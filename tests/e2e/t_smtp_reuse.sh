@@ -14,9 +14,6 @@ command -v openssl >/dev/null || skip "openssl not installed"
 python3 -c 'import ssl' 2>/dev/null || skip "python3 has no ssl module"
 
 H='127\.0\.0\.1\[127\.0\.0\.1\]'
-need_log() {
-  wait_for "${3:-30}" grep -Eq "$1" "$C/log/maillog" || { tail -30 "$C/log/maillog"; fail "$2: no log line matching: $1"; }
-}
 # inject N TAG: N messages through the instance's smtpd, one SMTP session.
 inject() {
   python3 - "$port" "$1" "$2" <<'PY' || fail "inject $2"
@@ -53,8 +50,8 @@ n=$(conns "$WORK/sink")
 echo "1000 messages over $n connections"
 [ "$n" -le 200 ] || fail "1000 messages used $n connections"
 [ "$(ls "$WORK/sink" | grep -c '\.tls$')" = 1000 ] || fail "not every message came over TLS"
-need_log ": to=<burst-[0-9]+@example.net>, relay=$H:$sp, conn_use=[0-9]+, delay=[0-9.]+, delays=[0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+, dsn=2\.0\.0, status=sent" "conn_use"
-need_log "Trusted TLS connection reused to $H:$sp: TLSv1\.[23] with cipher" "reused line"
+need_log "$C" ": to=<burst-[0-9]+@example.net>, relay=$H:$sp, conn_use=[0-9]+, delay=[0-9.]+, delays=[0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+, dsn=2\.0\.0, status=sent" "conn_use"
+need_log "$C" "Trusted TLS connection reused to $H:$sp: TLSv1\.[23] with cipher" "reused line"
 grep -c 'status=sent' "$C/log/maillog" | grep -qx 1000 || fail "not 1000 sent lines"
 grep -q 'status=deferred' "$C/log/maillog" && fail "deferrals in the burst"
 ok "1000 messages, $n connections, conn_use=N and TLS reused lines"

@@ -16,18 +16,9 @@ python3 -c 'import ssl' 2>/dev/null || skip "python3 has no ssl module"
 
 LH='localhost\[127\.0\.0\.1\]'
 DELAYS='delay=[0-9.]+, delays=[0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+'
-need_log() {
-  wait_for 30 grep -Eq "$1" "$C/log/maillog" || { tail -30 "$C/log/maillog"; fail "$2: no log line matching: $1"; }
-}
 mail() {
   printf 'Subject: %s\n\nbody of %s\n' "$1" "$1" |
     "$B/sendmail" -C "$C" -f "${2:-sender@example.org}" "$1@example.net" || fail "sendmail $1"
-}
-conf() {
-  "$B/postsuper" -c "$C" -d ALL >/dev/null 2>&1
-  "$B/postconf" -c "$C" -e "$@" >/dev/null || fail "postconf $*"
-  "$B/sluice" -c "$C" reload >/dev/null || fail "reload"
-  sleep 0.5
 }
 make_ca "$WORK/ca"
 sp=$(free_port); pp=$(free_port)
@@ -42,9 +33,9 @@ relay_instance "$WORK/i" "$sp"
   "smtp_sasl_security_options = noanonymous" >/dev/null
 
 # ---- 1. right credentials, after STARTTLS ---------------------------------
-conf "smtp_tls_loglevel = 0"
+reconf "$C" "smtp_tls_loglevel = 0"
 mail ok1
-need_log ": to=<ok1@example.net>, relay=$LH:$sp, $DELAYS, dsn=2\.0\.0, status=sent" "authenticated delivery"
+need_log "$C" ": to=<ok1@example.net>, relay=$LH:$sp, $DELAYS, dsn=2\.0\.0, status=sent" "authenticated delivery"
 grep -q 'TLS connection established' "$C/log/maillog" && fail "summary logged with smtp_tls_loglevel = 0"
 python3 - "$WORK/smart/transcript.log" <<'PY' || fail "AUTH not after STARTTLS"
 import sys
@@ -55,45 +46,45 @@ PY
 ok "smarthost: STARTTLS, AUTH, delivered"
 
 # ---- 2. mechanism filter -----------------------------------------------------
-conf "smtp_sasl_mechanism_filter = login"
+reconf "$C" "smtp_sasl_mechanism_filter = login"
 mail ok2
-need_log ": to=<ok2@example.net>, .*status=sent" "LOGIN delivery"
+need_log "$C" ": to=<ok2@example.net>, .*status=sent" "LOGIN delivery"
 grep -q '^C: AUTH LOGIN' "$WORK/smart/transcript.log" || fail "smtp_sasl_mechanism_filter = login not used"
-conf "smtp_sasl_mechanism_filter = cram-md5"
+reconf "$C" "smtp_sasl_mechanism_filter = cram-md5"
 mail flt
-need_log "warning: localhost\[127\.0\.0\.1\]:$sp offered no supported AUTH mechanisms: 'PLAIN LOGIN'" "filter warning"
-need_log ": to=<flt@example.net>, .*dsn=4\.7\.0, status=deferred \(SASL authentication failed: server $LH offered no compatible authentication mechanisms for this type of connection security\)" "filtered out"
+need_log "$C" "warning: localhost\[127\.0\.0\.1\]:$sp offered no supported AUTH mechanisms: 'PLAIN LOGIN'" "filter warning"
+need_log "$C" ": to=<flt@example.net>, .*dsn=4\.7\.0, status=deferred \(SASL authentication failed: server $LH offered no compatible authentication mechanisms for this type of connection security\)" "filtered out"
 ok "smtp_sasl_mechanism_filter"
 
 # ---- 3. wrong credentials: deferred with the server's text ---------------
 printf '[localhost]:%s alice:wrong\n' "$sp" > "$WORK/passwd"
-conf "smtp_sasl_mechanism_filter ="
+reconf "$C" "smtp_sasl_mechanism_filter ="
 mail bad1
-need_log ": to=<bad1@example.net>, relay=$LH:$sp, $DELAYS, dsn=4\.7\.8, status=deferred \(SASL authentication failed; server $LH said: 535 5\.7\.8 Error: authentication failed: authentication failure\)" "wrong password"
+need_log "$C" ": to=<bad1@example.net>, relay=$LH:$sp, $DELAYS, dsn=4\.7\.8, status=deferred \(SASL authentication failed; server $LH said: 535 5\.7\.8 Error: authentication failed: authentication failure\)" "wrong password"
 ok "wrong credentials: deferred 4.7.8 with the 535 text"
 
 # ---- 4. sender-dependent credentials ------------------------------------------
 printf 'bob@example.org bob:b0b\n[localhost]:%s alice:wrong\n' "$sp" > "$WORK/passwd"
-conf "smtp_sender_dependent_authentication = yes"
+reconf "$C" "smtp_sender_dependent_authentication = yes"
 mail sd1 bob@example.org
-need_log ": to=<sd1@example.net>, .*status=sent" "sender-dependent delivery"
+need_log "$C" ": to=<sd1@example.net>, .*status=sent" "sender-dependent delivery"
 ok "smtp_sender_dependent_authentication"
 
 # ---- 5. no credentials in plaintext ---------------------------------------
 printf '[localhost]:%s alice:s3cret\n' "$pp" > "$WORK/passwd"
-conf "relayhost = [localhost]:$pp" "smtp_tls_security_level = may" \
+reconf "$C" "relayhost = [localhost]:$pp" "smtp_tls_security_level = may" \
   "smtp_sasl_security_options = noplaintext, noanonymous" \
   "smtp_sasl_tls_security_options = noanonymous" "smtp_sender_dependent_authentication = no"
 mail clr1
-need_log ": to=<clr1@example.net>, relay=$LH:$pp, $DELAYS, dsn=4\.7\.0, status=deferred \(SASL authentication failed; cannot authenticate to server $LH: no mechanism available\)" "noplaintext"
+need_log "$C" ": to=<clr1@example.net>, relay=$LH:$pp, $DELAYS, dsn=4\.7\.0, status=deferred \(SASL authentication failed; cannot authenticate to server $LH: no mechanism available\)" "noplaintext"
 grep -q '^C: AUTH' "$WORK/plain/transcript.log" && fail "credentials sent in plaintext"
 ok "noplaintext without TLS: no AUTH sent, deferred"
 
 # ---- 6. no password entry: no AUTH; the server's 530 is final -------------
 : > "$WORK/passwd"
-conf "smtp_sasl_security_options = noanonymous"
+reconf "$C" "smtp_sasl_security_options = noanonymous"
 mail none1
-need_log ": to=<none1@example.net>, .*dsn=5\.7\.0, status=bounced \(host $LH said: 530 5\.7\.0 Authentication required \(in reply to MAIL FROM command\)\)" "no entry"
+need_log "$C" ": to=<none1@example.net>, .*dsn=5\.7\.0, status=bounced \(host $LH said: 530 5\.7\.0 Authentication required \(in reply to MAIL FROM command\)\)" "no entry"
 grep -q '^C: AUTH' "$WORK/plain/transcript.log" && fail "AUTH without a password entry"
 ok "no password entry: no AUTH, the server's 530 bounces as in Postfix"
 
@@ -121,31 +112,31 @@ else
     "smtpd_tls_auth_only = yes" "smtpd_sasl_auth_enable = yes" \
     "smtpd_relay_restrictions = permit_sasl_authenticated, reject"
   printf '[localhost]:%s alice:s3cret\n' "$fp" > "$WORK/passwd"
-  conf "relayhost = [localhost]:$fp" "smtp_tls_security_level = secure" "smtp_tls_loglevel = 1" \
+  reconf "$C" "relayhost = [localhost]:$fp" "smtp_tls_security_level = secure" "smtp_tls_loglevel = 1" \
     "smtp_sasl_mechanism_filter = cram-md5" "smtp_sasl_security_options = noanonymous"
   mail pf1
-  need_log "Verified TLS connection established to $LH:$fp: TLSv1\.3 with cipher" "Postfix peer: Verified"
-  need_log ": to=<pf1@example.net>, relay=$LH:$fp, $DELAYS, dsn=2\.0\.0, status=sent \(250 2\.0\.0 Ok: queued as [0-9A-F]+\)" "Postfix peer: sent"
+  need_log "$C" "Verified TLS connection established to $LH:$fp: TLSv1\.3 with cipher" "Postfix peer: Verified"
+  need_log "$C" ": to=<pf1@example.net>, relay=$LH:$fp, $DELAYS, dsn=2\.0\.0, status=sent \(250 2\.0\.0 Ok: queued as [0-9A-F]+\)" "Postfix peer: sent"
   wait_for 10 grep -q 'client=localhost\[127\.0\.0\.1\], sasl_method=CRAM-MD5, sasl_username=alice' "$PF_LOG" ||
     { tail "$PF_LOG"; fail "Postfix did not see CRAM-MD5 as alice"; }
   ok "Postfix smarthost: secure TLS, CRAM-MD5 (Cyrus), delivered"
 
-  conf "smtp_sasl_mechanism_filter ="
+  reconf "$C" "smtp_sasl_mechanism_filter ="
   mail pf2
-  need_log ": to=<pf2@example.net>, relay=$LH:$fp, .*status=sent" "Postfix peer: default mechanism"
+  need_log "$C" ": to=<pf2@example.net>, relay=$LH:$fp, .*status=sent" "Postfix peer: default mechanism"
   m=$(grep -o 'sasl_method=[A-Z0-9-]*, sasl_username=alice' "$PF_LOG" | tail -1)
   echo "Cyrus chose: $m"
   ok "Postfix smarthost: the library's choice of mechanism ($m)"
 
   printf '[localhost]:%s alice:wrong\n' "$fp" > "$WORK/passwd"
-  conf "smtp_sasl_mechanism_filter = plain"
+  reconf "$C" "smtp_sasl_mechanism_filter = plain"
   mail pf3
-  need_log ": to=<pf3@example.net>, relay=$LH:$fp, $DELAYS, dsn=4\.7\.8, status=deferred \(SASL authentication failed; server $LH said: 535 5\.7\.8 Error: authentication failed: [^)]*\)" "Postfix peer: wrong password"
+  need_log "$C" ": to=<pf3@example.net>, relay=$LH:$fp, $DELAYS, dsn=4\.7\.8, status=deferred \(SASL authentication failed; server $LH said: 535 5\.7\.8 Error: authentication failed: [^)]*\)" "Postfix peer: wrong password"
   ok "Postfix smarthost: wrong password deferred with Postfix's 535"
 
   # Reuse against the real peer: count Postfix's "connect from" lines.
   printf '[localhost]:%s alice:s3cret\n' "$fp" > "$WORK/passwd"
-  conf "smtp_tls_connection_reuse = yes"
+  reconf "$C" "smtp_tls_connection_reuse = yes"
   before=$(grep -c ' connect from ' "$PF_LOG")
   pids=""
   for i in $(seq 1 60); do

@@ -16,10 +16,6 @@ command -v swaks >/dev/null || skip "swaks not installed"
 
 ID='[0-9A-F]+'
 DELAYS='delay=[0-9.]+, delays=[0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+'
-logline() { grep -Eq "$2" "$1/log/maillog"; }
-need_log() {
-  wait_for 40 logline "$1" "$2" || { tail -30 "$1/log/maillog"; fail "$3: no log line matching: $2"; }
-}
 # rcpt_in DIR ADDR: some message in sink DIR has ADDR among its recipients.
 rcpt_in() { grep -qF "RCPT TO:<$2>" "$1"/*.env 2>/dev/null; }
 send() { # send C FROM RCPT...
