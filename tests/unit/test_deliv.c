@@ -52,22 +52,6 @@ teardown(void **state)
 	return testdir_remove(&td);
 }
 
-static char *
-slurp(const char *path)
-{
-	struct vbuf b = VBUF_INIT;
-	char buf[4096];
-	ssize_t n;
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		return NULL;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		vbuf_append(&b, buf, (size_t)n);
-	close(fd);
-	return vbuf_export(&b);
-}
-
 /*
  * new_log_text - the text after "PROG[PID]: " of each log line written
  * since the last call, one per line.
@@ -75,7 +59,7 @@ slurp(const char *path)
 static char *
 new_log_text(void)
 {
-	char *all = slurp("maillog");
+	char *all = testdir_read("maillog", NULL);
 	struct vbuf out = VBUF_INIT;
 	char *line, *save = NULL;
 	size_t len;
@@ -326,8 +310,8 @@ test_result(void **state)
 			     "451 4.3.0 Try again later", "mx.d.com"),
 	    1);
 	assert_int_equal(byte_at(fd, o2), 'R');
-	assert_null(slurp("bounce/5A1B2C3D4E"));
-	got = slurp("defer/5/5A1B2C3D4E");
+	assert_null(testdir_read("bounce/5A1B2C3D4E", NULL));
+	got = testdir_read("defer/5/5A1B2C3D4E", NULL);
 	assert_string_equal(got,
 	    "\n<c@d.com>: host mx.d.com[192.0.2.7] said: 451 4.3.0 Try again "
 	    "later "
@@ -356,7 +340,7 @@ test_result(void **state)
 			     "550 5.1.1 unknown", "mx.d.com"),
 	    0);
 	assert_int_equal(byte_at(fd, o2), 'D');
-	got = slurp("bounce/5A1B2C3D4E");
+	got = testdir_read("bounce/5A1B2C3D4E", NULL);
 	assert_non_null(got);
 	assert_non_null(strstr(got,
 	    "\nstatus=5.1.1\naction=failed\n"
@@ -402,8 +386,8 @@ test_soft_bounce(void **state)
 	    1);
 	param_override("soft_bounce=no");
 	assert_int_equal(byte_at(fd, o1), 'R');
-	assert_null(slurp("bounce/6SOFT"));
-	got = slurp("defer/6/6SOFT");
+	assert_null(testdir_read("bounce/6SOFT", NULL));
+	got = testdir_read("defer/6/6SOFT", NULL);
 	assert_string_equal(got,
 	    "\n<a@b.com>: Host or domain name not found\n"
 	    "recipient=a@b.com\noffset=10\nstatus=4.4.4\naction=delayed\n"
@@ -438,7 +422,7 @@ test_result_failures(void **state)
 			     "bounced", "5.1.1", "unknown user", NULL, NULL),
 	    1);
 	assert_int_equal(byte_at(fd, o1), 'R');
-	got = slurp("defer/7/7FAIL");
+	got = testdir_read("defer/7/7FAIL", NULL);
 	assert_non_null(got);
 	assert_non_null(strstr(got,
 	    "status=4.3.0\naction=delayed\n"

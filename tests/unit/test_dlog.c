@@ -56,23 +56,6 @@ teardown(void **state)
 	return testdir_remove(&td);
 }
 
-static char *
-slurp(const char *path, size_t *len)
-{
-	struct vbuf b = VBUF_INIT;
-	char buf[4096];
-	ssize_t n;
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		return NULL;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		vbuf_append(&b, buf, (size_t)n);
-	close(fd);
-	*len = b.len;
-	return vbuf_export(&b);
-}
-
 static void
 put_file(const char *path, const char *data, size_t len)
 {
@@ -99,7 +82,7 @@ install_fixture(const char *name, char **data, size_t *len)
 	struct vbuf path = VBUF_INIT;
 
 	snprintf(src, sizeof(src), "%s/%s/%s", td.oldcwd, FIXTURE_DIR, name);
-	*data = slurp(src, len);
+	*data = testdir_read(src, len);
 	assert_non_null(*data);
 	snprintf(id, sizeof(id), "%s", strchr(name, '.') + 1);
 	qdir_path(&path, "defer", id);
@@ -218,7 +201,7 @@ test_reproduce_fixtures(void **state)
 		}
 		assert_true(n >= 1);
 		dlog_close(r);
-		copy = slurp(qdir_path(&path, "defer", newid), &clen);
+		copy = testdir_read(qdir_path(&path, "defer", newid), &clen);
 		assert_non_null(copy);
 		if (clen != len || memcmp(copy, data, len) != 0)
 			fail_msg("%s: rewritten log differs:\n%s", fixtures[f],
@@ -276,7 +259,7 @@ test_write_all_fields(void **state)
 
 	/* Hash directory bounce/A does not exist yet: it is created. */
 	assert_int_equal(dlog_append("bounce", "ABCDEF123", &e), 0);
-	got = slurp(qdir_path(&path, "bounce", "ABCDEF123"), &len);
+	got = testdir_read(qdir_path(&path, "bounce", "ABCDEF123"), &len);
 	assert_non_null(got);
 	assert_string_equal(got, want);
 	assert_int_equal(stat(vbuf_str(&path), &st), 0);
@@ -295,7 +278,7 @@ test_write_all_fields(void **state)
 	e.action = "failed";
 	e.status = "5.1.1";
 	assert_int_equal(dlog_append("bounce", "ABCDEF123", &e), 0);
-	got = slurp(vbuf_str(&path), &len);
+	got = testdir_read(vbuf_str(&path), &len);
 	assert_string_equal(got + strlen(want),
 	    "\n<a@b>: "
 	    "r\nrecipient=a@b\nstatus=5.1.1\naction=failed\nreason=r\n\n");
@@ -340,7 +323,7 @@ test_write_hostile(void **state)
 	struct dlog_entry g;
 
 	assert_int_equal(dlog_append("defer", "QQ1", &e), 0);
-	got = slurp(qdir_path(&path, "defer", "QQ1"), &len);
+	got = testdir_read(qdir_path(&path, "defer", "QQ1"), &len);
 	assert_string_equal(got,
 	    "\n<>: bad??recipient=evil@x??status=2.0.0\n"
 	    "recipient=<>\nstatus=4.0.0\naction=delayed\n"

@@ -9,6 +9,7 @@
  *	void testdir_config(struct testdir *td, int how, ...);
  *	int  testdir_remove(struct testdir *td);
  *	void testdir_write(const char *path, const char *text);
+ *	char *testdir_read(const char *path, size_t *len);
  *
  * testdir_make() remembers the working directory in td->oldcwd and makes
  * td->top, "/tmp/<prefix>.XXXXXX" (mkdtemp). With queues NULL that one
@@ -31,6 +32,10 @@
  * testdir_write() replaces the content of the file at path with text (in
  * place when it exists: a bind mount or a watched file sees the change).
  * A failure fails the test.
+ *
+ * testdir_read() returns the whole content of the file at path, with a
+ * NUL after it, in memory the caller frees (its length in *len unless len
+ * is NULL); NULL when the file cannot be opened.
  */
 #ifndef SLUICE_TEST_TESTDIR_H
 #define SLUICE_TEST_TESTDIR_H
@@ -40,10 +45,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include "param.h"
 #include "qdir.h"
+#include "vbuf.h"
 
 struct testdir {
 	char top[64];	   /* /tmp/<prefix>.XXXXXX */
@@ -136,6 +143,26 @@ testdir_remove(struct testdir *td)
 		return -1;
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", td->top);
 	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* testdir_read - a file's whole content, or NULL */
+
+static inline char *
+testdir_read(const char *path, size_t *len)
+{
+	struct vbuf b = VBUF_INIT;
+	char buf[4096];
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return NULL;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		vbuf_append(&b, buf, (size_t)n);
+	close(fd);
+	if (len)
+		*len = b.len;
+	return vbuf_export(&b);
 }
 
 #endif
