@@ -51,6 +51,7 @@
 #include "showq.h"
 #include "showq_par.h"
 #include "showq_proto.h"
+#include "testdir.h"
 #include "uring.h"
 #include "vbuf.h"
 
@@ -83,22 +84,10 @@ static const struct fixture {
 static char *
 slurp(const char *path, size_t *len)
 {
-	struct vbuf b = VBUF_INIT;
 	char buf[8192];
-	ssize_t n;
-	int fd;
 
 	snprintf(buf, sizeof(buf), "%s/%s", oldcwd, path);
-	fd = open(buf, O_RDONLY);
-
-	if (fd < 0)
-		return NULL;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		vbuf_append(&b, buf, (size_t)n);
-	close(fd);
-	if (len)
-		*len = b.len;
-	return vbuf_export(&b);
+	return (testdir_read(buf, len));
 }
 
 static void
