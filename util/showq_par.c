@@ -285,7 +285,6 @@ par_queue(struct par_work *w, const char *queue, struct par_kid *kids,
 {
 	struct pollfd pfd[SHOWQ_PAR_MAX];
 	int idx[SHOWQ_PAR_MAX];
-	int waiting = started;
 	int status = 0;
 	int ret;
 	int i;
@@ -301,7 +300,8 @@ par_queue(struct par_work *w, const char *queue, struct par_kid *kids,
 	total->count += w->total.count;
 	total->bytes += w->total.bytes;
 	memset(&w->total, 0, sizeof(w->total));
-	while (status == 0 && waiting > 0) {
+	while (status == 0) {
+		/* the workers whose 'E' for this queue has not come yet */
 		for (i = n = 0; i < started; i++) {
 			if (kids[i].ended)
 				continue;
@@ -310,6 +310,8 @@ par_queue(struct par_work *w, const char *queue, struct par_kid *kids,
 			pfd[n].revents = 0;
 			idx[n++] = i;
 		}
+		if (n == 0)
+			break;
 		if (poll(pfd, (nfds_t)n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -321,10 +323,8 @@ par_queue(struct par_work *w, const char *queue, struct par_kid *kids,
 				continue;
 			if ((ret = par_frame(&kids[idx[i]], w, total, why)) < 0)
 				status = -1;
-			else if (ret == 0) {
+			else if (ret == 0)
 				kids[idx[i]].ended = 1;
-				waiting--;
-			}
 		}
 	}
 	return (status);
